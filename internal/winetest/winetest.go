@@ -1,0 +1,241 @@
+// Package winetest runs Windows programs under Wine for tests: each Prefix is
+// an isolated WINEPREFIX in a temporary directory, initialised with
+// `wineboot -i`, given a bcryptprimitives.dll shim (Wine 8.0 lacks ProcessPrng,
+// which Go >= 1.22 programs need), and served by a persistent wineserver so
+// that services outlive the command that started them. Cleanup kills only
+// that prefix's wineserver.
+//
+// Tests that use it are skipped when wine or mingw-w64 is missing, or fail
+// when SVCPACK_REQUIRE_TOOLS=1 (see internal/testtool).
+package winetest
+
+import (
+	"bytes"
+	"context"
+	_ "embed"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/svcpack/svcpack/internal/testtool"
+)
+
+//go:embed shim/processprng.c
+var shimSource []byte
+
+// Prefix is one isolated Wine prefix.
+type Prefix struct {
+	// Dir is the WINEPREFIX directory on the host.
+	Dir string
+	t   testing.TB
+	env []string
+}
+
+// New creates an initialised Wine prefix for the test and registers its
+// cleanup. It skips (or fails, per testtool) when Wine is not installed.
+func New(t testing.TB) *Prefix {
+	t.Helper()
+	testtool.Need(t, "wine", "wine")
+	testtool.Need(t, "wineserver", "wine")
+	gcc := testtool.Need(t, "x86_64-w64-mingw32-gcc", "gcc-mingw-w64-x86-64")
+
+	dir := filepath.Join(t.TempDir(), "wineprefix")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	p := &Prefix{Dir: dir, t: t}
+	p.env = append(os.Environ(),
+		"WINEPREFIX="+dir,
+		"WINEDEBUG=-all",
+		"WINEARCH=win64",
+		"WINEDLLOVERRIDES=mscoree,mshtml=", // no Mono/Gecko install prompts
+		"DISPLAY=",
+	)
+	// A persistent wineserver first, so that services started by one
+	// command keep running after it exits.
+	// Its output goes to a file, not a pipe: daemons inherit the
+	// descriptors and would keep a pipe open forever.
+	if out, err := p.runLogged(time.Minute, "wineserver", "-p"); err != nil {
+		t.Fatalf("winetest: wineserver -p: %v\n%s", err, out)
+	}
+	t.Cleanup(p.kill)
+	if out, err := p.runLogged(3*time.Minute, "wineboot", "-i"); err != nil {
+		t.Fatalf("winetest: wineboot -i in %s: %v\n%s", dir, err, out)
+	}
+
+	src := filepath.Join(t.TempDir(), "processprng.c")
+	if err := os.WriteFile(src, shimSource, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	dll := p.HostPath(`C:\windows\system32\bcryptprimitives.dll`)
+	cc := exec.Command(gcc, "-shared", "-O2", "-s", "-o", dll, src, "-ladvapi32")
+	if out, err := cc.CombinedOutput(); err != nil {
+		t.Fatalf("winetest: building ProcessPrng shim: %v\n%s", err, out)
+	}
+	return p
+}
+
+// kill stops this prefix's wineserver (and with it every Wine process of the
+// prefix) and waits for it to go.
+func (p *Prefix) kill() {
+	cmd := exec.Command("wineserver", "-k")
+	cmd.Env = p.env
+	_ = cmd.Run()
+	wait := exec.Command("wineserver", "-w")
+	wait.Env = p.env
+	done := make(chan struct{})
+	go func() { _ = wait.Run(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		if wait.Process != nil {
+			_ = wait.Process.Kill()
+		}
+	}
+}
+
+// Env returns the environment that selects this prefix.
+func (p *Prefix) Env() []string { return append([]string(nil), p.env...) }
+
+// Command returns a command that runs `wine program args...` in this prefix.
+// program may be a host path to an .exe or a Windows program name such as
+// "sc" or "msiexec". Give it file (not pipe) outputs, or rely on its
+// WaitDelay: Wine daemons started by it may inherit a pipe and hold it open.
+func (p *Prefix) Command(ctx context.Context, program string, args ...string) *exec.Cmd {
+	cmd := exec.CommandContext(ctx, "wine", append([]string{program}, args...)...)
+	cmd.Env = p.env
+	cmd.WaitDelay = 5 * time.Second
+	return cmd
+}
+
+// Run runs `wine program args...` with a timeout and returns its combined
+// output. A non-zero exit is returned as an error carrying the output.
+func (p *Prefix) Run(timeout time.Duration, program string, args ...string) (string, error) {
+	return p.runLogged(timeout, "wine", append([]string{program}, args...)...)
+}
+
+// runLogged runs a host command in the prefix's environment with its output
+// in a temporary file rather than a pipe: Wine's daemons (wineserver,
+// services.exe, winedevice.exe) inherit the descriptors of whatever starts
+// them, and a pipe they hold would make Wait block until the prefix dies.
+func (p *Prefix) runLogged(timeout time.Duration, name string, args ...string) (string, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	f, err := os.CreateTemp("", "winetest-out-*")
+	if err != nil {
+		return "", fmt.Errorf("winetest: %w", err)
+	}
+	defer os.Remove(f.Name())
+	defer f.Close()
+	cmd := exec.CommandContext(ctx, name, args...)
+	cmd.Env = p.env
+	cmd.Stdout = f
+	cmd.Stderr = f
+	runErr := cmd.Run()
+	data, err := os.ReadFile(f.Name())
+	if err != nil {
+		return "", fmt.Errorf("winetest: %w", err)
+	}
+	// Wine writes CRLF; tests compare lines.
+	text := strings.ReplaceAll(string(data), "\r\n", "\n")
+	if runErr != nil {
+		return text, fmt.Errorf("%s %s: %w\n%s", name, strings.Join(args, " "), runErr, text)
+	}
+	return text, nil
+}
+
+// MustRun is Run that fails the test on error.
+func (p *Prefix) MustRun(timeout time.Duration, program string, args ...string) string {
+	p.t.Helper()
+	out, err := p.Run(timeout, program, args...)
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	return out
+}
+
+// HostPath maps a path on the prefix's C: drive (`C:\Program Files\x`) to
+// the host path of that file.
+func (p *Prefix) HostPath(winPath string) string {
+	rest := winPath
+	if len(rest) >= 2 && rest[1] == ':' {
+		if !strings.EqualFold(rest[:1], "c") {
+			p.t.Fatalf("winetest: HostPath: only drive C: is mapped, got %q", winPath)
+		}
+		rest = rest[2:]
+	}
+	rest = strings.TrimLeft(strings.ReplaceAll(rest, `\`, "/"), "/")
+	return filepath.Join(p.Dir, "drive_c", filepath.FromSlash(rest))
+}
+
+// ServiceState returns the STATE word `sc query name` reports (RUNNING,
+// STOPPED, START_PENDING, ...), or "" with the output when the query fails.
+func (p *Prefix) ServiceState(name string) (string, string) {
+	out, err := p.Run(time.Minute, "sc", "query", name)
+	if err != nil {
+		return "", out
+	}
+	for _, line := range strings.Split(out, "\n") {
+		fields := strings.Fields(line)
+		if len(fields) >= 4 && fields[0] == "STATE" {
+			return fields[3], out
+		}
+	}
+	return "", out
+}
+
+// WaitServiceState polls `sc query` until the service reaches want or the
+// timeout passes, and fails the test with the last output in that case.
+func (p *Prefix) WaitServiceState(name, want string, timeout time.Duration) {
+	p.t.Helper()
+	deadline := time.Now().Add(timeout)
+	var state, out string
+	for time.Now().Before(deadline) {
+		state, out = p.ServiceState(name)
+		if state == want {
+			return
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	p.t.Fatalf("winetest: service %s is %q after %v, want %s\n%s", name, state, timeout, want, out)
+}
+
+// WaitHTTP polls url until it answers 200 or the timeout passes and returns
+// the body; it fails the test on timeout.
+func WaitHTTP(t testing.TB, url string, timeout time.Duration) string {
+	t.Helper()
+	body, err := PollHTTP(url, timeout)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return body
+}
+
+// PollHTTP polls url until it answers 200 or the timeout passes.
+func PollHTTP(url string, timeout time.Duration) (string, error) {
+	client := &http.Client{Timeout: 2 * time.Second}
+	deadline := time.Now().Add(timeout)
+	var lastErr error
+	for time.Now().Before(deadline) {
+		resp, err := client.Get(url)
+		if err == nil {
+			var b bytes.Buffer
+			_, err = b.ReadFrom(resp.Body)
+			resp.Body.Close()
+			if err == nil && resp.StatusCode == http.StatusOK {
+				return b.String(), nil
+			}
+			if err == nil {
+				err = fmt.Errorf("status %s", resp.Status)
+			}
+		}
+		lastErr = err
+		time.Sleep(250 * time.Millisecond)
+	}
+	return "", fmt.Errorf("GET %s: no 200 answer within %v: %v", url, timeout, lastErr)
+}
