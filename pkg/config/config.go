@@ -1,0 +1,233 @@
+// Package config holds the svcpack.yaml schema: strict decoding (an unknown
+// key is an error naming file:line), defaults, validation whose every message
+// names the field, the bad value and what would be valid, and resolution of
+// the release version, commit and build date.
+package config
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// FileName is the conventional name of the config file.
+const FileName = "svcpack.yaml"
+
+// Config is a release configuration, as read from svcpack.yaml and completed
+// by Load.
+type Config struct {
+	// Name is the artifact and binary base name.
+	Name string `yaml:"name"`
+	// Main is the main package, relative to the config file's directory.
+	Main string `yaml:"main"`
+	// Version is the release version (semver, with or without a leading v).
+	// Empty means: SVCPACK_VERSION, git describe, or 0.0.0-dev.
+	Version string `yaml:"version"`
+	// Targets lists GOOS/GOARCH pairs to build.
+	Targets []string `yaml:"targets"`
+	// Ldflags are passed to go build, each a text/template over BuildInfo.
+	Ldflags []string `yaml:"ldflags"`
+	// Tags are build tags passed to go build.
+	Tags []string `yaml:"tags"`
+	// Dist is the output directory, relative to the config file.
+	Dist string `yaml:"dist"`
+	// Formats lists the artifact kinds to produce besides binaries.
+	Formats []string `yaml:"formats"`
+	// Vendor is the company, maintainer and manufacturer.
+	Vendor string `yaml:"vendor"`
+	// Maintainer is the package maintainer ("Name <email>"); defaults to Vendor.
+	Maintainer string `yaml:"maintainer"`
+	// Homepage is the project URL.
+	Homepage string `yaml:"homepage"`
+	// License is the license name (SPDX identifier).
+	License string `yaml:"license"`
+	// LicenseFile is a path to the license text shipped in every package;
+	// defaults to LICENSE beside the config when that file exists.
+	LicenseFile string `yaml:"license_file"`
+	// Description is the package description; defaults to the service's.
+	Description string `yaml:"description"`
+	// Windows holds Windows resource and installer settings.
+	Windows Windows `yaml:"windows"`
+	// Service describes how the program runs as a service.
+	Service Service `yaml:"service"`
+	// Files are extra files shipped in every package.
+	Files []File `yaml:"files"`
+
+	// Dir is the directory of the config file; relative paths are resolved
+	// against it.
+	Dir string `yaml:"-"`
+	// Path is the config file path as given to Load (for messages).
+	Path string `yaml:"-"`
+	// Commit is the git commit of Dir, when known.
+	Commit string `yaml:"-"`
+	// Date is the build date: SOURCE_DATE_EPOCH, else the commit time.
+	Date time.Time `yaml:"-"`
+	// VersionSource says where Version came from.
+	VersionSource string `yaml:"-"`
+
+	lines map[string]int // field path -> line, for messages
+}
+
+// Windows holds Windows-specific settings.
+type Windows struct {
+	// Icon is a .png or .ico path for the exe and installer.
+	Icon string `yaml:"icon"`
+	// ProductName is shown in file properties and the installer.
+	ProductName string `yaml:"product_name"`
+	// Copyright is the LegalCopyright string.
+	Copyright string `yaml:"copyright"`
+	// Manifest sets the application manifest.
+	Manifest Manifest `yaml:"manifest"`
+	// MSI sets the Windows Installer package.
+	MSI MSI `yaml:"msi"`
+}
+
+// Manifest holds application manifest options.
+type Manifest struct {
+	// ExecutionLevel is asInvoker, highestAvailable or requireAdministrator.
+	ExecutionLevel string `yaml:"execution_level"`
+	// LongPathAware opts in to paths over MAX_PATH.
+	LongPathAware bool `yaml:"long_path_aware"`
+	// UTF8 sets the active code page to UTF-8.
+	UTF8 bool `yaml:"utf8"`
+}
+
+// MSI holds Windows Installer settings.
+type MSI struct {
+	// UpgradeCode identifies the product across versions; fixed forever.
+	UpgradeCode string `yaml:"upgrade_code"`
+	// InstallDir is the folder under Program Files.
+	InstallDir string `yaml:"install_dir"`
+}
+
+// Service describes the service the program runs as.
+type Service struct {
+	// Name is the SCM, systemd and launchd name.
+	Name string `yaml:"name"`
+	// DisplayName is the name shown in services.msc.
+	DisplayName string `yaml:"display_name"`
+	// Description is shown by the service managers.
+	Description string `yaml:"description"`
+	// Args are passed by the service manager to the program.
+	Args []string `yaml:"args"`
+	// Start is auto, delayed, manual or disabled.
+	Start string `yaml:"start"`
+	// Account is the Windows account: LocalSystem, LocalService,
+	// NetworkService or a virtual account NT SERVICE\<name>.
+	Account string `yaml:"account"`
+	// Env is the service environment.
+	Env map[string]string `yaml:"env"`
+	// Restart sets the restart-on-failure policy.
+	Restart Restart `yaml:"restart"`
+	// Linux holds systemd-specific settings.
+	Linux Linux `yaml:"linux"`
+	// Wrap runs the program under svcpack's service wrapper on Windows.
+	Wrap bool `yaml:"wrap"`
+}
+
+// Restart is the restart-on-failure policy.
+type Restart struct {
+	// Policy is on-failure (default) or always.
+	Policy string `yaml:"policy"`
+	// Delay is the wait before a restart.
+	Delay Duration `yaml:"delay"`
+	// ResetAfter is the period after which the failure count resets.
+	ResetAfter Duration `yaml:"reset_after"`
+}
+
+// Linux holds systemd unit settings.
+type Linux struct {
+	// User runs the service; created by the package scripts when set.
+	User string `yaml:"user"`
+	// MemoryMax is the systemd MemoryMax= value, e.g. 512M.
+	MemoryMax string `yaml:"memory_max"`
+	// CPUQuota is the systemd CPUQuota= value, e.g. 80%.
+	CPUQuota string `yaml:"cpu_quota"`
+	// Hardening turns the sandboxing directives on (default true).
+	Hardening *bool `yaml:"hardening"`
+	// HardeningOff names individual hardening directives to leave out.
+	HardeningOff []string `yaml:"hardening_off"`
+	// Notify selects Type=notify (the program sends READY=1).
+	Notify *bool `yaml:"notify"`
+}
+
+// File is an extra file shipped in every package.
+type File struct {
+	// Src is the host path, relative to the config file.
+	Src string `yaml:"src"`
+	// Dst is the path inside the package, relative to the install folder
+	// (Windows, archives) or /etc/<name> (Linux).
+	Dst string `yaml:"dst"`
+	// Config marks a configuration file that upgrades do not overwrite.
+	Config bool `yaml:"config"`
+}
+
+// Duration is a time.Duration written as a Go duration string ("5s", "24h").
+type Duration time.Duration
+
+// UnmarshalText parses a Go duration string.
+func (d *Duration) UnmarshalText(b []byte) error {
+	v, err := time.ParseDuration(strings.TrimSpace(string(b)))
+	if err != nil {
+		return fmt.Errorf("bad duration %q: want a Go duration such as 5s, 2m or 24h", b)
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// MarshalText formats the duration as a Go duration string.
+func (d Duration) MarshalText() ([]byte, error) { return []byte(time.Duration(d).String()), nil }
+
+// Std returns the duration as a time.Duration.
+func (d Duration) Std() time.Duration { return time.Duration(d) }
+
+// Target is one GOOS/GOARCH pair.
+type Target struct {
+	// OS is the GOOS value.
+	OS string
+	// Arch is the GOARCH value.
+	Arch string
+}
+
+// String returns "os/arch".
+func (t Target) String() string { return t.OS + "/" + t.Arch }
+
+// ParseTarget splits "os/arch".
+func ParseTarget(s string) (Target, error) {
+	os, arch, ok := strings.Cut(s, "/")
+	if !ok || os == "" || arch == "" || strings.Contains(arch, "/") {
+		return Target{}, fmt.Errorf("bad target %q: want GOOS/GOARCH such as linux/amd64", s)
+	}
+	return Target{OS: os, Arch: arch}, nil
+}
+
+// ParsedTargets returns the configured targets; Load has validated them.
+func (c *Config) ParsedTargets() []Target {
+	out := make([]Target, 0, len(c.Targets))
+	for _, s := range c.Targets {
+		if t, err := ParseTarget(s); err == nil {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// Line returns the line of a field path such as "service.name" in the config
+// file, or 0 when unknown.
+func (c *Config) Line(field string) int { return c.lines[field] }
+
+// Wants reports whether the artifact format is enabled.
+func (c *Config) Wants(format string) bool {
+	for _, f := range c.Formats {
+		if f == format {
+			return true
+		}
+	}
+	return false
+}
+
+// HardeningOn reports whether systemd hardening is enabled.
+func (l Linux) HardeningOn() bool { return l.Hardening == nil || *l.Hardening }
+
+// NotifyOn reports whether the unit uses Type=notify.
+func (l Linux) NotifyOn() bool { return l.Notify == nil || *l.Notify }

@@ -1,0 +1,164 @@
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"reflect"
+	"sort"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Env gives Load its view of the process environment and tools, so that
+// callers and tests control it without global state.
+type Env struct {
+	// Getenv looks up environment variables (SVCPACK_VERSION,
+	// SOURCE_DATE_EPOCH). Nil means no variables are set.
+	Getenv func(string) string
+	// GoTool is the go command used to list valid targets; default "go".
+	GoTool string
+}
+
+func (e Env) getenv(k string) string {
+	if e.Getenv == nil {
+		return ""
+	}
+	return e.Getenv(k)
+}
+
+// OSEnv returns an Env over the real process environment.
+func OSEnv() Env { return Env{Getenv: os.Getenv} }
+
+// Load reads the config file at path, decodes it strictly, fills defaults,
+// resolves version, commit and date, and validates it. Every error names the
+// file and line.
+func Load(path string, env Env) (*Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, fmt.Errorf("config: %s: %w", path, err)
+	}
+	c, err := Parse(data, path)
+	if err != nil {
+		return nil, err
+	}
+	c.Dir = filepath.Dir(abs)
+	c.applyDefaults()
+	if err := c.resolveVersion(env); err != nil {
+		return nil, err
+	}
+	if err := c.validate(env); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// Parse decodes config data strictly. name is used in messages. It does not
+// fill defaults or validate; Load does.
+func Parse(data []byte, name string) (*Config, error) {
+	var root yaml.Node
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(&root); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, fmt.Errorf("%s: the file is empty: want at least name, main and targets", name)
+		}
+		return nil, fmt.Errorf("%s: %s", name, strings.TrimPrefix(err.Error(), "yaml: "))
+	}
+	c := &Config{Path: name, lines: map[string]int{}}
+	doc := &root
+	if doc.Kind == yaml.DocumentNode && len(doc.Content) == 1 {
+		doc = doc.Content[0]
+	}
+	var errs []error
+	checkKeys(doc, reflect.TypeOf(*c), "", name, c.lines, &errs)
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	if err := doc.Decode(c); err != nil {
+		return nil, decodeError(name, err)
+	}
+	return c, nil
+}
+
+// decodeError rewrites yaml's type errors ("line 3: cannot unmarshal ...")
+// into file:line messages.
+func decodeError(name string, err error) error {
+	var te *yaml.TypeError
+	if errors.As(err, &te) {
+		var errs []error
+		for _, e := range te.Errors {
+			if rest, ok := strings.CutPrefix(e, "line "); ok {
+				line, msg, _ := strings.Cut(rest, ": ")
+				errs = append(errs, fmt.Errorf("%s:%s: %s", name, line, msg))
+				continue
+			}
+			errs = append(errs, fmt.Errorf("%s: %s", name, e))
+		}
+		return errors.Join(errs...)
+	}
+	return fmt.Errorf("%s: %w", name, err)
+}
+
+// checkKeys walks a mapping node against a struct type and reports every key
+// the struct does not have, with its line and the keys that are valid there.
+// It records the line of every known field path in lines.
+func checkKeys(n *yaml.Node, t reflect.Type, prefix, file string, lines map[string]int, errs *[]error) {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch {
+	case t.Kind() == reflect.Struct && n.Kind == yaml.MappingNode:
+		if _, ok := reflect.New(t).Interface().(interface{ UnmarshalText([]byte) error }); ok {
+			return
+		}
+		fields := map[string]reflect.Type{}
+		var names []string
+		for i := 0; i < t.NumField(); i++ {
+			f := t.Field(i)
+			tag := strings.Split(f.Tag.Get("yaml"), ",")[0]
+			if tag == "" || tag == "-" || !f.IsExported() {
+				continue
+			}
+			fields[tag] = f.Type
+			names = append(names, tag)
+		}
+		sort.Strings(names)
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, v := n.Content[i], n.Content[i+1]
+			path := k.Value
+			if prefix != "" {
+				path = prefix + "." + k.Value
+			}
+			ft, ok := fields[k.Value]
+			if !ok {
+				where := "at the top level"
+				if prefix != "" {
+					where = "in " + prefix
+				}
+				*errs = append(*errs, fmt.Errorf("%s:%d: unknown key %q %s; valid keys are: %s",
+					file, k.Line, k.Value, where, strings.Join(names, ", ")))
+				continue
+			}
+			lines[path] = k.Line
+			checkKeys(v, ft, path, file, lines, errs)
+		}
+	case t.Kind() == reflect.Slice && n.Kind == yaml.SequenceNode:
+		for i, item := range n.Content {
+			p := fmt.Sprintf("%s[%d]", prefix, i)
+			lines[p] = item.Line
+			checkKeys(item, t.Elem(), p, file, lines, errs)
+		}
+	case t.Kind() == reflect.Map && n.Kind == yaml.MappingNode:
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			lines[prefix+"."+n.Content[i].Value] = n.Content[i].Line
+		}
+	}
+}
