@@ -1,0 +1,259 @@
+// Package matrix cross-compiles a main package for a list of GOOS/GOARCH
+// targets: one `go build` per target with CGO_ENABLED=0, -trimpath and
+// templated ldflags, run in parallel up to a bound (GOMAXPROCS by default).
+// The first failure cancels the builds still running and is reported with the
+// compiler's output for the failing target. Outputs are written to a
+// temporary name and renamed, so no partial binary is ever left behind.
+package matrix
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"text/template"
+	"time"
+
+	"github.com/svcpack/svcpack/pkg/config"
+)
+
+// TemplateData is what ldflags templates see.
+type TemplateData struct {
+	// Name is the binary name.
+	Name string
+	// Version is the resolved release version (no leading v).
+	Version string
+	// Commit is the git commit, or "".
+	Commit string
+	// Date is the build date in RFC 3339 (UTC).
+	Date string
+	// Os and Arch are the target's GOOS and GOARCH.
+	Os, Arch string
+}
+
+// Options configures a matrix build.
+type Options struct {
+	// Dir is the directory go build runs in (the module containing Main).
+	Dir string
+	// Main is the main package, as go build takes it (./cmd/x).
+	Main string
+	// Name is the binary base name.
+	Name string
+	// OutDir receives <name>_<os>_<arch>/<name>[.exe].
+	OutDir string
+	// Targets to build.
+	Targets []config.Target
+	// Ldflags are text/templates over TemplateData.
+	Ldflags []string
+	// Tags are build tags.
+	Tags []string
+	// Data fills the templates; Os and Arch are set per target.
+	Data TemplateData
+	// Parallelism bounds concurrent builds; 0 means GOMAXPROCS.
+	Parallelism int
+	// GoTool is the go command; default "go".
+	GoTool string
+	// Env is the base environment; nil means os.Environ().
+	Env []string
+	// OnStart, when set, is called before each build with the full command
+	// line (for -v output).
+	OnStart func(t config.Target, args []string)
+	// OnDone, when set, is called after each successful build.
+	OnDone func(r Result)
+}
+
+// Result is one built binary.
+type Result struct {
+	// Target built.
+	Target config.Target
+	// Path is the absolute path of the binary.
+	Path string
+	// Duration of the go build.
+	Duration time.Duration
+}
+
+// BuildError is the failure of one target, carrying the compiler output.
+type BuildError struct {
+	// Target that failed.
+	Target config.Target
+	// Output is the go command's combined output.
+	Output string
+	// Err is the underlying error.
+	Err error
+}
+
+func (e *BuildError) Error() string {
+	out := strings.TrimSpace(e.Output)
+	if out == "" {
+		return fmt.Sprintf("build %s: %v", e.Target, e.Err)
+	}
+	return fmt.Sprintf("build %s: %v\n%s", e.Target, e.Err, out)
+}
+
+func (e *BuildError) Unwrap() error { return e.Err }
+
+// BinaryName returns name, with .exe for Windows.
+func BinaryName(name, goos string) string {
+	if goos == "windows" {
+		return name + ".exe"
+	}
+	return name
+}
+
+// OutputPath returns where the binary for t goes under outDir.
+func OutputPath(outDir, name string, t config.Target) string {
+	return filepath.Join(outDir, fmt.Sprintf("%s_%s_%s", name, t.OS, t.Arch), BinaryName(name, t.OS))
+}
+
+// Args returns the go build arguments (after "go") for target t, with the
+// ldflags templates executed. It is exported so benchmarks and -v output use
+// exactly what Build runs.
+func (o *Options) Args(t config.Target, output string) ([]string, error) {
+	data := o.Data
+	data.Os, data.Arch = t.OS, t.Arch
+	var flags []string
+	for _, f := range o.Ldflags {
+		tmpl, err := template.New("ldflags").Option("missingkey=error").Parse(f)
+		if err != nil {
+			return nil, fmt.Errorf("ldflags %q: %w", f, err)
+		}
+		var b bytes.Buffer
+		if err := tmpl.Execute(&b, data); err != nil {
+			return nil, fmt.Errorf("ldflags %q: %w", f, err)
+		}
+		flags = append(flags, b.String())
+	}
+	args := []string{"build", "-trimpath", "-buildvcs=false", "-o", output}
+	if len(flags) > 0 {
+		// Entries are joined with spaces, so "-X main.version=1.0" is the two
+		// linker arguments it reads as; a value with spaces needs its own
+		// quotes, as on the go command line.
+		args = append(args, "-ldflags="+strings.Join(flags, " "))
+	}
+	if len(o.Tags) > 0 {
+		args = append(args, "-tags="+strings.Join(o.Tags, ","))
+	}
+	return append(args, o.Main), nil
+}
+
+// env returns the environment for building target t.
+func (o *Options) env(t config.Target) []string {
+	base := o.Env
+	if base == nil {
+		base = os.Environ()
+	}
+	env := make([]string, 0, len(base)+3)
+	for _, kv := range base {
+		k, _, _ := strings.Cut(kv, "=")
+		switch k {
+		case "GOOS", "GOARCH", "CGO_ENABLED":
+			continue
+		}
+		env = append(env, kv)
+	}
+	return append(env, "GOOS="+t.OS, "GOARCH="+t.Arch, "CGO_ENABLED=0")
+}
+
+// Build compiles every target and returns the results in target order. On
+// the first failure the remaining builds are cancelled and that failure (a
+// *BuildError) is returned; binaries of targets that did finish stay in
+// OutDir, each complete.
+func Build(ctx context.Context, o Options) ([]Result, error) {
+	if len(o.Targets) == 0 {
+		return nil, errors.New("matrix: no targets")
+	}
+	n := o.Parallelism
+	if n <= 0 {
+		n = runtime.GOMAXPROCS(0)
+	}
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+
+	results := make([]Result, len(o.Targets))
+	// Workers take targets in order from a queue, so builds start in target
+	// order and a failure stops every target not yet started.
+	queue := make(chan int)
+	go func() {
+		defer close(queue)
+		for i := range o.Targets {
+			select {
+			case queue <- i:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	var wg sync.WaitGroup
+	var once sync.Once
+	var firstErr error
+	for range min(n, len(o.Targets)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range queue {
+				if ctx.Err() != nil {
+					return
+				}
+				r, err := o.buildOne(ctx, o.Targets[i])
+				if err != nil {
+					once.Do(func() { firstErr = err; cancel(err) })
+					return
+				}
+				results[i] = r
+				if o.OnDone != nil {
+					o.OnDone(r)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if firstErr != nil {
+		return nil, firstErr
+	}
+	if err := context.Cause(ctx); err != nil {
+		return nil, fmt.Errorf("matrix: %w", err)
+	}
+	return results, nil
+}
+
+func (o *Options) buildOne(ctx context.Context, t config.Target) (Result, error) {
+	final := OutputPath(o.OutDir, o.Name, t)
+	if err := os.MkdirAll(filepath.Dir(final), 0o755); err != nil {
+		return Result{}, &BuildError{Target: t, Err: err}
+	}
+	tmp := filepath.Join(filepath.Dir(final), ".tmp-"+filepath.Base(final))
+	args, err := o.Args(t, tmp)
+	if err != nil {
+		return Result{}, &BuildError{Target: t, Err: err}
+	}
+	gotool := o.GoTool
+	if gotool == "" {
+		gotool = "go"
+	}
+	if o.OnStart != nil {
+		o.OnStart(t, append([]string{gotool}, args...))
+	}
+	start := time.Now()
+	cmd := exec.CommandContext(ctx, gotool, args...)
+	cmd.Dir = o.Dir
+	cmd.Env = o.env(t)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		os.Remove(tmp)
+		if ctx.Err() != nil {
+			return Result{}, context.Cause(ctx)
+		}
+		return Result{}, &BuildError{Target: t, Output: string(out), Err: err}
+	}
+	if err := os.Rename(tmp, final); err != nil {
+		os.Remove(tmp)
+		return Result{}, &BuildError{Target: t, Err: err}
+	}
+	return Result{Target: t, Path: final, Duration: time.Since(start)}, nil
+}

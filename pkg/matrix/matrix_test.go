@@ -1,0 +1,166 @@
+package matrix
+
+import (
+	"bytes"
+	"context"
+	"debug/elf"
+	"debug/macho"
+	"debug/pe"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/svcpack/svcpack/pkg/config"
+)
+
+// writeModule creates a tiny module with a main package printing its
+// stamped version.
+func writeModule(t *testing.T, body string) string {
+	t.Helper()
+	dir := t.TempDir()
+	files := map[string]string{
+		"go.mod":        "module example.com/m\n\ngo 1.26\n",
+		"cmd/x/main.go": body,
+	}
+	for name, content := range files {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+const prog = "package main\n\nimport \"fmt\"\n\nvar version = \"none\"\n\nfunc main() { fmt.Println(\"version\", version) }\n"
+
+func targets(ss ...string) []config.Target {
+	var out []config.Target
+	for _, s := range ss {
+		tg, err := config.ParseTarget(s)
+		if err != nil {
+			panic(err)
+		}
+		out = append(out, tg)
+	}
+	return out
+}
+
+func TestBuildFormatsAndStamp(t *testing.T) {
+	dir := writeModule(t, prog)
+	out := t.TempDir()
+	o := Options{
+		Dir: dir, Main: "./cmd/x", Name: "x", OutDir: out,
+		Targets: targets("linux/amd64", "windows/arm64", "darwin/arm64", "windows/386"),
+		Ldflags: []string{"-s", "-w", "-X main.version={{.Version}}-{{.Os}}"},
+		Data:    TemplateData{Name: "x", Version: "1.2.3"},
+	}
+	res, err := Build(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res) != 4 {
+		t.Fatalf("got %d results", len(res))
+	}
+	for _, r := range res {
+		want := OutputPath(out, "x", r.Target)
+		if r.Path != want {
+			t.Errorf("%s: path %s, want %s", r.Target, r.Path, want)
+		}
+		switch r.Target.OS {
+		case "linux":
+			f, err := elf.Open(r.Path)
+			if err != nil {
+				t.Fatalf("%s: %v", r.Target, err)
+			}
+			if f.Machine != elf.EM_X86_64 {
+				t.Errorf("%s: machine %v", r.Target, f.Machine)
+			}
+			f.Close()
+			cmd := exec.Command(r.Path)
+			got, err := cmd.Output()
+			if err != nil || strings.TrimSpace(string(got)) != "version 1.2.3-linux" {
+				t.Errorf("running %s: %q %v", r.Path, got, err)
+			}
+		case "windows":
+			f, err := pe.Open(r.Path)
+			if err != nil {
+				t.Fatalf("%s: %v", r.Target, err)
+			}
+			want := map[string]uint16{"arm64": pe.IMAGE_FILE_MACHINE_ARM64, "386": pe.IMAGE_FILE_MACHINE_I386}[r.Target.Arch]
+			if f.Machine != want {
+				t.Errorf("%s: machine %#x, want %#x", r.Target, f.Machine, want)
+			}
+			f.Close()
+		case "darwin":
+			f, err := macho.Open(r.Path)
+			if err != nil {
+				t.Fatalf("%s: %v", r.Target, err)
+			}
+			if f.Cpu != macho.CpuArm64 {
+				t.Errorf("%s: cpu %v", r.Target, f.Cpu)
+			}
+			f.Close()
+		}
+	}
+	// No temporary files left behind.
+	filepath.WalkDir(out, func(p string, d os.DirEntry, err error) error {
+		if strings.HasPrefix(d.Name(), ".tmp-") {
+			t.Errorf("leftover %s", p)
+		}
+		return nil
+	})
+}
+
+func TestReproducible(t *testing.T) {
+	dir := writeModule(t, prog)
+	build := func() []byte {
+		out := t.TempDir()
+		res, err := Build(context.Background(), Options{
+			Dir: dir, Main: "./cmd/x", Name: "x", OutDir: out,
+			Targets: targets("windows/amd64"), Ldflags: []string{"-s", "-w"},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := os.ReadFile(res[0].Path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	if !bytes.Equal(build(), build()) {
+		t.Fatal("two builds of the same input differ")
+	}
+}
+
+func TestFirstFailureReportsCompilerOutput(t *testing.T) {
+	// Compiles for linux, fails for windows with a type error.
+	dir := writeModule(t, prog)
+	bad := "//go:build windows\n\npackage main\n\nvar broken int = \"not an int\"\n"
+	if err := os.WriteFile(filepath.Join(dir, "cmd/x/bad_windows.go"), []byte(bad), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := t.TempDir()
+	_, err := Build(context.Background(), Options{
+		Dir: dir, Main: "./cmd/x", Name: "x", OutDir: out, Parallelism: 1,
+		Targets: targets("windows/amd64", "linux/amd64", "linux/arm64", "darwin/amd64"),
+	})
+	var be *BuildError
+	if !errors.As(err, &be) {
+		t.Fatalf("err = %v, want *BuildError", err)
+	}
+	if be.Target.String() != "windows/amd64" || !strings.Contains(be.Output, "bad_windows.go") {
+		t.Fatalf("error does not name target and compiler output: %v", err)
+	}
+	// With parallelism 1 the failing first target cancels the rest, so at
+	// most one other build can have started.
+	if _, err := os.Stat(OutputPath(out, "x", targets("darwin/amd64")[0])); err == nil {
+		t.Error("darwin/amd64 was built after the first failure")
+	}
+}
