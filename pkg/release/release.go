@@ -1,0 +1,266 @@
+// Package release is svcpack's pipeline: config -> plan -> steps ->
+// dist/. Each step is a small named unit that reads the artifacts earlier
+// steps added to the plan and returns its own. Steps of one stage run in
+// parallel, bounded by GOMAXPROCS (or Options.Parallelism). A release is
+// written into a staging directory beside dist/ and swapped into place only
+// when every step succeeded, so a failed run leaves dist/ as it was, and every
+// file is written to a temporary name and renamed, so none is ever partial.
+package release
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/svcpack/svcpack/pkg/config"
+	"github.com/svcpack/svcpack/pkg/matrix"
+)
+
+// Options tunes a run of the pipeline.
+type Options struct {
+	// Log receives progress lines (normally os.Stderr); nil prints nothing.
+	Log io.Writer
+	// Verbosity selects how much is printed.
+	Verbosity Verbosity
+	// Parallelism bounds concurrent work; 0 means GOMAXPROCS.
+	Parallelism int
+	// Targets, when set, restricts the run to these targets (they must be
+	// valid GOOS/GOARCH pairs; they need not be in the config).
+	Targets []config.Target
+	// GoTool is the go command; default "go".
+	GoTool string
+}
+
+// Result is what a release produced.
+type Result struct {
+	// Dist is the absolute output directory.
+	Dist string
+	// Artifacts are every file produced, sorted by path.
+	Artifacts []Artifact
+}
+
+// Manifest is the content of dist/artifacts.json.
+type Manifest struct {
+	// Name is the project name.
+	Name string `json:"name"`
+	// Version is the released version.
+	Version string `json:"version"`
+	// Commit is the git commit, when known.
+	Commit string `json:"commit,omitempty"`
+	// Date is the build date (RFC 3339).
+	Date string `json:"date"`
+	// Artifacts lists every artifact except artifacts.json itself.
+	Artifacts []Artifact `json:"artifacts"`
+}
+
+// ManifestName and ChecksumsName are the fixed file names in dist/.
+const (
+	ManifestName  = "artifacts.json"
+	ChecksumsName = "checksums.txt"
+)
+
+func (o Options) reporter() *reporter { return &reporter{w: o.Log, v: o.Verbosity} }
+
+func (o Options) targets(c *config.Config) []config.Target {
+	if len(o.Targets) > 0 {
+		return o.Targets
+	}
+	return c.ParsedTargets()
+}
+
+// Release runs the full pipeline for c and replaces dist/ with the result.
+func Release(ctx context.Context, c *config.Config, o Options) (*Result, error) {
+	rep := o.reporter()
+	dist := c.DistDir()
+	rep.printf(Normal, "svcpack: releasing %s %s (version from %s) into %s\n", c.Name, c.Version, c.VersionSource, dist)
+	parent := filepath.Dir(dist)
+	if err := os.MkdirAll(parent, 0o755); err != nil {
+		return nil, fmt.Errorf("release: %w", err)
+	}
+	staging, err := os.MkdirTemp(parent, "."+filepath.Base(dist)+".staging-")
+	if err != nil {
+		return nil, fmt.Errorf("release: %w", err)
+	}
+	defer os.RemoveAll(staging) // after a successful swap this is gone already
+
+	p := &Plan{Config: c, Dir: staging, Targets: o.targets(c), rep: rep, sem: newSem(o.Parallelism)}
+	start := time.Now()
+	for _, stage := range pipeline(o) {
+		if err := runStage(ctx, p, stage); err != nil {
+			return nil, fmt.Errorf("release failed, %s left unchanged: %w", dist, err)
+		}
+	}
+	if err := finish(p); err != nil {
+		return nil, fmt.Errorf("release failed, %s left unchanged: %w", dist, err)
+	}
+	if err := swapDir(staging, dist); err != nil {
+		return nil, fmt.Errorf("release: %w", err)
+	}
+	arts := p.Artifacts()
+	rep.table(dist, arts)
+	rep.printf(Normal, "svcpack: released %s %s: %d artifacts in %.1fs\n", c.Name, c.Version, len(arts), time.Since(start).Seconds())
+	return &Result{Dist: dist, Artifacts: arts}, nil
+}
+
+// Build compiles binaries only (with Windows resources), straight into
+// dist/, for local work: no packages, no swap of dist/.
+func Build(ctx context.Context, c *config.Config, o Options) (*Result, error) {
+	rep := o.reporter()
+	dist := c.DistDir()
+	if err := os.MkdirAll(dist, 0o755); err != nil {
+		return nil, fmt.Errorf("build: %w", err)
+	}
+	p := &Plan{Config: c, Dir: dist, Targets: o.targets(c), rep: rep, sem: newSem(o.Parallelism)}
+	for _, stage := range pipeline(o)[:2] {
+		if err := runStage(ctx, p, stage); err != nil {
+			return nil, err
+		}
+	}
+	arts := p.Artifacts()
+	rep.table(dist, arts)
+	return &Result{Dist: dist, Artifacts: arts}, nil
+}
+
+// pipeline returns the stages in order; the steps of a stage are independent.
+func pipeline(o Options) [][]Step {
+	return [][]Step{
+		{buildStep(o)},
+		windowsResourcesSteps(),
+		packageSteps(),
+	}
+}
+
+// buildStep compiles the matrix.
+func buildStep(o Options) Step {
+	return Step{Name: "build", Run: func(ctx context.Context, p *Plan) ([]Artifact, error) {
+		c := p.Config
+		res, err := matrix.Build(ctx, matrix.Options{
+			Dir:         c.Dir,
+			Main:        mainPackage(c.Main),
+			Name:        c.Name,
+			OutDir:      p.Dir,
+			Targets:     p.Targets,
+			Ldflags:     c.Ldflags,
+			Tags:        c.Tags,
+			Data:        templateData(c),
+			Parallelism: cap(p.sem),
+			GoTool:      o.GoTool,
+			OnStart:     func(_ config.Target, args []string) { p.rep.command(args) },
+			OnDone:      func(r matrix.Result) { p.rep.step("build", r.Target.String(), r.Duration) },
+		})
+		if err != nil {
+			var be *matrix.BuildError
+			if errors.As(err, &be) {
+				return nil, &StepError{Step: "build", Target: be.Target.String(), Err: errors.New(strings.TrimPrefix(be.Error(), "build "+be.Target.String()+": "))}
+			}
+			return nil, err
+		}
+		arts := make([]Artifact, 0, len(res))
+		for _, r := range res {
+			rel, err := filepath.Rel(p.Dir, r.Path)
+			if err != nil {
+				return nil, err
+			}
+			a, err := newArtifact(p.Dir, filepath.ToSlash(rel), KindBinary, r.Target.OS, r.Target.Arch)
+			if err != nil {
+				return nil, err
+			}
+			arts = append(arts, a)
+		}
+		return arts, nil
+	}}
+}
+
+// mainPackage makes a config path usable as a go build package argument.
+func mainPackage(m string) string {
+	m = filepath.ToSlash(m)
+	if strings.HasPrefix(m, "./") || strings.HasPrefix(m, "../") || filepath.IsAbs(m) || m == "." {
+		return m
+	}
+	return "./" + m
+}
+
+func templateData(c *config.Config) matrix.TemplateData {
+	return matrix.TemplateData{Name: c.Name, Version: c.Version, Commit: c.Commit, Date: c.Date.UTC().Format(time.RFC3339)}
+}
+
+// finish writes checksums.txt and artifacts.json.
+func finish(p *Plan) error {
+	start := time.Now()
+	arts := p.Artifacts()
+	if err := writeFileAtomic(p.Abs(ChecksumsName), 0o644, func(w io.Writer) error {
+		for _, a := range arts {
+			if _, err := fmt.Fprintf(w, "%s  %s\n", a.SHA256, a.Path); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		return &StepError{Step: "checksums", Err: err}
+	}
+	sums, err := newArtifact(p.Dir, ChecksumsName, KindChecksums, "", "")
+	if err != nil {
+		return &StepError{Step: "checksums", Err: err}
+	}
+	p.add([]Artifact{sums})
+	p.rep.step("checksums", "", time.Since(start))
+
+	c := p.Config
+	m := Manifest{Name: c.Name, Version: c.Version, Commit: c.Commit, Date: c.Date.UTC().Format(time.RFC3339), Artifacts: p.Artifacts()}
+	if err := writeFileAtomic(p.Abs(ManifestName), 0o644, func(w io.Writer) error {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(m)
+	}); err != nil {
+		return &StepError{Step: "manifest", Err: err}
+	}
+	return nil
+}
+
+// ReadManifest reads dist/artifacts.json.
+func ReadManifest(dist string) (*Manifest, error) {
+	data, err := os.ReadFile(filepath.Join(dist, ManifestName))
+	if err != nil {
+		return nil, fmt.Errorf("release: %w", err)
+	}
+	var m Manifest
+	if err := json.Unmarshal(data, &m); err != nil {
+		return nil, fmt.Errorf("release: %s: %w", filepath.Join(dist, ManifestName), err)
+	}
+	return &m, nil
+}
+
+// swapDir replaces dst with src: dst is moved aside, src renamed into place,
+// and the old tree removed. Both live in the same parent directory.
+func swapDir(src, dst string) error {
+	old := ""
+	if _, err := os.Stat(dst); err == nil {
+		tmp, err := os.MkdirTemp(filepath.Dir(dst), "."+filepath.Base(dst)+".old-")
+		if err != nil {
+			return err
+		}
+		old = filepath.Join(tmp, "dist")
+		if err := os.Rename(dst, old); err != nil {
+			os.Remove(tmp)
+			return fmt.Errorf("moving old %s aside: %w", dst, err)
+		}
+		defer os.RemoveAll(tmp)
+	}
+	if err := os.Rename(src, dst); err != nil {
+		if old != "" {
+			_ = os.Rename(old, dst)
+		}
+		return fmt.Errorf("moving release into %s: %w", dst, err)
+	}
+	return nil
+}
+
+func asStepError(err error, target **StepError) bool { return errors.As(err, target) }
+
+func isCanceled(err error) bool { return errors.Is(err, context.Canceled) }
