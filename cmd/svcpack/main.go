@@ -1,0 +1,204 @@
+// Command svcpack releases a Go service for every platform it ships to:
+// binaries, Windows zips and MSIs, Linux packages and darwin tarballs, with
+// checksums and an artifact manifest. It is the same pipeline as the Mage
+// targets in pkg/magetargets, for projects without Mage:
+//
+//	go run github.com/svcpack/svcpack/cmd/svcpack@latest release
+//
+// Commands:
+//
+//	svcpack release [-config svcpack.yaml] [-v|-q] [-p N]
+//	svcpack build   [-config svcpack.yaml] [-v|-q] [-target os/arch]...
+//	svcpack check   [-config svcpack.yaml]
+//	svcpack init    [-name NAME] [-main ./cmd/NAME]
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"runtime"
+	"strings"
+	"syscall"
+
+	"github.com/svcpack/svcpack/pkg/config"
+	"github.com/svcpack/svcpack/pkg/release"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+const usage = `usage: svcpack <command> [flags]
+
+commands:
+  release   build every target and package it into dist/ (from svcpack.yaml)
+  build     build binaries only (default: this machine's target) into dist/
+  check     validate svcpack.yaml and print the resolved version
+  init      write a starter svcpack.yaml with a fresh MSI upgrade code
+
+run 'svcpack <command> -h' for a command's flags
+`
+
+// run is main without the process: it returns the exit code.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	var err error
+	switch args[0] {
+	case "release":
+		err = cmdRelease(ctx, args[1:], stderr)
+	case "build":
+		err = cmdBuild(ctx, args[1:], stderr)
+	case "check":
+		err = cmdCheck(args[1:], stdout, stderr)
+	case "init":
+		err = cmdInit(args[1:], stdout, stderr)
+	case "help", "-h", "-help", "--help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	default:
+		fmt.Fprintf(stderr, "svcpack: unknown command %q\n%s", args[0], usage)
+		return 2
+	}
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	var ue usageError
+	if errors.As(err, &ue) {
+		fmt.Fprintf(stderr, "svcpack %s: %v\n", args[0], err)
+		return 2
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "svcpack %s: %v\n", args[0], err)
+		return 1
+	}
+	return 0
+}
+
+type usageError struct{ error }
+
+// common holds the flags every pipeline command takes.
+type common struct {
+	config  string
+	verbose bool
+	quiet   bool
+	par     int
+}
+
+func (c *common) register(fs *flag.FlagSet) {
+	fs.StringVar(&c.config, "config", config.FileName, "config file")
+	fs.BoolVar(&c.verbose, "v", false, "print every command run")
+	fs.BoolVar(&c.quiet, "q", false, "print errors only")
+	fs.IntVar(&c.par, "p", 0, "parallel jobs (default GOMAXPROCS)")
+}
+
+func (c *common) options(stderr io.Writer) release.Options {
+	o := release.Options{Log: stderr, Parallelism: c.par}
+	switch {
+	case c.quiet:
+		o.Verbosity = release.Quiet
+	case c.verbose:
+		o.Verbosity = release.Verbose
+	}
+	return o
+}
+
+func parse(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return usageError{err}
+	}
+	if fs.NArg() > 0 {
+		return usageError{fmt.Errorf("unexpected arguments %q", fs.Args())}
+	}
+	return nil
+}
+
+func cmdRelease(ctx context.Context, args []string, stderr io.Writer) error {
+	fs := flag.NewFlagSet("release", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var c common
+	c.register(fs)
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	cfg, err := config.Load(c.config, config.OSEnv())
+	if err != nil {
+		return err
+	}
+	_, err = release.Release(ctx, cfg, c.options(stderr))
+	return err
+}
+
+// targetList collects repeated -target flags.
+type targetList []config.Target
+
+func (t *targetList) String() string {
+	var s []string
+	for _, x := range *t {
+		s = append(s, x.String())
+	}
+	return strings.Join(s, ",")
+}
+
+func (t *targetList) Set(v string) error {
+	for _, part := range strings.Split(v, ",") {
+		x, err := config.ParseTarget(strings.TrimSpace(part))
+		if err != nil {
+			return err
+		}
+		*t = append(*t, x)
+	}
+	return nil
+}
+
+func cmdBuild(ctx context.Context, args []string, stderr io.Writer) error {
+	fs := flag.NewFlagSet("build", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var c common
+	c.register(fs)
+	var targets targetList
+	fs.Var(&targets, "target", "os/arch to build (repeatable; default: this machine's)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	cfg, err := config.Load(c.config, config.OSEnv())
+	if err != nil {
+		return err
+	}
+	o := c.options(stderr)
+	o.Targets = targets
+	if len(o.Targets) == 0 {
+		o.Targets = []config.Target{{OS: runtime.GOOS, Arch: runtime.GOARCH}}
+	}
+	_, err = release.Build(ctx, cfg, o)
+	return err
+}
+
+func cmdCheck(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("check", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	path := fs.String("config", config.FileName, "config file")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	cfg, err := config.Load(*path, config.OSEnv())
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "%s: ok: %s %s (version from %s), targets %s, formats %s\n",
+		*path, cfg.Name, cfg.Version, cfg.VersionSource, strings.Join(cfg.Targets, " "), strings.Join(cfg.Formats, " "))
+	return nil
+}

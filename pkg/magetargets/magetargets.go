@@ -1,0 +1,100 @@
+// Package magetargets holds svcpack's Mage targets. A project adopts svcpack
+// by adding an svcpack.yaml and importing these targets in its magefile:
+//
+//	//go:build mage
+//
+//	package main
+//
+//	import (
+//		//mage:import
+//		_ "github.com/svcpack/svcpack/pkg/magetargets"
+//	)
+//
+// Targets read the config named by SVCPACK_CONFIG (default svcpack.yaml in
+// the current directory). They are thin: parse config, call pkg/release.
+package magetargets
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+
+	"github.com/magefile/mage/mg"
+
+	"github.com/svcpack/svcpack/pkg/config"
+	"github.com/svcpack/svcpack/pkg/release"
+)
+
+func configPath() string {
+	if p := os.Getenv("SVCPACK_CONFIG"); p != "" {
+		return p
+	}
+	return config.FileName
+}
+
+func options() release.Options {
+	o := release.Options{Log: os.Stderr}
+	if mg.Verbose() {
+		o.Verbosity = release.Verbose
+	}
+	return o
+}
+
+// Check validates svcpack.yaml and prints the resolved version.
+func Check() error {
+	c, err := config.Load(configPath(), config.OSEnv())
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(os.Stderr, "%s: ok: %s %s (version from %s), %d targets\n", configPath(), c.Name, c.Version, c.VersionSource, len(c.Targets))
+	return nil
+}
+
+// Build compiles the binary for this machine only (GOOS/GOARCH of the host),
+// with its Windows resources, into dist/.
+func Build(ctx context.Context) error {
+	c, err := config.Load(configPath(), config.OSEnv())
+	if err != nil {
+		return err
+	}
+	o := options()
+	o.Targets = []config.Target{{OS: runtime.GOOS, Arch: runtime.GOARCH}}
+	_, err = release.Build(ctx, c, o)
+	return err
+}
+
+// Release runs the full pipeline from svcpack.yaml into dist/.
+func Release(ctx context.Context) error {
+	c, err := config.Load(configPath(), config.OSEnv())
+	if err != nil {
+		return err
+	}
+	_, err = release.Release(ctx, c, options())
+	return err
+}
+
+// Test runs go test ./... for the module in the current directory.
+func Test(ctx context.Context) error {
+	args := []string{"test", "./..."}
+	if mg.Verbose() {
+		args = append(args, "-v")
+	}
+	cmd := exec.CommandContext(ctx, mg.GoCmd(), args...)
+	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
+	return cmd.Run()
+}
+
+// Clean removes the dist directory named in svcpack.yaml.
+func Clean() error {
+	c, err := config.Load(configPath(), config.OSEnv())
+	if err != nil {
+		// A broken config must not stop a clean of the default dist/.
+		dir := filepath.Join(filepath.Dir(configPath()), "dist")
+		fmt.Fprintf(os.Stderr, "svcpack: %v\nsvcpack: removing %s\n", err, dir)
+		return os.RemoveAll(dir)
+	}
+	return os.RemoveAll(c.DistDir())
+}
