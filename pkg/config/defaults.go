@@ -2,6 +2,7 @@ package config
 
 import (
 	"os"
+	"path"
 	"path/filepath"
 	"time"
 )
@@ -39,6 +40,11 @@ func (c *Config) applyDefaults() {
 	if c.LicenseFile == "" {
 		if _, err := os.Stat(filepath.Join(c.Dir, "LICENSE")); err == nil {
 			c.LicenseFile = "LICENSE"
+		}
+	}
+	for i := range c.Files {
+		if c.Files[i].Dst == "" && c.Files[i].Src != "" {
+			c.Files[i].Dst = path.Base(filepath.ToSlash(c.Files[i].Src))
 		}
 	}
 	s := &c.Service

@@ -2,6 +2,7 @@ package config
 
 import (
 	"bytes"
+	"encoding"
 	"errors"
 	"fmt"
 	"io"
@@ -70,7 +71,13 @@ func Parse(data []byte, name string) (*Config, error) {
 		if errors.Is(err, io.EOF) {
 			return nil, fmt.Errorf("%s: the file is empty: want at least name, main and targets", name)
 		}
-		return nil, fmt.Errorf("%s: %s", name, strings.TrimPrefix(err.Error(), "yaml: "))
+		msg := strings.TrimPrefix(err.Error(), "yaml: ")
+		if rest, ok := strings.CutPrefix(msg, "line "); ok {
+			if line, text, ok := strings.Cut(rest, ": "); ok {
+				return nil, fmt.Errorf("%s:%s: %s", name, line, text)
+			}
+		}
+		return nil, fmt.Errorf("%s: %s", name, msg)
 	}
 	c := &Config{Path: name, lines: map[string]int{}}
 	doc := &root
@@ -114,11 +121,22 @@ func checkKeys(n *yaml.Node, t reflect.Type, prefix, file string, lines map[stri
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
+	if u, ok := reflect.New(t).Interface().(encoding.TextUnmarshaler); ok {
+		// Check text-decoded scalars here, where the line is known; the
+		// decoder would report their errors without one.
+		if n.Kind == yaml.ScalarNode {
+			if err := u.UnmarshalText([]byte(n.Value)); err != nil {
+				*errs = append(*errs, fmt.Errorf("%s:%d: %s: %v", file, n.Line, prefix, err))
+			}
+		}
+		return
+	}
+	if want := expectedKind(t); want != 0 && n.Kind != want && !(n.Kind == yaml.ScalarNode && n.Tag == "!!null") {
+		*errs = append(*errs, fmt.Errorf("%s:%d: %s: got %s, want %s", file, n.Line, prefix, kindName(n.Kind), kindName(want)))
+		return
+	}
 	switch {
 	case t.Kind() == reflect.Struct && n.Kind == yaml.MappingNode:
-		if _, ok := reflect.New(t).Interface().(interface{ UnmarshalText([]byte) error }); ok {
-			return
-		}
 		fields := map[string]reflect.Type{}
 		var names []string
 		for i := 0; i < t.NumField(); i++ {
@@ -161,4 +179,31 @@ func checkKeys(n *yaml.Node, t reflect.Type, prefix, file string, lines map[stri
 			lines[prefix+"."+n.Content[i].Value] = n.Content[i].Line
 		}
 	}
+}
+
+// expectedKind is the YAML node kind a Go type decodes from.
+func expectedKind(t reflect.Type) yaml.Kind {
+	switch t.Kind() {
+	case reflect.Struct, reflect.Map:
+		return yaml.MappingNode
+	case reflect.Slice:
+		return yaml.SequenceNode
+	case reflect.String, reflect.Bool, reflect.Int, reflect.Int64, reflect.Uint, reflect.Uint64, reflect.Float64:
+		return yaml.ScalarNode
+	}
+	return 0
+}
+
+func kindName(k yaml.Kind) string {
+	switch k {
+	case yaml.MappingNode:
+		return "a mapping ({key: value})"
+	case yaml.SequenceNode:
+		return "a list ([a, b])"
+	case yaml.ScalarNode:
+		return "a single value"
+	case yaml.AliasNode:
+		return "an alias"
+	}
+	return "a document"
 }

@@ -1,0 +1,215 @@
+package config
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+const good = `name: hello
+main: ./cmd/hello
+targets: [linux/amd64, windows/amd64]
+vendor: Acme
+windows:
+  icon: icon.png
+  msi: {upgrade_code: 6B2A1E7C-5D3F-4A1B-9C8D-0E1F2A3B4C5D}
+service:
+  name: hello
+  account: LocalService
+  env: {PORT: "8080"}
+  restart: {delay: 3s}
+files:
+  - {src: conf.yaml, config: true}
+`
+
+// project writes a config and the files it points to into a temp dir.
+func project(t *testing.T, yaml string) string {
+	t.Helper()
+	dir := t.TempDir()
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(os.MkdirAll(filepath.Join(dir, "cmd/hello"), 0o755))
+	must(os.WriteFile(filepath.Join(dir, "cmd/hello/main.go"), []byte("package main\nfunc main() {}\n"), 0o644))
+	must(os.WriteFile(filepath.Join(dir, "icon.png"), []byte("png"), 0o644))
+	must(os.WriteFile(filepath.Join(dir, "conf.yaml"), []byte("a: 1\n"), 0o644))
+	must(os.WriteFile(filepath.Join(dir, FileName), []byte(yaml), 0o644))
+	return filepath.Join(dir, FileName)
+}
+
+func env(kv ...string) Env {
+	m := map[string]string{}
+	for i := 0; i+1 < len(kv); i += 2 {
+		m[kv[i]] = kv[i+1]
+	}
+	return Env{Getenv: func(k string) string { return m[k] }}
+}
+
+func TestLoadGoodAndDefaults(t *testing.T) {
+	c, err := Load(project(t, good), env("SOURCE_DATE_EPOCH", "1700000000"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Version != DevVersion || c.VersionSource != "default" {
+		t.Errorf("version %q from %q, want %q from default", c.Version, c.VersionSource, DevVersion)
+	}
+	if !c.Date.Equal(time.Unix(1700000000, 0)) {
+		t.Errorf("date %v", c.Date)
+	}
+	if c.Service.Start != "auto" || c.Service.Restart.Delay.Std() != 3*time.Second || c.Service.Restart.ResetAfter.Std() != 24*time.Hour {
+		t.Errorf("service defaults not applied: %+v", c.Service)
+	}
+	if c.Files[0].Dst != "conf.yaml" {
+		t.Errorf("files[0].dst default = %q", c.Files[0].Dst)
+	}
+	if c.Line("service.account") != 10 {
+		t.Errorf("line of service.account = %d, want 10", c.Line("service.account"))
+	}
+	if len(c.Formats) != len(Formats()) || c.Dist != "dist" {
+		t.Errorf("formats %v dist %q", c.Formats, c.Dist)
+	}
+}
+
+func TestVersionResolution(t *testing.T) {
+	withVersion := strings.Replace(good, "name: hello\n", "name: hello\nversion: v1.2.3\n", 1)
+	for _, tc := range []struct {
+		name, yaml, envVersion, want, source string
+	}{
+		{"env wins over config", withVersion, "2.0.0-rc.1+b5", "2.0.0-rc.1+b5", "SVCPACK_VERSION"},
+		{"config, v stripped", withVersion, "", "1.2.3", "config"},
+		{"default", good, "", DevVersion, "default"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := Load(project(t, tc.yaml), env("SVCPACK_VERSION", tc.envVersion))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.Version != tc.want || c.VersionSource != tc.source {
+				t.Errorf("got %q from %s, want %q from %s", c.Version, c.VersionSource, tc.want, tc.source)
+			}
+		})
+	}
+}
+
+func TestGitDescribe(t *testing.T) {
+	path := project(t, good)
+	dir := filepath.Dir(path)
+	for _, args := range [][]string{
+		{"init", "-q"}, {"add", "."},
+		{"-c", "user.name=t", "-c", "user.email=t@e", "commit", "-qm", "x"},
+		{"tag", "v3.4.5"},
+	} {
+		cmd := exec.Command("git", append([]string{"-C", dir}, args...)...)
+		cmd.Env = append(os.Environ(), "GIT_COMMITTER_DATE=@1600000000 +0000", "GIT_AUTHOR_DATE=@1600000000 +0000")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("git %v: %v\n%s", args, err, out)
+		}
+	}
+	c, err := Load(path, env())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Version != "3.4.5" || c.VersionSource != "git describe" || len(c.Commit) != 40 {
+		t.Fatalf("version %q from %s, commit %q", c.Version, c.VersionSource, c.Commit)
+	}
+	if c.Date.Unix() != 1600000000 {
+		t.Errorf("date %v, want the commit time", c.Date)
+	}
+}
+
+func TestBadConfigs(t *testing.T) {
+	for _, tc := range []struct {
+		name, from, to string
+		env            []string
+		want           []string // substrings of the error
+	}{
+		{"unknown key", "vendor: Acme\n", "vendor: Acme\nvendr: x\n", nil,
+			[]string{"svcpack.yaml:5:", `unknown key "vendr"`, "valid keys are:", "vendor"}},
+		{"unknown nested key", "  account: LocalService\n", "  account: LocalService\n  acount: x\n", nil,
+			[]string{"svcpack.yaml:11:", `unknown key "acount" in service`}},
+		{"unknown target", "[linux/amd64, windows/amd64]", "[linux/amd64, windows/amd65]", nil,
+			[]string{"svcpack.yaml:3:", "targets[1]", `"windows/amd65"`, "go tool dist list", "valid architectures for windows are", "amd64"}},
+		{"unknown os", "[linux/amd64, windows/amd64]", "[linux/amd64, plan10/amd64]", nil,
+			[]string{"targets[1]", "valid operating systems are"}},
+		{"duplicate target", "[linux/amd64, windows/amd64]", "[linux/amd64, linux/amd64]", nil,
+			[]string{"targets[1]", "duplicates targets[0]"}},
+		{"service name", "  name: hello\n", "  name: hello world\n", nil,
+			[]string{"svcpack.yaml:9:", "service.name", `"hello world"`, "letters, digits"}},
+		{"service name slash", "  name: hello\n", "  name: a/b\n", nil, []string{"service.name", `"a/b"`}},
+		{"bad semver in config", "name: hello\n", "name: hello\nversion: 1.2\n", nil,
+			[]string{"svcpack.yaml:2:", "version", `"1.2" is not a semantic version`, "MAJOR.MINOR.PATCH"}},
+		{"bad semver in env", "", "", []string{"SVCPACK_VERSION", "banana"},
+			[]string{"version (from SVCPACK_VERSION)", `"banana"`}},
+		{"main missing", "./cmd/hello", "./cmd/nope", nil,
+			[]string{"svcpack.yaml:2:", "main", `"./cmd/nope" does not exist`}},
+		{"icon missing", "icon.png", "missing.png", nil,
+			[]string{"svcpack.yaml:6:", "windows.icon", `"missing.png" does not exist`}},
+		{"upgrade code", "6B2A1E7C-5D3F-4A1B-9C8D-0E1F2A3B4C5D", "not-a-guid", nil,
+			[]string{"svcpack.yaml:7:", "windows.msi.upgrade_code", `"not-a-guid" is not a GUID`, "svcpack init"}},
+		{"account", "account: LocalService", "account: Administrator", nil,
+			[]string{"service.account", `"Administrator"`, "LocalSystem, LocalService, NetworkService"}},
+		{"duration", "delay: 3s", "delay: soon", nil, []string{"svcpack.yaml:12", `bad duration "soon"`}},
+		{"env name", `PORT: "8080"`, `"BAD-NAME": "1"`, nil, []string{"service.env.BAD-NAME", "not a valid variable name"}},
+		{"file dst escapes", "{src: conf.yaml, config: true}", "{src: conf.yaml, dst: ../x}", nil,
+			[]string{"files[0].dst", `"../x"`}},
+		{"source date epoch", "", "", []string{"SOURCE_DATE_EPOCH", "yesterday"}, []string{"SOURCE_DATE_EPOCH", `"yesterday"`}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			yaml := good
+			if tc.from != "" {
+				if !strings.Contains(yaml, tc.from) {
+					t.Fatalf("test bug: %q not in config", tc.from)
+				}
+				yaml = strings.Replace(yaml, tc.from, tc.to, 1)
+			}
+			_, err := Load(project(t, yaml), env(tc.env...))
+			if err == nil {
+				t.Fatal("Load succeeded, want an error")
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q\ndoes not contain %q", err, w)
+				}
+			}
+		})
+	}
+}
+
+func TestSyntaxError(t *testing.T) {
+	_, err := Load(project(t, "name: [a\n"), env())
+	if err == nil || !strings.Contains(err.Error(), "svcpack.yaml:") {
+		t.Fatalf("err = %v, want file:line", err)
+	}
+}
+
+func TestEmptyFile(t *testing.T) {
+	_, err := Load(project(t, ""), env())
+	if err == nil || !strings.Contains(err.Error(), "empty") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestParseSemver(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		ok   bool
+		want Semver
+	}{
+		{"1.2.3", true, Semver{1, 2, 3, "", ""}},
+		{"v10.0.1-rc.1+build.7", true, Semver{10, 0, 1, "rc.1", "build.7"}},
+		{"1.2", false, Semver{}},
+		{"01.2.3", false, Semver{}},
+		{"1.2.3-", false, Semver{}},
+	} {
+		got, err := ParseSemver(tc.in)
+		if (err == nil) != tc.ok || got != tc.want {
+			t.Errorf("ParseSemver(%q) = %+v, %v", tc.in, got, err)
+		}
+	}
+}
