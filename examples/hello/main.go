@@ -5,11 +5,10 @@
 //
 // Usage:
 //
-//	hello run        serve until stopped (what the service managers run)
-//	hello version    print the version
+//	hello run [-addr host:port]   serve until stopped (what the service managers run)
+//	hello version                 print the version
 //
-// The listen address comes from PORT (default 8080, bound on all
-// interfaces; set ADDR to override host:port entirely). A greeting may be
+// The listen address is -addr, else ADDR, else :PORT, else :8080. A greeting may be
 // set in config.yaml (`greeting: Hi`), looked up in HELLO_CONFIG, then
 // /etc/hello/config.yaml, then beside the executable.
 package main
@@ -17,6 +16,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"log"
 	"net"
@@ -39,9 +39,12 @@ func main() {
 	}
 	switch cmd {
 	case "run":
+		fs := flag.NewFlagSet("run", flag.ExitOnError)
+		addr := fs.String("addr", listenAddr(), "listen address host:port")
+		_ = fs.Parse(os.Args[min(2, len(os.Args)):])
 		logger := log.New(os.Stderr, "hello: ", log.LstdFlags)
 		if err := service.RunNotify("hello", func(ctx context.Context, ready func()) error {
-			return serve(ctx, listenAddr(), loadGreeting(), logger, ready)
+			return serve(ctx, *addr, loadGreeting(), logger, ready)
 		}); err != nil {
 			logger.Printf("stopped with error: %v", err)
 			os.Exit(1)

@@ -67,6 +67,11 @@ func New(t testing.TB) *Prefix {
 	if out, err := p.runLogged(3*time.Minute, "wineboot", "-i"); err != nil {
 		t.Fatalf("winetest: wineboot -i in %s: %v\n%s", dir, err, out)
 	}
+	// Creating a prefix leaves two services.exe running (measured with Wine
+	// 8.0): `sc create` then reaches one and `sc start` the other, which
+	// answers 1060 (no such service). Restarting the prefix's wineserver
+	// once leaves a single services.exe that reads the registry.
+	p.Restart()
 
 	src := filepath.Join(t.TempDir(), "processprng.c")
 	if err := os.WriteFile(src, shimSource, 0o644); err != nil {
@@ -78,6 +83,18 @@ func New(t testing.TB) *Prefix {
 		t.Fatalf("winetest: building ProcessPrng shim: %v\n%s", err, out)
 	}
 	return p
+}
+
+// Restart stops every process of the prefix and starts a fresh persistent
+// wineserver, as after a reboot. (Note, measured with Wine 8.0: services.exe
+// ignores a service's Environment registry value, before or after a restart;
+// tests pass such settings on the command line instead.)
+func (p *Prefix) Restart() {
+	p.t.Helper()
+	p.kill()
+	if out, err := p.runLogged(time.Minute, "wineserver", "-p"); err != nil {
+		p.t.Fatalf("winetest: wineserver -p: %v\n%s", err, out)
+	}
 }
 
 // kill stops this prefix's wineserver (and with it every Wine process of the
