@@ -136,11 +136,22 @@ func (p *Prefix) Run(timeout time.Duration, program string, args ...string) (str
 	return p.runLogged(timeout, "wine", append([]string{program}, args...)...)
 }
 
+// RunIn is Run with the working directory set to the host directory dir,
+// which Wine maps to its DOS path: `cmd /c install-service.cmd` run there
+// finds the script the way an admin's Command Prompt would.
+func (p *Prefix) RunIn(dir string, timeout time.Duration, program string, args ...string) (string, error) {
+	return p.runLoggedIn(dir, timeout, "wine", append([]string{program}, args...)...)
+}
+
 // runLogged runs a host command in the prefix's environment with its output
 // in a temporary file rather than a pipe: Wine's daemons (wineserver,
 // services.exe, winedevice.exe) inherit the descriptors of whatever starts
 // them, and a pipe they hold would make Wait block until the prefix dies.
 func (p *Prefix) runLogged(timeout time.Duration, name string, args ...string) (string, error) {
+	return p.runLoggedIn("", timeout, name, args...)
+}
+
+func (p *Prefix) runLoggedIn(dir string, timeout time.Duration, name string, args ...string) (string, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	f, err := os.CreateTemp("", "winetest-out-*")
@@ -151,6 +162,7 @@ func (p *Prefix) runLogged(timeout time.Duration, name string, args ...string) (
 	defer f.Close()
 	cmd := exec.CommandContext(ctx, name, args...)
 	cmd.Env = p.env
+	cmd.Dir = dir
 	cmd.Stdout = f
 	cmd.Stderr = f
 	runErr := cmd.Run()

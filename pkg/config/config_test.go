@@ -156,6 +156,7 @@ func TestBadConfigs(t *testing.T) {
 			[]string{"service.account", `"Administrator"`, "LocalSystem, LocalService, NetworkService"}},
 		{"duration", "delay: 3s", "delay: soon", nil, []string{"svcpack.yaml:12", `bad duration "soon"`}},
 		{"env name", `PORT: "8080"`, `"BAD-NAME": "1"`, nil, []string{"service.env.BAD-NAME", "not a valid variable name"}},
+		{"quote for cmd", `PORT: "8080"`, `PORT: 'say "hi"'`, nil, []string{"service.env.PORT", "double quote", "cmd.exe"}},
 		{"file dst escapes", "{src: conf.yaml, config: true}", "{src: conf.yaml, dst: ../x}", nil,
 			[]string{"files[0].dst", `"../x"`}},
 		{"source date epoch", "", "", []string{"SOURCE_DATE_EPOCH", "yesterday"}, []string{"SOURCE_DATE_EPOCH", `"yesterday"`}},

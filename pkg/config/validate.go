@@ -243,7 +243,18 @@ func (c *Config) checkService(p *problem) {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
+	noQuote := func(field, v string) {
+		if strings.Contains(v, `"`) {
+			p.add(field, "%q holds a double quote, which the Windows install scripts (cmd.exe, sc.exe) cannot carry safely; remove it", v)
+		}
+	}
+	noQuote("service.display_name", s.DisplayName)
+	noQuote("service.description", s.Description)
 	for _, k := range keys {
+		noQuote("service.env."+k, s.Env[k])
+		if strings.Contains(s.Env[k], `\0`) {
+			p.add("service.env."+k, `value %q holds \0, which reg.exe reads as the separator of the Environment value's entries`, s.Env[k])
+		}
 		if !envRE.MatchString(k) {
 			p.add("service.env."+k, "%q is not a valid variable name: want letters, digits and '_', not starting with a digit", k)
 		}
@@ -252,6 +263,7 @@ func (c *Config) checkService(p *problem) {
 		}
 	}
 	for i, a := range s.Args {
+		noQuote(fmt.Sprintf("service.args[%d]", i), a)
 		if strings.ContainsAny(a, "\x00\r\n") {
 			p.add(fmt.Sprintf("service.args[%d]", i), "%q holds a NUL or line break, which no service manager can carry", a)
 		}

@@ -1,0 +1,124 @@
+package winscripts
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+func example() Service {
+	return Service{
+		Name: "hello", DisplayName: "Hello & Co ^ 100%", Description: `Says hello; path C:\data\`,
+		Exe: "hello.exe", Args: []string{"run", "-addr", "127.0.0.1:8080", "with space"},
+		Start: "delayed", Account: "LocalService",
+		Env:          map[string]string{"PORT": "8080", "GREETING": "Hi & bye ^ 5%"},
+		RestartDelay: 5 * time.Second, ResetAfter: 24 * time.Hour,
+	}
+}
+
+func TestGolden(t *testing.T) {
+	s := example()
+	for name, render := range map[string]func() ([]byte, error){
+		"install-service.cmd":   func() ([]byte, error) { return Install(s) },
+		"uninstall-service.cmd": func() ([]byte, error) { return Uninstall(s) },
+		"README.txt": func() ([]byte, error) {
+			return Readme(s, ReadmeInfo{Version: "1.2.3", Arch: "amd64", Files: []string{"config.yaml"}, License: "MIT"})
+		},
+	} {
+		got, err := render()
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if bytes.Contains(bytes.ReplaceAll(got, []byte("\r\n"), nil), []byte("\n")) {
+			t.Errorf("%s has bare LF line endings", name)
+		}
+		golden := filepath.Join("testdata", name+".golden")
+		if *update {
+			if err := os.WriteFile(golden, got, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		want, err := os.ReadFile(golden)
+		if err != nil {
+			t.Fatalf("%v (run go test -update)", err)
+		}
+		if !bytes.Equal(got, want) {
+			t.Errorf("%s differs from %s (run go test -update after checking the change)", name, golden)
+		}
+	}
+}
+
+func TestEscaping(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{`plain`, `set "SVC_DISPLAY=plain"`},
+		{`a & b | c < d > e ^ f !x!`, `set "SVC_DISPLAY=a & b | c < d > e ^ f !x!"`},
+		{`100%`, `set "SVC_DISPLAY=100%%"`},
+		{`%PATH%`, `set "SVC_DISPLAY=%%PATH%%"`},
+		{`C:\dir\`, `set "SVC_DISPLAY=C:\dir\\"`},
+		{`C:\a\\`, `set "SVC_DISPLAY=C:\a\\\\"`},
+		{`a\b`, `set "SVC_DISPLAY=a\b"`},
+	} {
+		if got := setLines(Service{DisplayName: tc.in})[0]; got != tc.want {
+			t.Errorf("display name %q: %s, want %s", tc.in, got, tc.want)
+		}
+	}
+	s := example()
+	if got, want := binPath(s), `"\"!SVC_EXE!\" !SVC_ARG1! !SVC_ARG2! !SVC_ARG3! \"!SVC_ARG4!\""`; got != want {
+		t.Errorf("binPath = %s, want %s", got, want)
+	}
+	install, err := Install(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(install)
+	for _, want := range []string{
+		`sc create "%SVC_NAME%" binPath= "\"!SVC_EXE!\" !SVC_ARG1! !SVC_ARG2! !SVC_ARG3! \"!SVC_ARG4!\"" start= delayed-auto obj= "NT AUTHORITY\LocalService" password= "" DisplayName= "!SVC_DISPLAY!"`,
+		`set "SVC_DISPLAY=Hello & Co ^ 100%%"`,
+		`set "SVC_DESCRIPTION=Says hello; path C:\data\\"`,
+		`set "SVC_ARG4=with space"`,
+		`sc description "%SVC_NAME%" "!SVC_DESCRIPTION!"`,
+		`sc failure "%SVC_NAME%" reset= 86400 actions= restart/5000/restart/5000/restart/5000`,
+		`sc failureflag "%SVC_NAME%" 1`,
+		`set "SVC_ENV=GREETING=Hi & bye ^ 5%%\0PORT=8080"`,
+		`/v Environment /t REG_MULTI_SZ /d "!SVC_ENV!" /f`,
+		`net session`,
+		`set "SVC_EXE=%~dp0hello.exe"`,
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("install-service.cmd lacks\n%s", want)
+		}
+	}
+}
+
+func TestValidateRejects(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		mod  func(*Service)
+		want string
+	}{
+		{"quote in display name", func(s *Service) { s.DisplayName = `say "hi"` }, "double quote"},
+		{"quote in arg", func(s *Service) { s.Args = []string{`-x="y"`} }, "args[0]"},
+		{"newline in description", func(s *Service) { s.Description = "a\nb" }, "control character"},
+		{"separator in env", func(s *Service) { s.Env = map[string]string{"A": `x\0y`} }, `\0`},
+		{"start", func(s *Service) { s.Start = "sometimes" }, "want auto, delayed, manual or disabled"},
+		{"account", func(s *Service) { s.Account = `DOMAIN\bob` }, `NT SERVICE\hello`},
+		{"other virtual account", func(s *Service) { s.Account = `NT SERVICE\other` }, "account"},
+		{"exe", func(s *Service) { s.Exe = `..\evil.exe` }, "exe"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := example()
+			tc.mod(&s)
+			_, err := Install(s)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("err = %v, want it to mention %q", err, tc.want)
+			}
+		})
+	}
+}
