@@ -10,6 +10,7 @@
 //	svcpack release [-config svcpack.yaml] [-v|-q] [-p N]
 //	svcpack build   [-config svcpack.yaml] [-v|-q] [-target os/arch]...
 //	svcpack check   [-config svcpack.yaml]
+//	svcpack verify  [-config svcpack.yaml] [-v|-q] [-p N]
 //	svcpack init    [-name NAME] [-main ./cmd/NAME]
 package main
 
@@ -42,6 +43,7 @@ commands:
   release   build every target and package it into dist/ (from svcpack.yaml)
   build     build binaries only (default: this machine's target) into dist/
   check     validate svcpack.yaml and print the resolved version
+  verify    release twice into temporary directories and compare every artifact
   init      write a starter svcpack.yaml with a fresh MSI upgrade code
 
 run 'svcpack <command> -h' for a command's flags
@@ -61,6 +63,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = cmdBuild(ctx, args[1:], stderr)
 	case "check":
 		err = cmdCheck(args[1:], stdout, stderr)
+	case "verify":
+		err = cmdVerify(ctx, args[1:], stderr)
 	case "init":
 		err = cmdInit(args[1:], stdout, stderr)
 	case "help", "-h", "-help", "--help":
@@ -140,6 +144,28 @@ func cmdRelease(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	_, err = release.Release(ctx, cfg, c.options(stderr))
 	return err
+}
+
+func cmdVerify(ctx context.Context, args []string, stderr io.Writer) error {
+	fs := flag.NewFlagSet("verify", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var c common
+	c.register(fs)
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	cfg, err := config.Load(c.config, config.OSEnv())
+	if err != nil {
+		return err
+	}
+	diffs, err := release.Verify(ctx, cfg, c.options(stderr))
+	if err != nil {
+		return err
+	}
+	if len(diffs) > 0 {
+		return fmt.Errorf("release is not reproducible: %d artifacts differ", len(diffs))
+	}
+	return nil
 }
 
 // targetList collects repeated -target flags.

@@ -35,6 +35,10 @@ type Options struct {
 	Targets []config.Target
 	// GoTool is the go command; default "go".
 	GoTool string
+
+	// extra steps run after packaging (tests use it to add a
+	// non-deterministic step that Verify must catch).
+	extra []Step
 }
 
 // Result is what a release produced.
@@ -132,7 +136,7 @@ func pipeline(o Options) [][]Step {
 	return [][]Step{
 		{buildStep(o)},
 		windowsResourcesSteps(),
-		packageSteps(),
+		append(packageSteps(), o.extra...),
 	}
 }
 
