@@ -1,0 +1,194 @@
+// Package archive writes deterministic zip and tar.gz archives: entries
+// sorted by name, one fixed modification time (from SOURCE_DATE_EPOCH, given
+// by the caller), fixed modes, owner root:root in tarballs, and no host
+// metadata (no atime, uid of the builder, or gzip file name and time), so the
+// same files give the same bytes on every machine.
+package archive
+
+import (
+	"archive/tar"
+	"archive/zip"
+	"compress/flate"
+	"compress/gzip"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"sort"
+	"strings"
+	"time"
+)
+
+// File is one archive entry.
+type File struct {
+	// Name is the slash-separated path inside the archive.
+	Name string
+	// Mode holds the permission bits (0644, 0755).
+	Mode fs.FileMode
+	// Src is a host path to read the content from.
+	Src string
+	// Data is the content when Src is empty.
+	Data []byte
+}
+
+func (f File) open() (io.ReadCloser, int64, error) {
+	if f.Src == "" {
+		return io.NopCloser(strings.NewReader(string(f.Data))), int64(len(f.Data)), nil
+	}
+	fh, err := os.Open(f.Src)
+	if err != nil {
+		return nil, 0, err
+	}
+	st, err := fh.Stat()
+	if err != nil {
+		fh.Close()
+		return nil, 0, err
+	}
+	return fh, st.Size(), nil
+}
+
+// sorted validates names and returns the files sorted by name, with the
+// parent directories every file needs, so extractors create them with fixed
+// modes.
+func sorted(files []File) ([]File, []string, error) {
+	out := append([]File(nil), files...)
+	seen := map[string]bool{}
+	dirs := map[string]bool{}
+	for _, f := range out {
+		clean := path.Clean(f.Name)
+		if f.Name == "" || clean != f.Name || path.IsAbs(f.Name) || clean == ".." || strings.HasPrefix(clean, "../") {
+			return nil, nil, fmt.Errorf("archive: bad entry name %q: want a clean relative slash path", f.Name)
+		}
+		if seen[f.Name] {
+			return nil, nil, fmt.Errorf("archive: duplicate entry %q", f.Name)
+		}
+		seen[f.Name] = true
+		for d := path.Dir(f.Name); d != "."; d = path.Dir(d) {
+			dirs[d] = true
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	var ds []string
+	for d := range dirs {
+		ds = append(ds, d)
+	}
+	sort.Strings(ds)
+	return out, ds, nil
+}
+
+func mode(m fs.FileMode) fs.FileMode {
+	if m.Perm() == 0 {
+		return 0o644
+	}
+	return m.Perm()
+}
+
+// WriteZip writes files as a zip archive: deflate at best compression,
+// entries sorted, every time set to mtime (UTC), Unix modes recorded.
+func WriteZip(w io.Writer, files []File, mtime time.Time) error {
+	entries, dirs, err := sorted(files)
+	if err != nil {
+		return err
+	}
+	zw := zip.NewWriter(w)
+	zw.RegisterCompressor(zip.Deflate, func(out io.Writer) (io.WriteCloser, error) {
+		return flate.NewWriter(out, flate.BestCompression)
+	})
+	mtime = zipTime(mtime)
+	for _, d := range dirs {
+		h := &zip.FileHeader{Name: d + "/", Method: zip.Store, Modified: mtime}
+		h.SetMode(fs.ModeDir | 0o755)
+		if _, err := zw.CreateHeader(h); err != nil {
+			return fmt.Errorf("archive: %s: %w", d, err)
+		}
+	}
+	for _, f := range entries {
+		h := &zip.FileHeader{Name: f.Name, Method: zip.Deflate, Modified: mtime}
+		h.SetMode(mode(f.Mode))
+		dst, err := zw.CreateHeader(h)
+		if err != nil {
+			return fmt.Errorf("archive: %s: %w", f.Name, err)
+		}
+		if err := copyFile(dst, f); err != nil {
+			return err
+		}
+	}
+	return zw.Close()
+}
+
+// zipTime clamps to the DOS date range (1980-2107) and drops the location:
+// zip stores local DOS time, and archive/zip also writes the UTC extended
+// timestamp from it.
+func zipTime(t time.Time) time.Time {
+	t = t.UTC()
+	if t.Year() < 1980 {
+		return time.Date(1980, 1, 1, 0, 0, 0, 0, time.UTC)
+	}
+	return t
+}
+
+// WriteTarGz writes files as a gzip-compressed tar (USTAR, PAX only for
+// names over 100 bytes), entries sorted, owner root:root, every time set to mtime.
+func WriteTarGz(w io.Writer, files []File, mtime time.Time) error {
+	entries, dirs, err := sorted(files)
+	if err != nil {
+		return err
+	}
+	gz, err := gzip.NewWriterLevel(w, gzip.BestCompression)
+	if err != nil {
+		return err
+	}
+	// No name and a zero ModTime in the gzip header: nothing of the host.
+	tw := tar.NewWriter(gz)
+	mtime = mtime.UTC().Truncate(time.Second)
+	hdr := func(name string, typ byte, m fs.FileMode, size int64) *tar.Header {
+		return &tar.Header{
+			Name: name, Typeflag: typ, Mode: int64(m.Perm()), Size: size, ModTime: mtime,
+			Uname: "root", Gname: "root", Format: tar.FormatUSTAR,
+		}
+	}
+	for _, d := range dirs {
+		if err := tw.WriteHeader(hdr(d+"/", tar.TypeDir, 0o755, 0)); err != nil {
+			return fmt.Errorf("archive: %s: %w", d, err)
+		}
+	}
+	for _, f := range entries {
+		rc, size, err := f.open()
+		if err != nil {
+			return fmt.Errorf("archive: %s: %w", f.Name, err)
+		}
+		h := hdr(f.Name, tar.TypeReg, mode(f.Mode), size)
+		if len(f.Name) > 100 {
+			h.Format = tar.FormatPAX // long names need a PAX record
+		}
+		if err := tw.WriteHeader(h); err != nil {
+			rc.Close()
+			return fmt.Errorf("archive: %s: %w", f.Name, err)
+		}
+		n, err := io.Copy(tw, rc)
+		rc.Close()
+		if err != nil {
+			return fmt.Errorf("archive: %s: %w", f.Name, err)
+		}
+		if n != size {
+			return fmt.Errorf("archive: %s: size changed while reading (%d, then %d bytes)", f.Name, size, n)
+		}
+	}
+	if err := tw.Close(); err != nil {
+		return err
+	}
+	return gz.Close()
+}
+
+func copyFile(dst io.Writer, f File) error {
+	rc, _, err := f.open()
+	if err != nil {
+		return fmt.Errorf("archive: %s: %w", f.Name, err)
+	}
+	defer rc.Close()
+	if _, err := io.Copy(dst, rc); err != nil {
+		return fmt.Errorf("archive: %s: %w", f.Name, err)
+	}
+	return nil
+}
