@@ -1,8 +1,102 @@
 package release
 
+import (
+	"context"
+	"fmt"
+	"io"
+	"path"
+	"path/filepath"
+
+	"github.com/svcpack/svcpack/pkg/archive"
+	"github.com/svcpack/svcpack/pkg/config"
+	"github.com/svcpack/svcpack/pkg/matrix"
+	"github.com/svcpack/svcpack/pkg/winscripts"
+)
+
 // windowsResourcesSteps patches VERSIONINFO, icon and manifest into the
 // Windows binaries (added when pkg/winres lands).
 func windowsResourcesSteps() []Step { return nil }
 
 // packageSteps produce the packages from the binaries, in parallel.
-func packageSteps() []Step { return nil }
+func packageSteps() []Step {
+	return []Step{
+		perTarget("zip", func(t config.Target) bool { return t.OS == "windows" }, zipStep),
+	}
+}
+
+// archiveName is <name>_<version>_<os>_<arch><ext>.
+func archiveName(c *config.Config, t config.Target, ext string) string {
+	return fmt.Sprintf("%s_%s_%s_%s%s", c.Name, c.Version, t.OS, t.Arch, ext)
+}
+
+// windowsService maps the config onto the install scripts' service.
+func windowsService(c *config.Config, t config.Target) winscripts.Service {
+	s := c.Service
+	return winscripts.Service{
+		Name: s.Name, DisplayName: s.DisplayName, Description: s.Description,
+		Exe: matrix.BinaryName(c.Name, t.OS), Args: s.Args, Start: s.Start, Account: s.Account,
+		Env: s.Env, RestartDelay: s.Restart.Delay.Std(), ResetAfter: s.Restart.ResetAfter.Std(),
+	}
+}
+
+// extraFiles returns the configured files (and LICENSE) as archive entries
+// under prefix.
+func extraFiles(c *config.Config, prefix string) []archive.File {
+	var out []archive.File
+	for _, f := range c.Files {
+		out = append(out, archive.File{Name: path.Join(prefix, f.Dst), Mode: 0o644, Src: c.Abs(f.Src)})
+	}
+	if c.LicenseFile != "" {
+		out = append(out, archive.File{Name: path.Join(prefix, "LICENSE"), Mode: 0o644, Src: c.Abs(c.LicenseFile)})
+	}
+	return out
+}
+
+// zipStep writes <name>_<version>_windows_<arch>.zip: the exe, the service
+// scripts, README.txt, configured files and LICENSE.
+func zipStep(ctx context.Context, p *Plan, t config.Target) ([]Artifact, error) {
+	c := p.Config
+	if !c.Wants("zip") {
+		return nil, nil
+	}
+	bin, err := p.Binary(t)
+	if err != nil {
+		return nil, err
+	}
+	svc := windowsService(c, t)
+	install, err := winscripts.Install(svc)
+	if err != nil {
+		return nil, err
+	}
+	uninstall, err := winscripts.Uninstall(svc)
+	if err != nil {
+		return nil, err
+	}
+	var dsts []string
+	for _, f := range c.Files {
+		dsts = append(dsts, f.Dst)
+	}
+	readme, err := winscripts.Readme(svc, winscripts.ReadmeInfo{
+		Version: c.Version, Arch: t.Arch, Files: dsts, License: c.License, Homepage: c.Homepage,
+	})
+	if err != nil {
+		return nil, err
+	}
+	files := append([]archive.File{
+		{Name: svc.Exe, Mode: 0o755, Src: p.Abs(bin.Path)},
+		{Name: "install-service.cmd", Mode: 0o644, Data: install},
+		{Name: "uninstall-service.cmd", Mode: 0o644, Data: uninstall},
+		{Name: "README.txt", Mode: 0o644, Data: readme},
+	}, extraFiles(c, "")...)
+	rel := archiveName(c, t, ".zip")
+	if err := writeFileAtomic(p.Abs(rel), 0o644, func(w io.Writer) error {
+		return archive.WriteZip(w, files, c.Date)
+	}); err != nil {
+		return nil, err
+	}
+	a, err := newArtifact(p.Dir, filepath.ToSlash(rel), KindZip, t.OS, t.Arch)
+	if err != nil {
+		return nil, err
+	}
+	return []Artifact{a}, nil
+}

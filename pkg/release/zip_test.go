@@ -1,0 +1,207 @@
+package release
+
+import (
+	"archive/zip"
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/svcpack/svcpack/internal/testtool"
+	"github.com/svcpack/svcpack/internal/winetest"
+	"github.com/svcpack/svcpack/pkg/config"
+)
+
+// helloProject loads a config for the repository's example service, built
+// for the given targets into a temporary dist.
+func helloProject(t *testing.T, yaml string, targets ...string) *config.Config {
+	t.Helper()
+	root, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "svcpack.yaml"), []byte(yaml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// The config lives in a temp dir but builds the example in this module.
+	if err := os.MkdirAll(filepath.Join(dir, "examples/hello"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"examples/hello/main.go", "examples/hello/config.yaml", "LICENSE"} {
+		b, err := os.ReadFile(filepath.Join(root, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		os.WriteFile(filepath.Join(dir, f), b, 0o644)
+	}
+	c, err := config.Load(filepath.Join(dir, "svcpack.yaml"), config.Env{Getenv: func(k string) string {
+		return map[string]string{"SOURCE_DATE_EPOCH": "1700000000", "SVCPACK_VERSION": "1.4.2"}[k]
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Dir, c.Main, c.Dist = root, "./examples/hello", filepath.Join(dir, "dist")
+	c.Targets = targets
+	return c
+}
+
+const helloYAML = `name: hello
+main: ./examples/hello
+vendor: Acme Corp
+license: MIT
+formats: [zip]
+service:
+  display_name: Hello & Co Service
+  description: Says hello ^ over HTTP
+  args: [run, -addr, "127.0.0.1:%d"]
+  account: LocalService
+  env: {PORT: "%d", GREETING: "Hi & bye"}
+  restart: {delay: 7s, reset_after: 1h}
+files:
+  - {src: examples/hello/config.yaml, dst: config.yaml, config: true}
+`
+
+func TestZipContentsAndReproducible(t *testing.T) {
+	c := helloProject(t, fmt.Sprintf(helloYAML, 8080, 8080), "windows/amd64", "windows/arm64")
+	res, err := Release(context.Background(), c, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	zips := map[string]string{}
+	for _, a := range res.Artifacts {
+		if a.Kind == KindZip {
+			zips[a.Path] = a.SHA256
+		}
+	}
+	want := []string{"hello_1.4.2_windows_amd64.zip", "hello_1.4.2_windows_arm64.zip"}
+	var got []string
+	for p := range zips {
+		got = append(got, p)
+	}
+	sort.Strings(got)
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Fatalf("zips %v, want %v", got, want)
+	}
+	path := filepath.Join(res.Dist, want[0])
+	zr, err := zip.OpenReader(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, f := range zr.File {
+		names = append(names, f.Name)
+	}
+	zr.Close()
+	if g := strings.Join(names, " "); g != "LICENSE README.txt config.yaml hello.exe install-service.cmd uninstall-service.cmd" {
+		t.Errorf("zip entries: %s", g)
+	}
+	unzip := testtool.Need(t, "unzip", "unzip")
+	if out, err := exec.Command(unzip, "-t", path).CombinedOutput(); err != nil {
+		t.Fatalf("unzip -t: %v\n%s", err, out)
+	}
+	// A second clean release gives the same bytes.
+	if err := os.RemoveAll(res.Dist); err != nil {
+		t.Fatal(err)
+	}
+	res2, err := Release(context.Background(), c, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range res2.Artifacts {
+		if a.Kind == KindZip && zips[a.Path] != a.SHA256 {
+			t.Errorf("%s differs between two releases", a.Path)
+		}
+	}
+}
+
+// TestZipInstallsInWine unpacks the released zip under Program Files in a
+// folder with spaces and runs its scripts as an admin would.
+func TestZipInstallsInWine(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs Wine")
+	}
+	p := winetest.New(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := ln.Addr().(*net.TCPAddr).Port
+	ln.Close()
+	c := helloProject(t, fmt.Sprintf(helloYAML, port, port), "windows/amd64")
+	res, err := Release(context.Background(), c, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := p.HostPath(`C:\Program Files\Acme Hello 1.4`)
+	unpack(t, filepath.Join(res.Dist, "hello_1.4.2_windows_amd64.zip"), dir)
+
+	out, err := p.RunIn(dir, 3*time.Minute, "cmd", "/c", "install-service.cmd")
+	if err != nil || !strings.Contains(out, "RUNNING") {
+		t.Fatalf("install: %v\n%s", err, out)
+	}
+	p.WaitServiceState("hello", "RUNNING", 30*time.Second)
+	url := fmt.Sprintf("http://127.0.0.1:%d", port)
+	if body := winetest.WaitHTTP(t, url+"/", 30*time.Second); !strings.Contains(body, "hello 1.4.2") {
+		t.Errorf("GET / = %q", body)
+	}
+	reg := p.MustRun(time.Minute, "reg", "query", `HKLM\System\CurrentControlSet\Services\hello`)
+	for _, want := range []string{
+		fmt.Sprintf(`ImagePath    REG_SZ    "C:\Program Files\Acme Hello 1.4\hello.exe" run -addr 127.0.0.1:%d`, port),
+		`DisplayName    REG_SZ    Hello & Co Service`, `Start    REG_DWORD    0x2`,
+		`ObjectName    REG_SZ    NT AUTHORITY\LocalService`, `Description    REG_SZ    Says hello ^ over HTTP`,
+		fmt.Sprintf(`Environment    REG_MULTI_SZ    GREETING=Hi & bye\0PORT=%d`, port),
+	} {
+		if !strings.Contains(reg, want) {
+			t.Errorf("registry lacks %q:\n%s", want, reg)
+		}
+	}
+	if out, err := p.RunIn(dir, 3*time.Minute, "cmd", "/c", "install-service.cmd"); err != nil {
+		t.Fatalf("second install: %v\n%s", err, out)
+	}
+	winetest.WaitHTTP(t, url+"/healthz", 30*time.Second)
+	if out, err := p.RunIn(dir, 3*time.Minute, "cmd", "/c", "uninstall-service.cmd"); err != nil {
+		t.Fatalf("uninstall: %v\n%s", err, out)
+	}
+	if _, err := winetest.PollHTTP(url+"/healthz", 3*time.Second); err == nil {
+		t.Error("port still answers after uninstall")
+	}
+	if out, err := p.RunIn(dir, 3*time.Minute, "cmd", "/c", "uninstall-service.cmd"); err != nil {
+		t.Fatalf("second uninstall: %v\n%s", err, out)
+	}
+}
+
+func unpack(t *testing.T, zipPath, dir string) {
+	t.Helper()
+	zr, err := zip.OpenReader(zipPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer zr.Close()
+	for _, f := range zr.File {
+		dst := filepath.Join(dir, filepath.FromSlash(f.Name))
+		if f.FileInfo().IsDir() {
+			os.MkdirAll(dst, 0o755)
+			continue
+		}
+		os.MkdirAll(filepath.Dir(dst), 0o755)
+		rc, err := f.Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var b bytes.Buffer
+		io.Copy(&b, rc)
+		rc.Close()
+		if err := os.WriteFile(dst, b.Bytes(), f.Mode().Perm()|0o200); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
