@@ -83,6 +83,9 @@ func Release(ctx context.Context, c *config.Config, o Options) (*Result, error) 
 	rep := o.reporter()
 	dist := c.DistDir()
 	rep.printf(Normal, "svcpack: releasing %s %s (version from %s) into %s\n", c.Name, c.Version, c.VersionSource, dist)
+	if err := preflight(c, o.targets(c)); err != nil {
+		return nil, fmt.Errorf("release failed, %s left unchanged: %w", dist, err)
+	}
 	parent := filepath.Dir(dist)
 	if err := os.MkdirAll(parent, 0o755); err != nil {
 		return nil, fmt.Errorf("release: %w", err)
@@ -117,6 +120,9 @@ func Release(ctx context.Context, c *config.Config, o Options) (*Result, error) 
 func Build(ctx context.Context, c *config.Config, o Options) (*Result, error) {
 	rep := o.reporter()
 	dist := c.DistDir()
+	if err := preflight(c, o.targets(c)); err != nil {
+		return nil, err
+	}
 	if err := os.MkdirAll(dist, 0o755); err != nil {
 		return nil, fmt.Errorf("build: %w", err)
 	}

@@ -10,12 +10,67 @@ import (
 	"github.com/svcpack/svcpack/pkg/archive"
 	"github.com/svcpack/svcpack/pkg/config"
 	"github.com/svcpack/svcpack/pkg/matrix"
+	"github.com/svcpack/svcpack/pkg/winres"
 	"github.com/svcpack/svcpack/pkg/winscripts"
 )
 
-// windowsResourcesSteps patches VERSIONINFO, icon and manifest into the
-// Windows binaries (added when pkg/winres lands).
-func windowsResourcesSteps() []Step { return nil }
+// windowsResourcesSteps patch VERSIONINFO, icon and manifest into the
+// Windows binaries, before anything packages or signs them.
+func windowsResourcesSteps() []Step {
+	return []Step{perTarget("resources", func(t config.Target) bool { return t.OS == "windows" }, resourcesStep)}
+}
+
+// resourceOptions maps the config onto the exe's resources.
+func resourceOptions(c *config.Config) winres.Options {
+	desc := c.Description
+	if desc == "" {
+		desc = c.Service.DisplayName
+	}
+	return winres.Options{
+		Version:          c.Version,
+		CompanyName:      c.Vendor,
+		FileDescription:  desc,
+		ProductName:      c.Windows.ProductName,
+		LegalCopyright:   c.Windows.Copyright,
+		OriginalFilename: matrix.BinaryName(c.Name, "windows"),
+		InternalName:     c.Name,
+		Icon:             c.Abs(c.Windows.Icon),
+		Manifest: winres.Manifest{
+			ExecutionLevel: c.Windows.Manifest.ExecutionLevel,
+			LongPathAware:  c.Windows.Manifest.LongPathAware,
+			UTF8CodePage:   c.Windows.Manifest.UTF8,
+		},
+	}
+}
+
+func resourcesStep(ctx context.Context, p *Plan, t config.Target) ([]Artifact, error) {
+	bin, err := p.Binary(t)
+	if err != nil {
+		return nil, err
+	}
+	if err := winres.Patch(p.Abs(bin.Path), resourceOptions(p.Config)); err != nil {
+		return nil, err
+	}
+	a, err := newArtifact(p.Dir, bin.Path, KindBinary, t.OS, t.Arch)
+	if err != nil {
+		return nil, err
+	}
+	p.replace(a)
+	return nil, nil
+}
+
+// preflight checks, before any build starts, what later steps would reject.
+func preflight(c *config.Config, targets []config.Target) error {
+	for _, t := range targets {
+		if t.OS == "windows" {
+			if err := resourceOptions(c).Validate(); err != nil {
+				return &StepError{Step: "resources", Err: err}
+			}
+			break
+		}
+	}
+	return nil
+}
 
 // packageSteps produce the packages from the binaries, in parallel.
 func packageSteps() []Step {

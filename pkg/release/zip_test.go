@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"context"
+	"debug/pe"
 	"fmt"
 	"io"
 	"net"
@@ -104,6 +105,14 @@ func TestZipContentsAndReproducible(t *testing.T) {
 	if g := strings.Join(names, " "); g != "LICENSE README.txt config.yaml hello.exe install-service.cmd uninstall-service.cmd" {
 		t.Errorf("zip entries: %s", g)
 	}
+	exe, err := pe.Open(filepath.Join(res.Dist, "hello_windows_amd64", "hello.exe"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if exe.Section(".rsrc") == nil {
+		t.Error("released exe has no .rsrc section: resources were not patched in")
+	}
+	exe.Close()
 	unzip := testtool.Need(t, "unzip", "unzip")
 	if out, err := exec.Command(unzip, "-t", path).CombinedOutput(); err != nil {
 		t.Fatalf("unzip -t: %v\n%s", err, out)
