@@ -2,8 +2,14 @@
 // targets: one `go build` per target with CGO_ENABLED=0, -trimpath and
 // templated ldflags, run in parallel up to a bound (GOMAXPROCS by default).
 // The first failure cancels the builds still running and is reported with the
-// compiler's output for the failing target. Outputs are written to a
-// temporary name and renamed, so no partial binary is ever left behind.
+// compiler's output for the failing target.
+//
+// Each build writes its final path directly: the go command links in its own
+// work directory and moves only a finished binary into place, so a failed or
+// cancelled build never leaves a partial file, and when the file there is
+// already the one the inputs would produce (same build ID), go build skips
+// the link. Building to a temporary name instead would defeat that check and
+// made a warm rebuild of the default matrix 2.4 times slower (bench/build).
 package matrix
 
 import (
@@ -227,8 +233,7 @@ func (o *Options) buildOne(ctx context.Context, t config.Target) (Result, error)
 	if err := os.MkdirAll(filepath.Dir(final), 0o755); err != nil {
 		return Result{}, &BuildError{Target: t, Err: err}
 	}
-	tmp := filepath.Join(filepath.Dir(final), ".tmp-"+filepath.Base(final))
-	args, err := o.Args(t, tmp)
+	args, err := o.Args(t, final)
 	if err != nil {
 		return Result{}, &BuildError{Target: t, Err: err}
 	}
@@ -245,15 +250,10 @@ func (o *Options) buildOne(ctx context.Context, t config.Target) (Result, error)
 	cmd.Env = o.env(t)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
-		os.Remove(tmp)
 		if ctx.Err() != nil {
 			return Result{}, context.Cause(ctx)
 		}
 		return Result{}, &BuildError{Target: t, Output: string(out), Err: err}
-	}
-	if err := os.Rename(tmp, final); err != nil {
-		os.Remove(tmp)
-		return Result{}, &BuildError{Target: t, Err: err}
 	}
 	return Result{Target: t, Path: final, Duration: time.Since(start)}, nil
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/svcpack/svcpack/pkg/config"
+	"github.com/svcpack/svcpack/pkg/winres"
 )
 
 // Plan is what the steps of one release share: the validated config, the
@@ -25,8 +26,9 @@ type Plan struct {
 	// Targets are the targets being released.
 	Targets []config.Target
 
-	rep *reporter
-	sem chan struct{}
+	rep       *reporter
+	sem       chan struct{}
+	resources *winres.Resources // prepared by preflight for Windows targets
 
 	mu        sync.Mutex
 	artifacts []Artifact

@@ -83,7 +83,8 @@ func Release(ctx context.Context, c *config.Config, o Options) (*Result, error) 
 	rep := o.reporter()
 	dist := c.DistDir()
 	rep.printf(Normal, "svcpack: releasing %s %s (version from %s) into %s\n", c.Name, c.Version, c.VersionSource, dist)
-	if err := preflight(c, o.targets(c)); err != nil {
+	p := &Plan{Config: c, Targets: o.targets(c), rep: rep, sem: newSem(o.Parallelism)}
+	if err := preflight(p); err != nil {
 		return nil, fmt.Errorf("release failed, %s left unchanged: %w", dist, err)
 	}
 	parent := filepath.Dir(dist)
@@ -95,8 +96,8 @@ func Release(ctx context.Context, c *config.Config, o Options) (*Result, error) 
 		return nil, fmt.Errorf("release: %w", err)
 	}
 	defer os.RemoveAll(staging) // after a successful swap this is gone already
+	p.Dir = staging
 
-	p := &Plan{Config: c, Dir: staging, Targets: o.targets(c), rep: rep, sem: newSem(o.Parallelism)}
 	start := time.Now()
 	for _, stage := range pipeline(o) {
 		if err := runStage(ctx, p, stage); err != nil {
@@ -120,13 +121,13 @@ func Release(ctx context.Context, c *config.Config, o Options) (*Result, error) 
 func Build(ctx context.Context, c *config.Config, o Options) (*Result, error) {
 	rep := o.reporter()
 	dist := c.DistDir()
-	if err := preflight(c, o.targets(c)); err != nil {
+	p := &Plan{Config: c, Dir: dist, Targets: o.targets(c), rep: rep, sem: newSem(o.Parallelism)}
+	if err := preflight(p); err != nil {
 		return nil, err
 	}
 	if err := os.MkdirAll(dist, 0o755); err != nil {
 		return nil, fmt.Errorf("build: %w", err)
 	}
-	p := &Plan{Config: c, Dir: dist, Targets: o.targets(c), rep: rep, sem: newSem(o.Parallelism)}
 	for _, stage := range pipeline(o)[:2] {
 		if err := runStage(ctx, p, stage); err != nil {
 			return nil, err

@@ -2,6 +2,7 @@ package release
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"path"
@@ -48,7 +49,10 @@ func resourcesStep(ctx context.Context, p *Plan, t config.Target) ([]Artifact, e
 	if err != nil {
 		return nil, err
 	}
-	if err := winres.Patch(p.Abs(bin.Path), resourceOptions(p.Config)); err != nil {
+	if p.resources == nil {
+		return nil, errors.New("resources were not prepared (preflight did not run)")
+	}
+	if err := p.resources.Patch(p.Abs(bin.Path)); err != nil {
 		return nil, err
 	}
 	a, err := newArtifact(p.Dir, bin.Path, KindBinary, t.OS, t.Arch)
@@ -59,13 +63,16 @@ func resourcesStep(ctx context.Context, p *Plan, t config.Target) ([]Artifact, e
 	return nil, nil
 }
 
-// preflight checks, before any build starts, what later steps would reject.
-func preflight(c *config.Config, targets []config.Target) error {
-	for _, t := range targets {
+// preflight checks, before any build starts, what later steps would reject,
+// and prepares what they share.
+func preflight(p *Plan) error {
+	for _, t := range p.Targets {
 		if t.OS == "windows" {
-			if err := resourceOptions(c).Validate(); err != nil {
+			r, err := winres.New(resourceOptions(p.Config))
+			if err != nil {
 				return &StepError{Step: "resources", Err: err}
 			}
+			p.resources = r
 			break
 		}
 	}

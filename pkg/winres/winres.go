@@ -27,6 +27,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 
 	"github.com/tc-hib/winres"
 	"github.com/tc-hib/winres/version"
@@ -224,14 +225,36 @@ func resourceSet(o Options) (*winres.ResourceSet, error) {
 	return rs, nil
 }
 
-// Patch writes the resources into the exe at exePath, replacing any it
-// had. The new exe is written to a temporary file beside it and renamed over
-// it, so a failure leaves the original untouched.
-func Patch(exePath string, o Options) error {
+// Resources are prepared resources (the icon decoded and resized once),
+// ready to patch into any number of exes. Safe for concurrent use.
+type Resources struct {
+	mu sync.Mutex
+	rs *winres.ResourceSet
+}
+
+// New validates o and prepares its resources.
+func New(o Options) (*Resources, error) {
 	rs, err := resourceSet(o)
+	if err != nil {
+		return nil, err
+	}
+	return &Resources{rs: rs}, nil
+}
+
+// Patch writes the resources into the exe at exePath, replacing any it
+// had. It is New(o) followed by Resources.Patch.
+func Patch(exePath string, o Options) error {
+	r, err := New(o)
 	if err != nil {
 		return fmt.Errorf("%w (patching %s)", err, exePath)
 	}
+	return r.Patch(exePath)
+}
+
+// Patch writes the resources into the exe at exePath, replacing any it
+// had. The new exe is written to a temporary file beside it and renamed over
+// it, so a failure leaves the original untouched.
+func (r *Resources) Patch(exePath string) error {
 	src, err := os.Open(exePath)
 	if err != nil {
 		return fmt.Errorf("winres: %w", err)
@@ -252,7 +275,12 @@ func Patch(exePath string, o Options) error {
 			os.Remove(tmp.Name())
 		}
 	}()
-	if err := rs.WriteToEXE(tmp, src); err != nil {
+	// The library's resource set is not documented as safe for concurrent
+	// writers; patching is quick, so serialise it.
+	r.mu.Lock()
+	err = r.rs.WriteToEXE(tmp, src)
+	r.mu.Unlock()
+	if err != nil {
 		return fmt.Errorf("winres: %s: %w", exePath, err)
 	}
 	if err := tmp.Chmod(st.Mode().Perm()); err != nil {
