@@ -1,0 +1,343 @@
+package msi
+
+import (
+	"bytes"
+	"encoding/binary"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/svcpack/svcpack/internal/testtool"
+)
+
+// testIcon returns a minimal .ico holding one 1x1 32-bit bitmap.
+func testIcon() []byte {
+	le := binary.LittleEndian
+	var bmp []byte
+	bmp = le.AppendUint32(bmp, 40)
+	bmp = le.AppendUint32(bmp, 1)
+	bmp = le.AppendUint32(bmp, 2) // height doubled for the mask
+	bmp = le.AppendUint16(bmp, 1)
+	bmp = le.AppendUint16(bmp, 32)
+	bmp = append(bmp, make([]byte, 24)...)
+	bmp = append(bmp, 0x20, 0x40, 0x80, 0xFF) // one BGRA pixel
+	bmp = append(bmp, 0, 0, 0, 0)             // AND mask row
+	var ico []byte
+	ico = le.AppendUint16(ico, 0)
+	ico = le.AppendUint16(ico, 1)
+	ico = le.AppendUint16(ico, 1)
+	ico = append(ico, 1, 1, 0, 0)
+	ico = le.AppendUint16(ico, 1)
+	ico = le.AppendUint16(ico, 32)
+	ico = le.AppendUint32(ico, uint32(len(bmp)))
+	ico = le.AppendUint32(ico, 22)
+	return append(ico, bmp...)
+}
+
+// payload writes deterministic sample files and returns them.
+func payload(t *testing.T) []File {
+	t.Helper()
+	dir := t.TempDir()
+	exe := make([]byte, 100_000)
+	x := uint32(1)
+	for i := range exe {
+		x = x*1664525 + 1013904223
+		exe[i] = byte(x >> 24)
+	}
+	copy(exe, "MZ")
+	contents := map[string][]byte{
+		"hello.exe":         exe,
+		"config.yaml":       []byte("port: 8080\n"),
+		"Read Me First.txt": []byte("long name with spaces\r\n"),
+		"empty.dat":         nil,
+		"product.ico":       testIcon(),
+	}
+	for name, data := range contents {
+		if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var files []File
+	for _, name := range []string{"hello.exe", "config.yaml", "Read Me First.txt", "empty.dat"} {
+		files = append(files, File{Name: name, Src: filepath.Join(dir, name)})
+	}
+	return files
+}
+
+func samplePackage(t *testing.T, arch string) Package {
+	files := payload(t)
+	return Package{
+		Product: Product{
+			Name: "Hello Service", Manufacturer: "Acme Corp", Version: "1.2.3",
+			UpgradeCode: "6b2a1e7c-5d4f-4e3a-9b2c-1d0e8f7a6b5c", URL: "https://example.com/hello",
+			Arch: arch, InstallDir: `Acme\Hello`, Icon: filepath.Join(filepath.Dir(files[0].Src), "product.ico"),
+		},
+		Files: files,
+		Service: &Service{
+			Name: "hello", DisplayName: "Hello Service", Description: "Says hello over HTTP",
+			Args: []string{"run", "-addr", "127.0.0.1:8080", "with space"}, Start: "delayed", Account: "LocalService",
+			Env:          map[string]string{"PORT": "8080", "MODE": "[prod]"},
+			RestartDelay: 5 * time.Second, ResetAfter: 24 * time.Hour,
+		},
+		Date: time.Unix(1700000000, 0).UTC(),
+	}
+}
+
+func buildPackage(t *testing.T, p Package) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "p.msi")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := Write(f, p); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+var packageTables = []string{
+	"AdminExecuteSequence", "AdminUISequence", "AdvtExecuteSequence", "Component", "Directory",
+	"Feature", "FeatureComponents", "File", "Icon", "InstallExecuteSequence", "InstallUISequence",
+	"LaunchCondition", "Media", "MsiFileHash", "MsiServiceConfig", "MsiServiceConfigFailureActions",
+	"Property", "Registry", "ServiceControl", "ServiceInstall", "Upgrade", "_Validation",
+}
+
+func TestPackageMsiinfo(t *testing.T) {
+	msiinfo := testtool.Need(t, "msiinfo", "msitools")
+	path := buildPackage(t, samplePackage(t, "amd64"))
+
+	tables := run(t, msiinfo, "tables", path)
+	var all strings.Builder
+	for _, tbl := range packageTables {
+		if !strings.Contains(tables, tbl+"\n") {
+			t.Errorf("msiinfo tables lacks %s", tbl)
+			continue
+		}
+		all.WriteString(run(t, msiinfo, "export", path, tbl))
+	}
+	exp := all.String()
+	// Facts from the Windows Installer SDK, checked independently of the
+	// golden file.
+	for _, want := range []string{
+		"ProgramFiles64Folder\tTARGETDIR\t.",
+		"INSTALLDIR\tINSTALLDIR_1\tHello",
+		"README~1.TXT|Read Me First.txt",
+		"\tINSTALLDIR\t256\t\thello.exe\r\n",       // 64-bit component keyed by its file
+		"SvcControl\thello\t163\t\t1\tC_hello.exe", // start, stop both, delete on uninstall, wait
+		"\t16\t2\t1\t\t\tNT AUTHORITY\\LocalService\t\trun -addr 127.0.0.1:8080 \"with space\"\t",
+		"MsiConfigureServices\tVersionMsi >= \"5.00\"\t5850",
+		"SvcDelayed\thello\t5\t3\t1\tC_hello.exe",
+		"SvcRecovery\thello\t5\t86400\t\t\t1[~]1[~]1\t5000[~]5000[~]5000\tC_hello.exe",
+		"[~]MODE=[\\[]prod[\\]][~]PORT=8080[~]",
+		"\t1.2.3\t\t1\t\tSVCPACK_UPGRADE_DETECTED",
+		"1.2.3\t\t\t2\t\tSVCPACK_DOWNGRADE_DETECTED",
+		"1\t4\t\t#product.cab\t\t",
+		"ARPPRODUCTICON\tproduct.ico",
+		"ARPNOMODIFY\t1",
+		"product.ico\tIcon.product.ico",
+	} {
+		if !strings.Contains(exp, want) {
+			t.Errorf("export lacks %q", want)
+		}
+	}
+	// MsiConfigureServices must sit between InstallServices and StartServices.
+	seq := run(t, msiinfo, "export", path, "InstallExecuteSequence")
+	if !(strings.Contains(seq, "InstallServices\tVersionNT\t5800") && strings.Contains(seq, "StartServices\tVersionNT\t5900")) {
+		t.Errorf("service actions missing:\n%s", seq)
+	}
+	golden(t, "package.export", exp)
+
+	sum := run(t, msiinfo, "suminfo", path)
+	for _, want := range []string{"Template: x64;1033", "Version: 500", "Source: 2", "Subject: Hello Service", "Created: Tue Nov 14 22:13:20 2023"} {
+		if !strings.Contains(sum, want) {
+			t.Errorf("suminfo lacks %q:\n%s", want, sum)
+		}
+	}
+}
+
+func TestPackageTemplatePerArch(t *testing.T) {
+	msiinfo := testtool.Need(t, "msiinfo", "msitools")
+	for _, tt := range []struct{ arch, template, pf, attr string }{
+		{"386", "Intel;1033", "ProgramFilesFolder\tTARGETDIR", "\tINSTALLDIR\t0\t\thello.exe"},
+		{"amd64", "x64;1033", "ProgramFiles64Folder\tTARGETDIR", "\tINSTALLDIR\t256\t\thello.exe"},
+		{"arm64", "Arm64;1033", "ProgramFiles64Folder\tTARGETDIR", "\tINSTALLDIR\t256\t\thello.exe"},
+	} {
+		p := samplePackage(t, tt.arch)
+		p.Service = nil
+		path := buildPackage(t, p)
+		if sum := run(t, msiinfo, "suminfo", path); !strings.Contains(sum, "Template: "+tt.template+"\n") {
+			t.Errorf("%s: suminfo:\n%s", tt.arch, sum)
+		}
+		if d := run(t, msiinfo, "export", path, "Directory"); !strings.Contains(d, tt.pf) {
+			t.Errorf("%s: Directory:\n%s", tt.arch, d)
+		}
+		if c := run(t, msiinfo, "export", path, "Component"); !strings.Contains(c, tt.attr) {
+			t.Errorf("%s: Component:\n%s", tt.arch, c)
+		}
+	}
+}
+
+func TestPackageMsiextract(t *testing.T) {
+	msiextract := testtool.Need(t, "msiextract", "msitools")
+	p := samplePackage(t, "amd64")
+	path := buildPackage(t, p)
+	out := t.TempDir()
+	run(t, msiextract, "-C", out, path)
+	for _, f := range p.Files {
+		want, err := os.ReadFile(f.Src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := os.ReadFile(filepath.Join(out, "Acme", "Hello", f.Name)) // msiextract drops the Program Files root
+		if err != nil {
+			t.Errorf("%s: %v", f.Name, err)
+			continue
+		}
+		if !bytes.Equal(got, want) {
+			t.Errorf("%s: extracted %d bytes differ from the %d-byte source", f.Name, len(got), len(want))
+		}
+	}
+}
+
+func TestPackageDeterministic(t *testing.T) {
+	p := samplePackage(t, "amd64")
+	a, err := os.ReadFile(buildPackage(t, p))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(buildPackage(t, p))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(a, b) {
+		t.Fatal("two builds of the same package differ")
+	}
+	// A different payload must change the bytes (the package code too).
+	if err := os.WriteFile(p.Files[1].Src, []byte("port: 9090\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c, err := os.ReadFile(buildPackage(t, p))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Equal(a, c) {
+		t.Fatal("changing a file did not change the package")
+	}
+}
+
+func TestPackageCodes(t *testing.T) {
+	p := samplePackage(t, "amd64")
+	files := []*fileInfo{}
+	for _, f := range p.Files {
+		fi := &fileInfo{File: f}
+		if err := hashFile(fi); err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, fi)
+	}
+	db1, err := buildDatabase(&p, files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := p
+	q.Product.Version = "1.2.4"
+	db2, err := buildDatabase(&q, files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	prop := func(db *Database, name string) string {
+		for _, r := range db.Table("Property").rows {
+			if r[0] == name {
+				return r[1].(string)
+			}
+		}
+		return ""
+	}
+	if prop(db1, "ProductCode") == prop(db2, "ProductCode") {
+		t.Error("product code did not change with the version")
+	}
+	if db1.Summary.RevisionNumber == db2.Summary.RevisionNumber {
+		t.Error("package code did not change with the version")
+	}
+	c1, c2 := db1.Table("Component").rows, db2.Table("Component").rows
+	for i := range c1 {
+		if c1[i][1] != c2[i][1] {
+			t.Errorf("component %v GUID changed across versions: %v -> %v", c1[i][0], c1[i][1], c2[i][1])
+		}
+	}
+	// RFC 4122 name-based UUID, checked against a published vector:
+	// uuid5(NAMESPACE_DNS, "python.org") = 886313e1-3b8a-5372-9b90-0c9aee199e5d.
+	dns, _ := parseGUID("6ba7b810-9dad-11d1-80b4-00c04fd430c8")
+	if got := guidString(uuidV5(dns, "python.org")); got != "{886313E1-3B8A-5372-9B90-0C9AEE199E5D}" {
+		t.Errorf("uuidV5 = %s", got)
+	}
+}
+
+func TestValidate(t *testing.T) {
+	base := func() Package { return samplePackage(t, "amd64") }
+	tests := []struct {
+		name   string
+		modify func(*Package)
+		want   string
+	}{
+		{"version over limit", func(p *Package) { p.Product.Version = "256.0.0" }, "255.255.65535"},
+		{"build over limit", func(p *Package) { p.Product.Version = "1.2.65536" }, "over the Windows Installer limit"},
+		{"prerelease", func(p *Package) { p.Product.Version = "1.2.3-rc1" }, "not a number"},
+		{"missing upgrade code", func(p *Package) { p.Product.UpgradeCode = "" }, "upgrade code is missing"},
+		{"bad upgrade code", func(p *Package) { p.Product.UpgradeCode = "xyz" }, "not a GUID"},
+		{"bad file name", func(p *Package) { p.Files[0].Name = "a:b.exe" }, "cannot hold"},
+		{"file name in subdir", func(p *Package) { p.Files[0].Name = `bin\a.exe` }, "cannot hold"},
+		{"file name not in code page", func(p *Package) { p.Files[1].Name = "日本.txt" }, "code page"},
+		{"duplicate file", func(p *Package) { p.Files[1].Name = "HELLO.EXE" }, "twice"},
+		{"account", func(p *Package) { p.Service.Account = `ACME\bob` }, "cannot be expressed"},
+		{"start", func(p *Package) { p.Service.Start = "sometimes" }, "want auto, delayed"},
+		{"arch", func(p *Package) { p.Product.Arch = "mips" }, "want 386, amd64 or arm64"},
+		{"no exe", func(p *Package) { p.Service.Executable = "nope.exe" }, "not among the files"},
+		{"no files", func(p *Package) { p.Files = nil }, "no files"},
+	}
+	for _, tt := range tests {
+		p := base()
+		tt.modify(&p)
+		err := p.Validate()
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s: error %v, want one containing %q", tt.name, err, tt.want)
+		}
+	}
+	p := base()
+	if err := p.Validate(); err != nil {
+		t.Errorf("valid package: %v", err)
+	}
+	p.Service.Account = `NT SERVICE\hello`
+	if err := p.Validate(); err != nil {
+		t.Errorf("virtual account: %v", err)
+	}
+}
+
+func TestNames(t *testing.T) {
+	used := map[string]bool{}
+	for _, tt := range []struct{ in, want string }{
+		{"hello.exe", "hello.exe"},
+		{"Read Me First.txt", "README~1.TXT|Read Me First.txt"},
+		{"Read Me Second.txt", "README~2.TXT|Read Me Second.txt"},
+		{"config.yaml", "CONFIG~1.YAM|config.yaml"},
+		{"noext", "noext"},
+		{".hidden", "HIDDEN~1|.hidden"},
+	} {
+		if got := defaultName(tt.in, used); got != tt.want {
+			t.Errorf("defaultName(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+	for _, tt := range []struct{ in, want string }{
+		{"run", "run"}, {"with space", `"with space"`}, {`a"b`, `"a\"b"`}, {`c:\x y\`, `"c:\x y\\"`}, {"", `""`},
+	} {
+		if got := quoteArg(tt.in); got != tt.want {
+			t.Errorf("quoteArg(%q) = %s, want %s", tt.in, got, tt.want)
+		}
+	}
+}
