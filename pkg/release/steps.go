@@ -4,15 +4,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"path"
-	"path/filepath"
-
 	"github.com/svcpack/svcpack/pkg/archive"
 	"github.com/svcpack/svcpack/pkg/config"
+	"github.com/svcpack/svcpack/pkg/linuxpkg"
 	"github.com/svcpack/svcpack/pkg/matrix"
 	"github.com/svcpack/svcpack/pkg/winres"
 	"github.com/svcpack/svcpack/pkg/winscripts"
+	"io"
+	"path"
+	"path/filepath"
+	"strings"
 )
 
 // windowsResourcesSteps patch VERSIONINFO, icon and manifest into the
@@ -66,6 +67,34 @@ func resourcesStep(ctx context.Context, p *Plan, t config.Target) ([]Artifact, e
 // preflight checks, before any build starts, what later steps would reject,
 // and prepares what they share.
 func preflight(p *Plan) error {
+	c := p.Config
+	var windows, linux bool
+	for _, t := range p.Targets {
+		windows = windows || t.OS == "windows"
+		linux = linux || t.OS == "linux"
+	}
+	if windows && c.Wants("msi") {
+		if c.Windows.MSI.UpgradeCode == "" {
+			return &StepError{Step: "msi", Err: fmt.Errorf("%s: windows.msi.upgrade_code is empty: an MSI needs a fixed upgrade code (svcpack init writes one), or leave msi out of formats", c.Path)}
+		}
+		if _, err := msiVersion(c.Version); err != nil {
+			return &StepError{Step: "msi", Err: err}
+		}
+	}
+	if linux {
+		valid := map[string]bool{}
+		for _, d := range linuxpkg.HardeningDirectives() {
+			valid[d] = true
+		}
+		for _, d := range c.Service.Linux.HardeningOff {
+			if !valid[d] {
+				return &StepError{Step: "deb", Err: fmt.Errorf("%s: service.linux.hardening_off: %q is not a hardening directive svcpack sets; valid: %s", c.Path, d, strings.Join(linuxpkg.HardeningDirectives(), ", "))}
+			}
+		}
+		if (c.Wants("deb") || c.Wants("rpm") || c.Wants("apk")) && !strings.Contains(c.Maintainer, "@") {
+			return &StepError{Step: "deb", Err: fmt.Errorf("%s: maintainer %q: Linux packages need \"Name <email>\" (set maintainer)", c.Path, c.Maintainer)}
+		}
+	}
 	for _, t := range p.Targets {
 		if t.OS == "windows" {
 			r, err := winres.New(resourceOptions(p.Config))
@@ -82,7 +111,12 @@ func preflight(p *Plan) error {
 // packageSteps produce the packages from the binaries, in parallel.
 func packageSteps() []Step {
 	return []Step{
-		perTarget("zip", func(t config.Target) bool { return t.OS == "windows" }, zipStep),
+		perTarget("zip", isWindows, zipStep),
+		perTarget("msi", isWindows, msiStep),
+		linuxPackageStep("deb", KindDeb),
+		linuxPackageStep("rpm", KindRPM),
+		linuxPackageStep("apk", KindAPK),
+		perTarget("tar.gz", isUnix, tarStep),
 	}
 }
 

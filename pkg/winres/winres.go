@@ -24,6 +24,7 @@ import (
 	"fmt"
 	"image"
 	_ "image/png" // .png icons
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -294,5 +295,19 @@ func (r *Resources) Patch(exePath string) error {
 		return fmt.Errorf("winres: %s: %w", exePath, err)
 	}
 	ok = true
+	return nil
+}
+
+// WriteICO writes the icon at path (.png or .ico) as an .ico file with the
+// same sizes the exe gets, for installers (the MSI's Add/Remove Programs
+// icon).
+func WriteICO(path string, w io.Writer) error {
+	icon, err := loadIcon(path)
+	if err != nil {
+		return err
+	}
+	if err := icon.SaveICO(w); err != nil {
+		return fmt.Errorf("winres: icon %s: %w", path, err)
+	}
 	return nil
 }

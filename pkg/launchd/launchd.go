@@ -1,0 +1,127 @@
+// Package launchd renders what a macOS daemon needs: a launchd property list
+// for /Library/LaunchDaemons (reverse-DNS Label, ProgramArguments,
+// RunAtLoad, KeepAlive restarting only on failure unless told to always
+// restart, ThrottleInterval as the restart delay, log paths, UserName) and an
+// install.sh that places it and starts it with launchctl bootstrap (the
+// legacy load/unload fail on macOS 13 and later).
+package launchd
+
+import (
+	"bytes"
+	"encoding/xml"
+	"fmt"
+	"net/url"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/svcpack/svcpack/templates"
+)
+
+// Options describes the daemon.
+type Options struct {
+	// Name is the program and service name.
+	Name string
+	// Homepage gives the reverse-DNS prefix of the label (example.com ->
+	// com.example.<name>); without one the label is local.<name>.
+	Homepage string
+	// Args follow the program in ProgramArguments.
+	Args []string
+	// Env is EnvironmentVariables.
+	Env map[string]string
+	// UserName runs the daemon as that user (root when empty).
+	UserName string
+	// Always restarts after any exit; otherwise only after a failure.
+	Always bool
+	// RestartDelay is ThrottleInterval (at least 1 s).
+	RestartDelay time.Duration
+	// Configs are configuration file paths relative to the folder, installed
+	// under /usr/local/etc/<name> unless already there.
+	Configs []string
+}
+
+// Label is the reverse-DNS launchd label.
+func (o Options) Label() string {
+	if u, err := url.Parse(o.Homepage); err == nil && u.Hostname() != "" {
+		parts := strings.Split(strings.TrimPrefix(u.Hostname(), "www."), ".")
+		for i, j := 0, len(parts)-1; i < j; i, j = i+1, j-1 {
+			parts[i], parts[j] = parts[j], parts[i]
+		}
+		return strings.Join(parts, ".") + "." + o.Name
+	}
+	return "local." + o.Name
+}
+
+func esc(s string) string {
+	var b bytes.Buffer
+	_ = xml.EscapeText(&b, []byte(s))
+	return b.String()
+}
+
+// shellSafe rejects what the single-quoted install.sh cannot carry.
+func shellSafe(field, v string) error {
+	if strings.ContainsAny(v, "'\n\r\x00") {
+		return fmt.Errorf("launchd: %s %q holds a quote or line break, which install.sh cannot carry", field, v)
+	}
+	return nil
+}
+
+func (o Options) data() (map[string]any, error) {
+	for f, v := range map[string]string{"name": o.Name, "user": o.UserName} {
+		if err := shellSafe(f, v); err != nil {
+			return nil, err
+		}
+	}
+	for _, c := range o.Configs {
+		if err := shellSafe("config file", c); err != nil {
+			return nil, err
+		}
+	}
+	bin := "/usr/local/bin/" + o.Name
+	program := []string{esc(bin)}
+	for _, a := range o.Args {
+		program = append(program, esc(a))
+	}
+	type kv struct{ K, V string }
+	var env []kv
+	keys := make([]string, 0, len(o.Env))
+	for k := range o.Env {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		env = append(env, kv{esc(k), esc(o.Env[k])})
+	}
+	throttle := int(o.RestartDelay.Seconds())
+	if throttle < 1 {
+		throttle = 1
+	}
+	return map[string]any{
+		"Name": o.Name, "Label": o.Label(), "Program": program, "Env": env,
+		"UserName": esc(o.UserName), "Always": o.Always, "Throttle": throttle,
+		"Bin": bin, "ConfDir": "/usr/local/etc/" + o.Name, "LogDir": "/Library/Logs/" + o.Name,
+		"WorkingDirectory": "/usr/local/var/lib/" + o.Name, "Configs": o.Configs,
+	}, nil
+}
+
+func render(name string, o Options) ([]byte, error) {
+	d, err := o.data()
+	if err != nil {
+		return nil, err
+	}
+	t, err := templates.Parse(name, nil)
+	if err != nil {
+		return nil, err
+	}
+	var b bytes.Buffer
+	if err := t.Execute(&b, d); err != nil {
+		return nil, fmt.Errorf("launchd: %s: %w", name, err)
+	}
+	return b.Bytes(), nil
+}
+
+// Plist renders <Label>.plist.
+func Plist(o Options) ([]byte, error) { return render("launchd.plist.tmpl", o) }
+
+// InstallScript renders install.sh.
+func InstallScript(o Options) ([]byte, error) { return render("darwin-install.sh.tmpl", o) }

@@ -1,0 +1,95 @@
+package launchd
+
+import (
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/svcpack/svcpack/internal/testtool"
+)
+
+func example() Options {
+	return Options{
+		Name: "hello", Homepage: "https://www.example.com/hello", Args: []string{"run", "-addr", "127.0.0.1:8080"},
+		Env: map[string]string{"PORT": "8080", "GREETING": "Hi & <bye>"}, UserName: "_hello",
+		RestartDelay: 5 * time.Second, Configs: []string{"config.yaml"},
+	}
+}
+
+// TestPlistParses reads the plist with Python's plistlib (an independent
+// parser) and checks the keys.
+func TestPlistParses(t *testing.T) {
+	py := "/usr/bin/python3"
+	if _, err := os.Stat(py); err != nil {
+		testtool.Missing(t, "/usr/bin/python3 (Debian package python3)")
+	}
+	b, err := Plist(example())
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(t.TempDir(), "x.plist")
+	os.WriteFile(p, b, 0o644)
+	out, err := exec.Command(py, "-c", "import json,plistlib,sys; print(json.dumps(plistlib.load(open(sys.argv[1],'rb'))))", p).CombinedOutput()
+	if err != nil {
+		t.Fatalf("plistlib: %v\n%s", err, out)
+	}
+	var got map[string]any
+	if err := json.Unmarshal(out, &got); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]any{
+		"Label":                "com.example.hello",
+		"ProgramArguments":     []any{"/usr/local/bin/hello", "run", "-addr", "127.0.0.1:8080"},
+		"RunAtLoad":            true,
+		"KeepAlive":            map[string]any{"SuccessfulExit": false},
+		"UserName":             "_hello",
+		"StandardOutPath":      "/Library/Logs/hello/hello.log",
+		"StandardErrorPath":    "/Library/Logs/hello/hello.err.log",
+		"ThrottleInterval":     float64(5),
+		"EnvironmentVariables": map[string]any{"PORT": "8080", "GREETING": "Hi & <bye>"},
+	}
+	for k, v := range want {
+		gj, _ := json.Marshal(got[k])
+		wj, _ := json.Marshal(v)
+		if string(gj) != string(wj) {
+			t.Errorf("%s = %s, want %s", k, gj, wj)
+		}
+	}
+	o := example()
+	o.Always, o.Homepage, o.UserName = true, "", ""
+	b, _ = Plist(o)
+	if !strings.Contains(string(b), "<string>local.hello</string>") || strings.Contains(string(b), "UserName") || !strings.Contains(string(b), "<key>KeepAlive</key>\n\t<true/>") {
+		t.Errorf("always/no user/no homepage plist:\n%s", b)
+	}
+}
+
+func TestInstallScript(t *testing.T) {
+	sh := testtool.Need(t, "sh", "dash")
+	b, err := InstallScript(example())
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(t.TempDir(), "install.sh")
+	os.WriteFile(p, b, 0o755)
+	if out, err := exec.Command(sh, "-n", p).CombinedOutput(); err != nil {
+		t.Fatalf("sh -n: %v\n%s", err, out)
+	}
+	s := string(b)
+	for _, want := range []string{"launchctl bootstrap system", "launchctl bootout", "/Library/LaunchDaemons/$LABEL.plist", "-o root -g wheel", "LABEL='com.example.hello'"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("install.sh lacks %q", want)
+		}
+	}
+	if strings.Contains(s, "launchctl load") {
+		t.Error("install.sh uses the legacy launchctl load")
+	}
+	o := example()
+	o.UserName = "bad'user"
+	if _, err := InstallScript(o); err == nil {
+		t.Error("a quote in the user name was accepted")
+	}
+}
