@@ -1,0 +1,172 @@
+// Command msi compares svcpack's pure-Go MSI writer with msitools' wixl on
+// the same payload and service, in one run:
+//
+//	go run ./bench/msi [-rounds 5]
+//
+// The payload is the example service built for windows/amd64, its
+// config.yaml and icon; the package installs it under Program Files and
+// registers the service (ServiceInstall, ServiceControl, Environment value,
+// major upgrade). Each round builds with wixl and with pkg/msi, alternating
+// which goes first; the medians of time and the sizes are printed with the
+// ratios ours/wixl. Goal: time at most 0.5x, size at most 1.0x.
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"time"
+
+	"github.com/svcpack/svcpack/pkg/msi"
+	"github.com/svcpack/svcpack/pkg/winres"
+)
+
+const wxs = `<?xml version="1.0" encoding="utf-8"?>
+<Wix xmlns="http://schemas.microsoft.com/wix/2006/wi">
+  <Product Id="*" Name="Hello Service" Language="1033" Version="1.2.3" Manufacturer="Acme Corp" UpgradeCode="6b2a1e7c-5d3f-4a1b-9c8d-0e1f2a3b4c5d">
+    <Package InstallerVersion="500" Compressed="yes" InstallScope="perMachine"/>
+    <Media Id="1" Cabinet="product.cab" EmbedCab="yes"/>
+    <MajorUpgrade DowngradeErrorMessage="A newer version is already installed."/>
+    <Icon Id="product.ico" SourceFile="product.ico"/>
+    <Property Id="ARPPRODUCTICON" Value="product.ico"/>
+    <Directory Id="TARGETDIR" Name="SourceDir">
+      <Directory Id="ProgramFiles64Folder">
+        <Directory Id="AcmeDir" Name="Acme">
+          <Directory Id="INSTALLDIR" Name="Hello">
+            <Component Id="MainExe" Guid="11111111-2222-3333-4444-555555555555" Win64="yes">
+              <File Id="hello.exe" Name="hello.exe" Source="hello.exe" KeyPath="yes"/>
+              <ServiceInstall Id="svc" Name="hello" DisplayName="Hello Service" Description="Says hello over HTTP" Type="ownProcess" Start="auto" ErrorControl="normal" Account="NT AUTHORITY\LocalService" Arguments="run"/>
+              <ServiceControl Id="svcctl" Name="hello" Start="install" Stop="both" Remove="uninstall" Wait="yes"/>
+              <RegistryValue Root="HKLM" Key="SYSTEM\CurrentControlSet\Services\hello" Name="Environment" Type="multistring" Value="PORT=8080"/>
+            </Component>
+            <Component Id="Config" Guid="11111111-2222-3333-4444-555555555556" Win64="yes">
+              <File Id="config.yaml" Name="config.yaml" Source="config.yaml" KeyPath="yes"/>
+            </Component>
+          </Directory>
+        </Directory>
+      </Directory>
+    </Directory>
+    <Feature Id="Main" Level="1"><ComponentRef Id="MainExe"/><ComponentRef Id="Config"/></Feature>
+  </Product>
+</Wix>
+`
+
+func main() {
+	rounds := flag.Int("rounds", 5, "measured rounds")
+	flag.Parse()
+	if err := run(*rounds); err != nil {
+		fmt.Fprintln(os.Stderr, "bench/msi:", err)
+		os.Exit(1)
+	}
+}
+
+func run(rounds int) error {
+	wixl, err := exec.LookPath("wixl")
+	if err != nil {
+		return fmt.Errorf("wixl not found (Debian package wixl): %w", err)
+	}
+	dir, err := os.MkdirTemp("", "svcpack-bench-msi-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	exe := filepath.Join(dir, "hello.exe")
+	build := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-o", exe, "./examples/hello")
+	build.Env = append(os.Environ(), "GOOS=windows", "GOARCH=amd64", "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
+		return fmt.Errorf("building the example (run from the repository root): %v\n%s", err, out)
+	}
+	conf, _ := os.ReadFile("examples/hello/config.yaml")
+	os.WriteFile(filepath.Join(dir, "config.yaml"), conf, 0o644)
+	ico, err := os.Create(filepath.Join(dir, "product.ico"))
+	if err != nil {
+		return err
+	}
+	if err := winres.WriteICO("examples/hello/hello.png", ico); err != nil {
+		return err
+	}
+	ico.Close()
+	os.WriteFile(filepath.Join(dir, "p.wxs"), []byte(wxs), 0o644)
+
+	theirs, ours := filepath.Join(dir, "wixl.msi"), filepath.Join(dir, "ours.msi")
+	runWixl := func() error {
+		cmd := exec.Command(wixl, "-a", "x64", "-o", theirs, "p.wxs")
+		cmd.Dir = dir
+		if out, err := cmd.CombinedOutput(); err != nil {
+			return fmt.Errorf("wixl: %v\n%s", err, out)
+		}
+		return nil
+	}
+	pkg := msi.Package{
+		Product: msi.Product{Name: "Hello Service", Manufacturer: "Acme Corp", Version: "1.2.3",
+			UpgradeCode: "6B2A1E7C-5D3F-4A1B-9C8D-0E1F2A3B4C5D", Arch: "amd64", InstallDir: `Acme\Hello`,
+			Icon: filepath.Join(dir, "product.ico")},
+		Files: []msi.File{{Name: "hello.exe", Src: exe}, {Name: "config.yaml", Src: filepath.Join(dir, "config.yaml")}},
+		Service: &msi.Service{Name: "hello", DisplayName: "Hello Service", Description: "Says hello over HTTP",
+			Args: []string{"run"}, Start: "auto", Account: "LocalService", Env: map[string]string{"PORT": "8080"}},
+		Date: time.Unix(1700000000, 0),
+	}
+	runOurs := func() error {
+		f, err := os.Create(ours)
+		if err != nil {
+			return err
+		}
+		if err := msi.Write(f, pkg); err != nil {
+			f.Close()
+			return err
+		}
+		return f.Close()
+	}
+	var tw, to []time.Duration
+	for i := 0; i <= rounds; i++ {
+		a, b := runWixl, runOurs
+		if i%2 == 1 {
+			a, b = b, a
+		}
+		da, err := timed(a)
+		if err != nil {
+			return err
+		}
+		db, err := timed(b)
+		if err != nil {
+			return err
+		}
+		if i%2 == 1 {
+			da, db = db, da
+		}
+		if i > 0 { // round 0 warms caches
+			tw, to = append(tw, da), append(to, db)
+		}
+	}
+	sw, _ := os.Stat(theirs)
+	so, _ := os.Stat(ours)
+	mw, mo := median(tw), median(to)
+	fmt.Printf("payload: hello.exe %d bytes, config.yaml, icon; %d rounds\n", fileSize(exe), rounds)
+	fmt.Printf("wixl:    %.3f s, %d bytes\n", mw.Seconds(), sw.Size())
+	fmt.Printf("svcpack: %.3f s, %d bytes\n", mo.Seconds(), so.Size())
+	fmt.Printf("ratio ours/wixl: time %.3f (goal <= 0.5), size %.4f (goal <= 1.0)\n", mo.Seconds()/mw.Seconds(), float64(so.Size())/float64(sw.Size()))
+	return nil
+}
+
+func fileSize(p string) int64 {
+	st, err := os.Stat(p)
+	if err != nil {
+		return 0
+	}
+	return st.Size()
+}
+
+func timed(f func() error) (time.Duration, error) {
+	s := time.Now()
+	err := f()
+	return time.Since(s), err
+}
+
+func median(d []time.Duration) time.Duration {
+	s := append([]time.Duration(nil), d...)
+	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
+	return s[len(s)/2]
+}
