@@ -9,7 +9,7 @@ import (
 
 // Formats lists every artifact format svcpack knows, in pipeline order.
 func Formats() []string {
-	return []string{"zip", "msi", "deb", "rpm", "apk", "tar.gz"}
+	return []string{"zip", "msi", "deb", "rpm", "apk", "tar.gz", "sbom"}
 }
 
 // DefaultTargets returns the default build matrix.

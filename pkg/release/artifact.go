@@ -21,6 +21,7 @@ const (
 	KindDeb       Kind = "deb"
 	KindRPM       Kind = "rpm"
 	KindAPK       Kind = "apk"
+	KindSBOM      Kind = "sbom"
 	KindChecksums Kind = "checksums"
 )
 

@@ -15,6 +15,7 @@ import (
 	"github.com/svcpack/svcpack/pkg/launchd"
 	"github.com/svcpack/svcpack/pkg/linuxpkg"
 	"github.com/svcpack/svcpack/pkg/msi"
+	"github.com/svcpack/svcpack/pkg/sbom"
 	"github.com/svcpack/svcpack/pkg/winres"
 )
 
@@ -210,5 +211,25 @@ func msiStep(ctx context.Context, p *Plan, t config.Target) ([]Artifact, error) 
 		return nil, err
 	}
 	a, err := newArtifact(p.Dir, rel, KindMSI, t.OS, t.Arch)
+	return []Artifact{a}, err
+}
+
+// sbomStep writes <name>_<version>_<os>_<arch>.sbom.cdx.json, a CycloneDX
+// SBOM of the binary from its embedded build information.
+func sbomStep(ctx context.Context, p *Plan, t config.Target) ([]Artifact, error) {
+	c := p.Config
+	if !c.Wants("sbom") {
+		return nil, nil
+	}
+	bin, err := p.Binary(t)
+	if err != nil {
+		return nil, err
+	}
+	rel := archiveName(c, t, ".sbom.cdx.json")
+	o := sbom.Options{Name: c.Name, Version: c.Version, OS: t.OS, Arch: t.Arch, Date: c.Date, Tool: "svcpack"}
+	if err := writeFileAtomic(p.Abs(rel), 0o644, func(w io.Writer) error { return sbom.Write(w, p.Abs(bin.Path), o) }); err != nil {
+		return nil, err
+	}
+	a, err := newArtifact(p.Dir, rel, KindSBOM, t.OS, t.Arch)
 	return []Artifact{a}, err
 }

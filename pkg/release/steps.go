@@ -117,6 +117,7 @@ func packageSteps() []Step {
 		linuxPackageStep("rpm", KindRPM),
 		linuxPackageStep("apk", KindAPK),
 		perTarget("tar.gz", isUnix, tarStep),
+		perTarget("sbom", func(config.Target) bool { return true }, sbomStep),
 	}
 }
 
