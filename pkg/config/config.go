@@ -80,6 +80,23 @@ type Windows struct {
 	Manifest Manifest `yaml:"manifest"`
 	// MSI sets the Windows Installer package.
 	MSI MSI `yaml:"msi"`
+	// Sign, when set, signs the exes and MSIs with Authenticode.
+	Sign *Sign `yaml:"sign"`
+}
+
+// Sign configures Authenticode signing.
+type Sign struct {
+	// PKCS12 is a .p12/.pfx file; or give Cert and Key (PEM).
+	PKCS12 string `yaml:"pkcs12"`
+	Cert   string `yaml:"cert"`
+	Key    string `yaml:"key"`
+	// PasswordEnv names the environment variable holding the password
+	// (passwords are never written in the config).
+	PasswordEnv string `yaml:"password_env"`
+	// TimestampURL is an RFC 3161 time-stamping server (optional).
+	TimestampURL string `yaml:"timestamp_url"`
+	// Password is read from PasswordEnv by Load.
+	Password string `yaml:"-"`
 }
 
 // Manifest holds application manifest options.

@@ -90,6 +90,7 @@ func (c *Config) validate(env Env) error {
 	}
 	c.checkService(p)
 	c.checkFiles(p)
+	c.checkSign(p, env)
 	return errors.Join(p.errs...)
 }
 
@@ -301,5 +302,30 @@ func (c *Config) checkFiles(p *problem) {
 			p.add(field+".dst", "%q is also the destination of files[%d]: each destination once", dst, j)
 		}
 		seen[clean] = i
+	}
+}
+
+func (c *Config) checkSign(p *problem, env Env) {
+	sg := c.Windows.Sign
+	if sg == nil {
+		return
+	}
+	switch {
+	case sg.PKCS12 != "" && (sg.Cert != "" || sg.Key != ""):
+		p.add("windows.sign", "both pkcs12 and cert/key are set: give one of them")
+	case sg.PKCS12 == "" && (sg.Cert == "" || sg.Key == ""):
+		p.add("windows.sign", "needs pkcs12, or both cert and key (PEM)")
+	}
+	for field, f := range map[string]string{"windows.sign.pkcs12": sg.PKCS12, "windows.sign.cert": sg.Cert, "windows.sign.key": sg.Key} {
+		if f != "" {
+			c.checkFile(p, field, f)
+		}
+	}
+	if sg.PasswordEnv != "" {
+		if !envRE.MatchString(sg.PasswordEnv) {
+			p.add("windows.sign.password_env", "%q is not an environment variable name", sg.PasswordEnv)
+		} else if sg.Password = env.getenv(sg.PasswordEnv); sg.Password == "" {
+			p.add("windows.sign.password_env", "%s is not set or empty: export the signing key's password in it", sg.PasswordEnv)
+		}
 	}
 }

@@ -210,6 +210,11 @@ func msiStep(ctx context.Context, p *Plan, t config.Target) ([]Artifact, error) 
 	if err := writeFileAtomic(p.Abs(rel), 0o644, func(w io.Writer) error { return msi.Write(w, pkg) }); err != nil {
 		return nil, err
 	}
+	if p.signer != nil {
+		if err := p.signer.Sign(ctx, p.Abs(rel)); err != nil {
+			return nil, err
+		}
+	}
 	a, err := newArtifact(p.Dir, rel, KindMSI, t.OS, t.Arch)
 	return []Artifact{a}, err
 }

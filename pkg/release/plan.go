@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/svcpack/svcpack/pkg/config"
+	"github.com/svcpack/svcpack/pkg/sign"
 	"github.com/svcpack/svcpack/pkg/winres"
 )
 
@@ -28,7 +29,8 @@ type Plan struct {
 
 	rep       *reporter
 	sem       chan struct{}
-	resources *winres.Resources // prepared by preflight for Windows targets
+	resources *winres.Resources  // prepared by preflight for Windows targets
+	signer    *sign.Authenticode // set by preflight when signing is configured
 
 	mu        sync.Mutex
 	artifacts []Artifact

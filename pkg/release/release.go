@@ -116,7 +116,7 @@ func Release(ctx context.Context, c *config.Config, o Options) (*Result, error) 
 	return &Result{Dist: dist, Artifacts: arts}, nil
 }
 
-// Build compiles binaries only (with Windows resources), straight into
+// Build compiles binaries only (with Windows resources and signatures), straight into
 // dist/, for local work: no packages, no swap of dist/.
 func Build(ctx context.Context, c *config.Config, o Options) (*Result, error) {
 	rep := o.reporter()
@@ -128,7 +128,7 @@ func Build(ctx context.Context, c *config.Config, o Options) (*Result, error) {
 	if err := os.MkdirAll(dist, 0o755); err != nil {
 		return nil, fmt.Errorf("build: %w", err)
 	}
-	for _, stage := range pipeline(o)[:2] {
+	for _, stage := range pipeline(o)[:3] { // build, resources, sign
 		if err := runStage(ctx, p, stage); err != nil {
 			return nil, err
 		}
@@ -143,6 +143,7 @@ func pipeline(o Options) [][]Step {
 	return [][]Step{
 		{buildStep(o)},
 		windowsResourcesSteps(),
+		signSteps(),
 		append(packageSteps(), o.extra...),
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/svcpack/svcpack/pkg/config"
 	"github.com/svcpack/svcpack/pkg/linuxpkg"
 	"github.com/svcpack/svcpack/pkg/matrix"
+	"github.com/svcpack/svcpack/pkg/sign"
 	"github.com/svcpack/svcpack/pkg/winres"
 	"github.com/svcpack/svcpack/pkg/winscripts"
 	"io"
@@ -20,6 +21,29 @@ import (
 // Windows binaries, before anything packages or signs them.
 func windowsResourcesSteps() []Step {
 	return []Step{perTarget("resources", func(t config.Target) bool { return t.OS == "windows" }, resourcesStep)}
+}
+
+// signSteps sign the Windows exes with Authenticode, after their resources
+// and before anything packages them.
+func signSteps() []Step {
+	return []Step{perTarget("sign", isWindows, func(ctx context.Context, p *Plan, t config.Target) ([]Artifact, error) {
+		if p.signer == nil {
+			return nil, nil
+		}
+		bin, err := p.Binary(t)
+		if err != nil {
+			return nil, err
+		}
+		if err := p.signer.Sign(ctx, p.Abs(bin.Path)); err != nil {
+			return nil, err
+		}
+		a, err := newArtifact(p.Dir, bin.Path, KindBinary, t.OS, t.Arch)
+		if err != nil {
+			return nil, err
+		}
+		p.replace(a)
+		return nil, nil
+	})}
 }
 
 // resourceOptions maps the config onto the exe's resources.
@@ -72,6 +96,16 @@ func preflight(p *Plan) error {
 	for _, t := range p.Targets {
 		windows = windows || t.OS == "windows"
 		linux = linux || t.OS == "linux"
+	}
+	if windows && c.Windows.Sign != nil {
+		sg := c.Windows.Sign
+		p.signer = &sign.Authenticode{
+			PKCS12: c.Abs(sg.PKCS12), Cert: c.Abs(sg.Cert), Key: c.Abs(sg.Key), Password: sg.Password,
+			TimestampURL: sg.TimestampURL, Description: c.Windows.ProductName, URL: c.Homepage, Time: c.Date,
+		}
+		if err := p.signer.Check(context.Background()); err != nil {
+			return &StepError{Step: "sign", Err: err}
+		}
 	}
 	if windows && c.Wants("msi") {
 		if c.Windows.MSI.UpgradeCode == "" {

@@ -25,6 +25,12 @@ import (
 // for the given targets into a temporary dist.
 func helloProject(t *testing.T, yaml string, targets ...string) *config.Config {
 	t.Helper()
+	return helloProjectEnv(t, yaml, nil, targets...)
+}
+
+// helloProjectEnv is helloProject with extra environment variables.
+func helloProjectEnv(t *testing.T, yaml string, extra map[string]string, targets ...string) *config.Config {
+	t.Helper()
 	root, err := filepath.Abs("../..")
 	if err != nil {
 		t.Fatal(err)
@@ -44,9 +50,11 @@ func helloProject(t *testing.T, yaml string, targets ...string) *config.Config {
 		}
 		os.WriteFile(filepath.Join(dir, f), b, 0o644)
 	}
-	c, err := config.Load(filepath.Join(dir, "svcpack.yaml"), config.Env{Getenv: func(k string) string {
-		return map[string]string{"SOURCE_DATE_EPOCH": "1700000000", "SVCPACK_VERSION": "1.4.2"}[k]
-	}})
+	env := map[string]string{"SOURCE_DATE_EPOCH": "1700000000", "SVCPACK_VERSION": "1.4.2"}
+	for k, v := range extra {
+		env[k] = v
+	}
+	c, err := config.Load(filepath.Join(dir, "svcpack.yaml"), config.Env{Getenv: func(k string) string { return env[k] }})
 	if err != nil {
 		t.Fatal(err)
 	}

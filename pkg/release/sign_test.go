@@ -1,0 +1,89 @@
+package release
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/svcpack/svcpack/internal/testtool"
+	"github.com/svcpack/svcpack/internal/winetest"
+)
+
+// testKeys makes a self-signed code-signing PKCS#12 with openssl.
+func testKeys(t *testing.T, password string) (p12, cert string) {
+	t.Helper()
+	openssl := testtool.Need(t, "openssl", "openssl")
+	dir := t.TempDir()
+	for _, args := range [][]string{
+		{"req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "key.pem", "-out", "cert.pem", "-days", "3650",
+			"-subj", "/CN=svcpack release test/O=Acme Corp", "-addext", "extendedKeyUsage=codeSigning"},
+		{"pkcs12", "-export", "-in", "cert.pem", "-inkey", "key.pem", "-out", "code.p12", "-passout", "pass:" + password},
+	} {
+		cmd := exec.Command(openssl, args...)
+		cmd.Dir = dir
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("openssl: %v\n%s", err, out)
+		}
+	}
+	return filepath.Join(dir, "code.p12"), filepath.Join(dir, "cert.pem")
+}
+
+const signedYAML = `name: hello
+main: ./examples/hello
+vendor: Acme Corp
+formats: [zip, msi]
+windows:
+  msi: {upgrade_code: 6B2A1E7C-5D3F-4A1B-9C8D-0E1F2A3B4C5D}
+  sign: {pkcs12: %q, password_env: TEST_SIGN_PASSWORD}
+service:
+  args: [run, -addr, "127.0.0.1:%d"]
+  account: LocalService
+`
+
+func TestSignedReleaseVerifiesAndInstalls(t *testing.T) {
+	tool := testtool.Need(t, "osslsigncode", "osslsigncode")
+	p12, cert := testKeys(t, "pw-123")
+	ln, _ := net.Listen("tcp", "127.0.0.1:0")
+	port := ln.Addr().(*net.TCPAddr).Port
+	ln.Close()
+	c := helloProjectEnv(t, fmt.Sprintf(signedYAML, p12, port), map[string]string{"TEST_SIGN_PASSWORD": "pw-123"}, "windows/amd64")
+	res, err := Release(context.Background(), c, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	msiPath := filepath.Join(res.Dist, "hello_1.4.2_windows_amd64.msi")
+	for _, f := range []string{filepath.Join(res.Dist, "hello_windows_amd64", "hello.exe"), msiPath} {
+		out, err := exec.Command(tool, "verify", "-CAfile", cert, "-in", f).CombinedOutput()
+		if err != nil || !strings.Contains(string(out), "Signature verification: ok") {
+			t.Errorf("osslsigncode verify %s: %v\n%s", filepath.Base(f), err, out)
+		}
+	}
+	if testing.Short() {
+		return
+	}
+	p := winetest.New(t)
+	if out, err := p.Run(3*time.Minute, "msiexec", "/i", msiPath, "/qn"); err != nil {
+		t.Fatalf("signed MSI does not install: %v\n%s", err, out)
+	}
+	p.WaitServiceState("hello", "RUNNING", time.Minute)
+	winetest.WaitHTTP(t, fmt.Sprintf("http://127.0.0.1:%d/healthz", port), 30*time.Second)
+}
+
+func TestWrongPasswordFailsBeforeBuild(t *testing.T) {
+	testtool.Need(t, "osslsigncode", "osslsigncode")
+	p12, _ := testKeys(t, "right")
+	c := helloProjectEnv(t, fmt.Sprintf(signedYAML, p12, 8080), map[string]string{"TEST_SIGN_PASSWORD": "wrong"}, "windows/amd64")
+	_, err := Release(context.Background(), c, Options{})
+	if err == nil || !strings.Contains(err.Error(), "password does not open it") || !strings.Contains(err.Error(), "code.p12") {
+		t.Fatalf("err = %v", err)
+	}
+	if _, statErr := os.Stat(c.DistDir()); statErr == nil {
+		t.Error("dist/ was created although signing could not work")
+	}
+}
