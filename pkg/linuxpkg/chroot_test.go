@@ -2,11 +2,13 @@ package linuxpkg
 
 import (
 	"bufio"
+	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/svcpack/svcpack/internal/testtool"
 )
@@ -32,7 +34,10 @@ func hostCodename(t *testing.T) string {
 // TestDebInstallsInChroot installs the deb with the real dpkg into a
 // debootstrap root, where the maintainer scripts run chrooted and systemd is
 // not running: the user and files must appear, removal must keep the
-// conffile, purge must delete it.
+// conffile, purge must delete it. Then it boots that root with systemd as
+// PID 1 (systemd-nspawn, private network) and installs the deb again: the
+// package must start the service under its hardened unit, running as its
+// user, answering /healthz.
 func TestDebInstallsInChroot(t *testing.T) {
 	if testing.Short() {
 		t.Skip("debootstraps a root (about a minute)")
@@ -43,7 +48,8 @@ func TestDebInstallsInChroot(t *testing.T) {
 	debootstrap := testtool.Need(t, "debootstrap", "debootstrap")
 	chroot := testtool.Need(t, "chroot", "coreutils")
 	root := filepath.Join(t.TempDir(), "root")
-	if out, err := exec.Command(debootstrap, "--variant=minbase", hostCodename(t), root).CombinedOutput(); err != nil {
+	nspawn := testtool.Need(t, "systemd-nspawn", "systemd-container")
+	if out, err := exec.Command(debootstrap, "--variant=minbase", "--include=systemd,systemd-sysv,dbus", hostCodename(t), root).CombinedOutput(); err != nil {
 		t.Fatalf("debootstrap: %v\n%s", err, tail(out))
 	}
 	deb := writePackage(t, options(t), "deb")
@@ -87,6 +93,42 @@ func TestDebInstallsInChroot(t *testing.T) {
 	must("dpkg", "-P", "hello")
 	if _, err := os.Stat(conf); err == nil {
 		t.Error("conffile left after purge")
+	}
+
+	// Boot it: systemd runs a one-shot unit that installs the deb (the
+	// postinst enables and starts the service, since systemd is running),
+	// records what systemd and the service say, and powers off. /tmp is a
+	// fresh tmpfs in the booted container, so the deb goes to /opt.
+	os.WriteFile(filepath.Join(root, "opt/hello.deb"), data, 0o644)
+	check := `#!/bin/bash
+exec > /svcpack-check.log 2>&1
+dpkg -i /opt/hello.deb
+for i in $(seq 1 30); do systemctl is-active --quiet hello && break; sleep 1; done
+echo "is-active: $(systemctl is-active hello)"
+systemctl show hello -p User -p SubState -p Type
+for i in $(seq 1 10); do
+	if exec 3<>/dev/tcp/127.0.0.1/8080; then printf 'GET /healthz HTTP/1.0\r\n\r\n' >&3; echo "healthz: $(tail -n1 <&3)"; break; fi 2>/dev/null
+	sleep 1
+done
+journalctl -u hello --no-pager | tail -20
+systemctl poweroff
+`
+	os.WriteFile(filepath.Join(root, "usr/local/bin/svcpack-check"), []byte(check), 0o755)
+	os.WriteFile(filepath.Join(root, "etc/systemd/system/svcpack-check.service"),
+		[]byte("[Unit]\nDescription=svcpack package check\n[Service]\nType=oneshot\nExecStart=/usr/local/bin/svcpack-check\n[Install]\nWantedBy=multi-user.target\n"), 0o644)
+	wants := filepath.Join(root, "etc/systemd/system/multi-user.target.wants")
+	os.MkdirAll(wants, 0o755)
+	os.Symlink("/etc/systemd/system/svcpack-check.service", filepath.Join(wants, "svcpack-check.service"))
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	defer cancel()
+	boot := exec.CommandContext(ctx, nspawn, "-q", "--register=no", "--keep-unit", "--private-network", "-D", root, "--boot")
+	bootOut, bootErr := boot.CombinedOutput()
+	log, _ := os.ReadFile(filepath.Join(root, "svcpack-check.log"))
+	for _, want := range []string{"is-active: active", "User=hello", "SubState=running", "Type=notify", "healthz: ok"} {
+		if !strings.Contains(string(log), want) {
+			t.Errorf("booted system: %q missing; nspawn: %v\n%s\ncheck log:\n%s", want, bootErr, tail(bootOut), log)
+			break
+		}
 	}
 }
 
