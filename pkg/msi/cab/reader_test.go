@@ -21,9 +21,15 @@ func readCab(b []byte) (names []string, data map[string][]byte, err error) {
 	if int(le.Uint32(b[8:])) != len(b) {
 		return nil, nil, fmt.Errorf("cbCabinet %d, file is %d bytes", le.Uint32(b[8:]), len(b))
 	}
+	if b[24] != 3 || b[25] != 1 {
+		return nil, nil, fmt.Errorf("version %d.%d, want 1.3", b[25], b[24])
+	}
+	if flags := le.Uint16(b[30:]); flags != 0 {
+		return nil, nil, fmt.Errorf("flags %#x, want none", flags)
+	}
 	filesOff := int(le.Uint32(b[16:]))
 	nFolders, nFiles := int(le.Uint16(b[26:])), int(le.Uint16(b[28:]))
-	if nFolders != 1 && nFiles > 0 {
+	if nFolders != 1 {
 		return nil, nil, fmt.Errorf("%d folders", nFolders)
 	}
 	dataOff := int(le.Uint32(b[36:]))
@@ -42,7 +48,7 @@ func readCab(b []byte) (names []string, data map[string][]byte, err error) {
 			return nil, nil, fmt.Errorf("block %d data past the end", i)
 		}
 		payload := b[off+dataHeader : off+dataHeader+cb]
-		if sum != 0 && checksum(b[off+4:off+8], checksum(payload, 0)) != sum {
+		if checksum(b[off+4:off+8], checksum(payload, 0)) != sum {
 			return nil, nil, fmt.Errorf("block %d: bad checksum", i)
 		}
 		var raw []byte
@@ -68,6 +74,9 @@ func readCab(b []byte) (names []string, data map[string][]byte, err error) {
 		prev = raw
 		off += dataHeader + cb
 	}
+	if off != len(b) {
+		return nil, nil, fmt.Errorf("data ends at %d, cabinet is %d bytes", off, len(b))
+	}
 	data = map[string][]byte{}
 	p := filesOff
 	for i := 0; i < nFiles; i++ {
@@ -77,6 +86,16 @@ func readCab(b []byte) (names []string, data map[string][]byte, err error) {
 			return nil, nil, errors.New("unterminated name")
 		}
 		name := string(b[p+fileFixed : p+fileFixed+end])
+		ascii := true
+		for _, c := range []byte(name) {
+			ascii = ascii && c < 0x80
+		}
+		if utf := le.Uint16(b[p+14:])&attrNameUTF != 0; utf == ascii {
+			return nil, nil, fmt.Errorf("%q: UTF-8 name flag %v", name, utf)
+		}
+		if folderIndex := le.Uint16(b[p+8:]); folderIndex != 0 {
+			return nil, nil, fmt.Errorf("%q: folder %d", name, folderIndex)
+		}
 		if uoff+size > folder.Len() {
 			return nil, nil, fmt.Errorf("%s beyond the folder data", name)
 		}

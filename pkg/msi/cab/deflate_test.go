@@ -1,0 +1,107 @@
+package cab
+
+import (
+	"bytes"
+	"compress/flate"
+	"errors"
+	"io"
+	"testing"
+)
+
+// deBruijn returns the de Bruijn sequence B(16, 4) in hex digits: every
+// 4-character string occurs once, so deflate finds no match of length 4.
+func deBruijn() []byte {
+	const k, n = 16, 4
+	a := make([]int, k*n)
+	var seq []byte
+	var gen func(t, p int)
+	gen = func(t, p int) {
+		if t > n {
+			if n%p == 0 {
+				for j := 1; j <= p; j++ {
+					seq = append(seq, "0123456789abcdef"[a[j]])
+				}
+			}
+			return
+		}
+		a[t] = a[t-p]
+		gen(t+1, p)
+		for j := a[t-p] + 1; j < k; j++ {
+			a[t] = j
+			gen(t+1, t)
+		}
+	}
+	gen(1, 1)
+	return seq
+}
+
+var deflateInputs = []struct {
+	name string
+	data []byte
+}{
+	{"one byte", []byte{7}},
+	{"zeros", make([]byte, BlockSize)},
+	{"short run", bytes.Repeat([]byte("x"), 5000)},
+	{"two-byte period", bytes.Repeat([]byte("ab"), BlockSize/2)},
+	{"text", textish(BlockSize, 21)},
+	{"random", random(BlockSize, 22)},
+	{"no matches", deBruijn()[:BlockSize]},
+	{"mixed", append(append(textish(10000, 23), make([]byte, 12000)...), random(10768, 24)...)},
+}
+
+// TestEncodeFixed decodes encodeFixed's output with compress/flate (an
+// independent decoder) and with checkDeflate.
+func TestEncodeFixed(t *testing.T) {
+	var lit, dist huffman
+	for _, in := range deflateInputs {
+		enc := encodeFixed(nil, in.data)
+		got, err := io.ReadAll(flate.NewReader(bytes.NewReader(enc)))
+		if err != nil || !bytes.Equal(got, in.data) {
+			t.Errorf("%s: compress/flate read back %d bytes, err %v", in.name, len(got), err)
+		}
+		if err := checkDeflate(enc, in.data, nil, &lit, &dist); err != nil {
+			t.Errorf("%s: checkDeflate: %v", in.name, err)
+		}
+	}
+}
+
+// TestCheckDeflate checks that the strict decoder agrees with compress/flate
+// on valid streams and rejects damaged ones.
+func TestCheckDeflate(t *testing.T) {
+	var lit, dist huffman
+	for _, in := range deflateInputs {
+		for _, level := range []int{flate.HuffmanOnly, 1, 5, 9} {
+			var buf bytes.Buffer
+			fw, _ := flate.NewWriter(&buf, level)
+			fw.Write(in.data)
+			fw.Close()
+			enc := buf.Bytes()
+			err := checkDeflate(enc, in.data, nil, &lit, &dist)
+			if err != nil {
+				// Allowed only for an incomplete code in a stream that is
+				// otherwise valid; the writer replaces such a block.
+				got, rerr := io.ReadAll(flate.NewReader(bytes.NewReader(enc)))
+				if !errors.Is(err, errIncomplete) || rerr != nil || !bytes.Equal(got, in.data) {
+					t.Errorf("%s/level %d: checkDeflate: %v (compress/flate: %v)", in.name, level, err, rerr)
+				}
+				t.Logf("%s/level %d: flate's stream has an incomplete code", in.name, level)
+			}
+			if checkDeflate(enc, append([]byte{1}, in.data...)[:len(in.data)], nil, &lit, &dist) == nil && len(in.data) > 1 && in.data[0] != 1 {
+				t.Errorf("%s/level %d: accepted a stream for the wrong output", in.name, level)
+			}
+			if checkDeflate(enc[:len(enc)/2], in.data, nil, &lit, &dist) == nil {
+				t.Errorf("%s/level %d: accepted a truncated stream", in.name, level)
+			}
+		}
+	}
+}
+
+// TestFallbackBlocks writes the inputs libmspack is most likely to reject
+// if the writer kept flate's stream, checks they still compress well, and
+// leaves the proof to TestExternalTools' cases.
+func TestFallbackBlocks(t *testing.T) {
+	b := build(t, []file{{"zeros", make([]byte, 4*BlockSize)}}, Options{Compression: MSZIP})
+	if len(b) > 2000 {
+		t.Errorf("4 blocks of zeros took %d bytes", len(b))
+	}
+}
