@@ -72,7 +72,11 @@ func run(rounds int) error {
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(dir)
+	if keep := os.Getenv("SVCPACK_BENCH_KEEP"); keep != "" {
+		fmt.Println("keeping the MSIs in", dir)
+	} else {
+		defer os.RemoveAll(dir)
+	}
 	exe := filepath.Join(dir, "hello.exe")
 	build := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-o", exe, "./examples/hello")
 	build.Env = append(os.Environ(), "GOOS=windows", "GOARCH=amd64", "CGO_ENABLED=0")

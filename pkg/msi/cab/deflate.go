@@ -148,9 +148,13 @@ func (h *huffman) decode(r *bitReader) (int, error) {
 // checkDeflate decodes src as libmspack's MSZIP decoder would, with an empty
 // history, and reports whether it decodes, to exactly want, with only
 // complete Huffman codes. out is scratch space.
-func checkDeflate(src, want []byte, out []byte, lit, dist *huffman) error {
+//
+// dict is the history the decoder holds from the previous block (MSZIP keeps
+// up to 32 KiB of it); back-references may reach into it.
+func checkDeflate(src, want, dict []byte, out []byte, lit, dist *huffman) error {
 	r := &bitReader{src: src}
-	out = out[:0]
+	out = append(out[:0], dict...)
+	base := len(dict)
 	var lengths [288 + 32]uint8
 	for {
 		final := r.read(1)
@@ -162,7 +166,7 @@ func checkDeflate(src, want []byte, out []byte, lit, dist *huffman) error {
 			if r.read(16) != ^n&0xffff {
 				return errDeflate
 			}
-			if len(out)+int(n) > len(want) {
+			if len(out)-base+int(n) > len(want) {
 				return errDeflate
 			}
 			for ; n > 0 && r.n >= 8; n-- {
@@ -246,7 +250,7 @@ func checkDeflate(src, want []byte, out []byte, lit, dist *huffman) error {
 			}
 			if sym < 256 {
 				out = append(out, byte(sym))
-				if len(out) > len(want) {
+				if len(out)-base > len(want) {
 					return errDeflate
 				}
 				continue
@@ -264,7 +268,7 @@ func checkDeflate(src, want []byte, out []byte, lit, dist *huffman) error {
 				return errDeflate
 			}
 			back := int(distBase[d]) + int(r.read(uint(distExtra[d])))
-			if back > len(out) || len(out)+n > len(want) {
+			if back > len(out) || len(out)-base+n > len(want) {
 				return errDeflate
 			}
 			for k := 0; k < n; k++ {
@@ -279,7 +283,7 @@ func checkDeflate(src, want []byte, out []byte, lit, dist *huffman) error {
 			break
 		}
 	}
-	if len(out) != len(want) || string(out) != string(want) {
+	if len(out)-base != len(want) || string(out[base:]) != string(want) {
 		return errDeflate
 	}
 	return nil

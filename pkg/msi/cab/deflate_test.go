@@ -59,7 +59,7 @@ func TestEncodeFixed(t *testing.T) {
 		if err != nil || !bytes.Equal(got, in.data) {
 			t.Errorf("%s: compress/flate read back %d bytes, err %v", in.name, len(got), err)
 		}
-		if err := checkDeflate(enc, in.data, nil, &lit, &dist); err != nil {
+		if err := checkDeflate(enc, in.data, nil, nil, &lit, &dist); err != nil {
 			t.Errorf("%s: checkDeflate: %v", in.name, err)
 		}
 	}
@@ -76,7 +76,7 @@ func TestCheckDeflate(t *testing.T) {
 			fw.Write(in.data)
 			fw.Close()
 			enc := buf.Bytes()
-			err := checkDeflate(enc, in.data, nil, &lit, &dist)
+			err := checkDeflate(enc, in.data, nil, nil, &lit, &dist)
 			if err != nil {
 				// Allowed only for an incomplete code in a stream that is
 				// otherwise valid; the writer replaces such a block.
@@ -86,10 +86,10 @@ func TestCheckDeflate(t *testing.T) {
 				}
 				t.Logf("%s/level %d: flate's stream has an incomplete code", in.name, level)
 			}
-			if checkDeflate(enc, append([]byte{1}, in.data...)[:len(in.data)], nil, &lit, &dist) == nil && len(in.data) > 1 && in.data[0] != 1 {
+			if checkDeflate(enc, append([]byte{1}, in.data...)[:len(in.data)], nil, nil, &lit, &dist) == nil && len(in.data) > 1 && in.data[0] != 1 {
 				t.Errorf("%s/level %d: accepted a stream for the wrong output", in.name, level)
 			}
-			if checkDeflate(enc[:len(enc)/2], in.data, nil, &lit, &dist) == nil {
+			if checkDeflate(enc[:len(enc)/2], in.data, nil, nil, &lit, &dist) == nil {
 				t.Errorf("%s/level %d: accepted a truncated stream", in.name, level)
 			}
 		}
