@@ -130,35 +130,34 @@ func parse(fs *flag.FlagSet, args []string) error {
 	return nil
 }
 
-func cmdRelease(ctx context.Context, args []string, stderr io.Writer) error {
-	fs := flag.NewFlagSet("release", flag.ContinueOnError)
+// loadForCommand parses the common flags and loads the config.
+func loadForCommand(name string, args []string, stderr io.Writer) (*config.Config, release.Options, error) {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var c common
 	c.register(fs)
 	if err := parse(fs, args); err != nil {
-		return err
+		return nil, release.Options{}, err
 	}
 	cfg, err := config.Load(c.config, config.OSEnv())
+	return cfg, c.options(stderr), err
+}
+
+func cmdRelease(ctx context.Context, args []string, stderr io.Writer) error {
+	cfg, o, err := loadForCommand("release", args, stderr)
 	if err != nil {
 		return err
 	}
-	_, err = release.Release(ctx, cfg, c.options(stderr))
+	_, err = release.Release(ctx, cfg, o)
 	return err
 }
 
 func cmdVerify(ctx context.Context, args []string, stderr io.Writer) error {
-	fs := flag.NewFlagSet("verify", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	var c common
-	c.register(fs)
-	if err := parse(fs, args); err != nil {
-		return err
-	}
-	cfg, err := config.Load(c.config, config.OSEnv())
+	cfg, o, err := loadForCommand("verify", args, stderr)
 	if err != nil {
 		return err
 	}
-	diffs, err := release.Verify(ctx, cfg, c.options(stderr))
+	diffs, err := release.Verify(ctx, cfg, o)
 	if err != nil {
 		return err
 	}

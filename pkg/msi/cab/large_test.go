@@ -1,13 +1,12 @@
 package cab
 
 import (
-	"bufio"
 	"io"
 	"os"
 	"runtime"
-	"strconv"
-	"strings"
 	"testing"
+
+	"github.com/svcpack/svcpack/internal/testtool"
 )
 
 // patternReader yields n bytes of cheap, compressible-but-not-trivial data.
@@ -66,28 +65,11 @@ func TestOneGiBPeakRSS(t *testing.T) {
 		t.Skip("set SVCPACK_LARGE=1 to write 1 GiB")
 	}
 	// Reset the peak (VmHWM) so the figure is this test's.
-	os.WriteFile("/proc/self/clear_refs", []byte("5"), 0)
+	testtool.ResetPeakRSS(t)
 	writeLarge(t, 1<<30)
-	hwm := vmHWM(t)
+	hwm := testtool.PeakRSS(t)
 	t.Logf("peak RSS writing a 1 GiB cabinet: %d MiB", hwm>>20)
 	if hwm > 200<<20 {
 		t.Fatalf("peak RSS %d MiB, want under 200 MiB", hwm>>20)
 	}
-}
-
-func vmHWM(t *testing.T) int64 {
-	f, err := os.Open("/proc/self/status")
-	if err != nil {
-		t.Skip("no /proc/self/status")
-	}
-	defer f.Close()
-	s := bufio.NewScanner(f)
-	for s.Scan() {
-		if v, ok := strings.CutPrefix(s.Text(), "VmHWM:"); ok {
-			kb, _ := strconv.ParseInt(strings.Fields(v)[0], 10, 64)
-			return kb << 10
-		}
-	}
-	t.Skip("no VmHWM")
-	return 0
 }

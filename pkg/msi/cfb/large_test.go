@@ -1,16 +1,15 @@
 package cfb
 
 import (
-	"bufio"
 	"crypto/sha256"
 	"encoding/hex"
 	"io"
 	"os"
 	"path/filepath"
 	"runtime"
-	"strconv"
-	"strings"
 	"testing"
+
+	"github.com/svcpack/svcpack/internal/testtool"
 )
 
 // writeBig writes a file holding one small and one size-byte stream to a
@@ -74,11 +73,9 @@ func TestOneGiB(t *testing.T) {
 	}
 	// Reset the peak RSS counter (Linux 4.0 and later), then measure the
 	// write alone.
-	if err := os.WriteFile("/proc/self/clear_refs", []byte("5"), 0); err != nil {
-		t.Logf("cannot reset VmHWM (%v); the peak includes earlier tests", err)
-	}
+	testtool.ResetPeakRSS(t)
 	path, exp := writeBig(t, nil, 1<<30)
-	hwm := vmHWM(t)
+	hwm := testtool.PeakRSS(t)
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
 	t.Logf("peak RSS %d MiB, HeapSys %d MiB after writing a 1 GiB stream", hwm>>20, ms.HeapSys>>20)
@@ -106,28 +103,6 @@ func TestOneGiB(t *testing.T) {
 	if nDIFAT := r.nDIFAT; nDIFAT == 0 {
 		t.Error("no DIFAT sectors in a 1 GiB version 3 file")
 	}
-}
-
-// vmHWM returns the process's peak resident set size in bytes.
-func vmHWM(t *testing.T) int64 {
-	t.Helper()
-	f, err := os.Open("/proc/self/status")
-	if err != nil {
-		t.Skipf("no /proc/self/status: %v", err)
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if rest, ok := strings.CutPrefix(sc.Text(), "VmHWM:"); ok {
-			kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
-			if err != nil {
-				t.Fatalf("VmHWM %q: %v", rest, err)
-			}
-			return kb << 10
-		}
-	}
-	t.Skip("no VmHWM in /proc/self/status")
-	return 0
 }
 
 // BenchmarkWrite measures writing a 64 MiB stream to a file.
