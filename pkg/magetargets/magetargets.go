@@ -66,6 +66,19 @@ func Build(ctx context.Context) error {
 	return err
 }
 
+// Windows builds windows/amd64 only, with version info, icon and manifest
+// (and signature when configured): the quickest path to app.exe.
+func Windows(ctx context.Context) error {
+	c, err := config.Load(configPath(), config.OSEnv())
+	if err != nil {
+		return err
+	}
+	o := options()
+	o.Targets = []config.Target{{OS: "windows", Arch: "amd64"}}
+	_, err = release.Build(ctx, c, o)
+	return err
+}
+
 // Release runs the full pipeline from svcpack.yaml into dist/.
 func Release(ctx context.Context) error {
 	c, err := config.Load(configPath(), config.OSEnv())
