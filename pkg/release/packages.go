@@ -58,7 +58,7 @@ func linuxOptions(p *Plan, t config.Target) (linuxpkg.Options, error) {
 func linuxPackageStep(format string, kind Kind) Step {
 	return perTarget(format, isLinux, func(ctx context.Context, p *Plan, t config.Target) ([]Artifact, error) {
 		if !p.Config.Wants(format) {
-			return nil, nil
+			return nil, errSkip
 		}
 		o, err := linuxOptions(p, t)
 		if err != nil {
@@ -83,7 +83,7 @@ func linuxPackageStep(format string, kind Kind) Step {
 func tarStep(ctx context.Context, p *Plan, t config.Target) ([]Artifact, error) {
 	c := p.Config
 	if !c.Wants("tar.gz") {
-		return nil, nil
+		return nil, errSkip
 	}
 	bin, err := p.Binary(t)
 	if err != nil {
@@ -162,7 +162,7 @@ func msiVersion(v string) (string, error) {
 func msiStep(ctx context.Context, p *Plan, t config.Target) ([]Artifact, error) {
 	c := p.Config
 	if !c.Wants("msi") {
-		return nil, nil
+		return nil, errSkip
 	}
 	bin, err := p.Binary(t)
 	if err != nil {
@@ -224,7 +224,7 @@ func msiStep(ctx context.Context, p *Plan, t config.Target) ([]Artifact, error) 
 func sbomStep(ctx context.Context, p *Plan, t config.Target) ([]Artifact, error) {
 	c := p.Config
 	if !c.Wants("sbom") {
-		return nil, nil
+		return nil, errSkip
 	}
 	bin, err := p.Binary(t)
 	if err != nil {

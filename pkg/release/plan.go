@@ -2,6 +2,7 @@ package release
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"runtime"
@@ -114,6 +115,10 @@ func (e *StepError) Error() string {
 
 func (e *StepError) Unwrap() error { return e.Err }
 
+// errSkip, returned by a per-target function, means the step does not apply
+// (its format is not enabled, signing is not configured): no progress line.
+var errSkip = errors.New("step does not apply")
+
 // perTarget makes a step that runs fn for each plan target accepted by
 // match, in parallel up to the plan's bound, reporting each with its time.
 func perTarget(name string, match func(config.Target) bool, fn func(ctx context.Context, p *Plan, t config.Target) ([]Artifact, error)) Step {
@@ -140,6 +145,9 @@ func perTarget(name string, match func(config.Target) bool, fn func(ctx context.
 				defer func() { <-p.sem }()
 				start := time.Now()
 				arts, err := fn(ctx, p, t)
+				if errors.Is(err, errSkip) {
+					return
+				}
 				if err != nil {
 					errs[i] = &StepError{Step: name, Target: t.String(), Err: err}
 					return

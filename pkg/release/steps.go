@@ -28,7 +28,7 @@ func windowsResourcesSteps() []Step {
 func signSteps() []Step {
 	return []Step{perTarget("sign", isWindows, func(ctx context.Context, p *Plan, t config.Target) ([]Artifact, error) {
 		if p.signer == nil {
-			return nil, nil
+			return nil, errSkip
 		}
 		bin, err := p.Binary(t)
 		if err != nil {
@@ -188,7 +188,7 @@ func extraFiles(c *config.Config, prefix string) []archive.File {
 func zipStep(ctx context.Context, p *Plan, t config.Target) ([]Artifact, error) {
 	c := p.Config
 	if !c.Wants("zip") {
-		return nil, nil
+		return nil, errSkip
 	}
 	bin, err := p.Binary(t)
 	if err != nil {
