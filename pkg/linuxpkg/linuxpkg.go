@@ -62,6 +62,21 @@ type Options struct {
 	Service Service
 	// Date is every file's modification time and the changelog date.
 	Date time.Time
+	// Signer, when set, signs the deb (a _gpgorigin member, as debsign
+	// does) and the rpm (an OpenPGP header signature). The apk is not
+	// signed: apk signatures take an RSA key in PEM form, not OpenPGP.
+	Signer Signer
+}
+
+// Signer makes OpenPGP detached signatures; pgpsign.Signer is one.
+type Signer interface {
+	// Sign returns a binary detached signature.
+	Sign(r io.Reader) ([]byte, error)
+	// SignArmored returns an ASCII-armored detached signature.
+	SignArmored(r io.Reader) ([]byte, error)
+	// RSA reports whether the key is RSA (rpm files RSA and other
+	// signatures under different tags).
+	RSA() bool
 }
 
 // Formats lists the package formats Package writes.
@@ -286,6 +301,9 @@ func Package(o Options, format string, w io.Writer) error {
 	if err := nfpm.PrepareForPackager(info, format); err != nil {
 		return fmt.Errorf("linuxpkg: %s %s: %w", o.Name, format, err)
 	}
+	if o.Signer != nil && format == "deb" {
+		info.Deb.Signature.SignFn = o.Signer.SignArmored
+	}
 	if format != "rpm" {
 		if err := p.Package(info, w); err != nil {
 			return fmt.Errorf("linuxpkg: %s %s: %w", o.Name, format, err)
@@ -299,6 +317,16 @@ func Package(o Options, format string, w io.Writer) error {
 	fixed, err := relativePayload(b.Bytes())
 	if err != nil {
 		return fmt.Errorf("linuxpkg: %s rpm: %w", o.Name, err)
+	}
+	// Signed last: the payload rewrite changes the header the signature
+	// covers.
+	if o.Signer != nil {
+		fixed, err = signRPM(fixed, o.Signer.RSA(), func(h []byte) ([]byte, error) {
+			return o.Signer.Sign(bytes.NewReader(h))
+		})
+		if err != nil {
+			return fmt.Errorf("linuxpkg: %s rpm: signing: %w", o.Name, err)
+		}
 	}
 	_, err = w.Write(fixed)
 	return err
