@@ -52,6 +52,9 @@ type Config struct {
 	Service Service `yaml:"service"`
 	// Files are extra files shipped in every package.
 	Files []File `yaml:"files"`
+	// GPG, when set, signs the debs, rpms and checksums.txt with an
+	// OpenPGP key.
+	GPG *GPG `yaml:"gpg"`
 
 	// Dir is the directory of the config file; relative paths are resolved
 	// against it.
@@ -97,6 +100,34 @@ type Sign struct {
 	TimestampURL string `yaml:"timestamp_url"`
 	// Password is read from PasswordEnv by Load.
 	Password string `yaml:"-"`
+}
+
+// GPG configures OpenPGP signing of Linux packages and checksums.txt.
+type GPG struct {
+	// KeyFile is the secret key, as `gpg --export-secret-keys --armor`
+	// writes it (one key; RSA or Ed25519, so signatures are reproducible).
+	KeyFile string `yaml:"key_file"`
+	// PassphraseEnv names the environment variable holding the key's
+	// passphrase (passphrases are never written in the config).
+	PassphraseEnv string `yaml:"passphrase_env"`
+	// Sign lists what to sign: deb, rpm, checksums (default: all three).
+	Sign []string `yaml:"sign"`
+	// Passphrase is read from PassphraseEnv by Load.
+	Passphrase string `yaml:"-"`
+}
+
+// GPGSigns reports whether the config signs what ("deb", "rpm",
+// "checksums") with its OpenPGP key.
+func (c *Config) GPGSigns(what string) bool {
+	if c.GPG == nil {
+		return false
+	}
+	for _, s := range c.GPG.Sign {
+		if s == what {
+			return true
+		}
+	}
+	return false
 }
 
 // Manifest holds application manifest options.

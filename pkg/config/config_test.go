@@ -159,6 +159,12 @@ func TestBadConfigs(t *testing.T) {
 		{"quote for cmd", `PORT: "8080"`, `PORT: 'say "hi"'`, nil, []string{"service.env.PORT", "double quote", "cmd.exe"}},
 		{"file dst escapes", "{src: conf.yaml, config: true}", "{src: conf.yaml, dst: ../x}", nil,
 			[]string{"files[0].dst", `"../x"`}},
+		{"gpg key missing", "vendor: Acme\n", "vendor: Acme\ngpg: {key_file: keys/nope.asc}\n", nil,
+			[]string{"svcpack.yaml:5:", "gpg.key_file", `"keys/nope.asc" does not exist`}},
+		{"gpg sign what", "vendor: Acme\n", "vendor: Acme\ngpg: {key_file: conf.yaml, sign: [deb, msi]}\n", nil,
+			[]string{"gpg.sign[1]", `"msi" cannot be signed`, "deb, rpm, checksums"}},
+		{"gpg passphrase unset", "vendor: Acme\n", "vendor: Acme\ngpg: {key_file: conf.yaml, passphrase_env: GPG_PASS}\n", nil,
+			[]string{"gpg.passphrase_env", "GPG_PASS is not set"}},
 		{"source date epoch", "", "", []string{"SOURCE_DATE_EPOCH", "yesterday"}, []string{"SOURCE_DATE_EPOCH", `"yesterday"`}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

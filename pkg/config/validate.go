@@ -8,6 +8,7 @@ import (
 	"path"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"text/template"
@@ -91,6 +92,7 @@ func (c *Config) validate(env Env) error {
 	c.checkService(p)
 	c.checkFiles(p)
 	c.checkSign(p, env)
+	c.checkGPG(p, env)
 	return errors.Join(p.errs...)
 }
 
@@ -326,6 +328,36 @@ func (c *Config) checkSign(p *problem, env Env) {
 			p.add("windows.sign.password_env", "%q is not an environment variable name", sg.PasswordEnv)
 		} else if sg.Password = env.getenv(sg.PasswordEnv); sg.Password == "" {
 			p.add("windows.sign.password_env", "%s is not set or empty: export the signing key's password in it", sg.PasswordEnv)
+		}
+	}
+}
+
+// gpgTargets are the things gpg.sign may name.
+var gpgTargets = []string{"deb", "rpm", "checksums"}
+
+func (c *Config) checkGPG(p *problem, env Env) {
+	g := c.GPG
+	if g == nil {
+		return
+	}
+	if g.KeyFile == "" {
+		p.add("gpg.key_file", "is empty: give the secret key file (gpg --export-secret-keys --armor KEYID > release.asc), or remove the gpg section")
+	} else {
+		c.checkFile(p, "gpg.key_file", g.KeyFile)
+	}
+	if len(g.Sign) == 0 {
+		g.Sign = append([]string(nil), gpgTargets...)
+	}
+	for i, s := range g.Sign {
+		if !slices.Contains(gpgTargets, s) {
+			p.add(fmt.Sprintf("gpg.sign[%d]", i), "%q cannot be signed: want %s", s, strings.Join(gpgTargets, ", "))
+		}
+	}
+	if g.PassphraseEnv != "" {
+		if !envRE.MatchString(g.PassphraseEnv) {
+			p.add("gpg.passphrase_env", "%q is not an environment variable name", g.PassphraseEnv)
+		} else if g.Passphrase = env.getenv(g.PassphraseEnv); g.Passphrase == "" {
+			p.add("gpg.passphrase_env", "%s is not set or empty: export the key's passphrase in it", g.PassphraseEnv)
 		}
 	}
 }

@@ -23,6 +23,7 @@ const (
 	KindAPK       Kind = "apk"
 	KindSBOM      Kind = "sbom"
 	KindChecksums Kind = "checksums"
+	KindSignature Kind = "signature"
 )
 
 // Artifact is one file the release produced.

@@ -64,6 +64,9 @@ func linuxPackageStep(format string, kind Kind) Step {
 		if err != nil {
 			return nil, err
 		}
+		if p.Config.GPGSigns(format) {
+			o.Signer = p.pgp
+		}
 		name, err := linuxpkg.FileName(o, format)
 		if err != nil {
 			return nil, err

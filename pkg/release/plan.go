@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/svcpack/svcpack/pkg/config"
+	"github.com/svcpack/svcpack/pkg/pgpsign"
 	"github.com/svcpack/svcpack/pkg/sign"
 	"github.com/svcpack/svcpack/pkg/winres"
 )
@@ -32,6 +33,7 @@ type Plan struct {
 	sem       chan struct{}
 	resources *winres.Resources  // prepared by preflight for Windows targets
 	signer    *sign.Authenticode // set by preflight when signing is configured
+	pgp       *pgpsign.Signer    // set by preflight when gpg is configured
 
 	mu        sync.Mutex
 	artifacts []Artifact

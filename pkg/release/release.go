@@ -67,6 +67,8 @@ type Manifest struct {
 const (
 	ManifestName  = "artifacts.json"
 	ChecksumsName = "checksums.txt"
+	// SignatureName is the detached OpenPGP signature of checksums.txt.
+	SignatureName = "checksums.txt.asc"
 )
 
 func (o Options) reporter() *reporter { return &reporter{w: o.Log, v: o.Verbosity} }
@@ -222,6 +224,31 @@ func finish(p *Plan) error {
 	}
 	p.add([]Artifact{sums})
 	p.rep.step("checksums", "", time.Since(start))
+
+	if p.Config.GPGSigns("checksums") {
+		start := time.Now()
+		if err := writeFileAtomic(p.Abs(SignatureName), 0o644, func(w io.Writer) error {
+			f, err := os.Open(p.Abs(ChecksumsName))
+			if err != nil {
+				return err
+			}
+			defer f.Close()
+			sig, err := p.pgp.SignArmored(f)
+			if err != nil {
+				return err
+			}
+			_, err = w.Write(sig)
+			return err
+		}); err != nil {
+			return &StepError{Step: "gpg", Target: ChecksumsName, Err: err}
+		}
+		a, err := newArtifact(p.Dir, SignatureName, KindSignature, "", "")
+		if err != nil {
+			return &StepError{Step: "gpg", Err: err}
+		}
+		p.add([]Artifact{a})
+		p.rep.step("gpg", ChecksumsName, time.Since(start))
+	}
 
 	c := p.Config
 	m := Manifest{Name: c.Name, Version: c.Version, Commit: c.Commit, Date: c.Date.UTC().Format(time.RFC3339), Artifacts: p.Artifacts()}

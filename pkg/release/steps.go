@@ -8,6 +8,7 @@ import (
 	"github.com/svcpack/svcpack/pkg/config"
 	"github.com/svcpack/svcpack/pkg/linuxpkg"
 	"github.com/svcpack/svcpack/pkg/matrix"
+	"github.com/svcpack/svcpack/pkg/pgpsign"
 	"github.com/svcpack/svcpack/pkg/sign"
 	"github.com/svcpack/svcpack/pkg/winres"
 	"github.com/svcpack/svcpack/pkg/winscripts"
@@ -106,6 +107,13 @@ func preflight(p *Plan) error {
 		if err := p.signer.Check(context.Background()); err != nil {
 			return &StepError{Step: "sign", Err: err}
 		}
+	}
+	if c.GPG != nil {
+		s, err := pgpsign.Load(c.Abs(c.GPG.KeyFile), c.GPG.Passphrase, c.Date)
+		if err != nil {
+			return &StepError{Step: "gpg", Err: fmt.Errorf("%s: gpg.key_file: %w", c.Path, err)}
+		}
+		p.pgp = s
 	}
 	if windows && c.Wants("msi") {
 		if c.Windows.MSI.UpgradeCode == "" {

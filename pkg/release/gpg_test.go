@@ -1,0 +1,123 @@
+package release
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/svcpack/svcpack/internal/testgpg"
+	"github.com/svcpack/svcpack/internal/testtool"
+)
+
+const gpgYAML = `name: hello
+main: ./examples/hello
+vendor: Acme Corp
+maintainer: Acme Corp <ops@example.com>
+formats: [deb, rpm, apk]
+gpg: {key_file: %q, passphrase_env: TEST_GPG_PASSPHRASE%s}
+service:
+  args: [run]
+`
+
+// TestGPGSignedRelease: with gpg configured, checksums.txt.asc verifies with
+// gpg, it is listed in artifacts.json, and the deb and rpm carry signatures
+// that gpg and rpm -K accept; two releases give the same bytes.
+func TestGPGSignedRelease(t *testing.T) {
+	rpmTool := testtool.Need(t, "rpm", "rpm")
+	rpmkeys := testtool.Need(t, "rpmkeys", "rpm")
+	k := testgpg.New(t, "rsa2048", "release pass")
+	env := map[string]string{"TEST_GPG_PASSPHRASE": "release pass"}
+	c := helloProjectEnv(t, fmt.Sprintf(gpgYAML, k.SecretFile, ""), env, "linux/amd64")
+	res, err := Release(context.Background(), c, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sums := filepath.Join(res.Dist, ChecksumsName)
+	k.Verify(t, sums+".asc", sums)
+	m, err := ReadManifest(res.Dist)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var listed bool
+	for _, a := range m.Artifacts {
+		listed = listed || (a.Path == SignatureName && a.Kind == KindSignature)
+	}
+	if !listed {
+		t.Errorf("artifacts.json does not list %s: %+v", SignatureName, m.Artifacts)
+	}
+	// checksums.txt covers every package, so the signature covers them.
+	b, _ := os.ReadFile(sums)
+	for _, want := range []string{".deb", ".rpm", ".apk"} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("checksums.txt lists no %s:\n%s", want, b)
+		}
+	}
+
+	db := t.TempDir()
+	if out, err := exec.Command(rpmkeys, "--dbpath", db, "--import", k.PublicFile).CombinedOutput(); err != nil {
+		t.Fatalf("rpmkeys --import: %v\n%s", err, out)
+	}
+	rpms, _ := filepath.Glob(filepath.Join(res.Dist, "*.rpm"))
+	if len(rpms) != 1 {
+		t.Fatalf("rpms: %v", rpms)
+	}
+	out, err := exec.Command(rpmTool, "--dbpath", db, "-K", "-v", rpms[0]).CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "Header V4 RSA/SHA256 Signature") || !strings.Contains(string(out), ": OK") {
+		t.Errorf("rpm -K: %v\n%s", err, out)
+	}
+	debs, _ := filepath.Glob(filepath.Join(res.Dist, "*.deb"))
+	if len(debs) != 1 {
+		t.Fatalf("debs: %v", debs)
+	}
+	if deb, _ := os.ReadFile(debs[0]); !strings.Contains(string(deb), "_gpgorigin") {
+		t.Errorf("%s has no _gpgorigin member", debs[0])
+	}
+
+	// Signing keeps the release reproducible.
+	c2 := helloProjectEnv(t, fmt.Sprintf(gpgYAML, k.SecretFile, ""), env, "linux/amd64")
+	res2, err := Release(context.Background(), c2, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diffs, err := CompareDirs(res.Dist, res2.Dist); err != nil || len(diffs) > 0 {
+		t.Errorf("two signed releases differ: %v %v", err, diffs)
+	}
+}
+
+// TestGPGOnlyChecksums: gpg.sign limits what is signed.
+func TestGPGOnlyChecksums(t *testing.T) {
+	k := testgpg.New(t, "ed25519", "")
+	c := helloProjectEnv(t, strings.Replace(fmt.Sprintf(gpgYAML, k.SecretFile, ", sign: [checksums]"), ", passphrase_env: TEST_GPG_PASSPHRASE", "", 1), nil, "linux/amd64")
+	res, err := Release(context.Background(), c, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sums := filepath.Join(res.Dist, ChecksumsName)
+	k.Verify(t, sums+".asc", sums)
+	debs, _ := filepath.Glob(filepath.Join(res.Dist, "*.deb"))
+	if deb, _ := os.ReadFile(debs[0]); strings.Contains(string(deb), "_gpgorigin") {
+		t.Errorf("deb signed although gpg.sign is [checksums]")
+	}
+}
+
+// TestGPGWrongPassphraseFailsBeforeBuild: a bad passphrase stops the release
+// before anything is built, naming the field, and dist/ is not created.
+func TestGPGWrongPassphraseFailsBeforeBuild(t *testing.T) {
+	k := testgpg.New(t, "rsa2048", "right")
+	c := helloProjectEnv(t, fmt.Sprintf(gpgYAML, k.SecretFile, ""), map[string]string{"TEST_GPG_PASSPHRASE": "wrong"}, "linux/amd64")
+	var log strings.Builder
+	_, err := Release(context.Background(), c, Options{Log: &log, Verbosity: Verbose})
+	if err == nil || !strings.Contains(err.Error(), "gpg.key_file") || !strings.Contains(err.Error(), "wrong passphrase") {
+		t.Fatalf("err = %v, want a gpg.key_file wrong passphrase error", err)
+	}
+	if strings.Contains(log.String(), "build ") {
+		t.Errorf("a build ran before the key was checked:\n%s", log.String())
+	}
+	if _, err := os.Stat(c.DistDir()); !os.IsNotExist(err) {
+		t.Errorf("dist exists after a failed preflight: %v", err)
+	}
+}
