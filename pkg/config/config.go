@@ -6,6 +6,8 @@ package config
 
 import (
 	"fmt"
+	"slices"
+	"sort"
 	"strings"
 	"time"
 )
@@ -229,24 +231,119 @@ func (d Duration) MarshalText() ([]byte, error) { return []byte(time.Duration(d)
 // Std returns the duration as a time.Duration.
 func (d Duration) Std() time.Duration { return time.Duration(d) }
 
-// Target is one GOOS/GOARCH pair.
+// Target is one GOOS/GOARCH pair, optionally with a variant: the value of
+// the architecture's Go setting (GOARM, GOAMD64, GO386, GOARM64, ...), as in
+// linux/arm/7 or linux/amd64/v3.
 type Target struct {
 	// OS is the GOOS value.
 	OS string
 	// Arch is the GOARCH value.
 	Arch string
+	// Variant is the value of the architecture's variant variable (see
+	// VariantVar); empty means Go's default.
+	Variant string
 }
 
-// String returns "os/arch".
-func (t Target) String() string { return t.OS + "/" + t.Arch }
-
-// ParseTarget splits "os/arch".
-func ParseTarget(s string) (Target, error) {
-	os, arch, ok := strings.Cut(s, "/")
-	if !ok || os == "" || arch == "" || strings.Contains(arch, "/") {
-		return Target{}, fmt.Errorf("bad target %q: want GOOS/GOARCH such as linux/amd64", s)
+// String returns "os/arch" or "os/arch/variant".
+func (t Target) String() string {
+	if t.Variant != "" {
+		return t.OS + "/" + t.Arch + "/" + t.Variant
 	}
-	return Target{OS: os, Arch: arch}, nil
+	return t.OS + "/" + t.Arch
+}
+
+// ArchName is the architecture as artifact names show it: the GOARCH, with
+// the variant appended the way release tools name them ("armv7",
+// "amd64_v3", "386_softfloat", "arm64_v8.2").
+func (t Target) ArchName() string {
+	switch {
+	case t.Variant == "":
+		return t.Arch
+	case t.Arch == "arm":
+		return "armv" + t.Variant
+	}
+	return t.Arch + "_" + t.Variant
+}
+
+// Slug is "os_archname", the target part of artifact names.
+func (t Target) Slug() string { return t.OS + "_" + t.ArchName() }
+
+// variants maps each GOARCH that has variants to its variable and values.
+var variants = map[string]struct {
+	env    string
+	values []string
+}{
+	"arm":      {"GOARM", []string{"5", "6", "7"}},
+	"amd64":    {"GOAMD64", []string{"v1", "v2", "v3", "v4"}},
+	"386":      {"GO386", []string{"sse2", "softfloat"}},
+	"arm64":    {"GOARM64", []string{"v8.0", "v8.1", "v8.2", "v8.3", "v8.4", "v8.5", "v8.6", "v8.7", "v8.8", "v8.9", "v9.0", "v9.1", "v9.2", "v9.3", "v9.4", "v9.5"}},
+	"mips":     {"GOMIPS", []string{"hardfloat", "softfloat"}},
+	"mipsle":   {"GOMIPS", []string{"hardfloat", "softfloat"}},
+	"mips64":   {"GOMIPS64", []string{"hardfloat", "softfloat"}},
+	"mips64le": {"GOMIPS64", []string{"hardfloat", "softfloat"}},
+	"ppc64":    {"GOPPC64", []string{"power8", "power9", "power10"}},
+	"ppc64le":  {"GOPPC64", []string{"power8", "power9", "power10"}},
+	"riscv64":  {"GORISCV64", []string{"rva20u64", "rva22u64", "rva23u64"}},
+}
+
+// VariantVar returns the Go environment variable that selects a variant of
+// arch (GOARM for arm, GOAMD64 for amd64, ...), or "" when it has none.
+func VariantVar(arch string) string { return variants[arch].env }
+
+// VariantVars lists every variant variable, so that builds can clear the
+// ones inherited from the environment.
+func VariantVars() []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, v := range variants {
+		if !seen[v.env] {
+			seen[v.env] = true
+			out = append(out, v.env)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Variants lists the valid variants of arch.
+func Variants(arch string) []string { return append([]string(nil), variants[arch].values...) }
+
+// Env returns the variant's environment setting ("GOARM=7"), or nil.
+func (t Target) Env() []string {
+	if t.Variant == "" {
+		return nil
+	}
+	return []string{VariantVar(t.Arch) + "=" + t.Variant}
+}
+
+// ParseTarget splits "os/arch" or "os/arch/variant" and checks the variant
+// against the architecture's valid values.
+func ParseTarget(s string) (Target, error) {
+	parts := strings.Split(s, "/")
+	if len(parts) < 2 || len(parts) > 3 || parts[0] == "" || parts[1] == "" || (len(parts) == 3 && parts[2] == "") {
+		return Target{}, fmt.Errorf("bad target %q: want GOOS/GOARCH such as linux/amd64, or GOOS/GOARCH/VARIANT such as linux/arm/7", s)
+	}
+	t := Target{OS: parts[0], Arch: parts[1]}
+	if len(parts) == 3 {
+		t.Variant = parts[2]
+		v, ok := variants[t.Arch]
+		if !ok {
+			return Target{}, fmt.Errorf("bad target %q: %s has no variants (variants exist for %s)", s, t.Arch, strings.Join(variantArches(), ", "))
+		}
+		if !slices.Contains(v.values, t.Variant) {
+			return Target{}, fmt.Errorf("bad target %q: %q is not a valid %s variant (%s): valid are %s", s, t.Variant, t.Arch, v.env, strings.Join(v.values, ", "))
+		}
+	}
+	return t, nil
+}
+
+func variantArches() []string {
+	var out []string
+	for a := range variants {
+		out = append(out, a)
+	}
+	sort.Strings(out)
+	return out
 }
 
 // ParsedTargets returns the configured targets; Load has validated them.

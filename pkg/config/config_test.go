@@ -137,6 +137,10 @@ func TestBadConfigs(t *testing.T) {
 			[]string{"svcpack.yaml:3:", "targets[1]", `"windows/amd65"`, "go tool dist list", "valid architectures for windows are", "amd64"}},
 		{"unknown os", "[linux/amd64, windows/amd64]", "[linux/amd64, plan10/amd64]", nil,
 			[]string{"targets[1]", "valid operating systems are"}},
+		{"unknown variant", "[linux/amd64, windows/amd64]", "[linux/arm/8, windows/amd64]", nil,
+			[]string{"svcpack.yaml:3:", "targets[0]", `"8" is not a valid arm variant (GOARM)`, "valid are 5, 6, 7"}},
+		{"arch without variants", "[linux/amd64, windows/amd64]", "[linux/s390x/z15, windows/amd64]", nil,
+			[]string{"targets[0]", "s390x has no variants", "amd64"}},
 		{"duplicate target", "[linux/amd64, windows/amd64]", "[linux/amd64, linux/amd64]", nil,
 			[]string{"targets[1]", "duplicates targets[0]"}},
 		{"service name", "  name: hello\n", "  name: hello world\n", nil,
@@ -217,6 +221,31 @@ func TestParseSemver(t *testing.T) {
 		got, err := ParseSemver(tc.in)
 		if (err == nil) != tc.ok || got != tc.want {
 			t.Errorf("ParseSemver(%q) = %+v, %v", tc.in, got, err)
+		}
+	}
+}
+
+func TestParseTargetVariants(t *testing.T) {
+	for _, tc := range []struct {
+		in, str, slug, env string
+	}{
+		{"linux/arm/7", "linux/arm/7", "linux_armv7", "GOARM=7"},
+		{"linux/amd64/v3", "linux/amd64/v3", "linux_amd64_v3", "GOAMD64=v3"},
+		{"windows/386/softfloat", "windows/386/softfloat", "windows_386_softfloat", "GO386=softfloat"},
+		{"linux/arm64/v8.2", "linux/arm64/v8.2", "linux_arm64_v8.2", "GOARM64=v8.2"},
+		{"darwin/arm64", "darwin/arm64", "darwin_arm64", ""},
+	} {
+		tg, err := ParseTarget(tc.in)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.in, err)
+		}
+		if tg.String() != tc.str || tg.Slug() != tc.slug || strings.Join(tg.Env(), " ") != tc.env {
+			t.Errorf("%s: String %q Slug %q Env %q, want %q %q %q", tc.in, tg.String(), tg.Slug(), tg.Env(), tc.str, tc.slug, tc.env)
+		}
+	}
+	for _, bad := range []string{"linux/amd64/v5", "linux//7", "linux/arm/", "linux/arm/7/x", "windows/amd64/softfloat"} {
+		if _, err := ParseTarget(bad); err == nil {
+			t.Errorf("ParseTarget(%q) succeeded", bad)
 		}
 	}
 }

@@ -137,7 +137,7 @@ func (c *Config) checkTargets(p *problem, env Env) {
 			p.add(field, "%v", err)
 			continue
 		}
-		if known != nil && !known[t.String()] {
+		if known != nil && !known[t.OS+"/"+t.Arch] {
 			p.add(field, "%q is not a target `go tool dist list` knows: %s", s, suggest(t, known))
 			continue
 		}

@@ -48,6 +48,11 @@ type Options struct {
 	Version string
 	// Arch is the GOARCH; each format maps it to its own name.
 	Arch string
+	// Variant is the GOARCH variant (GOARM 5/6/7, GOAMD64 v3, ...). ARM
+	// variants map to each format's own architecture (deb armel/armhf, rpm
+	// armv5tel/armv6hl/armv7hl, apk armhf/armv7); the others have no
+	// architecture of their own, so the file name carries them instead.
+	Variant string
 	// Maintainer is "Name <email>".
 	Maintainer string
 	// Vendor, Homepage, License and Description describe the package.
@@ -189,7 +194,7 @@ func (o Options) info(dir string) (*nfpm.Info, error) {
 	}
 	info := &nfpm.Info{
 		Name:            o.Name,
-		Arch:            o.Arch,
+		Arch:            o.nfpmArch(),
 		Platform:        "linux",
 		Version:         m[1] + "." + m[2] + "." + m[3],
 		Prerelease:      m[4],
@@ -332,7 +337,22 @@ func Package(o Options, format string, w io.Writer) error {
 	return err
 }
 
-// FileName is the format's conventional file name for the package.
+// nfpmArch is the architecture name nfpm maps per format: GOARCH, with the
+// GOARM version for arm (Go's default is 7).
+func (o Options) nfpmArch() string {
+	if o.Arch != "arm" {
+		return o.Arch
+	}
+	if o.Variant == "" {
+		return "arm7"
+	}
+	return "arm" + o.Variant
+}
+
+// FileName is the format's conventional file name for the package. A
+// variant that the format's architecture cannot express is appended to the
+// architecture ("hello_1.2.3-1_amd64_v3.deb", "hello-1.2.3-1.x86_64_v3.rpm")
+// so that variants of one architecture do not overwrite each other.
 func FileName(o Options, format string) (string, error) {
 	p, err := packager(format)
 	if err != nil {
@@ -347,5 +367,10 @@ func FileName(o Options, format string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return p.ConventionalFileName(nfpm.WithDefaults(info)), nil
+	name := p.ConventionalFileName(nfpm.WithDefaults(info))
+	if o.Variant != "" && o.Arch != "arm" {
+		ext := "." + format
+		name = strings.TrimSuffix(name, ext) + "_" + o.Variant + ext
+	}
+	return name, nil
 }

@@ -114,7 +114,7 @@ func BinaryName(name, goos string) string {
 
 // OutputPath returns where the binary for t goes under outDir.
 func OutputPath(outDir, name string, t config.Target) string {
-	return filepath.Join(outDir, fmt.Sprintf("%s_%s_%s", name, t.OS, t.Arch), BinaryName(name, t.OS))
+	return filepath.Join(outDir, name+"_"+t.Slug(), BinaryName(name, t.OS))
 }
 
 // Args returns the go build arguments (after "go") for target t, with the
@@ -154,16 +154,22 @@ func (o *Options) env(t config.Target) []string {
 	if base == nil {
 		base = os.Environ()
 	}
-	env := make([]string, 0, len(base)+3)
+	// Variant variables (GOARM, GOAMD64, ...) come from the target only:
+	// one inherited from the shell would change a build the config does
+	// not describe.
+	drop := map[string]bool{"GOOS": true, "GOARCH": true, "CGO_ENABLED": true}
+	for _, v := range config.VariantVars() {
+		drop[v] = true
+	}
+	env := make([]string, 0, len(base)+4)
 	for _, kv := range base {
 		k, _, _ := strings.Cut(kv, "=")
-		switch k {
-		case "GOOS", "GOARCH", "CGO_ENABLED":
-			continue
+		if !drop[k] {
+			env = append(env, kv)
 		}
-		env = append(env, kv)
 	}
-	return append(env, "GOOS="+t.OS, "GOARCH="+t.Arch, "CGO_ENABLED=0")
+	env = append(env, "GOOS="+t.OS, "GOARCH="+t.Arch, "CGO_ENABLED=0")
+	return append(env, t.Env()...)
 }
 
 // Build compiles every target and returns the results in target order. On

@@ -164,3 +164,25 @@ func TestFirstFailureReportsCompilerOutput(t *testing.T) {
 		t.Error("darwin/amd64 was built after the first failure")
 	}
 }
+
+// TestVariantEnv: the variant comes from the target only, never from a
+// GOAMD64/GOARM left in the caller's environment.
+func TestVariantEnv(t *testing.T) {
+	o := Options{Env: []string{"PATH=/bin", "GOAMD64=v4", "GOARM=5", "GOOS=plan9"}}
+	for _, tc := range []struct {
+		target string
+		want   []string
+	}{
+		{"linux/amd64", []string{"PATH=/bin", "GOOS=linux", "GOARCH=amd64", "CGO_ENABLED=0"}},
+		{"linux/arm/7", []string{"PATH=/bin", "GOOS=linux", "GOARCH=arm", "CGO_ENABLED=0", "GOARM=7"}},
+		{"linux/amd64/v3", []string{"PATH=/bin", "GOOS=linux", "GOARCH=amd64", "CGO_ENABLED=0", "GOAMD64=v3"}},
+	} {
+		tg, err := config.ParseTarget(tc.target)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := o.env(tg); strings.Join(got, " ") != strings.Join(tc.want, " ") {
+			t.Errorf("%s: env %v, want %v", tc.target, got, tc.want)
+		}
+	}
+}

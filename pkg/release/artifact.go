@@ -7,6 +7,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+
+	"github.com/svcpack/svcpack/pkg/config"
 )
 
 // Kind is the kind of an artifact.
@@ -35,22 +37,30 @@ type Artifact struct {
 	// OS and Arch are the target, empty for target-independent files.
 	OS   string `json:"goos,omitempty"`
 	Arch string `json:"goarch,omitempty"`
+	// Variant is the target's variant (GOARM, GOAMD64, ... value), if any.
+	Variant string `json:"variant,omitempty"`
 	// Size in bytes.
 	Size int64 `json:"size"`
 	// SHA256 is the hex digest of the content.
 	SHA256 string `json:"sha256"`
 }
 
-// Target returns "os/arch", or "" for target-independent artifacts.
+// Target returns "os/arch[/variant]", or "" for target-independent
+// artifacts.
 func (a Artifact) Target() string {
 	if a.OS == "" {
 		return ""
 	}
-	return a.OS + "/" + a.Arch
+	return a.target().String()
+}
+
+func (a Artifact) target() config.Target {
+	return config.Target{OS: a.OS, Arch: a.Arch, Variant: a.Variant}
 }
 
 // newArtifact stats and hashes the file at dir/rel.
-func newArtifact(dir, rel string, kind Kind, goos, goarch string) (Artifact, error) {
+// t is the zero Target for target-independent files.
+func newArtifact(dir, rel string, kind Kind, t config.Target) (Artifact, error) {
 	f, err := os.Open(filepath.Join(dir, filepath.FromSlash(rel)))
 	if err != nil {
 		return Artifact{}, fmt.Errorf("artifact %s: %w", rel, err)
@@ -61,5 +71,5 @@ func newArtifact(dir, rel string, kind Kind, goos, goarch string) (Artifact, err
 	if err != nil {
 		return Artifact{}, fmt.Errorf("artifact %s: %w", rel, err)
 	}
-	return Artifact{Path: rel, Kind: kind, OS: goos, Arch: goarch, Size: n, SHA256: hex.EncodeToString(h.Sum(nil))}, nil
+	return Artifact{Path: rel, Kind: kind, OS: t.OS, Arch: t.Arch, Variant: t.Variant, Size: n, SHA256: hex.EncodeToString(h.Sum(nil))}, nil
 }

@@ -42,7 +42,7 @@ func linuxOptions(p *Plan, t config.Target) (linuxpkg.Options, error) {
 	}
 	s := c.Service
 	return linuxpkg.Options{
-		Name: c.Name, Version: c.Version, Arch: t.Arch, Maintainer: c.Maintainer, Vendor: c.Vendor,
+		Name: c.Name, Version: c.Version, Arch: t.Arch, Variant: t.Variant, Maintainer: c.Maintainer, Vendor: c.Vendor,
 		Homepage: c.Homepage, License: c.License, Description: c.Description,
 		Binary: p.Abs(bin.Path), Files: files, LicenseFile: c.Abs(c.LicenseFile), Date: c.Date,
 		Service: linuxpkg.Service{
@@ -76,7 +76,7 @@ func linuxPackageStep(format string, kind Kind) Step {
 		}); err != nil {
 			return nil, err
 		}
-		a, err := newArtifact(p.Dir, name, kind, t.OS, t.Arch)
+		a, err := newArtifact(p.Dir, name, kind, t)
 		return []Artifact{a}, err
 	})
 }
@@ -94,7 +94,7 @@ func tarStep(ctx context.Context, p *Plan, t config.Target) ([]Artifact, error) 
 	}
 	files := []archive.File{{Name: c.Name, Mode: 0o755, Src: p.Abs(bin.Path)}}
 	var readme strings.Builder
-	fmt.Fprintf(&readme, "%s %s for %s/%s\n%s\n\n", c.Name, c.Version, t.OS, t.Arch, c.Description)
+	fmt.Fprintf(&readme, "%s %s for %s\n%s\n\n", c.Name, c.Version, t, c.Description)
 	switch t.OS {
 	case "linux":
 		o, err := linuxOptions(p, t)
@@ -131,7 +131,7 @@ func tarStep(ctx context.Context, p *Plan, t config.Target) ([]Artifact, error) 
 	}); err != nil {
 		return nil, err
 	}
-	a, err := newArtifact(p.Dir, rel, KindTarGz, t.OS, t.Arch)
+	a, err := newArtifact(p.Dir, rel, KindTarGz, t)
 	return []Artifact{a}, err
 }
 
@@ -183,7 +183,7 @@ func msiStep(ctx context.Context, p *Plan, t config.Target) ([]Artifact, error) 
 	if c.LicenseFile != "" {
 		files = append(files, msi.File{Name: "LICENSE.txt", Src: c.Abs(c.LicenseFile)})
 	}
-	tmp, err := os.MkdirTemp(p.Dir, ".msi-"+t.Arch+"-")
+	tmp, err := os.MkdirTemp(p.Dir, ".msi-"+t.Slug()+"-")
 	if err != nil {
 		return nil, err
 	}
@@ -218,7 +218,7 @@ func msiStep(ctx context.Context, p *Plan, t config.Target) ([]Artifact, error) 
 			return nil, err
 		}
 	}
-	a, err := newArtifact(p.Dir, rel, KindMSI, t.OS, t.Arch)
+	a, err := newArtifact(p.Dir, rel, KindMSI, t)
 	return []Artifact{a}, err
 }
 
@@ -238,6 +238,6 @@ func sbomStep(ctx context.Context, p *Plan, t config.Target) ([]Artifact, error)
 	if err := writeFileAtomic(p.Abs(rel), 0o644, func(w io.Writer) error { return sbom.Write(w, p.Abs(bin.Path), o) }); err != nil {
 		return nil, err
 	}
-	a, err := newArtifact(p.Dir, rel, KindSBOM, t.OS, t.Arch)
+	a, err := newArtifact(p.Dir, rel, KindSBOM, t)
 	return []Artifact{a}, err
 }

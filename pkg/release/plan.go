@@ -64,7 +64,7 @@ func (p *Plan) Artifacts(kinds ...Kind) []Artifact {
 // Binary returns the binary artifact built for target t.
 func (p *Plan) Binary(t config.Target) (Artifact, error) {
 	for _, a := range p.Artifacts(KindBinary) {
-		if a.OS == t.OS && a.Arch == t.Arch {
+		if a.target() == t {
 			return a, nil
 		}
 	}

@@ -181,7 +181,7 @@ func buildStep(o Options) Step {
 			if err != nil {
 				return nil, err
 			}
-			a, err := newArtifact(p.Dir, filepath.ToSlash(rel), KindBinary, r.Target.OS, r.Target.Arch)
+			a, err := newArtifact(p.Dir, filepath.ToSlash(rel), KindBinary, r.Target)
 			if err != nil {
 				return nil, err
 			}
@@ -218,7 +218,7 @@ func finish(p *Plan) error {
 	}); err != nil {
 		return &StepError{Step: "checksums", Err: err}
 	}
-	sums, err := newArtifact(p.Dir, ChecksumsName, KindChecksums, "", "")
+	sums, err := newArtifact(p.Dir, ChecksumsName, KindChecksums, config.Target{})
 	if err != nil {
 		return &StepError{Step: "checksums", Err: err}
 	}
@@ -242,7 +242,7 @@ func finish(p *Plan) error {
 		}); err != nil {
 			return &StepError{Step: "gpg", Target: ChecksumsName, Err: err}
 		}
-		a, err := newArtifact(p.Dir, SignatureName, KindSignature, "", "")
+		a, err := newArtifact(p.Dir, SignatureName, KindSignature, config.Target{})
 		if err != nil {
 			return &StepError{Step: "gpg", Err: err}
 		}

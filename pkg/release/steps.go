@@ -4,6 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"path"
+	"path/filepath"
+	"strings"
+
 	"github.com/svcpack/svcpack/pkg/archive"
 	"github.com/svcpack/svcpack/pkg/config"
 	"github.com/svcpack/svcpack/pkg/linuxpkg"
@@ -12,10 +17,6 @@ import (
 	"github.com/svcpack/svcpack/pkg/sign"
 	"github.com/svcpack/svcpack/pkg/winres"
 	"github.com/svcpack/svcpack/pkg/winscripts"
-	"io"
-	"path"
-	"path/filepath"
-	"strings"
 )
 
 // windowsResourcesSteps patch VERSIONINFO, icon and manifest into the
@@ -38,7 +39,7 @@ func signSteps() []Step {
 		if err := p.signer.Sign(ctx, p.Abs(bin.Path)); err != nil {
 			return nil, err
 		}
-		a, err := newArtifact(p.Dir, bin.Path, KindBinary, t.OS, t.Arch)
+		a, err := newArtifact(p.Dir, bin.Path, KindBinary, t)
 		if err != nil {
 			return nil, err
 		}
@@ -81,7 +82,7 @@ func resourcesStep(ctx context.Context, p *Plan, t config.Target) ([]Artifact, e
 	if err := p.resources.Patch(p.Abs(bin.Path)); err != nil {
 		return nil, err
 	}
-	a, err := newArtifact(p.Dir, bin.Path, KindBinary, t.OS, t.Arch)
+	a, err := newArtifact(p.Dir, bin.Path, KindBinary, t)
 	if err != nil {
 		return nil, err
 	}
@@ -163,9 +164,10 @@ func packageSteps() []Step {
 	}
 }
 
-// archiveName is <name>_<version>_<os>_<arch><ext>.
+// archiveName is <name>_<version>_<os>_<arch>[_<variant>]<ext> (see
+// config.Target.Slug).
 func archiveName(c *config.Config, t config.Target, ext string) string {
-	return fmt.Sprintf("%s_%s_%s_%s%s", c.Name, c.Version, t.OS, t.Arch, ext)
+	return fmt.Sprintf("%s_%s_%s%s", c.Name, c.Version, t.Slug(), ext)
 }
 
 // windowsService maps the config onto the install scripts' service.
@@ -216,7 +218,7 @@ func zipStep(ctx context.Context, p *Plan, t config.Target) ([]Artifact, error) 
 		dsts = append(dsts, f.Dst)
 	}
 	readme, err := winscripts.Readme(svc, winscripts.ReadmeInfo{
-		Version: c.Version, Arch: t.Arch, Files: dsts, License: c.License, Homepage: c.Homepage,
+		Version: c.Version, Arch: t.ArchName(), Files: dsts, License: c.License, Homepage: c.Homepage,
 	})
 	if err != nil {
 		return nil, err
@@ -233,7 +235,7 @@ func zipStep(ctx context.Context, p *Plan, t config.Target) ([]Artifact, error) 
 	}); err != nil {
 		return nil, err
 	}
-	a, err := newArtifact(p.Dir, filepath.ToSlash(rel), KindZip, t.OS, t.Arch)
+	a, err := newArtifact(p.Dir, filepath.ToSlash(rel), KindZip, t)
 	if err != nil {
 		return nil, err
 	}

@@ -7,6 +7,8 @@ import (
 	"io"
 	"strings"
 	"testing"
+
+	"github.com/svcpack/svcpack/pkg/config"
 )
 
 func TestVerifyReproducible(t *testing.T) {
@@ -35,7 +37,7 @@ func TestVerifyCatchesNondeterminism(t *testing.T) {
 		}); err != nil {
 			return nil, err
 		}
-		a, err := newArtifact(p.Dir, rel, "noise", "", "")
+		a, err := newArtifact(p.Dir, rel, "noise", config.Target{})
 		return []Artifact{a}, err
 	}}
 	diffs, err := Verify(context.Background(), c, Options{extra: []Step{noisy}})
