@@ -112,7 +112,7 @@ func rawMatrix(o matrix.Options, targets []config.Target, n int) error {
 			}
 			cmd := exec.Command("go", args...)
 			cmd.Dir = o.Dir
-			cmd.Env = append(os.Environ(), "GOOS="+t.OS, "GOARCH="+t.Arch, "CGO_ENABLED=0")
+			cmd.Env = append(append(os.Environ(), "GOOS="+t.OS, "GOARCH="+t.Arch, "CGO_ENABLED=0"), t.Env()...)
 			if b, err := cmd.CombinedOutput(); err != nil {
 				errs[i] = fmt.Errorf("%s: %v\n%s", t, err, b)
 			}

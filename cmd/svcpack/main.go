@@ -7,7 +7,7 @@
 //
 // Commands:
 //
-//	svcpack release [-config svcpack.yaml] [-v|-q] [-p N]
+//	svcpack release [-config svcpack.yaml] [-v|-q] [-p N] [-force]
 //	svcpack build   [-config svcpack.yaml] [-v|-q] [-target os/arch]...
 //	svcpack check   [-config svcpack.yaml]
 //	svcpack verify  [-config svcpack.yaml] [-v|-q] [-p N]
@@ -40,7 +40,8 @@ func main() {
 const usage = `usage: svcpack <command> [flags]
 
 commands:
-  release   build every target and package it into dist/ (from svcpack.yaml)
+  release   build every target and package it into dist/ (from svcpack.yaml);
+            artifacts whose inputs did not change are kept (-force redoes all)
   build     build binaries only (default: this machine's target) into dist/
   check     validate svcpack.yaml and print the resolved version
   verify    release twice into temporary directories and compare every artifact
@@ -144,10 +145,20 @@ func loadForCommand(name string, args []string, stderr io.Writer) (*config.Confi
 }
 
 func cmdRelease(ctx context.Context, args []string, stderr io.Writer) error {
-	cfg, o, err := loadForCommand("release", args, stderr)
+	fs := flag.NewFlagSet("release", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var c common
+	c.register(fs)
+	force := fs.Bool("force", false, "make every artifact again, even those whose inputs did not change")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	cfg, err := config.Load(c.config, config.OSEnv())
 	if err != nil {
 		return err
 	}
+	o := c.options(stderr)
+	o.Force = *force
 	_, err = release.Release(ctx, cfg, o)
 	return err
 }

@@ -11,11 +11,13 @@
 //	)
 //
 // Targets read the config named by SVCPACK_CONFIG (default svcpack.yaml in
-// the current directory). They are thin: parse config, call pkg/release.
+// the current directory); SVCPACK_FORCE=1 makes a release redo every
+// artifact instead of reusing those whose inputs did not change. They are thin: parse config, call pkg/release.
 package magetargets
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -36,7 +38,7 @@ func configPath() string {
 }
 
 func options() release.Options {
-	o := release.Options{Log: os.Stderr}
+	o := release.Options{Log: os.Stderr, Force: os.Getenv("SVCPACK_FORCE") == "1"}
 	if mg.Verbose() {
 		o.Verbosity = release.Verbose
 	}
@@ -118,14 +120,17 @@ func Test(ctx context.Context) error {
 	return cmd.Run()
 }
 
-// Clean removes the dist directory named in svcpack.yaml.
+// Clean removes the dist directory named in svcpack.yaml and its
+// incremental-release cache.
 func Clean() error {
+	dir := ""
 	c, err := config.Load(configPath(), config.OSEnv())
 	if err != nil {
 		// A broken config must not stop a clean of the default dist/.
-		dir := filepath.Join(filepath.Dir(configPath()), "dist")
+		dir = filepath.Join(filepath.Dir(configPath()), "dist")
 		fmt.Fprintf(os.Stderr, "svcpack: %v\nsvcpack: removing %s\n", err, dir)
-		return os.RemoveAll(dir)
+	} else {
+		dir = c.DistDir()
 	}
-	return os.RemoveAll(c.DistDir())
+	return errors.Join(os.RemoveAll(dir), os.RemoveAll(release.CacheDir(dir)))
 }

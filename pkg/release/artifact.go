@@ -43,6 +43,9 @@ type Artifact struct {
 	Size int64 `json:"size"`
 	// SHA256 is the hex digest of the content.
 	SHA256 string `json:"sha256"`
+	// Reused says the file was taken from the previous release because
+	// none of its inputs changed (not written to artifacts.json).
+	Reused bool `json:"-"`
 }
 
 // Target returns "os/arch[/variant]", or "" for target-independent

@@ -71,12 +71,26 @@ func linuxPackageStep(format string, kind Kind) Step {
 		if err != nil {
 			return nil, err
 		}
-		if err := writeFileAtomic(p.Abs(name), 0o644, func(w io.Writer) error {
-			return linuxpkg.Package(o, format, w)
-		}); err != nil {
+		var srcs []string
+		for _, f := range o.Files {
+			srcs = append(srcs, f.Src)
+		}
+		values := struct {
+			Options linuxpkg.Options
+			Format  string
+			Key     string `json:",omitempty"`
+		}{o, format, ""}
+		values.Options.Signer = nil
+		if o.Signer != nil {
+			values.Key = p.pgp.KeyID() // with Options.Date, all a signature depends on
+		}
+		key, err := p.key(format, values, append(srcs, o.Binary, o.LicenseFile)...)
+		if err != nil {
 			return nil, err
 		}
-		a, err := newArtifact(p.Dir, name, kind, t)
+		a, err := p.produce(name, kind, t, key, func(path string) error {
+			return writeFileAtomic(path, 0o644, func(w io.Writer) error { return linuxpkg.Package(o, format, w) })
+		})
 		return []Artifact{a}, err
 	})
 }
@@ -126,12 +140,7 @@ func tarStep(ctx context.Context, p *Plan, t config.Target) ([]Artifact, error) 
 	files = append(files, archive.File{Name: "README.txt", Mode: 0o644, Data: []byte(readme.String())})
 	files = append(files, extraFiles(c, "")...)
 	rel := archiveName(c, t, ".tar.gz")
-	if err := writeFileAtomic(p.Abs(rel), 0o644, func(w io.Writer) error {
-		return archive.WriteTarGz(w, files, c.Date)
-	}); err != nil {
-		return nil, err
-	}
-	a, err := newArtifact(p.Dir, rel, KindTarGz, t)
+	a, err := p.archive(rel, KindTarGz, t, files, func(w io.Writer) error { return archive.WriteTarGz(w, files, c.Date) })
 	return []Artifact{a}, err
 }
 
@@ -183,42 +192,60 @@ func msiStep(ctx context.Context, p *Plan, t config.Target) ([]Artifact, error) 
 	if c.LicenseFile != "" {
 		files = append(files, msi.File{Name: "LICENSE.txt", Src: c.Abs(c.LicenseFile)})
 	}
-	tmp, err := os.MkdirTemp(p.Dir, ".msi-"+t.Slug()+"-")
-	if err != nil {
-		return nil, err
-	}
-	defer os.RemoveAll(tmp)
-	icon := ""
-	if c.Windows.Icon != "" {
-		icon = filepath.Join(tmp, "icon.ico")
-		if err := writeFileAtomic(icon, 0o644, func(w io.Writer) error { return winres.WriteICO(c.Abs(c.Windows.Icon), w) }); err != nil {
-			return nil, err
-		}
-	}
 	s := c.Service
 	pkg := msi.Package{
 		Product: msi.Product{
 			Name: c.Windows.ProductName, Manufacturer: c.Vendor, Version: version, UpgradeCode: c.Windows.MSI.UpgradeCode,
-			URL: c.Homepage, Arch: t.Arch, InstallDir: c.Windows.MSI.InstallDir, Icon: icon,
+			URL: c.Homepage, Arch: t.Arch, InstallDir: c.Windows.MSI.InstallDir,
 		},
 		Files: files,
 		Service: &msi.Service{
 			Name: s.Name, DisplayName: s.DisplayName, Description: s.Description, Executable: exe, Args: s.Args,
 			Start: s.Start, Account: s.Account, Env: s.Env, RestartDelay: s.Restart.Delay.Std(), ResetAfter: s.Restart.ResetAfter.Std(),
 		},
-		Date:    c.Date,
-		TempDir: tmp,
+		Date: c.Date,
 	}
-	rel := archiveName(c, t, ".msi")
-	if err := writeFileAtomic(p.Abs(rel), 0o644, func(w io.Writer) error { return msi.Write(w, pkg) }); err != nil {
+	// The key is taken before the temporary icon and cabinet paths exist.
+	icon := c.Abs(c.Windows.Icon)
+	srcs := []string{icon}
+	for _, f := range files {
+		srcs = append(srcs, f.Src)
+	}
+	values := struct {
+		Package msi.Package
+		Icon    string
+		Sign    any `json:",omitempty"`
+	}{pkg, c.Windows.Icon, nil}
+	if p.signer != nil {
+		values.Sign = p.signInputs()
+		srcs = append(srcs, p.signer.PKCS12, p.signer.Cert, p.signer.Key)
+	}
+	key, err := p.key("msi", values, srcs...)
+	if err != nil {
 		return nil, err
 	}
-	if p.signer != nil {
-		if err := p.signer.Sign(ctx, p.Abs(rel)); err != nil {
-			return nil, err
+	rel := archiveName(c, t, ".msi")
+	a, err := p.produce(rel, KindMSI, t, key, func(path string) error {
+		tmp, err := os.MkdirTemp(p.Dir, ".msi-"+t.Slug()+"-")
+		if err != nil {
+			return err
 		}
-	}
-	a, err := newArtifact(p.Dir, rel, KindMSI, t)
+		defer os.RemoveAll(tmp)
+		pkg.TempDir = tmp
+		if icon != "" {
+			pkg.Product.Icon = filepath.Join(tmp, "icon.ico")
+			if err := writeFileAtomic(pkg.Product.Icon, 0o644, func(w io.Writer) error { return winres.WriteICO(icon, w) }); err != nil {
+				return err
+			}
+		}
+		if err := writeFileAtomic(path, 0o644, func(w io.Writer) error { return msi.Write(w, pkg) }); err != nil {
+			return err
+		}
+		if p.signer != nil {
+			return p.signer.Sign(ctx, path)
+		}
+		return nil
+	})
 	return []Artifact{a}, err
 }
 
@@ -235,9 +262,12 @@ func sbomStep(ctx context.Context, p *Plan, t config.Target) ([]Artifact, error)
 	}
 	rel := archiveName(c, t, ".sbom.cdx.json")
 	o := sbom.Options{Name: c.Name, Version: c.Version, OS: t.OS, Arch: t.Arch, Date: c.Date, Tool: "svcpack"}
-	if err := writeFileAtomic(p.Abs(rel), 0o644, func(w io.Writer) error { return sbom.Write(w, p.Abs(bin.Path), o) }); err != nil {
+	key, err := p.key("sbom", o, p.Abs(bin.Path))
+	if err != nil {
 		return nil, err
 	}
-	a, err := newArtifact(p.Dir, rel, KindSBOM, t)
+	a, err := p.produce(rel, KindSBOM, t, key, func(path string) error {
+		return writeFileAtomic(path, 0o644, func(w io.Writer) error { return sbom.Write(w, p.Abs(bin.Path), o) })
+	})
 	return []Artifact{a}, err
 }

@@ -34,6 +34,7 @@ type Plan struct {
 	resources *winres.Resources  // prepared by preflight for Windows targets
 	signer    *sign.Authenticode // set by preflight when signing is configured
 	pgp       *pgpsign.Signer    // set by preflight when gpg is configured
+	cache     *cache             // incremental state (nil for Build)
 
 	mu        sync.Mutex
 	artifacts []Artifact
@@ -155,7 +156,11 @@ func perTarget(name string, match func(config.Target) bool, fn func(ctx context.
 					return
 				}
 				results[i] = arts
-				p.rep.step(name, t.String(), time.Since(start))
+				if allReused(arts) {
+					p.rep.unchanged(name, t.String())
+				} else {
+					p.rep.step(name, t.String(), time.Since(start))
+				}
 			}()
 		}
 		wg.Wait()
@@ -217,4 +222,13 @@ func newSem(n int) chan struct{} {
 		n = runtime.GOMAXPROCS(0)
 	}
 	return make(chan struct{}, n)
+}
+
+func allReused(arts []Artifact) bool {
+	for _, a := range arts {
+		if !a.Reused {
+			return false
+		}
+	}
+	return len(arts) > 0
 }

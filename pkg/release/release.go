@@ -8,6 +8,7 @@
 package release
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -35,6 +36,9 @@ type Options struct {
 	Targets []config.Target
 	// GoTool is the go command; default "go".
 	GoTool string
+	// Force makes every artifact again, ignoring the previous release
+	// (a release otherwise reuses each artifact whose inputs are unchanged).
+	Force bool
 
 	// extra steps run after packaging (tests use it to add a
 	// non-deterministic step that Verify must catch).
@@ -93,6 +97,11 @@ func Release(ctx context.Context, c *config.Config, o Options) (*Result, error) 
 	if err := os.MkdirAll(parent, 0o755); err != nil {
 		return nil, fmt.Errorf("release: %w", err)
 	}
+	cache, err := openCache(dist, o.Force)
+	if err != nil {
+		return nil, fmt.Errorf("release: %w", err)
+	}
+	p.cache = cache
 	staging, err := os.MkdirTemp(parent, "."+filepath.Base(dist)+".staging-")
 	if err != nil {
 		return nil, fmt.Errorf("release: %w", err)
@@ -113,8 +122,17 @@ func Release(ctx context.Context, c *config.Config, o Options) (*Result, error) 
 		return nil, fmt.Errorf("release: %w", err)
 	}
 	arts := p.Artifacts()
+	if err := p.cache.save(dist, arts); err != nil {
+		rep.printf(Quiet, "svcpack: warning: cannot record the release for the next incremental run: %v\n", err)
+	}
 	rep.table(dist, arts)
-	rep.printf(Normal, "svcpack: released %s %s: %d artifacts in %.1fs\n", c.Name, c.Version, len(arts), time.Since(start).Seconds())
+	reused := 0
+	for _, a := range arts {
+		if a.Reused {
+			reused++
+		}
+	}
+	rep.printf(Normal, "svcpack: released %s %s: %d artifacts, %d reused (inputs unchanged), in %.1fs\n", c.Name, c.Version, len(arts), reused, time.Since(start).Seconds())
 	return &Result{Dist: dist, Artifacts: arts}, nil
 }
 
@@ -150,15 +168,23 @@ func pipeline(o Options) [][]Step {
 	}
 }
 
-// buildStep compiles the matrix.
+// buildStep compiles the matrix. In a release, go build writes into the
+// cache (where its own up-to-date check makes an unchanged build a no-op)
+// and each binary is copied into the release, or reused from the previous
+// one when its inputs are unchanged; for Build it writes straight into
+// dist/.
 func buildStep(o Options) Step {
 	return Step{Name: "build", Run: func(ctx context.Context, p *Plan) ([]Artifact, error) {
 		c := p.Config
+		out := p.Dir
+		if p.cache != nil {
+			out = filepath.Join(p.cache.dir, "bin")
+		}
 		res, err := matrix.Build(ctx, matrix.Options{
 			Dir:         c.Dir,
 			Main:        mainPackage(c.Main),
 			Name:        c.Name,
-			OutDir:      p.Dir,
+			OutDir:      out,
 			Targets:     p.Targets,
 			Ldflags:     c.Ldflags,
 			Tags:        c.Tags,
@@ -177,13 +203,19 @@ func buildStep(o Options) Step {
 		}
 		arts := make([]Artifact, 0, len(res))
 		for _, r := range res {
-			rel, err := filepath.Rel(p.Dir, r.Path)
+			rel, err := filepath.Rel(out, r.Path)
 			if err != nil {
 				return nil, err
 			}
-			a, err := newArtifact(p.Dir, filepath.ToSlash(rel), KindBinary, r.Target)
+			rel = filepath.ToSlash(rel)
+			var a Artifact
+			if p.cache == nil {
+				a, err = newArtifact(p.Dir, rel, KindBinary, r.Target)
+			} else {
+				a, err = p.binary(r.Target, rel, r.Path)
+			}
 			if err != nil {
-				return nil, err
+				return nil, &StepError{Step: "build", Target: r.Target.String(), Err: err}
 			}
 			arts = append(arts, a)
 		}
@@ -204,61 +236,84 @@ func templateData(c *config.Config) matrix.TemplateData {
 	return matrix.TemplateData{Name: c.Name, Version: c.Version, Commit: c.Commit, Date: c.Date.UTC().Format(time.RFC3339)}
 }
 
-// finish writes checksums.txt and artifacts.json.
+// finish writes checksums.txt (and its signature) and artifacts.json. In
+// an incremental release whose artifacts are all unchanged, they come out
+// identical and the previous files are kept.
 func finish(p *Plan) error {
 	start := time.Now()
-	arts := p.Artifacts()
-	if err := writeFileAtomic(p.Abs(ChecksumsName), 0o644, func(w io.Writer) error {
-		for _, a := range arts {
-			if _, err := fmt.Fprintf(w, "%s  %s\n", a.SHA256, a.Path); err != nil {
-				return err
-			}
-		}
-		return nil
-	}); err != nil {
+	var sums bytes.Buffer
+	for _, a := range p.Artifacts() {
+		fmt.Fprintf(&sums, "%s  %s\n", a.SHA256, a.Path)
+	}
+	if err := p.small(ChecksumsName, KindChecksums, sums.Bytes()); err != nil {
 		return &StepError{Step: "checksums", Err: err}
 	}
-	sums, err := newArtifact(p.Dir, ChecksumsName, KindChecksums, config.Target{})
-	if err != nil {
-		return &StepError{Step: "checksums", Err: err}
-	}
-	p.add([]Artifact{sums})
 	p.rep.step("checksums", "", time.Since(start))
 
 	if p.Config.GPGSigns("checksums") {
 		start := time.Now()
-		if err := writeFileAtomic(p.Abs(SignatureName), 0o644, func(w io.Writer) error {
-			f, err := os.Open(p.Abs(ChecksumsName))
-			if err != nil {
-				return err
+		key := ""
+		if p.cache != nil {
+			var err error
+			if key, err = p.key("signature", p.pgp.KeyID(), p.Abs(ChecksumsName)); err != nil {
+				return &StepError{Step: "gpg", Err: err}
 			}
-			defer f.Close()
-			sig, err := p.pgp.SignArmored(f)
-			if err != nil {
+		}
+		a, err := p.produce(SignatureName, KindSignature, config.Target{}, key, func(path string) error {
+			return writeFileAtomic(path, 0o644, func(w io.Writer) error {
+				sig, err := p.pgp.SignArmored(bytes.NewReader(sums.Bytes()))
+				if err != nil {
+					return err
+				}
+				_, err = w.Write(sig)
 				return err
-			}
-			_, err = w.Write(sig)
-			return err
-		}); err != nil {
+			})
+		})
+		if err != nil {
 			return &StepError{Step: "gpg", Target: ChecksumsName, Err: err}
 		}
-		a, err := newArtifact(p.Dir, SignatureName, KindSignature, config.Target{})
-		if err != nil {
-			return &StepError{Step: "gpg", Err: err}
-		}
 		p.add([]Artifact{a})
-		p.rep.step("gpg", ChecksumsName, time.Since(start))
+		if a.Reused {
+			p.rep.unchanged("gpg", ChecksumsName)
+		} else {
+			p.rep.step("gpg", ChecksumsName, time.Since(start))
+		}
 	}
 
 	c := p.Config
 	m := Manifest{Name: c.Name, Version: c.Version, Commit: c.Commit, Date: c.Date.UTC().Format(time.RFC3339), Artifacts: p.Artifacts()}
-	if err := writeFileAtomic(p.Abs(ManifestName), 0o644, func(w io.Writer) error {
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		return enc.Encode(m)
-	}); err != nil {
+	b, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
 		return &StepError{Step: "manifest", Err: err}
 	}
+	if err := p.small(ManifestName, "", append(b, '\n')); err != nil {
+		return &StepError{Step: "manifest", Err: err}
+	}
+	return nil
+}
+
+// small writes a small file the release derives from its artifacts, or
+// keeps the previous release's when the content is the same; with a kind,
+// it becomes an artifact.
+func (p *Plan) small(rel string, kind Kind, data []byte) error {
+	same := p.linkIfSame(rel, data)
+	if !same {
+		if err := writeFileAtomic(p.Abs(rel), 0o644, func(w io.Writer) error {
+			_, err := w.Write(data)
+			return err
+		}); err != nil {
+			return err
+		}
+	}
+	if kind == "" {
+		return nil
+	}
+	a, err := newArtifact(p.Dir, rel, kind, config.Target{})
+	if err != nil {
+		return err
+	}
+	a.Reused = same
+	p.add([]Artifact{a})
 	return nil
 }
 

@@ -6,8 +6,8 @@ import (
 	"fmt"
 	"io"
 	"path"
-	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/svcpack/svcpack/pkg/archive"
 	"github.com/svcpack/svcpack/pkg/config"
@@ -35,6 +35,9 @@ func signSteps() []Step {
 		bin, err := p.Binary(t)
 		if err != nil {
 			return nil, err
+		}
+		if p.isReused(bin.Path) {
+			return nil, errSkip // signed in the release it comes from
 		}
 		if err := p.signer.Sign(ctx, p.Abs(bin.Path)); err != nil {
 			return nil, err
@@ -76,6 +79,9 @@ func resourcesStep(ctx context.Context, p *Plan, t config.Target) ([]Artifact, e
 	if err != nil {
 		return nil, err
 	}
+	if p.isReused(bin.Path) {
+		return nil, errSkip // patched in the release it comes from
+	}
 	if p.resources == nil {
 		return nil, errors.New("resources were not prepared (preflight did not run)")
 	}
@@ -88,6 +94,42 @@ func resourcesStep(ctx context.Context, p *Plan, t config.Target) ([]Artifact, e
 	}
 	p.replace(a)
 	return nil, nil
+}
+
+// binary copies the raw binary go build wrote into the release as the
+// artifact rel, or reuses the previous release's when the raw binary and
+// what later steps do to it (resources, signing) are unchanged.
+func (p *Plan) binary(t config.Target, rel, raw string) (Artifact, error) {
+	c := p.Config
+	var values struct {
+		Resources *winres.Options `json:",omitempty"`
+		Sign      any             `json:",omitempty"`
+	}
+	files := []string{raw}
+	if t.OS == "windows" {
+		r := resourceOptions(c)
+		values.Resources = &r
+		files = append(files, r.Icon)
+		if p.signer != nil {
+			values.Sign = p.signInputs()
+			files = append(files, p.signer.PKCS12, p.signer.Cert, p.signer.Key)
+		}
+	}
+	key, err := p.key("binary", values, files...)
+	if err != nil {
+		return Artifact{}, err
+	}
+	return p.produce(rel, KindBinary, t, key, func(path string) error { return copyFile(raw, path, 0o755) })
+}
+
+// signInputs are the Authenticode settings that shape a signature (the
+// password does not, and is kept out of every cache key).
+func (p *Plan) signInputs() any {
+	s := p.signer
+	return struct {
+		TimestampURL, Description, URL string
+		Time                           time.Time
+	}{s.TimestampURL, s.Description, s.URL, s.Time}
 }
 
 // preflight checks, before any build starts, what later steps would reject,
@@ -230,14 +272,26 @@ func zipStep(ctx context.Context, p *Plan, t config.Target) ([]Artifact, error) 
 		{Name: "README.txt", Mode: 0o644, Data: readme},
 	}, extraFiles(c, "")...)
 	rel := archiveName(c, t, ".zip")
-	if err := writeFileAtomic(p.Abs(rel), 0o644, func(w io.Writer) error {
-		return archive.WriteZip(w, files, c.Date)
-	}); err != nil {
-		return nil, err
-	}
-	a, err := newArtifact(p.Dir, filepath.ToSlash(rel), KindZip, t)
+	a, err := p.archive(rel, KindZip, t, files, func(w io.Writer) error { return archive.WriteZip(w, files, c.Date) })
 	if err != nil {
 		return nil, err
 	}
 	return []Artifact{a}, nil
+}
+
+// archive produces a zip or tar.gz of files (cached by their names, modes,
+// data and sources' content).
+func (p *Plan) archive(rel string, kind Kind, t config.Target, files []archive.File, write func(io.Writer) error) (Artifact, error) {
+	var srcs []string
+	for _, f := range files {
+		srcs = append(srcs, f.Src)
+	}
+	key, err := p.key(string(kind), struct {
+		Files []archive.File
+		Date  time.Time
+	}{files, p.Config.Date}, srcs...)
+	if err != nil {
+		return Artifact{}, err
+	}
+	return p.produce(rel, kind, t, key, func(path string) error { return writeFileAtomic(path, 0o644, write) })
 }

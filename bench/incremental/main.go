@@ -1,0 +1,245 @@
+// Command incremental measures incremental releases against go build's own
+// up-to-date check, in one run:
+//
+//	go run ./bench/incremental [-rounds 7]
+//
+// It copies this module to a temporary directory (so it can edit a file),
+// builds the svcpack CLI once, and then times, through the CLI as a user
+// runs it: a full release of the example (every target and format of
+// svcpack.yaml), no-change releases, and the raw go build commands of the
+// matrix run again over the binaries the release keeps in its cache (go's
+// own warm no-op). Last it changes code in one Linux-only file
+// (service/notify_linux.go) and times that release, which must redo the
+// Linux artifacts only. It prints the medians, the difference between
+// the no-change release and go build's no-op (goal: at most 0.5 s) and
+// their ratio.
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/svcpack/svcpack/pkg/config"
+	"github.com/svcpack/svcpack/pkg/matrix"
+	"github.com/svcpack/svcpack/pkg/release"
+)
+
+func main() {
+	rounds := flag.Int("rounds", 7, "measured no-change rounds")
+	flag.Parse()
+	if err := run(*rounds); err != nil {
+		fmt.Fprintln(os.Stderr, "bench/incremental:", err)
+		os.Exit(1)
+	}
+}
+
+func run(rounds int) error {
+	root, err := moduleRoot()
+	if err != nil {
+		return err
+	}
+	tmp, err := os.MkdirTemp("", "svcpack-bench-incremental-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	work := filepath.Join(tmp, "src")
+	if err := copyTree(root, work); err != nil {
+		return err
+	}
+	cli := filepath.Join(tmp, "svcpack")
+	if out, err := exec.Command("go", "build", "-o", cli, "./cmd/svcpack").CombinedOutput(); err != nil {
+		return fmt.Errorf("building the CLI: %v\n%s", err, out)
+	}
+	env := append(os.Environ(), "SOURCE_DATE_EPOCH=1700000000", "SVCPACK_VERSION=1.0.0")
+	releaseCmd := func(args ...string) (string, error) {
+		cmd := exec.Command(cli, append([]string{"release"}, args...)...)
+		cmd.Dir, cmd.Env = work, env
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			return "", fmt.Errorf("svcpack release: %v\n%s", err, out)
+		}
+		return string(out), nil
+	}
+
+	c, err := config.Load(filepath.Join(work, config.FileName), config.Env{Getenv: func(k string) string {
+		switch k {
+		case "SOURCE_DATE_EPOCH":
+			return "1700000000"
+		case "SVCPACK_VERSION":
+			return "1.0.0"
+		}
+		return os.Getenv(k)
+	}})
+	if err != nil {
+		return err
+	}
+	targets := c.ParsedTargets()
+	par := runtime.GOMAXPROCS(0)
+	mo := matrix.Options{
+		Dir: c.Dir, Main: "./" + strings.TrimPrefix(filepath.ToSlash(c.Main), "./"), Name: c.Name,
+		OutDir:  filepath.Join(release.CacheDir(c.DistDir()), "bin"),
+		Ldflags: c.Ldflags, Tags: c.Tags,
+		Data: matrix.TemplateData{Name: c.Name, Version: c.Version, Commit: c.Commit, Date: c.Date.UTC().Format(time.RFC3339)},
+	}
+
+	start := time.Now()
+	out, err := releaseCmd()
+	if err != nil {
+		return err
+	}
+	full := time.Since(start)
+	fmt.Printf("full release: %.2fs (%s)\n", full.Seconds(), summary(out))
+
+	var noChange, noop []time.Duration
+	for i := 0; i < rounds; i++ {
+		var out string
+		var d1, d2 time.Duration
+		rel := func() error {
+			start := time.Now()
+			var err error
+			out, err = releaseCmd()
+			d1 = time.Since(start)
+			return err
+		}
+		raw := func() error {
+			start := time.Now()
+			err := rawMatrix(mo, targets, par)
+			d2 = time.Since(start)
+			return err
+		}
+		// Alternate which goes first, so that drift hits both alike.
+		first, second := rel, raw
+		if i%2 == 1 {
+			first, second = raw, rel
+		}
+		if err := first(); err != nil {
+			return err
+		}
+		if err := second(); err != nil {
+			return err
+		}
+		noChange, noop = append(noChange, d1), append(noop, d2)
+		fmt.Printf("round %d: no-change release %.3fs (%s), go build no-op %.3fs\n", i+1, d1.Seconds(), summary(out), d2.Seconds())
+	}
+
+	touched := filepath.Join(work, "service", "notify_linux.go")
+	f, err := os.OpenFile(touched, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		return err
+	}
+	// A code change (a comment alone compiles to the same package, and go
+	// rightly relinks nothing).
+	fmt.Fprintf(f, "\nvar benchEdit = %q\n", time.Now().Format(time.RFC3339Nano))
+	f.Close()
+	start = time.Now()
+	out, err = releaseCmd()
+	if err != nil {
+		return err
+	}
+	linux := time.Since(start)
+	fmt.Printf("after editing service/notify_linux.go: %.2fs (%s)\n", linux.Seconds(), summary(out))
+
+	mr, mn := median(noChange), median(noop)
+	fmt.Printf("median: no-change release %.3fs, go build warm no-op of the %d-target matrix %.3fs: +%.3fs (goal <= 0.5s), ratio %.2f\n",
+		mr.Seconds(), len(targets), mn.Seconds(), (mr - mn).Seconds(), mr.Seconds()/mn.Seconds())
+	return nil
+}
+
+var summaryRE = regexp.MustCompile(`released \S+ \S+: (\d+ artifacts, \d+ reused)`)
+
+func summary(out string) string {
+	if m := summaryRE.FindStringSubmatch(out); m != nil {
+		return m[1]
+	}
+	return "no summary line"
+}
+
+// rawMatrix runs the exact go build commands matrix runs, n at a time.
+func rawMatrix(o matrix.Options, targets []config.Target, n int) error {
+	sem := make(chan struct{}, n)
+	errs := make([]error, len(targets))
+	var wg sync.WaitGroup
+	for i, t := range targets {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			args, err := o.Args(t, matrix.OutputPath(o.OutDir, o.Name, t))
+			if err != nil {
+				errs[i] = err
+				return
+			}
+			cmd := exec.Command("go", args...)
+			cmd.Dir = o.Dir
+			cmd.Env = append(append(os.Environ(), "GOOS="+t.OS, "GOARCH="+t.Arch, "CGO_ENABLED=0"), t.Env()...)
+			if b, err := cmd.CombinedOutput(); err != nil {
+				errs[i] = fmt.Errorf("%s: %v\n%s", t, err, b)
+			}
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func moduleRoot() (string, error) {
+	out, err := exec.Command("go", "env", "GOMOD").Output()
+	if err != nil {
+		return "", err
+	}
+	gomod := strings.TrimSpace(string(out))
+	if gomod == "" || gomod == os.DevNull {
+		return "", fmt.Errorf("run from inside the svcpack module")
+	}
+	return filepath.Dir(gomod), nil
+}
+
+// copyTree copies the module's files, leaving out .git and release output.
+func copyTree(src, dst string) error {
+	return filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, path)
+		name := d.Name()
+		if d.IsDir() && rel != "." && (name == ".git" || name == "dist" || strings.HasPrefix(name, ".dist")) {
+			return filepath.SkipDir
+		}
+		target := filepath.Join(dst, rel)
+		if d.IsDir() {
+			return os.MkdirAll(target, 0o755)
+		}
+		if !d.Type().IsRegular() {
+			return nil
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		fi, _ := d.Info()
+		return os.WriteFile(target, b, fi.Mode().Perm())
+	})
+}
+
+func median(ds []time.Duration) time.Duration {
+	s := append([]time.Duration(nil), ds...)
+	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
+	return s[len(s)/2]
+}
+
