@@ -15,12 +15,11 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
-	"sort"
-	"sync"
 	"time"
+
+	"github.com/svcpack/svcpack/internal/benchutil"
 
 	"github.com/svcpack/svcpack/pkg/config"
 	"github.com/svcpack/svcpack/pkg/matrix"
@@ -56,7 +55,7 @@ func run(cfgPath string, rounds int) error {
 		Ldflags: c.Ldflags, Tags: c.Tags,
 		Data: matrix.TemplateData{Name: c.Name, Version: c.Version, Commit: c.Commit, Date: c.Date.Format(time.RFC3339)},
 	}
-	raw := func() error { return rawMatrix(mo, targets, par) }
+	raw := func() error { return benchutil.RawMatrix(mo, targets, par) }
 	ours := func() error {
 		_, err := release.Build(context.Background(), c, release.Options{Parallelism: par})
 		return err
@@ -88,42 +87,8 @@ func run(cfgPath string, rounds int) error {
 		tr, to = append(tr, d1), append(to, d2)
 		fmt.Printf("round %d: raw go build %.3fs, svcpack build %.3fs\n", i+1, d1.Seconds(), d2.Seconds())
 	}
-	mr, mo2 := median(tr), median(to)
+	mr, mo2 := benchutil.Median(tr), benchutil.Median(to)
 	fmt.Printf("median: raw go build %.3fs, svcpack build %.3fs, ratio %.3f (goal <= 1.10)\n", mr.Seconds(), mo2.Seconds(), mo2.Seconds()/mr.Seconds())
-	return nil
-}
-
-// rawMatrix runs the exact go build commands matrix would, n at a time.
-func rawMatrix(o matrix.Options, targets []config.Target, n int) error {
-	sem := make(chan struct{}, n)
-	errs := make([]error, len(targets))
-	var wg sync.WaitGroup
-	for i, t := range targets {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			out := matrix.OutputPath(o.OutDir, o.Name, t)
-			args, err := o.Args(t, out)
-			if err != nil {
-				errs[i] = err
-				return
-			}
-			cmd := exec.Command("go", args...)
-			cmd.Dir = o.Dir
-			cmd.Env = append(append(os.Environ(), "GOOS="+t.OS, "GOARCH="+t.Arch, "CGO_ENABLED=0"), t.Env()...)
-			if b, err := cmd.CombinedOutput(); err != nil {
-				errs[i] = fmt.Errorf("%s: %v\n%s", t, err, b)
-			}
-		}()
-	}
-	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			return err
-		}
-	}
 	return nil
 }
 
@@ -131,10 +96,4 @@ func timeIt(f func() error) (time.Duration, error) {
 	start := time.Now()
 	err := f()
 	return time.Since(start), err
-}
-
-func median(ds []time.Duration) time.Duration {
-	s := append([]time.Duration(nil), ds...)
-	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
-	return s[len(s)/2]
 }

@@ -22,10 +22,11 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
-	"sort"
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/svcpack/svcpack/internal/benchutil"
 
 	"github.com/svcpack/svcpack/pkg/msi/cab"
 )
@@ -301,11 +302,5 @@ func medians(s []sample) sample {
 	for i, x := range s {
 		w[i], c[i] = x.wall, x.cpu
 	}
-	return sample{median(w), median(c)}
-}
-
-func median(d []time.Duration) time.Duration {
-	s := append([]time.Duration(nil), d...)
-	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
-	return s[len(s)/2]
+	return sample{benchutil.Median(w), benchutil.Median(c)}
 }

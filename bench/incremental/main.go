@@ -24,10 +24,10 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
-	"sort"
 	"strings"
-	"sync"
 	"time"
+
+	"github.com/svcpack/svcpack/internal/benchutil"
 
 	"github.com/svcpack/svcpack/pkg/config"
 	"github.com/svcpack/svcpack/pkg/matrix"
@@ -114,7 +114,7 @@ func run(rounds int) error {
 		}
 		raw := func() error {
 			start := time.Now()
-			err := rawMatrix(mo, targets, par)
+			err := benchutil.RawMatrix(mo, targets, par)
 			d2 = time.Since(start)
 			return err
 		}
@@ -150,7 +150,7 @@ func run(rounds int) error {
 	linux := time.Since(start)
 	fmt.Printf("after editing service/notify_linux.go: %.2fs (%s)\n", linux.Seconds(), summary(out))
 
-	mr, mn := median(noChange), median(noop)
+	mr, mn := benchutil.Median(noChange), benchutil.Median(noop)
 	fmt.Printf("median: no-change release %.3fs, go build warm no-op of the %d-target matrix %.3fs: +%.3fs (goal <= 0.5s), ratio %.2f\n",
 		mr.Seconds(), len(targets), mn.Seconds(), (mr - mn).Seconds(), mr.Seconds()/mn.Seconds())
 	return nil
@@ -163,39 +163,6 @@ func summary(out string) string {
 		return m[1]
 	}
 	return "no summary line"
-}
-
-// rawMatrix runs the exact go build commands matrix runs, n at a time.
-func rawMatrix(o matrix.Options, targets []config.Target, n int) error {
-	sem := make(chan struct{}, n)
-	errs := make([]error, len(targets))
-	var wg sync.WaitGroup
-	for i, t := range targets {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			args, err := o.Args(t, matrix.OutputPath(o.OutDir, o.Name, t))
-			if err != nil {
-				errs[i] = err
-				return
-			}
-			cmd := exec.Command("go", args...)
-			cmd.Dir = o.Dir
-			cmd.Env = append(append(os.Environ(), "GOOS="+t.OS, "GOARCH="+t.Arch, "CGO_ENABLED=0"), t.Env()...)
-			if b, err := cmd.CombinedOutput(); err != nil {
-				errs[i] = fmt.Errorf("%s: %v\n%s", t, err, b)
-			}
-		}()
-	}
-	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 func moduleRoot() (string, error) {
@@ -235,10 +202,4 @@ func copyTree(src, dst string) error {
 		fi, _ := d.Info()
 		return os.WriteFile(target, b, fi.Mode().Perm())
 	})
-}
-
-func median(ds []time.Duration) time.Duration {
-	s := append([]time.Duration(nil), ds...)
-	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
-	return s[len(s)/2]
 }

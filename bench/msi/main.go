@@ -17,8 +17,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sort"
 	"time"
+
+	"github.com/svcpack/svcpack/internal/benchutil"
 
 	"github.com/svcpack/svcpack/pkg/msi"
 	"github.com/svcpack/svcpack/pkg/winres"
@@ -147,7 +148,7 @@ func run(rounds int) error {
 	}
 	sw, _ := os.Stat(theirs)
 	so, _ := os.Stat(ours)
-	mw, mo := median(tw), median(to)
+	mw, mo := benchutil.Median(tw), benchutil.Median(to)
 	fmt.Printf("payload: hello.exe %d bytes, config.yaml, icon; %d rounds\n", fileSize(exe), rounds)
 	fmt.Printf("wixl:    %.3f s, %d bytes\n", mw.Seconds(), sw.Size())
 	fmt.Printf("svcpack: %.3f s, %d bytes\n", mo.Seconds(), so.Size())
@@ -167,10 +168,4 @@ func timed(f func() error) (time.Duration, error) {
 	s := time.Now()
 	err := f()
 	return time.Since(s), err
-}
-
-func median(d []time.Duration) time.Duration {
-	s := append([]time.Duration(nil), d...)
-	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
-	return s[len(s)/2]
 }
