@@ -196,6 +196,9 @@ func (c *cache) remember(path string, m fileMemo) {
 // A file inside the staging directory is an artifact of this release and
 // stands for its recorded digest.
 func (p *Plan) key(step string, values any, files ...string) (string, error) {
+	if p.cache == nil {
+		return "", nil // not an incremental run (Build): nothing is reused
+	}
 	b, err := json.Marshal(values)
 	if err != nil {
 		return "", fmt.Errorf("cache key: %w", err)
