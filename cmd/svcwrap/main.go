@@ -86,7 +86,7 @@ func setup(args []string, stderr io.Writer) (*wrapper, error) {
 		return nil, fmt.Errorf("svcwrap: %w (set logs.dir in %s to a folder the service account may write)", err, *cfgPath)
 	}
 	return &wrapper{
-		sup:     &svcwrap.Supervisor{Config: cfg, Dir: dir, Output: out, Events: events},
+		sup:     &svcwrap.Supervisor{Config: cfg, Dir: dir, Output: out, Events: events, Start: svcwrap.NewStartFunc()},
 		out:     out,
 		events:  events,
 		cfgPath: *cfgPath,

@@ -64,10 +64,6 @@ func (h *handler) Execute(_ []string, req <-chan svc.ChangeRequest, status chan<
 		return svc.Status{State: state, CheckPoint: checkpoint, WaitHint: uint32(hint / time.Millisecond)}
 	}
 	status <- pending(svc.StartPending, 10*time.Second)
-	if err := svcwrap.AttachHiddenConsole(); err != nil {
-		// The program can still be stopped, by force.
-		sup.Logf("warning: no console for CTRL_BREAK_EVENT: %v", err)
-	}
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()

@@ -54,3 +54,7 @@ func (p *unixProcess) Kill() error {
 
 // Close ends whatever is left in the group.
 func (p *unixProcess) Close() error { return p.Kill() }
+
+// NewStartFunc returns StartProcess; on Windows it binds the processes to
+// one console control guard.
+func NewStartFunc() StartFunc { return StartProcess }

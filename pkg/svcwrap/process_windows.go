@@ -9,7 +9,9 @@ import (
 	"os/exec"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
+	"time"
 	"unsafe"
 
 	"golang.org/x/sys/windows"
@@ -26,21 +28,37 @@ func lookupEnv(env map[string]string, k string) (string, bool) {
 	return "", false
 }
 
-// winProcess is a child started suspended in a new process group and
-// assigned to a job object that kills every process in it when the job is
+// winProcess is a child started suspended with a console of its own
+// (hidden) and assigned to a job object that kills every process in it when the job is
 // terminated or its last handle closes (so even a crash of the wrapper
 // leaves no orphan).
 type winProcess struct {
-	cmd  *exec.Cmd
-	job  windows.Handle
-	once sync.Once
+	cmd   *exec.Cmd
+	job   windows.Handle
+	once  sync.Once
+	guard *ctrlGuard
 }
 
-// StartProcess starts the program in a new process group, inside a job
-// object with JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE. The child starts
-// suspended and is resumed once it is in the job, so nothing it starts can
-// escape the job.
+// StartProcess starts the program with a new, hidden console, inside a job object with JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE.
+// The child starts suspended and is resumed once it is in the job, so
+// nothing it starts can escape the job. Its own console is what lets the
+// wrapper signal it (see Interrupt): a service has no console to share, and
+// only the processes on that console receive the event.
 func StartProcess(program string, args, env []string, dir string, out io.Writer) (Process, error) {
+	return startProcess(program, args, env, dir, out, &ctrlGuard{})
+}
+
+// NewStartFunc returns a StartFunc whose processes share one console
+// control guard, so the wrapper installs a single handler however often the
+// program restarts.
+func NewStartFunc() StartFunc {
+	guard := &ctrlGuard{}
+	return func(program string, args, env []string, dir string, out io.Writer) (Process, error) {
+		return startProcess(program, args, env, dir, out, guard)
+	}
+}
+
+func startProcess(program string, args, env []string, dir string, out io.Writer, guard *ctrlGuard) (Process, error) {
 	job, err := windows.CreateJobObject(nil, nil)
 	if err != nil {
 		return nil, fmt.Errorf("CreateJobObject: %w", err)
@@ -56,13 +74,16 @@ func StartProcess(program string, args, env []string, dir string, out io.Writer)
 	cmd.Env, cmd.Dir = env, dir
 	cmd.Stdout, cmd.Stderr = out, out
 	cmd.SysProcAttr = &syscall.SysProcAttr{
-		CreationFlags: windows.CREATE_NEW_PROCESS_GROUP | windows.CREATE_SUSPENDED,
+		// No CREATE_NEW_PROCESS_GROUP: it would turn Ctrl+C off in the
+		// child, and its own console already confines the events to it.
+		CreationFlags: windows.CREATE_NEW_CONSOLE | windows.CREATE_SUSPENDED,
+		HideWindow:    true,
 	}
 	if err := cmd.Start(); err != nil {
 		windows.CloseHandle(job)
 		return nil, fmt.Errorf("starting %s: %w", program, err)
 	}
-	p := &winProcess{cmd: cmd, job: job}
+	p := &winProcess{cmd: cmd, job: job, guard: guard}
 	h, err := windows.OpenProcess(windows.PROCESS_SET_QUOTA|windows.PROCESS_TERMINATE, false, uint32(cmd.Process.Pid))
 	if err == nil {
 		err = windows.AssignProcessToJobObject(job, h)
@@ -125,11 +146,35 @@ func (p *winProcess) Wait() (int, error) {
 	return -1, err
 }
 
-// Interrupt sends CTRL_BREAK_EVENT to the child's process group. The
-// wrapper must have a console the child shares (see AttachHiddenConsole).
+// Interrupt attaches the wrapper to the child's console and sends
+// CTRL_BREAK_EVENT to every process on it, which is the child's tree (and
+// the wrapper, which swallows it); Go programs see os.Interrupt. Wine 8
+// implements only CTRL_C_EVENT (CTRL_BREAK_EVENT fails there with "invalid
+// handle", measured), so when the break cannot be sent CTRL_C_EVENT follows.
+// The wrapper then detaches again.
 func (p *winProcess) Interrupt() error {
-	if err := windows.GenerateConsoleCtrlEvent(windows.CTRL_BREAK_EVENT, uint32(p.Pid())); err != nil {
-		return fmt.Errorf("GenerateConsoleCtrlEvent(CTRL_BREAK_EVENT, %d): %w", p.Pid(), err)
+	if err := p.guard.install(); err != nil {
+		return err
+	}
+	p.guard.swallow.Store(true)
+	defer func() {
+		// Events are delivered on threads of their own: wait before
+		// accepting them again.
+		time.Sleep(200 * time.Millisecond)
+		procFreeConsole.Call()
+		procAttachConsole.Call(attachParentProcess) // a console the wrapper was started from, if any
+		p.guard.swallow.Store(false)
+	}()
+	procFreeConsole.Call()
+	if r, _, err := procAttachConsole.Call(uintptr(p.Pid())); r == 0 {
+		return fmt.Errorf("AttachConsole(%d): %w", p.Pid(), err)
+	}
+	breakErr := windows.GenerateConsoleCtrlEvent(windows.CTRL_BREAK_EVENT, 0)
+	if breakErr == nil {
+		return nil
+	}
+	if err := windows.GenerateConsoleCtrlEvent(windows.CTRL_C_EVENT, 0); err != nil {
+		return fmt.Errorf("GenerateConsoleCtrlEvent on the console of pid %d: CTRL_BREAK_EVENT: %v; CTRL_C_EVENT: %w", p.Pid(), breakErr, err)
 	}
 	return nil
 }
@@ -153,27 +198,37 @@ func (p *winProcess) Close() error {
 }
 
 var (
-	kernel32          = windows.NewLazySystemDLL("kernel32.dll")
-	procAllocConsole  = kernel32.NewProc("AllocConsole")
-	procGetConsoleWnd = kernel32.NewProc("GetConsoleWindow")
-	user32            = windows.NewLazySystemDLL("user32.dll")
-	procShowWindow    = user32.NewProc("ShowWindow")
+	kernel32           = windows.NewLazySystemDLL("kernel32.dll")
+	procFreeConsole    = kernel32.NewProc("FreeConsole")
+	procAttachConsole  = kernel32.NewProc("AttachConsole")
+	procSetCtrlHandler = kernel32.NewProc("SetConsoleCtrlHandler")
 )
 
-// AttachHiddenConsole gives the wrapper a console, hidden, when it has
-// none (a service has none): children inherit it, and
-// GenerateConsoleCtrlEvent can only reach processes that share the
-// caller's console.
-func AttachHiddenConsole() error {
-	if hwnd, _, _ := procGetConsoleWnd.Call(); hwnd != 0 {
-		return nil
-	}
-	if r, _, err := procAllocConsole.Call(); r == 0 {
-		return fmt.Errorf("AllocConsole: %w", err)
-	}
-	if hwnd, _, _ := procGetConsoleWnd.Call(); hwnd != 0 {
-		const swHide = 0
-		procShowWindow.Call(hwnd, swHide)
-	}
-	return nil
+// attachParentProcess is ATTACH_PARENT_PROCESS for AttachConsole.
+const attachParentProcess = ^uintptr(0)
+
+// ctrlGuard swallows console control events that reach the wrapper while it
+// is attached to a child's console to signal it (the event goes to every
+// process on that console, the sender included: unhandled, Go's default
+// would end the wrapper).
+type ctrlGuard struct {
+	once     sync.Once
+	swallow  atomic.Bool
+	callback uintptr
+	err      error
+}
+
+func (g *ctrlGuard) install() error {
+	g.once.Do(func() {
+		g.callback = windows.NewCallback(func(event uint32) uintptr {
+			if g.swallow.Load() {
+				return 1
+			}
+			return 0
+		})
+		if r, _, err := procSetCtrlHandler.Call(g.callback, 1); r == 0 {
+			g.err = fmt.Errorf("SetConsoleCtrlHandler: %w", err)
+		}
+	})
+	return g.err
 }

@@ -1,3 +1,7 @@
+//go:build !windows
+
+// The Windows supervisor is tested in Wine by cmd/svcwrap.
+
 package svcwrap
 
 import (
@@ -9,7 +13,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"sync"
 	"syscall"
@@ -20,9 +23,6 @@ import (
 // buildPlain builds the test program internal/cmd/plainsvc for this machine.
 func buildPlain(t *testing.T) string {
 	t.Helper()
-	if runtime.GOOS == "windows" {
-		t.Skip("the Windows supervisor is tested in Wine by cmd/svcwrap")
-	}
 	exe := filepath.Join(t.TempDir(), "plainsvc")
 	cmd := exec.Command("go", "build", "-o", exe, "../../internal/cmd/plainsvc")
 	if out, err := cmd.CombinedOutput(); err != nil {

@@ -15,9 +15,12 @@
 //	/ignore-stop   makes it ignore stop requests from now on
 //	/print?n=N     prints N numbered lines "print <batch> <i>" to stdout
 //	/stderr?msg=M  prints M to stderr
+//	/spawn         starts a grandchild (a copy of itself on a free port,
+//	               ignoring stop requests) and answers its PID
 package main
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"flag"
@@ -25,6 +28,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"os/exec"
 	"os/signal"
 	"strconv"
 	"sync"
@@ -105,10 +109,35 @@ func (s *server) routes() *http.ServeMux {
 			return
 		}
 		b := s.batch.Add(1)
+		// One buffer, written in 4 KiB chunks that end mid-line: the
+		// reader must reassemble lines.
+		s.mu.Lock()
+		bw := bufio.NewWriterSize(s.out, 4096)
 		for i := 0; i < n; i++ {
-			s.println(s.out, "print %d %d", b, i)
+			fmt.Fprintf(bw, "print %d %d\n", b, i)
+		}
+		err = bw.Flush()
+		s.mu.Unlock()
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
 		}
 		fmt.Fprintln(w, b)
+	})
+	mux.HandleFunc("/spawn", func(w http.ResponseWriter, _ *http.Request) {
+		exe, err := os.Executable()
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		cmd := exec.Command(exe, "-addr", "127.0.0.1:0", "-ignore-stop", "-marker", "grandchild-stopped.txt")
+		if err := cmd.Start(); err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		go cmd.Wait()
+		s.println(s.out, "plainsvc: started grandchild %d", cmd.Process.Pid)
+		fmt.Fprintln(w, cmd.Process.Pid)
 	})
 	mux.HandleFunc("/stderr", func(w http.ResponseWriter, r *http.Request) {
 		s.println(s.errOut, "%s", r.URL.Query().Get("msg"))
