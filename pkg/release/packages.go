@@ -180,11 +180,26 @@ func msiStep(ctx context.Context, p *Plan, t config.Target) ([]Artifact, error) 
 	if c.LicenseFile != "" {
 		files = append(files, msi.File{Name: "LICENSE.txt", Src: c.Abs(c.LicenseFile)})
 	}
+	svcExe, svcArgs, svcEnv := exe, c.Service.Args, c.Service.Env
+	wrapExe, wrapCfg, err := wrapperFiles(p, t)
+	if err != nil {
+		return nil, err
+	}
 	tmp, err := os.MkdirTemp(p.Dir, ".msi-"+t.Arch+"-")
 	if err != nil {
 		return nil, err
 	}
 	defer os.RemoveAll(tmp)
+	if wrapExe != "" {
+		// The service runs the wrapper; its configuration carries the
+		// program's arguments and environment.
+		cfgPath := filepath.Join(tmp, config.WrapperConfigName)
+		if err := os.WriteFile(cfgPath, wrapCfg, 0o644); err != nil {
+			return nil, err
+		}
+		files = append(files, msi.File{Name: config.WrapperExe, Src: wrapExe}, msi.File{Name: config.WrapperConfigName, Src: cfgPath})
+		svcExe, svcArgs, svcEnv = config.WrapperExe, nil, nil
+	}
 	icon := ""
 	if c.Windows.Icon != "" {
 		icon = filepath.Join(tmp, "icon.ico")
@@ -200,8 +215,8 @@ func msiStep(ctx context.Context, p *Plan, t config.Target) ([]Artifact, error) 
 		},
 		Files: files,
 		Service: &msi.Service{
-			Name: s.Name, DisplayName: s.DisplayName, Description: s.Description, Executable: exe, Args: s.Args,
-			Start: s.Start, Account: s.Account, Env: s.Env, RestartDelay: s.Restart.Delay.Std(), ResetAfter: s.Restart.ResetAfter.Std(),
+			Name: s.Name, DisplayName: s.DisplayName, Description: s.Description, Executable: svcExe, Args: svcArgs,
+			Start: s.Start, Account: s.Account, Env: svcEnv, RestartDelay: s.Restart.Delay.Std(), ResetAfter: s.Restart.ResetAfter.Std(),
 		},
 		Date:    c.Date,
 		TempDir: tmp,

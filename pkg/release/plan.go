@@ -32,6 +32,9 @@ type Plan struct {
 	sem       chan struct{}
 	resources *winres.Resources  // prepared by preflight for Windows targets
 	signer    *sign.Authenticode // set by preflight when signing is configured
+	goTool    string             // the go command
+	wrapSrc   string             // svcpack's module source, when service.wrap is set
+	wrapRes   *winres.Resources  // the wrapper's resources
 
 	mu        sync.Mutex
 	artifacts []Artifact

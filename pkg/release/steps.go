@@ -14,6 +14,7 @@ import (
 	"io"
 	"path"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 )
 
@@ -34,14 +35,20 @@ func signSteps() []Step {
 		if err != nil {
 			return nil, err
 		}
-		if err := p.signer.Sign(ctx, p.Abs(bin.Path)); err != nil {
-			return nil, err
+		exes := []Artifact{bin}
+		if w, err := p.Wrapper(t); err == nil {
+			exes = append(exes, w)
 		}
-		a, err := newArtifact(p.Dir, bin.Path, KindBinary, t.OS, t.Arch)
-		if err != nil {
-			return nil, err
+		for _, exe := range exes {
+			if err := p.signer.Sign(ctx, p.Abs(exe.Path)); err != nil {
+				return nil, err
+			}
+			a, err := newArtifact(p.Dir, exe.Path, exe.Kind, t.OS, t.Arch)
+			if err != nil {
+				return nil, err
+			}
+			p.replace(a)
 		}
-		p.replace(a)
 		return nil, nil
 	})}
 }
@@ -85,6 +92,20 @@ func resourcesStep(ctx context.Context, p *Plan, t config.Target) ([]Artifact, e
 		return nil, err
 	}
 	p.replace(a)
+	if p.Config.Service.Wrap {
+		w, err := p.Wrapper(t)
+		if err != nil {
+			return nil, err
+		}
+		if err := p.wrapRes.Patch(p.Abs(w.Path)); err != nil {
+			return nil, fmt.Errorf("service wrapper: %w", err)
+		}
+		a, err := newArtifact(p.Dir, w.Path, KindWrapper, t.OS, t.Arch)
+		if err != nil {
+			return nil, err
+		}
+		p.replace(a)
+	}
 	return nil, nil
 }
 
@@ -139,6 +160,21 @@ func preflight(p *Plan) error {
 			break
 		}
 	}
+	if windows && c.Service.Wrap {
+		if _, err := c.WrapperConfig(); err != nil {
+			return &StepError{Step: "svcwrap", Err: fmt.Errorf("%s: service.wrapper: %w", c.Path, err)}
+		}
+		src, err := wrapperSource(context.Background(), p.goTool, c.Dir, debug.ReadBuildInfo)
+		if err != nil {
+			return &StepError{Step: "svcwrap", Err: err}
+		}
+		p.wrapSrc = src
+		r, err := winres.New(wrapperResourceOptions(c))
+		if err != nil {
+			return &StepError{Step: "resources", Err: fmt.Errorf("service wrapper: %w", err)}
+		}
+		p.wrapRes = r
+	}
 	return nil
 }
 
@@ -160,14 +196,25 @@ func archiveName(c *config.Config, t config.Target, ext string) string {
 	return fmt.Sprintf("%s_%s_%s_%s%s", c.Name, c.Version, t.OS, t.Arch, ext)
 }
 
-// windowsService maps the config onto the install scripts' service.
-func windowsService(c *config.Config, t config.Target) winscripts.Service {
+// windowsService maps the config onto the install scripts' service. With
+// service.wrap, the service runs the wrapper, whose configuration carries
+// the program's arguments and environment.
+func windowsService(c *config.Config, t config.Target) (winscripts.Service, error) {
 	s := c.Service
-	return winscripts.Service{
+	ws := winscripts.Service{
 		Name: s.Name, DisplayName: s.DisplayName, Description: s.Description,
 		Exe: matrix.BinaryName(c.Name, t.OS), Args: s.Args, Start: s.Start, Account: s.Account,
 		Env: s.Env, RestartDelay: s.Restart.Delay.Std(), ResetAfter: s.Restart.ResetAfter.Std(),
 	}
+	if s.Wrap {
+		wc, err := c.WrapperConfig()
+		if err != nil {
+			return ws, err
+		}
+		ws.Wrapped = &winscripts.Wrapped{Program: ws.Exe, Args: s.Args, Env: s.Env, Config: config.WrapperConfigName, LogDir: wc.Logs.Dir}
+		ws.Exe, ws.Args, ws.Env = config.WrapperExe, nil, nil
+	}
+	return ws, nil
 }
 
 // extraFiles returns the configured files (and LICENSE) as archive entries
@@ -194,7 +241,10 @@ func zipStep(ctx context.Context, p *Plan, t config.Target) ([]Artifact, error) 
 	if err != nil {
 		return nil, err
 	}
-	svc := windowsService(c, t)
+	svc, err := windowsService(c, t)
+	if err != nil {
+		return nil, err
+	}
 	install, err := winscripts.Install(svc)
 	if err != nil {
 		return nil, err
@@ -213,12 +263,22 @@ func zipStep(ctx context.Context, p *Plan, t config.Target) ([]Artifact, error) 
 	if err != nil {
 		return nil, err
 	}
-	files := append([]archive.File{
-		{Name: svc.Exe, Mode: 0o755, Src: p.Abs(bin.Path)},
+	files := []archive.File{
+		{Name: matrix.BinaryName(c.Name, t.OS), Mode: 0o755, Src: p.Abs(bin.Path)},
 		{Name: "install-service.cmd", Mode: 0o644, Data: install},
 		{Name: "uninstall-service.cmd", Mode: 0o644, Data: uninstall},
 		{Name: "README.txt", Mode: 0o644, Data: readme},
-	}, extraFiles(c, "")...)
+	}
+	wrapExe, wrapCfg, err := wrapperFiles(p, t)
+	if err != nil {
+		return nil, err
+	}
+	if wrapExe != "" {
+		files = append(files,
+			archive.File{Name: config.WrapperExe, Mode: 0o755, Src: wrapExe},
+			archive.File{Name: config.WrapperConfigName, Mode: 0o644, Data: wrapCfg})
+	}
+	files = append(files, extraFiles(c, "")...)
 	rel := archiveName(c, t, ".zip")
 	if err := writeFileAtomic(p.Abs(rel), 0o644, func(w io.Writer) error {
 		return archive.WriteZip(w, files, c.Date)
