@@ -353,7 +353,7 @@ func Readme(s Service, info ReadmeInfo) ([]byte, error) {
 	}
 	return render("windows-readme.txt.tmpl", map[string]any{
 		"Wrapped": wrapped,
-		"Name": s.Name, "DisplayName": s.DisplayName, "Description": s.Description, "Exe": s.Exe,
+		"Name":    s.Name, "DisplayName": s.DisplayName, "Description": s.Description, "Exe": s.Exe,
 		"Args": s.Args, "Account": acct, "StartType": st,
 		"RestartDelay": s.RestartDelay.String(), "ResetAfter": s.ResetAfter.String(),
 		"Version": info.Version, "Arch": info.Arch, "Files": info.Files, "Env": pairs,
