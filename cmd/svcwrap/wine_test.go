@@ -58,6 +58,32 @@ func wineProcesses(t *testing.T, prefix, exe string) int {
 	return n
 }
 
+// wineRSS returns VmRSS of the prefix's host processes whose command line
+// names exe (under Wine that includes Wine's own DLLs and loader mapped in
+// the process).
+func wineRSS(t *testing.T, prefix, exe string) string {
+	t.Helper()
+	procs, _ := filepath.Glob("/proc/[0-9]*")
+	var out []string
+	for _, p := range procs {
+		cmdline, err := os.ReadFile(filepath.Join(p, "cmdline"))
+		if err != nil || !strings.Contains(strings.ToLower(string(cmdline)), strings.ToLower(exe)) {
+			continue
+		}
+		env, err := os.ReadFile(filepath.Join(p, "environ"))
+		if err != nil || !strings.Contains(string(env), "WINEPREFIX="+prefix+"\x00") {
+			continue
+		}
+		st, _ := os.ReadFile(filepath.Join(p, "status"))
+		for _, l := range strings.Split(string(st), "\n") {
+			if strings.HasPrefix(l, "VmRSS:") || strings.HasPrefix(l, "VmHWM:") {
+				out = append(out, strings.Join(strings.Fields(l), " "))
+			}
+		}
+	}
+	return strings.Join(out, ", ")
+}
+
 // waitNoProcess waits up to 10 s for no process of the prefix to name exe.
 func waitNoProcess(t *testing.T, prefix, exe string) {
 	t.Helper()
@@ -177,6 +203,8 @@ func TestWrapperInWine(t *testing.T) {
 	if n := wineProcesses(t, p.Dir, "plainsvc.exe"); n != 1 {
 		t.Errorf("%d plainsvc.exe processes after two restarts, want 1", n)
 	}
+	t.Logf("memory under Wine after two restarts (host processes, Wine's own mappings included): svcwrap.exe %s; for scale, the child plainsvc.exe %s",
+		wineRSS(t, p.Dir, "svcwrap.exe"), wineRSS(t, p.Dir, "plainsvc.exe"))
 
 	// Rotation: 30000 lines of about 14 bytes over 64 KiB files.
 	const lines = 30000
