@@ -11,6 +11,7 @@ import (
 
 	"golang.org/x/sys/windows"
 	"golang.org/x/sys/windows/svc"
+	"golang.org/x/sys/windows/svc/eventlog"
 
 	"github.com/svcpack/svcpack/pkg/svcwrap"
 )
@@ -32,10 +33,27 @@ func runService(w *wrapper) (bool, error) {
 	return true, h.err
 }
 
-// reportSetupFailure: without a usable configuration the wrapper cannot
-// log to its files; the SCM still sees the failure as the service stopping
-// with the exit code.
-func reportSetupFailure(error) {}
+// reportSetupFailure reports a configuration or log-folder error when the
+// SCM started the wrapper: to the Application event log (source svcwrap,
+// unregistered, so Event Viewer shows the text with a note) and to the SCM
+// as STOPPED with the service-specific exit code ExitConfig, rather than
+// the bare error 1053 a process that exits without a word would get.
+func reportSetupFailure(err error) {
+	if el, eerr := eventlog.Open("svcwrap"); eerr == nil {
+		_ = el.Error(1, "svcwrap: "+err.Error())
+		el.Close()
+	}
+	_ = svc.Run("", failHandler{})
+}
+
+// failHandler stops at once with ExitConfig.
+type failHandler struct{}
+
+// Execute implements svc.Handler.
+func (failHandler) Execute(_ []string, _ <-chan svc.ChangeRequest, status chan<- svc.Status) (bool, uint32) {
+	status <- svc.Status{State: svc.StartPending}
+	return true, svcwrap.ExitConfig
+}
 
 // runForeground supervises until Ctrl+C.
 func runForeground(w *wrapper) error {

@@ -295,4 +295,19 @@ func TestWrapperInWine(t *testing.T) {
 	}
 	waitNoProcess(t, p.Dir, "plainsvc.exe")
 	t.Logf("wrapper events:\n%s", events())
+
+	// A broken configuration stops the service with ExitConfig.
+	if err := os.WriteFile(filepath.Join(dir, "svcwrap.json"), []byte(`{"service": "plain", "program": "plainsvc.exe", "stop_timeout": "soon"}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, _ = p.Run(time.Minute, "sc", "start", "plain")
+	p.WaitServiceState("plain", "STOPPED", time.Minute)
+	out = p.MustRun(time.Minute, "sc", "query", "plain")
+	codes = map[string]string{}
+	for _, m := range exitCodeRE.FindAllStringSubmatch(out, -1) {
+		codes[m[1]] = m[2]
+	}
+	if codes["SERVICE_EXIT_CODE"] != strconv.Itoa(svcwrap.ExitConfig) {
+		t.Errorf("sc query after a bad configuration: want SERVICE_EXIT_CODE %d:\n%s", svcwrap.ExitConfig, out)
+	}
 }
