@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"sort"
@@ -233,7 +234,11 @@ func (s *Supervisor) Run(ctx context.Context, ready func()) error {
 func (s *Supervisor) watchHealth(ctx context.Context, ready func(), unhealthy chan<- error) {
 	h := s.Config.Health
 	interval := h.Interval.Std()
-	chk := &Checker{URL: h.URL, Timeout: h.Timeout.Std()}
+	// One client without keep-alive for the program's lifetime: each check
+	// opens a fresh connection, as a new client would.
+	tr := &http.Transport{DisableKeepAlives: true, Proxy: nil}
+	defer tr.CloseIdleConnections()
+	chk := &Checker{URL: h.URL, Timeout: h.Timeout.Std(), Client: &http.Client{Transport: tr}}
 	passed := false
 	fails := 0
 	lastCounted := s.now()
