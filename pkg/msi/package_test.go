@@ -183,6 +183,40 @@ func TestPackageTemplatePerArch(t *testing.T) {
 	}
 }
 
+// TestPackageFolders checks the tables of empty folders under the install
+// directory: a Directory chain, a component without key path holding a
+// CreateFolder row, and an MsiLockPermissionsEx row when an SDDL is given.
+func TestPackageFolders(t *testing.T) {
+	msiinfo := testtool.Need(t, "msiinfo", "msitools")
+	p := samplePackage(t, "amd64")
+	const sddl = "D:PAI(A;OICI;FA;;;SY)(A;OICI;FA;;;BA)(A;OICI;0x1301bf;;;LS)"
+	p.Folders = []Folder{{Path: "logs", SDDL: sddl}, {Path: `data\cache`}}
+	path := buildPackage(t, p)
+	for tbl, wants := range map[string][]string{
+		"Directory":              {"D_logs\tINSTALLDIR\tlogs", "D_data\tINSTALLDIR\tdata", "D_data_cache\tD_data\tcache"},
+		"CreateFolder":           {"D_logs\tC_folder_logs", "D_data_cache\tC_folder_data_cache"},
+		"Component":              {"C_folder_logs\t{", "}\tD_logs\t256\t\t\r\n"},
+		"FeatureComponents":      {"Complete\tC_folder_logs"},
+		"MsiLockPermissionsEx":   {"L_logs\tD_logs\tCreateFolder\t" + sddl + "\t"},
+		"InstallExecuteSequence": {"RemoveFolders\t\t3600", "CreateFolders\t\t3700"},
+	} {
+		exp := run(t, msiinfo, "export", path, tbl)
+		for _, w := range wants {
+			if !strings.Contains(exp, w) {
+				t.Errorf("%s lacks %q:\n%s", tbl, w, exp)
+			}
+		}
+	}
+	if exp := run(t, msiinfo, "export", path, "MsiLockPermissionsEx"); strings.Contains(exp, "cache") {
+		t.Errorf("a folder without SDDL got permissions:\n%s", exp)
+	}
+	// The folders change the package code.
+	q := samplePackage(t, "amd64")
+	if packageCode(&p, nil, [16]byte{}) == packageCode(&q, nil, [16]byte{}) {
+		t.Error("folders do not change the package code")
+	}
+}
+
 func TestPackageMsiextract(t *testing.T) {
 	msiextract := testtool.Need(t, "msiextract", "msitools")
 	p := samplePackage(t, "amd64")
@@ -300,6 +334,10 @@ func TestValidate(t *testing.T) {
 		{"arch", func(p *Package) { p.Product.Arch = "mips" }, "want 386, amd64 or arm64"},
 		{"no exe", func(p *Package) { p.Service.Executable = "nope.exe" }, "not among the files"},
 		{"no files", func(p *Package) { p.Files = nil }, "no files"},
+		{"empty folder path", func(p *Package) { p.Folders = []Folder{{Path: `\`}} }, "want a path relative to the install directory"},
+		{"folder escapes", func(p *Package) { p.Folders = []Folder{{Path: "../logs"}} }, "without . or .."},
+		{"folder name", func(p *Package) { p.Folders = []Folder{{Path: "a:b"}} }, "cannot hold"},
+		{"folder sddl", func(p *Package) { p.Folders = []Folder{{Path: "logs", SDDL: "O:SY"}} }, "want a DACL"},
 	}
 	for _, tt := range tests {
 		p := base()

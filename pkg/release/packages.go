@@ -185,6 +185,10 @@ func msiStep(ctx context.Context, p *Plan, t config.Target) ([]Artifact, error) 
 	if err != nil {
 		return nil, err
 	}
+	folders, err := wrapperFolders(c)
+	if err != nil {
+		return nil, err
+	}
 	tmp, err := os.MkdirTemp(p.Dir, ".msi-"+t.Arch+"-")
 	if err != nil {
 		return nil, err
@@ -213,7 +217,8 @@ func msiStep(ctx context.Context, p *Plan, t config.Target) ([]Artifact, error) 
 			Name: c.Windows.ProductName, Manufacturer: c.Vendor, Version: version, UpgradeCode: c.Windows.MSI.UpgradeCode,
 			URL: c.Homepage, Arch: t.Arch, InstallDir: c.Windows.MSI.InstallDir, Icon: icon,
 		},
-		Files: files,
+		Files:   files,
+		Folders: folders,
 		Service: &msi.Service{
 			Name: s.Name, DisplayName: s.DisplayName, Description: s.Description, Executable: svcExe, Args: svcArgs,
 			Start: s.Start, Account: s.Account, Env: svcEnv, RestartDelay: s.Restart.Delay.Std(), ResetAfter: s.Restart.ResetAfter.Std(),

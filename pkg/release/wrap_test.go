@@ -156,6 +156,11 @@ func TestWrapPackages(t *testing.T) {
 		if !strings.Contains(string(out), "\tC_svcwrap.exe\t") {
 			t.Errorf("the MSI's service does not run the wrapper:\n%s", out)
 		}
+		// The log folder is created with write access for LocalService.
+		lock, _ := exec.Command(msiinfo, "export", filepath.Join(res.Dist, "plain_2.0.1_windows_amd64.msi"), "MsiLockPermissionsEx").CombinedOutput()
+		if !strings.Contains(string(lock), "\tD_logs\tCreateFolder\t"+logFolderSDDL("LocalService", "plain")) {
+			t.Errorf("MsiLockPermissionsEx:\n%s", lock)
+		}
 		files, _ := exec.Command(msiinfo, "export", filepath.Join(res.Dist, "plain_2.0.1_windows_amd64.msi"), "File").CombinedOutput()
 		for _, want := range []string{"svcwrap.exe", "svcwrap.json", "plain.exe"} {
 			if !strings.Contains(string(files), want) {
@@ -364,5 +369,18 @@ func TestWrapInstallsInWine(t *testing.T) {
 		t.Errorf("no graceful stop marker after msiexec /x: %v", err)
 	} else {
 		t.Logf("msi: %s", strings.TrimSpace(string(b)))
+	}
+}
+
+func TestLogFolderSDDL(t *testing.T) {
+	for _, tc := range []struct{ account, want string }{
+		{"LocalSystem", ""},
+		{"LocalService", "D:PAI(A;OICI;FA;;;SY)(A;OICI;FA;;;BA)(A;OICI;0x1200a9;;;BU)(A;OICI;0x1301bf;;;LS)"},
+		{"NetworkService", "D:PAI(A;OICI;FA;;;SY)(A;OICI;FA;;;BA)(A;OICI;0x1200a9;;;BU)(A;OICI;0x1301bf;;;NS)"},
+		{`NT SERVICE\TrustedInstaller`, "D:PAI(A;OICI;FA;;;SY)(A;OICI;FA;;;BA)(A;OICI;0x1200a9;;;BU)(A;OICI;0x1301bf;;;S-1-5-80-956008885-3418522649-1831038044-1853292631-2271478464)"},
+	} {
+		if got := logFolderSDDL(tc.account, "TrustedInstaller"); got != tc.want {
+			t.Errorf("%s: %q, want %q", tc.account, got, tc.want)
+		}
 	}
 }
