@@ -120,6 +120,10 @@ func newPid(t *testing.T, base, old string) string {
 	return ""
 }
 
+// pendingRE reads the checkpoint and wait hint of a STOP_PENDING service
+// from sc query.
+var pendingRE = regexp.MustCompile(`(?s)STOP_PENDING.*CHECK_?POINT\s*:\s*(0x[0-9a-fA-F]+|\d+).*WAIT_HINT\s*:\s*(0x[0-9a-fA-F]+|\d+)`)
+
 var exitCodeRE = regexp.MustCompile(`(WIN32_EXIT_CODE|SERVICE_EXIT_CODE)\s*:\s*(\d+)`)
 
 // TestWrapperInWine runs the plain test program under the wrapper as a Wine
@@ -262,8 +266,36 @@ func TestWrapperInWine(t *testing.T) {
 		t.Errorf("%d plainsvc.exe processes after /spawn, want 2", n)
 	}
 	began := time.Now()
-	stop()
-	t.Logf("stop of a program ignoring CTRL_BREAK took %v (stop_timeout 3s)", time.Since(began).Round(100*time.Millisecond))
+	p.MustRun(time.Minute, "sc", "stop", "plain")
+	// While the wrapper waits for the program, the SCM sees STOP_PENDING
+	// with a wait hint and a checkpoint that only grows.
+	var pending []string
+	last := -1
+	for time.Since(began) < time.Minute {
+		out, err := p.Run(time.Minute, "sc", "query", "plain")
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := pendingRE.FindStringSubmatch(out)
+		if m == nil {
+			if strings.Contains(out, "STOPPED") {
+				break
+			}
+			continue
+		}
+		cp, _ := strconv.ParseInt(m[1], 0, 64)
+		hint, _ := strconv.ParseInt(m[2], 0, 64)
+		pending = append(pending, fmt.Sprintf("checkpoint %d hint %d", cp, hint))
+		if int(cp) < last || cp < 1 || hint <= 0 {
+			t.Errorf("STOP_PENDING with checkpoint %d (previous %d), wait hint %d", cp, last, hint)
+		}
+		last = int(cp)
+	}
+	p.WaitServiceState("plain", "STOPPED", time.Minute)
+	t.Logf("stop of a program ignoring CTRL_BREAK took %v (stop_timeout 3s); sc query saw STOP_PENDING %v", time.Since(began).Round(100*time.Millisecond), pending)
+	if len(pending) == 0 {
+		t.Error("sc query never saw STOP_PENDING during a 3 s stop")
+	}
 	if _, err := os.Stat(filepath.Join(dir, "stopped.txt")); err == nil {
 		t.Error("marker written by a program that ignored the stop")
 	}
