@@ -1,3 +1,7 @@
+//go:build !windows
+
+// Wine tests run on a Linux host.
+
 package main
 
 import (
@@ -9,6 +13,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -37,13 +42,13 @@ func freePort(t *testing.T) int {
 	return l.Addr().(*net.TCPAddr).Port
 }
 
-// wineProcesses counts the host processes of the prefix whose command line
-// names exe: Wine runs each Windows process as a Linux process, so a child
-// that survived its wrapper shows up here.
-func wineProcesses(t *testing.T, prefix, exe string) int {
+// hostPids returns the host PIDs of the prefix's processes whose command
+// line names exe: Wine runs each Windows process as a Linux process, so a
+// child that survived its wrapper shows up here.
+func hostPids(t *testing.T, prefix, exe string) []int {
 	t.Helper()
 	procs, _ := filepath.Glob("/proc/[0-9]*")
-	n := 0
+	var pids []int
 	for _, p := range procs {
 		cmdline, err := os.ReadFile(filepath.Join(p, "cmdline"))
 		if err != nil || !strings.Contains(strings.ToLower(string(cmdline)), strings.ToLower(exe)) {
@@ -53,10 +58,15 @@ func wineProcesses(t *testing.T, prefix, exe string) int {
 		if err != nil || !strings.Contains(string(env), "WINEPREFIX="+prefix+"\x00") {
 			continue
 		}
-		n++
+		if pid, err := strconv.Atoi(filepath.Base(p)); err == nil {
+			pids = append(pids, pid)
+		}
 	}
-	return n
+	return pids
 }
+
+// wineProcesses counts the prefix's processes named exe.
+func wineProcesses(t *testing.T, prefix, exe string) int { return len(hostPids(t, prefix, exe)) }
 
 // wineRSS returns VmRSS of the prefix's host processes whose command line
 // names exe (under Wine that includes Wine's own DLLs and loader mapped in
@@ -128,7 +138,7 @@ var exitCodeRE = regexp.MustCompile(`(WIN32_EXIT_CODE|SERVICE_EXIT_CODE)\s*:\s*(
 
 // TestWrapperInWine runs the plain test program under the wrapper as a Wine
 // service: RUNNING once healthy, working directory and environment, restart
-// after a crash and after health failures, rotated output logs without a lost
+// after a crash, after the child is killed and after health failures, rotated output logs without a lost
 // line, a graceful stop with the marker, a forced stop at the timeout of a
 // program that ignores it (and of a grandchild it started), no process left
 // either way, and a failure exit
@@ -199,15 +209,26 @@ func TestWrapperInWine(t *testing.T) {
 	if !strings.Contains(events(), "pid "+pid1+", exit code 7") {
 		t.Errorf("wrapper log lacks the exit code 7 of pid %s", pid1)
 	}
+	// Killed from outside (SIGKILL to its host process, like a crash the
+	// program cannot report): a new instance answers.
+	killed := hostPids(t, p.Dir, "plainsvc.exe")
+	if len(killed) != 1 {
+		t.Fatalf("%d plainsvc.exe processes, want 1", len(killed))
+	}
+	if err := syscall.Kill(killed[0], syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	pid2 = newPid(t, base, pid2)
+
 	httpGet(t, base+"/unhealthy")
 	pid3 := newPid(t, base, pid2)
 	if !strings.Contains(events(), "health failure: pid "+pid2) {
 		t.Errorf("wrapper log lacks the health failure of pid %s", pid2)
 	}
 	if n := wineProcesses(t, p.Dir, "plainsvc.exe"); n != 1 {
-		t.Errorf("%d plainsvc.exe processes after two restarts, want 1", n)
+		t.Errorf("%d plainsvc.exe processes after three restarts, want 1", n)
 	}
-	t.Logf("memory under Wine after two restarts (host processes, Wine's own mappings included): svcwrap.exe %s; for scale, the child plainsvc.exe %s",
+	t.Logf("memory under Wine after three restarts (host processes, Wine's own mappings included): svcwrap.exe %s; for scale, the child plainsvc.exe %s",
 		wineRSS(t, p.Dir, "svcwrap.exe"), wineRSS(t, p.Dir, "plainsvc.exe"))
 
 	// Rotation: 30000 lines of about 14 bytes over 64 KiB files.
