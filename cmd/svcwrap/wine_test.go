@@ -204,8 +204,11 @@ func TestWrapperInWine(t *testing.T) {
 		t.Errorf("GREETING = %q", got)
 	}
 
+	crashed := time.Now()
 	httpGet(t, base+"/crash?code=7")
 	pid2 := newPid(t, base, pid1)
+	t.Logf("crash request to the new child answering under Wine: %v (includes the program's 100 ms exit delay, the 200 ms restart delay and up to 100 ms of polling)",
+		time.Since(crashed).Round(10*time.Millisecond))
 	if !strings.Contains(events(), "pid "+pid1+", exit code 7") {
 		t.Errorf("wrapper log lacks the exit code 7 of pid %s", pid1)
 	}
