@@ -29,9 +29,9 @@ func lookupEnv(env map[string]string, k string) (string, bool) {
 }
 
 // winProcess is a child started suspended with a console of its own
-// (hidden) and assigned to a job object that kills every process in it when the job is
-// terminated or its last handle closes (so even a crash of the wrapper
-// leaves no orphan).
+// (hidden) and assigned to a job object that kills every process in it when
+// the job is terminated or its last handle closes (so even a crash of the
+// wrapper leaves no orphan).
 type winProcess struct {
 	cmd   *exec.Cmd
 	job   windows.Handle
@@ -39,9 +39,10 @@ type winProcess struct {
 	guard *ctrlGuard
 }
 
-// StartProcess starts the program with a new, hidden console, inside a job object with JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE.
-// The child starts suspended and is resumed once it is in the job, so
-// nothing it starts can escape the job. Its own console is what lets the
+// StartProcess starts the program with a new, hidden console, inside a job
+// object with JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE. The child starts
+// suspended and is resumed once it is in the job, so nothing it starts can
+// escape the job. Its own console is what lets the
 // wrapper signal it (see Interrupt): a service has no console to share, and
 // only the processes on that console receive the event.
 func StartProcess(program string, args, env []string, dir string, out io.Writer) (Process, error) {
