@@ -285,7 +285,7 @@ func TestWrapperInWine(t *testing.T) {
 	start()
 	pid4 := httpGet(t, base+"/pid")
 	httpGet(t, base+"/ignore-stop")
-	httpGet(t, base+"/spawn") // a grandchild that ignores stops too
+	httpGet(t, base+"/spawn?inherit=1") // a grandchild that ignores stops too, holding the output pipe
 	if n := wineProcesses(t, p.Dir, "plainsvc.exe"); n != 2 {
 		t.Errorf("%d plainsvc.exe processes after /spawn, want 2", n)
 	}

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os/exec"
 	"syscall"
+	"time"
 )
 
 // lookupEnv finds a configured variable by name (case-sensitive here).
@@ -18,18 +19,28 @@ func lookupEnv(env map[string]string, k string) (string, bool) {
 
 // unixProcess is a child in its own process group: signals reach the
 // group, so the child's own children are stopped with it.
-type unixProcess struct{ cmd *exec.Cmd }
+type unixProcess struct {
+	cmd  *exec.Cmd
+	pipe *outputPipe
+}
 
 // StartProcess starts the program in a new process group.
 func StartProcess(program string, args, env []string, dir string, out io.Writer) (Process, error) {
 	cmd := exec.Command(program, args...)
 	cmd.Env, cmd.Dir = env, dir
-	cmd.Stdout, cmd.Stderr = out, out
+	pipe, err := newOutputPipe(out)
+	if err != nil {
+		return nil, err
+	}
+	cmd.Stdout, cmd.Stderr = pipe.w, pipe.w
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
+	err = cmd.Start()
+	pipe.started()
+	if err != nil {
+		pipe.drain(time.Second)
 		return nil, fmt.Errorf("starting %s: %w", program, err)
 	}
-	return &unixProcess{cmd: cmd}, nil
+	return &unixProcess{cmd: cmd, pipe: pipe}, nil
 }
 
 func (p *unixProcess) Pid() int { return p.cmd.Process.Pid }
@@ -52,8 +63,13 @@ func (p *unixProcess) Kill() error {
 	return nil
 }
 
-// Close ends whatever is left in the group.
-func (p *unixProcess) Close() error { return p.Kill() }
+// Close ends whatever is left in the group and lets its last output reach
+// the log.
+func (p *unixProcess) Close() error {
+	err := p.Kill()
+	p.pipe.drain(5 * time.Second)
+	return err
+}
 
 // NewStartFunc returns StartProcess; on Windows it binds the processes to
 // one console control guard.

@@ -37,6 +37,7 @@ type winProcess struct {
 	job   windows.Handle
 	once  sync.Once
 	guard *ctrlGuard
+	pipe  *outputPipe
 }
 
 // StartProcess starts the program with a new, hidden console, inside a job
@@ -73,18 +74,25 @@ func startProcess(program string, args, env []string, dir string, out io.Writer,
 	}
 	cmd := exec.Command(program, args...)
 	cmd.Env, cmd.Dir = env, dir
-	cmd.Stdout, cmd.Stderr = out, out
+	pipe, err := newOutputPipe(out)
+	if err != nil {
+		return nil, err
+	}
+	cmd.Stdout, cmd.Stderr = pipe.w, pipe.w
 	cmd.SysProcAttr = &syscall.SysProcAttr{
 		// No CREATE_NEW_PROCESS_GROUP: it would turn Ctrl+C off in the
 		// child, and its own console already confines the events to it.
 		CreationFlags: windows.CREATE_NEW_CONSOLE | windows.CREATE_SUSPENDED,
 		HideWindow:    true,
 	}
-	if err := cmd.Start(); err != nil {
+	err = cmd.Start()
+	pipe.started()
+	if err != nil {
+		pipe.drain(time.Second)
 		windows.CloseHandle(job)
 		return nil, fmt.Errorf("starting %s: %w", program, err)
 	}
-	p := &winProcess{cmd: cmd, job: job, guard: guard}
+	p := &winProcess{cmd: cmd, job: job, guard: guard, pipe: pipe}
 	h, err := windows.OpenProcess(windows.PROCESS_SET_QUOTA|windows.PROCESS_TERMINATE, false, uint32(cmd.Process.Pid))
 	if err == nil {
 		err = windows.AssignProcessToJobObject(job, h)
@@ -194,6 +202,7 @@ func (p *winProcess) Close() error {
 	p.once.Do(func() {
 		_ = windows.TerminateJobObject(p.job, 1)
 		err = windows.CloseHandle(p.job)
+		p.pipe.drain(5 * time.Second)
 	})
 	return err
 }

@@ -253,6 +253,36 @@ func TestSupervisorKillsAtTimeout(t *testing.T) {
 	}
 }
 
+// TestSupervisorGrandchildHoldsOutput: a grandchild that inherited the
+// child's stdout and outlives it must neither delay the restart nor
+// survive the child.
+func TestSupervisorGrandchildHoldsOutput(t *testing.T) {
+	exe := buildPlain(t)
+	port := freePort(t)
+	c := &Config{Service: "plain", Args: []string{"-addr", fmt.Sprintf("127.0.0.1:%d", port)},
+		Restart: Restart{Delay: Duration(50 * time.Millisecond), MaxRestarts: 5, Window: Duration(time.Minute)}}
+	h := startSupervisor(t, exe, c)
+	h.base = fmt.Sprintf("http://127.0.0.1:%d", port)
+	pid := h.pid()
+	body, err := get(h.base + "/spawn?inherit=1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var grandchild int
+	if _, err := fmt.Sscan(body, &grandchild); err != nil {
+		t.Fatalf("/spawn answered %q", body)
+	}
+	// Should the supervisor fail to end it, the test does, by its PID.
+	t.Cleanup(func() { _ = syscall.Kill(grandchild, syscall.SIGKILL) })
+	waitFor(t, "the grandchild's first line", func() bool { return strings.Contains(h.out.String(), "plainsvc: pid "+body) })
+	get(h.base + "/crash?code=4")
+	h.newPid(pid)
+	waitFor(t, "the grandchild to be ended with its parent", func() bool { return !alive(grandchild) })
+	if !strings.Contains(h.events.String(), fmt.Sprintf("child exited: pid %d, exit code 4", pid)) {
+		t.Errorf("events:\n%s", h.events)
+	}
+}
+
 func TestSupervisorTooManyRestarts(t *testing.T) {
 	exe := buildPlain(t)
 	port := freePort(t)

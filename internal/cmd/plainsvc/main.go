@@ -16,7 +16,8 @@
 //	/print?n=N     prints N numbered lines "print <batch> <i>" to stdout
 //	/stderr?msg=M  prints M to stderr
 //	/spawn         starts a grandchild (a copy of itself on a free port,
-//	               ignoring stop requests) and answers its PID
+//	               ignoring stop requests) and answers its PID; with
+//	               ?inherit=1 the grandchild shares this program's stdout
 package main
 
 import (
@@ -124,13 +125,16 @@ func (s *server) routes() *http.ServeMux {
 		}
 		fmt.Fprintln(w, b)
 	})
-	mux.HandleFunc("/spawn", func(w http.ResponseWriter, _ *http.Request) {
+	mux.HandleFunc("/spawn", func(w http.ResponseWriter, r *http.Request) {
 		exe, err := os.Executable()
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusInternalServerError)
 			return
 		}
 		cmd := exec.Command(exe, "-addr", "127.0.0.1:0", "-ignore-stop", "-marker", "grandchild-stopped.txt")
+		if r.URL.Query().Get("inherit") == "1" {
+			cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
+		}
 		if err := cmd.Start(); err != nil {
 			http.Error(w, err.Error(), http.StatusInternalServerError)
 			return
