@@ -256,5 +256,22 @@ func sbomStep(ctx context.Context, p *Plan, t config.Target) ([]Artifact, error)
 		return nil, err
 	}
 	a, err := newArtifact(p.Dir, rel, KindSBOM, t.OS, t.Arch)
-	return []Artifact{a}, err
+	if err != nil {
+		return nil, err
+	}
+	arts := []Artifact{a}
+	if w, err := p.Wrapper(t); err == nil {
+		// The wrapper ships in the same packages: it gets its own SBOM.
+		rel := archiveName(c, t, ".svcwrap.sbom.cdx.json")
+		o.Name = strings.TrimSuffix(config.WrapperExe, ".exe")
+		if err := writeFileAtomic(p.Abs(rel), 0o644, func(wr io.Writer) error { return sbom.Write(wr, p.Abs(w.Path), o) }); err != nil {
+			return nil, err
+		}
+		a, err := newArtifact(p.Dir, rel, KindSBOM, t.OS, t.Arch)
+		if err != nil {
+			return nil, err
+		}
+		arts = append(arts, a)
+	}
+	return arts, nil
 }

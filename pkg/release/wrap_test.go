@@ -28,7 +28,7 @@ const plainYAML = `name: plain
 main: ./internal/cmd/plainsvc
 vendor: Acme Corp
 license: MIT
-formats: [zip, msi]
+formats: [zip, msi, sbom]
 windows:
   msi: {upgrade_code: 0F3C2B1A-9E8D-4C7B-A6F5-E4D3C2B1A098, install_dir: Acme\Plain Svc}
 service:
@@ -128,6 +128,9 @@ func TestWrapPackages(t *testing.T) {
 			t.Errorf("%s wrapper: machine %#x, resources %v", arch, f.Machine, f.Section(".rsrc") != nil)
 		}
 		f.Close()
+	}
+	if b, err := os.ReadFile(filepath.Join(res.Dist, "plain_2.0.1_windows_amd64.svcwrap.sbom.cdx.json")); err != nil || !strings.Contains(string(b), "golang.org/x/sys") {
+		t.Errorf("wrapper SBOM: %v\n%.400s", err, b)
 	}
 	zipPath := filepath.Join(res.Dist, "plain_2.0.1_windows_amd64.zip")
 	cfg, err := svcwrap.Parse(zipEntry(t, zipPath, "svcwrap.json"), "svcwrap.json")
