@@ -844,6 +844,11 @@ func addService(a *rowAdder, p *Package, files []*fileInfo) ([][3]any, error) {
 		}
 		a.add("MsiServiceConfigFailureActions", "SvcRecovery", s.Name, 1|4, reset, nil, nil,
 			"1[~]1[~]1", ms+"[~]"+ms+"[~]"+ms, comp) // SC_ACTION_RESTART three times
+		// SERVICE_CONFIG_FAILURE_ACTIONS_FLAG: recovery also when the
+		// service stops with an error exit code (as svcpack's service
+		// wrapper does after too many restarts), not only on a crash; the
+		// zip's install-service.cmd does the same with sc failureflag.
+		a.add("MsiServiceConfig", "SvcFailureFlag", s.Name, 1|4, 4, "1", comp)
 		configure = true
 	}
 	if configure {

@@ -133,6 +133,7 @@ func TestPackageMsiinfo(t *testing.T) {
 		"\t16\t2\t1\t\t\tNT AUTHORITY\\LocalService\t\trun -addr 127.0.0.1:8080 \"with space\"\t",
 		"MsiConfigureServices\tVersionMsi >= \"5.00\"\t5850",
 		"SvcDelayed\thello\t5\t3\t1\tC_hello.exe",
+		"SvcFailureFlag\thello\t5\t4\t1\tC_hello.exe", // recovery on non-crash failures too
 		"SvcRecovery\thello\t5\t86400\t\t\t1[~]1[~]1\t5000[~]5000[~]5000\tC_hello.exe",
 		"[~]MODE=[\\[]prod[\\]][~]PORT=8080[~]",
 		"\t1.2.3\t\t1\t\tSVCPACK_UPGRADE_DETECTED",
