@@ -171,8 +171,61 @@ type Service struct {
 	Restart Restart `yaml:"restart"`
 	// Linux holds systemd-specific settings.
 	Linux Linux `yaml:"linux"`
-	// Wrap runs the program under svcpack's service wrapper on Windows.
+	// Wrap runs the program under svcpack's service wrapper on Windows
+	// (cmd/svcwrap), for programs that do not speak to the SCM: the
+	// packages then register svcwrap.exe as the service, and the wrapper
+	// runs the program with Args and Env from the install folder.
 	Wrap bool `yaml:"wrap"`
+	// Wrapper tunes the wrapper; it needs Wrap.
+	Wrapper Wrapper `yaml:"wrapper"`
+}
+
+// Wrapper holds the service wrapper's settings; empty fields take the
+// wrapper's defaults. The first restart delay is Service.Restart.Delay.
+type Wrapper struct {
+	// StopTimeout bounds a graceful stop before the program's process tree
+	// is ended (default 10s).
+	StopTimeout Duration `yaml:"stop_timeout"`
+	// Restart sets the backoff and the restart limit.
+	Restart WrapperRestart `yaml:"restart"`
+	// Logs sets the log folder and rotation.
+	Logs WrapperLogs `yaml:"logs"`
+	// Health, when set, is an HTTP health check.
+	Health *WrapperHealth `yaml:"health"`
+}
+
+// WrapperRestart is the wrapper's restart backoff and limit.
+type WrapperRestart struct {
+	// Factor multiplies the delay after each consecutive restart (default 2).
+	Factor float64 `yaml:"factor"`
+	// MaxDelay caps the delay (default 1m).
+	MaxDelay Duration `yaml:"max_delay"`
+	// MaxRestarts within Window make the wrapper stop with a failure exit
+	// code, so the SCM's recovery actions apply (default 5 in 5m).
+	MaxRestarts int      `yaml:"max_restarts"`
+	Window      Duration `yaml:"window"`
+}
+
+// WrapperLogs sets where the program's output and the wrapper's events go.
+type WrapperLogs struct {
+	// Dir is relative to the install folder or absolute (default logs).
+	Dir string `yaml:"dir"`
+	// MaxSize rotates a file at this size: bytes, or with a K, M or G
+	// suffix (default 10M).
+	MaxSize string `yaml:"max_size"`
+	// Keep is the number of rotated files kept (default 5).
+	Keep int `yaml:"keep"`
+}
+
+// WrapperHealth is an HTTP health check run by the wrapper.
+type WrapperHealth struct {
+	// URL answers 2xx when the program is healthy.
+	URL string `yaml:"url"`
+	// Interval between checks (default 10s); Timeout of one (default 5s).
+	Interval Duration `yaml:"interval"`
+	Timeout  Duration `yaml:"timeout"`
+	// Failures in a row that restart the program (default 3).
+	Failures int `yaml:"failures"`
 }
 
 // Restart is the restart-on-failure policy.

@@ -90,6 +90,7 @@ func (c *Config) validate(env Env) error {
 		p.add("windows.msi.upgrade_code", "%q is not a GUID: want the form 6B2A1E7C-1D3F-4A5B-9C8D-0E1F2A3B4C5D (`svcpack init` generates one)", u)
 	}
 	c.checkService(p)
+	c.checkWrapper(p)
 	c.checkFiles(p)
 	c.checkSign(p, env)
 	c.checkGPG(p, env)

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path"
 	"sort"
 	"strconv"
 	"strings"
@@ -62,10 +63,23 @@ type Service struct {
 	RestartDelay, ResetAfter time.Duration
 }
 
+// Folder is an empty folder created under the install directory (a log
+// folder, for instance), left in place on uninstall while it holds files.
+type Folder struct {
+	// Path is relative to the install directory; \ or / separate segments.
+	Path string
+	// SDDL, when set, is the folder's security descriptor, applied with the
+	// MsiLockPermissionsEx table (Windows Installer 5.0), e.g. to let a
+	// service account write there: "D:PAI(A;OICI;FA;;;SY)...".
+	SDDL string
+}
+
 // Package is everything an installer holds.
 type Package struct {
 	Product Product
 	Files   []File
+	// Folders are created under the install directory.
+	Folders []Folder
 	Service *Service // optional
 	// Date is the creation time written to the summary information and
 	// the cabinet (e.g. from SOURCE_DATE_EPOCH); zero leaves times out.
@@ -135,6 +149,23 @@ func (p *Package) Validate() error {
 	for _, s := range []string{pr.Name, pr.Manufacturer, pr.URL} {
 		if _, err := encode1252(s); err != nil {
 			return err
+		}
+	}
+	for _, f := range p.Folders {
+		segs := folderSegments(f.Path)
+		if len(segs) == 0 {
+			return fmt.Errorf("msi: folder %q: want a path relative to the install directory", f.Path)
+		}
+		for _, seg := range segs {
+			if seg == "." || seg == ".." {
+				return fmt.Errorf("msi: folder %q: want a path inside the install directory, without . or ..", f.Path)
+			}
+			if err := checkLongName(seg); err != nil {
+				return fmt.Errorf("msi: folder %q: %w", f.Path, err)
+			}
+		}
+		if f.SDDL != "" && (!strings.HasPrefix(f.SDDL, "D:") || strings.ContainsAny(f.SDDL, "[]{}")) {
+			return fmt.Errorf("msi: folder %q: SDDL %q: want a DACL such as D:PAI(A;OICI;FA;;;SY), without [ ] { }", f.Path, f.SDDL)
 		}
 	}
 	if s := p.Service; s != nil {
@@ -520,6 +551,9 @@ func packageCode(p *Package, files []*fileInfo, ns [16]byte) string {
 	if q.Service != nil {
 		fmt.Fprintf(h, "%#v\n", *q.Service)
 	}
+	for _, f := range q.Folders {
+		fmt.Fprintf(h, "folder %q %q\n", f.Path, f.SDDL)
+	}
 	fmt.Fprintf(h, "%d\n", q.Date.Unix())
 	for _, f := range files {
 		fmt.Fprintf(h, "%q %d %x\n", f.Name, f.size, f.sha256)
@@ -604,6 +638,7 @@ func buildDatabase(p *Package, files []*fileInfo) (*Database, error) {
 		a.add("MsiFileHash", f.key, 0, part(0), part(1), part(2), part(3))
 	}
 	a.add("Media", 1, len(files), nil, "#"+cabinetName, nil, nil)
+	folderSeq := addFolders(a, p, ns, compAttr, keys)
 
 	// Properties.
 	productCode := productCode(ns, pr.Arch, version)
@@ -663,6 +698,7 @@ func buildDatabase(p *Package, files []*fileInfo) (*Database, error) {
 		{"PublishProduct", nil, 6400},
 		{"InstallFinalize", nil, 6600},
 	}
+	seq = append(seq, folderSeq...)
 	if p.Service != nil {
 		svcSeq, err := addService(a, p, files)
 		if err != nil {
@@ -721,6 +757,45 @@ func buildDatabase(p *Package, files []*fileInfo) (*Database, error) {
 	return db, nil
 }
 
+// folderSegments splits a folder path on \ and /.
+func folderSegments(p string) []string {
+	var out []string
+	for _, seg := range strings.FieldsFunc(p, func(r rune) bool { return r == '\\' || r == '/' }) {
+		out = append(out, seg)
+	}
+	return out
+}
+
+// addFolders adds a Directory chain, a component with a CreateFolder row
+// and, with an SDDL, an MsiLockPermissionsEx row for each folder, and
+// returns the sequence rows they need.
+func addFolders(a *rowAdder, p *Package, ns [16]byte, compAttr int, keys map[string]bool) [][3]any {
+	if len(p.Folders) == 0 {
+		return nil
+	}
+	dirs := map[string]string{"": installDirID} // relative path -> Directory id
+	for _, f := range p.Folders {
+		rel := ""
+		for _, seg := range folderSegments(f.Path) {
+			parent := dirs[rel]
+			rel = path.Join(rel, seg)
+			if _, ok := dirs[rel]; !ok {
+				dirs[rel] = identifier("D_", rel, keys)
+				a.add("Directory", dirs[rel], parent, defaultName(seg, map[string]bool{}))
+			}
+		}
+		comp := identifier("C_", "folder_"+rel, keys)
+		guid := guidString(uuidV5(ns, "Component\x00"+p.Product.Arch+"\x00"+comp))
+		a.add("Component", comp, guid, dirs[rel], compAttr, nil, nil)
+		a.add("FeatureComponents", featureID, comp)
+		a.add("CreateFolder", dirs[rel], comp)
+		if f.SDDL != "" {
+			a.add("MsiLockPermissionsEx", identifier("L_", rel, keys), dirs[rel], "CreateFolder", f.SDDL, nil)
+		}
+	}
+	return [][3]any{{"RemoveFolders", nil, 3600}, {"CreateFolders", nil, 3700}}
+}
+
 // addService adds the service tables and returns its sequence rows.
 func addService(a *rowAdder, p *Package, files []*fileInfo) ([][3]any, error) {
 	s := p.Service
@@ -769,6 +844,11 @@ func addService(a *rowAdder, p *Package, files []*fileInfo) ([][3]any, error) {
 		}
 		a.add("MsiServiceConfigFailureActions", "SvcRecovery", s.Name, 1|4, reset, nil, nil,
 			"1[~]1[~]1", ms+"[~]"+ms+"[~]"+ms, comp) // SC_ACTION_RESTART three times
+		// SERVICE_CONFIG_FAILURE_ACTIONS_FLAG: recovery also when the
+		// service stops with an error exit code (as svcpack's service
+		// wrapper does after too many restarts), not only on a crash; the
+		// zip's install-service.cmd does the same with sc failureflag.
+		a.add("MsiServiceConfig", "SvcFailureFlag", s.Name, 1|4, 4, "1", comp)
 		configure = true
 	}
 	if configure {

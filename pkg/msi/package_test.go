@@ -133,6 +133,7 @@ func TestPackageMsiinfo(t *testing.T) {
 		"\t16\t2\t1\t\t\tNT AUTHORITY\\LocalService\t\trun -addr 127.0.0.1:8080 \"with space\"\t",
 		"MsiConfigureServices\tVersionMsi >= \"5.00\"\t5850",
 		"SvcDelayed\thello\t5\t3\t1\tC_hello.exe",
+		"SvcFailureFlag\thello\t5\t4\t1\tC_hello.exe", // recovery on non-crash failures too
 		"SvcRecovery\thello\t5\t86400\t\t\t1[~]1[~]1\t5000[~]5000[~]5000\tC_hello.exe",
 		"[~]MODE=[\\[]prod[\\]][~]PORT=8080[~]",
 		"\t1.2.3\t\t1\t\tSVCPACK_UPGRADE_DETECTED",
@@ -180,6 +181,40 @@ func TestPackageTemplatePerArch(t *testing.T) {
 		if c := run(t, msiinfo, "export", path, "Component"); !strings.Contains(c, tt.attr) {
 			t.Errorf("%s: Component:\n%s", tt.arch, c)
 		}
+	}
+}
+
+// TestPackageFolders checks the tables of empty folders under the install
+// directory: a Directory chain, a component without key path holding a
+// CreateFolder row, and an MsiLockPermissionsEx row when an SDDL is given.
+func TestPackageFolders(t *testing.T) {
+	msiinfo := testtool.Need(t, "msiinfo", "msitools")
+	p := samplePackage(t, "amd64")
+	const sddl = "D:PAI(A;OICI;FA;;;SY)(A;OICI;FA;;;BA)(A;OICI;0x1301bf;;;LS)"
+	p.Folders = []Folder{{Path: "logs", SDDL: sddl}, {Path: `data\cache`}}
+	path := buildPackage(t, p)
+	for tbl, wants := range map[string][]string{
+		"Directory":              {"D_logs\tINSTALLDIR\tlogs", "D_data\tINSTALLDIR\tdata", "D_data_cache\tD_data\tcache"},
+		"CreateFolder":           {"D_logs\tC_folder_logs", "D_data_cache\tC_folder_data_cache"},
+		"Component":              {"C_folder_logs\t{", "}\tD_logs\t256\t\t\r\n"},
+		"FeatureComponents":      {"Complete\tC_folder_logs"},
+		"MsiLockPermissionsEx":   {"L_logs\tD_logs\tCreateFolder\t" + sddl + "\t"},
+		"InstallExecuteSequence": {"RemoveFolders\t\t3600", "CreateFolders\t\t3700"},
+	} {
+		exp := run(t, msiinfo, "export", path, tbl)
+		for _, w := range wants {
+			if !strings.Contains(exp, w) {
+				t.Errorf("%s lacks %q:\n%s", tbl, w, exp)
+			}
+		}
+	}
+	if exp := run(t, msiinfo, "export", path, "MsiLockPermissionsEx"); strings.Contains(exp, "cache") {
+		t.Errorf("a folder without SDDL got permissions:\n%s", exp)
+	}
+	// The folders change the package code.
+	q := samplePackage(t, "amd64")
+	if packageCode(&p, nil, [16]byte{}) == packageCode(&q, nil, [16]byte{}) {
+		t.Error("folders do not change the package code")
 	}
 }
 
@@ -300,6 +335,10 @@ func TestValidate(t *testing.T) {
 		{"arch", func(p *Package) { p.Product.Arch = "mips" }, "want 386, amd64 or arm64"},
 		{"no exe", func(p *Package) { p.Service.Executable = "nope.exe" }, "not among the files"},
 		{"no files", func(p *Package) { p.Files = nil }, "no files"},
+		{"empty folder path", func(p *Package) { p.Folders = []Folder{{Path: `\`}} }, "want a path relative to the install directory"},
+		{"folder escapes", func(p *Package) { p.Folders = []Folder{{Path: "../logs"}} }, "without . or .."},
+		{"folder name", func(p *Package) { p.Folders = []Folder{{Path: "a:b"}} }, "cannot hold"},
+		{"folder sddl", func(p *Package) { p.Folders = []Folder{{Path: "logs", SDDL: "O:SY"}} }, "want a DACL"},
 	}
 	for _, tt := range tests {
 		p := base()

@@ -17,6 +17,7 @@ type Kind string
 // Artifact kinds.
 const (
 	KindBinary    Kind = "binary"
+	KindWrapper   Kind = "wrapper" // svcwrap.exe, the Windows service wrapper
 	KindZip       Kind = "zip"
 	KindTarGz     Kind = "tar.gz"
 	KindMSI       Kind = "msi"

@@ -192,16 +192,32 @@ func msiStep(ctx context.Context, p *Plan, t config.Target) ([]Artifact, error) 
 	if c.LicenseFile != "" {
 		files = append(files, msi.File{Name: "LICENSE.txt", Src: c.Abs(c.LicenseFile)})
 	}
+	svcExe, svcArgs, svcEnv := exe, c.Service.Args, c.Service.Env
+	wrapExe, wrapCfg, err := wrapperFiles(p, t)
+	if err != nil {
+		return nil, err
+	}
+	folders, err := wrapperFolders(c)
+	if err != nil {
+		return nil, err
+	}
+	if wrapExe != "" {
+		// The service runs the wrapper; its configuration (written in
+		// the step below) carries the program's arguments and environment.
+		files = append(files, msi.File{Name: config.WrapperExe, Src: wrapExe})
+		svcExe, svcArgs, svcEnv = config.WrapperExe, nil, nil
+	}
 	s := c.Service
 	pkg := msi.Package{
 		Product: msi.Product{
 			Name: c.Windows.ProductName, Manufacturer: c.Vendor, Version: version, UpgradeCode: c.Windows.MSI.UpgradeCode,
 			URL: c.Homepage, Arch: t.Arch, InstallDir: c.Windows.MSI.InstallDir,
 		},
-		Files: files,
+		Files:   files,
+		Folders: folders,
 		Service: &msi.Service{
-			Name: s.Name, DisplayName: s.DisplayName, Description: s.Description, Executable: exe, Args: s.Args,
-			Start: s.Start, Account: s.Account, Env: s.Env, RestartDelay: s.Restart.Delay.Std(), ResetAfter: s.Restart.ResetAfter.Std(),
+			Name: s.Name, DisplayName: s.DisplayName, Description: s.Description, Executable: svcExe, Args: svcArgs,
+			Start: s.Start, Account: s.Account, Env: svcEnv, RestartDelay: s.Restart.Delay.Std(), ResetAfter: s.Restart.ResetAfter.Std(),
 		},
 		Date: c.Date,
 	}
@@ -214,8 +230,9 @@ func msiStep(ctx context.Context, p *Plan, t config.Target) ([]Artifact, error) 
 	values := struct {
 		Package msi.Package
 		Icon    string
-		Sign    any `json:",omitempty"`
-	}{pkg, c.Windows.Icon, nil}
+		Wrapper []byte `json:",omitempty"`
+		Sign    any    `json:",omitempty"`
+	}{pkg, c.Windows.Icon, wrapCfg, nil}
 	if p.signer != nil {
 		values.Sign = p.signInputs()
 		srcs = append(srcs, p.signer.PKCS12, p.signer.Cert, p.signer.Key)
@@ -232,6 +249,13 @@ func msiStep(ctx context.Context, p *Plan, t config.Target) ([]Artifact, error) 
 		}
 		defer os.RemoveAll(tmp)
 		pkg.TempDir = tmp
+		if wrapExe != "" {
+			cfgPath := filepath.Join(tmp, config.WrapperConfigName)
+			if err := os.WriteFile(cfgPath, wrapCfg, 0o644); err != nil {
+				return err
+			}
+			pkg.Files = append(pkg.Files, msi.File{Name: config.WrapperConfigName, Src: cfgPath})
+		}
 		if icon != "" {
 			pkg.Product.Icon = filepath.Join(tmp, "icon.ico")
 			if err := writeFileAtomic(pkg.Product.Icon, 0o644, func(w io.Writer) error { return winres.WriteICO(icon, w) }); err != nil {
@@ -269,5 +293,25 @@ func sbomStep(ctx context.Context, p *Plan, t config.Target) ([]Artifact, error)
 	a, err := p.produce(rel, KindSBOM, t, key, func(path string) error {
 		return writeFileAtomic(path, 0o644, func(w io.Writer) error { return sbom.Write(w, p.Abs(bin.Path), o) })
 	})
-	return []Artifact{a}, err
+	if err != nil {
+		return nil, err
+	}
+	arts := []Artifact{a}
+	if w, err := p.Wrapper(t); err == nil {
+		// The wrapper ships in the same packages: it gets its own SBOM.
+		rel := archiveName(c, t, ".svcwrap.sbom.cdx.json")
+		o.Name = strings.TrimSuffix(config.WrapperExe, ".exe")
+		key, err := p.key("sbom", o, p.Abs(w.Path))
+		if err != nil {
+			return nil, err
+		}
+		a, err := p.produce(rel, KindSBOM, t, key, func(path string) error {
+			return writeFileAtomic(path, 0o644, func(wr io.Writer) error { return sbom.Write(wr, p.Abs(w.Path), o) })
+		})
+		if err != nil {
+			return nil, err
+		}
+		arts = append(arts, a)
+	}
+	return arts, nil
 }

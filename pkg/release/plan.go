@@ -35,6 +35,9 @@ type Plan struct {
 	signer    *sign.Authenticode // set by preflight when signing is configured
 	pgp       *pgpsign.Signer    // set by preflight when gpg is configured
 	cache     *cache             // incremental state (nil for Build)
+	goTool    string             // the go command
+	wrapSrc   string             // svcpack's module source, when service.wrap is set
+	wrapRes   *winres.Resources  // the wrapper's resources
 
 	mu        sync.Mutex
 	artifacts []Artifact

@@ -89,7 +89,7 @@ func Release(ctx context.Context, c *config.Config, o Options) (*Result, error) 
 	rep := o.reporter()
 	dist := c.DistDir()
 	rep.printf(Normal, "svcpack: releasing %s %s (version from %s) into %s\n", c.Name, c.Version, c.VersionSource, dist)
-	p := &Plan{Config: c, Targets: o.targets(c), rep: rep, sem: newSem(o.Parallelism)}
+	p := &Plan{Config: c, Targets: o.targets(c), rep: rep, sem: newSem(o.Parallelism), goTool: o.GoTool}
 	if err := preflight(p); err != nil {
 		return nil, fmt.Errorf("release failed, %s left unchanged: %w", dist, err)
 	}
@@ -141,14 +141,14 @@ func Release(ctx context.Context, c *config.Config, o Options) (*Result, error) 
 func Build(ctx context.Context, c *config.Config, o Options) (*Result, error) {
 	rep := o.reporter()
 	dist := c.DistDir()
-	p := &Plan{Config: c, Dir: dist, Targets: o.targets(c), rep: rep, sem: newSem(o.Parallelism)}
+	p := &Plan{Config: c, Dir: dist, Targets: o.targets(c), rep: rep, sem: newSem(o.Parallelism), goTool: o.GoTool}
 	if err := preflight(p); err != nil {
 		return nil, err
 	}
 	if err := os.MkdirAll(dist, 0o755); err != nil {
 		return nil, fmt.Errorf("build: %w", err)
 	}
-	for _, stage := range pipeline(o)[:3] { // build, resources, sign
+	for _, stage := range pipeline(o)[:3] { // build (and wrapper), resources, sign
 		if err := runStage(ctx, p, stage); err != nil {
 			return nil, err
 		}
@@ -161,7 +161,7 @@ func Build(ctx context.Context, c *config.Config, o Options) (*Result, error) {
 // pipeline returns the stages in order; the steps of a stage are independent.
 func pipeline(o Options) [][]Step {
 	return [][]Step{
-		{buildStep(o)},
+		{buildStep(o), wrapperStep(o)},
 		windowsResourcesSteps(),
 		signSteps(),
 		append(packageSteps(), o.extra...),

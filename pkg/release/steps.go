@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"runtime/debug"
+
 	"github.com/svcpack/svcpack/pkg/archive"
 	"github.com/svcpack/svcpack/pkg/config"
 	"github.com/svcpack/svcpack/pkg/linuxpkg"
@@ -36,17 +38,23 @@ func signSteps() []Step {
 		if err != nil {
 			return nil, err
 		}
-		if p.isReused(bin.Path) {
-			return nil, errSkip // signed in the release it comes from
+		exes := []Artifact{bin}
+		if w, err := p.Wrapper(t); err == nil {
+			exes = append(exes, w)
 		}
-		if err := p.signer.Sign(ctx, p.Abs(bin.Path)); err != nil {
-			return nil, err
+		for _, exe := range exes {
+			if p.isReused(exe.Path) {
+				continue // signed in the release it comes from
+			}
+			if err := p.signer.Sign(ctx, p.Abs(exe.Path)); err != nil {
+				return nil, err
+			}
+			a, err := newArtifact(p.Dir, exe.Path, exe.Kind, t)
+			if err != nil {
+				return nil, err
+			}
+			p.replace(a)
 		}
-		a, err := newArtifact(p.Dir, bin.Path, KindBinary, t)
-		if err != nil {
-			return nil, err
-		}
-		p.replace(a)
 		return nil, nil
 	})}
 }
@@ -79,20 +87,42 @@ func resourcesStep(ctx context.Context, p *Plan, t config.Target) ([]Artifact, e
 	if err != nil {
 		return nil, err
 	}
-	if p.isReused(bin.Path) {
-		return nil, errSkip // patched in the release it comes from
-	}
 	if p.resources == nil {
 		return nil, errors.New("resources were not prepared (preflight did not run)")
 	}
-	if err := p.resources.Patch(p.Abs(bin.Path)); err != nil {
-		return nil, err
+	type exe struct {
+		a   Artifact
+		res *winres.Resources
 	}
-	a, err := newArtifact(p.Dir, bin.Path, KindBinary, t)
-	if err != nil {
-		return nil, err
+	exes := []exe{{bin, p.resources}}
+	if p.Config.Service.Wrap {
+		w, err := p.Wrapper(t)
+		if err != nil {
+			return nil, err
+		}
+		exes = append(exes, exe{w, p.wrapRes})
 	}
-	p.replace(a)
+	done := 0
+	for _, e := range exes {
+		if p.isReused(e.a.Path) {
+			continue // patched in the release it comes from
+		}
+		if err := e.res.Patch(p.Abs(e.a.Path)); err != nil {
+			if e.a.Kind == KindWrapper {
+				return nil, fmt.Errorf("service wrapper: %w", err)
+			}
+			return nil, err
+		}
+		a, err := newArtifact(p.Dir, e.a.Path, e.a.Kind, t)
+		if err != nil {
+			return nil, err
+		}
+		p.replace(a)
+		done++
+	}
+	if done == 0 {
+		return nil, errSkip
+	}
 	return nil, nil
 }
 
@@ -190,6 +220,21 @@ func preflight(p *Plan) error {
 			break
 		}
 	}
+	if windows && c.Service.Wrap {
+		if _, err := c.WrapperConfig(); err != nil {
+			return &StepError{Step: "svcwrap", Err: fmt.Errorf("%s: service.wrapper: %w", c.Path, err)}
+		}
+		src, err := wrapperSource(context.Background(), p.goTool, c.Dir, debug.ReadBuildInfo)
+		if err != nil {
+			return &StepError{Step: "svcwrap", Err: err}
+		}
+		p.wrapSrc = src
+		r, err := winres.New(wrapperResourceOptions(c))
+		if err != nil {
+			return &StepError{Step: "resources", Err: fmt.Errorf("service wrapper: %w", err)}
+		}
+		p.wrapRes = r
+	}
 	return nil
 }
 
@@ -212,14 +257,25 @@ func archiveName(c *config.Config, t config.Target, ext string) string {
 	return fmt.Sprintf("%s_%s_%s%s", c.Name, c.Version, t.Slug(), ext)
 }
 
-// windowsService maps the config onto the install scripts' service.
-func windowsService(c *config.Config, t config.Target) winscripts.Service {
+// windowsService maps the config onto the install scripts' service. With
+// service.wrap, the service runs the wrapper, whose configuration carries
+// the program's arguments and environment.
+func windowsService(c *config.Config, t config.Target) (winscripts.Service, error) {
 	s := c.Service
-	return winscripts.Service{
+	ws := winscripts.Service{
 		Name: s.Name, DisplayName: s.DisplayName, Description: s.Description,
 		Exe: matrix.BinaryName(c.Name, t.OS), Args: s.Args, Start: s.Start, Account: s.Account,
 		Env: s.Env, RestartDelay: s.Restart.Delay.Std(), ResetAfter: s.Restart.ResetAfter.Std(),
 	}
+	if s.Wrap {
+		wc, err := c.WrapperConfig()
+		if err != nil {
+			return ws, err
+		}
+		ws.Wrapped = &winscripts.Wrapped{Program: ws.Exe, Args: s.Args, Env: s.Env, Config: config.WrapperConfigName, LogDir: wc.Logs.Dir}
+		ws.Exe, ws.Args, ws.Env = config.WrapperExe, nil, nil
+	}
+	return ws, nil
 }
 
 // extraFiles returns the configured files (and LICENSE) as archive entries
@@ -246,7 +302,10 @@ func zipStep(ctx context.Context, p *Plan, t config.Target) ([]Artifact, error) 
 	if err != nil {
 		return nil, err
 	}
-	svc := windowsService(c, t)
+	svc, err := windowsService(c, t)
+	if err != nil {
+		return nil, err
+	}
 	install, err := winscripts.Install(svc)
 	if err != nil {
 		return nil, err
@@ -265,12 +324,22 @@ func zipStep(ctx context.Context, p *Plan, t config.Target) ([]Artifact, error) 
 	if err != nil {
 		return nil, err
 	}
-	files := append([]archive.File{
-		{Name: svc.Exe, Mode: 0o755, Src: p.Abs(bin.Path)},
+	files := []archive.File{
+		{Name: matrix.BinaryName(c.Name, t.OS), Mode: 0o755, Src: p.Abs(bin.Path)},
 		{Name: "install-service.cmd", Mode: 0o644, Data: install},
 		{Name: "uninstall-service.cmd", Mode: 0o644, Data: uninstall},
 		{Name: "README.txt", Mode: 0o644, Data: readme},
-	}, extraFiles(c, "")...)
+	}
+	wrapExe, wrapCfg, err := wrapperFiles(p, t)
+	if err != nil {
+		return nil, err
+	}
+	if wrapExe != "" {
+		files = append(files,
+			archive.File{Name: config.WrapperExe, Mode: 0o755, Src: wrapExe},
+			archive.File{Name: config.WrapperConfigName, Mode: 0o644, Data: wrapCfg})
+	}
+	files = append(files, extraFiles(c, "")...)
 	rel := archiveName(c, t, ".zip")
 	a, err := p.archive(rel, KindZip, t, files, func(w io.Writer) error { return archive.WriteZip(w, files, c.Date) })
 	if err != nil {

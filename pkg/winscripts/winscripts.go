@@ -52,6 +52,23 @@ type Service struct {
 	StartTimeout time.Duration
 	// StopTimeout bounds the wait for STOPPED (default 60 s).
 	StopTimeout time.Duration
+	// Wrapped, when set, says that Exe is svcpack's service wrapper, which
+	// runs the program described there; Args and Env are then empty (the
+	// wrapper's configuration file carries them).
+	Wrapped *Wrapped
+}
+
+// Wrapped describes the program the service wrapper runs.
+type Wrapped struct {
+	// Program is the program's file name in the folder (hello.exe).
+	Program string
+	// Args and Env are what the wrapper passes to it.
+	Args []string
+	Env  map[string]string
+	// Config is the wrapper's configuration file name (svcwrap.json).
+	Config string
+	// LogDir is the log folder, relative to the folder or absolute.
+	LogDir string
 }
 
 // ReadmeInfo is what README.txt says besides the service.
@@ -102,6 +119,15 @@ func (s Service) Validate() error {
 		}
 		if strings.ContainsAny(k, "=\"%") || k == "" {
 			bad("env name", k, "want letters, digits and '_'")
+		}
+	}
+	if w := s.Wrapped; w != nil {
+		check("log folder", w.LogDir)
+		if strings.ContainsAny(w.LogDir, "%!") {
+			bad("log folder", w.LogDir, "holds % or !, which the install script cannot carry; choose a plain path")
+		}
+		if len(s.Args) > 0 || len(s.Env) > 0 {
+			errs = append(errs, errors.New("winscripts: a wrapped service takes its args and env from the wrapper's configuration, not the service's command line"))
 		}
 	}
 	if _, err := startType(s.Start); err != nil {
@@ -187,6 +213,15 @@ func setLines(s Service) []string {
 	if _, pairs := envList(s.Env); len(pairs) > 0 {
 		lines = append(lines, set("SVC_ENV", strings.Join(pairs, `\0`)))
 	}
+	if w := s.Wrapped; w != nil {
+		// Validate rejects % and ! in the folder; %~dp0 (the script's
+		// folder, ending in \) is expanded inside the quotes.
+		dir := strings.TrimRight(strings.ReplaceAll(w.LogDir, "/", `\`), `\`)
+		if !isAbsWindows(dir) {
+			dir = "%~dp0" + dir
+		}
+		lines = append(lines, `set "SVC_LOGS=`+dir+`"`)
+	}
 	return lines
 }
 
@@ -199,6 +234,25 @@ func envList(env map[string]string) (names []string, pairs []string) {
 		pairs = append(pairs, k+"="+env[k])
 	}
 	return names, pairs
+}
+
+// isAbsWindows reports whether p is an absolute Windows path (C:\x, \\server\x).
+func isAbsWindows(p string) bool {
+	return len(p) >= 3 && p[1] == ':' && (p[2] == '\\' || p[2] == '/') || strings.HasPrefix(p, `\\`)
+}
+
+// logAccount is the account icacls grants write access to the log folder:
+// LocalSystem can write anywhere.
+func logAccount(acct, name string) string {
+	switch acct {
+	case "LocalService":
+		return `NT AUTHORITY\LocalService`
+	case "NetworkService":
+		return `NT AUTHORITY\NetworkService`
+	case `NT SERVICE\` + name:
+		return acct
+	}
+	return ""
 }
 
 func (s Service) withDefaults() Service {
@@ -238,6 +292,8 @@ func (s Service) data() (map[string]any, error) {
 		"EnvNames":            strings.Join(names, " "),
 		"StartTimeoutSeconds": int64(s.StartTimeout.Seconds()),
 		"StopTimeoutSeconds":  int64(s.StopTimeout.Seconds()),
+		"Wrapped":             s.Wrapped != nil,
+		"LogAccount":          logAccount(s.Account, s.Name),
 	}, nil
 }
 
@@ -289,8 +345,15 @@ func Readme(s Service, info ReadmeInfo) ([]byte, error) {
 		acct = "LocalSystem"
 	}
 	_, pairs := envList(s.Env)
+	var wrapped map[string]any
+	if w := s.Wrapped; w != nil {
+		_, wpairs := envList(w.Env)
+		pairs = wpairs
+		wrapped = map[string]any{"Program": w.Program, "Args": w.Args, "Config": w.Config, "LogDir": w.LogDir}
+	}
 	return render("windows-readme.txt.tmpl", map[string]any{
-		"Name": s.Name, "DisplayName": s.DisplayName, "Description": s.Description, "Exe": s.Exe,
+		"Wrapped": wrapped,
+		"Name":    s.Name, "DisplayName": s.DisplayName, "Description": s.Description, "Exe": s.Exe,
 		"Args": s.Args, "Account": acct, "StartType": st,
 		"RestartDelay": s.RestartDelay.String(), "ResetAfter": s.ResetAfter.String(),
 		"Version": info.Version, "Arch": info.Arch, "Files": info.Files, "Env": pairs,

@@ -22,14 +22,27 @@ func example() Service {
 	}
 }
 
-func TestGolden(t *testing.T) {
+// wrapped is example() run under the service wrapper.
+func wrapped() Service {
 	s := example()
+	s.Wrapped = &Wrapped{Program: s.Exe, Args: s.Args, Env: s.Env, Config: "svcwrap.json", LogDir: "logs"}
+	s.Exe, s.Args, s.Env = "svcwrap.exe", nil, nil
+	return s
+}
+
+func TestGolden(t *testing.T) {
+	golden(t, "", example())
+	golden(t, "-wrap", wrapped())
+}
+
+func golden(t *testing.T, variant string, s Service) {
+	t.Helper()
 	for name, render := range map[string]func() ([]byte, error){
-		"install-service.cmd":   func() ([]byte, error) { return Install(s) },
-		"uninstall-service.cmd": func() ([]byte, error) { return Uninstall(s) },
-		"README.txt": func() ([]byte, error) {
+		"install-service" + variant + ".cmd": func() ([]byte, error) { return Install(s) },
+		"README" + variant + ".txt": func() ([]byte, error) {
 			return Readme(s, ReadmeInfo{Version: "1.2.3", Arch: "amd64", Files: []string{"config.yaml"}, License: "MIT"})
 		},
+		"uninstall-service.cmd": func() ([]byte, error) { return Uninstall(s) }, // the same either way
 	} {
 		got, err := render()
 		if err != nil {

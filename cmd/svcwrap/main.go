@@ -1,0 +1,127 @@
+// Command svcwrap is svcpack's service wrapper: it runs a program that knows
+// nothing of service managers as a service. On Windows the SCM starts
+// svcwrap.exe (no arguments); it reads the JSON configuration named after
+// itself, beside it (svcwrap.exe -> svcwrap.json), starts the configured
+// program from the install folder with its arguments and environment, reports
+// RUNNING once the program is up (or its health check first passes),
+// restarts it with backoff when it exits or turns unhealthy, and on stop
+// sends it CTRL_BREAK_EVENT, waits up to stop_timeout and then ends its whole
+// process tree through a job object. The program's output and the wrapper's
+// own events go to size-rotated files in the log folder.
+//
+// Started from a console (or on Linux and macOS, where it supervises the
+// program in the foreground until SIGINT or SIGTERM), it runs the same
+// supervisor without the SCM:
+//
+//	svcwrap [-config path/to/svcwrap.json]
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/svcpack/svcpack/pkg/svcwrap"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stderr))
+}
+
+// wrapper is a loaded configuration with its open logs.
+type wrapper struct {
+	sup     *svcwrap.Supervisor
+	out     *svcwrap.RotatingWriter
+	events  *svcwrap.RotatingWriter
+	cfgPath string
+}
+
+func (w *wrapper) close() {
+	w.out.Close()
+	w.events.Close()
+}
+
+// setup finds and loads the configuration and opens the log files.
+func setup(args []string, stderr io.Writer) (*wrapper, error) {
+	fs := flag.NewFlagSet("svcwrap", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	cfgPath := fs.String("config", "", "configuration file (default: the executable's name with .json, beside it)")
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return nil, fmt.Errorf("svcwrap: cannot find its own executable: %w", err)
+	}
+	dir := filepath.Dir(exe)
+	if *cfgPath == "" {
+		*cfgPath = svcwrap.PathFor(exe)
+	} else if *cfgPath, err = filepath.Abs(*cfgPath); err != nil {
+		return nil, err
+	}
+	cfg, err := svcwrap.Load(*cfgPath)
+	if err != nil {
+		return nil, err
+	}
+	base := filepath.Dir(*cfgPath)
+	if base != dir && !filepath.IsAbs(cfg.Program) {
+		// A config given with -config names the program relative to itself.
+		dir = base
+	}
+	logDir := cfg.Logs.Dir
+	if !filepath.IsAbs(logDir) {
+		logDir = filepath.Join(dir, logDir)
+	}
+	events, err := svcwrap.OpenRotating(filepath.Join(logDir, cfg.Service+"-svcwrap.log"), int64(cfg.Logs.MaxSize), cfg.Logs.Keep)
+	if err != nil {
+		return nil, fmt.Errorf("svcwrap: %w (set logs.dir in %s to a folder the service account may write)", err, *cfgPath)
+	}
+	out, err := svcwrap.OpenRotating(filepath.Join(logDir, cfg.Service+".log"), int64(cfg.Logs.MaxSize), cfg.Logs.Keep)
+	if err != nil {
+		events.Close()
+		return nil, fmt.Errorf("svcwrap: %w (set logs.dir in %s to a folder the service account may write)", err, *cfgPath)
+	}
+	return &wrapper{
+		sup:     &svcwrap.Supervisor{Config: cfg, Dir: dir, Output: out, Events: events, Start: svcwrap.NewStartFunc()},
+		out:     out,
+		events:  events,
+		cfgPath: *cfgPath,
+	}, nil
+}
+
+// run loads the configuration and runs the wrapper, as a service when the
+// SCM started it, else in the foreground; it returns the exit code.
+func run(args []string, stderr io.Writer) int {
+	w, err := setup(args, stderr)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		reportSetupFailure(err)
+		return svcwrap.ExitConfig
+	}
+	defer w.close()
+	handled, err := runService(w)
+	if !handled {
+		err = runForeground(w)
+	}
+	var tooMany *svcwrap.TooManyRestartsError
+	switch {
+	case errors.As(err, &tooMany):
+		fmt.Fprintln(stderr, "svcwrap:", err)
+		return svcwrap.ExitTooManyRestarts
+	case err != nil:
+		w.sup.Logf("error: %v", err)
+		fmt.Fprintln(stderr, "svcwrap:", err)
+		return 1
+	}
+	w.sup.Logf("stopped")
+	return 0
+}
+
+// supervise runs the supervisor until ctx ends.
+func supervise(ctx context.Context, w *wrapper, ready func()) error {
+	return w.sup.Run(ctx, ready)
+}

@@ -1,0 +1,62 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/svcpack/svcpack/pkg/svcwrap"
+)
+
+func TestRunConfigErrors(t *testing.T) {
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		name, json string
+		want       []string
+	}{
+		{"missing", "", []string{"missing.json", "no such file", "the .json file named after its executable"}},
+		{"bad field", `{"service": "x", "program": "x", "restart": {"factor": 0}, "health": {"url": "nope"}}`,
+			[]string{"bad field.json: health.url:", `"nope" is not an http(s) URL`}},
+		{"unknown field", `{"service": "x", "program": "x", "stop_timout": "1s"}`, []string{`unknown field "stop_timout"`}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(dir, tc.name+".json")
+			if tc.json != "" {
+				if err := os.WriteFile(path, []byte(tc.json), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			var stderr bytes.Buffer
+			if code := run([]string{"-config", path}, &stderr); code != svcwrap.ExitConfig {
+				t.Errorf("exit code %d, want %d", code, svcwrap.ExitConfig)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(stderr.String(), w) {
+					t.Errorf("stderr lacks %q:\n%s", w, stderr.String())
+				}
+			}
+		})
+	}
+}
+
+func TestRunLogFolderError(t *testing.T) {
+	dir := t.TempDir()
+	blocker := filepath.Join(dir, "file")
+	if err := os.WriteFile(blocker, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "w.json")
+	cfg := `{"service": "x", "program": "x", "logs": {"dir": "` + filepath.ToSlash(filepath.Join(blocker, "logs")) + `"}}`
+	if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var stderr bytes.Buffer
+	if code := run([]string{"-config", path}, &stderr); code != svcwrap.ExitConfig {
+		t.Errorf("exit code %d, want %d", code, svcwrap.ExitConfig)
+	}
+	if !strings.Contains(stderr.String(), "set logs.dir in "+path) {
+		t.Errorf("stderr:\n%s", stderr.String())
+	}
+}

@@ -1,0 +1,369 @@
+//go:build !windows
+
+// Wine tests run on a Linux host.
+
+package main
+
+import (
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/svcpack/svcpack/internal/winetest"
+	"github.com/svcpack/svcpack/pkg/svcwrap"
+)
+
+// buildWindows builds a main package of this module for windows/amd64.
+func buildWindows(t *testing.T, pkg, out string) {
+	t.Helper()
+	cmd := exec.Command("go", "build", "-trimpath", "-o", out, pkg)
+	cmd.Dir = filepath.Join("..", "..")
+	cmd.Env = append(os.Environ(), "GOOS=windows", "GOARCH=amd64", "CGO_ENABLED=0")
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build %s: %v\n%s", pkg, err, b)
+	}
+}
+
+func freePort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// hostPids returns the host PIDs of the prefix's processes whose command
+// line names exe: Wine runs each Windows process as a Linux process, so a
+// child that survived its wrapper shows up here.
+func hostPids(t *testing.T, prefix, exe string) []int {
+	t.Helper()
+	procs, _ := filepath.Glob("/proc/[0-9]*")
+	var pids []int
+	for _, p := range procs {
+		cmdline, err := os.ReadFile(filepath.Join(p, "cmdline"))
+		if err != nil || !strings.Contains(strings.ToLower(string(cmdline)), strings.ToLower(exe)) {
+			continue
+		}
+		env, err := os.ReadFile(filepath.Join(p, "environ"))
+		if err != nil || !strings.Contains(string(env), "WINEPREFIX="+prefix+"\x00") {
+			continue
+		}
+		if pid, err := strconv.Atoi(filepath.Base(p)); err == nil {
+			pids = append(pids, pid)
+		}
+	}
+	return pids
+}
+
+// wineProcesses counts the prefix's processes named exe.
+func wineProcesses(t *testing.T, prefix, exe string) int { return len(hostPids(t, prefix, exe)) }
+
+// wineRSS returns VmRSS of the prefix's host processes whose command line
+// names exe (under Wine that includes Wine's own DLLs and loader mapped in
+// the process).
+func wineRSS(t *testing.T, prefix, exe string) string {
+	t.Helper()
+	procs, _ := filepath.Glob("/proc/[0-9]*")
+	var out []string
+	for _, p := range procs {
+		cmdline, err := os.ReadFile(filepath.Join(p, "cmdline"))
+		if err != nil || !strings.Contains(strings.ToLower(string(cmdline)), strings.ToLower(exe)) {
+			continue
+		}
+		env, err := os.ReadFile(filepath.Join(p, "environ"))
+		if err != nil || !strings.Contains(string(env), "WINEPREFIX="+prefix+"\x00") {
+			continue
+		}
+		st, _ := os.ReadFile(filepath.Join(p, "status"))
+		for _, l := range strings.Split(string(st), "\n") {
+			if strings.HasPrefix(l, "VmRSS:") || strings.HasPrefix(l, "VmHWM:") {
+				out = append(out, strings.Join(strings.Fields(l), " "))
+			}
+		}
+	}
+	return strings.Join(out, ", ")
+}
+
+// waitNoProcess waits up to 10 s for no process of the prefix to name exe.
+func waitNoProcess(t *testing.T, prefix, exe string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for wineProcesses(t, prefix, exe) > 0 {
+		if time.Now().After(deadline) {
+			t.Errorf("%d %s processes remain in the prefix", wineProcesses(t, prefix, exe), exe)
+			return
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+func httpGet(t *testing.T, url string) string {
+	t.Helper()
+	body, err := winetest.PollHTTP(url, 20*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.TrimSpace(body)
+}
+
+// newPid waits until base/pid answers with a PID other than old.
+func newPid(t *testing.T, base, old string) string {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		if body, err := winetest.PollHTTP(base+"/pid", time.Second); err == nil && strings.TrimSpace(body) != old {
+			return strings.TrimSpace(body)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("no new program instance after pid %s", old)
+	return ""
+}
+
+// pendingRE reads the checkpoint and wait hint of a STOP_PENDING service
+// from sc query.
+var pendingRE = regexp.MustCompile(`(?s)STOP_PENDING.*CHECK_?POINT\s*:\s*(0x[0-9a-fA-F]+|\d+).*WAIT_HINT\s*:\s*(0x[0-9a-fA-F]+|\d+)`)
+
+var exitCodeRE = regexp.MustCompile(`(WIN32_EXIT_CODE|SERVICE_EXIT_CODE)\s*:\s*(\d+)`)
+
+// TestWrapperInWine runs the plain test program under the wrapper as a Wine
+// service: RUNNING once healthy, working directory and environment, restart
+// after a crash, after the child is killed and after health failures, rotated output logs without a lost
+// line, a graceful stop with the marker, a forced stop at the timeout of a
+// program that ignores it (and of a grandchild it started), no process left
+// either way, and a failure exit
+// code after too many crashes.
+// Processes are counted on the host: each Wine process is a Linux process.
+func TestWrapperInWine(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs Wine")
+	}
+	p := winetest.New(t)
+	const winDir = `C:\PlainSvc`
+	dir := p.HostPath(winDir)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	buildWindows(t, "./cmd/svcwrap", filepath.Join(dir, "svcwrap.exe"))
+	buildWindows(t, "./internal/cmd/plainsvc", filepath.Join(dir, "plainsvc.exe"))
+	port := freePort(t)
+	base := fmt.Sprintf("http://127.0.0.1:%d", port)
+	cfg := &svcwrap.Config{
+		Service: "plain", Program: "plainsvc.exe", Args: []string{"-marker", "stopped.txt"},
+		Env:         map[string]string{"PORT": strconv.Itoa(port), "GREETING": "Hi & bye"},
+		Restart:     svcwrap.Restart{Delay: svcwrap.Duration(200 * time.Millisecond), MaxRestarts: 3, Window: svcwrap.Duration(time.Minute)},
+		StopTimeout: svcwrap.Duration(3 * time.Second),
+		Logs:        svcwrap.Logs{MaxSize: 64 << 10, Keep: 10},
+		Health: &svcwrap.Health{URL: base + "/healthz", Interval: svcwrap.Duration(500 * time.Millisecond),
+			Timeout: svcwrap.Duration(time.Second), Failures: 2},
+	}
+	b, err := cfg.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "svcwrap.json"), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p.MustRun(time.Minute, "sc", "create", "plain", "binPath=", winDir+`\svcwrap.exe`)
+	start := func() {
+		t.Helper()
+		p.MustRun(time.Minute, "sc", "start", "plain")
+		p.WaitServiceState("plain", "RUNNING", time.Minute)
+	}
+	stop := func() {
+		t.Helper()
+		p.MustRun(time.Minute, "sc", "stop", "plain")
+		p.WaitServiceState("plain", "STOPPED", time.Minute)
+	}
+	events := func() string {
+		b, _ := os.ReadFile(filepath.Join(dir, "logs", "plain-svcwrap.log"))
+		return string(b)
+	}
+	defer func() {
+		if t.Failed() {
+			t.Logf("wrapper events:\n%s", events())
+		}
+	}()
+
+	start()
+	pid1 := httpGet(t, base+"/pid")
+	if got := httpGet(t, base+"/cwd"); !strings.EqualFold(got, winDir) {
+		t.Errorf("working directory %q, want %q", got, winDir)
+	}
+	if got := httpGet(t, base+"/env?name=GREETING"); got != "Hi & bye" {
+		t.Errorf("GREETING = %q", got)
+	}
+
+	crashed := time.Now()
+	httpGet(t, base+"/crash?code=7")
+	pid2 := newPid(t, base, pid1)
+	t.Logf("crash request to the new child answering under Wine: %v (includes the program's 100 ms exit delay, the 200 ms restart delay and up to 100 ms of polling)",
+		time.Since(crashed).Round(10*time.Millisecond))
+	if !strings.Contains(events(), "pid "+pid1+", exit code 7") {
+		t.Errorf("wrapper log lacks the exit code 7 of pid %s", pid1)
+	}
+	// Killed from outside (SIGKILL to its host process, like a crash the
+	// program cannot report): a new instance answers.
+	killed := hostPids(t, p.Dir, "plainsvc.exe")
+	if len(killed) != 1 {
+		t.Fatalf("%d plainsvc.exe processes, want 1", len(killed))
+	}
+	if err := syscall.Kill(killed[0], syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	pid2 = newPid(t, base, pid2)
+
+	httpGet(t, base+"/unhealthy")
+	pid3 := newPid(t, base, pid2)
+	if !strings.Contains(events(), "health failure: pid "+pid2) {
+		t.Errorf("wrapper log lacks the health failure of pid %s", pid2)
+	}
+	if n := wineProcesses(t, p.Dir, "plainsvc.exe"); n != 1 {
+		t.Errorf("%d plainsvc.exe processes after three restarts, want 1", n)
+	}
+	t.Logf("memory under Wine after three restarts (host processes, Wine's own mappings included): svcwrap.exe %s; for scale, the child plainsvc.exe %s",
+		wineRSS(t, p.Dir, "svcwrap.exe"), wineRSS(t, p.Dir, "plainsvc.exe"))
+
+	// Rotation: 30000 lines of about 14 bytes over 64 KiB files.
+	const lines = 30000
+	batch := httpGet(t, fmt.Sprintf("%s/print?n=%d", base, lines))
+	stop()
+	if b, err := os.ReadFile(filepath.Join(dir, "stopped.txt")); err != nil || !strings.Contains(string(b), "stopped "+pid3) {
+		t.Errorf("graceful stop marker: %q, %v", b, err)
+	}
+	if !strings.Contains(events(), "stop: pid "+pid3+" exited with code 0") {
+		t.Errorf("wrapper log lacks the graceful exit of pid %s", pid3)
+	}
+	waitNoProcess(t, p.Dir, "plainsvc.exe")
+	if _, err := winetest.PollHTTP(base+"/healthz", time.Second); err == nil {
+		t.Error("the port still answers after sc stop")
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "logs", "plain*.log"))
+	seen := map[int]int{}
+	outFiles := 0
+	for _, f := range files {
+		if strings.Contains(f, "svcwrap") {
+			continue
+		}
+		outFiles++
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(b) > 64<<10 {
+			t.Errorf("%s is %d bytes, over max_size", f, len(b))
+		}
+		for _, l := range strings.Split(strings.ReplaceAll(string(b), "\r\n", "\n"), "\n") {
+			var bt, i int
+			if n, _ := fmt.Sscanf(l, "print %d %d", &bt, &i); n == 2 && strconv.Itoa(bt) == batch {
+				seen[i]++
+			}
+		}
+	}
+	if outFiles < 3 || outFiles > cfg.Logs.Keep+1 {
+		t.Errorf("%d output log files, want rotation into at most %d", outFiles, cfg.Logs.Keep+1)
+	}
+	for i := 0; i < lines; i++ {
+		if seen[i] != 1 {
+			t.Fatalf("line %d appears %d times in the logs", i, seen[i])
+		}
+	}
+	t.Logf("%d lines in %d output files", lines, outFiles)
+
+	// A program that ignores the stop is ended at the timeout.
+	os.Remove(filepath.Join(dir, "stopped.txt"))
+	start()
+	pid4 := httpGet(t, base+"/pid")
+	httpGet(t, base+"/ignore-stop")
+	httpGet(t, base+"/spawn?inherit=1") // a grandchild that ignores stops too, holding the output pipe
+	if n := wineProcesses(t, p.Dir, "plainsvc.exe"); n != 2 {
+		t.Errorf("%d plainsvc.exe processes after /spawn, want 2", n)
+	}
+	began := time.Now()
+	p.MustRun(time.Minute, "sc", "stop", "plain")
+	// While the wrapper waits for the program, the SCM sees STOP_PENDING
+	// with a wait hint and a checkpoint that only grows.
+	var pending []string
+	last := -1
+	for time.Since(began) < time.Minute {
+		out, err := p.Run(time.Minute, "sc", "query", "plain")
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := pendingRE.FindStringSubmatch(out)
+		if m == nil {
+			if strings.Contains(out, "STOPPED") {
+				break
+			}
+			continue
+		}
+		cp, _ := strconv.ParseInt(m[1], 0, 64)
+		hint, _ := strconv.ParseInt(m[2], 0, 64)
+		pending = append(pending, fmt.Sprintf("checkpoint %d hint %d", cp, hint))
+		if int(cp) < last || cp < 1 || hint <= 0 {
+			t.Errorf("STOP_PENDING with checkpoint %d (previous %d), wait hint %d", cp, last, hint)
+		}
+		last = int(cp)
+	}
+	p.WaitServiceState("plain", "STOPPED", time.Minute)
+	t.Logf("stop of a program ignoring CTRL_BREAK took %v (stop_timeout 3s); sc query saw STOP_PENDING %v", time.Since(began).Round(100*time.Millisecond), pending)
+	if len(pending) == 0 {
+		t.Error("sc query never saw STOP_PENDING during a 3 s stop")
+	}
+	if _, err := os.Stat(filepath.Join(dir, "stopped.txt")); err == nil {
+		t.Error("marker written by a program that ignored the stop")
+	}
+	if !strings.Contains(events(), "pid "+pid4+" still running after 3s; ending its process tree") {
+		t.Errorf("wrapper log lacks the forced stop of pid %s", pid4)
+	}
+	waitNoProcess(t, p.Dir, "plainsvc.exe")
+
+	// Too many crashes: the service stops with the failure exit code.
+	start()
+	pid := httpGet(t, base+"/pid")
+	for i := 0; i < 4; i++ {
+		httpGet(t, base+"/crash?code=9")
+		if i < 3 {
+			pid = newPid(t, base, pid)
+		}
+	}
+	p.WaitServiceState("plain", "STOPPED", time.Minute)
+	out := p.MustRun(time.Minute, "sc", "query", "plain")
+	codes := map[string]string{}
+	for _, m := range exitCodeRE.FindAllStringSubmatch(out, -1) {
+		codes[m[1]] = m[2]
+	}
+	if codes["WIN32_EXIT_CODE"] != "1066" || codes["SERVICE_EXIT_CODE"] != strconv.Itoa(svcwrap.ExitTooManyRestarts) {
+		t.Errorf("sc query after too many crashes: want WIN32_EXIT_CODE 1066 (service-specific) and SERVICE_EXIT_CODE %d:\n%s", svcwrap.ExitTooManyRestarts, out)
+	}
+	if !strings.Contains(events(), "giving up") {
+		t.Error("wrapper log lacks the give-up event")
+	}
+	waitNoProcess(t, p.Dir, "plainsvc.exe")
+	t.Logf("wrapper events:\n%s", events())
+
+	// A broken configuration stops the service with ExitConfig.
+	if err := os.WriteFile(filepath.Join(dir, "svcwrap.json"), []byte(`{"service": "plain", "program": "plainsvc.exe", "stop_timeout": "soon"}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, _ = p.Run(time.Minute, "sc", "start", "plain")
+	p.WaitServiceState("plain", "STOPPED", time.Minute)
+	out = p.MustRun(time.Minute, "sc", "query", "plain")
+	codes = map[string]string{}
+	for _, m := range exitCodeRE.FindAllStringSubmatch(out, -1) {
+		codes[m[1]] = m[2]
+	}
+	if codes["SERVICE_EXIT_CODE"] != strconv.Itoa(svcwrap.ExitConfig) {
+		t.Errorf("sc query after a bad configuration: want SERVICE_EXIT_CODE %d:\n%s", svcwrap.ExitConfig, out)
+	}
+}

@@ -1,0 +1,141 @@
+package svcwrap
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestParseDefaults(t *testing.T) {
+	c, err := Parse([]byte(`{"service": "hello", "program": "hello.exe", "health": {"url": "http://127.0.0.1:8080/healthz"}}`), "svcwrap.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Restart.Delay.Std() != DefaultRestartDelay || c.Restart.Factor != DefaultFactor || c.Restart.MaxDelay.Std() != DefaultMaxDelay ||
+		c.Restart.MaxRestarts != DefaultMaxRestarts || c.Restart.Window.Std() != DefaultWindow {
+		t.Errorf("restart defaults: %+v", c.Restart)
+	}
+	if c.StopTimeout.Std() != DefaultStopTimeout || c.Logs.Dir != "logs" || c.Logs.MaxSize != DefaultMaxSize || c.Logs.Keep != DefaultKeep {
+		t.Errorf("defaults: stop %v logs %+v", c.StopTimeout.Std(), c.Logs)
+	}
+	if h := c.Health; h.Interval.Std() != DefaultInterval || h.Timeout.Std() != DefaultTimeout || h.Failures != DefaultFailures {
+		t.Errorf("health defaults: %+v", h)
+	}
+}
+
+func TestParseRoundTrip(t *testing.T) {
+	in := &Config{
+		Service: "hello", Program: "hello.exe", Args: []string{"run", "-addr", "127.0.0.1:1 2"},
+		Env:         map[string]string{"PORT": "8080", "GREETING": "Hi & bye"},
+		Restart:     Restart{Delay: Duration(2 * time.Second), Factor: 1.5, MaxDelay: Duration(time.Minute), MaxRestarts: 3, Window: Duration(time.Hour)},
+		StopTimeout: Duration(7 * time.Second),
+		Logs:        Logs{Dir: `C:\logs`, MaxSize: 1 << 20, Keep: 2},
+		Health:      &Health{URL: "http://127.0.0.1:8080/healthz", Interval: Duration(time.Second), Timeout: Duration(time.Second), Failures: 2},
+	}
+	b, err := in.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := Parse(b, "x.json")
+	if err != nil {
+		t.Fatalf("%v\n%s", err, b)
+	}
+	b2, _ := out.Marshal()
+	if string(b) != string(b2) {
+		t.Errorf("round trip differs:\n%s\n%s", b, b2)
+	}
+}
+
+func TestParseErrors(t *testing.T) {
+	for _, tc := range []struct {
+		name, json string
+		want       []string
+	}{
+		{"empty", ``, []string{"svcwrap.json: the file is empty"}},
+		{"syntax", "{\n\"service\": \"a\",\n}", []string{"svcwrap.json:3:", "want valid JSON"}},
+		{"unknown", `{"service": "a", "program": "a.exe", "restrat": {}}`, []string{`unknown field "restrat"`, "valid fields are"}},
+		{"type", "{\"service\": \"a\",\n\"program\": 5}", []string{"svcwrap.json:2: program: got a JSON number, want string"}},
+		{"duration", `{"service": "a", "program": "a.exe", "restart": {"delay": "soon"}}`, []string{`restart.delay: "soon" is not a duration`}},
+		{"size", `{"service": "a", "program": "a.exe", "logs": {"max_size": "big"}}`, []string{`logs.max_size: "big" is not a size`}},
+		{"program", `{"service": "a"}`, []string{"svcwrap.json: program: is empty: want the program to run"}},
+		{"service", `{"service": "a b", "program": "a.exe"}`, []string{`service: "a b" is not a service name`}},
+		{"env", `{"service": "a", "program": "a.exe", "env": {"1X": "y"}}`, []string{`env.1X: "1X" is not a valid variable name`}},
+		{"factor", `{"service": "a", "program": "a.exe", "restart": {"factor": 0.5}}`, []string{"restart.factor: 0.5 is below 1"}},
+		{"max_delay", `{"service": "a", "program": "a.exe", "restart": {"delay": "2m", "max_delay": "1m"}}`, []string{"restart.max_delay: 1m0s is shorter than restart.delay 2m0s"}},
+		{"negative", `{"service": "a", "program": "a.exe", "restart": {"max_restarts": -1, "window": "-1s"}, "stop_timeout": "-1s"}`,
+			[]string{"restart.max_restarts: -1 is below 1", "restart.window: -1s is not positive", "stop_timeout: -1s is not positive"}},
+		{"logs", `{"service": "a", "program": "a.exe", "logs": {"max_size": 10, "keep": -2}}`, []string{"logs.max_size: 10 bytes is below 1K", "logs.keep: -2 is below 1"}},
+		{"health", `{"service": "a", "program": "a.exe", "health": {"url": "ftp://x", "failures": -1}}`, []string{`health.url: "ftp://x" is not an http(s) URL`, "health.failures: -1 is below 1"}},
+		{"trailing", `{"service": "a", "program": "a.exe"} {}`, []string{"unexpected data after the JSON object"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Parse([]byte(tc.json), "svcwrap.json")
+			if err == nil {
+				t.Fatal("no error")
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error lacks %q:\n%v", w, err)
+				}
+			}
+		})
+	}
+}
+
+func TestParseSize(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want int64
+		ok   bool
+	}{
+		{"4096", 4096, true}, {"10K", 10 << 10, true}, {"10M", 10 << 20, true}, {"1G", 1 << 30, true},
+		{"10MB", 10 << 20, true}, {"10MiB", 10 << 20, true}, {"2 k", 2 << 10, true},
+		{"", 0, false}, {"10X", 0, false}, {"-1", 0, false}, {"1.5M", 0, false}, {"99999999999999999999G", 0, false},
+	} {
+		got, err := ParseSize(tc.in)
+		if (err == nil) != tc.ok || got != tc.want {
+			t.Errorf("ParseSize(%q) = %d, %v; want %d, ok %v", tc.in, got, err, tc.want, tc.ok)
+		}
+	}
+}
+
+func TestPathFor(t *testing.T) {
+	for in, want := range map[string]string{`C:\x\svcwrap.exe`: `C:\x\svcwrap.json`, "/opt/x/svcwrap": "/opt/x/svcwrap.json", "a/hello-svc.exe": "a/hello-svc.json"} {
+		if got := PathFor(in); got != want {
+			t.Errorf("PathFor(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestDelayFor(t *testing.T) {
+	r := Restart{Delay: Duration(time.Second), Factor: 2, MaxDelay: Duration(10 * time.Second)}
+	for n, want := range []time.Duration{time.Second, 2 * time.Second, 4 * time.Second, 8 * time.Second, 10 * time.Second, 10 * time.Second} {
+		if got := r.DelayFor(n); got != want {
+			t.Errorf("DelayFor(%d) = %v, want %v", n, got, want)
+		}
+	}
+	if got := r.DelayFor(5000); got != 10*time.Second {
+		t.Errorf("DelayFor(5000) = %v, want the maximum", got)
+	}
+	flat := Restart{Delay: Duration(3 * time.Second), Factor: 1, MaxDelay: Duration(time.Minute)}
+	if got := flat.DelayFor(7); got != 3*time.Second {
+		t.Errorf("factor 1: DelayFor(7) = %v", got)
+	}
+}
+
+func TestLimiter(t *testing.T) {
+	l := &Limiter{Max: 2, Window: time.Minute}
+	t0 := time.Unix(1000, 0)
+	for i, tc := range []struct {
+		at   time.Duration
+		want bool
+	}{
+		{0, true}, {10 * time.Second, true}, {20 * time.Second, false},
+		// The first two leave the window: allowed again.
+		{70 * time.Second, true}, {75 * time.Second, false}, {200 * time.Second, true},
+	} {
+		if got := l.Allow(t0.Add(tc.at)); got != tc.want {
+			t.Errorf("%d: Allow(+%v) = %v, want %v", i, tc.at, got, tc.want)
+		}
+	}
+}
