@@ -6,7 +6,6 @@ package main
 
 import (
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,6 +15,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/svcpack/svcpack/internal/testtool"
 
 	"github.com/svcpack/svcpack/internal/winetest"
 	"github.com/svcpack/svcpack/pkg/svcwrap"
@@ -30,16 +31,6 @@ func buildWindows(t *testing.T, pkg, out string) {
 	if b, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("go build %s: %v\n%s", pkg, err, b)
 	}
-}
-
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
 }
 
 // hostPids returns the host PIDs of the prefix's processes whose command
@@ -73,18 +64,9 @@ func wineProcesses(t *testing.T, prefix, exe string) int { return len(hostPids(t
 // the process).
 func wineRSS(t *testing.T, prefix, exe string) string {
 	t.Helper()
-	procs, _ := filepath.Glob("/proc/[0-9]*")
 	var out []string
-	for _, p := range procs {
-		cmdline, err := os.ReadFile(filepath.Join(p, "cmdline"))
-		if err != nil || !strings.Contains(strings.ToLower(string(cmdline)), strings.ToLower(exe)) {
-			continue
-		}
-		env, err := os.ReadFile(filepath.Join(p, "environ"))
-		if err != nil || !strings.Contains(string(env), "WINEPREFIX="+prefix+"\x00") {
-			continue
-		}
-		st, _ := os.ReadFile(filepath.Join(p, "status"))
+	for _, pid := range hostPids(t, prefix, exe) {
+		st, _ := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "status"))
 		for _, l := range strings.Split(string(st), "\n") {
 			if strings.HasPrefix(l, "VmRSS:") || strings.HasPrefix(l, "VmHWM:") {
 				out = append(out, strings.Join(strings.Fields(l), " "))
@@ -156,7 +138,7 @@ func TestWrapperInWine(t *testing.T) {
 	}
 	buildWindows(t, "./cmd/svcwrap", filepath.Join(dir, "svcwrap.exe"))
 	buildWindows(t, "./internal/cmd/plainsvc", filepath.Join(dir, "plainsvc.exe"))
-	port := freePort(t)
+	port := testtool.FreePort(t)
 	base := fmt.Sprintf("http://127.0.0.1:%d", port)
 	cfg := &svcwrap.Config{
 		Service: "plain", Program: "plainsvc.exe", Args: []string{"-marker", "stopped.txt"},

@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -10,6 +9,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/svcpack/svcpack/internal/testtool"
 
 	"github.com/svcpack/svcpack/internal/winetest"
 )
@@ -25,15 +26,6 @@ func buildHello(t *testing.T, goos, goarch, out, version string) {
 }
 
 // freePort asks the kernel for a free loopback port.
-func freePort(t *testing.T) int {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
-}
 
 // TestLinuxBinaryServesAndStops runs the real binary: /healthz and / answer,
 // and SIGTERM ends it cleanly with exit status 0.
@@ -43,7 +35,7 @@ func TestLinuxBinaryServesAndStops(t *testing.T) {
 	}
 	exe := filepath.Join(t.TempDir(), "hello")
 	buildHello(t, "linux", "amd64", exe, "9.8.7")
-	port := freePort(t)
+	port := testtool.FreePort(t)
 	cmd := exec.Command(exe, "run")
 	cmd.Env = append(os.Environ(), fmt.Sprintf("ADDR=127.0.0.1:%d", port))
 	if err := cmd.Start(); err != nil {
@@ -86,7 +78,7 @@ func TestWindowsServiceUnderWine(t *testing.T) {
 		t.Fatal(err)
 	}
 	buildHello(t, "windows", "amd64", exe, "1.2.3")
-	port := freePort(t)
+	port := testtool.FreePort(t)
 	key := `HKLM\System\CurrentControlSet\Services\hello`
 
 	// The port rides on the command line: Wine 8.0 ignores the service's

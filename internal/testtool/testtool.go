@@ -5,6 +5,7 @@
 package testtool
 
 import (
+	"net"
 	"os"
 	"os/exec"
 	"testing"
@@ -37,4 +38,16 @@ func Missing(t testing.TB, what string) {
 		t.Fatalf("required tool missing: %s; install it or unset SVCPACK_REQUIRE_TOOLS", what)
 	}
 	t.Skipf("skipping: %s not available (set SVCPACK_REQUIRE_TOOLS=1 to make this a failure)", what)
+}
+
+// FreePort returns a loopback TCP port that was free a moment ago, for a
+// service under test to listen on.
+func FreePort(t testing.TB) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
 }

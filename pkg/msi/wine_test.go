@@ -1,7 +1,6 @@
 package msi
 
 import (
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -10,19 +9,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/svcpack/svcpack/internal/testtool"
+
 	"github.com/svcpack/svcpack/internal/winetest"
 )
 
 // freePort returns a loopback TCP port that was free a moment ago.
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
 
 // TestWineInstallUpgradeRemove installs the example service with msiexec
 // under Wine, checks that it runs and answers /healthz, upgrades it in
@@ -68,7 +60,7 @@ func TestWineInstallUpgradeRemove(t *testing.T) {
 	installed := p.HostPath(`C:\Program Files\Acme\Hello\hello.exe`)
 	config := p.HostPath(`C:\Program Files\Acme\Hello\config.yaml`)
 
-	port1 := freePort(t)
+	port1 := testtool.FreePort(t)
 	v1 := pkg("1.0.0", port1)
 	p.MustRun(3*time.Minute, "msiexec", "/i", v1, "/qn")
 	if got, err := os.ReadFile(installed); err != nil {
@@ -87,7 +79,7 @@ func TestWineInstallUpgradeRemove(t *testing.T) {
 		t.Errorf("service ImagePath: %v\n%s", err, out)
 	}
 
-	port2 := freePort(t)
+	port2 := testtool.FreePort(t)
 	v2 := pkg("1.0.1", port2)
 	p.MustRun(3*time.Minute, "msiexec", "/i", v2, "/qn")
 	if got, err := os.ReadFile(config); err != nil || !strings.Contains(string(got), "1.0.1") {

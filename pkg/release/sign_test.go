@@ -3,7 +3,6 @@ package release
 import (
 	"context"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -49,9 +48,7 @@ service:
 func TestSignedReleaseVerifiesAndInstalls(t *testing.T) {
 	tool := testtool.Need(t, "osslsigncode", "osslsigncode")
 	p12, cert := testKeys(t, "pw-123")
-	ln, _ := net.Listen("tcp", "127.0.0.1:0")
-	port := ln.Addr().(*net.TCPAddr).Port
-	ln.Close()
+	port := testtool.FreePort(t)
 	c := helloProjectEnv(t, fmt.Sprintf(signedYAML, p12, port), map[string]string{"TEST_SIGN_PASSWORD": "pw-123"}, "windows/amd64")
 	res, err := Release(context.Background(), c, Options{})
 	if err != nil {

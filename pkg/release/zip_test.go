@@ -7,7 +7,6 @@ import (
 	"debug/pe"
 	"fmt"
 	"io"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -147,12 +146,7 @@ func TestZipInstallsInWine(t *testing.T) {
 		t.Skip("runs Wine")
 	}
 	p := winetest.New(t)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := ln.Addr().(*net.TCPAddr).Port
-	ln.Close()
+	port := testtool.FreePort(t)
 	c := helloProject(t, fmt.Sprintf(helloYAML, port, port), "windows/amd64")
 	res, err := Release(context.Background(), c, Options{})
 	if err != nil {

@@ -9,7 +9,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -18,6 +17,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/svcpack/svcpack/internal/testtool"
 )
 
 // buildPlain builds the test program internal/cmd/plainsvc for this machine.
@@ -29,16 +30,6 @@ func buildPlain(t *testing.T) string {
 		t.Fatalf("go build plainsvc: %v\n%s", err, out)
 	}
 	return exe
-}
-
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
 }
 
 // syncBuffer is a goroutine-safe bytes.Buffer.
@@ -162,7 +153,7 @@ func (h *harness) newPid(old int) int {
 // of a program that ignores it, with no process left behind.
 func TestSupervisor(t *testing.T) {
 	exe := buildPlain(t)
-	port := freePort(t)
+	port := testtool.FreePort(t)
 	c := &Config{
 		Service: "plain",
 		Args:    []string{"-marker", "stopped.txt"},
@@ -226,7 +217,7 @@ func TestSupervisor(t *testing.T) {
 
 func TestSupervisorKillsAtTimeout(t *testing.T) {
 	exe := buildPlain(t)
-	port := freePort(t)
+	port := testtool.FreePort(t)
 	c := &Config{Service: "plain", Args: []string{"-ignore-stop", "-addr", fmt.Sprintf("127.0.0.1:%d", port)}, StopTimeout: Duration(time.Second)}
 	h := startSupervisor(t, exe, c)
 	h.base = fmt.Sprintf("http://127.0.0.1:%d", port)
@@ -258,7 +249,7 @@ func TestSupervisorKillsAtTimeout(t *testing.T) {
 // survive the child.
 func TestSupervisorGrandchildHoldsOutput(t *testing.T) {
 	exe := buildPlain(t)
-	port := freePort(t)
+	port := testtool.FreePort(t)
 	c := &Config{Service: "plain", Args: []string{"-addr", fmt.Sprintf("127.0.0.1:%d", port)},
 		Restart: Restart{Delay: Duration(50 * time.Millisecond), MaxRestarts: 5, Window: Duration(time.Minute)}}
 	h := startSupervisor(t, exe, c)
@@ -285,7 +276,7 @@ func TestSupervisorGrandchildHoldsOutput(t *testing.T) {
 
 func TestSupervisorTooManyRestarts(t *testing.T) {
 	exe := buildPlain(t)
-	port := freePort(t)
+	port := testtool.FreePort(t)
 	c := &Config{Service: "plain", Args: []string{"-addr", fmt.Sprintf("127.0.0.1:%d", port)},
 		Restart: Restart{Delay: Duration(50 * time.Millisecond), MaxRestarts: 2, Window: Duration(time.Minute)}}
 	h := startSupervisor(t, exe, c)

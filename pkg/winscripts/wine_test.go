@@ -2,13 +2,14 @@ package winscripts
 
 import (
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/svcpack/svcpack/internal/testtool"
 
 	"github.com/svcpack/svcpack/internal/winetest"
 )
@@ -31,12 +32,7 @@ func TestScriptsInWine(t *testing.T) {
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := ln.Addr().(*net.TCPAddr).Port
-	ln.Close()
+	port := testtool.FreePort(t)
 
 	s := example()
 	s.Start = "auto"
@@ -96,7 +92,7 @@ func TestScriptsInWine(t *testing.T) {
 	}
 	winetest.WaitHTTP(t, url, 30*time.Second)
 
-	out, err = p.RunIn(hostDir, 3*time.Minute, "cmd", "/c", "uninstall-service.cmd")
+	out, err := p.RunIn(hostDir, 3*time.Minute, "cmd", "/c", "uninstall-service.cmd")
 	if err != nil || !strings.Contains(out, "hello removed") {
 		t.Fatalf("uninstall: %v\n%s", err, out)
 	}
