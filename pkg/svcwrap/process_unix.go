@@ -45,14 +45,7 @@ func StartProcess(program string, args, env []string, dir string, out io.Writer)
 
 func (p *unixProcess) Pid() int { return p.cmd.Process.Pid }
 
-func (p *unixProcess) Wait() (int, error) {
-	err := p.cmd.Wait()
-	var ee *exec.ExitError
-	if err == nil || errors.As(err, &ee) {
-		return p.cmd.ProcessState.ExitCode(), nil
-	}
-	return -1, err
-}
+func (p *unixProcess) Wait() (int, error) { return waitExit(p.cmd) }
 
 func (p *unixProcess) Interrupt() error { return syscall.Kill(-p.Pid(), syscall.SIGINT) }
 

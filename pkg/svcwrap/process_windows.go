@@ -3,7 +3,6 @@
 package svcwrap
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"os/exec"
@@ -146,14 +145,7 @@ func resumeThreads(pid uint32) error {
 
 func (p *winProcess) Pid() int { return p.cmd.Process.Pid }
 
-func (p *winProcess) Wait() (int, error) {
-	err := p.cmd.Wait()
-	var ee *exec.ExitError
-	if err == nil || errors.As(err, &ee) {
-		return p.cmd.ProcessState.ExitCode(), nil
-	}
-	return -1, err
-}
+func (p *winProcess) Wait() (int, error) { return waitExit(p.cmd) }
 
 // Interrupt attaches the wrapper to the child's console and sends
 // CTRL_BREAK_EVENT to every process on it, which is the child's tree (and

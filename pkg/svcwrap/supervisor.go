@@ -2,10 +2,12 @@ package svcwrap
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sort"
 	"sync"
@@ -316,4 +318,15 @@ func (s *Supervisor) stop(p Process, exited <-chan exitResult, why string) int {
 		s.Logf("stop: cleanup of pid %d: %v", p.Pid(), err)
 	}
 	return code
+}
+
+// waitExit waits for cmd and returns its exit code; an error only when the
+// wait itself failed (an exit with a non-zero code is not one).
+func waitExit(cmd *exec.Cmd) (int, error) {
+	err := cmd.Wait()
+	var ee *exec.ExitError
+	if err == nil || errors.As(err, &ee) {
+		return cmd.ProcessState.ExitCode(), nil
+	}
+	return -1, err
 }

@@ -13,7 +13,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -30,24 +29,6 @@ func buildPlain(t *testing.T) string {
 		t.Fatalf("go build plainsvc: %v\n%s", err, out)
 	}
 	return exe
-}
-
-// syncBuffer is a goroutine-safe bytes.Buffer.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
 }
 
 // get returns the body of a 200 answer, or "" and the error.
@@ -86,8 +67,8 @@ func alive(pid int) bool { return syscall.Kill(pid, 0) == nil }
 type harness struct {
 	t      *testing.T
 	base   string
-	events *syncBuffer
-	out    *syncBuffer
+	events *testtool.Buffer
+	out    *testtool.Buffer
 	cancel context.CancelFunc
 	done   chan error
 	ready  chan struct{}
@@ -101,7 +82,7 @@ func startSupervisor(t *testing.T, exe string, c *Config) *harness {
 	if err := c.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	h := &harness{t: t, events: &syncBuffer{}, out: &syncBuffer{}, done: make(chan error, 1), ready: make(chan struct{}), dir: t.TempDir()}
+	h := &harness{t: t, events: &testtool.Buffer{}, out: &testtool.Buffer{}, done: make(chan error, 1), ready: make(chan struct{}), dir: t.TempDir()}
 	s := &Supervisor{Config: c, Dir: h.dir, Output: h.out, Events: h.events}
 	ctx, cancel := context.WithCancel(context.Background())
 	h.cancel = cancel

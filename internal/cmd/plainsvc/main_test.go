@@ -7,32 +7,15 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
+
+	"github.com/svcpack/svcpack/internal/testtool"
 
 	"github.com/svcpack/svcpack/pkg/config"
 )
 
-// syncBuffer is a goroutine-safe strings.Builder.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
-}
-
 func TestEndpoints(t *testing.T) {
-	out := &syncBuffer{}
+	out := &testtool.Buffer{}
 	exited := make(chan int, 1)
 	s := &server{out: out, errOut: out, exit: func(code int) { exited <- code }}
 	srv := httptest.NewServer(s.routes())
