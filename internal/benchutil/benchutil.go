@@ -34,7 +34,7 @@ func RawMatrix(o matrix.Options, targets []config.Target, n int) error {
 			}
 			cmd := exec.Command("go", args...)
 			cmd.Dir = o.Dir
-			cmd.Env = append(append(os.Environ(), "GOOS="+t.OS, "GOARCH="+t.Arch, "CGO_ENABLED=0"), t.Env()...)
+			cmd.Env = matrix.Env(os.Environ(), t)
 			if b, err := cmd.CombinedOutput(); err != nil {
 				errs[i] = fmt.Errorf("%s: %v\n%s", t, err, b)
 			}

@@ -154,17 +154,23 @@ func (o *Options) env(t config.Target) []string {
 	if base == nil {
 		base = os.Environ()
 	}
-	// Variant variables (GOARM, GOAMD64, ...) come from the target only:
-	// one inherited from the shell would change a build the config does
-	// not describe.
-	drop := map[string]bool{"GOOS": true, "GOARCH": true, "CGO_ENABLED": true}
-	for _, v := range config.VariantVars() {
-		drop[v] = true
+	return Env(base, t)
+}
+
+// Env returns base with the target's build settings in force: GOOS, GOARCH,
+// CGO_ENABLED=0 and the target's variant variable. Those variables, and
+// every other variant variable (GOARM, GOAMD64, ...), are dropped from base
+// first: one inherited from the shell would change a build the config does
+// not describe. Extra names in drop are removed too.
+func Env(base []string, t config.Target, drop ...string) []string {
+	skip := map[string]bool{"GOOS": true, "GOARCH": true, "CGO_ENABLED": true}
+	for _, v := range append(config.VariantVars(), drop...) {
+		skip[v] = true
 	}
 	env := make([]string, 0, len(base)+4)
 	for _, kv := range base {
 		k, _, _ := strings.Cut(kv, "=")
-		if !drop[k] {
+		if !skip[k] {
 			env = append(env, kv)
 		}
 	}

@@ -154,19 +154,7 @@ func wrapperBuildArgs(out string) []string {
 // and svcpack's own module (its go.mod and go.sum, no workspace, no
 // changes).
 func wrapperEnv(t config.Target) []string {
-	drop := map[string]bool{"GOOS": true, "GOARCH": true, "CGO_ENABLED": true, "GOWORK": true, "GOFLAGS": true}
-	for _, v := range config.VariantVars() {
-		drop[v] = true
-	}
-	var env []string
-	for _, kv := range os.Environ() {
-		k, _, _ := strings.Cut(kv, "=")
-		if !drop[k] {
-			env = append(env, kv)
-		}
-	}
-	env = append(env, "GOOS="+t.OS, "GOARCH="+t.Arch, "CGO_ENABLED=0", "GOWORK=off", "GOFLAGS=-mod=readonly")
-	return append(env, t.Env()...)
+	return append(matrix.Env(os.Environ(), t, "GOWORK", "GOFLAGS"), "GOWORK=off", "GOFLAGS=-mod=readonly")
 }
 
 // wrapperStep builds svcwrap.exe for each Windows target when service.wrap
@@ -202,20 +190,8 @@ func wrapperStep(o Options) Step {
 			a, err := newArtifact(p.Dir, rel, KindWrapper, t)
 			return []Artifact{a}, err
 		}
-		values := struct {
-			Resources winres.Options
-			Sign      any `json:",omitempty"`
-		}{Resources: wrapperResourceOptions(p.Config)}
-		files := []string{out, values.Resources.Icon}
-		if p.signer != nil {
-			values.Sign = p.signInputs()
-			files = append(files, p.signer.PKCS12, p.signer.Cert, p.signer.Key)
-		}
-		key, err := p.key("wrapper", values, files...)
-		if err != nil {
-			return nil, err
-		}
-		a, err := p.produce(rel, KindWrapper, t, key, func(path string) error { return copyFile(out, path, 0o755) })
+		res := wrapperResourceOptions(p.Config)
+		a, err := p.exe(KindWrapper, t, rel, out, &res)
 		return []Artifact{a}, err
 	})
 }
