@@ -65,15 +65,24 @@ func (a Artifact) target() config.Target {
 // newArtifact stats and hashes the file at dir/rel.
 // t is the zero Target for target-independent files.
 func newArtifact(dir, rel string, kind Kind, t config.Target) (Artifact, error) {
-	f, err := os.Open(filepath.Join(dir, filepath.FromSlash(rel)))
+	sum, n, err := hashFile(filepath.Join(dir, filepath.FromSlash(rel)))
 	if err != nil {
 		return Artifact{}, fmt.Errorf("artifact %s: %w", rel, err)
+	}
+	return Artifact{Path: rel, Kind: kind, OS: t.OS, Arch: t.Arch, Variant: t.Variant, Size: n, SHA256: sum}, nil
+}
+
+// hashFile returns the hex SHA-256 and the size of a file's content.
+func hashFile(path string) (string, int64, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", 0, err
 	}
 	defer f.Close()
 	h := sha256.New()
 	n, err := io.Copy(h, f)
 	if err != nil {
-		return Artifact{}, fmt.Errorf("artifact %s: %w", rel, err)
+		return "", 0, err
 	}
-	return Artifact{Path: rel, Kind: kind, OS: t.OS, Arch: t.Arch, Variant: t.Variant, Size: n, SHA256: hex.EncodeToString(h.Sum(nil))}, nil
+	return hex.EncodeToString(h.Sum(nil)), n, nil
 }

@@ -84,9 +84,8 @@ type cache struct {
 
 	prev state
 
-	mu     sync.Mutex
-	next   state
-	reused map[string]bool // artifact paths linked from the previous release
+	mu   sync.Mutex
+	next state
 }
 
 // CacheDir is where a release into dist keeps what the next incremental
@@ -100,8 +99,7 @@ func CacheDir(dist string) string {
 func openCache(dist string, force bool) (*cache, error) {
 	c := &cache{
 		dir: CacheDir(dist), dist: dist, force: force,
-		next:   state{Version: cacheVersion, Artifacts: map[string]stateRecord{}, Files: map[string]fileMemo{}},
-		reused: map[string]bool{},
+		next: state{Version: cacheVersion, Artifacts: map[string]stateRecord{}, Files: map[string]fileMemo{}},
 	}
 	if err := os.MkdirAll(c.dir, 0o755); err != nil {
 		return nil, fmt.Errorf("cache: %w", err)
@@ -112,16 +110,22 @@ func openCache(dist string, force bool) (*cache, error) {
 		}
 	}
 	c.tool = c.toolID()
+	if c.tool == "" {
+		// Without svcpack's own identity a newer svcpack could reuse what
+		// an older one made: make everything.
+		c.force = true
+	}
 	return c, nil
 }
 
 // toolID identifies the running svcpack: its executable's Go build ID
 // (which changes with any change to its code or dependencies), or the
-// executable's digest when the build ID cannot be read.
+// executable's digest when the build ID cannot be read; "" when neither
+// can be had.
 func (c *cache) toolID() string {
 	exe, err := os.Executable()
 	if err != nil {
-		return "unknown"
+		return ""
 	}
 	if id := goBuildID(exe); id != "" {
 		return "buildid:" + id
@@ -129,7 +133,7 @@ func (c *cache) toolID() string {
 	if sum, err := c.fileDigest(exe); err == nil {
 		return "sha256:" + sum
 	}
-	return "unknown"
+	return ""
 }
 
 // goBuildID reads the Go build ID that the linker writes near the start of
@@ -172,16 +176,11 @@ func (c *cache) fileDigest(path string) (string, error) {
 		c.remember(path, m)
 		return m.SHA256, nil
 	}
-	f, err := os.Open(path)
+	sum, _, err := hashFile(path)
 	if err != nil {
 		return "", err
 	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return "", err
-	}
-	m = fileMemo{Stat: st, SHA256: hex.EncodeToString(h.Sum(nil))}
+	m = fileMemo{Stat: st, SHA256: sum}
 	c.remember(path, m)
 	return m.SHA256, nil
 }
@@ -210,15 +209,11 @@ func (p *Plan) key(step string, values any, files ...string) (string, error) {
 		if f == "" {
 			continue
 		}
-		sum, err := p.inputDigest(f)
+		name, sum, err := p.inputDigest(f)
 		if err != nil {
 			return "", fmt.Errorf("cache key: %w", err)
 		}
-		rel := f
-		if r, err := filepath.Rel(p.Dir, f); err == nil && !strings.HasPrefix(r, "..") {
-			rel = "$DIST/" + filepath.ToSlash(r)
-		}
-		fmt.Fprintf(h, "\nfile %s %s", rel, sum)
+		fmt.Fprintf(h, "\nfile %s %s", name, sum)
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
@@ -229,16 +224,20 @@ func jsonString(s string) string {
 	return string(b[1 : len(b)-1])
 }
 
-func (p *Plan) inputDigest(path string) (string, error) {
+// inputDigest names an input file for a key and returns its digest: a file
+// in the staging directory is an artifact of this release ($DIST/rel, by
+// its recorded digest), any other file is hashed (memoised by stat).
+func (p *Plan) inputDigest(path string) (name, sum string, err error) {
 	if r, err := filepath.Rel(p.Dir, path); err == nil && !strings.HasPrefix(r, "..") {
 		rel := filepath.ToSlash(r)
 		for _, a := range p.Artifacts() {
 			if a.Path == rel {
-				return a.SHA256, nil
+				return "$DIST/" + rel, a.SHA256, nil
 			}
 		}
 	}
-	return p.cache.fileDigest(path)
+	sum, err = p.cache.fileDigest(path)
+	return path, sum, err
 }
 
 // produce makes artifact rel by calling write with its host path, unless
@@ -285,16 +284,11 @@ func (c *cache) reuse(rel, key, dst string) (Artifact, bool) {
 	if st, err := statFile(old); err != nil || st != rec.Stat {
 		return Artifact{}, false
 	}
-	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
-		return Artifact{}, false
-	}
-	os.Remove(dst)
-	if err := os.Link(old, dst); err != nil {
+	if link(old, dst) != nil {
 		return Artifact{}, false // another file system: make it again
 	}
 	c.mu.Lock()
 	c.next.Artifacts[rel] = rec
-	c.reused[rel] = true
 	c.mu.Unlock()
 	a := rec.Artifact
 	a.Reused = true
@@ -304,12 +298,21 @@ func (c *cache) reuse(rel, key, dst string) (Artifact, bool) {
 // isReused reports whether the artifact at rel came from the previous
 // release (later steps that would modify it in place skip it).
 func (p *Plan) isReused(rel string) bool {
-	if p.cache == nil {
-		return false
+	for _, a := range p.Artifacts() {
+		if a.Path == rel {
+			return a.Reused
+		}
 	}
-	p.cache.mu.Lock()
-	defer p.cache.mu.Unlock()
-	return p.cache.reused[rel]
+	return false
+}
+
+// link makes dst a hard link to old, replacing whatever dst was.
+func link(old, dst string) error {
+	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+		return err
+	}
+	os.Remove(dst)
+	return os.Link(old, dst)
 }
 
 // save records the release just swapped into dist, with the files' stats
@@ -351,17 +354,12 @@ func (p *Plan) linkIfSame(rel string, data []byte) bool {
 	if err != nil || !bytes.Equal(b, data) {
 		return false
 	}
-	dst := p.Abs(rel)
-	os.Remove(dst)
-	return os.Link(old, dst) == nil
+	return link(old, p.Abs(rel)) == nil
 }
 
 // copyFile copies src to dst (a new file), for raw binaries that later
 // steps patch in place: the cache's copy must stay as go build wrote it.
 func copyFile(src, dst string, mode os.FileMode) error {
-	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
-		return err
-	}
 	in, err := os.Open(src)
 	if err != nil {
 		return err

@@ -6,7 +6,6 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-	"syscall"
 	"testing"
 
 	"github.com/svcpack/svcpack/pkg/config"
@@ -99,7 +98,7 @@ func fileIDs(t *testing.T, dist string) map[string]fileID {
 			return err
 		}
 		rel, _ := filepath.Rel(dist, path)
-		out[rel] = fileID{fi.Sys().(*syscall.Stat_t).Ino, fi.ModTime().UnixNano()}
+		out[rel] = fileID{inode(fi), fi.ModTime().UnixNano()}
 		return nil
 	})
 	return out

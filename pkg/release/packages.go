@@ -233,10 +233,7 @@ func msiStep(ctx context.Context, p *Plan, t config.Target) ([]Artifact, error) 
 		Wrapper []byte `json:",omitempty"`
 		Sign    any    `json:",omitempty"`
 	}{pkg, c.Windows.Icon, wrapCfg, nil}
-	if p.signer != nil {
-		values.Sign = p.signInputs()
-		srcs = append(srcs, p.signer.PKCS12, p.signer.Cert, p.signer.Key)
-	}
+	values.Sign, srcs = p.signInputs(srcs)
 	key, err := p.key("msi", values, srcs...)
 	if err != nil {
 		return nil, err

@@ -255,7 +255,8 @@ func finish(p *Plan) error {
 		key := ""
 		if p.cache != nil {
 			var err error
-			if key, err = p.key("signature", p.pgp.KeyID(), p.Abs(ChecksumsName)); err != nil {
+			// The signature depends on the key, the data and the date.
+			if key, err = p.key("signature", []string{p.pgp.KeyID(), p.Config.Date.UTC().Format(time.RFC3339)}, p.Abs(ChecksumsName)); err != nil {
 				return &StepError{Step: "gpg", Err: err}
 			}
 		}

@@ -127,39 +127,52 @@ func resourcesStep(ctx context.Context, p *Plan, t config.Target) ([]Artifact, e
 }
 
 // binary copies the raw binary go build wrote into the release as the
-// artifact rel, or reuses the previous release's when the raw binary and
-// what later steps do to it (resources, signing) are unchanged.
+// artifact rel; see exe.
 func (p *Plan) binary(t config.Target, rel, raw string) (Artifact, error) {
-	c := p.Config
+	var res *winres.Options
+	if t.OS == "windows" {
+		r := resourceOptions(p.Config)
+		res = &r
+	}
+	return p.exe(KindBinary, t, rel, raw, res)
+}
+
+// exe copies a raw executable go build wrote in the cache (the program's
+// binary, or the service wrapper) into the release as the artifact rel, or
+// reuses the previous release's when the raw executable and what later
+// steps do to it (resources res, when set, and Authenticode signing) are
+// unchanged.
+func (p *Plan) exe(kind Kind, t config.Target, rel, raw string, res *winres.Options) (Artifact, error) {
 	var values struct {
 		Resources *winres.Options `json:",omitempty"`
 		Sign      any             `json:",omitempty"`
 	}
 	files := []string{raw}
-	if t.OS == "windows" {
-		r := resourceOptions(c)
-		values.Resources = &r
-		files = append(files, r.Icon)
-		if p.signer != nil {
-			values.Sign = p.signInputs()
-			files = append(files, p.signer.PKCS12, p.signer.Cert, p.signer.Key)
-		}
+	if res != nil {
+		values.Resources = res
+		files = append(files, res.Icon)
+		values.Sign, files = p.signInputs(files)
 	}
-	key, err := p.key("binary", values, files...)
+	key, err := p.key(string(kind), values, files...)
 	if err != nil {
 		return Artifact{}, err
 	}
-	return p.produce(rel, KindBinary, t, key, func(path string) error { return copyFile(raw, path, 0o755) })
+	return p.produce(rel, kind, t, key, func(path string) error { return copyFile(raw, path, 0o755) })
 }
 
-// signInputs are the Authenticode settings that shape a signature (the
-// password does not, and is kept out of every cache key).
-func (p *Plan) signInputs() any {
+// signInputs returns the Authenticode settings that shape a signature, and
+// files with the certificate and key files added, for a cache key; nil and
+// files unchanged when nothing is signed. The password does not shape the
+// signature and is kept out of every key.
+func (p *Plan) signInputs(files []string) (any, []string) {
 	s := p.signer
+	if s == nil {
+		return nil, files
+	}
 	return struct {
 		TimestampURL, Description, URL string
 		Time                           time.Time
-	}{s.TimestampURL, s.Description, s.URL, s.Time}
+	}{s.TimestampURL, s.Description, s.URL, s.Time}, append(files, s.PKCS12, s.Cert, s.Key)
 }
 
 // preflight checks, before any build starts, what later steps would reject,
