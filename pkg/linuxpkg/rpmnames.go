@@ -78,7 +78,14 @@ func relativePayload(rpm []byte) ([]byte, error) {
 // header locates an RPM header's index and data store.
 type header struct {
 	index, store, end int
-	entries           map[uint32][2]uint32 // tag -> type, offset
+	entries           []indexEntry          // in index order
+	byTag             map[uint32]indexEntry // the same, by tag
+}
+
+// indexEntry is one entry of a header's index.
+type indexEntry struct {
+	tag, typ, count uint32
+	off             int // offset in the data store
 }
 
 func parseHeader(b []byte, off int) (*header, error) {
@@ -87,14 +94,20 @@ func parseHeader(b []byte, off int) (*header, error) {
 	}
 	n := int(binary.BigEndian.Uint32(b[off+8:]))
 	size := int(binary.BigEndian.Uint32(b[off+12:]))
-	h := &header{index: off + 16, store: off + 16 + 16*n, entries: map[uint32][2]uint32{}}
+	h := &header{index: off + 16, store: off + 16 + 16*n, byTag: map[uint32]indexEntry{}}
 	h.end = h.store + size
 	if h.end > len(b) {
 		return nil, fmt.Errorf("header at %d runs past the end", off)
 	}
 	for i := 0; i < n; i++ {
 		e := b[h.index+16*i:]
-		h.entries[binary.BigEndian.Uint32(e)] = [2]uint32{binary.BigEndian.Uint32(e[4:]), binary.BigEndian.Uint32(e[8:])}
+		ie := indexEntry{tag: binary.BigEndian.Uint32(e), typ: binary.BigEndian.Uint32(e[4:]),
+			off: int(int32(binary.BigEndian.Uint32(e[8:]))), count: binary.BigEndian.Uint32(e[12:])}
+		if ie.off < 0 || h.store+ie.off > h.end {
+			return nil, fmt.Errorf("tag %d: offset %d outside the store", ie.tag, ie.off)
+		}
+		h.entries = append(h.entries, ie)
+		h.byTag[ie.tag] = ie
 	}
 	return h, nil
 }
@@ -102,11 +115,11 @@ func parseHeader(b []byte, off int) (*header, error) {
 // putString overwrites a string (type 6) or one-element string array (type
 // 8) value of the same length.
 func (h *header) putString(b []byte, tag uint32, v string) error {
-	e, ok := h.entries[tag]
-	if !ok || (e[0] != 6 && e[0] != 8) {
+	e, ok := h.byTag[tag]
+	if !ok || (e.typ != 6 && e.typ != 8) {
 		return fmt.Errorf("rpm: tag %d: no string value to patch", tag)
 	}
-	at := h.store + int(e[1])
+	at := h.store + e.off
 	old := bytes.IndexByte(b[at:h.end], 0)
 	if old != len(v) {
 		return fmt.Errorf("rpm: tag %d: value is %d bytes, replacement %d", tag, old, len(v))
@@ -116,11 +129,11 @@ func (h *header) putString(b []byte, tag uint32, v string) error {
 }
 
 func (h *header) putInt32(b []byte, tag uint32, v uint32) error {
-	e, ok := h.entries[tag]
-	if !ok || e[0] != 4 {
+	e, ok := h.byTag[tag]
+	if !ok || e.typ != 4 {
 		return fmt.Errorf("rpm: tag %d: no int32 value to patch", tag)
 	}
-	binary.BigEndian.PutUint32(b[h.store+int(e[1]):], v)
+	binary.BigEndian.PutUint32(b[h.store+e.off:], v)
 	return nil
 }
 

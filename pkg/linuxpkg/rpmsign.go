@@ -33,49 +33,42 @@ func rpmTypeAlign(typ uint32) int {
 	return 1
 }
 
-// readEntries decodes the index of the header at off.
+// readEntries decodes the header at off into its entries with their
+// values, and returns where it ends.
 func readEntries(b []byte, off int) ([]rpmEntry, int, error) {
 	h, err := parseHeader(b, off)
 	if err != nil {
 		return nil, 0, err
 	}
-	n := (h.store - h.index) / 16
 	var out []rpmEntry
-	for i := 0; i < n; i++ {
-		e := b[h.index+16*i:]
-		tag, typ := binary.BigEndian.Uint32(e), binary.BigEndian.Uint32(e[4:])
-		at, count := int(int32(binary.BigEndian.Uint32(e[8:]))), binary.BigEndian.Uint32(e[12:])
-		if at < 0 || h.store+at > h.end {
-			return nil, 0, fmt.Errorf("rpm: tag %d: offset %d outside the store", tag, at)
-		}
-		v := b[h.store+at : h.end]
+	for _, e := range h.entries {
+		v := b[h.store+e.off : h.end]
 		var size int
-		switch typ {
+		switch e.typ {
 		case 0:
-			size = 0
 		case 1, 2, 7:
-			size = int(count)
+			size = int(e.count)
 		case 3:
-			size = 2 * int(count)
+			size = 2 * int(e.count)
 		case 4:
-			size = 4 * int(count)
+			size = 4 * int(e.count)
 		case 5:
-			size = 8 * int(count)
+			size = 8 * int(e.count)
 		case 6, 8, 9:
-			for s := uint32(0); s < count; s++ {
+			for s := uint32(0); s < e.count; s++ {
 				z := bytes.IndexByte(v[size:], 0)
 				if z < 0 {
-					return nil, 0, fmt.Errorf("rpm: tag %d: unterminated string", tag)
+					return nil, 0, fmt.Errorf("rpm: tag %d: unterminated string", e.tag)
 				}
 				size += z + 1
 			}
 		default:
-			return nil, 0, fmt.Errorf("rpm: tag %d: unknown type %d", tag, typ)
+			return nil, 0, fmt.Errorf("rpm: tag %d: unknown type %d", e.tag, e.typ)
 		}
 		if size > len(v) {
-			return nil, 0, fmt.Errorf("rpm: tag %d: value runs past the store", tag)
+			return nil, 0, fmt.Errorf("rpm: tag %d: value runs past the store", e.tag)
 		}
-		out = append(out, rpmEntry{tag: tag, typ: typ, count: count, data: v[:size]})
+		out = append(out, rpmEntry{tag: e.tag, typ: e.typ, count: e.count, data: v[:size]})
 	}
 	return out, h.end, nil
 }

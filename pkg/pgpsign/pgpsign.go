@@ -17,7 +17,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/ProtonMail/go-crypto/openpgp"
@@ -175,15 +174,4 @@ func (s *Signer) PublicKey() ([]byte, error) {
 	}
 	b.WriteByte('\n')
 	return b.Bytes(), nil
-}
-
-// describe is used in messages: "RSA key 0123..." .
-func (s *Signer) String() string {
-	name := ""
-	for n := range s.entity.Identities {
-		if name == "" || n < name {
-			name = n
-		}
-	}
-	return strings.TrimSpace(fmt.Sprintf("key %s %s", s.KeyID(), name))
 }
