@@ -339,10 +339,6 @@ var variants = map[string]struct {
 	"riscv64":  {"GORISCV64", []string{"rva20u64", "rva22u64", "rva23u64"}},
 }
 
-// VariantVar returns the Go environment variable that selects a variant of
-// arch (GOARM for arm, GOAMD64 for amd64, ...), or "" when it has none.
-func VariantVar(arch string) string { return variants[arch].env }
-
 // VariantVars lists every variant variable, so that builds can clear the
 // ones inherited from the environment.
 func VariantVars() []string {
@@ -358,15 +354,12 @@ func VariantVars() []string {
 	return out
 }
 
-// Variants lists the valid variants of arch.
-func Variants(arch string) []string { return append([]string(nil), variants[arch].values...) }
-
 // Env returns the variant's environment setting ("GOARM=7"), or nil.
 func (t Target) Env() []string {
 	if t.Variant == "" {
 		return nil
 	}
-	return []string{VariantVar(t.Arch) + "=" + t.Variant}
+	return []string{variants[t.Arch].env + "=" + t.Variant}
 }
 
 // ParseTarget splits "os/arch" or "os/arch/variant" and checks the variant
