@@ -292,8 +292,8 @@ type Target struct {
 	OS string
 	// Arch is the GOARCH value.
 	Arch string
-	// Variant is the value of the architecture's variant variable (see
-	// VariantVar); empty means Go's default.
+	// Variant is the value of the architecture's variant variable (GOARM,
+	// GOAMD64, ...; see Env); empty means Go's default.
 	Variant string
 }
 
