@@ -22,7 +22,6 @@ import (
 	"github.com/svcpack/svcpack/internal/benchutil"
 
 	"github.com/svcpack/svcpack/pkg/config"
-	"github.com/svcpack/svcpack/pkg/matrix"
 	"github.com/svcpack/svcpack/pkg/release"
 )
 
@@ -50,11 +49,7 @@ func run(cfgPath string, rounds int) error {
 	par := runtime.GOMAXPROCS(0)
 	targets := c.ParsedTargets()
 
-	mo := matrix.Options{
-		Dir: c.Dir, Main: c.Main, Name: c.Name, OutDir: filepath.Join(tmp, "raw"),
-		Ldflags: c.Ldflags, Tags: c.Tags,
-		Data: matrix.TemplateData{Name: c.Name, Version: c.Version, Commit: c.Commit, Date: c.Date.Format(time.RFC3339)},
-	}
+	mo := release.MatrixOptions(c, filepath.Join(tmp, "raw"))
 	raw := func() error { return benchutil.RawMatrix(mo, targets, par) }
 	ours := func() error {
 		_, err := release.Build(context.Background(), c, release.Options{Parallelism: par})

@@ -30,7 +30,6 @@ import (
 	"github.com/svcpack/svcpack/internal/benchutil"
 
 	"github.com/svcpack/svcpack/pkg/config"
-	"github.com/svcpack/svcpack/pkg/matrix"
 	"github.com/svcpack/svcpack/pkg/release"
 )
 
@@ -86,12 +85,7 @@ func run(rounds int) error {
 	}
 	targets := c.ParsedTargets()
 	par := runtime.GOMAXPROCS(0)
-	mo := matrix.Options{
-		Dir: c.Dir, Main: "./" + strings.TrimPrefix(filepath.ToSlash(c.Main), "./"), Name: c.Name,
-		OutDir:  filepath.Join(release.CacheDir(c.DistDir()), "bin"),
-		Ldflags: c.Ldflags, Tags: c.Tags,
-		Data: matrix.TemplateData{Name: c.Name, Version: c.Version, Commit: c.Commit, Date: c.Date.UTC().Format(time.RFC3339)},
-	}
+	mo := release.MatrixOptions(c, filepath.Join(release.CacheDir(c.DistDir()), "bin"))
 
 	start := time.Now()
 	out, err := releaseCmd()

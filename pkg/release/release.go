@@ -180,20 +180,13 @@ func buildStep(o Options) Step {
 		if p.cache != nil {
 			out = filepath.Join(p.cache.dir, "bin")
 		}
-		res, err := matrix.Build(ctx, matrix.Options{
-			Dir:         c.Dir,
-			Main:        mainPackage(c.Main),
-			Name:        c.Name,
-			OutDir:      out,
-			Targets:     p.Targets,
-			Ldflags:     c.Ldflags,
-			Tags:        c.Tags,
-			Data:        templateData(c),
-			Parallelism: cap(p.sem),
-			GoTool:      o.GoTool,
-			OnStart:     func(_ config.Target, args []string) { p.rep.command(args) },
-			OnDone:      func(r matrix.Result) { p.rep.step("build", r.Target.String(), r.Duration) },
-		})
+		mo := MatrixOptions(c, out)
+		mo.Targets = p.Targets
+		mo.Parallelism = cap(p.sem)
+		mo.GoTool = o.GoTool
+		mo.OnStart = func(_ config.Target, args []string) { p.rep.command(args) }
+		mo.OnDone = func(r matrix.Result) { p.rep.step("build", r.Target.String(), r.Duration) }
+		res, err := matrix.Build(ctx, mo)
 		if err != nil {
 			var be *matrix.BuildError
 			if errors.As(err, &be) {
@@ -232,8 +225,16 @@ func mainPackage(m string) string {
 	return "./" + m
 }
 
-func templateData(c *config.Config) matrix.TemplateData {
-	return matrix.TemplateData{Name: c.Name, Version: c.Version, Commit: c.Commit, Date: c.Date.UTC().Format(time.RFC3339)}
+// MatrixOptions returns the go build settings of c's binaries (package,
+// name, flags, ldflags data) with outputs under outDir; the caller sets
+// targets, parallelism and callbacks. The benchmarks build their baseline
+// from it, so that it is the very build svcpack runs.
+func MatrixOptions(c *config.Config, outDir string) matrix.Options {
+	return matrix.Options{
+		Dir: c.Dir, Main: mainPackage(c.Main), Name: c.Name, OutDir: outDir,
+		Ldflags: c.Ldflags, Tags: c.Tags,
+		Data: matrix.TemplateData{Name: c.Name, Version: c.Version, Commit: c.Commit, Date: c.Date.UTC().Format(time.RFC3339)},
+	}
 }
 
 // finish writes checksums.txt (and its signature) and artifacts.json. In
