@@ -23,6 +23,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"path/filepath"
 
 	"github.com/svcpack/svcpack/pkg/svcwrap"
@@ -34,10 +35,9 @@ func main() {
 
 // wrapper is a loaded configuration with its open logs.
 type wrapper struct {
-	sup     *svcwrap.Supervisor
-	out     *svcwrap.RotatingWriter
-	events  *svcwrap.RotatingWriter
-	cfgPath string
+	sup    *svcwrap.Supervisor
+	out    *svcwrap.RotatingWriter
+	events *svcwrap.RotatingWriter
 }
 
 func (w *wrapper) close() {
@@ -72,24 +72,20 @@ func setup(args []string, stderr io.Writer) (*wrapper, error) {
 		// A config given with -config names the program relative to itself.
 		dir = base
 	}
-	logDir := cfg.Logs.Dir
-	if !filepath.IsAbs(logDir) {
-		logDir = filepath.Join(dir, logDir)
-	}
-	events, err := svcwrap.OpenRotating(filepath.Join(logDir, cfg.Service+"-svcwrap.log"), int64(cfg.Logs.MaxSize), cfg.Logs.Keep)
+	outPath, eventsPath := cfg.LogFiles(dir)
+	events, err := svcwrap.OpenRotating(eventsPath, int64(cfg.Logs.MaxSize), cfg.Logs.Keep)
 	if err != nil {
 		return nil, fmt.Errorf("svcwrap: %w (set logs.dir in %s to a folder the service account may write)", err, *cfgPath)
 	}
-	out, err := svcwrap.OpenRotating(filepath.Join(logDir, cfg.Service+".log"), int64(cfg.Logs.MaxSize), cfg.Logs.Keep)
+	out, err := svcwrap.OpenRotating(outPath, int64(cfg.Logs.MaxSize), cfg.Logs.Keep)
 	if err != nil {
 		events.Close()
 		return nil, fmt.Errorf("svcwrap: %w (set logs.dir in %s to a folder the service account may write)", err, *cfgPath)
 	}
 	return &wrapper{
-		sup:     &svcwrap.Supervisor{Config: cfg, Dir: dir, Output: out, Events: events, Start: svcwrap.NewStartFunc()},
-		out:     out,
-		events:  events,
-		cfgPath: *cfgPath,
+		sup:    &svcwrap.Supervisor{Config: cfg, Dir: dir, Output: out, Events: events},
+		out:    out,
+		events: events,
 	}, nil
 }
 
@@ -121,7 +117,9 @@ func run(args []string, stderr io.Writer) int {
 	return 0
 }
 
-// supervise runs the supervisor until ctx ends.
-func supervise(ctx context.Context, w *wrapper, ready func()) error {
-	return w.sup.Run(ctx, ready)
+// runForeground supervises until one of stopSignals arrives.
+func runForeground(w *wrapper) error {
+	ctx, stop := signal.NotifyContext(context.Background(), stopSignals...)
+	defer stop()
+	return w.sup.Run(ctx, func() { w.sup.Logf("ready") })
 }

@@ -3,9 +3,7 @@
 package main
 
 import (
-	"context"
 	"os"
-	"os/signal"
 	"syscall"
 )
 
@@ -16,9 +14,5 @@ func runService(*wrapper) (bool, error) { return false, nil }
 // reportSetupFailure has nowhere else to report to here: stderr has it.
 func reportSetupFailure(error) {}
 
-// runForeground supervises until SIGINT or SIGTERM.
-func runForeground(w *wrapper) error {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	return supervise(ctx, w, func() { w.sup.Logf("ready") })
-}
+// stopSignals end a foreground run.
+var stopSignals = []os.Signal{os.Interrupt, syscall.SIGTERM}

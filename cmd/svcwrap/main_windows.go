@@ -6,7 +6,6 @@ import (
 	"context"
 	"errors"
 	"os"
-	"os/signal"
 	"time"
 
 	"golang.org/x/sys/windows"
@@ -55,12 +54,8 @@ func (failHandler) Execute(_ []string, _ <-chan svc.ChangeRequest, status chan<-
 	return true, svcwrap.ExitConfig
 }
 
-// runForeground supervises until Ctrl+C.
-func runForeground(w *wrapper) error {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
-	return supervise(ctx, w, func() { w.sup.Logf("ready") })
-}
+// stopSignals end a foreground run (Ctrl+C, Ctrl+Break).
+var stopSignals = []os.Signal{os.Interrupt}
 
 type handler struct {
 	w   *wrapper
@@ -88,7 +83,7 @@ func (h *handler) Execute(_ []string, req <-chan svc.ChangeRequest, status chan<
 	readyc := make(chan struct{})
 	done := make(chan error, 1)
 	go func() {
-		done <- supervise(ctx, h.w, func() { close(readyc) })
+		done <- h.w.sup.Run(ctx, func() { close(readyc) })
 	}()
 	ticker := time.NewTicker(tick)
 	defer ticker.Stop()

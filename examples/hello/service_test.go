@@ -25,8 +25,6 @@ func buildHello(t *testing.T, goos, goarch, out, version string) {
 	}
 }
 
-// freePort asks the kernel for a free loopback port.
-
 // TestLinuxBinaryServesAndStops runs the real binary: /healthz and / answer,
 // and SIGTERM ends it cleanly with exit status 0.
 func TestLinuxBinaryServesAndStops(t *testing.T) {

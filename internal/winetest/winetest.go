@@ -218,6 +218,30 @@ func (p *Prefix) ServiceState(name string) (string, string) {
 	return "", out
 }
 
+// ServiceExitCodes returns the WIN32_EXIT_CODE and SERVICE_EXIT_CODE that
+// sc query reports for the service (as decimal text, "" when absent), and
+// sc's output.
+func (p *Prefix) ServiceExitCodes(name string) (win32, service, out string) {
+	out = p.MustRun(time.Minute, "sc", "query", name)
+	for _, line := range strings.Split(out, "\n") {
+		k, v, ok := strings.Cut(line, ":")
+		if !ok {
+			continue
+		}
+		switch f := strings.Fields(v); strings.TrimSpace(k) {
+		case "WIN32_EXIT_CODE":
+			if len(f) > 0 {
+				win32 = f[0]
+			}
+		case "SERVICE_EXIT_CODE":
+			if len(f) > 0 {
+				service = f[0]
+			}
+		}
+	}
+	return win32, service, out
+}
+
 // WaitServiceState polls `sc query` until the service reaches want or the
 // timeout passes, and fails the test with the last output in that case.
 func (p *Prefix) WaitServiceState(name, want string, timeout time.Duration) {

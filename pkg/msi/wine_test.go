@@ -14,8 +14,6 @@ import (
 	"github.com/svcpack/svcpack/internal/winetest"
 )
 
-// freePort returns a loopback TCP port that was free a moment ago.
-
 // TestWineInstallUpgradeRemove installs the example service with msiexec
 // under Wine, checks that it runs and answers /healthz, upgrades it in
 // place to a new version, and removes it.

@@ -295,10 +295,14 @@ func (c *Config) Problems() []*FieldError {
 }
 
 // Validate returns the configuration's problems joined, or nil.
-func (c *Config) Validate() error {
+func (c *Config) Validate() error { return c.problems("") }
+
+// problems joins the configuration's problems, each line starting with
+// prefix (the file name, when there is one).
+func (c *Config) problems(prefix string) error {
 	var errs []error
 	for _, p := range c.Problems() {
-		errs = append(errs, p)
+		errs = append(errs, fmt.Errorf("%s%w", prefix, p))
 	}
 	return errors.Join(errs...)
 }
@@ -326,12 +330,8 @@ func Parse(data []byte, name string) (*Config, error) {
 		return nil, fmt.Errorf("%s: unexpected data after the JSON object: want one object", name)
 	}
 	c.ApplyDefaults()
-	var errs []error
-	for _, p := range c.Problems() {
-		errs = append(errs, fmt.Errorf("%s: %w", name, p))
-	}
-	if len(errs) > 0 {
-		return nil, errors.Join(errs...)
+	if err := c.problems(name + ": "); err != nil {
+		return nil, err
 	}
 	return &c, nil
 }
@@ -424,4 +424,15 @@ func (c *Config) Marshal() ([]byte, error) {
 		return nil, fmt.Errorf("svcwrap config: %w", err)
 	}
 	return append(b, '\n'), nil
+}
+
+// LogFiles returns the program's output log and the wrapper's event log
+// for a wrapper whose install folder is dir: <logs.dir>/<service>.log and
+// <logs.dir>/<service>-svcwrap.log, logs.dir taken relative to dir.
+func (c *Config) LogFiles(dir string) (output, events string) {
+	logDir := c.Logs.Dir
+	if !filepath.IsAbs(logDir) {
+		logDir = filepath.Join(dir, logDir)
+	}
+	return filepath.Join(logDir, c.Service+".log"), filepath.Join(logDir, c.Service+"-svcwrap.log")
 }

@@ -23,7 +23,7 @@ type Checker struct {
 func (c *Checker) Check(ctx context.Context) error {
 	client := c.Client
 	if client == nil {
-		client = &http.Client{Transport: &http.Transport{DisableKeepAlives: true, Proxy: nil}}
+		client = noKeepAliveClient()
 	}
 	if c.Timeout > 0 {
 		var cancel context.CancelFunc
@@ -44,4 +44,11 @@ func (c *Checker) Check(ctx context.Context) error {
 		return fmt.Errorf("health check: GET %s: %s", c.URL, resp.Status)
 	}
 	return nil
+}
+
+// noKeepAliveClient is an HTTP client that opens a fresh connection for
+// every request and uses no proxy: the program behind the URL may have
+// restarted since the last check.
+func noKeepAliveClient() *http.Client {
+	return &http.Client{Transport: &http.Transport{DisableKeepAlives: true, Proxy: nil}}
 }

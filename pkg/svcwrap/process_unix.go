@@ -24,8 +24,8 @@ type unixProcess struct {
 	pipe *outputPipe
 }
 
-// StartProcess starts the program in a new process group.
-func StartProcess(program string, args, env []string, dir string, out io.Writer) (Process, error) {
+// startProcess starts the program in a new process group.
+func startProcess(program string, args, env []string, dir string, out io.Writer) (Process, error) {
 	cmd := exec.Command(program, args...)
 	cmd.Env, cmd.Dir = env, dir
 	pipe, err := newOutputPipe(out)
@@ -64,6 +64,6 @@ func (p *unixProcess) Close() error {
 	return err
 }
 
-// NewStartFunc returns StartProcess; on Windows it binds the processes to
-// one console control guard.
-func NewStartFunc() StartFunc { return StartProcess }
+// NewStartFunc returns the platform's StartFunc: here, each child in a new
+// process group (on Windows, in a job object with a console of its own).
+func NewStartFunc() StartFunc { return startProcess }

@@ -39,19 +39,14 @@ type winProcess struct {
 	pipe  *outputPipe
 }
 
-// StartProcess starts the program with a new, hidden console, inside a job
-// object with JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE. The child starts
-// suspended and is resumed once it is in the job, so nothing it starts can
-// escape the job. Its own console is what lets the
+// NewStartFunc returns the StartFunc that starts the program with a new,
+// hidden console, inside a job object with JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE.
+// The child starts suspended and is resumed once it is in the job, so
+// nothing it starts can escape the job. Its own console is what lets the
 // wrapper signal it (see Interrupt): a service has no console to share, and
-// only the processes on that console receive the event.
-func StartProcess(program string, args, env []string, dir string, out io.Writer) (Process, error) {
-	return startProcess(program, args, env, dir, out, &ctrlGuard{})
-}
-
-// NewStartFunc returns a StartFunc whose processes share one console
-// control guard, so the wrapper installs a single handler however often the
-// program restarts.
+// only the processes on that console receive the event. The processes of
+// one StartFunc share one console control guard, so the wrapper installs a
+// single handler however often the program restarts.
 func NewStartFunc() StartFunc {
 	guard := &ctrlGuard{}
 	return func(program string, args, env []string, dir string, out io.Writer) (Process, error) {

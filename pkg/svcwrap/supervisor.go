@@ -5,11 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sort"
 	"sync"
 	"time"
 )
@@ -65,7 +63,7 @@ type Supervisor struct {
 	Output io.Writer
 	// Events receives the wrapper's own event lines; nil discards them.
 	Events io.Writer
-	// Start starts a process; nil means StartProcess (the platform's way,
+	// Start starts a process; nil means NewStartFunc() (the platform's way,
 	// with the process tree bound to the wrapper).
 	Start StartFunc
 	// Now returns the current time; nil means time.Now.
@@ -115,12 +113,7 @@ func (s *Supervisor) environ() []string {
 			out = append(out, kv)
 		}
 	}
-	keys := make([]string, 0, len(s.Config.Env))
-	for k := range s.Config.Env {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
+	for _, k := range sortedKeys(s.Config.Env) {
 		out = append(out, k+"="+s.Config.Env[k])
 	}
 	return out
@@ -150,7 +143,7 @@ func (s *Supervisor) Run(ctx context.Context, ready func()) error {
 	c := s.Config
 	start := s.Start
 	if start == nil {
-		start = StartProcess
+		start = NewStartFunc() // one per run: restarts share its state
 	}
 	var once sync.Once
 	readyOnce := func() {
@@ -238,9 +231,9 @@ func (s *Supervisor) watchHealth(ctx context.Context, ready func(), unhealthy ch
 	interval := h.Interval.Std()
 	// One client without keep-alive for the program's lifetime: each check
 	// opens a fresh connection, as a new client would.
-	tr := &http.Transport{DisableKeepAlives: true, Proxy: nil}
-	defer tr.CloseIdleConnections()
-	chk := &Checker{URL: h.URL, Timeout: h.Timeout.Std(), Client: &http.Client{Transport: tr}}
+	client := noKeepAliveClient()
+	defer client.CloseIdleConnections()
+	chk := &Checker{URL: h.URL, Timeout: h.Timeout.Std(), Client: client}
 	passed := false
 	fails := 0
 	lastCounted := s.now()

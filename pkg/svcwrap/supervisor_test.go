@@ -177,6 +177,7 @@ func TestSupervisor(t *testing.T) {
 	}
 
 	get(h.base + "/print?n=3")
+	get(h.base + "/stderr?msg=to-stderr-1")
 	h.cancel()
 	if err := <-h.done; err != nil {
 		t.Fatal(err)
@@ -189,7 +190,7 @@ func TestSupervisor(t *testing.T) {
 	if alive(pid3) {
 		t.Errorf("pid %d alive after stop", pid3)
 	}
-	for _, want := range []string{"print 1 0", "print 1 2", "got interrupt, stopping"} {
+	for _, want := range []string{"print 1 0", "print 1 2", "to-stderr-1", "got interrupt, stopping"} {
 		if !strings.Contains(h.out.String(), want) {
 			t.Errorf("output lacks %q:\n%s", want, h.out)
 		}
