@@ -176,6 +176,8 @@ func TestBadConfigs(t *testing.T) {
 		{"wrapper values", "  restart: {delay: 3s}\n", "  restart: {delay: 3s}\n  wrap: true\n  wrapper:\n    restart: {factor: 0.5, max_restarts: -1}\n    health: {url: ftp://x}\n    logs: {keep: -1}\n", nil,
 			[]string{"svcpack.yaml:15: service.wrapper.restart.factor: 0.5 is below 1", "svcpack.yaml:15: service.wrapper.restart.max_restarts: -1 is below 1",
 				`svcpack.yaml:16: service.wrapper.health.url: "ftp://x" is not an http(s) URL`, "svcpack.yaml:17: service.wrapper.logs.keep: -1 is below 1"}},
+		{"wrapper log dir", "  restart: {delay: 3s}\n", "  restart: {delay: 3s}\n  wrap: true\n  wrapper: {logs: {dir: '..\\logs'}}\n", nil,
+			[]string{"service.wrapper.logs.dir", `"..\\logs" leaves the install folder`}},
 		{"wrapper log size", "  restart: {delay: 3s}\n", "  restart: {delay: 3s}\n  wrap: true\n  wrapper: {logs: {max_size: huge}}\n", nil,
 			[]string{"svcpack.yaml:14: service.wrapper.logs.max_size:", `"huge" is not a size`}},
 		{"wrapper delay", "  restart: {delay: 3s}\n", "  restart: {delay: 3s}\n  wrap: true\n  wrapper: {restart: {max_delay: 1s}}\n", nil,

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"path"
 	"strings"
 
 	"github.com/svcpack/svcpack/pkg/svcwrap"
@@ -86,5 +87,12 @@ func (c *Config) checkWrapper(p *problem) {
 	}
 	for _, fe := range wc.Problems() {
 		p.add(wrapperField(fe.Field), "%s", fe.Msg)
+	}
+	// The install script and the MSI create a relative log folder inside
+	// the install folder, with write access for the service account; one
+	// that climbs out of it would be created by one and not the other.
+	dir := path.Clean(strings.ReplaceAll(wc.Logs.Dir, `\`, "/"))
+	if dir == ".." || strings.HasPrefix(dir, "../") {
+		p.add("service.wrapper.logs.dir", "%q leaves the install folder: give a folder inside it (default logs) or an absolute path the administrator prepares", wc.Logs.Dir)
 	}
 }

@@ -192,32 +192,25 @@ func msiStep(ctx context.Context, p *Plan, t config.Target) ([]Artifact, error) 
 	if c.LicenseFile != "" {
 		files = append(files, msi.File{Name: "LICENSE.txt", Src: c.Abs(c.LicenseFile)})
 	}
-	svcExe, svcArgs, svcEnv := exe, c.Service.Args, c.Service.Env
 	wrapExe, wrapCfg, err := wrapperFiles(p, t)
 	if err != nil {
 		return nil, err
 	}
-	folders, err := wrapperFolders(c)
-	if err != nil {
-		return nil, err
-	}
 	if wrapExe != "" {
-		// The service runs the wrapper; its configuration (written in
-		// the step below) carries the program's arguments and environment.
+		// Its configuration is written in the step below.
 		files = append(files, msi.File{Name: config.WrapperExe, Src: wrapExe})
-		svcExe, svcArgs, svcEnv = config.WrapperExe, nil, nil
 	}
-	s := c.Service
+	s := p.windowsService(t)
 	pkg := msi.Package{
 		Product: msi.Product{
 			Name: c.Windows.ProductName, Manufacturer: c.Vendor, Version: version, UpgradeCode: c.Windows.MSI.UpgradeCode,
 			URL: c.Homepage, Arch: t.Arch, InstallDir: c.Windows.MSI.InstallDir,
 		},
 		Files:   files,
-		Folders: folders,
+		Folders: wrapperFolders(p),
 		Service: &msi.Service{
-			Name: s.Name, DisplayName: s.DisplayName, Description: s.Description, Executable: svcExe, Args: svcArgs,
-			Start: s.Start, Account: s.Account, Env: svcEnv, RestartDelay: s.Restart.Delay.Std(), ResetAfter: s.Restart.ResetAfter.Std(),
+			Name: s.Name, DisplayName: s.DisplayName, Description: s.Description, Executable: s.Exe, Args: s.Args,
+			Start: s.Start, Account: s.Account, Env: s.Env, RestartDelay: s.RestartDelay, ResetAfter: s.ResetAfter,
 		},
 		Date: c.Date,
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/svcpack/svcpack/pkg/config"
 	"github.com/svcpack/svcpack/pkg/pgpsign"
 	"github.com/svcpack/svcpack/pkg/sign"
+	"github.com/svcpack/svcpack/pkg/svcwrap"
 	"github.com/svcpack/svcpack/pkg/winres"
 )
 
@@ -38,6 +39,7 @@ type Plan struct {
 	goTool    string             // the go command
 	wrapSrc   string             // svcpack's module source, when service.wrap is set
 	wrapRes   *winres.Resources  // the wrapper's resources
+	wrapCfg   *svcwrap.Config    // the wrapper's configuration, when service.wrap is set
 
 	mu        sync.Mutex
 	artifacts []Artifact

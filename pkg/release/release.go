@@ -9,6 +9,7 @@ package release
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -89,7 +90,7 @@ func Release(ctx context.Context, c *config.Config, o Options) (*Result, error) 
 	rep := o.reporter()
 	dist := c.DistDir()
 	rep.printf(Normal, "svcpack: releasing %s %s (version from %s) into %s\n", c.Name, c.Version, c.VersionSource, dist)
-	p := &Plan{Config: c, Targets: o.targets(c), rep: rep, sem: newSem(o.Parallelism), goTool: o.GoTool}
+	p := &Plan{Config: c, Targets: o.targets(c), rep: rep, sem: newSem(o.Parallelism), goTool: cmp.Or(o.GoTool, "go")}
 	if err := preflight(p); err != nil {
 		return nil, fmt.Errorf("release failed, %s left unchanged: %w", dist, err)
 	}
@@ -141,7 +142,7 @@ func Release(ctx context.Context, c *config.Config, o Options) (*Result, error) 
 func Build(ctx context.Context, c *config.Config, o Options) (*Result, error) {
 	rep := o.reporter()
 	dist := c.DistDir()
-	p := &Plan{Config: c, Dir: dist, Targets: o.targets(c), rep: rep, sem: newSem(o.Parallelism), goTool: o.GoTool}
+	p := &Plan{Config: c, Dir: dist, Targets: o.targets(c), rep: rep, sem: newSem(o.Parallelism), goTool: cmp.Or(o.GoTool, "go")}
 	if err := preflight(p); err != nil {
 		return nil, err
 	}
@@ -161,7 +162,7 @@ func Build(ctx context.Context, c *config.Config, o Options) (*Result, error) {
 // pipeline returns the stages in order; the steps of a stage are independent.
 func pipeline(o Options) [][]Step {
 	return [][]Step{
-		{buildStep(o), wrapperStep(o)},
+		{buildStep(o), wrapperStep()},
 		windowsResourcesSteps(),
 		signSteps(),
 		append(packageSteps(), o.extra...),
@@ -183,7 +184,7 @@ func buildStep(o Options) Step {
 		mo := MatrixOptions(c, out)
 		mo.Targets = p.Targets
 		mo.Parallelism = cap(p.sem)
-		mo.GoTool = o.GoTool
+		mo.GoTool = p.goTool
 		mo.OnStart = func(_ config.Target, args []string) { p.rep.command(args) }
 		mo.OnDone = func(r matrix.Result) { p.rep.step("build", r.Target.String(), r.Duration) }
 		res, err := matrix.Build(ctx, mo)

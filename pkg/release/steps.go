@@ -234,9 +234,11 @@ func preflight(p *Plan) error {
 		}
 	}
 	if windows && c.Service.Wrap {
-		if _, err := c.WrapperConfig(); err != nil {
+		wc, err := c.WrapperConfig()
+		if err != nil {
 			return &StepError{Step: "svcwrap", Err: fmt.Errorf("%s: service.wrapper: %w", c.Path, err)}
 		}
+		p.wrapCfg = wc
 		src, err := wrapperSource(context.Background(), p.goTool, c.Dir, debug.ReadBuildInfo)
 		if err != nil {
 			return &StepError{Step: "svcwrap", Err: err}
@@ -270,25 +272,22 @@ func archiveName(c *config.Config, t config.Target, ext string) string {
 	return fmt.Sprintf("%s_%s_%s%s", c.Name, c.Version, t.Slug(), ext)
 }
 
-// windowsService maps the config onto the install scripts' service. With
-// service.wrap, the service runs the wrapper, whose configuration carries
-// the program's arguments and environment.
-func windowsService(c *config.Config, t config.Target) (winscripts.Service, error) {
+// windowsService maps the config onto the Windows service of the install
+// scripts and the MSI. With service.wrap, the service runs the wrapper,
+// whose configuration carries the program's arguments and environment.
+func (p *Plan) windowsService(t config.Target) winscripts.Service {
+	c := p.Config
 	s := c.Service
 	ws := winscripts.Service{
 		Name: s.Name, DisplayName: s.DisplayName, Description: s.Description,
 		Exe: matrix.BinaryName(c.Name, t.OS), Args: s.Args, Start: s.Start, Account: s.Account,
 		Env: s.Env, RestartDelay: s.Restart.Delay.Std(), ResetAfter: s.Restart.ResetAfter.Std(),
 	}
-	if s.Wrap {
-		wc, err := c.WrapperConfig()
-		if err != nil {
-			return ws, err
-		}
-		ws.Wrapped = &winscripts.Wrapped{Program: ws.Exe, Args: s.Args, Env: s.Env, Config: config.WrapperConfigName, LogDir: wc.Logs.Dir}
+	if p.wrapCfg != nil {
+		ws.Wrapped = &winscripts.Wrapped{Program: ws.Exe, Args: s.Args, Env: s.Env, Config: config.WrapperConfigName, LogDir: p.wrapCfg.Logs.Dir}
 		ws.Exe, ws.Args, ws.Env = config.WrapperExe, nil, nil
 	}
-	return ws, nil
+	return ws
 }
 
 // extraFiles returns the configured files (and LICENSE) as archive entries
@@ -315,10 +314,7 @@ func zipStep(ctx context.Context, p *Plan, t config.Target) ([]Artifact, error) 
 	if err != nil {
 		return nil, err
 	}
-	svc, err := windowsService(c, t)
-	if err != nil {
-		return nil, err
-	}
+	svc := p.windowsService(t)
 	install, err := winscripts.Install(svc)
 	if err != nil {
 		return nil, err

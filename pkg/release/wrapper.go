@@ -145,9 +145,10 @@ func wrapperPath(c *config.Config, t config.Target) string {
 }
 
 // wrapperBuildArgs returns the go build arguments for the wrapper: the
-// matrix's reproducible flags (-trimpath, -buildvcs=false, stripped).
-func wrapperBuildArgs(out string) []string {
-	return []string{"build", "-trimpath", "-buildvcs=false", "-ldflags=-s -w", "-o", out, wrapperPackage}
+// matrix's reproducible flags (-trimpath, -buildvcs=false), stripped.
+func wrapperBuildArgs(t config.Target, out string) ([]string, error) {
+	o := matrix.Options{Main: wrapperPackage, Ldflags: []string{"-s", "-w"}}
+	return o.Args(t, out)
 }
 
 // wrapperEnv is the environment of the wrapper's build: the target, no cgo,
@@ -159,7 +160,7 @@ func wrapperEnv(t config.Target) []string {
 
 // wrapperStep builds svcwrap.exe for each Windows target when service.wrap
 // is set, from the source preflight found.
-func wrapperStep(o Options) Step {
+func wrapperStep() Step {
 	return perTarget("svcwrap", isWindows, func(ctx context.Context, p *Plan, t config.Target) ([]Artifact, error) {
 		if !p.Config.Service.Wrap {
 			return nil, errSkip
@@ -174,13 +175,12 @@ func wrapperStep(o Options) Step {
 		if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
 			return nil, err
 		}
-		goTool := o.GoTool
-		if goTool == "" {
-			goTool = "go"
+		args, err := wrapperBuildArgs(t, out)
+		if err != nil {
+			return nil, err
 		}
-		args := wrapperBuildArgs(out)
-		p.rep.command(append([]string{goTool}, args...))
-		cmd := exec.CommandContext(ctx, goTool, args...)
+		p.rep.command(append([]string{p.goTool}, args...))
+		cmd := exec.CommandContext(ctx, p.goTool, args...)
 		cmd.Dir = p.wrapSrc
 		cmd.Env = wrapperEnv(t)
 		if b, err := cmd.CombinedOutput(); err != nil {
@@ -219,20 +219,14 @@ func wrapperResourceOptions(c *config.Config) winres.Options {
 // wrapperFiles returns the wrapper and its configuration for the Windows
 // packages of target t, or nothing when service.wrap is off.
 func wrapperFiles(p *Plan, t config.Target) (exe string, cfg []byte, err error) {
-	c := p.Config
-	if !c.Service.Wrap {
+	if p.wrapCfg == nil {
 		return "", nil, nil
 	}
 	w, err := p.Wrapper(t)
 	if err != nil {
 		return "", nil, err
 	}
-	wc, err := c.WrapperConfig()
-	if err != nil {
-		return "", nil, err
-	}
-	wc.Program = matrix.BinaryName(c.Name, t.OS)
-	cfg, err = wc.Marshal()
+	cfg, err = p.wrapCfg.Marshal()
 	if err != nil {
 		return "", nil, err
 	}
@@ -278,17 +272,15 @@ func serviceSID(name string) string {
 
 // wrapperFolders is the wrapper's log folder for the MSI, when it lies
 // inside the install folder, with write access for the service account.
-func wrapperFolders(c *config.Config) ([]msi.Folder, error) {
-	if !c.Service.Wrap {
-		return nil, nil
+func wrapperFolders(p *Plan) []msi.Folder {
+	if p.wrapCfg == nil {
+		return nil
 	}
-	wc, err := c.WrapperConfig()
-	if err != nil {
-		return nil, err
+	// Config validation keeps a relative folder inside the install folder.
+	dir := path.Clean(strings.ReplaceAll(p.wrapCfg.Logs.Dir, `\`, "/"))
+	if path.IsAbs(dir) || strings.Contains(dir, ":") || dir == "." {
+		return nil // absolute: the administrator's to prepare
 	}
-	dir := strings.ReplaceAll(wc.Logs.Dir, `\`, "/")
-	if path.IsAbs(dir) || strings.Contains(dir, ":") || dir == ".." || strings.HasPrefix(path.Clean(dir), "../") || path.Clean(dir) == "." {
-		return nil, nil // outside the install folder: the administrator's to prepare
-	}
-	return []msi.Folder{{Path: path.Clean(dir), SDDL: logFolderSDDL(c.Service.Account, c.Service.Name)}}, nil
+	c := p.Config
+	return []msi.Folder{{Path: dir, SDDL: logFolderSDDL(c.Service.Account, c.Service.Name)}}
 }
