@@ -37,6 +37,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/svcpack/svcpack/internal/benchutil"
 )
 
 func main() {
@@ -50,7 +52,7 @@ func main() {
 	}
 }
 
-func build(dir, pkg, out string) error {
+func build(pkg, out string) error {
 	cmd := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-o", out, pkg)
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if b, err := cmd.CombinedOutput(); err != nil {
@@ -123,10 +125,10 @@ func run(rounds int, supervise, delay time.Duration) error {
 	}
 	defer os.RemoveAll(dir)
 	wrapper, program := filepath.Join(dir, "svcwrap"), filepath.Join(dir, "plainsvc")
-	if err := build(dir, "./cmd/svcwrap", wrapper); err != nil {
+	if err := build("./cmd/svcwrap", wrapper); err != nil {
 		return err
 	}
-	if err := build(dir, "./internal/cmd/plainsvc", program); err != nil {
+	if err := build("./internal/cmd/plainsvc", program); err != nil {
 		return err
 	}
 	port, err := freePort()
@@ -188,6 +190,6 @@ func run(rounds int, supervise, delay time.Duration) error {
 	mib := func(n int64) string { return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20)) }
 	fmt.Printf("wrapper RSS after %v supervising (child printing every 10 ms, health check every 1 s): %s; peak over the run: %s (goal < 15 MiB)\n", supervise, mib(rss), mib(peak))
 	fmt.Printf("crash -> new child answering, minus the %v restart delay, %d rounds: median %v, min %v, max %v (goal < 1s)\n",
-		delay, rounds, lat[len(lat)/2].Round(time.Millisecond), lat[0].Round(time.Millisecond), lat[len(lat)-1].Round(time.Millisecond))
+		delay, rounds, benchutil.Median(lat).Round(time.Millisecond), lat[0].Round(time.Millisecond), lat[len(lat)-1].Round(time.Millisecond))
 	return nil
 }
