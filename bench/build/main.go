@@ -36,7 +36,7 @@ func main() {
 }
 
 func run(cfgPath string, rounds int) error {
-	c, err := config.Load(cfgPath, config.OSEnv())
+	c, err := release.Load(cfgPath, config.OSEnv())
 	if err != nil {
 		return err
 	}
@@ -47,7 +47,7 @@ func run(cfgPath string, rounds int) error {
 	defer os.RemoveAll(tmp)
 	c.Dist = filepath.Join(tmp, "dist")
 	par := runtime.GOMAXPROCS(0)
-	targets := c.ParsedTargets()
+	targets := c.Targets
 
 	mo := release.MatrixOptions(c, filepath.Join(tmp, "raw"))
 	raw := func() error { return benchutil.RawMatrix(mo, targets, par) }

@@ -71,7 +71,7 @@ func run(rounds int) error {
 		return string(out), nil
 	}
 
-	c, err := config.Load(filepath.Join(work, config.FileName), config.Env{Getenv: func(k string) string {
+	c, err := release.Load(filepath.Join(work, config.FileName), config.Env{Getenv: func(k string) string {
 		switch k {
 		case "SOURCE_DATE_EPOCH":
 			return "1700000000"
@@ -83,9 +83,9 @@ func run(rounds int) error {
 	if err != nil {
 		return err
 	}
-	targets := c.ParsedTargets()
+	targets := c.Targets
 	par := runtime.GOMAXPROCS(0)
-	mo := release.MatrixOptions(c, filepath.Join(release.CacheDir(c.DistDir()), "bin"))
+	mo := release.MatrixOptions(c, filepath.Join(release.CacheDir(c.Dist), "bin"))
 
 	start := time.Now()
 	out, err := releaseCmd()

@@ -3,14 +3,17 @@ package main
 import (
 	"bytes"
 	"crypto/rand"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
+	"text/template"
 
 	"github.com/svcpack/svcpack/pkg/config"
 	"github.com/svcpack/svcpack/templates"
@@ -25,6 +28,8 @@ func cmdInit(args []string, stdout, stderr io.Writer) error {
 	wd, _ := os.Getwd()
 	name := fset.String("name", sanitize(filepath.Base(wd)), "binary and service name")
 	mainPkg := fset.String("main", "", "main package (default . when main.go is here, else ./cmd/NAME)")
+	vendor := fset.String("vendor", "", "company or author (default: git config user.name)")
+	maintainer := fset.String("maintainer", "", "package maintainer, \"Name <email>\" (default: git config user.name and user.email)")
 	if err := parse(fset, args); err != nil {
 		return err
 	}
@@ -39,16 +44,23 @@ func cmdInit(args []string, stdout, stderr io.Writer) error {
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return err
 	}
+	gitName, gitEmail := gitConfig("user.name"), gitConfig("user.email")
+	if *vendor == "" {
+		*vendor = gitName
+	}
+	if *maintainer == "" && gitName != "" && gitEmail != "" {
+		*maintainer = gitName + " <" + gitEmail + ">"
+	}
 	code, err := newGUID()
 	if err != nil {
 		return err
 	}
-	tmpl, err := templates.Parse("svcpack.yaml.tmpl", nil)
+	tmpl, err := templates.Parse("svcpack.yaml.tmpl", template.FuncMap{"q": yamlQuote})
 	if err != nil {
 		return err
 	}
 	var b bytes.Buffer
-	if err := tmpl.Execute(&b, map[string]string{"Name": *name, "Main": *mainPkg, "UpgradeCode": code}); err != nil {
+	if err := tmpl.Execute(&b, map[string]string{"Name": *name, "Main": *mainPkg, "UpgradeCode": code, "Vendor": *vendor, "Maintainer": *maintainer}); err != nil {
 		return err
 	}
 	f, err := os.OpenFile(*path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
@@ -64,6 +76,9 @@ func cmdInit(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	fmt.Fprintf(stdout, "wrote %s (MSI upgrade code %s: keep it fixed for this product forever)\n", *path, code)
+	if *vendor == "" || *maintainer == "" {
+		fmt.Fprintf(stdout, "set vendor and maintainer (\"Name <email>\") in %s before releasing: the MSI and the Linux packages need them (svcpack check says what is missing)\n", *path)
+	}
 	return nil
 }
 
@@ -96,4 +111,19 @@ func sanitize(s string) string {
 		return "app"
 	}
 	return out
+}
+
+// gitConfig returns a git configuration value, or "".
+func gitConfig(key string) string {
+	out, err := exec.Command("git", "config", "--get", key).Output()
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(out))
+}
+
+// yamlQuote writes s as a YAML double-quoted scalar (a JSON string is one).
+func yamlQuote(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
 }

@@ -27,6 +27,7 @@ import (
 	"syscall"
 
 	"github.com/svcpack/svcpack/pkg/config"
+	"github.com/svcpack/svcpack/pkg/platform"
 	"github.com/svcpack/svcpack/pkg/release"
 )
 
@@ -132,7 +133,7 @@ func parse(fs *flag.FlagSet, args []string) error {
 }
 
 // loadForCommand parses the common flags and loads the config.
-func loadForCommand(name string, args []string, stderr io.Writer) (*config.Config, release.Options, error) {
+func loadForCommand(name string, args []string, stderr io.Writer) (*config.Spec, release.Options, error) {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var c common
@@ -140,7 +141,7 @@ func loadForCommand(name string, args []string, stderr io.Writer) (*config.Confi
 	if err := parse(fs, args); err != nil {
 		return nil, release.Options{}, err
 	}
-	cfg, err := config.Load(c.config, config.OSEnv())
+	cfg, err := release.Load(c.config, config.OSEnv())
 	return cfg, c.options(stderr), err
 }
 
@@ -153,7 +154,7 @@ func cmdRelease(ctx context.Context, args []string, stderr io.Writer) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	cfg, err := config.Load(c.config, config.OSEnv())
+	cfg, err := release.Load(c.config, config.OSEnv())
 	if err != nil {
 		return err
 	}
@@ -179,7 +180,7 @@ func cmdVerify(ctx context.Context, args []string, stderr io.Writer) error {
 }
 
 // targetList collects repeated -target flags.
-type targetList []config.Target
+type targetList []platform.Target
 
 func (t *targetList) String() string {
 	var s []string
@@ -191,7 +192,7 @@ func (t *targetList) String() string {
 
 func (t *targetList) Set(v string) error {
 	for _, part := range strings.Split(v, ",") {
-		x, err := config.ParseTarget(strings.TrimSpace(part))
+		x, err := platform.Parse(strings.TrimSpace(part))
 		if err != nil {
 			return err
 		}
@@ -210,14 +211,14 @@ func cmdBuild(ctx context.Context, args []string, stderr io.Writer) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	cfg, err := config.Load(c.config, config.OSEnv())
+	cfg, err := release.Load(c.config, config.OSEnv())
 	if err != nil {
 		return err
 	}
 	o := c.options(stderr)
 	o.Targets = targets
 	if len(o.Targets) == 0 {
-		o.Targets = []config.Target{{OS: runtime.GOOS, Arch: runtime.GOARCH}}
+		o.Targets = []platform.Target{{OS: runtime.GOOS, Arch: runtime.GOARCH}}
 	}
 	_, err = release.Build(ctx, cfg, o)
 	return err
@@ -230,11 +231,15 @@ func cmdCheck(args []string, stdout, stderr io.Writer) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	cfg, err := config.Load(*path, config.OSEnv())
+	cfg, err := release.Load(*path, config.OSEnv())
 	if err != nil {
 		return err
 	}
+	var targets []string
+	for _, t := range cfg.Targets {
+		targets = append(targets, t.String())
+	}
 	fmt.Fprintf(stdout, "%s: ok: %s %s (version from %s), targets %s, formats %s\n",
-		*path, cfg.Name, cfg.Version, cfg.VersionSource, strings.Join(cfg.Targets, " "), strings.Join(cfg.Formats, " "))
+		*path, cfg.Name, cfg.Version, cfg.Version.Source, strings.Join(targets, " "), strings.Join(cfg.Formats, " "))
 	return nil
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/svcpack/svcpack/pkg/config"
+	"github.com/svcpack/svcpack/pkg/release"
 )
 
 func runIn(t *testing.T, dir string, args ...string) (int, string, string) {
@@ -24,14 +25,14 @@ func TestInitThenCheck(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "main.go"), []byte("package main\nfunc main() {}\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	code, out, errs := runIn(t, dir, "init", "-name", "demo")
+	code, out, errs := runIn(t, dir, "init", "-name", "demo", "-vendor", "Demo & Co", "-maintainer", "Demo Ops <ops@example.com>")
 	if code != 0 {
 		t.Fatalf("init: exit %d: %s", code, errs)
 	}
 	if !strings.Contains(out, "upgrade code") {
 		t.Errorf("init output %q", out)
 	}
-	c, err := config.Load(filepath.Join(dir, config.FileName), config.Env{})
+	c, err := release.Load(filepath.Join(dir, config.FileName), config.Env{})
 	if err != nil {
 		t.Fatalf("config written by init does not load: %v", err)
 	}

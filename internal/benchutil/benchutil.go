@@ -10,14 +10,14 @@ import (
 	"sync"
 	"time"
 
-	"github.com/svcpack/svcpack/pkg/config"
 	"github.com/svcpack/svcpack/pkg/matrix"
+	"github.com/svcpack/svcpack/pkg/platform"
 )
 
 // RawMatrix runs, n at a time, the exact go build commands matrix.Build
 // would run for targets (same flags, outputs and environment), by hand: it
 // is the baseline the benchmarks compare svcpack with.
-func RawMatrix(o matrix.Options, targets []config.Target, n int) error {
+func RawMatrix(o matrix.Options, targets []platform.Target, n int) error {
 	sem := make(chan struct{}, n)
 	errs := make([]error, len(targets))
 	var wg sync.WaitGroup

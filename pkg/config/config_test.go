@@ -1,12 +1,17 @@
 package config
 
 import (
+	"bytes"
+	"image"
+	"image/png"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/svcpack/svcpack/pkg/version"
 )
 
 const good = `name: hello
@@ -37,10 +42,20 @@ func project(t *testing.T, yaml string) string {
 	}
 	must(os.MkdirAll(filepath.Join(dir, "cmd/hello"), 0o755))
 	must(os.WriteFile(filepath.Join(dir, "cmd/hello/main.go"), []byte("package main\nfunc main() {}\n"), 0o644))
-	must(os.WriteFile(filepath.Join(dir, "icon.png"), []byte("png"), 0o644))
+	must(os.WriteFile(filepath.Join(dir, "icon.png"), pngIcon(t, 16), 0o644))
 	must(os.WriteFile(filepath.Join(dir, "conf.yaml"), []byte("a: 1\n"), 0o644))
 	must(os.WriteFile(filepath.Join(dir, FileName), []byte(yaml), 0o644))
 	return filepath.Join(dir, FileName)
+}
+
+// load is Load with a stand-in for the release pipeline's formats (their
+// own rules are tested with the packagers, in pkg/release).
+func load(path string, e Env) (*Spec, error) {
+	var formats []Format
+	for _, name := range []string{"zip", "msi", "deb", "rpm", "apk", "tar.gz", "sbom"} {
+		formats = append(formats, Format{Name: name, Default: true})
+	}
+	return Load(path, e, formats)
 }
 
 func env(kv ...string) Env {
@@ -52,12 +67,13 @@ func env(kv ...string) Env {
 }
 
 func TestLoadGoodAndDefaults(t *testing.T) {
-	c, err := Load(project(t, good), env("SOURCE_DATE_EPOCH", "1700000000"))
+	path := project(t, good)
+	c, err := load(path, env("SOURCE_DATE_EPOCH", "1700000000"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Version != DevVersion || c.VersionSource != "default" {
-		t.Errorf("version %q from %q, want %q from default", c.Version, c.VersionSource, DevVersion)
+	if c.Version.String() != version.Dev || c.Version.Source != "default" {
+		t.Errorf("version %q from %q, want %q from default", c.Version, c.Version.Source, version.Dev)
 	}
 	if !c.Date.Equal(time.Unix(1700000000, 0)) {
 		t.Errorf("date %v", c.Date)
@@ -71,7 +87,7 @@ func TestLoadGoodAndDefaults(t *testing.T) {
 	if c.Line("service.account") != 10 {
 		t.Errorf("line of service.account = %d, want 10", c.Line("service.account"))
 	}
-	if len(c.Formats) != len(Formats()) || c.Dist != "dist" {
+	if len(c.Formats) != 7 || c.Dist != filepath.Join(filepath.Dir(path), "dist") {
 		t.Errorf("formats %v dist %q", c.Formats, c.Dist)
 	}
 }
@@ -83,15 +99,15 @@ func TestVersionResolution(t *testing.T) {
 	}{
 		{"env wins over config", withVersion, "2.0.0-rc.1+b5", "2.0.0-rc.1+b5", "SVCPACK_VERSION"},
 		{"config, v stripped", withVersion, "", "1.2.3", "config"},
-		{"default", good, "", DevVersion, "default"},
+		{"default", good, "", version.Dev, "default"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			c, err := Load(project(t, tc.yaml), env("SVCPACK_VERSION", tc.envVersion))
+			c, err := load(project(t, tc.yaml), env("SVCPACK_VERSION", tc.envVersion))
 			if err != nil {
 				t.Fatal(err)
 			}
-			if c.Version != tc.want || c.VersionSource != tc.source {
-				t.Errorf("got %q from %s, want %q from %s", c.Version, c.VersionSource, tc.want, tc.source)
+			if c.Version.String() != tc.want || c.Version.Source != tc.source {
+				t.Errorf("got %q from %s, want %q from %s", c.Version, c.Version.Source, tc.want, tc.source)
 			}
 		})
 	}
@@ -111,12 +127,12 @@ func TestGitDescribe(t *testing.T) {
 			t.Fatalf("git %v: %v\n%s", args, err, out)
 		}
 	}
-	c, err := Load(path, env())
+	c, err := load(path, env())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Version != "3.4.5" || c.VersionSource != "git describe" || len(c.Commit) != 40 {
-		t.Fatalf("version %q from %s, commit %q", c.Version, c.VersionSource, c.Commit)
+	if c.Version.String() != "3.4.5" || c.Version.Source != "git describe" || len(c.Commit) != 40 {
+		t.Fatalf("version %q from %s, commit %q", c.Version, c.Version.Source, c.Commit)
 	}
 	if c.Date.Unix() != 1600000000 {
 		t.Errorf("date %v, want the commit time", c.Date)
@@ -192,7 +208,7 @@ func TestBadConfigs(t *testing.T) {
 				}
 				yaml = strings.Replace(yaml, tc.from, tc.to, 1)
 			}
-			_, err := Load(project(t, yaml), env(tc.env...))
+			_, err := load(project(t, yaml), env(tc.env...))
 			if err == nil {
 				t.Fatal("Load succeeded, want an error")
 			}
@@ -215,13 +231,13 @@ func TestWrapperConfig(t *testing.T) {
     logs: {dir: 'D:\logs', max_size: 2M, keep: 3}
     health: {url: "http://127.0.0.1:8080/healthz", interval: 5s}
 `, 1)
-	c, err := Load(project(t, yaml), env())
+	c, err := load(project(t, yaml), env())
 	if err != nil {
 		t.Fatal(err)
 	}
-	wc, err := c.WrapperConfig()
-	if err != nil {
-		t.Fatal(err)
+	wc := c.Service.WrapperConfig
+	if wc == nil {
+		t.Fatal("no wrapper config")
 	}
 	got, err := wc.Marshal()
 	if err != nil {
@@ -263,66 +279,31 @@ func TestWrapperConfig(t *testing.T) {
 	}
 
 	// The name of the program may not be the wrapper's.
-	_, err = Load(project(t, strings.Replace(yaml, "name: hello\n", "name: svcwrap\n", 1)), env())
+	_, err = load(project(t, strings.Replace(yaml, "name: hello\n", "name: svcwrap\n", 1)), env())
 	if err == nil || !strings.Contains(err.Error(), `name: "svcwrap" collides with the service wrapper's svcwrap.exe`) {
 		t.Errorf("name svcwrap: %v", err)
 	}
 }
 
 func TestSyntaxError(t *testing.T) {
-	_, err := Load(project(t, "name: [a\n"), env())
+	_, err := load(project(t, "name: [a\n"), env())
 	if err == nil || !strings.Contains(err.Error(), "svcpack.yaml:") {
 		t.Fatalf("err = %v, want file:line", err)
 	}
 }
 
 func TestEmptyFile(t *testing.T) {
-	_, err := Load(project(t, ""), env())
+	_, err := load(project(t, ""), env())
 	if err == nil || !strings.Contains(err.Error(), "empty") {
 		t.Fatalf("err = %v", err)
 	}
 }
 
-func TestParseSemver(t *testing.T) {
-	for _, tc := range []struct {
-		in   string
-		ok   bool
-		want Semver
-	}{
-		{"1.2.3", true, Semver{1, 2, 3, "", ""}},
-		{"v10.0.1-rc.1+build.7", true, Semver{10, 0, 1, "rc.1", "build.7"}},
-		{"1.2", false, Semver{}},
-		{"01.2.3", false, Semver{}},
-		{"1.2.3-", false, Semver{}},
-	} {
-		got, err := ParseSemver(tc.in)
-		if (err == nil) != tc.ok || got != tc.want {
-			t.Errorf("ParseSemver(%q) = %+v, %v", tc.in, got, err)
-		}
+// pngIcon is a square PNG of n px.
+func pngIcon(t *testing.T, n int) []byte {
+	var b bytes.Buffer
+	if err := png.Encode(&b, image.NewRGBA(image.Rect(0, 0, n, n))); err != nil {
+		t.Fatal(err)
 	}
-}
-
-func TestParseTargetVariants(t *testing.T) {
-	for _, tc := range []struct {
-		in, str, slug, env string
-	}{
-		{"linux/arm/7", "linux/arm/7", "linux_armv7", "GOARM=7"},
-		{"linux/amd64/v3", "linux/amd64/v3", "linux_amd64_v3", "GOAMD64=v3"},
-		{"windows/386/softfloat", "windows/386/softfloat", "windows_386_softfloat", "GO386=softfloat"},
-		{"linux/arm64/v8.2", "linux/arm64/v8.2", "linux_arm64_v8.2", "GOARM64=v8.2"},
-		{"darwin/arm64", "darwin/arm64", "darwin_arm64", ""},
-	} {
-		tg, err := ParseTarget(tc.in)
-		if err != nil {
-			t.Fatalf("%s: %v", tc.in, err)
-		}
-		if tg.String() != tc.str || tg.Slug() != tc.slug || strings.Join(tg.Env(), " ") != tc.env {
-			t.Errorf("%s: String %q Slug %q Env %q, want %q %q %q", tc.in, tg.String(), tg.Slug(), tg.Env(), tc.str, tc.slug, tc.env)
-		}
-	}
-	for _, bad := range []string{"linux/amd64/v5", "linux//7", "linux/arm/", "linux/arm/7/x", "windows/amd64/softfloat"} {
-		if _, err := ParseTarget(bad); err == nil {
-			t.Errorf("ParseTarget(%q) succeeded", bad)
-		}
-	}
+	return b.Bytes()
 }

@@ -5,23 +5,34 @@ import (
 	"path"
 	"path/filepath"
 	"time"
+
+	"github.com/svcpack/svcpack/pkg/platform"
 )
 
-// Formats lists every artifact format svcpack knows, in pipeline order.
-func Formats() []string {
-	return []string{"zip", "msi", "deb", "rpm", "apk", "tar.gz", "sbom"}
-}
-
 // DefaultTargets returns the default build matrix.
-func DefaultTargets() []string {
-	return []string{
-		"windows/386", "windows/amd64", "windows/arm64",
-		"linux/amd64", "linux/arm64",
-		"darwin/amd64", "darwin/arm64",
+func DefaultTargets() []platform.Target {
+	return []platform.Target{
+		{OS: "windows", Arch: "386"}, {OS: "windows", Arch: "amd64"}, {OS: "windows", Arch: "arm64"},
+		{OS: "linux", Arch: "amd64"}, {OS: "linux", Arch: "arm64"},
+		{OS: "darwin", Arch: "amd64"}, {OS: "darwin", Arch: "arm64"},
 	}
 }
 
-func (c *Config) applyDefaults() {
+// DefaultFormats returns the formats made when formats: is not given.
+func DefaultFormats(formats []Format) []string {
+	var out []string
+	for _, f := range formats {
+		if f.Default && !f.Internal {
+			out = append(out, f.Name)
+		}
+	}
+	return out
+}
+
+// gpgTargets are the things gpg.sign may name.
+func gpgTargets() []string { return []string{"deb", "rpm", "checksums"} }
+
+func (c *Spec) applyDefaults(formats []Format) {
 	if len(c.Targets) == 0 {
 		c.Targets = DefaultTargets()
 	}
@@ -32,7 +43,7 @@ func (c *Config) applyDefaults() {
 		c.Dist = "dist"
 	}
 	if c.Formats == nil {
-		c.Formats = Formats()
+		c.Formats = DefaultFormats(formats)
 	}
 	if c.Maintainer == "" {
 		c.Maintainer = c.Vendor
@@ -44,8 +55,11 @@ func (c *Config) applyDefaults() {
 	}
 	for i := range c.Files {
 		if c.Files[i].Dst == "" && c.Files[i].Src != "" {
-			c.Files[i].Dst = path.Base(filepath.ToSlash(c.Files[i].Src))
+			c.Files[i].Dst = path.Base(filepath.ToSlash(string(c.Files[i].Src)))
 		}
+	}
+	if c.GPG != nil && len(c.GPG.Sign) == 0 {
+		c.GPG.Sign = gpgTargets()
 	}
 	s := &c.Service
 	if s.Name == "" {
@@ -92,12 +106,9 @@ func (c *Config) applyDefaults() {
 }
 
 // Abs resolves a path from the config against the config's directory.
-func (c *Config) Abs(p string) string {
+func (c *Spec) Abs(p string) string {
 	if p == "" || filepath.IsAbs(p) {
 		return p
 	}
 	return filepath.Join(c.Dir, filepath.FromSlash(p))
 }
-
-// DistDir returns the absolute output directory.
-func (c *Config) DistDir() string { return c.Abs(c.Dist) }

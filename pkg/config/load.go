@@ -19,7 +19,8 @@ import (
 // callers and tests control it without global state.
 type Env struct {
 	// Getenv looks up environment variables (SVCPACK_VERSION,
-	// SOURCE_DATE_EPOCH). Nil means no variables are set.
+	// SOURCE_DATE_EPOCH, the signing secrets). Nil means no variables are
+	// set.
 	Getenv func(string) string
 	// GoTool is the go command used to list valid targets; default "go".
 	GoTool string
@@ -35,10 +36,30 @@ func (e Env) getenv(k string) string {
 // OSEnv returns an Env over the real process environment.
 func OSEnv() Env { return Env{Getenv: os.Getenv} }
 
+// Format is what Load knows of an artifact format: the word users write in
+// formats:, whether it is made when formats: is not given, and the checks it
+// adds to validation. The release pipeline's packager registry supplies them
+// (release.Formats), so that the defaults, formats: validation and every
+// rule a format has come from one list.
+type Format struct {
+	// Name is the word in formats: (zip, msi, deb, ...).
+	Name string
+	// Default puts the format in the default formats.
+	Default bool
+	// Internal formats are always made and cannot be named in formats:
+	// (the binaries, the service wrapper); their checks always run.
+	Internal bool
+	// Check adds the format's rules; it runs when the format is enabled,
+	// on the spec with defaults filled and paths absolute, and must
+	// tolerate values that other checks reject.
+	Check func(s *Spec, p *Problems)
+}
+
 // Load reads the config file at path, decodes it strictly, fills defaults,
-// resolves version, commit and date, and validates it. Every error names the
-// file and line.
-func Load(path string, env Env) (*Config, error) {
+// resolves version, commit, date and paths, and runs every check: each
+// field's own and those of every enabled format. Every error names the
+// file and line. The Spec it returns is never modified afterwards.
+func Load(path string, env Env, formats []Format) (*Spec, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("config: %w", err)
@@ -47,24 +68,36 @@ func Load(path string, env Env) (*Config, error) {
 	if err != nil {
 		return nil, fmt.Errorf("config: %s: %w", path, err)
 	}
-	c, err := Parse(data, path)
+	s, err := Parse(data, path)
 	if err != nil {
 		return nil, err
 	}
-	c.Dir = filepath.Dir(abs)
-	c.applyDefaults()
-	if err := c.resolveVersion(env); err != nil {
+	s.Dir = filepath.Dir(abs)
+	s.applyDefaults(formats)
+	if err := s.resolveVersion(env); err != nil {
 		return nil, err
 	}
-	if err := c.validate(env); err != nil {
+	p := &Problems{s: s}
+	s.validate(p, env, formats)
+	s.resolvePaths()
+	s.resolveWrapper(p)
+	s.resolveSecrets(p, env)
+	if len(p.errs) == 0 {
+		for _, f := range formats {
+			if f.Check != nil && (f.Internal || s.Wants(f.Name)) {
+				f.Check(s, p)
+			}
+		}
+	}
+	if err := p.Err(); err != nil {
 		return nil, err
 	}
-	return c, nil
+	return s, nil
 }
 
 // Parse decodes config data strictly. name is used in messages. It does not
 // fill defaults or validate; Load does.
-func Parse(data []byte, name string) (*Config, error) {
+func Parse(data []byte, name string) (*Spec, error) {
 	var root yaml.Node
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	if err := dec.Decode(&root); err != nil {
@@ -79,7 +112,7 @@ func Parse(data []byte, name string) (*Config, error) {
 		}
 		return nil, fmt.Errorf("%s: %s", name, msg)
 	}
-	c := &Config{Path: name, lines: map[string]int{}}
+	c := &Spec{Path: name, lines: map[string]int{}}
 	doc := &root
 	if doc.Kind == yaml.DocumentNode && len(doc.Content) == 1 {
 		doc = doc.Content[0]

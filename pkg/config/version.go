@@ -3,76 +3,35 @@ package config
 import (
 	"fmt"
 	"os/exec"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/svcpack/svcpack/pkg/version"
 )
-
-// semverRE is the regular expression semver.org gives for a full version
-// (MAJOR.MINOR.PATCH, optional pre-release and build metadata).
-var semverRE = regexp.MustCompile(`^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)` +
-	`(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?` +
-	`(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$`)
-
-// DevVersion is the version used when nothing else names one.
-const DevVersion = "0.0.0-dev"
-
-// Semver is a parsed semantic version.
-type Semver struct {
-	Major, Minor, Patch uint64
-	// Pre is the pre-release part without the dash ("rc.1"), or "".
-	Pre string
-	// Build is the build metadata without the plus, or "".
-	Build string
-}
-
-// ParseSemver parses a full semantic version, with or without a leading v.
-func ParseSemver(s string) (Semver, error) {
-	m := semverRE.FindStringSubmatch(strings.TrimPrefix(s, "v"))
-	if m == nil {
-		return Semver{}, fmt.Errorf("%q is not a semantic version: want MAJOR.MINOR.PATCH with optional -prerelease and +build, such as 1.4.2 or 2.0.0-rc.1", s)
-	}
-	var v Semver
-	var err error
-	for i, dst := range []*uint64{&v.Major, &v.Minor, &v.Patch} {
-		if *dst, err = strconv.ParseUint(m[i+1], 10, 64); err != nil {
-			return Semver{}, fmt.Errorf("%q: number %s is too large", s, m[i+1])
-		}
-	}
-	v.Pre, v.Build = m[4], m[5]
-	return v, nil
-}
-
-// String formats the version without a leading v.
-func (v Semver) String() string {
-	s := fmt.Sprintf("%d.%d.%d", v.Major, v.Minor, v.Patch)
-	if v.Pre != "" {
-		s += "-" + v.Pre
-	}
-	if v.Build != "" {
-		s += "+" + v.Build
-	}
-	return s
-}
 
 // resolveVersion sets Version (SVCPACK_VERSION > config > git describe >
 // 0.0.0-dev), Commit and Date (SOURCE_DATE_EPOCH > commit time > 1980-01-01).
-func (c *Config) resolveVersion(env Env) error {
+//
+// The version is parsed here, once; validate reports a bad one.
+func (c *Spec) resolveVersion(env Env) error {
 	c.Commit = git(c.Dir, "rev-parse", "HEAD")
+	v := &c.Version
 	switch {
 	case env.getenv("SVCPACK_VERSION") != "":
-		c.Version, c.VersionSource = env.getenv("SVCPACK_VERSION"), "SVCPACK_VERSION"
-	case c.Version != "":
-		c.VersionSource = "config"
+		v.raw, v.Source = env.getenv("SVCPACK_VERSION"), "SVCPACK_VERSION"
+	case v.raw != "":
+		v.Source = "config"
 	default:
 		if d := git(c.Dir, "describe", "--tags", "--match", "v[0-9]*", "--dirty"); d != "" {
-			c.Version, c.VersionSource = d, "git describe"
+			v.raw, v.Source = d, "git describe"
 		} else {
-			c.Version, c.VersionSource = DevVersion, "default"
+			v.raw, v.Source = version.Dev, "default"
 		}
 	}
-	c.Version = strings.TrimPrefix(c.Version, "v")
+	if parsed, err := version.Parse(v.raw); err == nil {
+		v.Version = parsed
+	}
 
 	if s := env.getenv("SOURCE_DATE_EPOCH"); s != "" {
 		sec, err := strconv.ParseInt(s, 10, 64)

@@ -7,19 +7,12 @@ import (
 	"github.com/svcpack/svcpack/pkg/svcwrap"
 )
 
-// WrapperExe is the file name of the service wrapper in Windows packages;
-// its configuration is WrapperConfigName beside it.
-const (
-	WrapperExe        = "svcwrap.exe"
-	WrapperConfigName = "svcwrap.json"
-)
-
-// WrapperConfig returns the wrapper configuration for the Windows packages:
+// wrapperConfig returns the wrapper configuration for the Windows packages:
 // the program <name>.exe with the service's arguments and environment, the
 // service restart delay as the first backoff step, and the service.wrapper
 // settings, with the wrapper's defaults applied. It reports the first bad
 // log size as an error.
-func (c *Config) WrapperConfig() (*svcwrap.Config, error) {
+func (c *Spec) wrapperConfig() (*svcwrap.Config, error) {
 	s := c.Service
 	w := s.Wrapper
 	wc := &svcwrap.Config{
@@ -67,32 +60,45 @@ func wrapperField(f string) string {
 	return "service.wrapper." + f
 }
 
+// resolveWrapper sets Service.WrapperConfig when service.wrap is on and
+// the wrapper's settings are valid.
+func (c *Spec) resolveWrapper(p *Problems) {
+	if !c.Service.Wrap {
+		return
+	}
+	wc, err := c.wrapperConfig()
+	if err != nil {
+		return // reported by checkWrapper
+	}
+	c.Service.WrapperConfig = wc
+}
+
 // checkWrapper validates service.wrap and service.wrapper through the
 // wrapper's own validation, so both agree on what is valid.
-func (c *Config) checkWrapper(p *problem) {
+func (c *Spec) checkWrapper(p *Problems) {
 	s := c.Service
 	if !s.Wrap {
 		if c.lines["service.wrapper"] > 0 {
-			p.add("service.wrapper", "is set but service.wrap is not true: set `wrap: true` to run the program under the service wrapper, or remove service.wrapper")
+			p.Add("service.wrapper", "is set but service.wrap is not true: set `wrap: true` to run the program under the service wrapper, or remove service.wrapper")
 		}
 		return
 	}
 	if strings.EqualFold(c.Name+".exe", WrapperExe) {
-		p.add("name", "%q collides with the service wrapper's %s in the Windows packages: choose another name", c.Name, WrapperExe)
+		p.Add("name", "%q collides with the service wrapper's %s in the Windows packages: choose another name", c.Name, WrapperExe)
 	}
-	wc, err := c.WrapperConfig()
+	wc, err := c.wrapperConfig()
 	if err != nil {
-		p.add("service.wrapper.logs.max_size", "%v", err)
+		p.Add("service.wrapper.logs.max_size", "%v", err)
 		return
 	}
 	for _, fe := range wc.Problems() {
-		p.add(wrapperField(fe.Field), "%s", fe.Msg)
+		p.Add(wrapperField(fe.Field), "%s", fe.Msg)
 	}
 	// The install script and the MSI create a relative log folder inside
 	// the install folder, with write access for the service account; one
 	// that climbs out of it would be created by one and not the other.
 	dir := path.Clean(strings.ReplaceAll(wc.Logs.Dir, `\`, "/"))
 	if dir == ".." || strings.HasPrefix(dir, "../") {
-		p.add("service.wrapper.logs.dir", "%q leaves the install folder: give a folder inside it (default logs) or an absolute path the administrator prepares", wc.Logs.Dir)
+		p.Add("service.wrapper.logs.dir", "%q leaves the install folder: give a folder inside it (default logs) or an absolute path the administrator prepares", wc.Logs.Dir)
 	}
 }

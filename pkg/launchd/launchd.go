@@ -10,7 +10,7 @@ import (
 	"bytes"
 	"encoding/xml"
 	"fmt"
-	"net/url"
+	"regexp"
 	"sort"
 	"strings"
 	"time"
@@ -20,11 +20,12 @@ import (
 
 // Options describes the daemon.
 type Options struct {
-	// Name is the program and service name.
+	// Name is the program's file name (installed as /usr/local/bin/<Name>;
+	// logs go to /Library/Logs/<Name>).
 	Name string
-	// Homepage gives the reverse-DNS prefix of the label (example.com ->
-	// com.example.<name>); without one the label is local.<name>.
-	Homepage string
+	// Label is the daemon's reverse-DNS launchd label, such as
+	// com.example.hello; the plist is <Label>.plist.
+	Label string
 	// Args follow the program in ProgramArguments.
 	Args []string
 	// Env is EnvironmentVariables.
@@ -40,16 +41,13 @@ type Options struct {
 	Configs []string
 }
 
-// Label is the reverse-DNS launchd label.
-func (o Options) Label() string {
-	if u, err := url.Parse(o.Homepage); err == nil && u.Hostname() != "" {
-		parts := strings.Split(strings.TrimPrefix(u.Hostname(), "www."), ".")
-		for i, j := 0, len(parts)-1; i < j; i, j = i+1, j-1 {
-			parts[i], parts[j] = parts[j], parts[i]
-		}
-		return strings.Join(parts, ".") + "." + o.Name
-	}
-	return "local." + o.Name
+// labelRE is what launchd labels and the plist file name can hold.
+var labelRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
+
+// Validate reports what Plist and InstallScript would reject.
+func (o Options) Validate() error {
+	_, err := o.data()
+	return err
 }
 
 func esc(s string) string {
@@ -67,6 +65,9 @@ func shellSafe(field, v string) error {
 }
 
 func (o Options) data() (map[string]any, error) {
+	if !labelRE.MatchString(o.Label) {
+		return nil, fmt.Errorf("launchd: label %q: want letters, digits, '.', '_' or '-' (a reverse-DNS name such as com.example.hello)", o.Label)
+	}
 	for f, v := range map[string]string{"name": o.Name, "user": o.UserName} {
 		if err := shellSafe(f, v); err != nil {
 			return nil, err
@@ -97,7 +98,7 @@ func (o Options) data() (map[string]any, error) {
 		throttle = 1
 	}
 	return map[string]any{
-		"Name": o.Name, "Label": o.Label(), "Program": program, "Env": env,
+		"Name": o.Name, "Label": o.Label, "Program": program, "Env": env,
 		"UserName": esc(o.UserName), "Always": o.Always, "Throttle": throttle,
 		"Bin": bin, "ConfDir": "/usr/local/etc/" + o.Name, "LogDir": "/Library/Logs/" + o.Name,
 		"WorkingDirectory": "/usr/local/var/lib/" + o.Name, "Configs": o.Configs,

@@ -14,7 +14,7 @@ import (
 
 func example() Options {
 	return Options{
-		Name: "hello", Homepage: "https://www.example.com/hello", Args: []string{"run", "-addr", "127.0.0.1:8080"},
+		Name: "hello", Label: "com.example.hello", Args: []string{"run", "-addr", "127.0.0.1:8080"},
 		Env: map[string]string{"PORT": "8080", "GREETING": "Hi & <bye>"}, UserName: "_hello",
 		RestartDelay: 5 * time.Second, Configs: []string{"config.yaml"},
 	}
@@ -60,10 +60,10 @@ func TestPlistParses(t *testing.T) {
 		}
 	}
 	o := example()
-	o.Always, o.Homepage, o.UserName = true, "", ""
+	o.Always, o.Label, o.UserName = true, "local.hello", ""
 	b, _ = Plist(o)
 	if !strings.Contains(string(b), "<string>local.hello</string>") || strings.Contains(string(b), "UserName") || !strings.Contains(string(b), "<key>KeepAlive</key>\n\t<true/>") {
-		t.Errorf("always/no user/no homepage plist:\n%s", b)
+		t.Errorf("always/no user/local label plist:\n%s", b)
 	}
 }
 

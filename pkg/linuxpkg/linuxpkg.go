@@ -44,8 +44,13 @@ type File struct {
 type Options struct {
 	// Name is the package and binary name.
 	Name string
-	// Version is the semantic version (1.2.3, 1.2.3-rc.1+meta).
+	// Version is the package version in the format's own grammar, without
+	// the release number (deb 1.2.3~rc.1, rpm 1.2.3~rc.1, apk 1.2.3_rc.1):
+	// the caller renders it (package version does), Package writes it as
+	// given.
 	Version string
+	// Changelog is the version the changelog entry names.
+	Changelog string
 	// Arch is the GOARCH; each format maps it to its own name.
 	Arch string
 	// Variant is the GOARCH variant (GOARM 5/6/7, GOAMD64 v3, ...). ARM
@@ -99,13 +104,29 @@ func packager(format string) (nfpm.Packager, error) {
 	return nil, fmt.Errorf("linuxpkg: format %q: want deb, rpm or apk", format)
 }
 
-var semverRE = regexp.MustCompile(`^(\d+)\.(\d+)\.(\d+)(?:-([0-9A-Za-z.-]+))?(?:\+([0-9A-Za-z.-]+))?$`)
+// versionRE is what the three formats' version fields all accept.
+var versionRE = regexp.MustCompile(`^[0-9][0-9A-Za-z.~_^+]*$`)
+
+// Validate reports what Package would reject in o for format, without
+// touching any file: the format, the version, the maintainer, the unit.
+func (o Options) Validate(format string) error {
+	if _, err := packager(format); err != nil {
+		return err
+	}
+	if !versionRE.MatchString(o.Version) {
+		return fmt.Errorf("linuxpkg: version %q: want digits first, then letters, digits and . ~ _ ^ +", o.Version)
+	}
+	if !strings.Contains(o.Maintainer, "@") {
+		return fmt.Errorf("linuxpkg: maintainer %q: packages need \"Name <email>\"", o.Maintainer)
+	}
+	_, err := Unit(o)
+	return err
+}
 
 // info builds the nfpm description; generated files go to dir.
-func (o Options) info(dir string) (*nfpm.Info, error) {
-	m := semverRE.FindStringSubmatch(strings.TrimPrefix(o.Version, "v"))
-	if m == nil {
-		return nil, fmt.Errorf("linuxpkg: version %q is not a semantic version", o.Version)
+func (o Options) info(dir string, format string) (*nfpm.Info, error) {
+	if err := o.Validate(format); err != nil {
+		return nil, err
 	}
 	if o.Binary == "" {
 		return nil, fmt.Errorf("linuxpkg: %s: no binary given", o.Name)
@@ -114,12 +135,6 @@ func (o Options) info(dir string) (*nfpm.Info, error) {
 		return nil, fmt.Errorf("linuxpkg: binary: %w", err)
 	}
 	maintainer := o.Maintainer
-	if maintainer == "" {
-		maintainer = o.Vendor
-	}
-	if !strings.Contains(maintainer, "@") {
-		return nil, fmt.Errorf("linuxpkg: maintainer %q: packages need \"Name <email>\" (set maintainer in svcpack.yaml)", maintainer)
-	}
 	// Generated files get the release date as mtime too: nfpm copies some
 	// (the apk's scripts) with their on-disk times.
 	write := func(name string, data []byte) (string, error) {
@@ -193,22 +208,21 @@ func (o Options) info(dir string) (*nfpm.Info, error) {
 		contents = append(contents, c)
 	}
 	info := &nfpm.Info{
-		Name:            o.Name,
-		Arch:            o.nfpmArch(),
-		Platform:        "linux",
-		Version:         m[1] + "." + m[2] + "." + m[3],
-		Prerelease:      m[4],
-		VersionMetadata: m[5],
-		Release:         "1",
-		Section:         "net",
-		Priority:        "optional",
-		Maintainer:      maintainer,
-		Description:     o.description(),
-		Vendor:          o.Vendor,
-		Homepage:        o.Homepage,
-		License:         o.License,
-		Changelog:       changelogPath,
-		MTime:           o.Date,
+		Name:          o.Name,
+		Arch:          o.nfpmArch(),
+		Platform:      "linux",
+		Version:       o.Version,
+		VersionSchema: "none",
+		Release:       "1",
+		Section:       "net",
+		Priority:      "optional",
+		Maintainer:    maintainer,
+		Description:   o.description(),
+		Vendor:        o.Vendor,
+		Homepage:      o.Homepage,
+		License:       o.License,
+		Changelog:     changelogPath,
+		MTime:         o.Date,
 		Overridables: nfpm.Overridables{
 			Contents: contents,
 			Scripts:  scripts,
@@ -270,8 +284,12 @@ func (o Options) copyright() ([]byte, error) {
 
 // changelog is a one-entry chglog file for this version.
 func (o Options) changelog(maintainer string) []byte {
+	v := o.Changelog
+	if v == "" {
+		v = o.Version
+	}
 	return []byte(fmt.Sprintf("- semver: %s\n  date: %s\n  packager: %q\n  changes:\n    - commit: \"\"\n      note: %q\n",
-		strings.TrimPrefix(o.Version, "v"), o.Date.UTC().Format(time.RFC3339), maintainer, "Release "+o.Version+"."))
+		v, o.Date.UTC().Format(time.RFC3339), maintainer, "Release "+v+"."))
 }
 
 // Script renders one maintainer script template.
@@ -298,7 +316,7 @@ func Package(o Options, format string, w io.Writer) error {
 		return fmt.Errorf("linuxpkg: %w", err)
 	}
 	defer os.RemoveAll(dir)
-	info, err := o.info(dir)
+	info, err := o.info(dir, format)
 	if err != nil {
 		return err
 	}
@@ -363,7 +381,7 @@ func FileName(o Options, format string) (string, error) {
 		return "", err
 	}
 	defer os.RemoveAll(dir)
-	info, err := o.info(dir)
+	info, err := o.info(dir, format)
 	if err != nil {
 		return "", err
 	}

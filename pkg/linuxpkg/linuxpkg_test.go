@@ -47,7 +47,7 @@ func helloBinary(t *testing.T) string {
 
 func options(t *testing.T) Options {
 	return Options{
-		Name: "hello", Version: "1.4.2-rc.1+build.7", Arch: "amd64",
+		Name: "hello", Version: "1.4.2~rc.1+build.7", Changelog: "1.4.2-rc.1+build.7", Arch: "amd64",
 		Maintainer: "Acme Corp <ops@example.com>", Vendor: "Acme Corp", Homepage: "https://example.com/hello",
 		License: "MIT", Description: "Says hello over HTTP",
 		Binary:      helloBinary(t),

@@ -27,6 +27,7 @@ import (
 	"github.com/magefile/mage/mg"
 
 	"github.com/svcpack/svcpack/pkg/config"
+	"github.com/svcpack/svcpack/pkg/platform"
 	"github.com/svcpack/svcpack/pkg/release"
 )
 
@@ -47,23 +48,23 @@ func options() release.Options {
 
 // Check validates svcpack.yaml and prints the resolved version.
 func Check() error {
-	c, err := config.Load(configPath(), config.OSEnv())
+	c, err := release.Load(configPath(), config.OSEnv())
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(os.Stderr, "%s: ok: %s %s (version from %s), %d targets\n", configPath(), c.Name, c.Version, c.VersionSource, len(c.Targets))
+	fmt.Fprintf(os.Stderr, "%s: ok: %s %s (version from %s), %d targets\n", configPath(), c.Name, c.Version, c.Version.Source, len(c.Targets))
 	return nil
 }
 
 // Build compiles the binary for this machine only (GOOS/GOARCH of the host),
 // with its Windows resources, into dist/.
 func Build(ctx context.Context) error {
-	c, err := config.Load(configPath(), config.OSEnv())
+	c, err := release.Load(configPath(), config.OSEnv())
 	if err != nil {
 		return err
 	}
 	o := options()
-	o.Targets = []config.Target{{OS: runtime.GOOS, Arch: runtime.GOARCH}}
+	o.Targets = []platform.Target{{OS: runtime.GOOS, Arch: runtime.GOARCH}}
 	_, err = release.Build(ctx, c, o)
 	return err
 }
@@ -71,19 +72,19 @@ func Build(ctx context.Context) error {
 // Windows builds windows/amd64 only, with version info, icon and manifest
 // (and signature when configured): the quickest path to app.exe.
 func Windows(ctx context.Context) error {
-	c, err := config.Load(configPath(), config.OSEnv())
+	c, err := release.Load(configPath(), config.OSEnv())
 	if err != nil {
 		return err
 	}
 	o := options()
-	o.Targets = []config.Target{{OS: "windows", Arch: "amd64"}}
+	o.Targets = []platform.Target{{OS: "windows", Arch: "amd64"}}
 	_, err = release.Build(ctx, c, o)
 	return err
 }
 
 // Release runs the full pipeline from svcpack.yaml into dist/.
 func Release(ctx context.Context) error {
-	c, err := config.Load(configPath(), config.OSEnv())
+	c, err := release.Load(configPath(), config.OSEnv())
 	if err != nil {
 		return err
 	}
@@ -95,7 +96,7 @@ func Release(ctx context.Context) error {
 // fails, naming each artifact and where it differs, unless every artifact is
 // byte-identical. dist/ is not touched.
 func Verify(ctx context.Context) error {
-	c, err := config.Load(configPath(), config.OSEnv())
+	c, err := release.Load(configPath(), config.OSEnv())
 	if err != nil {
 		return err
 	}
@@ -124,13 +125,13 @@ func Test(ctx context.Context) error {
 // incremental-release cache.
 func Clean() error {
 	dir := ""
-	c, err := config.Load(configPath(), config.OSEnv())
+	c, err := release.Load(configPath(), config.OSEnv())
 	if err != nil {
 		// A broken config must not stop a clean of the default dist/.
 		dir = filepath.Join(filepath.Dir(configPath()), "dist")
 		fmt.Fprintf(os.Stderr, "svcpack: %v\nsvcpack: removing %s\n", err, dir)
 	} else {
-		dir = c.DistDir()
+		dir = c.Dist
 	}
 	return errors.Join(os.RemoveAll(dir), os.RemoveAll(release.CacheDir(dir)))
 }

@@ -26,7 +26,7 @@ import (
 	"text/template"
 	"time"
 
-	"github.com/svcpack/svcpack/pkg/config"
+	"github.com/svcpack/svcpack/pkg/platform"
 )
 
 // TemplateData is what ldflags templates see.
@@ -54,7 +54,7 @@ type Options struct {
 	// OutDir receives <name>_<os>_<arch>/<name>[.exe].
 	OutDir string
 	// Targets to build.
-	Targets []config.Target
+	Targets []platform.Target
 	// Ldflags are text/templates over TemplateData.
 	Ldflags []string
 	// Tags are build tags.
@@ -69,7 +69,7 @@ type Options struct {
 	Env []string
 	// OnStart, when set, is called before each build with the full command
 	// line (for -v output).
-	OnStart func(t config.Target, args []string)
+	OnStart func(t platform.Target, args []string)
 	// OnDone, when set, is called after each successful build.
 	OnDone func(r Result)
 }
@@ -77,7 +77,7 @@ type Options struct {
 // Result is one built binary.
 type Result struct {
 	// Target built.
-	Target config.Target
+	Target platform.Target
 	// Path is the absolute path of the binary.
 	Path string
 	// Duration of the go build.
@@ -87,7 +87,7 @@ type Result struct {
 // BuildError is the failure of one target, carrying the compiler output.
 type BuildError struct {
 	// Target that failed.
-	Target config.Target
+	Target platform.Target
 	// Output is the go command's combined output.
 	Output string
 	// Err is the underlying error.
@@ -113,14 +113,14 @@ func BinaryName(name, goos string) string {
 }
 
 // OutputPath returns where the binary for t goes under outDir.
-func OutputPath(outDir, name string, t config.Target) string {
+func OutputPath(outDir, name string, t platform.Target) string {
 	return filepath.Join(outDir, name+"_"+t.Slug(), BinaryName(name, t.OS))
 }
 
 // Args returns the go build arguments (after "go") for target t, with the
 // ldflags templates executed. It is exported so benchmarks and -v output use
 // exactly what Build runs.
-func (o *Options) Args(t config.Target, output string) ([]string, error) {
+func (o *Options) Args(t platform.Target, output string) ([]string, error) {
 	data := o.Data
 	data.Os, data.Arch = t.OS, t.Arch
 	var flags []string
@@ -149,7 +149,7 @@ func (o *Options) Args(t config.Target, output string) ([]string, error) {
 }
 
 // env returns the environment for building target t.
-func (o *Options) env(t config.Target) []string {
+func (o *Options) env(t platform.Target) []string {
 	base := o.Env
 	if base == nil {
 		base = os.Environ()
@@ -162,9 +162,9 @@ func (o *Options) env(t config.Target) []string {
 // every other variant variable (GOARM, GOAMD64, ...), are dropped from base
 // first: one inherited from the shell would change a build the config does
 // not describe. Extra names in drop are removed too.
-func Env(base []string, t config.Target, drop ...string) []string {
+func Env(base []string, t platform.Target, drop ...string) []string {
 	skip := map[string]bool{"GOOS": true, "GOARCH": true, "CGO_ENABLED": true}
-	for _, v := range append(config.VariantVars(), drop...) {
+	for _, v := range append(platform.VariantVars(), drop...) {
 		skip[v] = true
 	}
 	env := make([]string, 0, len(base)+4)
@@ -218,7 +218,7 @@ func Build(ctx context.Context, o Options) ([]Result, error) {
 				if ctx.Err() != nil {
 					return
 				}
-				r, err := o.buildOne(ctx, o.Targets[i])
+				r, err := o.BuildOne(ctx, o.Targets[i])
 				if err != nil {
 					once.Do(func() { firstErr = err; cancel(err) })
 					return
@@ -240,7 +240,9 @@ func Build(ctx context.Context, o Options) ([]Result, error) {
 	return results, nil
 }
 
-func (o *Options) buildOne(ctx context.Context, t config.Target) (Result, error) {
+// BuildOne compiles one target (o.Targets and o.Parallelism are not used):
+// for callers that schedule the builds themselves.
+func (o *Options) BuildOne(ctx context.Context, t platform.Target) (Result, error) {
 	final := OutputPath(o.OutDir, o.Name, t)
 	if err := os.MkdirAll(filepath.Dir(final), 0o755); err != nil {
 		return Result{}, &BuildError{Target: t, Err: err}

@@ -13,7 +13,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/svcpack/svcpack/pkg/config"
+	"github.com/svcpack/svcpack/pkg/platform"
 )
 
 // writeModule creates a tiny module with a main package printing its
@@ -39,10 +39,10 @@ func writeModule(t *testing.T, body string) string {
 
 const prog = "package main\n\nimport \"fmt\"\n\nvar version = \"none\"\n\nfunc main() { fmt.Println(\"version\", version) }\n"
 
-func targets(ss ...string) []config.Target {
-	var out []config.Target
+func targets(ss ...string) []platform.Target {
+	var out []platform.Target
 	for _, s := range ss {
-		tg, err := config.ParseTarget(s)
+		tg, err := platform.Parse(s)
 		if err != nil {
 			panic(err)
 		}
@@ -177,7 +177,7 @@ func TestVariantEnv(t *testing.T) {
 		{"linux/arm/7", []string{"PATH=/bin", "GOOS=linux", "GOARCH=arm", "CGO_ENABLED=0", "GOARM=7"}},
 		{"linux/amd64/v3", []string{"PATH=/bin", "GOOS=linux", "GOARCH=amd64", "CGO_ENABLED=0", "GOAMD64=v3"}},
 	} {
-		tg, err := config.ParseTarget(tc.target)
+		tg, err := platform.Parse(tc.target)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -221,6 +221,9 @@ func TestPackageFolders(t *testing.T) {
 func TestPackageMsiextract(t *testing.T) {
 	msiextract := testtool.Need(t, "msiextract", "msitools")
 	p := samplePackage(t, "amd64")
+	// Files in folders under the install directory, one a name also used
+	// at the top.
+	p.Files = append(p.Files, File{Name: "conf/config.yaml", Src: p.Files[0].Src}, File{Name: "conf/deep er/Read Me First.txt", Src: p.Files[2].Src})
 	path := buildPackage(t, p)
 	out := t.TempDir()
 	run(t, msiextract, "-C", out, path)
@@ -377,6 +380,34 @@ func TestNames(t *testing.T) {
 	} {
 		if got := quoteArg(tt.in); got != tt.want {
 			t.Errorf("quoteArg(%q) = %s, want %s", tt.in, got, tt.want)
+		}
+	}
+}
+
+// TestRowSchemas checks every table's row type against its columns: names,
+// storage types and the Go types that hold them.
+func TestRowSchemas(t *testing.T) {
+	seen := map[string]bool{}
+	for _, r := range allRows() {
+		cols, err := rowColumns(r)
+		if err != nil {
+			t.Error(err)
+			continue
+		}
+		if len(cols) == 0 || !cols[0].Key {
+			t.Errorf("%s: the first column must be a key", r.table())
+		}
+		if seen[r.table()] {
+			t.Errorf("%s listed twice", r.table())
+		}
+		seen[r.table()] = true
+		db := NewDatabase()
+		if err := addRow(db, r); err == nil {
+			// A zero row may be valid (nullable columns only); it must
+			// then round-trip its column count.
+			if got := len(db.Table(r.table()).Columns); got != len(cols) {
+				t.Errorf("%s: %d columns, want %d", r.table(), got, len(cols))
+			}
 		}
 	}
 }

@@ -2,42 +2,13 @@ package msi
 
 import (
 	"fmt"
+	"reflect"
 	"strconv"
 	"strings"
 )
 
-// schema holds the column definitions of the standard tables this package
-// writes, in the Windows Installer SDK's export notation: name:type, where
-// type is s/S (string, upper case nullable), l/L (localizable string),
-// i/I (integer of 2 or 4 bytes) or v/V (binary) followed by the size, and a
-// trailing * marks a key column. Categories feed _Validation.
-var schema = map[string]string{
-	"AdminExecuteSequence":           "Action:s72*:Identifier Condition:S255:Condition Sequence:I2",
-	"AdminUISequence":                "Action:s72*:Identifier Condition:S255:Condition Sequence:I2",
-	"AdvtExecuteSequence":            "Action:s72*:Identifier Condition:S255:Condition Sequence:I2",
-	"InstallExecuteSequence":         "Action:s72*:Identifier Condition:S255:Condition Sequence:I2",
-	"InstallUISequence":              "Action:s72*:Identifier Condition:S255:Condition Sequence:I2",
-	"Component":                      "Component:s72*:Identifier ComponentId:S38:Guid Directory_:s72:Identifier Attributes:i2 Condition:S255:Condition KeyPath:S72:Identifier",
-	"CreateFolder":                   "Directory_:s72*:Identifier Component_:s72*:Identifier",
-	"Directory":                      "Directory:s72*:Identifier Directory_Parent:S72:Identifier DefaultDir:l255:DefaultDir",
-	"Feature":                        "Feature:s38*:Identifier Feature_Parent:S38:Identifier Title:L64:Text Description:L255:Text Display:I2 Level:i2 Directory_:S72:UpperCase Attributes:i2",
-	"FeatureComponents":              "Feature_:s38*:Identifier Component_:s72*:Identifier",
-	"File":                           "File:s72*:Identifier Component_:s72:Identifier FileName:l255:Filename FileSize:i4 Version:S72:Version Language:S20:Language Attributes:I2 Sequence:i4",
-	"Icon":                           "Name:s72*:Identifier Data:v0:Binary",
-	"LaunchCondition":                "Condition:s255*:Condition Description:l255:Formatted",
-	"Media":                          "DiskId:i2* LastSequence:i4 DiskPrompt:L64:Text Cabinet:S255:Cabinet VolumeLabel:S32:Text Source:S72:Property",
-	"MsiFileHash":                    "File_:s72*:Identifier Options:i2 HashPart1:i4 HashPart2:i4 HashPart3:i4 HashPart4:i4",
-	"MsiLockPermissionsEx":           "MsiLockPermissionsEx:s72*:Identifier LockObject:s72:Identifier Table:s32:Text SDDLText:l0:FormattedSDDLText Condition:S255:Condition",
-	"MsiServiceConfig":               "MsiServiceConfig:s72*:Identifier Name:l255:Formatted Event:i2 ConfigType:i4 Argument:S0:Formatted Component_:s72:Identifier",
-	"MsiServiceConfigFailureActions": "MsiServiceConfigFailureActions:s72*:Identifier Name:l255:Formatted Event:i2 ResetPeriod:I4 RebootMessage:L255:Formatted Command:L255:Formatted Actions:S255:Formatted DelayActions:S255:Formatted Component_:s72:Identifier",
-	"Property":                       "Property:s72*:Identifier Value:l0:Text",
-	"Registry":                       "Registry:s72*:Identifier Root:i2 Key:l255:RegPath Name:L255:Formatted Value:L0:Formatted Component_:s72:Identifier",
-	"ServiceControl":                 "ServiceControl:s72*:Identifier Name:l255:Formatted Event:i2 Arguments:L255:Formatted Wait:I2 Component_:s72:Identifier",
-	"ServiceInstall":                 "ServiceInstall:s72*:Identifier Name:s255:Formatted DisplayName:L255:Formatted ServiceType:i4 StartType:i4 ErrorControl:i4 LoadOrderGroup:S255:Formatted Dependencies:S255:Formatted StartName:S255:Formatted Password:S255:Formatted Arguments:S255:Formatted Component_:s72:Identifier Description:L255:Text",
-	"Upgrade":                        "UpgradeCode:s38*:Guid VersionMin:S20*:Text VersionMax:S20*:Text Language:S255*:Language Attributes:i4* Remove:S255:Formatted ActionProperty:s72:UpperCase",
-}
-
-// parseColumns turns a schema line into columns.
+// parseColumns turns a schema line (name:type:category, space-separated)
+// into columns.
 func parseColumns(spec string) ([]Column, error) {
 	var cols []Column
 	for _, f := range strings.Fields(spec) {
@@ -81,18 +52,72 @@ func parseColumns(spec string) ([]Column, error) {
 	return cols, nil
 }
 
-// createStandardTable creates one of the tables in schema.
-func createStandardTable(db *Database, name string) (*Table, error) {
-	if t := db.Table(name); t != nil {
-		return t, nil
+// rowColumns returns the columns of a row type, from its fields' msi tags,
+// and checks that each field's Go type can hold its column.
+func rowColumns(r row) ([]Column, error) {
+	t := reflect.TypeOf(r)
+	var specs []string
+	var fields []reflect.StructField
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		tag := f.Tag.Get("msi")
+		if tag == "" {
+			continue
+		}
+		specs = append(specs, strings.ReplaceAll(tag, ",", ":"))
+		fields = append(fields, f)
 	}
-	spec, ok := schema[name]
-	if !ok {
-		return nil, fmt.Errorf("msi: no schema for table %s", name)
-	}
-	cols, err := parseColumns(spec)
+	cols, err := parseColumns(strings.Join(specs, " "))
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("msi: table %s: %w", r.table(), err)
 	}
-	return db.CreateTable(name, cols)
+	for i, c := range cols {
+		ft := fields[i].Type
+		var ok bool
+		switch c.Type {
+		case String:
+			ok = ft.Kind() == reflect.String
+		case Binary:
+			ok = ft == reflect.TypeOf([]byte(nil))
+		default:
+			ok = ft.Kind() == reflect.Int || c.Nullable && ft == reflect.TypeOf((*int)(nil))
+		}
+		if !ok {
+			return nil, fmt.Errorf("msi: table %s: field %s (%s) cannot hold column %s", r.table(), fields[i].Name, ft, c.Name)
+		}
+	}
+	return cols, nil
+}
+
+// addRow adds a typed row to its table, creating the table on first use.
+func addRow(db *Database, r row) error {
+	t := db.Table(r.table())
+	if t == nil {
+		cols, err := rowColumns(r)
+		if err != nil {
+			return err
+		}
+		if t, err = db.CreateTable(r.table(), cols); err != nil {
+			return err
+		}
+	}
+	v := reflect.ValueOf(r)
+	var values []any
+	for i := 0; i < v.NumField(); i++ {
+		if v.Type().Field(i).Tag.Get("msi") == "" {
+			continue
+		}
+		f := v.Field(i)
+		switch {
+		case f.Kind() == reflect.Pointer && f.IsNil():
+			values = append(values, nil)
+		case f.Kind() == reflect.Pointer:
+			values = append(values, int(f.Elem().Int()))
+		case f.Kind() == reflect.Int:
+			values = append(values, int(f.Int()))
+		default:
+			values = append(values, f.Interface())
+		}
+	}
+	return t.AddRow(values...)
 }

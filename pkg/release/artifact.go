@@ -8,7 +8,7 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/svcpack/svcpack/pkg/config"
+	"github.com/svcpack/svcpack/pkg/platform"
 )
 
 // Kind is the kind of an artifact.
@@ -58,13 +58,13 @@ func (a Artifact) Target() string {
 	return a.target().String()
 }
 
-func (a Artifact) target() config.Target {
-	return config.Target{OS: a.OS, Arch: a.Arch, Variant: a.Variant}
+func (a Artifact) target() platform.Target {
+	return platform.Target{OS: a.OS, Arch: a.Arch, Variant: a.Variant}
 }
 
 // newArtifact stats and hashes the file at dir/rel.
 // t is the zero Target for target-independent files.
-func newArtifact(dir, rel string, kind Kind, t config.Target) (Artifact, error) {
+func newArtifact(dir, rel string, kind Kind, t platform.Target) (Artifact, error) {
 	sum, n, err := hashFile(filepath.Join(dir, filepath.FromSlash(rel)))
 	if err != nil {
 		return Artifact{}, fmt.Errorf("artifact %s: %w", rel, err)

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -104,20 +105,13 @@ func TestGPGOnlyChecksums(t *testing.T) {
 	}
 }
 
-// TestGPGWrongPassphraseFailsBeforeBuild: a bad passphrase stops the release
-// before anything is built, naming the field, and dist/ is not created.
-func TestGPGWrongPassphraseFailsBeforeBuild(t *testing.T) {
+// TestGPGWrongPassphraseFailsCheck: a bad passphrase is a config error,
+// found by Load (so by check, before any build), naming the file, line and
+// field.
+func TestGPGWrongPassphraseFailsCheck(t *testing.T) {
 	k := testgpg.New(t, "rsa2048", "right")
-	c := helloProjectEnv(t, fmt.Sprintf(gpgYAML, k.SecretFile, ""), map[string]string{"TEST_GPG_PASSPHRASE": "wrong"}, "linux/amd64")
-	var log strings.Builder
-	_, err := Release(context.Background(), c, Options{Log: &log, Verbosity: Verbose})
-	if err == nil || !strings.Contains(err.Error(), "gpg.key_file") || !strings.Contains(err.Error(), "wrong passphrase") {
-		t.Fatalf("err = %v, want a gpg.key_file wrong passphrase error", err)
-	}
-	if strings.Contains(log.String(), "build ") {
-		t.Errorf("a build ran before the key was checked:\n%s", log.String())
-	}
-	if _, err := os.Stat(c.DistDir()); !os.IsNotExist(err) {
-		t.Errorf("dist exists after a failed preflight: %v", err)
+	_, err := helloLoad(t, fmt.Sprintf(gpgYAML, k.SecretFile, ""), map[string]string{"TEST_GPG_PASSPHRASE": "wrong"})
+	if err == nil || !regexp.MustCompile(`svcpack\.yaml:\d+: gpg\.key_file: .*wrong passphrase`).MatchString(err.Error()) {
+		t.Fatalf("err = %v, want a file:line gpg.key_file wrong passphrase error", err)
 	}
 }

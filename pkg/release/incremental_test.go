@@ -55,10 +55,10 @@ func writeModule(t *testing.T, files map[string]string) string {
 	return dir
 }
 
-func loadAt(t *testing.T, dir, dist string) *config.Config {
+func loadAt(t *testing.T, dir, dist string) *config.Spec {
 	t.Helper()
 	env := map[string]string{"SOURCE_DATE_EPOCH": "1700000000", "SVCPACK_VERSION": "2.0.1"}
-	c, err := config.Load(filepath.Join(dir, "svcpack.yaml"), config.Env{Getenv: func(k string) string { return env[k] }})
+	c, err := Load(filepath.Join(dir, "svcpack.yaml"), config.Env{Getenv: func(k string) string { return env[k] }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -111,7 +111,7 @@ func fileIDs(t *testing.T, dist string) map[string]fileID {
 func TestIncrementalRelease(t *testing.T) {
 	dir := writeModule(t, incrementalModule)
 	ctx := context.Background()
-	release := func(c *config.Config, o Options) *Result {
+	release := func(c *config.Spec, o Options) *Result {
 		t.Helper()
 		res, err := Release(ctx, c, o)
 		if err != nil {

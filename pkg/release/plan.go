@@ -4,46 +4,53 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"os"
 	"path/filepath"
 	"runtime"
-	"sort"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/svcpack/svcpack/pkg/config"
 	"github.com/svcpack/svcpack/pkg/pgpsign"
-	"github.com/svcpack/svcpack/pkg/sign"
-	"github.com/svcpack/svcpack/pkg/svcwrap"
-	"github.com/svcpack/svcpack/pkg/winres"
+	"github.com/svcpack/svcpack/pkg/platform"
 )
 
-// Plan is what the steps of one release share: the validated config, the
-// directory artifacts are written to, and the artifacts produced so far.
-// Steps read the artifacts earlier steps added (never guessing file names)
-// and return their own; the pipeline adds those to the plan.
+// Plan is one run of the pipeline: the spec, where artifacts go, and the
+// graph of jobs (a build per target, then every packager for every target
+// it applies to). A job starts when the jobs making the artifacts it uses
+// are done, bounded by one semaphore, so a zip starts as soon as its exe
+// is ready; the first failure cancels the rest.
 type Plan struct {
-	// Config is the validated release configuration.
-	Config *config.Config
-	// Dir is where artifacts are written: a staging directory that becomes
-	// dist/ only when the whole release succeeds.
-	Dir string
-	// Targets are the targets being released.
-	Targets []config.Target
-
-	rep       *reporter
-	sem       chan struct{}
-	resources *winres.Resources  // prepared by preflight for Windows targets
-	signer    *sign.Authenticode // set by preflight when signing is configured
-	pgp       *pgpsign.Signer    // set by preflight when gpg is configured
-	cache     *cache             // incremental state (nil for Build)
-	goTool    string             // the go command
-	wrapSrc   string             // svcpack's module source, when service.wrap is set
-	wrapRes   *winres.Resources  // the wrapper's resources
-	wrapCfg   *svcwrap.Config    // the wrapper's configuration, when service.wrap is set
+	spec    *config.Spec
+	dir     string // where artifacts are written (a staging dir for Release)
+	dist    string // the release's dist directory
+	targets []platform.Target
+	rep     *reporter
+	sem     chan struct{}
+	goTool  string
+	cache   *cache          // incremental state; nil writes everything
+	pgp     *pgpsign.Signer // the OpenPGP key, loaded once, when gpg is set
+	wrapSrc string          // svcpack's module source, when the wrapper is built
 
 	mu        sync.Mutex
-	artifacts []Artifact
+	artifacts []Artifact                    // in dist
+	raw       map[platform.Target][]rawFile // go build outputs, in the cache
 }
+
+// rawFile is a go build output that packagers read but dist does not hold.
+type rawFile struct {
+	kind Kind
+	path string
+}
+
+// Pseudo-kinds of the raw go build outputs.
+const (
+	kindRaw        Kind = "raw binary"
+	kindRawWrapper Kind = "raw wrapper"
+)
 
 // Artifacts returns the artifacts produced so far, filtered by kind when
 // kinds are given, sorted by path.
@@ -52,63 +59,63 @@ func (p *Plan) Artifacts(kinds ...Kind) []Artifact {
 	defer p.mu.Unlock()
 	var out []Artifact
 	for _, a := range p.artifacts {
-		if len(kinds) == 0 {
+		if len(kinds) == 0 || slices.Contains(kinds, a.Kind) {
 			out = append(out, a)
-			continue
-		}
-		for _, k := range kinds {
-			if a.Kind == k {
-				out = append(out, a)
-				break
-			}
 		}
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
+	slices.SortFunc(out, func(a, b Artifact) int { return strings.Compare(a.Path, b.Path) })
 	return out
 }
 
-// Binary returns the binary artifact built for target t.
-func (p *Plan) Binary(t config.Target) (Artifact, error) {
-	for _, a := range p.Artifacts(KindBinary) {
-		if a.target() == t {
-			return a, nil
-		}
-	}
-	return Artifact{}, fmt.Errorf("no binary was built for %s", t)
-}
+func (p *Plan) distDir() string { return p.dist }
 
 // Abs returns the host path of an artifact path.
-func (p *Plan) Abs(rel string) string { return filepath.Join(p.Dir, filepath.FromSlash(rel)) }
+func (p *Plan) Abs(rel string) string { return filepath.Join(p.dir, filepath.FromSlash(rel)) }
 
-func (p *Plan) add(arts []Artifact) {
+func (p *Plan) add(arts ...Artifact) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.artifacts = append(p.artifacts, arts...)
 }
 
-// replace swaps an artifact that a later step rewrote (resources, signing)
-// for its new record.
-func (p *Plan) replace(a Artifact) {
+func (p *Plan) addRaw(t platform.Target, f rawFile) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	for i := range p.artifacts {
-		if p.artifacts[i].Path == a.Path {
-			p.artifacts[i] = a
-			return
+	if p.raw == nil {
+		p.raw = map[platform.Target][]rawFile{}
+	}
+	p.raw[t] = append(p.raw[t], f)
+}
+
+// inputs returns the artifacts of the given kinds made for target t: dist
+// artifacts by path, raw outputs by their host path.
+func (p *Plan) inputs(t platform.Target, kinds []Kind) []input {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var out []input
+	for _, a := range p.artifacts {
+		if a.target() == t && slices.Contains(kinds, a.Kind) {
+			out = append(out, input{kind: a.Kind, name: "$DIST/" + a.Path, path: filepath.Join(p.dir, filepath.FromSlash(a.Path)), sha256: a.SHA256})
 		}
 	}
-	p.artifacts = append(p.artifacts, a)
+	for _, r := range p.raw[t] {
+		if slices.Contains(kinds, r.kind) {
+			out = append(out, input{kind: r.kind, name: string(r.kind), path: r.path})
+		}
+	}
+	slices.SortFunc(out, func(a, b input) int { return strings.Compare(a.name, b.name) })
+	return out
 }
 
-// Step is one named unit of the pipeline.
-type Step struct {
-	// Name is shown in progress lines and errors.
-	Name string
-	// Run produces the step's artifacts.
-	Run func(ctx context.Context, p *Plan) ([]Artifact, error)
+// input is one artifact a job reads.
+type input struct {
+	kind   Kind
+	name   string // stable name for the cache key
+	path   string // host path
+	sha256 string // known digest ("" for raw files: hashed when keyed)
 }
 
-// StepError says which step, and which target, failed.
+// StepError says which step (packager), and which target, failed.
 type StepError struct {
 	Step, Target string
 	Err          error
@@ -123,117 +130,238 @@ func (e *StepError) Error() string {
 
 func (e *StepError) Unwrap() error { return e.Err }
 
-// errSkip, returned by a per-target function, means the step does not apply
-// (its format is not enabled, signing is not configured): no progress line.
-var errSkip = errors.New("step does not apply")
-
-// perTarget makes a step that runs fn for each plan target accepted by
-// match, in parallel up to the plan's bound, reporting each with its time.
-func perTarget(name string, match func(config.Target) bool, fn func(ctx context.Context, p *Plan, t config.Target) ([]Artifact, error)) Step {
-	return Step{Name: name, Run: func(ctx context.Context, p *Plan) ([]Artifact, error) {
-		var targets []config.Target
-		for _, t := range p.Targets {
-			if match(t) {
-				targets = append(targets, t)
-			}
-		}
-		results := make([][]Artifact, len(targets))
-		errs := make([]error, len(targets))
-		var wg sync.WaitGroup
-		for i, t := range targets {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				select {
-				case p.sem <- struct{}{}:
-				case <-ctx.Done():
-					errs[i] = ctx.Err()
-					return
-				}
-				defer func() { <-p.sem }()
-				start := time.Now()
-				arts, err := fn(ctx, p, t)
-				if errors.Is(err, errSkip) {
-					return
-				}
-				if err != nil {
-					errs[i] = &StepError{Step: name, Target: t.String(), Err: err}
-					return
-				}
-				results[i] = arts
-				if allReused(arts) {
-					p.rep.unchanged(name, t.String())
-				} else {
-					p.rep.step(name, t.String(), time.Since(start))
-				}
-			}()
-		}
-		wg.Wait()
-		var out []Artifact
-		for i := range targets {
-			if errs[i] != nil {
-				return nil, errs[i]
-			}
-			out = append(out, results[i]...)
-		}
-		return out, nil
-	}}
+// node is one job of the graph.
+type node struct {
+	name   string
+	target platform.Target
+	deps   []*node
+	run    func(ctx context.Context) error
+	done   chan struct{}
+	err    error
 }
 
-// runStage runs steps concurrently and adds their artifacts to the plan.
-// The first error cancels the others.
-func runStage(ctx context.Context, p *Plan, steps []Step) error {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	errs := make([]error, len(steps))
+// run executes the graph: every node in its own goroutine, waiting for its
+// dependencies, then for a slot of the semaphore. It returns the first
+// failure (not a sibling's cancellation).
+func (p *Plan) run(ctx context.Context, nodes []*node) error {
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
 	var wg sync.WaitGroup
-	for i, s := range steps {
+	for _, n := range nodes {
+		n.done = make(chan struct{})
+	}
+	for _, n := range nodes {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			arts, err := s.Run(ctx, p)
-			if err != nil {
-				var se *StepError
-				if !asStepError(err, &se) {
-					err = &StepError{Step: s.Name, Err: err}
+			defer close(n.done)
+			for _, d := range n.deps {
+				select {
+				case <-d.done:
+					if d.err != nil {
+						n.err = context.Canceled
+						return
+					}
+				case <-ctx.Done():
+					n.err = context.Canceled
+					return
 				}
-				errs[i] = err
-				cancel()
+			}
+			select {
+			case p.sem <- struct{}{}:
+			case <-ctx.Done():
+				n.err = context.Canceled
 				return
 			}
-			p.add(arts)
+			defer func() { <-p.sem }()
+			if ctx.Err() != nil {
+				n.err = context.Canceled
+				return
+			}
+			if err := n.run(ctx); err != nil {
+				var se *StepError
+				if !errors.As(err, &se) {
+					err = &StepError{Step: n.name, Target: targetString(n.target), Err: err}
+				}
+				n.err = err
+				cancel(err)
+			}
 		}()
 	}
 	wg.Wait()
-	// Report a real failure rather than a sibling's cancellation.
-	for _, err := range errs {
-		if err != nil && ctx.Err() != nil && isCanceled(err) {
-			continue
-		}
-		if err != nil {
-			return err
+	if err := context.Cause(ctx); err != nil && !errors.Is(err, context.Canceled) {
+		return err
+	}
+	for _, n := range nodes {
+		if n.err != nil && !errors.Is(n.err, context.Canceled) {
+			return n.err
 		}
 	}
-	for _, err := range errs {
-		if err != nil {
-			return err
-		}
+	if err := ctx.Err(); err != nil {
+		return err
 	}
 	return nil
 }
+
+func targetString(t platform.Target) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.String()
+}
+
+// graph builds the jobs of a run: a go build per target (and the
+// wrapper's, where the wrapper applies), then each packager for each target
+// it applies to, after the jobs making what it uses.
+func (p *Plan) graph(pks []*Packager, build bool) ([]*node, error) {
+	var nodes []*node
+	made := map[platform.Target]map[Kind][]*node{}
+	for _, t := range p.targets {
+		made[t] = map[Kind][]*node{}
+	}
+	if build {
+		for _, t := range p.targets {
+			n := &node{name: "build", target: t, run: func(ctx context.Context) error { return p.buildRaw(ctx, t) }}
+			nodes = append(nodes, n)
+			made[t][kindRaw] = append(made[t][kindRaw], n)
+			if wrapperApplies(p.spec, t) {
+				n := &node{name: "build", target: t, run: func(ctx context.Context) error { return p.buildWrapper(ctx, t) }}
+				nodes = append(nodes, n)
+				made[t][kindRawWrapper] = append(made[t][kindRawWrapper], n)
+			}
+		}
+	}
+	for _, pk := range pks {
+		for _, t := range p.targets {
+			if !pk.applies(p.spec, t) {
+				continue
+			}
+			view, err := p.spec.Project(pk.Reads)
+			if err != nil {
+				return nil, err
+			}
+			n := &node{name: pk.Name, target: t}
+			for _, k := range pk.Uses {
+				n.deps = append(n.deps, made[t][k]...)
+			}
+			n.run = func(ctx context.Context) error { return p.runJob(ctx, pk, view, t) }
+			nodes = append(nodes, n)
+			made[t][pk.kind()] = append(made[t][pk.kind()], n)
+		}
+	}
+	return nodes, nil
+}
+
+// runJob makes (or reuses) one packager's artifacts for one target.
+func (p *Plan) runJob(ctx context.Context, pk *Packager, view *config.Spec, t platform.Target) error {
+	start := time.Now()
+	j := &Job{Spec: view, Target: t, plan: p, pk: pk, ins: p.inputs(t, pk.Uses)}
+	key, err := p.key(pk, view, t, j.ins)
+	if err != nil {
+		return err
+	}
+	if arts, ok := p.reuse(pk, t, key); ok {
+		p.add(arts...)
+		p.rep.unchanged(pk.Name, t.String())
+		return nil
+	}
+	if err := pk.Write(ctx, j); err != nil {
+		return err
+	}
+	p.record(pk, t, key, j.outs)
+	p.add(j.outs...)
+	p.rep.step(pk.Name, t.String(), time.Since(start))
+	return nil
+}
+
+// Job is what a packager's Write gets: the spec fields it declared, its
+// target, the artifacts it uses, and the means to write its own.
+type Job struct {
+	// Spec holds only the fields the packager declared in Reads.
+	Spec *config.Spec
+	// Target is the target being packaged.
+	Target platform.Target
+
+	plan *Plan
+	pk   *Packager
+	ins  []input
+	outs []Artifact
+}
+
+// Input returns the host path of the artifact of kind k made for the job's
+// target, and whether there is one. Only kinds the packager declared in
+// Uses are visible.
+func (j *Job) Input(k Kind) (string, bool) {
+	for _, in := range j.ins {
+		if in.kind == k {
+			return in.path, true
+		}
+	}
+	return "", false
+}
+
+// MustInput is Input for a kind the packager cannot do without.
+func (j *Job) MustInput(k Kind) (string, error) {
+	if p, ok := j.Input(k); ok {
+		return p, nil
+	}
+	return "", fmt.Errorf("no %s was made for %s", k, j.Target)
+}
+
+// Create writes the artifact rel (a path under dist/ with / separators)
+// with mode 0644 by calling fill on a temporary file renamed into place, and
+// records it with the packager's kind.
+func (j *Job) Create(rel string, fill func(w io.Writer) error) error {
+	return j.CreateFile(rel, j.pk.kind(), func(path string) error { return writeFileAtomic(path, 0o644, fill) })
+}
+
+// CreateFile records the artifact rel of kind kind after write has made
+// the file at the host path it is given (writing it atomically is write's
+// part).
+func (j *Job) CreateFile(rel string, kind Kind, write func(path string) error) error {
+	path := j.plan.Abs(rel)
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	if err := write(path); err != nil {
+		return err
+	}
+	a, err := newArtifact(j.plan.dir, rel, kind, j.Target)
+	if err != nil {
+		return err
+	}
+	j.outs = append(j.outs, a)
+	return nil
+}
+
+// TempDir returns a new temporary directory (beside the release cache, or
+// in the system's temporary directory); the caller removes it.
+func (j *Job) TempDir() (string, error) {
+	base := ""
+	if j.plan.cache != nil {
+		base = filepath.Join(j.plan.cache.dir, "tmp")
+		if err := os.MkdirAll(base, 0o755); err != nil {
+			return "", err
+		}
+	}
+	return os.MkdirTemp(base, "svcpack-"+j.pk.Name+"-"+j.Target.Slug()+"-")
+}
+
+// OpenPGP returns the release's OpenPGP signer when the packager reads the
+// gpg section and it is set, else nil.
+func (j *Job) OpenPGP() *pgpsign.Signer {
+	if j.Spec.GPG == nil {
+		return nil
+	}
+	return j.plan.pgp
+}
+
+// Command reports a command line the job runs (shown with -v).
+func (j *Job) Command(args []string) { j.plan.rep.command(args) }
 
 func newSem(n int) chan struct{} {
 	if n <= 0 {
 		n = runtime.GOMAXPROCS(0)
 	}
 	return make(chan struct{}, n)
-}
-
-func allReused(arts []Artifact) bool {
-	for _, a := range arts {
-		if !a.Reused {
-			return false
-		}
-	}
-	return len(arts) > 0
 }

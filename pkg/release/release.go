@@ -1,10 +1,12 @@
-// Package release is svcpack's pipeline: config -> plan -> steps ->
-// dist/. Each step is a small named unit that reads the artifacts earlier
-// steps added to the plan and returns its own. Steps of one stage run in
-// parallel, bounded by GOMAXPROCS (or Options.Parallelism). A release is
-// written into a staging directory beside dist/ and swapped into place only
-// when every step succeeded, so a failed run leaves dist/ as it was, and every
-// file is written to a temporary name and renamed, so none is ever partial.
+// Package release is svcpack's pipeline: a validated config.Spec -> a plan
+// of targets x packagers -> dist/. Each format is a Packager (registry.go,
+// one format_*.go file each) that declares the spec fields and artifacts it
+// reads and writes its artifacts through a Job; the pipeline maps nothing
+// itself. Jobs run as a graph, each as soon as what it uses is made, bounded
+// by GOMAXPROCS (or Options.Parallelism). A release is written into a
+// staging directory beside dist/ and swapped into place only when every job
+// succeeded, so a failed run leaves dist/ as it was, and every file is
+// written to a temporary name and renamed, so none is ever partial.
 package release
 
 import (
@@ -12,16 +14,15 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/svcpack/svcpack/pkg/config"
-	"github.com/svcpack/svcpack/pkg/matrix"
+	"github.com/svcpack/svcpack/pkg/pgpsign"
+	"github.com/svcpack/svcpack/pkg/platform"
 )
 
 // Options tunes a run of the pipeline.
@@ -34,16 +35,18 @@ type Options struct {
 	Parallelism int
 	// Targets, when set, restricts the run to these targets (they must be
 	// valid GOOS/GOARCH pairs; they need not be in the config).
-	Targets []config.Target
+	Targets []platform.Target
+	// Dist, when set, is the output directory instead of the spec's.
+	Dist string
 	// GoTool is the go command; default "go".
 	GoTool string
 	// Force makes every artifact again, ignoring the previous release
 	// (a release otherwise reuses each artifact whose inputs are unchanged).
 	Force bool
 
-	// extra steps run after packaging (tests use it to add a
-	// non-deterministic step that Verify must catch).
-	extra []Step
+	// extra packagers run after the registry's (tests use it to add a
+	// non-deterministic one that Verify must catch).
+	extra []*Packager
 }
 
 // Result is what a release produced.
@@ -78,20 +81,39 @@ const (
 
 func (o Options) reporter() *reporter { return &reporter{w: o.Log, v: o.Verbosity} }
 
-func (o Options) targets(c *config.Config) []config.Target {
+func (o Options) targets(s *config.Spec) []platform.Target {
 	if len(o.Targets) > 0 {
 		return o.Targets
 	}
-	return c.ParsedTargets()
+	return s.Targets
 }
 
-// Release runs the full pipeline for c and replaces dist/ with the result.
-func Release(ctx context.Context, c *config.Config, o Options) (*Result, error) {
+func (o Options) dist(s *config.Spec) string { return cmp.Or(o.Dist, s.Dist) }
+
+func (o Options) packagers() []*Packager { return append(packagers(), o.extra...) }
+
+// newPlan prepares a run: the registry is checked, the OpenPGP key loaded.
+func newPlan(s *config.Spec, o Options, dir string) (*Plan, error) {
+	if err := checkRegistry(o.packagers()); err != nil {
+		return nil, err
+	}
+	p := &Plan{spec: s, dir: dir, dist: o.dist(s), targets: o.targets(s), rep: o.reporter(), sem: newSem(o.Parallelism), goTool: cmp.Or(o.GoTool, "go")}
+	if s.GPG != nil {
+		k, err := pgpsign.Load(string(s.GPG.KeyFile), s.GPG.Passphrase, s.Date)
+		if err != nil {
+			return nil, &StepError{Step: "gpg", Err: fmt.Errorf("%s: gpg.key_file: %w", s.Path, err)}
+		}
+		p.pgp = k
+	}
+	return p, nil
+}
+
+// Release runs the full pipeline for s and replaces dist/ with the result.
+func Release(ctx context.Context, s *config.Spec, o Options) (*Result, error) {
 	rep := o.reporter()
-	dist := c.DistDir()
-	rep.printf(Normal, "svcpack: releasing %s %s (version from %s) into %s\n", c.Name, c.Version, c.VersionSource, dist)
-	p := &Plan{Config: c, Targets: o.targets(c), rep: rep, sem: newSem(o.Parallelism), goTool: cmp.Or(o.GoTool, "go")}
-	if err := preflight(p); err != nil {
+	dist := o.dist(s)
+	rep.printf(Normal, "svcpack: releasing %s %s (version from %s) into %s\n", s.Name, s.Version, s.Version.Source, dist)
+	failed := func(err error) (*Result, error) {
 		return nil, fmt.Errorf("release failed, %s left unchanged: %w", dist, err)
 	}
 	parent := filepath.Dir(dist)
@@ -102,30 +124,37 @@ func Release(ctx context.Context, c *config.Config, o Options) (*Result, error) 
 	if err != nil {
 		return nil, fmt.Errorf("release: %w", err)
 	}
-	p.cache = cache
 	staging, err := os.MkdirTemp(parent, "."+filepath.Base(dist)+".staging-")
 	if err != nil {
 		return nil, fmt.Errorf("release: %w", err)
 	}
 	defer os.RemoveAll(staging) // after a successful swap this is gone already
-	p.Dir = staging
-
+	p, err := newPlan(s, o, staging)
+	if err != nil {
+		return failed(err)
+	}
+	p.cache = cache
+	if err := p.prepare(ctx); err != nil {
+		return failed(err)
+	}
 	start := time.Now()
-	for _, stage := range pipeline(o) {
-		if err := runStage(ctx, p, stage); err != nil {
-			return nil, fmt.Errorf("release failed, %s left unchanged: %w", dist, err)
-		}
+	nodes, err := p.graph(o.packagers(), true)
+	if err != nil {
+		return failed(err)
+	}
+	if err := p.run(ctx, nodes); err != nil {
+		return failed(err)
 	}
 	if err := finish(p); err != nil {
-		return nil, fmt.Errorf("release failed, %s left unchanged: %w", dist, err)
+		return failed(err)
 	}
 	if err := swapDir(staging, dist); err != nil {
 		return nil, fmt.Errorf("release: %w", err)
 	}
-	arts := p.Artifacts()
-	if err := p.cache.save(dist, arts); err != nil {
+	if err := p.cache.save(dist); err != nil {
 		rep.printf(Quiet, "svcpack: warning: cannot record the release for the next incremental run: %v\n", err)
 	}
+	arts := p.Artifacts()
 	rep.table(dist, arts)
 	reused := 0
 	for _, a := range arts {
@@ -133,109 +162,58 @@ func Release(ctx context.Context, c *config.Config, o Options) (*Result, error) 
 			reused++
 		}
 	}
-	rep.printf(Normal, "svcpack: released %s %s: %d artifacts, %d reused (inputs unchanged), in %.1fs\n", c.Name, c.Version, len(arts), reused, time.Since(start).Seconds())
+	rep.printf(Normal, "svcpack: released %s %s: %d artifacts, %d reused (inputs unchanged), in %.1fs\n", s.Name, s.Version, len(arts), reused, time.Since(start).Seconds())
 	return &Result{Dist: dist, Artifacts: arts}, nil
 }
 
-// Build compiles binaries only (with Windows resources and signatures), straight into
-// dist/, for local work: no packages, no swap of dist/.
-func Build(ctx context.Context, c *config.Config, o Options) (*Result, error) {
+// Build compiles binaries only (with Windows resources and signatures, and
+// the service wrapper), straight into dist/, for local work: no packages,
+// no swap of dist/.
+func Build(ctx context.Context, s *config.Spec, o Options) (*Result, error) {
 	rep := o.reporter()
-	dist := c.DistDir()
-	p := &Plan{Config: c, Dir: dist, Targets: o.targets(c), rep: rep, sem: newSem(o.Parallelism), goTool: cmp.Or(o.GoTool, "go")}
-	if err := preflight(p); err != nil {
-		return nil, err
-	}
+	dist := o.dist(s)
 	if err := os.MkdirAll(dist, 0o755); err != nil {
 		return nil, fmt.Errorf("build: %w", err)
 	}
-	for _, stage := range pipeline(o)[:3] { // build (and wrapper), resources, sign
-		if err := runStage(ctx, p, stage); err != nil {
-			return nil, err
+	p, err := newPlan(s, o, dist)
+	if err != nil {
+		return nil, err
+	}
+	if err := p.prepare(ctx); err != nil {
+		return nil, err
+	}
+	var internal []*Packager
+	for _, pk := range o.packagers() {
+		if pk.Internal {
+			internal = append(internal, pk)
 		}
+	}
+	nodes, err := p.graph(internal, true)
+	if err != nil {
+		return nil, err
+	}
+	if err := p.run(ctx, nodes); err != nil {
+		return nil, err
 	}
 	arts := p.Artifacts()
 	rep.table(dist, arts)
 	return &Result{Dist: dist, Artifacts: arts}, nil
 }
 
-// pipeline returns the stages in order; the steps of a stage are independent.
-func pipeline(o Options) [][]Step {
-	return [][]Step{
-		{buildStep(o), wrapperStep()},
-		windowsResourcesSteps(),
-		signSteps(),
-		append(packageSteps(), o.extra...),
-	}
-}
-
-// buildStep compiles the matrix. In a release, go build writes into the
-// cache (where its own up-to-date check makes an unchanged build a no-op)
-// and each binary is copied into the release, or reused from the previous
-// one when its inputs are unchanged; for Build it writes straight into
-// dist/.
-func buildStep(o Options) Step {
-	return Step{Name: "build", Run: func(ctx context.Context, p *Plan) ([]Artifact, error) {
-		c := p.Config
-		out := p.Dir
-		if p.cache != nil {
-			out = filepath.Join(p.cache.dir, "bin")
-		}
-		mo := MatrixOptions(c, out)
-		mo.Targets = p.Targets
-		mo.Parallelism = cap(p.sem)
-		mo.GoTool = p.goTool
-		mo.OnStart = func(_ config.Target, args []string) { p.rep.command(args) }
-		mo.OnDone = func(r matrix.Result) { p.rep.step("build", r.Target.String(), r.Duration) }
-		res, err := matrix.Build(ctx, mo)
-		if err != nil {
-			var be *matrix.BuildError
-			if errors.As(err, &be) {
-				return nil, &StepError{Step: "build", Target: be.Target.String(), Err: errors.New(strings.TrimPrefix(be.Error(), "build "+be.Target.String()+": "))}
-			}
-			return nil, err
-		}
-		arts := make([]Artifact, 0, len(res))
-		for _, r := range res {
-			rel, err := filepath.Rel(out, r.Path)
+// prepare finds, before any build starts, what the run needs from outside
+// the spec (the wrapper's source), so that such a failure costs no build.
+func (p *Plan) prepare(ctx context.Context) error {
+	for _, t := range p.targets {
+		if wrapperApplies(p.spec, t) {
+			src, err := wrapperSource(ctx, p.goTool, p.spec.Dir, debugBuildInfo)
 			if err != nil {
-				return nil, err
+				return &StepError{Step: "svcwrap", Err: err}
 			}
-			rel = filepath.ToSlash(rel)
-			var a Artifact
-			if p.cache == nil {
-				a, err = newArtifact(p.Dir, rel, KindBinary, r.Target)
-			} else {
-				a, err = p.binary(r.Target, rel, r.Path)
-			}
-			if err != nil {
-				return nil, &StepError{Step: "build", Target: r.Target.String(), Err: err}
-			}
-			arts = append(arts, a)
+			p.wrapSrc = src
+			break
 		}
-		return arts, nil
-	}}
-}
-
-// mainPackage makes a config path usable as a go build package argument.
-func mainPackage(m string) string {
-	m = filepath.ToSlash(m)
-	if strings.HasPrefix(m, "./") || strings.HasPrefix(m, "../") || filepath.IsAbs(m) || m == "." {
-		return m
 	}
-	return "./" + m
-}
-
-// MatrixOptions returns the go build settings of c's binaries (package,
-// name, flags, ldflags data) with outputs under outDir; the caller sets
-// targets, parallelism and callbacks. The benchmarks build their baseline
-// from it, so that it is the very build svcpack runs.
-func MatrixOptions(c *config.Config, outDir string) matrix.Options {
-	return matrix.Options{
-		Dir: c.Dir, Main: mainPackage(c.Main), Name: c.Name, OutDir: outDir,
-		Ldflags: c.Ldflags, Tags: c.Tags,
-		Data: matrix.TemplateData{Name: c.Name, Version: c.Version, Commit: c.Commit, Date: c.Date.UTC().Format(time.RFC3339)},
-	}
+	return nil
 }
 
 // finish writes checksums.txt (and its signature) and artifacts.json. In
@@ -252,39 +230,20 @@ func finish(p *Plan) error {
 	}
 	p.rep.step("checksums", "", time.Since(start))
 
-	if p.Config.GPGSigns("checksums") {
+	s := p.spec
+	if s.GPGSigns("checksums") {
 		start := time.Now()
-		key := ""
-		if p.cache != nil {
-			var err error
-			// The signature depends on the key, the data and the date.
-			if key, err = p.key("signature", []string{p.pgp.KeyID(), p.Config.Date.UTC().Format(time.RFC3339)}, p.Abs(ChecksumsName)); err != nil {
-				return &StepError{Step: "gpg", Err: err}
-			}
-		}
-		a, err := p.produce(SignatureName, KindSignature, config.Target{}, key, func(path string) error {
-			return writeFileAtomic(path, 0o644, func(w io.Writer) error {
-				sig, err := p.pgp.SignArmored(bytes.NewReader(sums.Bytes()))
-				if err != nil {
-					return err
-				}
-				_, err = w.Write(sig)
-				return err
-			})
-		})
+		sig, err := p.pgp.SignArmored(bytes.NewReader(sums.Bytes()))
 		if err != nil {
 			return &StepError{Step: "gpg", Target: ChecksumsName, Err: err}
 		}
-		p.add([]Artifact{a})
-		if a.Reused {
-			p.rep.unchanged("gpg", ChecksumsName)
-		} else {
-			p.rep.step("gpg", ChecksumsName, time.Since(start))
+		if err := p.small(SignatureName, KindSignature, sig); err != nil {
+			return &StepError{Step: "gpg", Target: ChecksumsName, Err: err}
 		}
+		p.rep.step("gpg", ChecksumsName, time.Since(start))
 	}
 
-	c := p.Config
-	m := Manifest{Name: c.Name, Version: c.Version, Commit: c.Commit, Date: c.Date.UTC().Format(time.RFC3339), Artifacts: p.Artifacts()}
+	m := Manifest{Name: s.Name, Version: s.Version.String(), Commit: s.Commit, Date: s.Date.UTC().Format(time.RFC3339), Artifacts: p.Artifacts()}
 	b, err := json.MarshalIndent(m, "", "  ")
 	if err != nil {
 		return &StepError{Step: "manifest", Err: err}
@@ -311,12 +270,12 @@ func (p *Plan) small(rel string, kind Kind, data []byte) error {
 	if kind == "" {
 		return nil
 	}
-	a, err := newArtifact(p.Dir, rel, kind, config.Target{})
+	a, err := newArtifact(p.dir, rel, kind, platform.Target{})
 	if err != nil {
 		return err
 	}
 	a.Reused = same
-	p.add([]Artifact{a})
+	p.add(a)
 	return nil
 }
 
@@ -357,7 +316,3 @@ func swapDir(src, dst string) error {
 	}
 	return nil
 }
-
-func asStepError(err error, target **StepError) bool { return errors.As(err, target) }
-
-func isCanceled(err error) bool { return errors.Is(err, context.Canceled) }

@@ -15,11 +15,12 @@ import (
 
 	"github.com/svcpack/svcpack/internal/testtool"
 	"github.com/svcpack/svcpack/pkg/config"
+	"github.com/svcpack/svcpack/pkg/platform"
 )
 
 // tinyProject writes a module with a main package and a config releasing it
 // for two targets, binaries only, and loads the config.
-func tinyProject(t *testing.T, extraYAML string) *config.Config {
+func tinyProject(t *testing.T, extraYAML string) *config.Spec {
 	t.Helper()
 	dir := t.TempDir()
 	files := map[string]string{
@@ -33,7 +34,7 @@ func tinyProject(t *testing.T, extraYAML string) *config.Config {
 			t.Fatal(err)
 		}
 	}
-	c, err := config.Load(filepath.Join(dir, "svcpack.yaml"), config.Env{Getenv: func(k string) string {
+	c, err := Load(filepath.Join(dir, "svcpack.yaml"), config.Env{Getenv: func(k string) string {
 		if k == "SOURCE_DATE_EPOCH" {
 			return "1700000000"
 		}
@@ -105,7 +106,7 @@ func TestReleaseManifestAndChecksums(t *testing.T) {
 func TestQuietPrintsNothing(t *testing.T) {
 	c := tinyProject(t, "")
 	var log bytes.Buffer
-	if _, err := Release(context.Background(), c, Options{Log: &log, Verbosity: Quiet, Targets: c.ParsedTargets()[:1]}); err != nil {
+	if _, err := Release(context.Background(), c, Options{Log: &log, Verbosity: Quiet, Targets: c.Targets[:1]}); err != nil {
 		t.Fatal(err)
 	}
 	if log.Len() != 0 {
@@ -146,7 +147,7 @@ func TestFailureLeavesDistUnchanged(t *testing.T) {
 	if _, err := Release(context.Background(), c, Options{}); err != nil {
 		t.Fatal(err)
 	}
-	before := snapshot(t, c.DistDir())
+	before := snapshot(t, c.Dist)
 	// Break the windows build only: linux succeeds first, then the release fails.
 	bad := "//go:build windows\n\npackage main\n\nvar broken int = \"x\"\n"
 	if err := os.WriteFile(filepath.Join(c.Dir, "bad_windows.go"), []byte(bad), 0o644); err != nil {
@@ -160,7 +161,7 @@ func TestFailureLeavesDistUnchanged(t *testing.T) {
 	if !strings.Contains(err.Error(), "left unchanged") {
 		t.Errorf("error does not say dist is unchanged: %v", err)
 	}
-	after := snapshot(t, c.DistDir())
+	after := snapshot(t, c.Dist)
 	if len(before) != len(after) {
 		t.Fatalf("dist changed: %v -> %v", before, after)
 	}
@@ -194,6 +195,20 @@ func snapshot(t *testing.T, dir string) map[string]string {
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+	return out
+}
+
+// mustTargets parses target strings.
+func mustTargets(t *testing.T, targets ...string) []platform.Target {
+	t.Helper()
+	var out []platform.Target
+	for _, s := range targets {
+		tg, err := platform.Parse(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, tg)
 	}
 	return out
 }

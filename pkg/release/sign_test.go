@@ -3,9 +3,9 @@ package release
 import (
 	"context"
 	"fmt"
-	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -72,15 +72,11 @@ func TestSignedReleaseVerifiesAndInstalls(t *testing.T) {
 	winetest.WaitHTTP(t, fmt.Sprintf("http://127.0.0.1:%d/healthz", port), 30*time.Second)
 }
 
-func TestWrongPasswordFailsBeforeBuild(t *testing.T) {
+func TestWrongPasswordFailsCheck(t *testing.T) {
 	testtool.Need(t, "osslsigncode", "osslsigncode")
 	p12, _ := testKeys(t, "right")
-	c := helloProjectEnv(t, fmt.Sprintf(signedYAML, p12, 8080), map[string]string{"TEST_SIGN_PASSWORD": "wrong"}, "windows/amd64")
-	_, err := Release(context.Background(), c, Options{})
-	if err == nil || !strings.Contains(err.Error(), "password does not open it") || !strings.Contains(err.Error(), "code.p12") {
+	_, err := helloLoad(t, fmt.Sprintf(signedYAML, p12, 8080), map[string]string{"TEST_SIGN_PASSWORD": "wrong"})
+	if err == nil || !regexp.MustCompile(`svcpack\.yaml:\d+: windows\.sign: .*password does not open it`).MatchString(err.Error()) || !strings.Contains(err.Error(), "code.p12") {
 		t.Fatalf("err = %v", err)
-	}
-	if _, statErr := os.Stat(c.DistDir()); statErr == nil {
-		t.Error("dist/ was created although signing could not work")
 	}
 }

@@ -23,11 +23,11 @@ type Difference struct {
 	Detail string
 }
 
-// Verify releases c twice, into two temporary dist directories, with the
+// Verify releases s twice, into two temporary dist directories, with the
 // same inputs, and compares every artifact byte for byte. It returns the
 // artifacts that differ (none means the release is reproducible). The
 // config's own dist/ is not touched.
-func Verify(ctx context.Context, c *config.Config, o Options) ([]Difference, error) {
+func Verify(ctx context.Context, s *config.Spec, o Options) ([]Difference, error) {
 	rep := o.reporter()
 	tmp, err := os.MkdirTemp("", "svcpack-verify-")
 	if err != nil {
@@ -36,14 +36,13 @@ func Verify(ctx context.Context, c *config.Config, o Options) ([]Difference, err
 	defer os.RemoveAll(tmp)
 	var dists [2]string
 	for i := range dists {
-		run := *c
-		run.Dist = filepath.Join(tmp, fmt.Sprintf("run%d", i+1), "dist")
 		rep.printf(Normal, "svcpack verify: release %d of 2\n", i+1)
 		quiet := o
+		quiet.Dist = filepath.Join(tmp, fmt.Sprintf("run%d", i+1), "dist")
 		if quiet.Verbosity == Normal {
 			quiet.Verbosity = Quiet
 		}
-		res, err := Release(ctx, &run, quiet)
+		res, err := Release(ctx, s, quiet)
 		if err != nil {
 			return nil, fmt.Errorf("verify: release %d: %w", i+1, err)
 		}

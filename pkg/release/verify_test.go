@@ -7,8 +7,6 @@ import (
 	"io"
 	"strings"
 	"testing"
-
-	"github.com/svcpack/svcpack/pkg/config"
 )
 
 func TestVerifyReproducible(t *testing.T) {
@@ -26,21 +24,15 @@ func TestVerifyReproducible(t *testing.T) {
 // and checks Verify names that artifact (and the checksums, which cover it).
 func TestVerifyCatchesNondeterminism(t *testing.T) {
 	c := tinyProject(t, "")
-	c.Targets = c.Targets[:1]
-	noisy := Step{Name: "noisy", Run: func(ctx context.Context, p *Plan) ([]Artifact, error) {
-		rel := "noise.txt"
-		if err := writeFileAtomic(p.Abs(rel), 0o644, func(w io.Writer) error {
+	noisy := &Packager{Name: "noisy", Internal: true, Uses: []Kind{KindBinary}, Write: func(ctx context.Context, j *Job) error {
+		return j.Create("noise.txt", func(w io.Writer) error {
 			b := make([]byte, 8)
 			rand.Read(b)
 			_, err := io.WriteString(w, "build "+hex.EncodeToString(b)+"\n")
 			return err
-		}); err != nil {
-			return nil, err
-		}
-		a, err := newArtifact(p.Dir, rel, "noise", config.Target{})
-		return []Artifact{a}, err
+		})
 	}}
-	diffs, err := Verify(context.Background(), c, Options{extra: []Step{noisy}})
+	diffs, err := Verify(context.Background(), c, Options{Targets: c.Targets[:1], extra: []*Packager{noisy}})
 	if err != nil {
 		t.Fatal(err)
 	}

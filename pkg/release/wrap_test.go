@@ -46,7 +46,7 @@ service:
 
 // plainProject loads yaml for the plain test program of this repository,
 // built for the given targets into a temporary dist.
-func plainProject(t *testing.T, yaml string, targets ...string) *config.Config {
+func plainProject(t *testing.T, yaml string, targets ...string) *config.Spec {
 	t.Helper()
 	root, err := filepath.Abs("../..")
 	if err != nil {
@@ -66,12 +66,12 @@ func plainProject(t *testing.T, yaml string, targets ...string) *config.Config {
 		}
 	}
 	env := map[string]string{"SOURCE_DATE_EPOCH": "1700000000", "SVCPACK_VERSION": "2.0.1"}
-	c, err := config.Load(filepath.Join(dir, "svcpack.yaml"), config.Env{Getenv: func(k string) string { return env[k] }})
+	c, err := Load(filepath.Join(dir, "svcpack.yaml"), config.Env{Getenv: func(k string) string { return env[k] }})
 	if err != nil {
 		t.Fatal(err)
 	}
 	c.Dir, c.Dist = root, filepath.Join(dir, "dist")
-	c.Targets = targets
+	c.Targets = mustTargets(t, targets...)
 	return c
 }
 
@@ -233,7 +233,7 @@ func TestWrapFromOtherModule(t *testing.T) {
 		}
 	}
 	t.Setenv("GOFLAGS", "-mod=mod")
-	c, err := config.Load(filepath.Join(dir, "svcpack.yaml"), config.Env{Getenv: func(k string) string {
+	c, err := Load(filepath.Join(dir, "svcpack.yaml"), config.Env{Getenv: func(k string) string {
 		if k == "SOURCE_DATE_EPOCH" {
 			return "1700000000"
 		}

@@ -22,13 +22,27 @@ import (
 
 // helloProject loads a config for the repository's example service, built
 // for the given targets into a temporary dist.
-func helloProject(t *testing.T, yaml string, targets ...string) *config.Config {
+func helloProject(t *testing.T, yaml string, targets ...string) *config.Spec {
 	t.Helper()
 	return helloProjectEnv(t, yaml, nil, targets...)
 }
 
 // helloProjectEnv is helloProject with extra environment variables.
-func helloProjectEnv(t *testing.T, yaml string, extra map[string]string, targets ...string) *config.Config {
+func helloProjectEnv(t *testing.T, yaml string, extra map[string]string, targets ...string) *config.Spec {
+	t.Helper()
+	c, err := helloLoad(t, yaml, extra)
+	if err != nil {
+		t.Fatal(err)
+	}
+	root, _ := filepath.Abs("../..")
+	c.Dir, c.Main = root, "./examples/hello"
+	c.Targets = mustTargets(t, targets...)
+	return c
+}
+
+// helloLoad writes yaml beside a copy of the example service's files and
+// loads it, as check does.
+func helloLoad(t *testing.T, yaml string, extra map[string]string) (*config.Spec, error) {
 	t.Helper()
 	root, err := filepath.Abs("../..")
 	if err != nil {
@@ -42,7 +56,7 @@ func helloProjectEnv(t *testing.T, yaml string, extra map[string]string, targets
 	if err := os.MkdirAll(filepath.Join(dir, "examples/hello"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	for _, f := range []string{"examples/hello/main.go", "examples/hello/config.yaml", "LICENSE"} {
+	for _, f := range []string{"examples/hello/main.go", "examples/hello/config.yaml", "examples/hello/hello.png", "LICENSE"} {
 		b, err := os.ReadFile(filepath.Join(root, f))
 		if err != nil {
 			t.Fatal(err)
@@ -53,13 +67,7 @@ func helloProjectEnv(t *testing.T, yaml string, extra map[string]string, targets
 	for k, v := range extra {
 		env[k] = v
 	}
-	c, err := config.Load(filepath.Join(dir, "svcpack.yaml"), config.Env{Getenv: func(k string) string { return env[k] }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	c.Dir, c.Main, c.Dist = root, "./examples/hello", filepath.Join(dir, "dist")
-	c.Targets = targets
-	return c
+	return Load(filepath.Join(dir, "svcpack.yaml"), config.Env{Getenv: func(k string) string { return env[k] }})
 }
 
 const helloYAML = `name: hello

@@ -33,14 +33,17 @@ import (
 	"github.com/tc-hib/winres"
 	"github.com/tc-hib/winres/version"
 
-	"github.com/svcpack/svcpack/pkg/config"
 	"github.com/svcpack/svcpack/templates"
 )
 
 // Options is what goes into the exe.
 type Options struct {
-	// Version is the full semantic version ("1.2.3-rc.1+build.5", no v).
+	// Version is the version string shown as FileVersion and
+	// ProductVersion ("1.2.3-rc.1+build.5").
 	Version string
+	// Fixed is the numeric version of VS_FIXEDFILEINFO (major, minor,
+	// patch, 0).
+	Fixed [4]uint16
 	// CompanyName, FileDescription, ProductName, LegalCopyright,
 	// OriginalFilename and InternalName are VERSIONINFO strings.
 	CompanyName, FileDescription, ProductName, LegalCopyright, OriginalFilename, InternalName string
@@ -74,8 +77,8 @@ var iconSizes = [...]int{256, 128, 64, 48, 32, 24, 16}
 // the field or file, the bad value and what is valid.
 func (o Options) Validate() error {
 	var errs []error
-	if _, err := fixedVersion(o.Version); err != nil {
-		errs = append(errs, err)
+	if o.Version == "" {
+		errs = append(errs, errors.New("winres: version is empty"))
 	}
 	switch o.Manifest.ExecutionLevel {
 	case "", "asInvoker", "highestAvailable", "requireAdministrator":
@@ -90,19 +93,11 @@ func (o Options) Validate() error {
 	return errors.Join(errs...)
 }
 
-// fixedVersion turns a semantic version into the four 16-bit fields of
-// VS_FIXEDFILEINFO: major, minor, patch, 0.
-func fixedVersion(v string) ([4]uint16, error) {
-	sv, err := config.ParseSemver(v)
-	if err != nil {
-		return [4]uint16{}, fmt.Errorf("winres: version: %w", err)
-	}
-	for _, n := range []uint64{sv.Major, sv.Minor, sv.Patch} {
-		if n > 65535 {
-			return [4]uint16{}, fmt.Errorf("winres: version %q: each of major, minor and patch must be at most 65535 to fit VERSIONINFO, %d does not", v, n)
-		}
-	}
-	return [4]uint16{uint16(sv.Major), uint16(sv.Minor), uint16(sv.Patch), 0}, nil
+// CheckIcon reports whether path is an icon Windows resources can carry:
+// an .ico, or a square PNG of at least 16 px.
+func CheckIcon(path string) error {
+	_, err := loadIcon(path)
+	return err
 }
 
 // loadIcon reads an .ico, or a square PNG of at least 16 px resized to the
@@ -152,10 +147,7 @@ func manifestXML(o Options) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	fv, err := fixedVersion(o.Version)
-	if err != nil {
-		return nil, err
-	}
+	fv := o.Fixed
 	level := o.Manifest.ExecutionLevel
 	if level == "" {
 		level = "asInvoker"
@@ -187,7 +179,7 @@ func resourceSet(o Options) (*winres.ResourceSet, error) {
 		return nil, err
 	}
 	rs := &winres.ResourceSet{}
-	fv, _ := fixedVersion(o.Version)
+	fv := o.Fixed
 	vi := version.Info{FileVersion: fv, ProductVersion: fv}
 	for _, kv := range [][2]string{
 		{version.CompanyName, o.CompanyName},

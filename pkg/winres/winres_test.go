@@ -20,6 +20,7 @@ import (
 func options() Options {
 	return Options{
 		Version:          "1.4.2-rc.1+build.7",
+		Fixed:            [4]uint16{1, 4, 2, 0},
 		CompanyName:      "Acme Corp",
 		FileDescription:  "Says hello over HTTP",
 		ProductName:      "Hello Service",
@@ -167,8 +168,7 @@ func TestBadInput(t *testing.T) {
 		{"corrupt ico", func(o *Options) { o.Icon = badICO }, []string{badICO, "not a valid .ico"}},
 		{"small png", func(o *Options) { o.Icon = writePNG(t, 8, 8) }, []string{"icon.png", "8 px is smaller than the 16 px"}},
 		{"not square", func(o *Options) { o.Icon = writePNG(t, 64, 32) }, []string{"icon.png", "64x32 px is not square"}},
-		{"version over 65535", func(o *Options) { o.Version = "1.70000.0" }, []string{`"1.70000.0"`, "at most 65535"}},
-		{"not semver", func(o *Options) { o.Version = "1.2" }, []string{"not a semantic version"}},
+		{"no version", func(o *Options) { o.Version = "" }, []string{"version is empty"}},
 		{"execution level", func(o *Options) { o.Manifest.ExecutionLevel = "root" }, []string{`"root"`, "asInvoker, highestAvailable or requireAdministrator"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -12,6 +12,7 @@ import (
 	"github.com/svcpack/svcpack/internal/testtool"
 
 	"github.com/svcpack/svcpack/pkg/config"
+	"github.com/svcpack/svcpack/pkg/release"
 )
 
 func TestEndpoints(t *testing.T) {
@@ -59,14 +60,14 @@ func TestEndpoints(t *testing.T) {
 // TestReleaseConfig keeps the checked-in release config that CI installs
 // on Windows valid.
 func TestReleaseConfig(t *testing.T) {
-	c, err := config.Load("svcpack.yaml", config.Env{})
+	c, err := release.Load("svcpack.yaml", config.Env{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !c.Service.Wrap || c.Service.Account != "LocalService" {
 		t.Errorf("wrap %v, account %s", c.Service.Wrap, c.Service.Account)
 	}
-	if wd, _ := os.Getwd(); c.DistDir() != filepath.Join(wd, "..", "..", "..", "dist", "plainsvc") {
-		t.Errorf("dist %s", c.DistDir())
+	if wd, _ := os.Getwd(); c.Dist != filepath.Join(wd, "..", "..", "..", "dist", "plainsvc") {
+		t.Errorf("dist %s", c.Dist)
 	}
 }

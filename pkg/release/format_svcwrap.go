@@ -19,7 +19,7 @@ import (
 
 	"github.com/svcpack/svcpack/pkg/config"
 	"github.com/svcpack/svcpack/pkg/matrix"
-	"github.com/svcpack/svcpack/pkg/msi"
+	"github.com/svcpack/svcpack/pkg/platform"
 	"github.com/svcpack/svcpack/pkg/winres"
 )
 
@@ -139,98 +139,64 @@ func goOutput(ctx context.Context, goTool, dir string, args ...string) (string, 
 	return stdout.String(), nil
 }
 
-// wrapperPath is where the wrapper for t goes, beside the program's binary.
-func wrapperPath(c *config.Config, t config.Target) string {
-	return path.Join(c.Name+"_"+t.Slug(), config.WrapperExe)
+// wrapperApplies reports whether target t ships the service wrapper.
+func wrapperApplies(s *config.Spec, t platform.Target) bool {
+	return s.Service.Wrap && t.OS == "windows"
 }
 
-// wrapperBuildArgs returns the go build arguments for the wrapper: the
-// matrix's reproducible flags (-trimpath, -buildvcs=false), stripped.
-func wrapperBuildArgs(t config.Target, out string) ([]string, error) {
-	o := matrix.Options{Main: wrapperPackage, Ldflags: []string{"-s", "-w"}}
-	return o.Args(t, out)
-}
+// debugBuildInfo is debug.ReadBuildInfo (a variable of the plan would be
+// the only reason to pass it around; tests call wrapperSource directly).
+func debugBuildInfo() (*debug.BuildInfo, bool) { return debug.ReadBuildInfo() }
 
-// wrapperEnv is the environment of the wrapper's build: the target, no cgo,
-// and svcpack's own module (its go.mod and go.sum, no workspace, no
-// changes).
-func wrapperEnv(t config.Target) []string {
-	return append(matrix.Env(os.Environ(), t, "GOWORK", "GOFLAGS"), "GOWORK=off", "GOFLAGS=-mod=readonly")
-}
-
-// wrapperStep builds svcwrap.exe for each Windows target when service.wrap
-// is set, from the source preflight found.
-func wrapperStep() Step {
-	return perTarget("svcwrap", isWindows, func(ctx context.Context, p *Plan, t config.Target) ([]Artifact, error) {
-		if !p.Config.Service.Wrap {
-			return nil, errSkip
-		}
-		rel := wrapperPath(p.Config, t)
-		// In a release, go build writes into the cache, where its
-		// up-to-date check makes an unchanged wrapper a no-op.
-		out := p.Abs(rel)
-		if p.cache != nil {
-			out = filepath.Join(p.cache.dir, "wrap", filepath.FromSlash(rel))
-		}
-		if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
-			return nil, err
-		}
-		args, err := wrapperBuildArgs(t, out)
-		if err != nil {
-			return nil, err
-		}
-		p.rep.command(append([]string{p.goTool}, args...))
-		cmd := exec.CommandContext(ctx, p.goTool, args...)
-		cmd.Dir = p.wrapSrc
-		cmd.Env = wrapperEnv(t)
-		if b, err := cmd.CombinedOutput(); err != nil {
-			return nil, fmt.Errorf("building the service wrapper from %s: %v\n%s", p.wrapSrc, err, b)
-		}
-		if p.cache == nil {
-			a, err := newArtifact(p.Dir, rel, KindWrapper, t)
-			return []Artifact{a}, err
-		}
-		res := wrapperResourceOptions(p.Config)
-		a, err := p.exe(KindWrapper, t, rel, out, &res)
-		return []Artifact{a}, err
-	})
-}
-
-// Wrapper returns the wrapper artifact built for target t.
-func (p *Plan) Wrapper(t config.Target) (Artifact, error) {
-	for _, a := range p.Artifacts(KindWrapper) {
-		if a.target() == t {
-			return a, nil
-		}
+// buildWrapper runs go build for the wrapper of target t, in svcpack's own
+// module (its go.mod and go.sum, no workspace, no changes), with the
+// matrix's reproducible flags, into the cache.
+func (p *Plan) buildWrapper(ctx context.Context, t platform.Target) error {
+	name := strings.TrimSuffix(config.WrapperExe, ".exe")
+	mo := matrix.Options{
+		Dir: p.wrapSrc, Main: wrapperPackage, Name: name, OutDir: p.rawDir("wrap"), Ldflags: []string{"-s", "-w"},
+		GoTool: p.goTool, Env: append(matrix.Env(os.Environ(), t, "GOWORK", "GOFLAGS"), "GOWORK=off", "GOFLAGS=-mod=readonly"),
 	}
-	return Artifact{}, fmt.Errorf("no service wrapper was built for %s", t)
+	mo.OnStart = func(_ platform.Target, args []string) { p.rep.command(args) }
+	r, err := mo.BuildOne(ctx, t)
+	if err != nil {
+		return &StepError{Step: "svcwrap", Target: t.String(), Err: fmt.Errorf("building the service wrapper from %s: %w", p.wrapSrc, err)}
+	}
+	p.addRaw(t, rawFile{kind: kindRawWrapper, path: r.Path})
+	p.rep.step("build", t.String()+" svcwrap", r.Duration)
+	return nil
+}
+
+// wrapperPackager puts svcwrap.exe beside the program, with the product's
+// version information, described as its service wrapper, signed like it.
+func wrapperPackager() *Packager {
+	return &Packager{
+		Name: "svcwrap", Kind: KindWrapper, Internal: true,
+		Doc:     "svcwrap.exe, the service wrapper, with service.wrap",
+		Applies: wrapperApplies,
+		Reads:   exeReads(),
+		Uses:    []Kind{kindRawWrapper},
+		Write: func(ctx context.Context, j *Job) error {
+			raw, err := j.MustInput(kindRawWrapper)
+			if err != nil {
+				return err
+			}
+			rel := path.Join(j.Spec.Name+"_"+j.Target.Slug(), config.WrapperExe)
+			return j.CreateFile(rel, KindWrapper, func(path string) error {
+				return finishExe(ctx, j.Spec, raw, path, wrapperResourceOptions(j.Spec))
+			})
+		},
+	}
 }
 
 // wrapperResourceOptions gives the wrapper the product's version
 // information, described as its service wrapper.
-func wrapperResourceOptions(c *config.Config) winres.Options {
-	o := resourceOptions(c)
-	o.FileDescription = c.Windows.ProductName + " service wrapper (svcpack)"
+func wrapperResourceOptions(s *config.Spec) winres.Options {
+	o := resourceOptions(s)
+	o.FileDescription = s.Windows.ProductName + " service wrapper (svcpack)"
 	o.OriginalFilename = config.WrapperExe
 	o.InternalName = strings.TrimSuffix(config.WrapperExe, ".exe")
 	return o
-}
-
-// wrapperFiles returns the wrapper and its configuration for the Windows
-// packages of target t, or nothing when service.wrap is off.
-func wrapperFiles(p *Plan, t config.Target) (exe string, cfg []byte, err error) {
-	if p.wrapCfg == nil {
-		return "", nil, nil
-	}
-	w, err := p.Wrapper(t)
-	if err != nil {
-		return "", nil, err
-	}
-	cfg, err = p.wrapCfg.Marshal()
-	if err != nil {
-		return "", nil, err
-	}
-	return p.Abs(w.Path), cfg, nil
 }
 
 // logFolderSDDL is the security descriptor of the wrapper's log folder in
@@ -268,19 +234,4 @@ func serviceSID(name string) string {
 		parts = append(parts, strconv.FormatUint(uint64(binary.LittleEndian.Uint32(h[4*i:])), 10))
 	}
 	return strings.Join(parts, "-")
-}
-
-// wrapperFolders is the wrapper's log folder for the MSI, when it lies
-// inside the install folder, with write access for the service account.
-func wrapperFolders(p *Plan) []msi.Folder {
-	if p.wrapCfg == nil {
-		return nil
-	}
-	// Config validation keeps a relative folder inside the install folder.
-	dir := path.Clean(strings.ReplaceAll(p.wrapCfg.Logs.Dir, `\`, "/"))
-	if path.IsAbs(dir) || strings.Contains(dir, ":") || dir == "." {
-		return nil // absolute: the administrator's to prepare
-	}
-	c := p.Config
-	return []msi.Folder{{Path: dir, SDDL: logFolderSDDL(c.Service.Account, c.Service.Name)}}
 }

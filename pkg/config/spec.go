@@ -1,51 +1,66 @@
-// Package config holds the svcpack.yaml schema: strict decoding (an unknown
-// key is an error naming file:line), defaults, validation whose every message
-// names the field, the bad value and what would be valid, and resolution of
-// the release version, commit and build date.
+// Package config loads svcpack.yaml into a Spec: one resolved value that
+// every format reads. Load decodes strictly (an unknown key is an error
+// naming file:line), fills defaults, resolves the version (with its
+// renderings for each format), the commit, the build date and every path,
+// and runs every check that any format would make, so that `svcpack check`
+// rejects exactly what a release would. Every message names the file and
+// line, the field, the bad value and what would be valid.
+//
+// A Spec is never modified after Load. The release pipeline hands each
+// packager a projection of it (Project) holding only the fields that
+// packager declares it reads, so that what a packager reads and what its
+// cache key covers cannot drift apart.
 package config
 
 import (
 	"fmt"
 	"slices"
-	"sort"
 	"strings"
 	"time"
+
+	"github.com/svcpack/svcpack/pkg/platform"
+	"github.com/svcpack/svcpack/pkg/svcwrap"
+	"github.com/svcpack/svcpack/pkg/version"
 )
 
 // FileName is the conventional name of the config file.
 const FileName = "svcpack.yaml"
 
-// Config is a release configuration, as read from svcpack.yaml and completed
-// by Load.
-type Config struct {
+// Spec is a release specification: svcpack.yaml as Load completes it. Field
+// paths (for messages and Project) are the YAML keys joined with dots
+// ("service.linux.user"); a resolved field that is not in the file names
+// its path in a `spec` tag.
+type Spec struct {
 	// Name is the artifact and binary base name.
 	Name string `yaml:"name"`
 	// Main is the main package, relative to the config file's directory.
 	Main string `yaml:"main"`
-	// Version is the release version (semver, with or without a leading v).
-	// Empty means: SVCPACK_VERSION, git describe, or 0.0.0-dev.
-	Version string `yaml:"version"`
-	// Targets lists GOOS/GOARCH pairs to build.
-	Targets []string `yaml:"targets"`
-	// Ldflags are passed to go build, each a text/template over BuildInfo.
+	// Version is the release version: as written, or (when empty)
+	// SVCPACK_VERSION, git describe or 0.0.0-dev; Load parses it.
+	Version Version `yaml:"version"`
+	// Targets lists GOOS/GOARCH[/variant] targets to build.
+	Targets []platform.Target `yaml:"targets"`
+	// Ldflags are passed to go build, each a text/template over the build
+	// data ({{.Version}}, {{.Commit}}, ...).
 	Ldflags []string `yaml:"ldflags"`
 	// Tags are build tags passed to go build.
 	Tags []string `yaml:"tags"`
-	// Dist is the output directory, relative to the config file.
+	// Dist is the output directory; absolute after Load.
 	Dist string `yaml:"dist"`
-	// Formats lists the artifact kinds to produce besides binaries.
+	// Formats lists the artifact formats to produce besides binaries.
 	Formats []string `yaml:"formats"`
 	// Vendor is the company, maintainer and manufacturer.
 	Vendor string `yaml:"vendor"`
-	// Maintainer is the package maintainer ("Name <email>"); defaults to Vendor.
+	// Maintainer is the package maintainer ("Name <email>"); defaults to
+	// Vendor.
 	Maintainer string `yaml:"maintainer"`
 	// Homepage is the project URL.
 	Homepage string `yaml:"homepage"`
 	// License is the license name (SPDX identifier).
 	License string `yaml:"license"`
-	// LicenseFile is a path to the license text shipped in every package;
-	// defaults to LICENSE beside the config when that file exists.
-	LicenseFile string `yaml:"license_file"`
+	// LicenseFile is the license text shipped in every package; defaults
+	// to LICENSE beside the config when that file exists.
+	LicenseFile Path `yaml:"license_file"`
 	// Description is the package description; defaults to the service's.
 	Description string `yaml:"description"`
 	// Windows holds Windows resource and installer settings.
@@ -58,25 +73,39 @@ type Config struct {
 	// OpenPGP key.
 	GPG *GPG `yaml:"gpg"`
 
-	// Dir is the directory of the config file; relative paths are resolved
-	// against it.
-	Dir string `yaml:"-"`
-	// Path is the config file path as given to Load (for messages).
-	Path string `yaml:"-"`
-	// Commit is the git commit of Dir, when known.
-	Commit string `yaml:"-"`
+	// Commit is the git commit of the project, when known.
+	Commit string `yaml:"-" spec:"commit"`
 	// Date is the build date: SOURCE_DATE_EPOCH, else the commit time.
-	Date time.Time `yaml:"-"`
-	// VersionSource says where Version came from.
-	VersionSource string `yaml:"-"`
+	Date time.Time `yaml:"-" spec:"date"`
+
+	// Dir is the directory of the config file (absolute).
+	Dir string `yaml:"-" json:"-"`
+	// Path is the config file path as given to Load (for messages).
+	Path string `yaml:"-" json:"-"`
 
 	lines map[string]int // field path -> line, for messages
 }
 
+// Version is the release version, parsed, with where it came from.
+type Version struct {
+	version.Version
+	// Source says where the version came from: config, SVCPACK_VERSION,
+	// git describe or default.
+	Source string `json:"-"`
+
+	raw string // as written in the file
+}
+
+// UnmarshalText keeps the version as written; Load resolves and parses it.
+func (v *Version) UnmarshalText(b []byte) error {
+	v.raw = string(b)
+	return nil
+}
+
 // Windows holds Windows-specific settings.
 type Windows struct {
-	// Icon is a .png or .ico path for the exe and installer.
-	Icon string `yaml:"icon"`
+	// Icon is a .png or .ico for the exe and installer.
+	Icon Path `yaml:"icon"`
 	// ProductName is shown in file properties and the installer.
 	ProductName string `yaml:"product_name"`
 	// Copyright is the LegalCopyright string.
@@ -92,44 +121,33 @@ type Windows struct {
 // Sign configures Authenticode signing.
 type Sign struct {
 	// PKCS12 is a .p12/.pfx file; or give Cert and Key (PEM).
-	PKCS12 string `yaml:"pkcs12"`
-	Cert   string `yaml:"cert"`
-	Key    string `yaml:"key"`
+	PKCS12 Path `yaml:"pkcs12"`
+	// Cert and Key are a PEM certificate chain and its private key.
+	Cert Path `yaml:"cert"`
+	Key  Path `yaml:"key"`
 	// PasswordEnv names the environment variable holding the password
 	// (passwords are never written in the config).
 	PasswordEnv string `yaml:"password_env"`
 	// TimestampURL is an RFC 3161 time-stamping server (optional).
 	TimestampURL string `yaml:"timestamp_url"`
-	// Password is read from PasswordEnv by Load.
-	Password string `yaml:"-"`
+	// Password is read from PasswordEnv by Load; it is kept out of every
+	// cache key.
+	Password string `yaml:"-" json:"-"`
 }
 
 // GPG configures OpenPGP signing of Linux packages and checksums.txt.
 type GPG struct {
 	// KeyFile is the secret key, as `gpg --export-secret-keys --armor`
 	// writes it (one key; RSA or Ed25519, so signatures are reproducible).
-	KeyFile string `yaml:"key_file"`
+	KeyFile Path `yaml:"key_file"`
 	// PassphraseEnv names the environment variable holding the key's
 	// passphrase (passphrases are never written in the config).
 	PassphraseEnv string `yaml:"passphrase_env"`
 	// Sign lists what to sign: deb, rpm, checksums (default: all three).
 	Sign []string `yaml:"sign"`
-	// Passphrase is read from PassphraseEnv by Load.
-	Passphrase string `yaml:"-"`
-}
-
-// GPGSigns reports whether the config signs what ("deb", "rpm",
-// "checksums") with its OpenPGP key.
-func (c *Config) GPGSigns(what string) bool {
-	if c.GPG == nil {
-		return false
-	}
-	for _, s := range c.GPG.Sign {
-		if s == what {
-			return true
-		}
-	}
-	return false
+	// Passphrase is read from PassphraseEnv by Load; it is kept out of
+	// every cache key.
+	Passphrase string `yaml:"-" json:"-"`
 }
 
 // Manifest holds application manifest options.
@@ -178,6 +196,9 @@ type Service struct {
 	Wrap bool `yaml:"wrap"`
 	// Wrapper tunes the wrapper; it needs Wrap.
 	Wrapper Wrapper `yaml:"wrapper"`
+	// WrapperConfig is the wrapper's configuration (svcwrap.json) resolved
+	// from the fields above, with the wrapper's defaults; nil without Wrap.
+	WrapperConfig *svcwrap.Config `yaml:"-" spec:"wrapper_config"`
 }
 
 // Wrapper holds the service wrapper's settings; empty fields take the
@@ -256,14 +277,19 @@ type Linux struct {
 
 // File is an extra file shipped in every package.
 type File struct {
-	// Src is the host path, relative to the config file.
-	Src string `yaml:"src"`
+	// Src is the host file; absolute after Load.
+	Src Path `yaml:"src"`
 	// Dst is the path inside the package, relative to the install folder
-	// (Windows, archives) or /etc/<name> (Linux).
+	// (Windows, archives) or /etc/<name> (Linux), with / separators.
 	Dst string `yaml:"dst"`
 	// Config marks a configuration file that upgrades do not overwrite.
 	Config bool `yaml:"config"`
 }
+
+// Path is a host file named in the config: relative to the config file as
+// written, absolute after Load. Cache keys cover the content of every Path
+// a packager reads, not only its name.
+type Path string
 
 // Duration is a time.Duration written as a Go duration string ("5s", "24h").
 type Duration time.Duration
@@ -284,137 +310,20 @@ func (d Duration) MarshalText() ([]byte, error) { return []byte(time.Duration(d)
 // Std returns the duration as a time.Duration.
 func (d Duration) Std() time.Duration { return time.Duration(d) }
 
-// Target is one GOOS/GOARCH pair, optionally with a variant: the value of
-// the architecture's Go setting (GOARM, GOAMD64, GO386, GOARM64, ...), as in
-// linux/arm/7 or linux/amd64/v3.
-type Target struct {
-	// OS is the GOOS value.
-	OS string
-	// Arch is the GOARCH value.
-	Arch string
-	// Variant is the value of the architecture's variant variable (GOARM,
-	// GOAMD64, ...; see Env); empty means Go's default.
-	Variant string
-}
-
-// String returns "os/arch" or "os/arch/variant".
-func (t Target) String() string {
-	if t.Variant != "" {
-		return t.OS + "/" + t.Arch + "/" + t.Variant
-	}
-	return t.OS + "/" + t.Arch
-}
-
-// ArchName is the architecture as artifact names show it: the GOARCH, with
-// the variant appended the way release tools name them ("armv7",
-// "amd64_v3", "386_softfloat", "arm64_v8.2").
-func (t Target) ArchName() string {
-	switch {
-	case t.Variant == "":
-		return t.Arch
-	case t.Arch == "arm":
-		return "armv" + t.Variant
-	}
-	return t.Arch + "_" + t.Variant
-}
-
-// Slug is "os_archname", the target part of artifact names.
-func (t Target) Slug() string { return t.OS + "_" + t.ArchName() }
-
-// variants maps each GOARCH that has variants to its variable and values.
-var variants = map[string]struct {
-	env    string
-	values []string
-}{
-	"arm":      {"GOARM", []string{"5", "6", "7"}},
-	"amd64":    {"GOAMD64", []string{"v1", "v2", "v3", "v4"}},
-	"386":      {"GO386", []string{"sse2", "softfloat"}},
-	"arm64":    {"GOARM64", []string{"v8.0", "v8.1", "v8.2", "v8.3", "v8.4", "v8.5", "v8.6", "v8.7", "v8.8", "v8.9", "v9.0", "v9.1", "v9.2", "v9.3", "v9.4", "v9.5"}},
-	"mips":     {"GOMIPS", []string{"hardfloat", "softfloat"}},
-	"mipsle":   {"GOMIPS", []string{"hardfloat", "softfloat"}},
-	"mips64":   {"GOMIPS64", []string{"hardfloat", "softfloat"}},
-	"mips64le": {"GOMIPS64", []string{"hardfloat", "softfloat"}},
-	"ppc64":    {"GOPPC64", []string{"power8", "power9", "power10"}},
-	"ppc64le":  {"GOPPC64", []string{"power8", "power9", "power10"}},
-	"riscv64":  {"GORISCV64", []string{"rva20u64", "rva22u64", "rva23u64"}},
-}
-
-// VariantVars lists every variant variable, so that builds can clear the
-// ones inherited from the environment.
-func VariantVars() []string {
-	seen := map[string]bool{}
-	var out []string
-	for _, v := range variants {
-		if !seen[v.env] {
-			seen[v.env] = true
-			out = append(out, v.env)
-		}
-	}
-	sort.Strings(out)
-	return out
-}
-
-// Env returns the variant's environment setting ("GOARM=7"), or nil.
-func (t Target) Env() []string {
-	if t.Variant == "" {
-		return nil
-	}
-	return []string{variants[t.Arch].env + "=" + t.Variant}
-}
-
-// ParseTarget splits "os/arch" or "os/arch/variant" and checks the variant
-// against the architecture's valid values.
-func ParseTarget(s string) (Target, error) {
-	parts := strings.Split(s, "/")
-	if len(parts) < 2 || len(parts) > 3 || parts[0] == "" || parts[1] == "" || (len(parts) == 3 && parts[2] == "") {
-		return Target{}, fmt.Errorf("bad target %q: want GOOS/GOARCH such as linux/amd64, or GOOS/GOARCH/VARIANT such as linux/arm/7", s)
-	}
-	t := Target{OS: parts[0], Arch: parts[1]}
-	if len(parts) == 3 {
-		t.Variant = parts[2]
-		v, ok := variants[t.Arch]
-		if !ok {
-			return Target{}, fmt.Errorf("bad target %q: %s has no variants (variants exist for %s)", s, t.Arch, strings.Join(variantArches(), ", "))
-		}
-		if !slices.Contains(v.values, t.Variant) {
-			return Target{}, fmt.Errorf("bad target %q: %q is not a valid %s variant (%s): valid are %s", s, t.Variant, t.Arch, v.env, strings.Join(v.values, ", "))
-		}
-	}
-	return t, nil
-}
-
-func variantArches() []string {
-	var out []string
-	for a := range variants {
-		out = append(out, a)
-	}
-	sort.Strings(out)
-	return out
-}
-
-// ParsedTargets returns the configured targets; Load has validated them.
-func (c *Config) ParsedTargets() []Target {
-	out := make([]Target, 0, len(c.Targets))
-	for _, s := range c.Targets {
-		if t, err := ParseTarget(s); err == nil {
-			out = append(out, t)
-		}
-	}
-	return out
-}
-
 // Line returns the line of a field path such as "service.name" in the config
 // file, or 0 when unknown.
-func (c *Config) Line(field string) int { return c.lines[field] }
+func (s *Spec) Line(field string) int { return s.lines[field] }
 
 // Wants reports whether the artifact format is enabled.
-func (c *Config) Wants(format string) bool {
-	for _, f := range c.Formats {
-		if f == format {
-			return true
-		}
-	}
-	return false
+func (s *Spec) Wants(format string) bool { return slices.Contains(s.Formats, format) }
+
+// GPGSigns reports whether the spec signs what ("deb", "rpm",
+// "checksums") with its OpenPGP key.
+func (s *Spec) GPGSigns(what string) bool { return s.GPG != nil && slices.Contains(s.GPG.Sign, what) }
+
+// HasOS reports whether any target is for the given GOOS.
+func (s *Spec) HasOS(goos string) bool {
+	return slices.ContainsFunc(s.Targets, func(t platform.Target) bool { return t.OS == goos })
 }
 
 // HardeningOn reports whether systemd hardening is enabled.
@@ -422,3 +331,10 @@ func (l Linux) HardeningOn() bool { return l.Hardening == nil || *l.Hardening }
 
 // NotifyOn reports whether the unit uses Type=notify.
 func (l Linux) NotifyOn() bool { return l.Notify == nil || *l.Notify }
+
+// WrapperExe is the file name of the service wrapper in Windows packages;
+// its configuration is WrapperConfigName beside it.
+const (
+	WrapperExe        = "svcwrap.exe"
+	WrapperConfigName = "svcwrap.json"
+)

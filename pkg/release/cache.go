@@ -9,48 +9,59 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 
 	"github.com/svcpack/svcpack/pkg/config"
+	"github.com/svcpack/svcpack/pkg/platform"
 )
 
 // Incremental releases.
 //
-// Every artifact is recorded with a key: the SHA-256 of everything it is
-// made from, namely the values its writer receives (as JSON, with the
-// staging directory's name taken out), the content of every file it reads
-// (a binary by the digest recorded when it was made, other files by
-// content), and the identity of svcpack itself (its executable's Go build
-// ID). The raw binaries are built by go build into the cache directory,
-// where go's own up-to-date check leaves them untouched when nothing Go
-// sees has changed; the binary's content then stands for "source file
-// hashes as Go sees them", the toolchain and the flags.
+// Every job (one packager for one target) is recorded with a key: the
+// SHA-256 of everything its artifacts are made from, derived from what the
+// packager declares (Packager.Reads and Uses), never assembled by hand:
+// the projection of the spec onto the declared fields (as JSON), the
+// content of every file those fields name, the content of the artifacts it
+// uses (a binary by its recorded digest, a raw go build output by
+// content), the target, and the identity of svcpack itself (its
+// executable's Go build ID). The raw binaries are built by go build into
+// the cache directory, where go's own up-to-date check leaves them
+// untouched when nothing Go sees has changed; the binary's content then
+// stands for "source file hashes as Go sees them", the toolchain and the
+// flags.
 //
-// A release whose artifact has the same key as in the previous release,
-// and whose file in dist/ is still the one recorded (same size, mtime and
-// inode), hard-links that file into the staging directory instead of
-// making it again: after the swap dist/ holds the very same files, so
-// nothing is rewritten, and the bytes are those a full release would have
-// written (every step is deterministic; mage verify checks it).
+// A job whose key equals the previous release's, and whose files in dist/
+// are still the ones recorded (same size, mtime and inode), hard-links those
+// files into the staging directory instead of making them again: after the
+// swap dist/ holds the very same files, so nothing is rewritten, and the
+// bytes are those a full release would have written (every packager is
+// deterministic; mage verify checks it).
 
 // cacheVersion changes when the state format or key recipe changes.
-const cacheVersion = 1
+const cacheVersion = 2
 
 // state is the cache's record of the last release, in <cache>/state.json.
 type state struct {
-	Version   int                    `json:"version"`
-	Artifacts map[string]stateRecord `json:"artifacts"`
+	Version int `json:"version"`
+	// Jobs maps "packager target" to the job's key and artifacts.
+	Jobs map[string]jobRecord `json:"jobs"`
 	// Files memoises content digests of input files by stat.
 	Files map[string]fileMemo `json:"files"`
 }
 
-// stateRecord is one artifact of the last release.
-type stateRecord struct {
+// jobRecord is one job of the last release.
+type jobRecord struct {
+	Key       string       `json:"key"`
+	Artifacts []fileRecord `json:"artifacts"`
+}
+
+// fileRecord is one artifact of a job, with its file's stat in dist/.
+type fileRecord struct {
 	Artifact
-	Key  string   `json:"key"`
 	Stat fileStat `json:"stat"`
 }
+
+func jobID(pk *Packager, t platform.Target) string { return pk.Name + " " + t.String() }
 
 // fileStat identifies one version of a file cheaply.
 type fileStat struct {
@@ -99,7 +110,7 @@ func CacheDir(dist string) string {
 func openCache(dist string, force bool) (*cache, error) {
 	c := &cache{
 		dir: CacheDir(dist), dist: dist, force: force,
-		next: state{Version: cacheVersion, Artifacts: map[string]stateRecord{}, Files: map[string]fileMemo{}},
+		next: state{Version: cacheVersion, Jobs: map[string]jobRecord{}, Files: map[string]fileMemo{}},
 	}
 	if err := os.MkdirAll(c.dir, 0o755); err != nil {
 		return nil, fmt.Errorf("cache: %w", err)
@@ -191,119 +202,86 @@ func (c *cache) remember(path string, m fileMemo) {
 	c.mu.Unlock()
 }
 
-// key hashes an artifact's inputs: values (JSON) and the content of files.
-// A file inside the staging directory is an artifact of this release and
-// stands for its recorded digest.
-func (p *Plan) key(step string, values any, files ...string) (string, error) {
+// key derives a job's cache key from what its packager declares: the
+// projection view of the spec, the files it names, the inputs, the target
+// and svcpack's identity. Secrets (json:"-") are not in it.
+func (p *Plan) key(pk *Packager, view *config.Spec, t platform.Target, ins []input) (string, error) {
 	if p.cache == nil {
 		return "", nil // not an incremental run (Build): nothing is reused
 	}
-	b, err := json.Marshal(values)
+	b, err := json.Marshal(view)
 	if err != nil {
 		return "", fmt.Errorf("cache key: %w", err)
 	}
 	h := sha256.New()
-	fmt.Fprintf(h, "svcpack cache %d\ntool %s\nstep %s\n", cacheVersion, p.cache.tool, step)
-	h.Write(bytes.ReplaceAll(b, []byte(jsonString(p.Dir)), []byte("$DIST")))
-	for _, f := range files {
-		if f == "" {
-			continue
-		}
-		name, sum, err := p.inputDigest(f)
+	fmt.Fprintf(h, "svcpack cache %d\ntool %s\npackager %s\ntarget %s\nspec %s\n", cacheVersion, p.cache.tool, pk.Name, t, b)
+	for _, f := range view.PathsIn() {
+		sum, err := p.cache.fileDigest(string(f))
 		if err != nil {
 			return "", fmt.Errorf("cache key: %w", err)
 		}
-		fmt.Fprintf(h, "\nfile %s %s", name, sum)
+		fmt.Fprintf(h, "file %s %s\n", f, sum)
+	}
+	for _, in := range ins {
+		sum := in.sha256
+		if sum == "" {
+			if sum, err = p.cache.fileDigest(in.path); err != nil {
+				return "", fmt.Errorf("cache key: %w", err)
+			}
+		}
+		fmt.Fprintf(h, "input %s %s %s\n", in.kind, in.name, sum)
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
-// jsonString is s as it appears inside a JSON string.
-func jsonString(s string) string {
-	b, _ := json.Marshal(s)
-	return string(b[1 : len(b)-1])
-}
-
-// inputDigest names an input file for a key and returns its digest: a file
-// in the staging directory is an artifact of this release ($DIST/rel, by
-// its recorded digest), any other file is hashed (memoised by stat).
-func (p *Plan) inputDigest(path string) (name, sum string, err error) {
-	if r, err := filepath.Rel(p.Dir, path); err == nil && !strings.HasPrefix(r, "..") {
-		rel := filepath.ToSlash(r)
-		for _, a := range p.Artifacts() {
-			if a.Path == rel {
-				return "$DIST/" + rel, a.SHA256, nil
-			}
+// reuse links the previous release's artifacts of a job into the staging
+// directory when the job's key is unchanged and every file is still the one
+// recorded; it reports whether it did.
+func (p *Plan) reuse(pk *Packager, t platform.Target, key string) ([]Artifact, bool) {
+	c := p.cache
+	if c == nil || c.force {
+		return nil, false
+	}
+	c.mu.Lock()
+	rec, ok := c.prev.Jobs[jobID(pk, t)]
+	c.mu.Unlock()
+	if !ok || rec.Key != key || len(rec.Artifacts) == 0 {
+		return nil, false
+	}
+	for _, f := range rec.Artifacts {
+		old := filepath.Join(c.dist, filepath.FromSlash(f.Path))
+		if st, err := statFile(old); err != nil || st != f.Stat {
+			return nil, false
 		}
 	}
-	sum, err = p.cache.fileDigest(path)
-	return path, sum, err
-}
-
-// produce makes artifact rel by calling write with its host path, unless
-// the previous release made it from the same key and dist/ still holds
-// that file, which is then linked into the staging directory.
-func (p *Plan) produce(rel string, kind Kind, t config.Target, key string, write func(path string) error) (Artifact, error) {
-	dst := p.Abs(rel)
-	if p.cache != nil && !p.cache.force {
-		if a, ok := p.cache.reuse(rel, key, dst); ok {
-			return a, nil
+	var arts []Artifact
+	for _, f := range rec.Artifacts {
+		old := filepath.Join(c.dist, filepath.FromSlash(f.Path))
+		if link(old, p.Abs(f.Path)) != nil {
+			return nil, false // another file system: make them again
 		}
+		a := f.Artifact
+		a.Reused = true
+		arts = append(arts, a)
 	}
-	if err := write(dst); err != nil {
-		return Artifact{}, err
-	}
-	a, err := newArtifact(p.Dir, rel, kind, t)
-	if err != nil {
-		return Artifact{}, err
-	}
-	p.record(a, key)
-	return a, nil
+	c.mu.Lock()
+	c.next.Jobs[jobID(pk, t)] = rec
+	c.mu.Unlock()
+	return arts, true
 }
 
-// record notes an artifact made in this release under its key.
-func (p *Plan) record(a Artifact, key string) {
+// record notes the artifacts a job made in this release under its key.
+func (p *Plan) record(pk *Packager, t platform.Target, key string, arts []Artifact) {
 	if p.cache == nil {
 		return
 	}
+	rec := jobRecord{Key: key}
+	for _, a := range arts {
+		rec.Artifacts = append(rec.Artifacts, fileRecord{Artifact: a})
+	}
 	p.cache.mu.Lock()
 	defer p.cache.mu.Unlock()
-	p.cache.next.Artifacts[a.Path] = stateRecord{Artifact: a, Key: key}
-}
-
-// reuse links the previous release's file for rel into dst when its key
-// matches and the file is unchanged since it was recorded.
-func (c *cache) reuse(rel, key, dst string) (Artifact, bool) {
-	c.mu.Lock()
-	rec, ok := c.prev.Artifacts[rel]
-	c.mu.Unlock()
-	if !ok || rec.Key != key {
-		return Artifact{}, false
-	}
-	old := filepath.Join(c.dist, filepath.FromSlash(rel))
-	if st, err := statFile(old); err != nil || st != rec.Stat {
-		return Artifact{}, false
-	}
-	if link(old, dst) != nil {
-		return Artifact{}, false // another file system: make it again
-	}
-	c.mu.Lock()
-	c.next.Artifacts[rel] = rec
-	c.mu.Unlock()
-	a := rec.Artifact
-	a.Reused = true
-	return a, true
-}
-
-// isReused reports whether the artifact at rel came from the previous
-// release (later steps that would modify it in place skip it).
-func (p *Plan) isReused(rel string) bool {
-	for _, a := range p.Artifacts() {
-		if a.Path == rel {
-			return a.Reused
-		}
-	}
-	return false
+	p.cache.next.Jobs[jobID(pk, t)] = rec
 }
 
 // link makes dst a hard link to old, replacing whatever dst was.
@@ -317,20 +295,18 @@ func link(old, dst string) error {
 
 // save records the release just swapped into dist, with the files' stats
 // as they are now.
-func (c *cache) save(dist string, arts []Artifact) error {
-	out := state{Version: cacheVersion, Artifacts: map[string]stateRecord{}, Files: c.next.Files}
-	for _, a := range arts {
-		rec, ok := c.next.Artifacts[a.Path]
-		if !ok {
-			continue // checksums, manifest: rewritten from the others
+func (c *cache) save(dist string) error {
+	out := state{Version: cacheVersion, Jobs: map[string]jobRecord{}, Files: c.next.Files}
+	for id, rec := range c.next.Jobs {
+		for i := range rec.Artifacts {
+			st, err := statFile(filepath.Join(dist, filepath.FromSlash(rec.Artifacts[i].Path)))
+			if err != nil {
+				return err
+			}
+			rec.Artifacts[i].Reused = false
+			rec.Artifacts[i].Stat = st
 		}
-		st, err := statFile(filepath.Join(dist, filepath.FromSlash(a.Path)))
-		if err != nil {
-			return err
-		}
-		a.Reused = false
-		rec.Artifact, rec.Stat = a, st
-		out.Artifacts[a.Path] = rec
+		out.Jobs[id] = rec
 	}
 	b, err := json.MarshalIndent(out, "", " ")
 	if err != nil {

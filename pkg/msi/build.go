@@ -1,0 +1,336 @@
+package msi
+
+import (
+	"encoding/binary"
+	"fmt"
+	"maps"
+	"os"
+	"path"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// builder authors the standard tables of one package, a typed row at a
+// time; the first error sticks.
+type builder struct {
+	p        *Package
+	db       *Database
+	err      error
+	ns       [16]byte // the upgrade code: the namespace of every derived GUID
+	version  string   // ProductVersion
+	lang     int
+	compAttr int             // Component.Attributes for the architecture
+	keys     map[string]bool // identifiers taken
+	dirs     map[string]string
+	execute  []sequenceRow // InstallExecuteSequence rows beyond the standard ones
+}
+
+func (b *builder) add(r row) {
+	if b.err == nil {
+		b.err = addRow(b.db, r)
+	}
+}
+
+// buildDatabase authors every table and the summary information of p.
+func buildDatabase(p *Package, files []*fileInfo) (*Database, error) {
+	pr := &p.Product
+	ver, _ := parseVersion(pr.Version)
+	ns, _ := parseGUID(pr.UpgradeCode)
+	b := &builder{
+		p: p, db: NewDatabase(), ns: ns,
+		version: fmt.Sprintf("%d.%d.%d", ver[0], ver[1], ver[2]),
+		lang:    pr.Language,
+		keys:    map[string]bool{},
+		dirs:    map[string]string{"": installDirID},
+	}
+	if b.lang == 0 {
+		b.lang = 1033
+	}
+	if pr.Arch != "386" {
+		b.compAttr = 256 // msidbComponentAttributes64bit
+	}
+	b.directories()
+	b.files(files)
+	b.folders()
+	if err := b.properties(); err != nil {
+		return nil, err
+	}
+	b.upgrades()
+	if p.Service != nil {
+		b.service(files)
+	}
+	b.sequences()
+	if b.err != nil {
+		return nil, b.err
+	}
+	b.db.Summary = b.summary(files)
+	return b.db, nil
+}
+
+// directories adds TARGETDIR > Program Files > the install_dir segments.
+func (b *builder) directories() {
+	pf := "ProgramFiles64Folder"
+	if b.p.Product.Arch == "386" {
+		pf = "ProgramFilesFolder"
+	}
+	b.add(directoryRow{Directory: "TARGETDIR", DefaultDir: "SourceDir"})
+	b.add(directoryRow{Directory: pf, Parent: "TARGETDIR", DefaultDir: "."})
+	parent := pf
+	segs := installDirSegments(&b.p.Product)
+	for i, seg := range segs {
+		id := installDirID
+		if i < len(segs)-1 {
+			id = fmt.Sprintf("INSTALLDIR_%d", i+1)
+		}
+		b.add(directoryRow{Directory: id, Parent: parent, DefaultDir: defaultName(seg, map[string]bool{})})
+		parent = id
+	}
+}
+
+// dir returns the Directory id of a folder relative to the install
+// directory ("" is the install directory), adding the rows of the folders
+// on its way.
+func (b *builder) dir(rel string) string {
+	done := ""
+	for _, seg := range folderSegments(rel) {
+		parent := b.dirs[done]
+		done = path.Join(done, seg)
+		if _, ok := b.dirs[done]; !ok {
+			b.dirs[done] = identifier("D_", done, b.keys)
+			b.add(directoryRow{Directory: b.dirs[done], Parent: parent, DefaultDir: defaultName(seg, map[string]bool{})})
+		}
+	}
+	return b.dirs[done]
+}
+
+// componentGUID is a component's GUID, stable across versions:
+// UUIDv5(upgrade code, arch + component key).
+func (b *builder) componentGUID(component string) string {
+	return guidString(uuidV5(b.ns, "Component\x00"+b.p.Product.Arch+"\x00"+component))
+}
+
+// files adds one component per file, keyed by the file, the File and
+// MsiFileHash rows, and the Media row of the embedded cabinet.
+func (b *builder) files(files []*fileInfo) {
+	pr := &b.p.Product
+	var title string // Feature.Title holds at most 64 characters
+	if len([]rune(pr.Name)) <= 64 {
+		title = pr.Name
+	}
+	b.add(featureRow{Feature: featureID, Title: title, Display: intp(1), Level: 1, Directory: installDirID})
+	shorts := map[string]bool{}
+	for i, f := range files {
+		f.key = identifier("", f.Name, b.keys)
+		f.component = identifier("C_", f.Name, b.keys)
+		dir, base := path.Split(f.Name)
+		b.add(componentRow{Component: f.component, ComponentID: b.componentGUID(f.component), Directory: b.dir(dir), Attributes: b.compAttr, KeyPath: f.key})
+		b.add(featureComponentsRow{Feature: featureID, Component: f.component})
+		b.add(fileRow{File: f.key, Component: f.component, FileName: defaultName(base, shorts), FileSize: int(f.size), Attributes: intp(512), Sequence: i + 1})
+		part := func(j int) int { return int(int32(binary.LittleEndian.Uint32(f.md5[4*j:]))) }
+		b.add(msiFileHashRow{File: f.key, Part1: part(0), Part2: part(1), Part3: part(2), Part4: part(3)})
+	}
+	b.add(mediaRow{DiskID: 1, LastSequence: len(files), Cabinet: "#" + cabinetName})
+}
+
+// folders adds, for each empty folder, a component with a CreateFolder row
+// and, with an SDDL, an MsiLockPermissionsEx row.
+func (b *builder) folders() {
+	for _, f := range b.p.Folders {
+		rel := path.Join(folderSegments(f.Path)...)
+		dir := b.dir(rel)
+		comp := identifier("C_", "folder_"+rel, b.keys)
+		b.add(componentRow{Component: comp, ComponentID: b.componentGUID(comp), Directory: dir, Attributes: b.compAttr})
+		b.add(featureComponentsRow{Feature: featureID, Component: comp})
+		b.add(createFolderRow{Directory: dir, Component: comp})
+		if f.SDDL != "" {
+			b.add(lockPermissionsRow{ID: identifier("L_", rel, b.keys), LockObject: dir, Table: "CreateFolder", SDDL: f.SDDL})
+		}
+	}
+	if len(b.p.Folders) > 0 {
+		b.execute = append(b.execute, seq("RemoveFolders", "", 3600), seq("CreateFolders", "", 3700))
+	}
+}
+
+// properties adds the product's properties and its icon.
+func (b *builder) properties() error {
+	pr := &b.p.Product
+	props := [][2]string{
+		{"ProductCode", productCode(b.ns, pr.Arch, b.version)},
+		{"ProductName", pr.Name},
+		{"ProductVersion", b.version},
+		{"ProductLanguage", strconv.Itoa(b.lang)},
+		{"Manufacturer", pr.Manufacturer},
+		{"UpgradeCode", guidString(b.ns)},
+		{"ALLUSERS", "1"},
+		{"ARPNOMODIFY", "1"},
+		{"SecureCustomProperties", downgradeProp + ";" + upgradeProp},
+	}
+	if pr.URL != "" {
+		props = append(props, [2]string{"ARPURLINFOABOUT", pr.URL}, [2]string{"ARPHELPLINK", pr.URL})
+	}
+	if pr.Icon != "" {
+		data, err := os.ReadFile(pr.Icon)
+		if err != nil {
+			return fmt.Errorf("msi: icon: %w", err)
+		}
+		if len(data) < 6 || binary.LittleEndian.Uint32(data) != 0x00010000 {
+			return fmt.Errorf("msi: icon %s is not a .ico file", pr.Icon)
+		}
+		b.add(iconRow{Name: iconID, Data: data})
+		props = append(props, [2]string{"ARPPRODUCTICON", iconID})
+	}
+	for _, kv := range props {
+		b.add(propertyRow{Property: kv[0], Value: kv[1]})
+	}
+	return nil
+}
+
+// upgrades adds the major upgrade: detect older versions to remove, and
+// newer ones to refuse with a launch condition.
+func (b *builder) upgrades() {
+	code := guidString(b.ns)
+	b.add(upgradeRow{UpgradeCode: code, VersionMax: b.version, Attributes: 1, ActionProperty: upgradeProp})   // msidbUpgradeAttributesMigrateFeatures
+	b.add(upgradeRow{UpgradeCode: code, VersionMin: b.version, Attributes: 2, ActionProperty: downgradeProp}) // msidbUpgradeAttributesOnlyDetect
+	b.add(launchConditionRow{Condition: "NOT " + downgradeProp, Description: escapeFormatted("A newer version of " + b.p.Product.Name + " is already installed.")})
+}
+
+// service adds the service tables.
+func (b *builder) service(files []*fileInfo) {
+	s := b.p.Service
+	exe, _ := serviceExe(b.p)
+	var comp string
+	for _, f := range files {
+		if f.Name == exe {
+			comp = f.component
+		}
+	}
+	account, _ := startName(s.Account)
+	args := make([]string, len(s.Args))
+	for i, arg := range s.Args {
+		args[i] = quoteArg(arg)
+	}
+	display := s.DisplayName
+	if display == "" {
+		display = s.Name
+	}
+	b.add(serviceInstallRow{
+		ID: "Svc", Name: s.Name, DisplayName: escapeFormatted(display), ServiceType: 0x10, StartType: startTypes[s.Start],
+		ErrorControl: 1, StartName: account, Arguments: escapeFormatted(strings.Join(args, " ")), Component: comp, Description: s.Description,
+	})
+	// Start on install (when it starts automatically), stop on install and
+	// uninstall, delete on uninstall.
+	event := 2 | 32 | 128
+	if startTypes[s.Start] == 2 {
+		event |= 1
+	}
+	b.add(serviceControlRow{ID: "SvcControl", Name: s.Name, Event: event, Wait: intp(1), Component: comp})
+	b.execute = append(b.execute,
+		seq("StopServices", "VersionNT", 1900),
+		seq("DeleteServices", "VersionNT", 2000),
+		seq("InstallServices", "VersionNT", 5800),
+		seq("StartServices", "VersionNT", 5900))
+	configure := false
+	if s.Start == serviceDelayed {
+		// SERVICE_CONFIG_DELAYED_AUTO_START_INFO, on install and reinstall.
+		b.add(serviceConfigRow{ID: "SvcDelayed", Name: s.Name, Event: 1 | 4, ConfigType: 3, Argument: "1", Component: comp})
+		configure = true
+	}
+	if s.RestartDelay > 0 {
+		ms := strconv.FormatInt(s.RestartDelay.Milliseconds(), 10)
+		var reset *int
+		if s.ResetAfter > 0 {
+			reset = intp(int(s.ResetAfter / time.Second))
+		}
+		b.add(serviceFailureActionsRow{ID: "SvcRecovery", Name: s.Name, Event: 1 | 4, ResetPeriod: reset,
+			Actions: "1[~]1[~]1", DelayActions: ms + "[~]" + ms + "[~]" + ms, Component: comp}) // SC_ACTION_RESTART three times
+		// SERVICE_CONFIG_FAILURE_ACTIONS_FLAG: recovery also when the
+		// service stops with an error exit code (as svcpack's service
+		// wrapper does after too many restarts), not only on a crash; the
+		// zip's install-service.cmd does the same with sc failureflag.
+		b.add(serviceConfigRow{ID: "SvcFailureFlag", Name: s.Name, Event: 1 | 4, ConfigType: 4, Argument: "1", Component: comp})
+		configure = true
+	}
+	if configure {
+		b.execute = append(b.execute, seq("MsiConfigureServices", `VersionMsi >= "5.00"`, 5850))
+	}
+	if len(s.Env) > 0 {
+		var v strings.Builder
+		v.WriteString("[~]")
+		for _, k := range slices.Sorted(maps.Keys(s.Env)) {
+			v.WriteString(escapeFormatted(k + "=" + s.Env[k]))
+			v.WriteString("[~]")
+		}
+		b.add(registryRow{Registry: "SvcEnvironment", Root: 2, Key: `SYSTEM\CurrentControlSet\Services\` + s.Name, Name: "Environment", Value: v.String(), Component: comp})
+		b.execute = append(b.execute, seq("RemoveRegistryValues", "", 2600), seq("WriteRegistryValues", "", 5000))
+	}
+}
+
+// seq is a sequence row.
+func seq(action, condition string, n int) sequenceRow {
+	return sequenceRow{Action: action, Condition: condition, Sequence: intp(n)}
+}
+
+// sequences adds the five sequence tables: the standard actions, and in
+// InstallExecuteSequence those the folders and the service need.
+func (b *builder) sequences() {
+	tables := []struct {
+		name string
+		rows []sequenceRow
+	}{
+		{"InstallExecuteSequence", append([]sequenceRow{
+			seq("FindRelatedProducts", "", 25), seq("LaunchConditions", "", 100), seq("ValidateProductID", "", 700),
+			seq("CostInitialize", "", 800), seq("FileCost", "", 900), seq("CostFinalize", "", 1000),
+			seq("MigrateFeatureStates", "", 1200), seq("InstallValidate", "", 1400), seq("RemoveExistingProducts", "", 1401),
+			seq("InstallInitialize", "", 1500), seq("ProcessComponents", "", 1600), seq("UnpublishFeatures", "", 1800),
+			seq("RemoveFiles", "", 3500), seq("InstallFiles", "", 4000), seq("RegisterUser", "", 6000),
+			seq("RegisterProduct", "", 6100), seq("PublishFeatures", "", 6300), seq("PublishProduct", "", 6400),
+			seq("InstallFinalize", "", 6600),
+		}, b.execute...)},
+		{"InstallUISequence", []sequenceRow{
+			seq("FindRelatedProducts", "", 25), seq("LaunchConditions", "", 100), seq("ValidateProductID", "", 700),
+			seq("CostInitialize", "", 800), seq("FileCost", "", 900), seq("CostFinalize", "", 1000),
+			seq("MigrateFeatureStates", "", 1200), seq("ExecuteAction", "", 1300),
+		}},
+		{"AdminExecuteSequence", []sequenceRow{
+			seq("CostInitialize", "", 800), seq("FileCost", "", 900), seq("CostFinalize", "", 1000),
+			seq("InstallValidate", "", 1400), seq("InstallInitialize", "", 1500), seq("InstallAdminPackage", "", 3900),
+			seq("InstallFiles", "", 4000), seq("InstallFinalize", "", 6600),
+		}},
+		{"AdminUISequence", []sequenceRow{
+			seq("CostInitialize", "", 800), seq("FileCost", "", 900), seq("CostFinalize", "", 1000), seq("ExecuteAction", "", 1300),
+		}},
+		{"AdvtExecuteSequence", []sequenceRow{
+			seq("CostInitialize", "", 800), seq("CostFinalize", "", 1000), seq("InstallValidate", "", 1400),
+			seq("InstallInitialize", "", 1500), seq("PublishFeatures", "", 6300), seq("PublishProduct", "", 6400),
+			seq("InstallFinalize", "", 6600),
+		}},
+	}
+	for _, t := range tables {
+		for _, r := range t.rows {
+			r.tbl = t.name
+			b.add(r)
+		}
+	}
+}
+
+// summary is the summary information stream.
+func (b *builder) summary(files []*fileInfo) SummaryInfo {
+	pr := &b.p.Product
+	return SummaryInfo{
+		Title:          "Installation Database",
+		Subject:        pr.Name,
+		Author:         pr.Manufacturer,
+		Keywords:       "Installer",
+		Comments:       "This installer database contains the logic and data required to install " + pr.Name + ".",
+		Template:       fmt.Sprintf("%s;%d", archTemplates[pr.Arch], b.lang),
+		RevisionNumber: packageCode(b.p, files, b.ns),
+		Created:        b.p.Date,
+		Saved:          b.p.Date,
+		PageCount:      msiVersionNeeded,
+		WordCount:      2, // compressed source files
+		Creator:        "svcpack",
+		Security:       2,
+	}
+}

@@ -1,0 +1,182 @@
+package release
+
+import (
+	"context"
+	"errors"
+	"path"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/svcpack/svcpack/pkg/config"
+	"github.com/svcpack/svcpack/pkg/matrix"
+	"github.com/svcpack/svcpack/pkg/platform"
+	"github.com/svcpack/svcpack/pkg/sign"
+	"github.com/svcpack/svcpack/pkg/winres"
+)
+
+// The binaries: go build writes each target's raw binary into the cache
+// (where its own up-to-date check makes an unchanged build a no-op); the
+// binary packager copies it into the release (<name>_<os>_<arch>/<name>),
+// and for Windows the exe packager also patches in the resources and signs.
+
+func binaryPackager() *Packager {
+	return &Packager{
+		Name: "binary", Kind: KindBinary, Internal: true,
+		Doc:     "the program, as go build made it",
+		Applies: func(_ *config.Spec, t platform.Target) bool { return t.OS != "windows" },
+		Reads:   []string{"name"},
+		Uses:    []Kind{kindRaw},
+		Write: func(ctx context.Context, j *Job) error {
+			raw, err := j.MustInput(kindRaw)
+			if err != nil {
+				return err
+			}
+			return j.CreateFile(binaryPath(j.Spec.Name, j.Target), KindBinary, func(path string) error { return copyFile(raw, path, 0o755) })
+		},
+	}
+}
+
+// exeReads are the fields a Windows exe's resources and signature come
+// from (the wrapper's too).
+func exeReads() []string {
+	return []string{"name", "version", "vendor", "description", "homepage", "date", "service.display_name", "windows"}
+}
+
+func exePackager() *Packager {
+	return &Packager{
+		Name: "exe", Kind: KindBinary, Internal: true,
+		Doc:     "the Windows program with version information, icon and manifest, signed when windows.sign is set",
+		Applies: onOS("windows"),
+		Reads:   exeReads(),
+		Uses:    []Kind{kindRaw},
+		Check: func(s *config.Spec, p *config.Problems) {
+			if !s.HasOS("windows") {
+				return
+			}
+			if _, err := s.Version.Fixed(); err != nil {
+				p.Add("version", "%v", err)
+			}
+			if err := resourceOptions(s).Validate(); err != nil {
+				p.Add("windows", "%v", err)
+			}
+			if s.Windows.Sign != nil {
+				// The tool, the files and the password, before any build.
+				if err := authenticode(s).Check(context.Background()); err != nil {
+					p.Add("windows.sign", "%v", err)
+				}
+			}
+		},
+		Write: func(ctx context.Context, j *Job) error {
+			raw, err := j.MustInput(kindRaw)
+			if err != nil {
+				return err
+			}
+			return j.CreateFile(binaryPath(j.Spec.Name, j.Target), KindBinary, func(path string) error {
+				return finishExe(ctx, j.Spec, raw, path, resourceOptions(j.Spec))
+			})
+		},
+	}
+}
+
+// finishExe copies a raw Windows executable to path, patches its resources
+// in, and signs it when the spec says so.
+func finishExe(ctx context.Context, s *config.Spec, raw, path string, res winres.Options) error {
+	if err := copyFile(raw, path, 0o755); err != nil {
+		return err
+	}
+	r, err := winres.New(res)
+	if err != nil {
+		return err
+	}
+	if err := r.Patch(path); err != nil {
+		return err
+	}
+	if s.Windows.Sign != nil {
+		return authenticode(s).Sign(ctx, path)
+	}
+	return nil
+}
+
+// binaryPath is <name>_<os>_<arch>/<name>[.exe].
+func binaryPath(name string, t platform.Target) string {
+	return path.Join(name+"_"+t.Slug(), matrix.BinaryName(name, t.OS))
+}
+
+// resourceOptions maps the spec onto the exe's resources.
+func resourceOptions(s *config.Spec) winres.Options {
+	desc := s.Description
+	if desc == "" {
+		desc = s.Service.DisplayName
+	}
+	fixed, _ := s.Version.Fixed() // checked by the exe packager
+	return winres.Options{
+		Version:          s.Version.String(),
+		Fixed:            fixed,
+		CompanyName:      s.Vendor,
+		FileDescription:  desc,
+		ProductName:      s.Windows.ProductName,
+		LegalCopyright:   s.Windows.Copyright,
+		OriginalFilename: matrix.BinaryName(s.Name, "windows"),
+		InternalName:     s.Name,
+		Icon:             string(s.Windows.Icon),
+		Manifest: winres.Manifest{
+			ExecutionLevel: s.Windows.Manifest.ExecutionLevel,
+			LongPathAware:  s.Windows.Manifest.LongPathAware,
+			UTF8CodePage:   s.Windows.Manifest.UTF8,
+		},
+	}
+}
+
+// authenticode maps the spec's windows.sign onto the signer.
+func authenticode(s *config.Spec) *sign.Authenticode {
+	sg := s.Windows.Sign
+	return &sign.Authenticode{
+		PKCS12: string(sg.PKCS12), Cert: string(sg.Cert), Key: string(sg.Key), Password: sg.Password,
+		TimestampURL: sg.TimestampURL, Description: s.Windows.ProductName, URL: s.Homepage, Time: s.Date,
+	}
+}
+
+// rawDir is where go build writes the raw outputs: the cache beside dist.
+func (p *Plan) rawDir(sub string) string {
+	return filepath.Join(CacheDir(p.distDir()), sub)
+}
+
+// MatrixOptions returns the go build settings of the spec's binaries
+// (package, name, flags, ldflags data) with outputs under outDir; the caller
+// sets targets, parallelism and callbacks. The benchmarks build their
+// baseline from it, so that it is the very build svcpack runs.
+func MatrixOptions(s *config.Spec, outDir string) matrix.Options {
+	return matrix.Options{
+		Dir: s.Dir, Main: mainPackage(s.Main), Name: s.Name, OutDir: outDir,
+		Ldflags: s.Ldflags, Tags: s.Tags,
+		Data: matrix.TemplateData{Name: s.Name, Version: s.Version.String(), Commit: s.Commit, Date: s.Date.UTC().Format(time.RFC3339)},
+	}
+}
+
+// mainPackage makes a config path usable as a go build package argument.
+func mainPackage(m string) string {
+	m = filepath.ToSlash(m)
+	if strings.HasPrefix(m, "./") || strings.HasPrefix(m, "../") || filepath.IsAbs(m) || m == "." {
+		return m
+	}
+	return "./" + m
+}
+
+// buildRaw runs go build for one target into the cache.
+func (p *Plan) buildRaw(ctx context.Context, t platform.Target) error {
+	mo := MatrixOptions(p.spec, p.rawDir("bin"))
+	mo.GoTool = p.goTool
+	mo.OnStart = func(_ platform.Target, args []string) { p.rep.command(args) }
+	r, err := mo.BuildOne(ctx, t)
+	if err != nil {
+		var be *matrix.BuildError
+		if errors.As(err, &be) {
+			return &StepError{Step: "build", Target: t.String(), Err: errors.New(strings.TrimPrefix(be.Error(), "build "+t.String()+": "))}
+		}
+		return err
+	}
+	p.addRaw(t, rawFile{kind: kindRaw, path: r.Path})
+	p.rep.step("build", t.String(), r.Duration)
+	return nil
+}

@@ -1,0 +1,128 @@
+package release
+
+import (
+	"context"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/svcpack/svcpack/pkg/config"
+	"github.com/svcpack/svcpack/pkg/matrix"
+	"github.com/svcpack/svcpack/pkg/msi"
+	"github.com/svcpack/svcpack/pkg/platform"
+	"github.com/svcpack/svcpack/pkg/winres"
+)
+
+// msiPackager writes <name>_<version>_windows_<arch>.msi with svcpack's own
+// MSI writer: the exe (and the wrapper), configured files and LICENSE.txt
+// under Program Files, and the service registered, started, stopped and
+// removed by Windows Installer.
+func msiPackager() *Packager {
+	return &Packager{
+		Name: "msi", Default: true,
+		Doc:     "Windows: an MSI that installs the program and registers, starts, stops and removes the service",
+		Applies: onOS("windows"),
+		Reads:   append(windowsReads(), "version", "vendor", "homepage", "files", "license_file", "date", "windows.product_name", "windows.icon", "windows.msi", "windows.sign"),
+		Uses:    []Kind{KindBinary, KindWrapper},
+		Check:   checkMSI,
+		Write:   writeMSI,
+	}
+}
+
+func checkMSI(s *config.Spec, p *config.Problems) {
+	if !s.HasOS("windows") {
+		return
+	}
+	if s.Windows.MSI.UpgradeCode == "" {
+		p.Add("windows.msi.upgrade_code", "is empty: an MSI needs an upgrade code that never changes (svcpack init writes one: copy it here), or leave msi out of formats")
+		return
+	}
+	if _, err := s.Version.MSI(); err != nil {
+		p.Add("version", "%v: leave msi out of formats, or release a version that fits", err)
+		return
+	}
+	if s.Vendor == "" {
+		p.Add("vendor", "is empty: an MSI names its manufacturer (Add/Remove Programs shows it); set vendor")
+		return
+	}
+	// The package the release would write, with stand-ins for the files
+	// the build makes: the MSI writer's own validation is the last word.
+	wrapper := ""
+	if s.Service.Wrap {
+		wrapper = "svcwrap.exe"
+	}
+	pkg := msiPackage(s, platform.Target{OS: "windows", Arch: "amd64"}, "program.exe", wrapper)
+	if err := pkg.Validate(); err != nil {
+		p.Add("windows.msi", "%v", err)
+	}
+}
+
+// msiPackage maps the spec onto the MSI of target t: bin and wrapper are
+// the host paths of the exe and of svcwrap.exe ("" without the wrapper).
+func msiPackage(s *config.Spec, t platform.Target, bin, wrapper string) msi.Package {
+	version, _ := s.Version.MSI()
+	files := []msi.File{{Name: matrix.BinaryName(s.Name, t.OS), Src: bin}}
+	for _, f := range s.Files {
+		files = append(files, msi.File{Name: f.Dst, Src: string(f.Src)})
+	}
+	if s.LicenseFile != "" {
+		files = append(files, msi.File{Name: "LICENSE.txt", Src: string(s.LicenseFile)})
+	}
+	if wrapper != "" {
+		files = append(files, msi.File{Name: config.WrapperExe, Src: wrapper})
+	}
+	sv := windowsService(s)
+	return msi.Package{
+		Product: msi.Product{
+			Name: s.Windows.ProductName, Manufacturer: s.Vendor, Version: version, UpgradeCode: s.Windows.MSI.UpgradeCode,
+			URL: s.Homepage, Arch: t.Arch, InstallDir: s.Windows.MSI.InstallDir,
+		},
+		Files:   files,
+		Folders: wrapperFolders(s),
+		Service: &msi.Service{
+			Name: sv.Name, DisplayName: sv.DisplayName, Description: sv.Description, Executable: sv.Exe, Args: sv.Args,
+			Start: sv.Start, Account: sv.Account, Env: sv.Env, RestartDelay: sv.RestartDelay, ResetAfter: sv.ResetAfter,
+		},
+		Date: s.Date,
+	}
+}
+
+func writeMSI(ctx context.Context, j *Job) error {
+	s := j.Spec
+	bin, err := j.MustInput(KindBinary)
+	if err != nil {
+		return err
+	}
+	wrapper, _ := j.Input(KindWrapper)
+	pkg := msiPackage(s, j.Target, bin, wrapper)
+	tmp, err := j.TempDir()
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	pkg.TempDir = tmp
+	if cfg, err := wrapperJSON(s); err != nil {
+		return err
+	} else if cfg != nil {
+		cfgPath := filepath.Join(tmp, config.WrapperConfigName)
+		if err := os.WriteFile(cfgPath, cfg, 0o644); err != nil {
+			return err
+		}
+		pkg.Files = append(pkg.Files, msi.File{Name: config.WrapperConfigName, Src: cfgPath})
+	}
+	if icon := string(s.Windows.Icon); icon != "" {
+		pkg.Product.Icon = filepath.Join(tmp, "icon.ico")
+		if err := writeFileAtomic(pkg.Product.Icon, 0o644, func(w io.Writer) error { return winres.WriteICO(icon, w) }); err != nil {
+			return err
+		}
+	}
+	return j.CreateFile(archiveName(s, j.Target, ".msi"), KindMSI, func(path string) error {
+		if err := writeFileAtomic(path, 0o644, func(w io.Writer) error { return msi.Write(w, pkg) }); err != nil {
+			return err
+		}
+		if s.Windows.Sign != nil {
+			return authenticode(s).Sign(ctx, path)
+		}
+		return nil
+	})
+}

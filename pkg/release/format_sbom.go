@@ -1,0 +1,40 @@
+package release
+
+import (
+	"context"
+	"io"
+	"strings"
+
+	"github.com/svcpack/svcpack/pkg/config"
+	"github.com/svcpack/svcpack/pkg/sbom"
+)
+
+// sbomPackager writes <name>_<version>_<os>_<arch>.sbom.cdx.json, a
+// CycloneDX SBOM of the binary from its embedded build information, and
+// one of the service wrapper where it ships.
+func sbomPackager() *Packager {
+	return &Packager{
+		Name: "sbom", Default: true,
+		Doc:   "every target: a CycloneDX SBOM of the binary (and of svcwrap.exe when wrapped)",
+		Reads: []string{"name", "version", "date"},
+		Uses:  []Kind{KindBinary, KindWrapper},
+		Write: func(ctx context.Context, j *Job) error {
+			s, t := j.Spec, j.Target
+			bin, err := j.MustInput(KindBinary)
+			if err != nil {
+				return err
+			}
+			o := sbom.Options{Name: s.Name, Version: s.Version.String(), OS: t.OS, Arch: t.Arch, Date: s.Date, Tool: "svcpack"}
+			if err := j.Create(archiveName(s, t, ".sbom.cdx.json"), func(w io.Writer) error { return sbom.Write(w, bin, o) }); err != nil {
+				return err
+			}
+			wrapper, ok := j.Input(KindWrapper)
+			if !ok {
+				return nil
+			}
+			// The wrapper ships in the same packages: it gets its own SBOM.
+			o.Name = strings.TrimSuffix(config.WrapperExe, ".exe")
+			return j.Create(archiveName(s, t, ".svcwrap.sbom.cdx.json"), func(w io.Writer) error { return sbom.Write(w, wrapper, o) })
+		},
+	}
+}

@@ -1,0 +1,103 @@
+package release
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/url"
+	"slices"
+	"strings"
+
+	"github.com/svcpack/svcpack/pkg/archive"
+	"github.com/svcpack/svcpack/pkg/config"
+	"github.com/svcpack/svcpack/pkg/launchd"
+	"github.com/svcpack/svcpack/pkg/linuxpkg"
+	"github.com/svcpack/svcpack/pkg/platform"
+)
+
+// tarGzPackager writes <name>_<version>_<os>_<arch>.tar.gz for Linux
+// (binary, systemd unit) and darwin (binary, launchd plist, install.sh).
+func tarGzPackager() *Packager {
+	return &Packager{
+		Name: "tar.gz", Kind: KindTarGz, Default: true,
+		Doc:     "Linux: the binary and its systemd unit; darwin: the binary, a launchd plist and `install.sh`",
+		Applies: func(_ *config.Spec, t platform.Target) bool { return t.OS == "linux" || t.OS == "darwin" },
+		Reads:   linuxReads(),
+		Uses:    []Kind{KindBinary},
+		Check: func(s *config.Spec, p *config.Problems) {
+			if s.HasOS("linux") {
+				checkUnit(s, p)
+			}
+			if s.HasOS("darwin") {
+				if err := launchdOptions(s).Validate(); err != nil {
+					p.Add("service.name", "%v", err)
+				}
+			}
+		},
+		Write: writeTarGz,
+	}
+}
+
+func writeTarGz(ctx context.Context, j *Job) error {
+	s, t := j.Spec, j.Target
+	bin, err := j.MustInput(KindBinary)
+	if err != nil {
+		return err
+	}
+	files := []archive.File{{Name: s.Name, Mode: 0o755, Src: bin}}
+	var readme strings.Builder
+	fmt.Fprintf(&readme, "%s %s for %s\n%s\n\n", s.Name, s.Version, t, s.Description)
+	switch t.OS {
+	case "linux":
+		unit, err := linuxpkg.Unit(linuxOptions(s, t, bin, "deb"))
+		if err != nil {
+			return err
+		}
+		files = append(files, archive.File{Name: s.Service.Name + ".service", Mode: 0o644, Data: unit})
+		fmt.Fprintf(&readme, "Install: copy %s to /usr/bin, %s.service to /usr/lib/systemd/system and the\nconfiguration files to /etc/%s, then: systemctl daemon-reload && systemctl enable --now %s\n(the deb, rpm and apk packages do all of this, and create the service user).\n",
+			s.Name, s.Service.Name, s.Name, s.Service.Name)
+	case "darwin":
+		lo := launchdOptions(s)
+		plist, err := launchd.Plist(lo)
+		if err != nil {
+			return err
+		}
+		install, err := launchd.InstallScript(lo)
+		if err != nil {
+			return err
+		}
+		files = append(files,
+			archive.File{Name: lo.Label + ".plist", Mode: 0o644, Data: plist},
+			archive.File{Name: "install.sh", Mode: 0o755, Data: install})
+		fmt.Fprintf(&readme, "Install: sudo ./install.sh (places %s.plist in /Library/LaunchDaemons and starts it);\nremove: sudo ./install.sh --uninstall. Logs: /Library/Logs/%s.\n", lo.Label, s.Name)
+	}
+	files = append(files, archive.File{Name: "README.txt", Mode: 0o644, Data: []byte(readme.String())})
+	files = append(files, extraFiles(s, "")...)
+	return j.Create(archiveName(s, t, ".tar.gz"), func(w io.Writer) error { return archive.WriteTarGz(w, files, s.Date) })
+}
+
+// launchdOptions maps the spec onto the launchd daemon.
+func launchdOptions(s *config.Spec) launchd.Options {
+	var configs []string
+	for _, f := range s.Files {
+		if f.Config {
+			configs = append(configs, f.Dst)
+		}
+	}
+	return launchd.Options{
+		Name: s.Name, Label: launchdLabel(s), Args: s.Service.Args, Env: s.Service.Env,
+		Always: s.Service.Restart.Policy == "always", RestartDelay: s.Service.Restart.Delay.Std(), Configs: configs,
+	}
+}
+
+// launchdLabel is the reverse-DNS label of the daemon: the homepage's host
+// reversed (www. dropped), then service.name (example.com ->
+// com.example.<service>); local.<service> without a homepage.
+func launchdLabel(s *config.Spec) string {
+	if u, err := url.Parse(s.Homepage); err == nil && u.Hostname() != "" {
+		parts := strings.Split(strings.TrimPrefix(u.Hostname(), "www."), ".")
+		slices.Reverse(parts)
+		return strings.Join(parts, ".") + "." + s.Service.Name
+	}
+	return "local." + s.Service.Name
+}

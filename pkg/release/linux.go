@@ -1,0 +1,106 @@
+package release
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/svcpack/svcpack/pkg/config"
+	"github.com/svcpack/svcpack/pkg/linuxpkg"
+	"github.com/svcpack/svcpack/pkg/platform"
+)
+
+// The Linux packages (deb, rpm, apk) and the Linux tarball's unit share one
+// mapping from the spec.
+
+// linuxReads are the fields a Linux package is made from.
+func linuxReads() []string {
+	return []string{"name", "version", "maintainer", "vendor", "homepage", "license", "license_file", "description",
+		"files", "date", "service.name", "service.description", "service.args", "service.env", "service.restart", "service.linux"}
+}
+
+// linuxOptions maps the spec onto a Linux package for target t, whose
+// binary is at bin.
+func linuxOptions(s *config.Spec, t platform.Target, bin string, format string) linuxpkg.Options {
+	var files []linuxpkg.File
+	for _, f := range s.Files {
+		files = append(files, linuxpkg.File{Src: string(f.Src), Dst: f.Dst, Config: f.Config})
+	}
+	sv := s.Service
+	v := s.Version
+	version := map[string]string{"deb": v.Deb(), "rpm": v.RPM(), "apk": v.APK()}[format]
+	return linuxpkg.Options{
+		Name: s.Name, Version: version, Changelog: v.String(), Arch: t.Arch, Variant: t.Variant, Maintainer: s.Maintainer, Vendor: s.Vendor,
+		Homepage: s.Homepage, License: s.License, Description: s.Description,
+		Binary: bin, Files: files, LicenseFile: string(s.LicenseFile), Date: s.Date,
+		Service: linuxpkg.Service{
+			Name: sv.Name, Description: sv.Description, Args: sv.Args, Env: sv.Env, User: sv.Linux.User,
+			Restart: sv.Restart.Policy, RestartDelay: sv.Restart.Delay.Std(), Notify: sv.Linux.NotifyOn(),
+			MemoryMax: sv.Linux.MemoryMax, CPUQuota: sv.Linux.CPUQuota, Port: port(s),
+			Hardening: sv.Linux.HardeningOn(), HardeningOff: sv.Linux.HardeningOff,
+		},
+	}
+}
+
+// port is the service's PORT setting, when it has one.
+func port(s *config.Spec) int {
+	p, _ := strconv.Atoi(s.Service.Env["PORT"])
+	return p
+}
+
+// checkUnit checks what the systemd unit needs (the deb, rpm, apk and the
+// Linux tarball all carry it).
+func checkUnit(s *config.Spec, p *config.Problems) {
+	valid := linuxpkg.HardeningDirectives()
+	for i, d := range s.Service.Linux.HardeningOff {
+		if !slices.Contains(valid, d) {
+			p.Add("service.linux.hardening_off["+strconv.Itoa(i)+"]", "%q is not a hardening directive svcpack sets; valid: %s", d, strings.Join(valid, ", "))
+		}
+	}
+}
+
+// linuxPackager is the deb, rpm or apk packager.
+func linuxPackager(format, doc string) *Packager {
+	return &Packager{
+		Name: format, Default: true, Doc: doc,
+		Applies: onOS("linux"),
+		Reads:   append(linuxReads(), "gpg"),
+		Uses:    []Kind{KindBinary},
+		Check: func(s *config.Spec, p *config.Problems) {
+			if !s.HasOS("linux") {
+				return
+			}
+			checkUnit(s, p)
+			if !strings.Contains(s.Maintainer, "@") {
+				field, how := "maintainer", ""
+				if s.Line("maintainer") == 0 {
+					how = fmt.Sprintf(" (none is set, and vendor %q is not one)", s.Vendor)
+				}
+				p.Add(field, "%q%s: Linux packages (deb, rpm, apk) need a maintainer as \"Name <email>\"; set maintainer, or leave the Linux package formats out", s.Maintainer, how)
+				return
+			}
+			o := linuxOptions(s, platform.Target{OS: "linux", Arch: "amd64"}, "", format)
+			if err := o.Validate(format); err != nil {
+				p.Add("service", "%v", err)
+			}
+		},
+		Write: func(ctx context.Context, j *Job) error {
+			bin, err := j.MustInput(KindBinary)
+			if err != nil {
+				return err
+			}
+			o := linuxOptions(j.Spec, j.Target, bin, format)
+			if j.Spec.GPGSigns(format) {
+				o.Signer = j.OpenPGP()
+			}
+			name, err := linuxpkg.FileName(o, format)
+			if err != nil {
+				return err
+			}
+			return j.Create(name, func(w io.Writer) error { return linuxpkg.Package(o, format, w) })
+		},
+	}
+}
