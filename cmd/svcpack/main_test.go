@@ -3,8 +3,11 @@ package main
 import (
 	"bytes"
 	"context"
+	"image"
+	"image/png"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -55,33 +58,118 @@ func TestInitThenCheck(t *testing.T) {
 	}
 }
 
-// TestBadConfigLeavesDistAlone runs release on broken configs and checks the
-// exit code, the message, and that dist/ gains nothing.
-func TestBadConfigLeavesDistAlone(t *testing.T) {
-	base := "name: demo\nmain: .\ntargets: [linux/amd64]\nwindows: {msi: {upgrade_code: 6B2A1E7C-5D3F-4A1B-9C8D-0E1F2A3B4C5D}}\n"
+// paritySpec is a valid config for every format, for linux/amd64 and
+// windows/amd64; the cases below break one thing each.
+const paritySpec = `name: demo
+main: .
+version: 1.2.3
+targets: [linux/amd64, windows/amd64]
+vendor: Demo Co
+maintainer: Demo Ops <ops@example.com>
+homepage: https://example.com/demo
+license: MIT
+windows:
+  icon: icon.png
+  product_name: Demo
+  msi: {upgrade_code: 6B2A1E7C-5D3F-4A1B-9C8D-0E1F2A3B4C5D, install_dir: Demo Co\Demo}
+service:
+  display_name: Demo Service
+  description: Does demo things
+  args: [run]
+files:
+  - {src: conf.yaml, dst: conf/app.yaml, config: true}
+`
+
+// parityProject writes a tiny main package, its files and yaml to a new
+// directory with a dist/ holding one file.
+func parityProject(t *testing.T, yaml string) string {
+	t.Helper()
+	dir := t.TempDir()
+	var icon bytes.Buffer
+	if err := png.Encode(&icon, image.NewRGBA(image.Rect(0, 0, 32, 32))); err != nil {
+		t.Fatal(err)
+	}
+	for name, data := range map[string][]byte{
+		"go.mod":         []byte("module example.com/demo\n\ngo 1.26\n"),
+		"main.go":        []byte("package main\n\nfunc main() {}\n"),
+		"conf.yaml":      []byte("a: 1\n"),
+		"icon.png":       icon.Bytes(),
+		"notanimage.png": []byte("GIF89a"),
+		config.FileName:  []byte(yaml),
+		"dist/keep.txt":  []byte("x"),
+	} {
+		os.MkdirAll(filepath.Dir(filepath.Join(dir, name)), 0o755)
+		if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+// TestCheckAndReleaseAgree runs check and release on configs that break one
+// rule each: both must refuse, with the same file:line message, and release
+// must leave dist/ as it was. The valid config passes both. (Every rule of a
+// format lives in its packager's Check, which Load runs, so this holds by
+// construction; the test keeps it so.)
+func TestCheckAndReleaseAgree(t *testing.T) {
 	for _, tc := range []struct{ name, from, to, want string }{
-		{"unknown target", "linux/amd64", "linux/amd65", "targets[0]"},
-		{"duplicate target", "[linux/amd64]", "[linux/amd64, linux/amd64]", "duplicates targets[0]"},
-		{"service name", "name: demo\n", "name: demo\nservice: {name: \"my service\"}\n", "service.name"},
-		{"version", "name: demo\n", "name: demo\nversion: one\n", "not a semantic version"},
-		{"main", "main: .", "main: ./nope", `"./nope" does not exist`},
-		{"icon", "windows: {", "windows: {icon: x.png, ", `"x.png" does not exist`},
+		{"valid", "", "", ""},
+		{"unknown target", "[linux/amd64,", "[linux/amd65,", `svcpack.yaml:4: targets[0]`},
+		{"duplicate target", "[linux/amd64, windows/amd64]", "[linux/amd64, linux/amd64]", "duplicates targets[0]"},
+		{"service name", "  display_name:", "  name: \"my service\"\n  display_name:", "svcpack.yaml:14: service.name"},
+		{"version", "1.2.3", "one", "svcpack.yaml:3: version: \"one\" is not a semantic version"},
+		{"main", "main: .", "main: ./nope", `svcpack.yaml:2: main: "./nope" does not exist`},
+		{"icon missing", "icon: icon.png", "icon: x.png", `svcpack.yaml:10: windows.icon: "x.png" does not exist`},
+		{"icon not an image", "icon: icon.png", "icon: notanimage.png", `svcpack.yaml:10: windows.icon: "notanimage.png"`},
 		{"upgrade code", "6B2A1E7C-5D3F-4A1B-9C8D-0E1F2A3B4C5D", "6B2A1E7C", "is not a GUID"},
+		{"no upgrade code", "upgrade_code: 6B2A1E7C-5D3F-4A1B-9C8D-0E1F2A3B4C5D, ", "", "windows.msi.upgrade_code: is empty"},
 		{"wrong kind", "6B2A1E7C-5D3F-4A1B-9C8D-0E1F2A3B4C5D", "{x: 1}", "windows.msi.upgrade_code: got a mapping"},
 		{"unknown key", "main: .\n", "main: .\nmian: x\n", `svcpack.yaml:3: unknown key "mian"`},
+		{"no maintainer", "maintainer: Demo Ops <ops@example.com>\n", "", `maintainer: "Demo Co" (none is set, and vendor "Demo Co" is not one)`},
+		{"no vendor for the MSI", "vendor: Demo Co\n", "", "vendor: is empty: an MSI names its manufacturer"},
+		{"MSI major", "version: 1.2.3", "version: 256.0.0", "svcpack.yaml:3: version: 256.0.0 does not fit an MSI ProductVersion"},
+		{"MSI minor", "version: 1.2.3", "version: 1.256.0", "svcpack.yaml:3: version: 1.256.0 does not fit an MSI ProductVersion"},
+		{"MSI build", "version: 1.2.3", "version: 1.2.65536", "svcpack.yaml:3: version: 1.2.65536 does not fit"},
+		{"install dir absolute", `install_dir: Demo Co\Demo`, `install_dir: 'C:\Demo'`, `svcpack.yaml:12: windows.msi.install_dir: "C:\\Demo" names a drive`},
+		{"install dir rooted", `install_dir: Demo Co\Demo`, `install_dir: '\\server\share'`, "windows.msi.install_dir: \"\\\\\\\\server\\\\share\" is rooted"},
+		{"install dir dot-dot", `install_dir: Demo Co\Demo`, `install_dir: 'Demo\..\..\Windows'`, `windows.msi.install_dir: "Demo\\..\\..\\Windows" holds ".."`},
+		{"install dir bad name", `install_dir: Demo Co\Demo`, `install_dir: 'Demo?'`, `svcpack.yaml:12: windows.msi: msi: install_dir "Demo?"`},
+		{"control character in display_name", "display_name: Demo Service", `display_name: "Demo\u0007Service"`, `svcpack.yaml:14: service.display_name: "Demo\aService" holds the control character U+0007`},
+		{"CR in description", "description: Does demo things", `description: "Does\rdemo"`, `service.description: "Does\rdemo" holds the control character U+000D`},
+		{"LF in homepage", "homepage: https://example.com/demo", `homepage: "https://example.com/demo\nExecStartPre=+/bin/sh"`, `svcpack.yaml:7: homepage:`},
+		{"tab in an argument", "args: [run]", `args: ["a\tb"]`, `svcpack.yaml:16: service.args[0]: "a\tb" holds the control character U+0009`},
+		{"line separator in vendor", "vendor: Demo Co", `vendor: "Demo\u2028Co"`, `vendor: "Demo\u2028Co" holds the control character U+2028`},
+		{"file dst escapes", "dst: conf/app.yaml", "dst: ../app.yaml", `files[0].dst: "../app.yaml"`},
+		{"bad hardening directive", "  args: [run]\n", "  args: [run]\n  linux: {hardening_off: [NoSuchThing]}\n", `service.linux.hardening_off[0]: "NoSuchThing" is not a hardening directive`},
+		{"bad ldflags field", "name: demo\n", "name: demo\nldflags: [\"-X main.v={{.Nope}}\"]\n", "ldflags[0]"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			dir := t.TempDir()
-			os.WriteFile(filepath.Join(dir, "main.go"), []byte("package main\nfunc main() {}\n"), 0o644)
-			os.WriteFile(filepath.Join(dir, config.FileName), []byte(strings.Replace(base, tc.from, tc.to, 1)), 0o644)
-			os.MkdirAll(filepath.Join(dir, "dist"), 0o755)
-			os.WriteFile(filepath.Join(dir, "dist", "keep.txt"), []byte("x"), 0o644)
-			code, _, errs := runIn(t, dir, "release")
-			if code != 1 {
-				t.Errorf("exit %d, want 1", code)
+			yaml := paritySpec
+			if tc.from != "" {
+				if !strings.Contains(yaml, tc.from) {
+					t.Fatalf("test bug: %q not in the config", tc.from)
+				}
+				yaml = strings.Replace(yaml, tc.from, tc.to, 1)
 			}
-			if !strings.Contains(errs, tc.want) {
-				t.Errorf("stderr %q does not contain %q", errs, tc.want)
+			dir := parityProject(t, yaml)
+			checkCode, _, checkErr := runIn(t, dir, "check")
+			code, _, errs := runIn(t, dir, "release", "-q")
+			if tc.want == "" {
+				if checkCode != 0 || code != 0 {
+					t.Fatalf("valid config: check exit %d %s; release exit %d %s", checkCode, checkErr, code, errs)
+				}
+				return
+			}
+			if checkCode != 1 || code != 1 {
+				t.Errorf("check exit %d, release exit %d, want 1 and 1", checkCode, code)
+			}
+			for what, msg := range map[string]string{"check": checkErr, "release": errs} {
+				if !strings.Contains(msg, tc.want) {
+					t.Errorf("%s: stderr %q does not contain %q", what, msg, tc.want)
+				}
+			}
+			if !regexp.MustCompile(`svcpack\.yaml:\d+: `).MatchString(checkErr) {
+				t.Errorf("check names no file:line: %s", checkErr)
 			}
 			entries, _ := os.ReadDir(filepath.Join(dir, "dist"))
 			if len(entries) != 1 || entries[0].Name() != "keep.txt" {

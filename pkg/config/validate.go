@@ -12,8 +12,8 @@ import (
 	"slices"
 	"sort"
 	"strings"
-	"text/template"
 
+	"github.com/svcpack/svcpack/pkg/matrix"
 	"github.com/svcpack/svcpack/pkg/pgpsign"
 	"github.com/svcpack/svcpack/pkg/platform"
 	"github.com/svcpack/svcpack/pkg/version"
@@ -43,7 +43,25 @@ type Problems struct {
 // "files[0].dst"): its message is formatted from format and args and
 // should name the bad value and what would be valid.
 func (p *Problems) Add(field, format string, args ...any) {
-	err := fmt.Errorf("%s: %s: %s", p.s.where(field), field, fmt.Sprintf(format, args...))
+	p.AddAt(field, nil, format, args...)
+}
+
+// AddAt is Add for a field that may not be in the file (a default that
+// does not do): the message points at the line of the first of anchors that
+// is there (the field it was derived from, the section that needs it), else
+// at line 1.
+func (p *Problems) AddAt(field string, anchors []string, format string, args ...any) {
+	loc := p.s.where(field)
+	for _, a := range anchors {
+		if loc != p.s.Path {
+			break
+		}
+		loc = p.s.where(a)
+	}
+	if loc == p.s.Path {
+		loc += ":1"
+	}
+	err := fmt.Errorf("%s: %s: %s", loc, field, fmt.Sprintf(format, args...))
 	for _, e := range p.errs {
 		if e.Error() == err.Error() {
 			return // two formats with the same rule say it once
@@ -89,8 +107,10 @@ func (c *Spec) validate(p *Problems, env Env, formats []Format) {
 	c.checkTargets(p, env)
 	c.checkFormats(p, formats)
 	for i, f := range c.Ldflags {
-		if _, err := template.New("ldflags").Option("missingkey=error").Parse(f); err != nil {
-			p.Add(fmt.Sprintf("ldflags[%d]", i), "bad template %q: %v; fields are {{.Version}}, {{.Commit}}, {{.Date}}, {{.Name}}, {{.Os}}, {{.Arch}}", f, err)
+		// Executed as the build will, so that a missing field fails here.
+		o := matrix.Options{Ldflags: []string{f}}
+		if _, err := o.Args(platform.Target{OS: "linux", Arch: "amd64"}, "out"); err != nil {
+			p.Add(fmt.Sprintf("ldflags[%d]", i), "%v; the fields are {{.Version}}, {{.Commit}}, {{.Date}}, {{.Name}}, {{.Os}} and {{.Arch}}", err)
 		}
 	}
 	if c.Windows.Icon != "" {
@@ -111,6 +131,7 @@ func (c *Spec) validate(p *Problems, env Env, formats []Format) {
 	if u := c.Windows.MSI.UpgradeCode; u != "" && !guidRE.MatchString(u) {
 		p.Add("windows.msi.upgrade_code", "%q is not a GUID: want the form 6B2A1E7C-1D3F-4A5B-9C8D-0E1F2A3B4C5D (`svcpack init` generates one)", u)
 	}
+	c.checkInstallDir(p)
 	c.checkService(p)
 	c.checkWrapper(p)
 	c.checkFiles(p)
@@ -265,6 +286,27 @@ func (c *Spec) checkFile(p *Problems, field string, rel Path) bool {
 		return false
 	}
 	return true
+}
+
+// checkInstallDir keeps windows.msi.install_dir a relative folder under
+// Program Files: no drive, no UNC or rooted path, no . or .. segment.
+func (c *Spec) checkInstallDir(p *Problems) {
+	d := c.Windows.MSI.InstallDir
+	const want = `want a folder under Program Files such as Acme\Hello`
+	switch {
+	case strings.HasPrefix(d, `\`) || strings.HasPrefix(d, "/"):
+		p.Add("windows.msi.install_dir", "%q is rooted (or a UNC path): %s", d, want)
+		return
+	case len(d) >= 2 && d[1] == ':':
+		p.Add("windows.msi.install_dir", "%q names a drive: %s", d, want)
+		return
+	}
+	for _, seg := range strings.FieldsFunc(d, func(r rune) bool { return r == '\\' || r == '/' }) {
+		if seg == "." || seg == ".." {
+			p.Add("windows.msi.install_dir", "%q holds %q: %s, without . or ..", d, seg, want)
+			return
+		}
+	}
 }
 
 func (c *Spec) checkService(p *Problems) {

@@ -34,7 +34,7 @@ func checkMSI(s *config.Spec, p *config.Problems) {
 		return
 	}
 	if s.Windows.MSI.UpgradeCode == "" {
-		p.Add("windows.msi.upgrade_code", "is empty: an MSI needs an upgrade code that never changes (svcpack init writes one: copy it here), or leave msi out of formats")
+		p.AddAt("windows.msi.upgrade_code", []string{"windows.msi", "windows", "formats", "targets"}, "is empty: an MSI needs an upgrade code that never changes (svcpack init writes one: copy it here), or leave msi out of formats")
 		return
 	}
 	if _, err := s.Version.MSI(); err != nil {
@@ -42,7 +42,7 @@ func checkMSI(s *config.Spec, p *config.Problems) {
 		return
 	}
 	if s.Vendor == "" {
-		p.Add("vendor", "is empty: an MSI names its manufacturer (Add/Remove Programs shows it); set vendor")
+		p.AddAt("vendor", []string{"windows.msi", "windows", "formats", "targets"}, "is empty: an MSI names its manufacturer (Add/Remove Programs shows it); set vendor")
 		return
 	}
 	// The package the release would write, with stand-ins for the files

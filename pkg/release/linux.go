@@ -75,11 +75,11 @@ func linuxPackager(format, doc string) *Packager {
 			}
 			checkUnit(s, p)
 			if !strings.Contains(s.Maintainer, "@") {
-				field, how := "maintainer", ""
+				how := ""
 				if s.Line("maintainer") == 0 {
 					how = fmt.Sprintf(" (none is set, and vendor %q is not one)", s.Vendor)
 				}
-				p.Add(field, "%q%s: Linux packages (deb, rpm, apk) need a maintainer as \"Name <email>\"; set maintainer, or leave the Linux package formats out", s.Maintainer, how)
+				p.AddAt("maintainer", []string{"vendor", "formats", "targets"}, "%q%s: Linux packages (deb, rpm, apk) need a maintainer as \"Name <email>\"; set maintainer, or leave the Linux package formats out", s.Maintainer, how)
 				return
 			}
 			o := linuxOptions(s, platform.Target{OS: "linux", Arch: "amd64"}, "", format)

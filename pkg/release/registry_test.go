@@ -1,0 +1,89 @@
+package release
+
+import (
+	"flag"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+
+	"github.com/svcpack/svcpack/pkg/config"
+)
+
+var update = flag.Bool("update", false, "rewrite the README's format table from the registry")
+
+func TestRegistry(t *testing.T) {
+	pks := packagers()
+	if err := checkRegistry(pks); err != nil {
+		t.Fatal(err)
+	}
+	kinds := map[Kind]bool{}
+	for _, pk := range pks {
+		if pk.Doc == "" {
+			t.Errorf("%s has no Doc", pk.Name)
+		}
+		kinds[pk.kind()] = true
+	}
+	// The default formats are those the registry marks, in its order.
+	got := config.DefaultFormats(Formats())
+	if strings.Join(got, " ") != "zip msi deb rpm apk tar.gz sbom" {
+		t.Errorf("default formats %v", got)
+	}
+	for _, k := range []Kind{KindBinary, KindWrapper, KindZip, KindMSI, KindDeb, KindRPM, KindAPK, KindTarGz, KindSBOM} {
+		if !kinds[k] {
+			t.Errorf("no packager makes %s", k)
+		}
+	}
+	// A broken registry is refused.
+	bad := append(packagers(), &Packager{Name: "x", Reads: []string{"service.nope"}, Write: zipPackager().Write})
+	if err := checkRegistry(bad); err == nil || !strings.Contains(err.Error(), `"service.nope"`) {
+		t.Errorf("an unknown field read: %v", err)
+	}
+	late := []*Packager{zipPackager(), exePackager()}
+	if err := checkRegistry(late); err == nil || !strings.Contains(err.Error(), "uses") {
+		t.Errorf("a use of a kind made later: %v", err)
+	}
+}
+
+// TestREADMEFormats keeps the README's table of formats the registry's
+// (go test -run TestREADMEFormats -update ./pkg/release rewrites it).
+func TestREADMEFormats(t *testing.T) {
+	const begin, end = "<!-- formats: made from the packager registry by TestREADMEFormats -->\n", "<!-- end of formats -->\n"
+	data, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(data)
+	i, j := strings.Index(s, begin), strings.Index(s, end)
+	if i < 0 || j < i {
+		t.Fatalf("README.md lacks the markers %q and %q", begin, end)
+	}
+	want := s[:i+len(begin)] + FormatTable() + s[j:]
+	if want == s {
+		return
+	}
+	if *update {
+		if err := os.WriteFile("../../README.md", []byte(want), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	t.Errorf("README.md's format table is not the registry's; run go test -run TestREADMEFormats -update ./pkg/release\nwant:\n%s", FormatTable())
+}
+
+// TestEncodersKnowNoConfig: the encoders take their own input types; only
+// pkg/release maps the spec onto them.
+func TestEncodersKnowNoConfig(t *testing.T) {
+	encoders := []string{"msi", "msi/cab", "msi/cfb", "linuxpkg", "winscripts", "launchd", "winres", "matrix", "archive", "sbom", "sign", "pgpsign", "svcwrap", "platform", "version"}
+	for _, e := range encoders {
+		out, err := exec.Command("go", "list", "-deps", "-f", "{{.ImportPath}}", "github.com/svcpack/svcpack/pkg/"+e).CombinedOutput()
+		if err != nil {
+			t.Fatalf("go list: %v\n%s", err, out)
+		}
+		for _, dep := range strings.Fields(string(out)) {
+			if dep == "github.com/svcpack/svcpack/pkg/config" || dep == "github.com/svcpack/svcpack/pkg/release" {
+				t.Errorf("pkg/%s depends on %s", e, dep)
+			}
+		}
+	}
+}
