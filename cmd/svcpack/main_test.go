@@ -6,10 +6,12 @@ import (
 	"image"
 	"image/png"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/svcpack/svcpack/pkg/config"
 	"github.com/svcpack/svcpack/pkg/release"
@@ -195,5 +197,58 @@ func TestUsage(t *testing.T) {
 	}
 	if code, _, _ := runIn(t, dir, "build", "-target", "linux"); code != 2 {
 		t.Errorf("bad -target: exit %d, want 2", code)
+	}
+}
+
+// TestKilledReleaseLeavesNothing kills a release while it writes into its
+// staging folder and runs another: that one removes what the first left,
+// says so, and succeeds; dist/ never holds a partial release.
+func TestKilledReleaseLeavesNothing(t *testing.T) {
+	dir := parityProject(t, strings.Replace(paritySpec, "targets: [linux/amd64, windows/amd64]", "targets: [linux/amd64, linux/arm64, windows/amd64, windows/arm64]", 1))
+	exe := filepath.Join(t.TempDir(), "svcpack")
+	if out, err := exec.Command("go", "build", "-o", exe, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	cmd := exec.Command(exe, "release")
+	cmd.Dir = dir
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	// Kill it once its staging folder holds an artifact.
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		m, _ := filepath.Glob(filepath.Join(dir, ".dist.staging-*", "*"))
+		if len(m) > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			t.Fatal("no staging folder appeared")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	cmd.Process.Kill()
+	cmd.Wait()
+	left, _ := filepath.Glob(filepath.Join(dir, ".dist.staging-*"))
+	if len(left) == 0 {
+		t.Fatal("the killed release left no staging folder: nothing to test")
+	}
+	if entries, _ := os.ReadDir(filepath.Join(dir, "dist")); len(entries) != 1 {
+		t.Errorf("dist/ changed under a killed release: %v", entries)
+	}
+	again := exec.Command(exe, "release")
+	again.Dir = dir
+	out, err := again.CombinedOutput()
+	if err != nil {
+		t.Fatalf("release after a killed one: %v\n%s", err, out)
+	}
+	if !strings.Contains(string(out), "left by interrupted runs: "+filepath.Base(left[0])) {
+		t.Errorf("the release does not say it removed %s:\n%s", filepath.Base(left[0]), out)
+	}
+	all, _ := os.ReadDir(dir)
+	for _, e := range all {
+		if strings.HasPrefix(e.Name(), ".dist.") && e.Name() != ".dist.cache" {
+			t.Errorf("leftover %s", e.Name())
+		}
 	}
 }

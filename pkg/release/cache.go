@@ -22,95 +22,76 @@ import (
 // packager declares (Packager.Reads and Uses), never assembled by hand:
 // the projection of the spec onto the declared fields (as JSON), the
 // content of every file those fields name, the content of the artifacts it
-// uses (a binary by its recorded digest, a raw go build output by
-// content), the target, and the identity of svcpack itself (its
-// executable's Go build ID). The raw binaries are built by go build into
-// the cache directory, where go's own up-to-date check leaves them
-// untouched when nothing Go sees has changed; the binary's content then
-// stands for "source file hashes as Go sees them", the toolchain and the
-// flags.
+// uses, the target, and the identity of svcpack itself (its executable's Go
+// build ID). The raw binaries are built by go build into the cache
+// directory, where go's own up-to-date check leaves them untouched when
+// nothing Go sees has changed; the binary's content then stands for "source
+// file hashes as Go sees them", the toolchain and the flags.
 //
-// A job whose key equals the previous release's, and whose files in dist/
-// are still the ones recorded (same size, mtime and inode), hard-links those
-// files into the staging directory instead of making them again: after the
-// swap dist/ holds the very same files, so nothing is rewritten, and the
-// bytes are those a full release would have written (every packager is
-// deterministic; mage verify checks it).
+// Nothing is trusted by its size and time. A job whose key equals the
+// previous release's reuses its files from dist/ (hard links, so nothing is
+// rewritten) only when each still has the recorded SHA-256; a raw binary
+// counts only when go build has just created it, relinked it (a new Go
+// build ID), or it still has the digest recorded when go build last wrote
+// it (raw.json): one edited in the cache with its build ID intact, or one
+// the cache has no record of, is removed and built again. -force removes
+// the raw binaries first, so go build links them anew.
 
 // cacheVersion changes when the state format or key recipe changes.
-const cacheVersion = 2
+const cacheVersion = 3
 
 // state is the cache's record of the last release, in <cache>/state.json.
 type state struct {
 	Version int `json:"version"`
 	// Jobs maps "packager target" to the job's key and artifacts.
 	Jobs map[string]jobRecord `json:"jobs"`
-	// Files memoises content digests of input files by stat.
-	Files map[string]fileMemo `json:"files"`
 }
 
 // jobRecord is one job of the last release.
 type jobRecord struct {
-	Key       string       `json:"key"`
-	Artifacts []fileRecord `json:"artifacts"`
-}
-
-// fileRecord is one artifact of a job, with its file's stat in dist/.
-type fileRecord struct {
-	Artifact
-	Stat fileStat `json:"stat"`
+	Key       string     `json:"key"`
+	Artifacts []Artifact `json:"artifacts"`
 }
 
 func jobID(pk *Packager, t platform.Target) string { return pk.Name + " " + t.String() }
 
-// fileStat identifies one version of a file cheaply.
-type fileStat struct {
-	Size    int64  `json:"size"`
-	ModNano int64  `json:"mtime"`
-	Inode   uint64 `json:"inode,omitempty"`
+// rawRecord is a raw go build output as go build last wrote it, in
+// <cache>/raw.json (Build and Release both keep it).
+type rawRecord struct {
+	BuildID string `json:"buildid"`
+	SHA256  string `json:"sha256"`
 }
 
-type fileMemo struct {
-	Stat   fileStat `json:"stat"`
-	SHA256 string   `json:"sha256"`
-}
-
-func statFile(path string) (fileStat, error) {
-	fi, err := os.Stat(path)
-	if err != nil {
-		return fileStat{}, err
-	}
-	if !fi.Mode().IsRegular() {
-		return fileStat{}, fmt.Errorf("%s is not a regular file", path)
-	}
-	return fileStat{Size: fi.Size(), ModNano: fi.ModTime().UnixNano(), Inode: inode(fi)}, nil
-}
-
-// cache is the incremental state of one release run.
+// cache is the incremental state of one run.
 type cache struct {
-	dir   string // <parent>/.<dist>.cache
-	dist  string // the previous release, being replaced
-	force bool
-	tool  string // svcpack's own identity
+	dir    string // <parent>/.<dist>.cache
+	dist   string // the previous release, being replaced
+	force  bool   // reuse nothing
+	relink bool   // remove the raw go build outputs first (-force)
+	tool   string // svcpack's own identity
 
 	prev state
 
-	mu   sync.Mutex
-	next state
+	mu      sync.Mutex
+	next    state
+	raw     map[string]rawRecord // by host path
+	digests map[string]string    // this run's file digests, by host path
 }
 
 // CacheDir is where a release into dist keeps what the next incremental
-// release needs (the raw binaries and state.json): .dist.cache beside dist.
+// release needs (the raw binaries, state.json, raw.json): .dist.cache
+// beside dist.
 func CacheDir(dist string) string {
 	return filepath.Join(filepath.Dir(dist), "."+filepath.Base(dist)+".cache")
 }
 
 // openCache reads the previous state; a missing or unreadable state means
 // a full release.
-func openCache(dist string, force bool) (*cache, error) {
+func openCache(dist string) (*cache, error) {
 	c := &cache{
-		dir: CacheDir(dist), dist: dist, force: force,
-		next: state{Version: cacheVersion, Jobs: map[string]jobRecord{}, Files: map[string]fileMemo{}},
+		dir: CacheDir(dist), dist: dist,
+		next: state{Version: cacheVersion, Jobs: map[string]jobRecord{}},
+		raw:  map[string]rawRecord{}, digests: map[string]string{},
 	}
 	if err := os.MkdirAll(c.dir, 0o755); err != nil {
 		return nil, fmt.Errorf("cache: %w", err)
@@ -118,6 +99,11 @@ func openCache(dist string, force bool) (*cache, error) {
 	if b, err := os.ReadFile(filepath.Join(c.dir, "state.json")); err == nil {
 		if json.Unmarshal(b, &c.prev) != nil || c.prev.Version != cacheVersion {
 			c.prev = state{}
+		}
+	}
+	if b, err := os.ReadFile(filepath.Join(c.dir, "raw.json")); err == nil {
+		if json.Unmarshal(b, &c.raw) != nil {
+			c.raw = map[string]rawRecord{}
 		}
 	}
 	c.tool = c.toolID()
@@ -171,44 +157,83 @@ func goBuildID(path string) string {
 	return string(rest[:j])
 }
 
-// fileDigest returns the SHA-256 of a file, memoised by its stat.
+// fileDigest returns the SHA-256 of a file's content, read once per run.
 func (c *cache) fileDigest(path string) (string, error) {
-	st, err := statFile(path)
-	if err != nil {
-		return "", err
-	}
 	c.mu.Lock()
-	m, ok := c.prev.Files[path]
-	if n, ok2 := c.next.Files[path]; ok2 {
-		m, ok = n, true
-	}
+	sum, ok := c.digests[path]
 	c.mu.Unlock()
-	if ok && m.Stat == st {
-		c.remember(path, m)
-		return m.SHA256, nil
+	if ok {
+		return sum, nil
 	}
 	sum, _, err := hashFile(path)
 	if err != nil {
 		return "", err
 	}
-	m = fileMemo{Stat: st, SHA256: sum}
-	c.remember(path, m)
-	return m.SHA256, nil
+	c.mu.Lock()
+	c.digests[path] = sum
+	c.mu.Unlock()
+	return sum, nil
 }
 
-func (c *cache) remember(path string, m fileMemo) {
+// trustRaw decides whether the raw go build output at path may be used,
+// right after go build ran. go build relinks a binary exactly when its Go
+// build ID changes, and otherwise leaves (or merely touches) the file
+// there. So the file is trusted when its build ID differs from the one
+// recorded the last time (a new link), or its content still has the
+// recorded digest; a file with the recorded build ID and other content,
+// or one the cache has no record of, was not (necessarily) written by go
+// build. trustRaw returns the digest, or "" when the file must be built
+// again.
+func (c *cache) trustRaw(path string) (string, error) {
+	sum, _, err := hashFile(path)
+	if err != nil {
+		return "", err
+	}
+	id := goBuildID(path)
 	c.mu.Lock()
-	c.next.Files[path] = m
+	defer c.mu.Unlock()
+	rec, known := c.raw[path]
+	if !known || id == "" || (rec.BuildID == id && rec.SHA256 != sum) {
+		delete(c.raw, path)
+		return "", nil
+	}
+	c.raw[path] = rawRecord{BuildID: id, SHA256: sum}
+	c.digests[path] = sum
+	return sum, nil
+}
+
+// wroteRaw records a raw output that go build has just created (there was
+// no file before it ran).
+func (c *cache) wroteRaw(path string) (string, error) {
+	sum, _, err := hashFile(path)
+	if err != nil {
+		return "", err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.raw[path] = rawRecord{BuildID: goBuildID(path), SHA256: sum}
+	c.digests[path] = sum
+	return sum, nil
+}
+
+// saveRaw records the raw outputs' digests for the next run.
+func (c *cache) saveRaw() error {
+	c.mu.Lock()
+	b, err := json.MarshalIndent(c.raw, "", " ")
 	c.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	return writeFileAtomic(filepath.Join(c.dir, "raw.json"), 0o644, func(w io.Writer) error {
+		_, err := w.Write(b)
+		return err
+	})
 }
 
 // key derives a job's cache key from what its packager declares: the
 // projection view of the spec, the files it names, the inputs, the target
 // and svcpack's identity. Secrets (json:"-") are not in it.
 func (p *Plan) key(pk *Packager, view *config.Spec, t platform.Target, ins []input) (string, error) {
-	if p.cache == nil {
-		return "", nil // not an incremental run (Build): nothing is reused
-	}
 	b, err := json.Marshal(view)
 	if err != nil {
 		return "", fmt.Errorf("cache key: %w", err)
@@ -223,13 +248,7 @@ func (p *Plan) key(pk *Packager, view *config.Spec, t platform.Target, ins []inp
 		fmt.Fprintf(h, "file %s %s\n", f, sum)
 	}
 	for _, in := range ins {
-		sum := in.sha256
-		if sum == "" {
-			if sum, err = p.cache.fileDigest(in.path); err != nil {
-				return "", fmt.Errorf("cache key: %w", err)
-			}
-		}
-		fmt.Fprintf(h, "input %s %s %s\n", in.kind, in.name, sum)
+		fmt.Fprintf(h, "input %s %s %s\n", in.kind, in.name, in.sha256)
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
@@ -239,7 +258,7 @@ func (p *Plan) key(pk *Packager, view *config.Spec, t platform.Target, ins []inp
 // recorded; it reports whether it did.
 func (p *Plan) reuse(pk *Packager, t platform.Target, key string) ([]Artifact, bool) {
 	c := p.cache
-	if c == nil || c.force {
+	if c.force {
 		return nil, false
 	}
 	c.mu.Lock()
@@ -248,19 +267,19 @@ func (p *Plan) reuse(pk *Packager, t platform.Target, key string) ([]Artifact, b
 	if !ok || rec.Key != key || len(rec.Artifacts) == 0 {
 		return nil, false
 	}
-	for _, f := range rec.Artifacts {
-		old := filepath.Join(c.dist, filepath.FromSlash(f.Path))
-		if st, err := statFile(old); err != nil || st != f.Stat {
+	for _, a := range rec.Artifacts {
+		// The file must still be the one made: its content, not its stat.
+		old := filepath.Join(c.dist, filepath.FromSlash(a.Path))
+		if sum, n, err := hashFile(old); err != nil || sum != a.SHA256 || n != a.Size {
 			return nil, false
 		}
 	}
 	var arts []Artifact
-	for _, f := range rec.Artifacts {
-		old := filepath.Join(c.dist, filepath.FromSlash(f.Path))
-		if link(old, p.Abs(f.Path)) != nil {
+	for _, a := range rec.Artifacts {
+		old := filepath.Join(c.dist, filepath.FromSlash(a.Path))
+		if link(old, p.Abs(a.Path)) != nil {
 			return nil, false // another file system: make them again
 		}
-		a := f.Artifact
 		a.Reused = true
 		arts = append(arts, a)
 	}
@@ -272,13 +291,7 @@ func (p *Plan) reuse(pk *Packager, t platform.Target, key string) ([]Artifact, b
 
 // record notes the artifacts a job made in this release under its key.
 func (p *Plan) record(pk *Packager, t platform.Target, key string, arts []Artifact) {
-	if p.cache == nil {
-		return
-	}
-	rec := jobRecord{Key: key}
-	for _, a := range arts {
-		rec.Artifacts = append(rec.Artifacts, fileRecord{Artifact: a})
-	}
+	rec := jobRecord{Key: key, Artifacts: arts}
 	p.cache.mu.Lock()
 	defer p.cache.mu.Unlock()
 	p.cache.next.Jobs[jobID(pk, t)] = rec
@@ -293,21 +306,9 @@ func link(old, dst string) error {
 	return os.Link(old, dst)
 }
 
-// save records the release just swapped into dist, with the files' stats
-// as they are now.
-func (c *cache) save(dist string) error {
-	out := state{Version: cacheVersion, Jobs: map[string]jobRecord{}, Files: c.next.Files}
-	for id, rec := range c.next.Jobs {
-		for i := range rec.Artifacts {
-			st, err := statFile(filepath.Join(dist, filepath.FromSlash(rec.Artifacts[i].Path)))
-			if err != nil {
-				return err
-			}
-			rec.Artifacts[i].Reused = false
-			rec.Artifacts[i].Stat = st
-		}
-		out.Jobs[id] = rec
-	}
+// save records the release just swapped into dist.
+func (c *cache) save() error {
+	out := state{Version: cacheVersion, Jobs: c.next.Jobs}
 	b, err := json.MarshalIndent(out, "", " ")
 	if err != nil {
 		return err
@@ -322,7 +323,7 @@ func (c *cache) save(dist string) error {
 // content is exactly data (small files such as checksums.txt), and reports
 // whether it did; otherwise the caller writes data.
 func (p *Plan) linkIfSame(rel string, data []byte) bool {
-	if p.cache == nil || p.cache.force {
+	if p.cache.force {
 		return false
 	}
 	old := filepath.Join(p.cache.dist, filepath.FromSlash(rel))

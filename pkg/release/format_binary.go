@@ -3,6 +3,9 @@ package release
 import (
 	"context"
 	"errors"
+	"fmt"
+	"io/fs"
+	"os"
 	"path"
 	"path/filepath"
 	"strings"
@@ -167,8 +170,7 @@ func mainPackage(m string) string {
 func (p *Plan) buildRaw(ctx context.Context, t platform.Target) error {
 	mo := MatrixOptions(p.spec, p.rawDir("bin"))
 	mo.GoTool = p.goTool
-	mo.OnStart = func(_ platform.Target, args []string) { p.rep.command(args) }
-	r, err := mo.BuildOne(ctx, t)
+	r, err := p.goBuild(ctx, t, kindRaw, mo)
 	if err != nil {
 		var be *matrix.BuildError
 		if errors.As(err, &be) {
@@ -176,7 +178,46 @@ func (p *Plan) buildRaw(ctx context.Context, t platform.Target) error {
 		}
 		return err
 	}
-	p.addRaw(t, rawFile{kind: kindRaw, path: r.Path})
 	p.rep.step("build", t.String(), r.Duration)
 	return nil
+}
+
+// goBuild runs one go build into the cache and records its output as a
+// raw input of kind, once the cache trusts it (cache.trustRaw): an output
+// that changed since go build wrote it is removed and built again.
+func (p *Plan) goBuild(ctx context.Context, t platform.Target, kind Kind, mo matrix.Options) (matrix.Result, error) {
+	out := matrix.OutputPath(mo.OutDir, mo.Name, t)
+	if p.cache.relink {
+		if err := os.Remove(out); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return matrix.Result{}, err
+		}
+	}
+	mo.OnStart = func(_ platform.Target, args []string) { p.rep.command(args) }
+	for attempt := 0; ; attempt++ {
+		_, statErr := os.Stat(out)
+		r, err := mo.BuildOne(ctx, t)
+		if err != nil {
+			return r, err
+		}
+		var sum string
+		if statErr != nil {
+			sum, err = p.cache.wroteRaw(out)
+		} else {
+			sum, err = p.cache.trustRaw(out)
+		}
+		if err != nil {
+			return r, err
+		}
+		if sum != "" {
+			p.addRaw(t, rawFile{kind: kind, path: out, sha256: sum})
+			return r, nil
+		}
+		if attempt > 0 {
+			return r, fmt.Errorf("go build left %s as it was, with content other than it wrote", out)
+		}
+		p.rep.printf(Quiet, "svcpack: %s: %s is not known to be what go build wrote there (edited in the cache, or no record): building it again\n", t, out)
+		if err := os.Remove(out); err != nil {
+			return r, err
+		}
+	}
 }

@@ -157,12 +157,10 @@ func (p *Plan) buildWrapper(ctx context.Context, t platform.Target) error {
 		Dir: p.wrapSrc, Main: wrapperPackage, Name: name, OutDir: p.rawDir("wrap"), Ldflags: []string{"-s", "-w"},
 		GoTool: p.goTool, Env: append(matrix.Env(os.Environ(), t, "GOWORK", "GOFLAGS"), "GOWORK=off", "GOFLAGS=-mod=readonly"),
 	}
-	mo.OnStart = func(_ platform.Target, args []string) { p.rep.command(args) }
-	r, err := mo.BuildOne(ctx, t)
+	r, err := p.goBuild(ctx, t, kindRawWrapper, mo)
 	if err != nil {
 		return &StepError{Step: "svcwrap", Target: t.String(), Err: fmt.Errorf("building the service wrapper from %s: %w", p.wrapSrc, err)}
 	}
-	p.addRaw(t, rawFile{kind: kindRawWrapper, path: r.Path})
 	p.rep.step("build", t.String()+" svcwrap", r.Duration)
 	return nil
 }

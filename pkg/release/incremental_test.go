@@ -176,14 +176,56 @@ func TestIncrementalRelease(t *testing.T) {
 		t.Errorf("incremental and full releases differ: %v %v", err, diffs)
 	}
 
-	// Editing a file in dist/ by hand makes the next release redo it.
+	// Editing a file in dist/ by hand, even keeping its size and time,
+	// makes the next release redo it.
 	deb := filepath.Join(fourth.Dist, "svc_2.0.1-1_amd64.deb")
-	os.WriteFile(deb, []byte("tampered"), 0o644)
+	flipKeepingStat(t, deb, 1000)
 	fifth := release(loadAt(t, dir, ""), Options{})
 	if got := remade(fifth); strings.Join(got, " ") != "svc_2.0.1-1_amd64.deb" {
 		t.Errorf("after tampering with the deb, made %v", got)
 	}
 	if diffs, _ := CompareDirs(fifth.Dist, full.Dist); len(diffs) > 0 {
 		t.Errorf("repaired release differs from the full one: %v", diffs)
+	}
+
+	// A raw binary edited in the cache (build ID, size and time kept: go
+	// build calls it up to date) is built again, not shipped.
+	raw := filepath.Join(CacheDir(fifth.Dist), "bin", "svc_linux_amd64", "svc")
+	flipKeepingStat(t, raw, 200_000)
+	log.Reset()
+	sixth := release(loadAt(t, dir, ""), Options{Log: &log})
+	if !strings.Contains(log.String(), "is not known to be what go build wrote there") {
+		t.Errorf("the log does not say the raw binary was rebuilt:\n%s", log.String())
+	}
+	if diffs, _ := CompareDirs(sixth.Dist, full.Dist); len(diffs) > 0 {
+		t.Errorf("after tampering with the cached binary, the release differs from a clean one: %v", diffs)
+	}
+	// -force links the raw binaries anew, whatever the cache says.
+	flipKeepingStat(t, raw, 200_000)
+	os.Remove(filepath.Join(CacheDir(fifth.Dist), "raw.json"))
+	forced := release(loadAt(t, dir, ""), Options{Force: true})
+	if diffs, _ := CompareDirs(forced.Dist, full.Dist); len(diffs) > 0 {
+		t.Errorf("a forced release after tampering differs from a clean one: %v", diffs)
+	}
+}
+
+// flipKeepingStat inverts the byte at off in path and gives the file back
+// its size and modification time, as an edit meant to go unnoticed would.
+func flipKeepingStat(t *testing.T, path string, off int64) {
+	t.Helper()
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b[off] ^= 0xff
+	if err := os.WriteFile(path, b, fi.Mode()); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chtimes(path, fi.ModTime(), fi.ModTime()); err != nil {
+		t.Fatal(err)
 	}
 }

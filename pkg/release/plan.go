@@ -31,7 +31,7 @@ type Plan struct {
 	rep     *reporter
 	sem     chan struct{}
 	goTool  string
-	cache   *cache          // incremental state; nil writes everything
+	cache   *cache          // incremental state (Build reuses nothing)
 	pgp     *pgpsign.Signer // the OpenPGP key, loaded once, when gpg is set
 	wrapSrc string          // svcpack's module source, when the wrapper is built
 
@@ -42,8 +42,9 @@ type Plan struct {
 
 // rawFile is a go build output that packagers read but dist does not hold.
 type rawFile struct {
-	kind Kind
-	path string
+	kind   Kind
+	path   string
+	sha256 string // verified by cache.trustRaw
 }
 
 // Pseudo-kinds of the raw go build outputs.
@@ -100,7 +101,7 @@ func (p *Plan) inputs(t platform.Target, kinds []Kind) []input {
 	}
 	for _, r := range p.raw[t] {
 		if slices.Contains(kinds, r.kind) {
-			out = append(out, input{kind: r.kind, name: string(r.kind), path: r.path})
+			out = append(out, input{kind: r.kind, name: string(r.kind), path: r.path, sha256: r.sha256})
 		}
 	}
 	slices.SortFunc(out, func(a, b input) int { return strings.Compare(a.name, b.name) })
@@ -112,7 +113,7 @@ type input struct {
 	kind   Kind
 	name   string // stable name for the cache key
 	path   string // host path
-	sha256 string // known digest ("" for raw files: hashed when keyed)
+	sha256 string // its content's digest
 }
 
 // StepError says which step (packager), and which target, failed.

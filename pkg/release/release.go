@@ -18,6 +18,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/svcpack/svcpack/pkg/config"
@@ -120,10 +121,19 @@ func Release(ctx context.Context, s *config.Spec, o Options) (*Result, error) {
 	if err := os.MkdirAll(parent, 0o755); err != nil {
 		return nil, fmt.Errorf("release: %w", err)
 	}
-	cache, err := openCache(dist, o.Force)
+	cache, err := openCache(dist)
 	if err != nil {
 		return nil, fmt.Errorf("release: %w", err)
 	}
+	cache.force = cache.force || o.Force
+	cache.relink = o.Force
+	unlock, err := cache.lock()
+	if err != nil {
+		return nil, fmt.Errorf("release: %w", err)
+	}
+	defer unlock()
+	defer cache.saveRaw() // what go build wrote is worth knowing even after a failure
+	removeStale(dist, rep)
 	staging, err := os.MkdirTemp(parent, "."+filepath.Base(dist)+".staging-")
 	if err != nil {
 		return nil, fmt.Errorf("release: %w", err)
@@ -151,7 +161,7 @@ func Release(ctx context.Context, s *config.Spec, o Options) (*Result, error) {
 	if err := swapDir(staging, dist); err != nil {
 		return nil, fmt.Errorf("release: %w", err)
 	}
-	if err := p.cache.save(dist); err != nil {
+	if err := p.cache.save(); err != nil {
 		rep.printf(Quiet, "svcpack: warning: cannot record the release for the next incremental run: %v\n", err)
 	}
 	arts := p.Artifacts()
@@ -179,6 +189,18 @@ func Build(ctx context.Context, s *config.Spec, o Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The raw outputs live in the release cache; Build reuses no artifact
+	// but keeps the cache's record of them.
+	if p.cache, err = openCache(dist); err != nil {
+		return nil, fmt.Errorf("build: %w", err)
+	}
+	p.cache.force = true
+	unlock, err := p.cache.lock()
+	if err != nil {
+		return nil, fmt.Errorf("build: %w", err)
+	}
+	defer unlock()
+	defer p.cache.saveRaw()
 	if err := p.prepare(ctx); err != nil {
 		return nil, err
 	}
@@ -290,6 +312,25 @@ func ReadManifest(dist string) (*Manifest, error) {
 		return nil, fmt.Errorf("release: %s: %w", filepath.Join(dist, ManifestName), err)
 	}
 	return &m, nil
+}
+
+// removeStale removes what runs that died left beside dist (staging and
+// swap folders, the cache's temporary files), and says so. The caller
+// holds the cache lock, so no live run owns them.
+func removeStale(dist string, rep *reporter) {
+	var gone []string
+	for _, pattern := range []string{"." + filepath.Base(dist) + ".staging-*", "." + filepath.Base(dist) + ".old-*"} {
+		matches, _ := filepath.Glob(filepath.Join(filepath.Dir(dist), pattern))
+		for _, m := range matches {
+			if err := os.RemoveAll(m); err == nil {
+				gone = append(gone, filepath.Base(m))
+			}
+		}
+	}
+	os.RemoveAll(filepath.Join(CacheDir(dist), "tmp"))
+	if len(gone) > 0 {
+		rep.printf(Quiet, "svcpack: removed %d folder(s) left by interrupted runs: %s\n", len(gone), strings.Join(gone, ", "))
+	}
 }
 
 // swapDir replaces dst with src: dst is moved aside, src renamed into place,

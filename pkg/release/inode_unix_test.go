@@ -7,8 +7,8 @@ import (
 	"syscall"
 )
 
-// inode returns the file's inode number, part of what identifies one
-// version of a file in the cache.
+// inode returns the file's inode number: tests tell a rewritten file from
+// a kept one by it.
 func inode(fi os.FileInfo) uint64 {
 	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
 		return uint64(st.Ino)
