@@ -247,6 +247,9 @@ type WrapperHealth struct {
 	Timeout  Duration `yaml:"timeout"`
 	// Failures in a row that restart the program (default 3).
 	Failures int `yaml:"failures"`
+	// AllowRemote lets URL name another host; by default it must be on
+	// loopback (localhost, 127.0.0.1, [::1]).
+	AllowRemote bool `yaml:"allow_remote"`
 }
 
 // Restart is the restart-on-failure policy.

@@ -1,7 +1,6 @@
 package config
 
 import (
-	"path"
 	"strings"
 
 	"github.com/svcpack/svcpack/pkg/svcwrap"
@@ -38,7 +37,7 @@ func (c *Spec) wrapperConfig() (*svcwrap.Config, error) {
 		wc.Logs.MaxSize = svcwrap.Size(n)
 	}
 	if h := w.Health; h != nil {
-		wc.Health = &svcwrap.Health{URL: h.URL, Interval: svcwrap.Duration(h.Interval), Timeout: svcwrap.Duration(h.Timeout), Failures: h.Failures}
+		wc.Health = &svcwrap.Health{URL: h.URL, Interval: svcwrap.Duration(h.Interval), Timeout: svcwrap.Duration(h.Timeout), Failures: h.Failures, AllowRemote: h.AllowRemote}
 	}
 	wc.ApplyDefaults()
 	return wc, nil
@@ -93,12 +92,5 @@ func (c *Spec) checkWrapper(p *Problems) {
 	}
 	for _, fe := range wc.Problems() {
 		p.Add(wrapperField(fe.Field), "%s", fe.Msg)
-	}
-	// The install script and the MSI create a relative log folder inside
-	// the install folder, with write access for the service account; one
-	// that climbs out of it would be created by one and not the other.
-	dir := path.Clean(strings.ReplaceAll(wc.Logs.Dir, `\`, "/"))
-	if dir == ".." || strings.HasPrefix(dir, "../") {
-		p.Add("service.wrapper.logs.dir", "%q leaves the install folder: give a folder inside it (default logs) or an absolute path the administrator prepares", wc.Logs.Dir)
 	}
 }

@@ -15,7 +15,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/url"
+	"path"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -82,6 +84,10 @@ type Health struct {
 	// Failures is the number of consecutive failed checks that restart the
 	// program.
 	Failures int `json:"failures"`
+	// AllowRemote lets URL name another host than this one; without it
+	// the URL must be on loopback (localhost, 127.0.0.0/8, ::1), so a
+	// health check cannot be turned into requests to anywhere.
+	AllowRemote bool `json:"allow_remote,omitempty"`
 }
 
 // Defaults used for fields left empty.
@@ -98,6 +104,14 @@ const (
 	DefaultInterval     = 10 * time.Second
 	DefaultTimeout      = 5 * time.Second
 	DefaultFailures     = 3
+)
+
+// Limits of the log settings: rotation renames every kept file, and a
+// partial line is held in memory up to the file size.
+const (
+	MinMaxSize = 1 << 10
+	MaxMaxSize = 1 << 30
+	MaxKeep    = 1000
 )
 
 // Duration is a time.Duration written as a Go duration string ("5s").
@@ -270,16 +284,30 @@ func (c *Config) Problems() []*FieldError {
 	if c.StopTimeout <= 0 {
 		bad("stop_timeout", "%v is not positive: want a duration such as \"10s\"", c.StopTimeout.Std())
 	}
-	if c.Logs.MaxSize < 1024 {
+	switch {
+	case c.Logs.MaxSize < MinMaxSize:
 		bad("logs.max_size", "%d bytes is below 1K: want a size such as \"10M\"", c.Logs.MaxSize)
+	case c.Logs.MaxSize > MaxMaxSize:
+		bad("logs.max_size", "%d bytes is above the limit of 1G: want a size such as \"10M\" (keep more files for more history)", c.Logs.MaxSize)
 	}
-	if c.Logs.Keep < 1 {
+	switch {
+	case c.Logs.Keep < 1:
 		bad("logs.keep", "%d is below 1: want the number of rotated files to keep, such as 5", c.Logs.Keep)
+	case c.Logs.Keep > MaxKeep:
+		bad("logs.keep", "%d is above the limit of %d: want the number of rotated files to keep, such as 5", c.Logs.Keep, MaxKeep)
+	}
+	if d := filepath.ToSlash(strings.ReplaceAll(c.Logs.Dir, `\`, "/")); !isAbs(c.Logs.Dir) {
+		if clean := path.Clean(d); clean == ".." || strings.HasPrefix(clean, "../") || strings.HasPrefix(d, "/") {
+			bad("logs.dir", "%q leaves the install folder: want a folder inside it (default logs), or an absolute path such as D:\\logs\\%s", c.Logs.Dir, c.Service)
+		}
 	}
 	if h := c.Health; h != nil {
 		u, err := url.Parse(h.URL)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		switch {
+		case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil:
 			bad("health.url", "%q is not an http(s) URL: want one such as \"http://127.0.0.1:8080/healthz\"", h.URL)
+		case !h.AllowRemote && !isLoopback(u.Hostname()):
+			bad("health.url", "%q is not on this machine: the health check asks the program, at localhost, 127.0.0.1 or [::1]; set health.allow_remote: true to check another host", h.URL)
 		}
 		if h.Interval <= 0 {
 			bad("health.interval", "%v is not positive: want a duration such as \"10s\"", h.Interval.Std())
@@ -305,6 +333,22 @@ func (c *Config) problems(prefix string) error {
 		errs = append(errs, fmt.Errorf("%s%w", prefix, p))
 	}
 	return errors.Join(errs...)
+}
+
+// isAbs reports an absolute Windows path (C:\x, \\server\x) or an
+// absolute path of this system.
+func isAbs(p string) bool {
+	return filepath.IsAbs(p) || len(p) >= 3 && p[1] == ':' && (p[2] == '\\' || p[2] == '/') || strings.HasPrefix(p, `\\`)
+}
+
+// isLoopback reports whether host names this machine: localhost or a
+// loopback address.
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 func sortedKeys(m map[string]string) []string {
@@ -373,7 +417,7 @@ func decodeError(data []byte, name string, err error) error {
 	}
 	msg := strings.TrimPrefix(err.Error(), "json: ")
 	if f, ok := strings.CutPrefix(msg, "unknown field "); ok {
-		return fmt.Errorf("%s: unknown field %s: valid fields are service, program, args, env, restart {delay, factor, max_delay, max_restarts, window}, stop_timeout, logs {dir, max_size, keep}, health {url, interval, timeout, failures}", name, f)
+		return fmt.Errorf("%s: unknown field %s: valid fields are service, program, args, env, restart {delay, factor, max_delay, max_restarts, window}, stop_timeout, logs {dir, max_size, keep}, health {url, interval, timeout, failures, allow_remote}", name, f)
 	}
 	return fmt.Errorf("%s: %s", name, msg)
 }

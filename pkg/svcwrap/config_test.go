@@ -65,6 +65,11 @@ func TestParseErrors(t *testing.T) {
 		{"negative", `{"service": "a", "program": "a.exe", "restart": {"max_restarts": -1, "window": "-1s"}, "stop_timeout": "-1s"}`,
 			[]string{"restart.max_restarts: -1 is below 1", "restart.window: -1s is not positive", "stop_timeout: -1s is not positive"}},
 		{"logs", `{"service": "a", "program": "a.exe", "logs": {"max_size": 10, "keep": -2}}`, []string{"logs.max_size: 10 bytes is below 1K", "logs.keep: -2 is below 1"}},
+		{"log limits", `{"service": "a", "program": "a.exe", "logs": {"max_size": "2G", "keep": 100000000}}`, []string{"logs.max_size: 2147483648 bytes is above the limit of 1G", "logs.keep: 100000000 is above the limit of 1000"}},
+		{"log dir outside", `{"service": "a", "program": "a.exe", "logs": {"dir": "..\\..\\.."}}`, []string{`logs.dir: "..\\..\\.." leaves the install folder`}},
+		{"log dir rooted", `{"service": "a", "program": "a.exe", "logs": {"dir": "\\logs"}}`, []string{"leaves the install folder"}},
+		{"remote health", `{"service": "a", "program": "a.exe", "health": {"url": "http://example.com/healthz"}}`, []string{`health.url: "http://example.com/healthz" is not on this machine`, "allow_remote"}},
+		{"credentials in health url", `{"service": "a", "program": "a.exe", "health": {"url": "http://u:p@127.0.0.1/x"}}`, []string{"is not an http(s) URL"}},
 		{"health", `{"service": "a", "program": "a.exe", "health": {"url": "ftp://x", "failures": -1}}`, []string{`health.url: "ftp://x" is not an http(s) URL`, "health.failures: -1 is below 1"}},
 		{"trailing", `{"service": "a", "program": "a.exe"} {}`, []string{"unexpected data after the JSON object"}},
 	} {
@@ -136,6 +141,23 @@ func TestLimiter(t *testing.T) {
 	} {
 		if got := l.Allow(t0.Add(tc.at)); got != tc.want {
 			t.Errorf("%d: Allow(+%v) = %v, want %v", i, tc.at, got, tc.want)
+		}
+	}
+}
+
+// TestAllowedConfigs: absolute log folders, loopback health URLs in each
+// spelling, and a remote one that says so are all valid.
+func TestAllowedConfigs(t *testing.T) {
+	for _, js := range []string{
+		`{"service": "a", "program": "a.exe", "logs": {"dir": "D:\\logs\\a"}}`,
+		`{"service": "a", "program": "a.exe", "logs": {"dir": "logs/sub"}}`,
+		`{"service": "a", "program": "a.exe", "health": {"url": "http://localhost:1/x"}}`,
+		`{"service": "a", "program": "a.exe", "health": {"url": "http://[::1]:1/x"}}`,
+		`{"service": "a", "program": "a.exe", "health": {"url": "https://127.0.0.2/x"}}`,
+		`{"service": "a", "program": "a.exe", "health": {"url": "http://db.example.com/x", "allow_remote": true}}`,
+	} {
+		if _, err := Parse([]byte(js), "svcwrap.json"); err != nil {
+			t.Errorf("%s: %v", js, err)
 		}
 	}
 }

@@ -13,7 +13,8 @@ import (
 // RotatingWriter writes lines to a file and rotates it by size: before a
 // line that would take the file past MaxSize, the file is closed and renamed
 // to name.1.ext (older ones shift up to name.<Keep>.ext, the oldest is
-// removed) and a new file is started. Writes are buffered up to the end of
+// removed) and a new file is started. A rotation renames only the rotated
+// files that exist, so its cost follows the files kept, not Keep. Writes are buffered up to the end of
 // the last complete line, so a rotation never splits a line and no line is
 // lost; a partial line is written by Flush or Close, or once it alone
 // exceeds MaxSize. It is safe for concurrent use.
@@ -25,6 +26,7 @@ type RotatingWriter struct {
 	mu      sync.Mutex
 	f       *os.File
 	size    int64
+	rotated int // rotated files present: name.1.ext .. name.<rotated>.ext
 	partial []byte
 	err     error // sticky write error
 }
@@ -39,6 +41,12 @@ func OpenRotating(path string, maxSize int64, keep int) (*RotatingWriter, error)
 		return nil, fmt.Errorf("log folder: %w", err)
 	}
 	w := &RotatingWriter{path: path, maxSize: maxSize, keep: keep}
+	for w.rotated < keep {
+		if _, err := os.Stat(RotatedName(path, w.rotated+1)); err != nil {
+			break
+		}
+		w.rotated++
+	}
 	if err := w.open(); err != nil {
 		return nil, err
 	}
@@ -74,10 +82,13 @@ func (w *RotatingWriter) rotate() error {
 		return fmt.Errorf("log: closing %s before rotation: %w", w.path, err)
 	}
 	w.f = nil
-	if err := os.Remove(RotatedName(w.path, w.keep)); err != nil && !errors.Is(err, os.ErrNotExist) {
-		return fmt.Errorf("log rotation: %w", err)
+	if w.rotated >= w.keep {
+		if err := os.Remove(RotatedName(w.path, w.keep)); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("log rotation: %w", err)
+		}
+		w.rotated = w.keep - 1
 	}
-	for n := w.keep - 1; n >= 1; n-- {
+	for n := w.rotated; n >= 1; n-- {
 		if err := os.Rename(RotatedName(w.path, n), RotatedName(w.path, n+1)); err != nil && !errors.Is(err, os.ErrNotExist) {
 			return fmt.Errorf("log rotation: %w", err)
 		}
@@ -85,6 +96,7 @@ func (w *RotatingWriter) rotate() error {
 	if err := os.Rename(w.path, RotatedName(w.path, 1)); err != nil {
 		return fmt.Errorf("log rotation: %w", err)
 	}
+	w.rotated++
 	return w.open()
 }
 
