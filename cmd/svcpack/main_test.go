@@ -127,7 +127,7 @@ func TestCheckAndReleaseAgree(t *testing.T) {
 		{"no upgrade code", "upgrade_code: 6B2A1E7C-5D3F-4A1B-9C8D-0E1F2A3B4C5D, ", "", "windows.msi.upgrade_code: is empty"},
 		{"wrong kind", "6B2A1E7C-5D3F-4A1B-9C8D-0E1F2A3B4C5D", "{x: 1}", "windows.msi.upgrade_code: got a mapping"},
 		{"unknown key", "main: .\n", "main: .\nmian: x\n", `svcpack.yaml:3: unknown key "mian"`},
-		{"no maintainer", "maintainer: Demo Ops <ops@example.com>\n", "", `maintainer: "Demo Co" (none is set, and vendor "Demo Co" is not one)`},
+		{"no maintainer", "maintainer: Demo Ops <ops@example.com>\n", "", `svcpack.yaml:5: maintainer: is not set (and vendor "Demo Co" is not "Name <email>")`},
 		{"no vendor for the MSI", "vendor: Demo Co\n", "", "vendor: is empty: an MSI names its manufacturer"},
 		{"MSI major", "version: 1.2.3", "version: 256.0.0", "svcpack.yaml:3: version: 256.0.0 does not fit an MSI ProductVersion"},
 		{"MSI minor", "version: 1.2.3", "version: 1.256.0", "svcpack.yaml:3: version: 1.256.0 does not fit an MSI ProductVersion"},

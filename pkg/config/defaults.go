@@ -45,8 +45,8 @@ func (c *Spec) applyDefaults(formats []Format) {
 	if c.Formats == nil {
 		c.Formats = DefaultFormats(formats)
 	}
-	if c.Maintainer == "" {
-		c.Maintainer = c.Vendor
+	if c.Maintainer == "" && nameEmail(c.Vendor) == "" {
+		c.Maintainer = c.Vendor // a vendor given as "Name <email>" maintains too
 	}
 	if c.LicenseFile == "" {
 		if _, err := os.Stat(filepath.Join(c.Dir, "LICENSE")); err == nil {

@@ -82,8 +82,8 @@ func join(prefix, name string) string {
 // walkValues calls fn for every value reachable from v through YAML
 // fields, list items and map entries, with its field path ("files[0].src",
 // "service.env.PORT"); map keys are passed as values of their own, with the
-// path of the entry.
-func walkValues(v reflect.Value, path string, fn func(path string, v reflect.Value)) {
+// path of the entry and isKey set.
+func walkValues(v reflect.Value, path string, fn func(path string, v reflect.Value, isKey bool)) {
 	switch v.Kind() {
 	case reflect.Pointer:
 		if !v.IsNil() {
@@ -92,7 +92,7 @@ func walkValues(v reflect.Value, path string, fn func(path string, v reflect.Val
 		return
 	case reflect.Struct:
 		if isText(v.Type()) {
-			fn(path, v)
+			fn(path, v, false)
 			return
 		}
 		t := v.Type()
@@ -112,19 +112,19 @@ func walkValues(v reflect.Value, path string, fn func(path string, v reflect.Val
 		slices.SortFunc(keys, func(a, b reflect.Value) int { return strings.Compare(a.String(), b.String()) })
 		for _, k := range keys {
 			p := path + "." + k.String()
-			fn(p, k)
+			fn(p, k, true)
 			walkValues(v.MapIndex(k), p, fn)
 		}
 		return
 	}
-	fn(path, v)
+	fn(path, v, false)
 }
 
 // resolvePaths makes every Path in the spec absolute (found by reflection,
 // so a new Path field cannot be forgotten) and the dist directory too.
 func (c *Spec) resolvePaths() {
 	pathType := reflect.TypeOf(Path(""))
-	walkValues(reflect.ValueOf(c).Elem(), "", func(_ string, v reflect.Value) {
+	walkValues(reflect.ValueOf(c).Elem(), "", func(_ string, v reflect.Value, _ bool) {
 		if v.Type() == pathType && v.CanSet() {
 			v.SetString(c.Abs(v.String()))
 		}

@@ -7,7 +7,6 @@ import (
 	"os/exec"
 	"path"
 	"path/filepath"
-	"reflect"
 	"regexp"
 	"slices"
 	"sort"
@@ -20,13 +19,8 @@ import (
 	"github.com/svcpack/svcpack/pkg/winres"
 )
 
-var (
-	// nameRE: what SCM, systemd, launchd and the package managers all accept.
-	nameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
-	guidRE = regexp.MustCompile(`^\{?[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}\}?$`)
-	envRE  = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
-	userRE = regexp.MustCompile(`^[a-z_][a-z0-9_-]{0,30}$`)
-)
+// nameRE: what SCM, systemd, launchd and the package managers all accept.
+var nameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
 
 // maxNameLen bounds names; systemd allows 255 bytes per unit name and the SCM
 // 256 characters, a package name far less in practice.
@@ -123,15 +117,6 @@ func (c *Spec) validate(p *Problems, env Env, formats []Format) {
 	if c.LicenseFile != "" {
 		c.checkFile(p, "license_file", c.LicenseFile)
 	}
-	switch c.Windows.Manifest.ExecutionLevel {
-	case "asInvoker", "highestAvailable", "requireAdministrator":
-	default:
-		p.Add("windows.manifest.execution_level", "%q is not valid: want asInvoker, highestAvailable or requireAdministrator", c.Windows.Manifest.ExecutionLevel)
-	}
-	if u := c.Windows.MSI.UpgradeCode; u != "" && !guidRE.MatchString(u) {
-		p.Add("windows.msi.upgrade_code", "%q is not a GUID: want the form 6B2A1E7C-1D3F-4A5B-9C8D-0E1F2A3B4C5D (`svcpack init` generates one)", u)
-	}
-	c.checkInstallDir(p)
 	c.checkService(p)
 	c.checkWrapper(p)
 	c.checkFiles(p)
@@ -139,39 +124,10 @@ func (c *Spec) validate(p *Problems, env Env, formats []Format) {
 	c.checkGPG(p)
 }
 
-// checkText refuses control characters in every text value of the file
-// (found by reflection, so a new field is covered the day it is added):
-// line breaks, tabs, NUL, the other C0 and C1 controls, DEL and the Unicode
-// line and paragraph separators. Every format carries text as one line of
-// printable characters; a control character in a unit, control file or
-// script would end the value and start something else.
-func (c *Spec) checkText(p *Problems) {
-	walkValues(reflect.ValueOf(c).Elem(), "", func(path string, v reflect.Value) {
-		if v.Kind() != reflect.String {
-			return
-		}
-		for _, r := range v.String() {
-			if isControl(r) {
-				p.Add(path, "%q holds the control character %U: text fields hold one line of printable characters; remove it", v.String(), r)
-				return
-			}
-		}
-	})
-}
-
-// isControl reports the characters no text field may hold.
-func isControl(r rune) bool {
-	return r < 0x20 || r >= 0x7f && r <= 0x9f || r == 0x2028 || r == 0x2029 || r == 0xfeff
-}
-
+// checkName reports a required name left empty (its grammar is a text rule).
 func (c *Spec) checkName(p *Problems, field, v string) {
-	switch {
-	case v == "":
+	if v == "" {
 		p.Add(field, "is empty: want a name of letters, digits, '.', '_' or '-'")
-	case len(v) > maxNameLen:
-		p.Add(field, "%q is %d characters long: want at most %d", v, len(v), maxNameLen)
-	case !nameRE.MatchString(v):
-		p.Add(field, "%q has characters the Windows SCM or systemd reject: want letters, digits, '.', '_' or '-', starting with a letter or digit", v)
 	}
 }
 
@@ -288,92 +244,16 @@ func (c *Spec) checkFile(p *Problems, field string, rel Path) bool {
 	return true
 }
 
-// checkInstallDir keeps windows.msi.install_dir a relative folder under
-// Program Files: no drive, no UNC or rooted path, no . or .. segment.
-func (c *Spec) checkInstallDir(p *Problems) {
-	d := c.Windows.MSI.InstallDir
-	const want = `want a folder under Program Files such as Acme\Hello`
-	switch {
-	case strings.HasPrefix(d, `\`) || strings.HasPrefix(d, "/"):
-		p.Add("windows.msi.install_dir", "%q is rooted (or a UNC path): %s", d, want)
-		return
-	case len(d) >= 2 && d[1] == ':':
-		p.Add("windows.msi.install_dir", "%q names a drive: %s", d, want)
-		return
-	}
-	for _, seg := range strings.FieldsFunc(d, func(r rune) bool { return r == '\\' || r == '/' }) {
-		if seg == "." || seg == ".." {
-			p.Add("windows.msi.install_dir", "%q holds %q: %s, without . or ..", d, seg, want)
-			return
-		}
-	}
-}
-
 func (c *Spec) checkService(p *Problems) {
 	s := c.Service
-	switch s.Start {
-	case "auto", "delayed", "manual", "disabled":
-	default:
-		p.Add("service.start", "%q is not valid: want auto, delayed, manual or disabled", s.Start)
-	}
-	switch {
-	case s.Account == "LocalSystem", s.Account == "LocalService", s.Account == "NetworkService":
-	case strings.HasPrefix(s.Account, `NT SERVICE\`):
-		if v := strings.TrimPrefix(s.Account, `NT SERVICE\`); v != s.Name {
-			p.Add("service.account", "%q names a virtual account for %q, but the service is %q: want `NT SERVICE\\%s`", s.Account, v, s.Name, s.Name)
-		}
-	default:
-		p.Add("service.account", "%q is not an account svcpack can express: want LocalSystem, LocalService, NetworkService or `NT SERVICE\\%s`", s.Account, s.Name)
-	}
-	switch s.Restart.Policy {
-	case "on-failure", "always":
-	default:
-		p.Add("service.restart.policy", "%q is not valid: want on-failure or always", s.Restart.Policy)
+	if v, ok := strings.CutPrefix(s.Account, `NT SERVICE\`); ok && v != s.Name {
+		p.Add("service.account", "%q names a virtual account for %q, but the service is %q: want `NT SERVICE\\%s`", s.Account, v, s.Name, s.Name)
 	}
 	if s.Restart.Delay < 0 {
 		p.Add("service.restart.delay", "%v is negative: want a duration such as 5s", s.Restart.Delay.Std())
 	}
 	if s.Restart.ResetAfter < 0 {
 		p.Add("service.restart.reset_after", "%v is negative: want a duration such as 24h", s.Restart.ResetAfter.Std())
-	}
-	keys := make([]string, 0, len(s.Env))
-	for k := range s.Env {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	noQuote := func(field, v string) {
-		if strings.Contains(v, `"`) {
-			p.Add(field, "%q holds a double quote, which the Windows install scripts (cmd.exe, sc.exe) cannot carry safely; remove it", v)
-		}
-	}
-	noQuote("service.display_name", s.DisplayName)
-	noQuote("service.description", s.Description)
-	for _, k := range keys {
-		noQuote("service.env."+k, s.Env[k])
-		if strings.Contains(s.Env[k], `\0`) {
-			p.Add("service.env."+k, `value %q holds \0, which reg.exe reads as the separator of the Environment value's entries`, s.Env[k])
-		}
-		if !envRE.MatchString(k) {
-			p.Add("service.env."+k, "%q is not a valid variable name: want letters, digits and '_', not starting with a digit", k)
-		}
-		if strings.ContainsAny(s.Env[k], "\x00\r\n") {
-			p.Add("service.env."+k, "value %q holds a NUL or line break, which no service manager can carry", s.Env[k])
-		}
-	}
-	for i, a := range s.Args {
-		noQuote(fmt.Sprintf("service.args[%d]", i), a)
-		if strings.ContainsAny(a, "\x00\r\n") {
-			p.Add(fmt.Sprintf("service.args[%d]", i), "%q holds a NUL or line break, which no service manager can carry", a)
-		}
-	}
-	if u := s.Linux.User; u != "" && !userRE.MatchString(u) {
-		p.Add("service.linux.user", "%q is not a valid system user name: want lowercase letters, digits, '_' or '-', starting with a letter or '_', at most 31 characters", u)
-	}
-	if m := s.Linux.MemoryMax; m != "" && !regexp.MustCompile(`^([0-9]+[KMGT]?|[0-9]+%|infinity)$`).MatchString(m) {
-		p.Add("service.linux.memory_max", "%q is not valid: want bytes with an optional K, M, G or T suffix (512M), a percentage (50%%) or infinity", m)
-	}
-	if q := s.Linux.CPUQuota; q != "" && !regexp.MustCompile(`^[0-9]+%$`).MatchString(q) {
-		p.Add("service.linux.cpu_quota", "%q is not valid: want a percentage such as 80%% (200%% = two cores)", q)
 	}
 }
 
@@ -386,14 +266,9 @@ func (c *Spec) checkFiles(p *Problems) {
 		} else {
 			c.checkFile(p, field+".src", f.Src)
 		}
-		dst := f.Dst
-		clean := path.Clean(filepath.ToSlash(dst))
-		if path.IsAbs(clean) || clean == ".." || strings.HasPrefix(clean, "../") || strings.ContainsAny(dst, `\:*?"<>|`) {
-			p.Add(field+".dst", "%q is not a relative path inside the package: want a path such as config.yaml or conf/app.yaml, without .., \\ or any of :*?\"<>|", f.Dst)
-			continue
-		}
-		if j, dup := seen[clean]; dup {
-			p.Add(field+".dst", "%q is also the destination of files[%d]: each destination once", dst, j)
+		clean := strings.ToLower(path.Clean(f.Dst))
+		if j, dup := seen[clean]; dup && f.Dst != "" {
+			p.Add(field+".dst", "%q is also the destination of files[%d] (Windows file names ignore case): each destination once", f.Dst, j)
 		}
 		seen[clean] = i
 	}
@@ -418,9 +293,6 @@ func (c *Spec) checkSign(p *Problems) {
 			c.checkFile(p, f.field, f.path)
 		}
 	}
-	if sg.PasswordEnv != "" && !envRE.MatchString(sg.PasswordEnv) {
-		p.Add("windows.sign.password_env", "%q is not an environment variable name", sg.PasswordEnv)
-	}
 }
 
 func (c *Spec) checkGPG(p *Problems) {
@@ -433,21 +305,13 @@ func (c *Spec) checkGPG(p *Problems) {
 	} else {
 		c.checkFile(p, "gpg.key_file", g.KeyFile)
 	}
-	for i, s := range g.Sign {
-		if !slices.Contains(gpgTargets(), s) {
-			p.Add(fmt.Sprintf("gpg.sign[%d]", i), "%q cannot be signed: want %s", s, strings.Join(gpgTargets(), ", "))
-		}
-	}
-	if g.PassphraseEnv != "" && !envRE.MatchString(g.PassphraseEnv) {
-		p.Add("gpg.passphrase_env", "%q is not an environment variable name", g.PassphraseEnv)
-	}
 }
 
 // resolveSecrets reads the signing password and the OpenPGP passphrase
 // from the environment, and checks that the OpenPGP key opens with it (a
 // wrong passphrase is a config error, caught by check).
 func (c *Spec) resolveSecrets(p *Problems, env Env) {
-	if sg := c.Windows.Sign; sg != nil && sg.PasswordEnv != "" && envRE.MatchString(sg.PasswordEnv) {
+	if sg := c.Windows.Sign; sg != nil && sg.PasswordEnv != "" && envName(sg.PasswordEnv) == "" {
 		if sg.Password = env.getenv(sg.PasswordEnv); sg.Password == "" {
 			p.Add("windows.sign.password_env", "%s is not set or empty: export the signing key's password in it", sg.PasswordEnv)
 		}
@@ -456,7 +320,7 @@ func (c *Spec) resolveSecrets(p *Problems, env Env) {
 	if g == nil {
 		return
 	}
-	if g.PassphraseEnv != "" && envRE.MatchString(g.PassphraseEnv) {
+	if g.PassphraseEnv != "" && envName(g.PassphraseEnv) == "" {
 		if g.Passphrase = env.getenv(g.PassphraseEnv); g.Passphrase == "" {
 			p.Add("gpg.passphrase_env", "%s is not set or empty: export the key's passphrase in it", g.PassphraseEnv)
 			return

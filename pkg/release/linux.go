@@ -2,7 +2,6 @@ package release
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"slices"
 	"strconv"
@@ -74,12 +73,8 @@ func linuxPackager(format, doc string) *Packager {
 				return
 			}
 			checkUnit(s, p)
-			if !strings.Contains(s.Maintainer, "@") {
-				how := ""
-				if s.Line("maintainer") == 0 {
-					how = fmt.Sprintf(" (none is set, and vendor %q is not one)", s.Vendor)
-				}
-				p.AddAt("maintainer", []string{"vendor", "formats", "targets"}, "%q%s: Linux packages (deb, rpm, apk) need a maintainer as \"Name <email>\"; set maintainer, or leave the Linux package formats out", s.Maintainer, how)
+			if s.Maintainer == "" {
+				p.AddAt("maintainer", []string{"vendor", "formats", "targets"}, "is not set (and vendor %q is not \"Name <email>\"): Linux packages (deb, rpm, apk) need a maintainer such as \"Acme Ops <ops@example.com>\"; set maintainer, or leave the Linux package formats out", s.Vendor)
 				return
 			}
 			o := linuxOptions(s, platform.Target{OS: "linux", Arch: "amd64"}, "", format)

@@ -1,0 +1,340 @@
+package config
+
+import (
+	"fmt"
+	"net/url"
+	"reflect"
+	"regexp"
+	"strconv"
+	"strings"
+)
+
+// Text from the config is data, never code: every text value reaches shell
+// scripts run as root, systemd units, package control files, .cmd scripts,
+// XML and MSI tables. This file is the first line of defence: every text
+// field of the schema has a grammar here (a test fails for a field without
+// one), checked on top of the rule that holds for all of them, no control
+// characters. The encoders escape what they write as the second line.
+
+// A rule checks one non-empty text value: "" when it is valid, else what is
+// wrong and what would be valid (the message follows the quoted value).
+type rule func(v string) string
+
+// textRules gives every text field its grammar, by schema path (as in
+// Fields: list items share their list's path). For a map, the path holds
+// the values' rule and path+"{}" the keys'.
+func textRules() map[string]rule {
+	return map[string]rule{
+		"name":                             serviceName,
+		"main":                             text,
+		"ldflags":                          text, // executed as templates in validate
+		"tags":                             match(`^[A-Za-z0-9_.]+$`, "is not a build tag: want letters, digits, '_' and '.'"),
+		"dist":                             text,
+		"formats":                          match(`^[a-z0-9.]+$`, "is not a format name"),
+		"vendor":                           text,
+		"maintainer":                       nameEmail,
+		"homepage":                         httpURL(true),
+		"license":                          spdxExpression,
+		"license_file":                     text,
+		"description":                      text,
+		"windows.icon":                     text,
+		"windows.product_name":             text,
+		"windows.copyright":                text,
+		"windows.manifest.execution_level": oneOf("asInvoker", "highestAvailable", "requireAdministrator"),
+		"windows.msi.upgrade_code":         match(`^\{?[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}\}?$`, "is not a GUID: want the form 6B2A1E7C-1D3F-4A5B-9C8D-0E1F2A3B4C5D (`svcpack init` generates one)"),
+		"windows.msi.install_dir":          windowsFolder,
+		"windows.sign.pkcs12":              text,
+		"windows.sign.cert":                text,
+		"windows.sign.key":                 text,
+		"windows.sign.password_env":        envName,
+		"windows.sign.timestamp_url":       httpURL(false),
+		"service.name":                     serviceName,
+		"service.display_name":             windowsText,
+		"service.description":              windowsText,
+		"service.args":                     windowsText,
+		"service.start":                    oneOf("auto", "delayed", "manual", "disabled"),
+		"service.account":                  account,
+		"service.env":                      envValue,
+		"service.env{}":                    envName,
+		"service.restart.policy":           oneOf("on-failure", "always"),
+		"service.linux.user":               match(`^[a-z_][a-z0-9_-]{0,30}$`, "is not a valid system user name: want lowercase letters, digits, '_' or '-', starting with a letter or '_', at most 31 characters"),
+		"service.linux.memory_max":         match(`^([0-9]+[KMGT]?|[0-9]+%|infinity)$`, "is not valid: want bytes with an optional K, M, G or T suffix (512M), a percentage (50%) or infinity"),
+		"service.linux.cpu_quota":          match(`^[0-9]+%$`, "is not valid: want a percentage such as 80% (200% = two cores)"),
+		"service.linux.hardening_off":      match(`^[A-Za-z]+$`, "is not a systemd directive name"),
+		"service.wrapper.logs.dir":         text, // the wrapper's own rules apply (checkWrapper)
+		"service.wrapper.logs.max_size":    text, // a size, read by the wrapper's rules
+		"service.wrapper.health.url":       httpURL(false),
+		"files.src":                        text,
+		"files.dst":                        packagePath,
+		"gpg.key_file":                     text,
+		"gpg.passphrase_env":               envName,
+		"gpg.sign":                         oneOf(gpgTargets()...),
+	}
+}
+
+// schemaPath turns a value's path ("files[2].dst", "service.env.PORT") into
+// its field's path in textRules ("files.dst", "service.env").
+func schemaPath(path string, isKey bool, mapFields map[string]bool) string {
+	p := regexp.MustCompile(`\[\d+\]`).ReplaceAllString(path, "")
+	if i := strings.LastIndexByte(p, '.'); i > 0 && mapFields[p[:i]] {
+		p = p[:i]
+		if isKey {
+			p += "{}"
+		}
+	}
+	return p
+}
+
+// checkText checks every text value of the file (found by reflection, so a
+// new field is covered the day it is added): no control characters, then
+// the field's own grammar.
+func (c *Spec) checkText(p *Problems) {
+	rules := textRules()
+	mapFields := map[string]bool{}
+	for _, f := range Fields() {
+		if f.Type.Kind() == reflect.Map {
+			mapFields[f.Path] = true
+		}
+	}
+	walkValues(reflect.ValueOf(c).Elem(), "", func(path string, v reflect.Value, isKey bool) {
+		if v.Kind() != reflect.String || v.String() == "" {
+			return
+		}
+		s := v.String()
+		if msg := text(s); msg != "" {
+			p.Add(path, "%q %s", s, msg)
+			return
+		}
+		r, ok := rules[schemaPath(path, isKey, mapFields)]
+		if !ok {
+			p.Add(path, "has no grammar in svcpack (a bug: add the field to textRules)")
+			return
+		}
+		if msg := r(s); msg != "" {
+			if isKey {
+				p.Add(path, "the name %q %s", s, msg)
+			} else {
+				p.Add(path, "%q %s", s, msg)
+			}
+		}
+	})
+}
+
+// isControl reports the characters no text field may hold: C0 and C1
+// controls (line breaks, tab, NUL, ...), DEL, the Unicode line and paragraph
+// separators, and the byte order mark.
+func isControl(r rune) bool {
+	return r < 0x20 || r >= 0x7f && r <= 0x9f || r == 0x2028 || r == 0x2029 || r == 0xfeff
+}
+
+// text is the rule every field has: one line of printable characters.
+func text(v string) string {
+	for _, r := range v {
+		if isControl(r) {
+			return fmt.Sprintf("holds the control character %U: text fields hold one line of printable characters; remove it", r)
+		}
+	}
+	if !utf8Valid(v) {
+		return "is not valid UTF-8"
+	}
+	return ""
+}
+
+func utf8Valid(s string) bool { return strings.ToValidUTF8(s, "\uFFFD") == s }
+
+// windowsText is text that the Windows install scripts carry inside
+// double quotes (cmd.exe and sc.exe cannot carry a double quote there).
+func windowsText(v string) string {
+	if strings.Contains(v, `"`) {
+		return "holds a double quote, which the Windows install scripts (cmd.exe, sc.exe) cannot carry safely; remove it"
+	}
+	return ""
+}
+
+// envValue is windowsText that reg.exe can also carry in a multi-string.
+func envValue(v string) string {
+	if strings.Contains(v, `\0`) {
+		return `holds \0, which reg.exe reads as the separator of the Environment value's entries`
+	}
+	return windowsText(v)
+}
+
+func match(re, msg string) rule {
+	r := regexp.MustCompile(re)
+	return func(v string) string {
+		if r.MatchString(v) {
+			return ""
+		}
+		return msg
+	}
+}
+
+func oneOf(values ...string) rule {
+	return func(v string) string {
+		for _, x := range values {
+			if v == x {
+				return ""
+			}
+		}
+		if len(values) == 1 {
+			return "is not valid: want " + values[0]
+		}
+		return "is not valid: want " + strings.Join(values[:len(values)-1], ", ") + " or " + values[len(values)-1]
+	}
+}
+
+// serviceName is what the SCM, systemd, launchd and the package managers
+// all accept.
+func serviceName(v string) string {
+	if len(v) > maxNameLen {
+		return fmt.Sprintf("is %d characters long: want at most %d", len(v), maxNameLen)
+	}
+	if !nameRE.MatchString(v) {
+		return "has characters the Windows SCM or systemd reject: want letters, digits, '.', '_' or '-', starting with a letter or digit"
+	}
+	return ""
+}
+
+var envNameRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
+func envName(v string) string {
+	if !envNameRE.MatchString(v) {
+		return "is not a valid environment variable name: want letters, digits and '_', not starting with a digit"
+	}
+	return ""
+}
+
+// account is an account the Windows installers can express without a
+// password (checkService checks that a virtual account is the service's).
+func account(v string) string {
+	switch {
+	case v == "LocalSystem", v == "LocalService", v == "NetworkService":
+		return ""
+	case strings.HasPrefix(v, `NT SERVICE\`) && nameRE.MatchString(strings.TrimPrefix(v, `NT SERVICE\`)):
+		return ""
+	}
+	return "is not an account svcpack can express: want LocalSystem, LocalService, NetworkService or NT SERVICE\\<service name>"
+}
+
+// nameEmail is "Name <email>", as deb, rpm and apk want a maintainer.
+var nameEmailRE = regexp.MustCompile(`^[^<>@,]*[^<>@,\s] <[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}>$`)
+
+func nameEmail(v string) string {
+	if !nameEmailRE.MatchString(v) {
+		return `is not "Name <email>": want a name, a space and an address in angle brackets, such as "Acme Ops <ops@example.com>"`
+	}
+	return ""
+}
+
+// pagePathRE is the path of a project page: letters, digits, - . _ ~ / % :
+// @ + , =, and none of the characters shells and scripts give a meaning to.
+var pagePathRE = regexp.MustCompile(`^[A-Za-z0-9._~/%:@+,=-]*$`)
+
+// hostRE is a plain DNS host name (or an IPv4 address).
+var hostRE = regexp.MustCompile(`^([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$`)
+
+// httpURL is an http(s) URL with a plain host name (no credentials) and
+// only the characters URLs hold unescaped (RFC 3986): no spaces, quotes,
+// angle brackets, backslashes or braces. With page set (a homepage) it may
+// not carry a query or fragment either.
+func httpURL(page bool) rule {
+	return func(v string) string {
+		const want = "want an http(s) URL with a plain host name, such as https://example.com/project"
+		if strings.ContainsAny(v, " \"'<>\\^`{|}") {
+			return "holds characters a URL does not (spaces, quotes, <, >, \\, ^, `, {, |, }): " + want
+		}
+		u, err := url.Parse(v)
+		switch {
+		case err != nil, u.Scheme != "http" && u.Scheme != "https", u.Opaque != "":
+			return "is not an http(s) URL: " + want
+		case u.User != nil:
+			return "holds credentials: " + want
+		case !hostRE.MatchString(u.Hostname()):
+			return "does not name a plain host: " + want
+		case u.Port() != "":
+			if n, err := strconv.Atoi(u.Port()); err != nil || n < 1 || n > 65535 {
+				return "names a bad port: " + want
+			}
+		}
+		if page && (u.RawQuery != "" || u.Fragment != "" || strings.ContainsAny(v, "?#")) {
+			return "holds a query or fragment: " + want
+		}
+		if page && !pagePathRE.MatchString(u.EscapedPath()) {
+			return "holds characters a project page's path does not need (! $ & ' ( ) * ; or others): " + want
+		}
+		return ""
+	}
+}
+
+// spdxExpression is an SPDX license expression: identifiers (MIT,
+// Apache-2.0, GPL-3.0-or-later, LicenseRef-x) joined by AND, OR and WITH,
+// with parentheses.
+func spdxExpression(v string) string {
+	const want = "is not an SPDX license expression: want an identifier such as MIT or Apache-2.0, or identifiers joined by AND, OR, WITH and parentheses"
+	tokens := strings.Fields(strings.NewReplacer("(", " ( ", ")", " ) ").Replace(v))
+	id := regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9.+-]*$`)
+	depth, wantOperand := 0, true
+	for _, t := range tokens {
+		switch {
+		case t == "(":
+			if !wantOperand {
+				return want
+			}
+			depth++
+		case t == ")":
+			if wantOperand || depth == 0 {
+				return want
+			}
+			depth--
+		case t == "AND" || t == "OR" || t == "WITH":
+			if wantOperand {
+				return want
+			}
+			wantOperand = true
+		case id.MatchString(t):
+			if !wantOperand {
+				return want
+			}
+			wantOperand = false
+		default:
+			return want
+		}
+	}
+	if wantOperand || depth != 0 {
+		return want
+	}
+	return ""
+}
+
+// windowsFolder is a folder under Program Files: no drive, no UNC or
+// rooted path, no . or .. segment.
+func windowsFolder(v string) string {
+	const want = `want a folder under Program Files such as Acme\Hello`
+	switch {
+	case strings.HasPrefix(v, `\`) || strings.HasPrefix(v, "/"):
+		return "is rooted (or a UNC path): " + want
+	case len(v) >= 2 && v[1] == ':':
+		return "names a drive: " + want
+	}
+	for _, seg := range strings.FieldsFunc(v, func(r rune) bool { return r == '\\' || r == '/' }) {
+		if seg == "." || seg == ".." {
+			return fmt.Sprintf("holds %q: %s, without . or ..", seg, want)
+		}
+	}
+	return ""
+}
+
+// packagePath is a file's place inside the packages: relative, with /
+// separators, inside the install tree.
+func packagePath(v string) string {
+	clean := strings.TrimPrefix(v, "./")
+	for _, seg := range strings.Split(clean, "/") {
+		if seg == "" || seg == "." || seg == ".." {
+			return "is not a relative path inside the package: want a path such as config.yaml or conf/app.yaml, without .., empty segments or a leading /"
+		}
+	}
+	if strings.ContainsAny(v, `\:*?"<>|`) {
+		return `holds one of \ : * ? " < > |, which Windows file names cannot: want a path such as config.yaml or conf/app.yaml`
+	}
+	return ""
+}

@@ -1,0 +1,75 @@
+package config
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+)
+
+// TestEveryTextFieldHasARule: a text field added to the schema without a
+// grammar fails here by name.
+func TestEveryTextFieldHasARule(t *testing.T) {
+	rules := textRules()
+	used := map[string]bool{}
+	for _, f := range Fields() {
+		k := f.Type.Kind()
+		if k == reflect.Slice {
+			k = f.Type.Elem().Kind()
+		}
+		switch {
+		case f.Type.Kind() == reflect.Map:
+			for _, p := range []string{f.Path, f.Path + "{}"} {
+				if rules[p] == nil {
+					t.Errorf("text field %s has no rule in textRules", p)
+				}
+				used[p] = true
+			}
+		case k == reflect.String:
+			if rules[f.Path] == nil {
+				t.Errorf("text field %s has no rule in textRules", f.Path)
+			}
+			used[f.Path] = true
+		}
+	}
+	for p := range rules {
+		if !used[p] {
+			t.Errorf("textRules has %s, which is no text field", p)
+		}
+	}
+}
+
+func TestRules(t *testing.T) {
+	for _, tc := range []struct {
+		rule      rule
+		good, bad []string
+	}{
+		{httpURL(true),
+			[]string{"https://example.com", "http://example.com:8080/a/b-c_d.e~f", "https://sub.example.co.uk/x/%20y"},
+			[]string{"ftp://example.com", "https://exa mple.com", "https://example.com/a'b", "https://example.com/\"", "https://u:p@example.com",
+				"https://example.com/?q=1", "https://example.com/#x", "https://ex_ample.com", "https://example.com:99999", "https:///x", "javascript:alert(1)",
+				"https://example.com/$(reboot)", "https://example.com/a`b`", "https://[::1]/"}},
+		{httpURL(false), []string{"http://127.0.0.1:8080/healthz?full=1", "https://ts.example.com/tsa"}, []string{"http://", "//x", "http://a b"}},
+		{nameEmail,
+			[]string{"Acme Ops <ops@example.com>", "J. Doe <j.doe+pkg@mail.example.org>"},
+			[]string{"Acme", "ops@example.com", "<ops@example.com>", "Acme <ops>", "Acme <ops@example.com> x", "A, B <a@example.com>", "Acme <ops@example.com>\nPre-Depends: x"}},
+		{spdxExpression,
+			[]string{"MIT", "Apache-2.0", "GPL-3.0-or-later", "MIT OR Apache-2.0", "(MIT AND BSD-3-Clause) OR GPL-2.0-only WITH Classpath-exception-2.0", "LicenseRef-Acme-1"},
+			[]string{"MIT OR", "(MIT", "MIT)", "AND MIT", "MIT Apache-2.0", "MIT; rm -rf", "Public Domain", "MIT\nX: y"}},
+		{windowsFolder, []string{`Acme\Hello`, "Acme/Hello", "Hello Service"}, []string{`C:\x`, `\\server\share`, `\x`, `Acme\..\..\Windows`, "./x"}},
+		{packagePath, []string{"config.yaml", "conf/app.yaml", "./a.txt"}, []string{"../x", "/etc/x", "a//b", `a\b`, "a:b", "conf/../../x", "."}},
+		{serviceName, []string{"hello", "hello-svc.2", "A_b"}, []string{"hello world", "-x", "a/b", strings.Repeat("x", 65), "a;b"}},
+		{account, []string{"LocalSystem", "LocalService", "NetworkService", `NT SERVICE\hello`}, []string{"Administrator", `NT SERVICE\`, `NT SERVICE\a b`, "localsystem"}},
+		{envValue, []string{"8080", "a & b | c > d ^ e % f ! g"}, []string{`say "hi"`, `a\0b`}},
+	} {
+		for _, v := range tc.good {
+			if msg := tc.rule(v); msg != "" {
+				t.Errorf("%q refused: %s", v, msg)
+			}
+		}
+		for _, v := range tc.bad {
+			if tc.rule(v) == "" && text(v) == "" {
+				t.Errorf("%q accepted", v)
+			}
+		}
+	}
+}
