@@ -7,6 +7,11 @@
 //
 // Tests that use it are skipped when wine or mingw-w64 is missing, or fail
 // when SVCPACK_REQUIRE_TOOLS=1 (see internal/testtool).
+//
+// On Windows itself, with SVCPACK_NATIVE_WINDOWS=1 (a disposable machine such
+// as a CI runner: the tests install services), a Prefix is the machine:
+// programs run directly and paths are their own. Native reports which, for
+// the few things Wine does differently (Faithful).
 package winetest
 
 import (
@@ -18,6 +23,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -28,18 +34,31 @@ import (
 //go:embed shim/processprng.c
 var shimSource []byte
 
-// Prefix is one isolated Wine prefix.
+// Prefix is one isolated Wine prefix, or the Windows machine itself.
 type Prefix struct {
-	// Dir is the WINEPREFIX directory on the host.
-	Dir string
-	t   testing.TB
-	env []string
+	// Dir is the WINEPREFIX directory on the host ("" on Windows).
+	Dir    string
+	t      testing.TB
+	env    []string
+	native bool
 }
+
+// Native reports whether the prefix is a real Windows machine rather than
+// Wine: what Wine does not do as Windows does (cmd.exe expands %VAR% and
+// !VAR! again inside variable values; a service's command line loses
+// characters outside the ANSI code page) can be checked only there.
+func (p *Prefix) Native() bool { return p.native }
 
 // New creates an initialised Wine prefix for the test and registers its
 // cleanup. It skips (or fails, per testtool) when Wine is not installed.
 func New(t testing.TB) *Prefix {
 	t.Helper()
+	if runtime.GOOS == "windows" {
+		if os.Getenv("SVCPACK_NATIVE_WINDOWS") != "1" {
+			t.Skip("on Windows these tests install services on this machine: set SVCPACK_NATIVE_WINDOWS=1 on a disposable one")
+		}
+		return &Prefix{t: t, env: os.Environ(), native: true}
+	}
 	testtool.Need(t, "wine", "wine")
 	testtool.Need(t, "wineserver", "wine")
 	gcc := testtool.Need(t, "x86_64-w64-mingw32-gcc", "gcc-mingw-w64-x86-64")
@@ -91,6 +110,9 @@ func New(t testing.TB) *Prefix {
 // tests pass such settings on the command line instead.)
 func (p *Prefix) Restart() {
 	p.t.Helper()
+	if p.native {
+		return
+	}
 	p.kill()
 	if out, err := p.runLogged(time.Minute, "wineserver", "-p"); err != nil {
 		p.t.Fatalf("winetest: wineserver -p: %v\n%s", err, out)
@@ -100,6 +122,9 @@ func (p *Prefix) Restart() {
 // kill stops this prefix's wineserver (and with it every Wine process of the
 // prefix) and waits for it to go.
 func (p *Prefix) kill() {
+	if p.native {
+		return
+	}
 	cmd := exec.Command("wineserver", "-k")
 	cmd.Env = p.env
 	_ = cmd.Run()
@@ -124,7 +149,8 @@ func (p *Prefix) Env() []string { return append([]string(nil), p.env...) }
 // "sc" or "msiexec". Give it file (not pipe) outputs, or rely on its
 // WaitDelay: Wine daemons started by it may inherit a pipe and hold it open.
 func (p *Prefix) Command(ctx context.Context, program string, args ...string) *exec.Cmd {
-	cmd := exec.CommandContext(ctx, "wine", append([]string{program}, args...)...)
+	name, args := p.wine(program, args)
+	cmd := exec.CommandContext(ctx, name, args...)
 	cmd.Env = p.env
 	cmd.WaitDelay = 5 * time.Second
 	return cmd
@@ -133,14 +159,25 @@ func (p *Prefix) Command(ctx context.Context, program string, args ...string) *e
 // Run runs `wine program args...` with a timeout and returns its combined
 // output. A non-zero exit is returned as an error carrying the output.
 func (p *Prefix) Run(timeout time.Duration, program string, args ...string) (string, error) {
-	return p.runLogged(timeout, "wine", append([]string{program}, args...)...)
+	name, args := p.wine(program, args)
+	return p.runLogged(timeout, name, args...)
+}
+
+// wine is the command line that runs program in the prefix: under wine, or
+// as itself on Windows.
+func (p *Prefix) wine(program string, args []string) (string, []string) {
+	if p.native {
+		return program, args
+	}
+	return "wine", append([]string{program}, args...)
 }
 
 // RunIn is Run with the working directory set to the host directory dir,
 // which Wine maps to its DOS path: `cmd /c install-service.cmd` run there
 // finds the script the way an admin's Command Prompt would.
 func (p *Prefix) RunIn(dir string, timeout time.Duration, program string, args ...string) (string, error) {
-	return p.runLoggedIn(dir, timeout, "wine", append([]string{program}, args...)...)
+	name, args := p.wine(program, args)
+	return p.runLoggedIn(dir, timeout, name, args...)
 }
 
 // runLogged runs a host command in the prefix's environment with its output
@@ -191,6 +228,9 @@ func (p *Prefix) MustRun(timeout time.Duration, program string, args ...string) 
 // HostPath maps a path on the prefix's C: drive (`C:\Program Files\x`) to
 // the host path of that file.
 func (p *Prefix) HostPath(winPath string) string {
+	if p.native {
+		return winPath
+	}
 	rest := winPath
 	if len(rest) >= 2 && rest[1] == ':' {
 		if !strings.EqualFold(rest[:1], "c") {

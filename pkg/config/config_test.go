@@ -176,7 +176,7 @@ func TestBadConfigs(t *testing.T) {
 			[]string{"service.account", `"Administrator"`, "LocalSystem, LocalService, NetworkService"}},
 		{"duration", "delay: 3s", "delay: soon", nil, []string{"svcpack.yaml:12", `bad duration "soon"`}},
 		{"env name", `PORT: "8080"`, `"BAD-NAME": "1"`, nil, []string{"service.env.BAD-NAME", "not a valid environment variable name"}},
-		{"quote for cmd", `PORT: "8080"`, `PORT: 'say "hi"'`, nil, []string{"service.env.PORT", "double quote", "cmd.exe"}},
+		{"reg separator", `PORT: "8080"`, `PORT: 'a\0b'`, nil, []string{"service.env.PORT", `holds \0`, "reg.exe"}},
 		{"file dst escapes", "{src: conf.yaml, config: true}", "{src: conf.yaml, dst: ../x}", nil,
 			[]string{"files[0].dst", `"../x"`}},
 		{"gpg key missing", "vendor: Acme\n", "vendor: Acme\ngpg: {key_file: keys/nope.asc}\n", nil,

@@ -49,9 +49,9 @@ func textRules() map[string]rule {
 		"windows.sign.password_env":        envName,
 		"windows.sign.timestamp_url":       httpURL(false),
 		"service.name":                     serviceName,
-		"service.display_name":             windowsText,
-		"service.description":              windowsText,
-		"service.args":                     windowsText,
+		"service.display_name":             text,
+		"service.description":              text,
+		"service.args":                     text,
 		"service.start":                    oneOf("auto", "delayed", "manual", "disabled"),
 		"service.account":                  account,
 		"service.env":                      envValue,
@@ -142,21 +142,13 @@ func text(v string) string {
 
 func utf8Valid(s string) bool { return strings.ToValidUTF8(s, "\uFFFD") == s }
 
-// windowsText is text that the Windows install scripts carry inside
-// double quotes (cmd.exe and sc.exe cannot carry a double quote there).
-func windowsText(v string) string {
-	if strings.Contains(v, `"`) {
-		return "holds a double quote, which the Windows install scripts (cmd.exe, sc.exe) cannot carry safely; remove it"
-	}
-	return ""
-}
-
-// envValue is windowsText that reg.exe can also carry in a multi-string.
+// envValue is text that reg.exe can carry in a multi-string value, whose
+// entries it separates at \0.
 func envValue(v string) string {
 	if strings.Contains(v, `\0`) {
 		return `holds \0, which reg.exe reads as the separator of the Environment value's entries`
 	}
-	return windowsText(v)
+	return ""
 }
 
 func match(re, msg string) rule {

@@ -13,6 +13,7 @@ package linuxpkg
 import (
 	"bytes"
 	"fmt"
+	"html/template"
 	"io"
 	"os"
 	"path"
@@ -118,6 +119,13 @@ func (o Options) Validate(format string) error {
 	}
 	if !strings.Contains(o.Maintainer, "@") {
 		return fmt.Errorf("linuxpkg: maintainer %q: packages need \"Name <email>\"", o.Maintainer)
+	}
+	// Control files (deb, apk) are lines of "Field: value": a line break in
+	// a value would start a field of its own.
+	for field, v := range map[string]string{"maintainer": o.Maintainer, "vendor": o.Vendor, "homepage": o.Homepage, "license": o.License, "description": o.Description} {
+		if err := checkText(field, v); err != nil {
+			return err
+		}
 	}
 	_, err := Unit(o)
 	return err
@@ -292,17 +300,28 @@ func (o Options) changelog(maintainer string) []byte {
 		v, o.Date.UTC().Format(time.RFC3339), maintainer, "Release "+v+"."))
 }
 
-// Script renders one maintainer script template.
+// Script renders one maintainer script template. Every value is written as
+// a single-quoted shell word (ShellQuote), and the names are checked first.
 func Script(o Options, name string) ([]byte, error) {
-	t, err := templates.Parse(name, nil)
+	if err := o.checkUnit(); err != nil {
+		return nil, err
+	}
+	t, err := templates.Parse(name, template.FuncMap{"sh": ShellQuote})
 	if err != nil {
 		return nil, err
 	}
+	svc := o.serviceName()
 	var b bytes.Buffer
-	if err := t.Execute(&b, map[string]string{"Name": o.serviceName(), "User": o.Service.User}); err != nil {
+	if err := t.Execute(&b, map[string]string{"Name": svc, "Unit": svc + ".service", "User": o.Service.User, "Comment": svc + " service"}); err != nil {
 		return nil, fmt.Errorf("linuxpkg: %s: %w", name, err)
 	}
 	return b.Bytes(), nil
+}
+
+// ShellQuote returns s as one POSIX shell word in single quotes, each '
+// written as '\” (nothing inside single quotes is special).
+func ShellQuote(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 // Package writes the package in the given format ("deb", "rpm", "apk").

@@ -2,7 +2,9 @@ package linuxpkg
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
+	"regexp"
 	"sort"
 	"strings"
 	"time"
@@ -116,15 +118,95 @@ func HardeningDirectives() []string {
 	return out
 }
 
-// systemdQuote quotes one word for ExecStart= or Environment=: double quotes
-// with backslash escapes for \ and ", and % doubled (systemd expands %
-// specifiers).
-func systemdQuote(s string) string {
+// execWord quotes one word of ExecStart=: systemd splits the line into
+// words, unquotes and C-unescapes them, expands % specifiers and $
+// variables, and takes a lone ";" as the end of a command. So a word with
+// anything but plain characters is written in double quotes with \ and "
+// escaped, % doubled and $ doubled, and a lone ";" as \;.
+func execWord(s string) string {
+	if s == ";" {
+		return `\;`
+	}
 	if s != "" && !strings.ContainsAny(s, " \t\"'\\%$;") {
 		return s
 	}
 	r := strings.NewReplacer(`\`, `\\`, `"`, `\"`, "%", "%%", "$", "$$")
 	return `"` + r.Replace(s) + `"`
+}
+
+// envAssignment quotes one NAME=value of Environment=: unquoted and
+// C-unescaped like ExecStart, % specifiers expanded, but no $ variables
+// (a $ stays as written).
+func envAssignment(k, v string) string {
+	a := k + "=" + v
+	if !strings.ContainsAny(a, " \t\"'\\%") {
+		return a
+	}
+	r := strings.NewReplacer(`\`, `\\`, `"`, `\"`, "%", "%%")
+	return `"` + r.Replace(a) + `"`
+}
+
+// plainValue is a value systemd takes to the end of the line with %
+// specifiers expanded (Description=, Documentation=): % is doubled, and a
+// trailing backslash, which would join the next line to it, is refused.
+func plainValue(field, s string) (string, error) {
+	if strings.HasSuffix(s, `\`) {
+		return "", fmt.Errorf("linuxpkg: %s %q ends with a backslash, which systemd reads as a line continuation", field, s)
+	}
+	return strings.ReplaceAll(s, "%", "%%"), nil
+}
+
+var (
+	nameRE  = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
+	userRE  = regexp.MustCompile(`^[a-z_][a-z0-9_-]{0,30}$`)
+	envRE   = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+	limitRE = regexp.MustCompile(`^([0-9]+[KMGT]?|[0-9]+%|infinity)?$`)
+	quotaRE = regexp.MustCompile(`^([0-9]+%)?$`)
+)
+
+// checkUnit refuses what the unit cannot carry as data: names that are not
+// file and unit names, a user that is no system user name, values outside
+// their directive's grammar, control characters anywhere.
+func (o Options) checkUnit() error {
+	s := o.Service
+	var errs []error
+	for field, v := range map[string]string{"name": o.Name, "service name": s.Name} {
+		if v != "" && !nameRE.MatchString(v) {
+			errs = append(errs, fmt.Errorf("linuxpkg: %s %q: want letters, digits, '.', '_' or '-'", field, v))
+		}
+	}
+	if s.User != "" && !userRE.MatchString(s.User) {
+		errs = append(errs, fmt.Errorf("linuxpkg: user %q: want a system user name", s.User))
+	}
+	if !limitRE.MatchString(s.MemoryMax) || !quotaRE.MatchString(s.CPUQuota) {
+		errs = append(errs, fmt.Errorf("linuxpkg: memory_max %q / cpu_quota %q: want 512M and 80%% forms", s.MemoryMax, s.CPUQuota))
+	}
+	texts := []string{o.Description, o.Homepage, s.Description}
+	texts = append(texts, s.Args...)
+	for k, v := range s.Env {
+		if !envRE.MatchString(k) {
+			errs = append(errs, fmt.Errorf("linuxpkg: environment name %q: want letters, digits and '_'", k))
+		}
+		texts = append(texts, v)
+	}
+	for _, v := range texts {
+		if err := checkText("value", v); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// checkText refuses what no field of a unit, control file or script may
+// hold: control characters (a line break would start a new directive or
+// field) and the Unicode line separators.
+func checkText(field, s string) error {
+	for _, r := range s {
+		if r < 0x20 || r >= 0x7f && r <= 0x9f || r == 0x2028 || r == 0x2029 {
+			return fmt.Errorf("linuxpkg: %s %q holds the control character %U, which would end the value", field, s, r)
+		}
+	}
+	return nil
 }
 
 func seconds(d time.Duration) string {
@@ -133,13 +215,16 @@ func seconds(d time.Duration) string {
 
 // Unit renders the systemd unit for o.
 func Unit(o Options) ([]byte, error) {
+	if err := o.checkUnit(); err != nil {
+		return nil, err
+	}
 	s := o.Service
 	if s.Name == "" {
 		s.Name = o.Name
 	}
 	words := []string{"/usr/bin/" + o.Name}
 	for _, a := range s.Args {
-		words = append(words, systemdQuote(a))
+		words = append(words, execWord(a))
 	}
 	var env []string
 	keys := make([]string, 0, len(s.Env))
@@ -148,7 +233,7 @@ func Unit(o Options) ([]byte, error) {
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
-		env = append(env, systemdQuote(k+"="+s.Env[k]))
+		env = append(env, envAssignment(k, s.Env[k]))
 	}
 	typ := "exec"
 	if s.Notify {
@@ -175,6 +260,17 @@ func Unit(o Options) ([]byte, error) {
 	if desc == "" {
 		desc = o.Name
 	}
+	desc, err := plainValue("description", desc)
+	if err != nil {
+		return nil, err
+	}
+	homepage, err := plainValue("homepage", o.Homepage)
+	if err != nil {
+		return nil, err
+	}
+	if strings.ContainsAny(homepage, " \t") {
+		return nil, fmt.Errorf("linuxpkg: homepage %q holds a space: Documentation= takes a list of URLs", o.Homepage)
+	}
 	var hard []string
 	if s.Hardening {
 		hard = hardening(s)
@@ -185,7 +281,7 @@ func Unit(o Options) ([]byte, error) {
 	}
 	var b bytes.Buffer
 	err = t.Execute(&b, map[string]any{
-		"Name": s.Name, "Description": strings.ReplaceAll(desc, "\n", " "), "Homepage": o.Homepage,
+		"Name": s.Name, "Description": desc, "Homepage": homepage,
 		"StartLimitInterval": seconds(interval), "StartLimitBurst": burst,
 		"Type": typ, "ExecStart": strings.Join(words, " "), "Restart": restart,
 		"RestartSec": seconds(s.RestartDelay), "User": s.User, "Env": env,

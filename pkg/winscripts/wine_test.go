@@ -1,6 +1,7 @@
 package winscripts
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -106,4 +107,132 @@ func TestScriptsInWine(t *testing.T) {
 	if err != nil || !strings.Contains(out, "not installed") {
 		t.Fatalf("second uninstall: %v\n%s", err, out)
 	}
+}
+
+// regValue reads one value of a registry key with reg query: the text after
+// the type column (reg prints REG_MULTI_SZ entries joined with \0).
+func regValue(t *testing.T, p *winetest.Prefix, key, name string) string {
+	t.Helper()
+	out := p.MustRun(time.Minute, "reg", "query", key, "/v", name)
+	for _, line := range strings.Split(strings.ReplaceAll(out, "\r\n", "\n"), "\n") {
+		for _, typ := range []string{"REG_SZ", "REG_EXPAND_SZ", "REG_MULTI_SZ"} {
+			if rest, ok := strings.CutPrefix(strings.TrimLeft(line, " "), name+"    "+typ+"    "); ok {
+				return rest
+			}
+		}
+	}
+	t.Fatalf("reg query %s /v %s: no value in\n%s", key, name, out)
+	return ""
+}
+
+// TestScriptsCarryValuesExactly installs a test service that records its
+// argv (internal/cmd/argvsvc) with hostile arguments, display name,
+// description and environment, from a folder whose name cmd.exe would
+// misread, and compares what the program and the registry got with what was
+// configured, exactly: Windows' own parsers (cmd, sc, reg, the program's
+// command line) are the readers. Under Wine, whose cmd expands %VAR% and
+// !VAR! again inside variable values and whose service start loses
+// characters outside the ANSI code page (Windows does neither), those
+// values are left out of what the program is asked to receive; the registry
+// still shows the non-ASCII ones. The windows CI job runs the whole set on
+// Windows (SVCPACK_NATIVE_WINDOWS=1).
+func TestScriptsCarryValuesExactly(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs Wine")
+	}
+	p := winetest.New(t)
+	dir := `C:\Program Files\Odd (x86) & ^caret Café's`
+	if p.Native() {
+		dir = `C:\Program Files\Odd (x86) & 100% !bang! ^caret Café's`
+	}
+	hostDir := p.HostPath(dir)
+	if err := os.MkdirAll(hostDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(hostDir) })
+	build := exec.Command("go", "build", "-trimpath", "-o", filepath.Join(hostDir, "argvsvc.exe"), "../../internal/cmd/argvsvc")
+	build.Env = append(os.Environ(), "GOOS=windows", "GOARCH=amd64", "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	args := []string{"plain", "a b", `a b\`, `C:\path with space\`, `x"y`, `"`, `\\"`, "100%", `^&|<>()`, "",
+		`--flag="v 1"`, `\\server\share\`, `a\\b`, "'single'", "semi;colon", `"quoted & spaced"`}
+	windowsOnly := []string{`%PATH%`, `!PATH!`, `%%`, "a!b", "é日本"}
+	if p.Native() {
+		args = append(args, windowsOnly...)
+	}
+	s := Service{
+		Name: "argvsvc", Exe: "argvsvc.exe", Start: "auto", Account: "LocalSystem", Args: args,
+		DisplayName: `Q "quoted" & ^ 100% (y) é 日本 \`,
+		Description: `D: a & b | c < d > e ^ %PATH% "q" trailing\`,
+		Env:         map[string]string{"A": `a & "b" ^ %PATH% (z)`, "B": "é日本", "C": `ends in backslash\`},
+	}
+	if p.Native() {
+		s.DisplayName += " !x!"
+		s.Description += " !PATH!"
+		s.Env["D"] = "!PATH! %%"
+	}
+	for name, render := range map[string]func(Service) ([]byte, error){"install-service.cmd": Install, "uninstall-service.cmd": Uninstall} {
+		b, err := render(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(hostDir, name), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out, err := p.RunIn(hostDir, 3*time.Minute, "cmd", "/c", "install-service.cmd")
+	if err != nil || !strings.Contains(out, "argvsvc is RUNNING") {
+		t.Fatalf("install-service.cmd: %v\n%s", err, out)
+	}
+	defer p.RunIn(hostDir, 3*time.Minute, "cmd", "/c", "uninstall-service.cmd")
+	data, err := os.ReadFile(filepath.Join(hostDir, "argv.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got struct{ Args []string }
+	if err := json.Unmarshal(data, &got); err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Args) != len(s.Args) {
+		t.Errorf("the program got %d arguments, want %d:\n%q\nwant\n%q", len(got.Args), len(s.Args), got.Args, s.Args)
+	}
+	for i := range min(len(got.Args), len(s.Args)) {
+		if got.Args[i] != s.Args[i] {
+			t.Errorf("argument %d: got %q, want %q", i, got.Args[i], s.Args[i])
+		}
+	}
+	key := `HKLM\System\CurrentControlSet\Services\argvsvc`
+	image := regValue(t, p, key, "ImagePath")
+	if !strings.HasSuffix(image, `\argvsvc.exe" `+strings.Join(quoted(s.Args), " ")) {
+		t.Errorf("ImagePath %s does not end with the quoted arguments", image)
+	}
+	if v := regValue(t, p, key, "DisplayName"); v != s.DisplayName {
+		t.Errorf("DisplayName %q, want %q", v, s.DisplayName)
+	}
+	if v := regValue(t, p, key, "Description"); v != s.Description {
+		t.Errorf("Description %q, want %q", v, s.Description)
+	}
+	var env []string
+	for _, k := range []string{"A", "B", "C", "D"} {
+		if v, ok := s.Env[k]; ok {
+			env = append(env, k+"="+v)
+		}
+	}
+	if v := regValue(t, p, key, "Environment"); v != strings.Join(env, `\0`) {
+		t.Errorf("Environment %q, want %q", v, strings.Join(env, `\0`))
+	}
+	if out, err := p.RunIn(hostDir, 3*time.Minute, "cmd", "/c", "uninstall-service.cmd"); err != nil || !strings.Contains(out, "argvsvc removed") {
+		t.Fatalf("uninstall: %v\n%s", err, out)
+	}
+}
+
+// quoted is ArgvQuote of each argument: how the command line in the
+// registry spells them.
+func quoted(args []string) []string {
+	var out []string
+	for _, a := range args {
+		out = append(out, ArgvQuote(a))
+	}
+	return out
 }

@@ -4,16 +4,19 @@
 // RUNNING), uninstall-service.cmd (stop, wait, delete; a no-op when the
 // service is gone) and README.txt.
 //
-// Quoting: every configured value is assigned once, inside the quotes of a
-// `set "VAR=value"` line with delayed expansion off, where & | < > ^ ! are
-// literal and only % needs doubling. Commands then use the values as !VAR!
-// with delayed expansion on: cmd expands those after it has split the line
-// at & and |, so no value can inject a command, including the folder the
-// script runs from (%~dp0 may hold & or parentheses). sc.exe and reg.exe
-// split their command line with the C runtime's rules, so trailing
-// backslashes are doubled and quotes inside binPath are written \". A value
-// holding a double quote or a control character cannot be carried safely
-// and is rejected by Validate.
+// Quoting, from the inside out. A service's command line is parsed by the
+// program with CommandLineToArgvW's rules, so each argument is quoted by
+// them (ArgvQuote: backslashes are doubled before a quote and at the end).
+// sc.exe and reg.exe take their own arguments by the C runtime's same
+// rules, so what they receive inside double quotes is escaped once more
+// (CRTBody). cmd.exe then reads each value exactly once, in a
+// `set "VAR=value"` line with delayed expansion off, where % is doubled and
+// & | < > ^ ( ) are caret-escaped wherever a quote inside the value leaves
+// them outside quotes (SetLine); commands use the values as !VAR! with
+// delayed expansion on, expanded after cmd has split the line, so no value
+// can inject a command, and neither can the folder the script runs from
+// (%~dp0 may hold & or parentheses). A value holding a control character is
+// rejected by Validate.
 package winscripts
 
 import (
@@ -83,8 +86,10 @@ type ReadmeInfo struct {
 
 var nameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
 
-// Validate rejects what the scripts cannot carry safely, naming the field,
-// the value and what is allowed.
+// Validate rejects what the scripts cannot carry as data (control
+// characters; \0 in an environment value, which reg.exe reads as a
+// separator; names outside their grammar), naming the field, the value and
+// what is allowed. Everything else is escaped.
 func (s Service) Validate() error {
 	var errs []error
 	bad := func(field, v, why string) {
@@ -97,12 +102,9 @@ func (s Service) Validate() error {
 		bad("exe", s.Exe, "want a plain file name ending in .exe")
 	}
 	check := func(field, v string) {
-		if strings.ContainsAny(v, "\"") {
-			bad(field, v, `holds a double quote, which cmd.exe cannot carry inside a quoted argument; remove it`)
-		}
 		for _, r := range v {
-			if r < 0x20 || r == 0x7f {
-				bad(field, v, "holds a control character; remove it")
+			if r < 0x20 || r >= 0x7f && r <= 0x9f || r == 0x2028 || r == 0x2029 {
+				bad(field, v, "holds a control character, which would end a line of the script; remove it")
 				break
 			}
 		}
@@ -172,46 +174,91 @@ func account(acct, name string) (obj, password string, err error) {
 // Percent doubles % for a batch file.
 func Percent(s string) string { return strings.ReplaceAll(s, "%", "%%") }
 
-func doubleTrailingBackslashes(s string) string {
-	n := len(s) - len(strings.TrimRight(s, `\`))
-	return s + strings.Repeat(`\`, n)
+// ArgvQuote quotes one argument of a command line by the rules of
+// CommandLineToArgvW (and the C runtime): as is when it holds no space, tab
+// or quote, else in double quotes, with every run of backslashes doubled
+// before a quote (which is escaped) and at the end.
+func ArgvQuote(a string) string {
+	if a != "" && !strings.ContainsAny(a, " \t\"") {
+		return a
+	}
+	return `"` + CRTBody(a) + `"`
 }
 
-// binPath builds sc's binPath= argument from variables set by setLines: the
-// exe path and the arguments, each in \" when it holds a space. It holds
-// only literal text we write and !VAR! references.
-func binPath(s Service) string {
+// CRTBody escapes s to stand between the double quotes of one argument
+// parsed by the C runtime's rules: a quote becomes \", the backslashes
+// before it and at the end are doubled, others stay.
+func CRTBody(s string) string {
 	var b strings.Builder
-	b.WriteString(`"\"!SVC_EXE!\"`)
-	for i, a := range s.Args {
-		ref := fmt.Sprintf("!SVC_ARG%d!", i+1)
-		if a == "" || strings.ContainsAny(a, " \t") {
-			b.WriteString(` \"` + ref + `\"`)
-		} else {
-			b.WriteString(" " + ref)
+	slashes := 0
+	for _, r := range s {
+		switch r {
+		case '\\':
+			slashes++
+		case '"':
+			b.WriteString(strings.Repeat(`\`, slashes+1))
+			slashes = 0
+		default:
+			slashes = 0
 		}
+		b.WriteRune(r)
+	}
+	b.WriteString(strings.Repeat(`\`, slashes))
+	return b.String()
+}
+
+// SetLine returns a batch line `set "NAME=value"` that sets NAME to
+// exactly value when delayed expansion is off: % is doubled (cmd expands
+// %VAR% first, inside quotes too), and where a quote inside value leaves
+// the rest outside quotes, & | < > ^ ( ) are escaped with ^ (cmd only
+// honours carets outside quotes). set takes everything up to the last quote
+// on the line.
+func SetLine(name, value string) string {
+	var b strings.Builder
+	b.WriteString(`set "` + name + "=")
+	inQuotes := true // the quote before NAME opened
+	for _, r := range value {
+		switch {
+		case r == '"':
+			inQuotes = !inQuotes
+		case r == '%':
+			b.WriteByte('%')
+		case !inQuotes && strings.ContainsRune("&|<>^()", r):
+			b.WriteByte('^')
+		}
+		b.WriteRune(r)
 	}
 	b.WriteByte('"')
 	return b.String()
 }
 
+// binPath builds sc's binPath= argument from variables set by setLines: the
+// exe's path in quotes, then the arguments quoted for the program and
+// escaped for sc (SVC_ARGS).
+func binPath(s Service) string {
+	if len(s.Args) == 0 {
+		return `"\"!SVC_EXE!\""`
+	}
+	return `"\"!SVC_EXE!\"!SVC_ARGS!"`
+}
+
 // setLines returns the `set "VAR=value"` lines that hold every configured
-// value, escaped for a batch file with delayed expansion off: % doubled, and
-// trailing backslashes doubled for the C runtime's parsing in sc and reg,
-// where each value is followed by a quote.
+// value, each escaped for where it is used: sc and reg take them inside
+// double quotes (CRTBody).
 func setLines(s Service) []string {
-	set := func(name, v string) string {
-		return `set "` + name + "=" + Percent(doubleTrailingBackslashes(v)) + `"`
-	}
 	lines := []string{
-		set("SVC_DISPLAY", s.DisplayName),
-		set("SVC_DESCRIPTION", s.Description),
+		SetLine("SVC_DISPLAY", CRTBody(s.DisplayName)),
+		SetLine("SVC_DESCRIPTION", CRTBody(s.Description)),
 	}
-	for i, a := range s.Args {
-		lines = append(lines, set(fmt.Sprintf("SVC_ARG%d", i+1), a))
+	if len(s.Args) > 0 {
+		var cmdline strings.Builder
+		for _, a := range s.Args {
+			cmdline.WriteString(" " + ArgvQuote(a))
+		}
+		lines = append(lines, SetLine("SVC_ARGS", CRTBody(cmdline.String())))
 	}
 	if _, pairs := envList(s.Env); len(pairs) > 0 {
-		lines = append(lines, set("SVC_ENV", strings.Join(pairs, `\0`)))
+		lines = append(lines, SetLine("SVC_ENV", CRTBody(strings.Join(pairs, `\0`))))
 	}
 	if w := s.Wrapped; w != nil {
 		// Validate rejects % and ! in the folder; %~dp0 (the script's

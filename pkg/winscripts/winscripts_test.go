@@ -69,33 +69,39 @@ func golden(t *testing.T, variant string, s Service) {
 }
 
 func TestEscaping(t *testing.T) {
-	for _, tc := range []struct{ in, want string }{
-		{`plain`, `set "SVC_DISPLAY=plain"`},
-		{`a & b | c < d > e ^ f !x!`, `set "SVC_DISPLAY=a & b | c < d > e ^ f !x!"`},
-		{`100%`, `set "SVC_DISPLAY=100%%"`},
-		{`%PATH%`, `set "SVC_DISPLAY=%%PATH%%"`},
-		{`C:\dir\`, `set "SVC_DISPLAY=C:\dir\\"`},
-		{`C:\a\\`, `set "SVC_DISPLAY=C:\a\\\\"`},
-		{`a\b`, `set "SVC_DISPLAY=a\b"`},
+	for _, tc := range []struct{ in, set, crt, argv string }{
+		{`plain`, `set "X=plain"`, `plain`, `plain`},
+		{`a & b | c < d > e ^ f !x!`, `set "X=a & b | c < d > e ^ f !x!"`, `a & b | c < d > e ^ f !x!`, `"a & b | c < d > e ^ f !x!"`},
+		{`100%`, `set "X=100%%"`, `100%`, `100%`},
+		{`%PATH%`, `set "X=%%PATH%%"`, `%PATH%`, `%PATH%`},
+		{`C:\dir\`, `set "X=C:\dir\"`, `C:\dir\\`, `C:\dir\`},
+		{`a b\`, `set "X=a b\"`, `a b\\`, `"a b\\"`},
+		{`say "hi" & go`, `set "X=say "hi" & go"`, `say \"hi\" & go`, `"say \"hi\" & go"`},
+		{`a"&b|c^d`, `set "X=a"^&b^|c^^d"`, `a\"&b|c^d`, `"a\"&b|c^d"`},
+		{`x\"y`, `set "X=x\"y"`, `x\\\"y`, `"x\\\"y"`},
+		{`(a)`, `set "X=(a)"`, `(a)`, `(a)`},
 	} {
-		if got := setLines(Service{DisplayName: tc.in})[0]; got != tc.want {
-			t.Errorf("display name %q: %s, want %s", tc.in, got, tc.want)
+		if got := SetLine("X", tc.in); got != tc.set {
+			t.Errorf("SetLine(%q) = %s, want %s", tc.in, got, tc.set)
+		}
+		if got := CRTBody(tc.in); got != tc.crt {
+			t.Errorf("CRTBody(%q) = %s, want %s", tc.in, got, tc.crt)
+		}
+		if got := ArgvQuote(tc.in); got != tc.argv {
+			t.Errorf("ArgvQuote(%q) = %s, want %s", tc.in, got, tc.argv)
 		}
 	}
 	s := example()
-	if got, want := binPath(s), `"\"!SVC_EXE!\" !SVC_ARG1! !SVC_ARG2! !SVC_ARG3! \"!SVC_ARG4!\""`; got != want {
-		t.Errorf("binPath = %s, want %s", got, want)
-	}
 	install, err := Install(s)
 	if err != nil {
 		t.Fatal(err)
 	}
 	text := string(install)
 	for _, want := range []string{
-		`sc create "%SVC_NAME%" binPath= "\"!SVC_EXE!\" !SVC_ARG1! !SVC_ARG2! !SVC_ARG3! \"!SVC_ARG4!\"" start= delayed-auto obj= "NT AUTHORITY\LocalService" password= "" DisplayName= "!SVC_DISPLAY!"`,
+		`sc create "%SVC_NAME%" binPath= "\"!SVC_EXE!\"!SVC_ARGS!" start= delayed-auto obj= "NT AUTHORITY\LocalService" password= "" DisplayName= "!SVC_DISPLAY!"`,
 		`set "SVC_DISPLAY=Hello & Co ^ 100%%"`,
 		`set "SVC_DESCRIPTION=Says hello; path C:\data\\"`,
-		`set "SVC_ARG4=with space"`,
+		`set "SVC_ARGS= run -addr 127.0.0.1:8080 \"with space\""`,
 		`sc description "%SVC_NAME%" "!SVC_DESCRIPTION!"`,
 		`sc failure "%SVC_NAME%" reset= 86400 actions= restart/5000/restart/5000/restart/5000`,
 		`sc failureflag "%SVC_NAME%" 1`,
@@ -103,6 +109,7 @@ func TestEscaping(t *testing.T) {
 		`/v Environment /t REG_MULTI_SZ /d "!SVC_ENV!" /f`,
 		`net session`,
 		`set "SVC_EXE=%~dp0hello.exe"`,
+		`chcp 65001`,
 	} {
 		if !strings.Contains(text, want) {
 			t.Errorf("install-service.cmd lacks\n%s", want)
@@ -116,8 +123,8 @@ func TestValidateRejects(t *testing.T) {
 		mod  func(*Service)
 		want string
 	}{
-		{"quote in display name", func(s *Service) { s.DisplayName = `say "hi"` }, "double quote"},
-		{"quote in arg", func(s *Service) { s.Args = []string{`-x="y"`} }, "args[0]"},
+		{"line separator in display name", func(s *Service) { s.DisplayName = "a\u2028b" }, "control character"},
+		{"tab in arg", func(s *Service) { s.Args = []string{"a\tb"} }, "args[0]"},
 		{"newline in description", func(s *Service) { s.Description = "a\nb" }, "control character"},
 		{"separator in env", func(s *Service) { s.Env = map[string]string{"A": `x\0y`} }, `\0`},
 		{"start", func(s *Service) { s.Start = "sometimes" }, "want auto, delayed, manual or disabled"},
