@@ -10,9 +10,11 @@ import (
 	"bytes"
 	"encoding/xml"
 	"fmt"
+	"maps"
 	"regexp"
-	"sort"
+	"slices"
 	"strings"
+	"text/template"
 	"time"
 
 	"github.com/svcpack/svcpack/templates"
@@ -50,56 +52,71 @@ func (o Options) Validate() error {
 	return err
 }
 
-func esc(s string) string {
+// xmlText escapes s for the text of a plist element.
+func xmlText(s string) string {
 	var b bytes.Buffer
 	_ = xml.EscapeText(&b, []byte(s))
 	return b.String()
 }
 
-// shellSafe rejects what the single-quoted install.sh cannot carry.
-func shellSafe(field, v string) error {
-	if strings.ContainsAny(v, "'\n\r\x00") {
-		return fmt.Errorf("launchd: %s %q holds a quote or line break, which install.sh cannot carry", field, v)
+// shellWord is s as one POSIX shell word in single quotes.
+func shellWord(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
+
+var (
+	nameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
+	userRE = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]*$`)
+)
+
+// check refuses what the plist and install.sh cannot carry as data: names
+// outside their grammar (they become file names and paths), and control
+// characters (XML 1.0 cannot hold most of them, escaped or not, and a line
+// break would end a shell word's line).
+func (o Options) check() error {
+	if !labelRE.MatchString(o.Label) {
+		return fmt.Errorf("launchd: label %q: want letters, digits, '.', '_' or '-' (a reverse-DNS name such as com.example.hello)", o.Label)
+	}
+	if !nameRE.MatchString(o.Name) {
+		return fmt.Errorf("launchd: name %q: want letters, digits, '.', '_' or '-'", o.Name)
+	}
+	if o.UserName != "" && !userRE.MatchString(o.UserName) {
+		return fmt.Errorf("launchd: user %q: want a macOS account name", o.UserName)
+	}
+	texts := append(append([]string(nil), o.Args...), o.Configs...)
+	for k, v := range o.Env {
+		texts = append(texts, k, v)
+	}
+	for _, v := range texts {
+		for _, r := range v {
+			if r < 0x20 || r >= 0x7f && r <= 0x9f || r == 0xfffe || r == 0xffff {
+				return fmt.Errorf("launchd: %q holds the control character %U, which a plist cannot carry", v, r)
+			}
+		}
+	}
+	for _, c := range o.Configs {
+		if strings.HasPrefix(c, "/") || strings.Contains("/"+c+"/", "/../") {
+			return fmt.Errorf("launchd: config file %q: want a path inside the folder", c)
+		}
 	}
 	return nil
 }
 
 func (o Options) data() (map[string]any, error) {
-	if !labelRE.MatchString(o.Label) {
-		return nil, fmt.Errorf("launchd: label %q: want letters, digits, '.', '_' or '-' (a reverse-DNS name such as com.example.hello)", o.Label)
-	}
-	for f, v := range map[string]string{"name": o.Name, "user": o.UserName} {
-		if err := shellSafe(f, v); err != nil {
-			return nil, err
-		}
-	}
-	for _, c := range o.Configs {
-		if err := shellSafe("config file", c); err != nil {
-			return nil, err
-		}
+	if err := o.check(); err != nil {
+		return nil, err
 	}
 	bin := "/usr/local/bin/" + o.Name
-	program := []string{esc(bin)}
-	for _, a := range o.Args {
-		program = append(program, esc(a))
-	}
 	type kv struct{ K, V string }
 	var env []kv
-	keys := make([]string, 0, len(o.Env))
-	for k := range o.Env {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		env = append(env, kv{esc(k), esc(o.Env[k])})
+	for _, k := range slices.Sorted(maps.Keys(o.Env)) {
+		env = append(env, kv{k, o.Env[k]})
 	}
 	throttle := int(o.RestartDelay.Seconds())
 	if throttle < 1 {
 		throttle = 1
 	}
 	return map[string]any{
-		"Name": o.Name, "Label": o.Label, "Program": program, "Env": env,
-		"UserName": esc(o.UserName), "Always": o.Always, "Throttle": throttle,
+		"Name": o.Name, "Label": o.Label, "Program": append([]string{bin}, o.Args...), "Env": env,
+		"UserName": o.UserName, "Always": o.Always, "Throttle": throttle,
 		"Bin": bin, "ConfDir": "/usr/local/etc/" + o.Name, "LogDir": "/Library/Logs/" + o.Name,
 		"WorkingDirectory": "/usr/local/var/lib/" + o.Name, "Configs": o.Configs,
 	}, nil
@@ -110,7 +127,7 @@ func render(name string, o Options) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	t, err := templates.Parse(name, nil)
+	t, err := templates.Parse(name, template.FuncMap{"x": xmlText, "sh": shellWord})
 	if err != nil {
 		return nil, err
 	}
@@ -121,8 +138,9 @@ func render(name string, o Options) ([]byte, error) {
 	return b.Bytes(), nil
 }
 
-// Plist renders <Label>.plist.
+// Plist renders <Label>.plist: every value is XML-escaped.
 func Plist(o Options) ([]byte, error) { return render("launchd.plist.tmpl", o) }
 
-// InstallScript renders install.sh.
+// InstallScript renders install.sh: every value is a single-quoted shell
+// word.
 func InstallScript(o Options) ([]byte, error) { return render("darwin-install.sh.tmpl", o) }

@@ -191,6 +191,17 @@ func (p *Package) Validate() error {
 			}
 		}
 	}
+	// Every row the package would hold, with stand-ins for the files'
+	// sizes and digests: a value a table cannot hold (a description over
+	// 255 characters, a character outside code page 1252) fails here, not
+	// halfway through a release.
+	files := make([]*fileInfo, len(p.Files))
+	for i, f := range p.Files {
+		files[i] = &fileInfo{File: f}
+	}
+	if _, err := buildDatabase(p, files); err != nil {
+		return err
+	}
 	return nil
 }
 

@@ -342,6 +342,10 @@ func TestValidate(t *testing.T) {
 		{"folder escapes", func(p *Package) { p.Folders = []Folder{{Path: "../logs"}} }, "without . or .."},
 		{"folder name", func(p *Package) { p.Folders = []Folder{{Path: "a:b"}} }, "cannot hold"},
 		{"folder sddl", func(p *Package) { p.Folders = []Folder{{Path: "logs", SDDL: "O:SY"}} }, "want a DACL"},
+		{"long description", func(p *Package) { p.Service.Description = strings.Repeat("x", 256) }, "longer than 255 characters"},
+		{"description not in code page", func(p *Package) { p.Service.Description = "日本" }, "code page"},
+		{"argument not in code page", func(p *Package) { p.Service.Args = []string{"€ is fine, 日 is not"} }, "code page"},
+		{"env not in code page", func(p *Package) { p.Service.Env = map[string]string{"A": "日"} }, "code page"},
 	}
 	for _, tt := range tests {
 		p := base()
