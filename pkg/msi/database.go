@@ -232,6 +232,10 @@ func (c Column) convert(v any) (any, error) {
 		if s == "" {
 			return nil, nil
 		}
+		if strings.ContainsRune(s, 0) {
+			// Windows Installer reads strings up to the first NUL.
+			return nil, fmt.Errorf("value %q holds a NUL character", s)
+		}
 		if _, err := encode1252(s); err != nil {
 			return nil, err
 		}
