@@ -18,13 +18,11 @@ package main
 import (
 	"flag"
 	"fmt"
-	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"runtime"
-	"strings"
 	"time"
 
 	"github.com/svcpack/svcpack/internal/benchutil"
@@ -43,7 +41,7 @@ func main() {
 }
 
 func run(rounds int) error {
-	root, err := moduleRoot()
+	root, err := benchutil.ModuleRoot()
 	if err != nil {
 		return err
 	}
@@ -53,7 +51,7 @@ func run(rounds int) error {
 	}
 	defer os.RemoveAll(tmp)
 	work := filepath.Join(tmp, "src")
-	if err := copyTree(root, work); err != nil {
+	if err := benchutil.CopyTree(root, work); err != nil {
 		return err
 	}
 	cli := filepath.Join(tmp, "svcpack")
@@ -157,43 +155,4 @@ func summary(out string) string {
 		return m[1]
 	}
 	return "no summary line"
-}
-
-func moduleRoot() (string, error) {
-	out, err := exec.Command("go", "env", "GOMOD").Output()
-	if err != nil {
-		return "", err
-	}
-	gomod := strings.TrimSpace(string(out))
-	if gomod == "" || gomod == os.DevNull {
-		return "", fmt.Errorf("run from inside the svcpack module")
-	}
-	return filepath.Dir(gomod), nil
-}
-
-// copyTree copies the module's files, leaving out .git and release output.
-func copyTree(src, dst string) error {
-	return filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, path)
-		name := d.Name()
-		if d.IsDir() && rel != "." && (name == ".git" || name == "dist" || strings.HasPrefix(name, ".dist")) {
-			return filepath.SkipDir
-		}
-		target := filepath.Join(dst, rel)
-		if d.IsDir() {
-			return os.MkdirAll(target, 0o755)
-		}
-		if !d.Type().IsRegular() {
-			return nil
-		}
-		b, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		fi, _ := d.Info()
-		return os.WriteFile(target, b, fi.Mode().Perm())
-	})
 }
