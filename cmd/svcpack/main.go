@@ -7,7 +7,7 @@
 //
 // Commands:
 //
-//	svcpack release [-config svcpack.yaml] [-v|-q] [-p N] [-force]
+//	svcpack release [-config svcpack.yaml] [-v|-q] [-p N] [-force] [-cpuprofile file]
 //	svcpack build   [-config svcpack.yaml] [-v|-q] [-target os/arch]...
 //	svcpack check   [-config svcpack.yaml]
 //	svcpack verify  [-config svcpack.yaml] [-v|-q] [-p N]
@@ -23,6 +23,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime"
+	"runtime/pprof"
 	"strings"
 	"syscall"
 
@@ -151,8 +152,20 @@ func cmdRelease(ctx context.Context, args []string, stderr io.Writer) error {
 	var c common
 	c.register(fs)
 	force := fs.Bool("force", false, "make every artifact again, even those whose inputs did not change")
+	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the release to this file (go tool pprof reads it)")
 	if err := parse(fs, args); err != nil {
 		return err
+	}
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
 	}
 	cfg, err := release.Load(c.config, config.OSEnv())
 	if err != nil {
