@@ -135,7 +135,7 @@ func TestCheckAndReleaseAgree(t *testing.T) {
 		{"install dir absolute", `install_dir: Demo Co\Demo`, `install_dir: 'C:\Demo'`, `svcpack.yaml:12: windows.msi.install_dir: "C:\\Demo" names a drive`},
 		{"install dir rooted", `install_dir: Demo Co\Demo`, `install_dir: '\\server\share'`, "windows.msi.install_dir: \"\\\\\\\\server\\\\share\" is rooted"},
 		{"install dir dot-dot", `install_dir: Demo Co\Demo`, `install_dir: 'Demo\..\..\Windows'`, `windows.msi.install_dir: "Demo\\..\\..\\Windows" holds ".."`},
-		{"install dir bad name", `install_dir: Demo Co\Demo`, `install_dir: 'Demo?'`, `svcpack.yaml:12: windows.msi: msi: install_dir "Demo?"`},
+		{"install dir bad name", `install_dir: Demo Co\Demo`, `install_dir: 'Demo?'`, `svcpack.yaml:12: windows.msi.install_dir: "Demo?" cannot be a Windows file or folder name in an MSI`},
 		{"control character in display_name", "display_name: Demo Service", `display_name: "Demo\u0007Service"`, `svcpack.yaml:14: service.display_name: "Demo\aService" holds the control character U+0007`},
 		{"CR in description", "description: Does demo things", `description: "Does\rdemo"`, `service.description: "Does\rdemo" holds the control character U+000D`},
 		{"LF in homepage", "homepage: https://example.com/demo", `homepage: "https://example.com/demo\nExecStartPre=+/bin/sh"`, `svcpack.yaml:7: homepage:`},

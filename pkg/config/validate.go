@@ -31,6 +31,7 @@ const maxNameLen = 64
 type Problems struct {
 	s    *Spec
 	errs []error
+	adds int // calls to Add, duplicates included
 }
 
 // Add records a problem with field (a path such as "service.name" or
@@ -55,6 +56,7 @@ func (p *Problems) AddAt(field string, anchors []string, format string, args ...
 	if loc == p.s.Path {
 		loc += ":1"
 	}
+	p.adds++
 	err := fmt.Errorf("%s: %s: %s", loc, field, fmt.Sprintf(format, args...))
 	for _, e := range p.errs {
 		if e.Error() == err.Error() {
@@ -64,8 +66,10 @@ func (p *Problems) AddAt(field string, anchors []string, format string, args ...
 	p.errs = append(p.errs, err)
 }
 
-// Len is the number of problems recorded so far.
-func (p *Problems) Len() int { return len(p.errs) }
+// Len is the number of problems reported so far, counting each time a
+// rule reports one (two formats with the same rule count twice, though the
+// message is kept once): a check compares it before and after its rules.
+func (p *Problems) Len() int { return p.adds }
 
 // Err returns every problem joined, or nil.
 func (p *Problems) Err() error { return errors.Join(p.errs...) }
@@ -320,7 +324,10 @@ func (c *Spec) resolveSecrets(p *Problems, env Env) {
 	if g == nil {
 		return
 	}
-	if g.PassphraseEnv != "" && envName(g.PassphraseEnv) == "" {
+	if g.PassphraseEnv != "" {
+		if envName(g.PassphraseEnv) != "" {
+			return // the name is refused; the key cannot be tried without it
+		}
 		if g.Passphrase = env.getenv(g.PassphraseEnv); g.Passphrase == "" {
 			p.Add("gpg.passphrase_env", "%s is not set or empty: export the key's passphrase in it", g.PassphraseEnv)
 			return

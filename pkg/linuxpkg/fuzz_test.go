@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 	"unicode/utf8"
+
+	"github.com/svcpack/svcpack/internal/textread"
 )
 
 // unitLines parses a unit the way systemd reads its lines: sections,
@@ -22,43 +24,6 @@ func unitLines(unit string) (keys []string, values map[string][]string) {
 		values[k] = append(values[k], v)
 	}
 	return keys, values
-}
-
-// execWords splits an ExecStart= value into words as systemd does:
-// whitespace separates, double quotes group, backslash escapes (C style),
-// then %% and $$ stand for % and $; \; is a literal ";".
-func execWords(v string) []string {
-	var words []string
-	var w strings.Builder
-	in, started := false, false
-	for i := 0; i < len(v); i++ {
-		c := v[i]
-		switch {
-		case c == '\\' && i+1 < len(v):
-			i++
-			w.WriteByte(v[i])
-			started = true
-		case c == '"':
-			in = !in
-			started = true
-		case (c == ' ' || c == '\t') && !in:
-			if started {
-				words = append(words, w.String())
-				w.Reset()
-				started = false
-			}
-		default:
-			w.WriteByte(c)
-			started = true
-		}
-	}
-	if started {
-		words = append(words, w.String())
-	}
-	for i, x := range words {
-		words[i] = strings.NewReplacer("%%", "%", "$$", "$").Replace(x)
-	}
-	return words
 }
 
 // FuzzUnit renders units from arbitrary descriptions, arguments and
@@ -90,14 +55,14 @@ func FuzzUnit(f *testing.F) {
 		if desc == "" {
 			wantDesc = o.Name // the default
 		}
-		if got := strings.ReplaceAll(values["Description"][0], "%%", "%"); got != wantDesc {
+		if got := textread.SystemdSpecifiers(values["Description"][0], false); got != wantDesc {
 			t.Errorf("Description reads %q, want %q", got, wantDesc)
 		}
-		if got := execWords(values["ExecStart"][0]); !slices.Equal(got, []string{"/usr/bin/hello", arg}) {
+		if got := textread.SystemdWords(values["ExecStart"][0], true); !slices.Equal(got, []string{"/usr/bin/hello", arg}) {
 			t.Errorf("ExecStart reads %q, want [/usr/bin/hello %q]", got, arg)
 		}
 		env0 := values["Environment"][0]
-		words := execWords(strings.ReplaceAll(env0, "$", "$$")) // Environment= has no $ expansion
+		words := textread.SystemdWords(env0, false) // Environment= expands no $
 		if !slices.Equal(words, []string{"V=" + env}) {
 			t.Errorf("Environment %s reads %q, want [V=%s]", env0, words, env)
 		}

@@ -8,6 +8,10 @@ import (
 	"strings"
 )
 
+// CheckName reports why name cannot be a file or folder name in an
+// installer (a Windows long name in code page 1252), or nil.
+func CheckName(name string) error { return checkLongName(name) }
+
 // checkLongName checks a Windows long file name that MSI can hold.
 func checkLongName(s string) error {
 	switch {

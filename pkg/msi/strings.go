@@ -117,3 +117,10 @@ func (p *stringPool) streams() (pool, data []byte, err error) {
 	}
 	return pool, data, nil
 }
+
+// CheckText reports why s cannot be stored in an installer database
+// (characters outside code page 1252, NUL, invalid UTF-8), or nil.
+func CheckText(s string) error {
+	_, err := encode1252(s)
+	return err
+}

@@ -43,7 +43,8 @@ func binaryPackager() *Packager {
 // exeReads are the fields a Windows exe's resources and signature come
 // from (the wrapper's too).
 func exeReads() []string {
-	return []string{"name", "version", "vendor", "description", "homepage", "date", "service.display_name", "windows"}
+	return []string{"name", "version", "vendor", "description", "homepage", "date", "service.display_name",
+		"windows.icon", "windows.product_name", "windows.copyright", "windows.manifest", "windows.sign"}
 }
 
 func exePackager() *Packager {

@@ -2,9 +2,13 @@ package release
 
 import (
 	"context"
+	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 
 	"github.com/svcpack/svcpack/pkg/config"
 	"github.com/svcpack/svcpack/pkg/matrix"
@@ -43,6 +47,53 @@ func checkMSI(s *config.Spec, p *config.Problems) {
 	}
 	if s.Vendor == "" {
 		p.AddAt("vendor", []string{"windows.msi", "windows", "formats", "targets"}, "is empty: an MSI names its manufacturer (Add/Remove Programs shows it); set vendor")
+		return
+	}
+	// Every text the MSI holds, by the field it comes from, so that a
+	// value outside its code page is named where it was written.
+	texts := []struct{ field, v string }{
+		{"windows.product_name", s.Windows.ProductName}, {"vendor", s.Vendor}, {"homepage", s.Homepage},
+		{"windows.msi.install_dir", s.Windows.MSI.InstallDir}, {"service.display_name", s.Service.DisplayName},
+		{"service.description", s.Service.Description},
+	}
+	for i, a := range s.Service.Args {
+		texts = append(texts, struct{ field, v string }{fmt.Sprintf("service.args[%d]", i), a})
+	}
+	for _, k := range slices.Sorted(maps.Keys(s.Service.Env)) {
+		texts = append(texts, struct{ field, v string }{"service.env." + k, s.Service.Env[k]})
+	}
+	for i, f := range s.Files {
+		texts = append(texts, struct{ field, v string }{fmt.Sprintf("files[%d].dst", i), f.Dst})
+	}
+	bad := false
+	// Folder and file names, segment by segment.
+	names := []struct{ field, v string }{}
+	for _, seg := range strings.FieldsFunc(s.Windows.MSI.InstallDir, func(r rune) bool { return r == '\\' || r == '/' }) {
+		names = append(names, struct{ field, v string }{"windows.msi.install_dir", seg})
+	}
+	for i, f := range s.Files {
+		for _, seg := range strings.Split(f.Dst, "/") {
+			names = append(names, struct{ field, v string }{fmt.Sprintf("files[%d].dst", i), seg})
+		}
+	}
+	for _, f := range wrapperFolders(s) {
+		for _, seg := range strings.FieldsFunc(f.Path, func(r rune) bool { return r == '\\' || r == '/' }) {
+			names = append(names, struct{ field, v string }{"service.wrapper.logs.dir", seg})
+		}
+	}
+	for _, x := range names {
+		if err := msi.CheckName(x.v); err != nil {
+			p.Add(x.field, "%q cannot be a Windows file or folder name in an MSI: %v", x.v, err)
+			bad = true
+		}
+	}
+	for _, x := range texts {
+		if err := msi.CheckText(x.v); err != nil {
+			p.Add(x.field, "%q cannot be written in an MSI, whose tables hold code page 1252 (Western European): %v; change it, or leave msi out of formats", x.v, err)
+			bad = true
+		}
+	}
+	if bad {
 		return
 	}
 	// The package the release would write, with stand-ins for the files

@@ -53,6 +53,9 @@ func port(s *config.Spec) int {
 // checkUnit checks what the systemd unit needs (the deb, rpm, apk and the
 // Linux tarball all carry it).
 func checkUnit(s *config.Spec, p *config.Problems) {
+	if strings.HasSuffix(s.Service.Description, `\`) {
+		p.AddAt("service.description", []string{"description"}, "%q ends with a backslash, which systemd reads as the continuation of Description= onto the next line; remove it or end with another character", s.Service.Description)
+	}
 	valid := linuxpkg.HardeningDirectives()
 	for i, d := range s.Service.Linux.HardeningOff {
 		if !slices.Contains(valid, d) {
@@ -72,11 +75,16 @@ func linuxPackager(format, doc string) *Packager {
 			if !s.HasOS("linux") {
 				return
 			}
+			before := p.Len()
 			checkUnit(s, p)
 			if s.Maintainer == "" {
 				p.AddAt("maintainer", []string{"vendor", "formats", "targets"}, "is not set (and vendor %q is not \"Name <email>\"): Linux packages (deb, rpm, apk) need a maintainer such as \"Acme Ops <ops@example.com>\"; set maintainer, or leave the Linux package formats out", s.Vendor)
-				return
 			}
+			if p.Len() > before {
+				return // the encoder would only repeat it, without the field
+			}
+			// The encoder's own validation, the last word: a problem here
+			// is one the rules above should name by its field.
 			o := linuxOptions(s, platform.Target{OS: "linux", Arch: "amd64"}, "", format)
 			if err := o.Validate(format); err != nil {
 				p.Add("service", "%v", err)

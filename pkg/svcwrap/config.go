@@ -296,6 +296,9 @@ func (c *Config) Problems() []*FieldError {
 	case c.Logs.Keep > MaxKeep:
 		bad("logs.keep", "%d is above the limit of %d: want the number of rotated files to keep, such as 5", c.Logs.Keep, MaxKeep)
 	}
+	if strings.ContainsAny(c.Logs.Dir, "\"<>|*?") {
+		bad("logs.dir", "%q holds one of \" < > | * ?, which no Windows path can", c.Logs.Dir)
+	}
 	if d := filepath.ToSlash(strings.ReplaceAll(c.Logs.Dir, `\`, "/")); !isAbs(c.Logs.Dir) {
 		if clean := path.Clean(d); clean == ".." || strings.HasPrefix(clean, "../") || strings.HasPrefix(d, "/") {
 			bad("logs.dir", "%q leaves the install folder: want a folder inside it (default logs), or an absolute path such as D:\\logs\\%s", c.Logs.Dir, c.Service)

@@ -23,6 +23,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"html/template"
 	"regexp"
 	"sort"
 	"strings"
@@ -125,8 +126,8 @@ func (s Service) Validate() error {
 	}
 	if w := s.Wrapped; w != nil {
 		check("log folder", w.LogDir)
-		if strings.ContainsAny(w.LogDir, "%!") {
-			bad("log folder", w.LogDir, "holds % or !, which the install script cannot carry; choose a plain path")
+		if strings.Contains(w.LogDir, `"`) {
+			bad("log folder", w.LogDir, "holds a double quote, which no Windows path can")
 		}
 		if len(s.Args) > 0 || len(s.Env) > 0 {
 			errs = append(errs, errors.New("winscripts: a wrapped service takes its args and env from the wrapper's configuration, not the service's command line"))
@@ -214,8 +215,12 @@ func CRTBody(s string) string {
 // honours carets outside quotes). set takes everything up to the last quote
 // on the line.
 func SetLine(name, value string) string {
+	return `set "` + name + "=" + setBody(value) + `"`
+}
+
+// setBody escapes value for SetLine's quotes (see there).
+func setBody(value string) string {
 	var b strings.Builder
-	b.WriteString(`set "` + name + "=")
 	inQuotes := true // the quote before NAME opened
 	for _, r := range value {
 		switch {
@@ -228,7 +233,6 @@ func SetLine(name, value string) string {
 		}
 		b.WriteRune(r)
 	}
-	b.WriteByte('"')
 	return b.String()
 }
 
@@ -261,13 +265,14 @@ func setLines(s Service) []string {
 		lines = append(lines, SetLine("SVC_ENV", CRTBody(strings.Join(pairs, `\0`))))
 	}
 	if w := s.Wrapped; w != nil {
-		// Validate rejects % and ! in the folder; %~dp0 (the script's
-		// folder, ending in \) is expanded inside the quotes.
+		// %~dp0 (the script's folder, ending in \) is expanded inside the
+		// quotes; the configured folder is escaped like any value.
 		dir := strings.TrimRight(strings.ReplaceAll(w.LogDir, "/", `\`), `\`)
+		prefix := ""
 		if !isAbsWindows(dir) {
-			dir = "%~dp0" + dir
+			prefix = "%~dp0"
 		}
-		lines = append(lines, `set "SVC_LOGS=`+dir+`"`)
+		lines = append(lines, `set "SVC_LOGS=`+prefix+setBody(dir)+`"`)
 	}
 	return lines
 }
@@ -345,7 +350,7 @@ func (s Service) data() (map[string]any, error) {
 }
 
 func render(name string, data any) ([]byte, error) {
-	t, err := templates.Parse(name, nil)
+	t, err := templates.Parse(name, template.FuncMap{"argv": ArgvQuote})
 	if err != nil {
 		return nil, err
 	}
