@@ -61,6 +61,8 @@ func textRules() map[string]rule {
 		"service.linux.memory_max":         match(`^([0-9]+[KMGT]?|[0-9]+%|infinity)$`, "is not valid: want bytes with an optional K, M, G or T suffix (512M), a percentage (50%) or infinity"),
 		"service.linux.cpu_quota":          match(`^[0-9]+%$`, "is not valid: want a percentage such as 80% (200% = two cores)"),
 		"service.linux.hardening_off":      match(`^[A-Za-z]+$`, "is not a systemd directive name"),
+		"service.wrap":                     oneOf("auto", "true", "false"),
+		"service.linux.notify":             oneOf("auto", "true", "false"),
 		"service.wrapper.logs.dir":         text, // the wrapper's own rules apply (checkWrapper)
 		"service.wrapper.logs.max_size":    text, // a size, read by the wrapper's rules
 		"service.wrapper.health.url":       httpURL(false),
