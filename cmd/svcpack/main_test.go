@@ -213,6 +213,14 @@ func TestCheckAndReleaseAgree(t *testing.T) {
 		{"file dst escapes", "dst: conf/app.yaml", "dst: ../app.yaml", `files[0].dst: "../app.yaml"`},
 		{"bad hardening directive", "  args: [run]\n", "  args: [run]\n  linux: {hardening_off: [NoSuchThing]}\n", `service.linux.hardening_off[0]: "NoSuchThing" is not a hardening directive`},
 		{"bad ldflags field", "name: demo\n", "name: demo\nldflags: [\"-X main.v={{.Nope}}\"]\n", "ldflags[0]"},
+		{"name a base package owns", "name: demo\n", "name: ls\n", `svcpack.yaml:1: name: "ls" would be installed as /usr/bin/ls, a program the base system already has (package busybox, coreutils in Debian or Alpine): dpkg refuses to overwrite it, and elsewhere it would replace the system's command. Rename the program (name: ls-server, say), or install it outside the PATH with service.linux.bin_dir: /usr/lib/ls`},
+		{"bin_dir under /usr/local", "  args: [run]\n", "  args: [run]\n  linux: {bin_dir: /usr/local/bin}\n", `service.linux.bin_dir: bin_dir "/usr/local/bin": want an absolute directory under /usr or /opt`},
+		{"bin_dir relative", "  args: [run]\n", "  args: [run]\n  linux: {bin_dir: usr/lib/demo}\n", `svcpack.yaml:17: service.linux.bin_dir: "usr/lib/demo" is not an absolute directory`},
+		{"unit override of an unknown directive", "  args: [run]\n", "  args: [run]\n  linux: {unit: {ExecStartPre: /bin/true}}\n", `service.linux.unit.ExecStartPre: unit override ExecStartPre: not a directive svcpack writes that may be overridden; valid: AmbientCapabilities`},
+		{"unit override of a directive another field sets", "  args: [run]\n", "  args: [run]\n  linux: {unit: {Type: simple}}\n", "service.linux.unit.Type: Type is what svcpack writes from the config's service.linux.notify: set that instead"},
+		{"unit override and hardening_off", "  args: [run]\n", "  args: [run]\n  linux: {unit: {ProtectHome: read-only}, hardening_off: [ProtectHome]}\n", "service.linux.unit.ProtectHome: is set, and service.linux.hardening_off leaves ProtectHome out"},
+		{"unit override value", "  args: [run]\n", "  args: [run]\n  linux: {unit: {ReadWritePaths: '/srv\\'}}\n", `service.linux.unit.ReadWritePaths: "/srv\\" ends with a backslash`},
+		{"notify not a switch", "  args: [run]\n", "  args: [run]\n  linux: {notify: maybe}\n", `service.linux.notify: "maybe" is not valid: want auto, true or false`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			yaml := paritySpec

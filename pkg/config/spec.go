@@ -323,6 +323,15 @@ type Linux struct {
 	Hardening *bool `yaml:"hardening"`
 	// HardeningOff names individual hardening directives to leave out.
 	HardeningOff []string `yaml:"hardening_off"`
+	// BinDir is where the Linux packages install the program (default
+	// /usr/bin); /usr/lib/<name> keeps it out of the PATH, for a name that a
+	// distribution's own package already has there.
+	BinDir string `yaml:"bin_dir"`
+	// Unit replaces directives of the unit's [Service] section by name
+	// (ProtectHome: read-only, RestrictAddressFamilies: AF_INET AF_UNIX):
+	// the hardening directives and the State/Cache/Logs/WorkingDirectory
+	// lines svcpack writes.
+	Unit map[string]string `yaml:"unit"`
 	// Notify selects Type=notify (the program sends READY=1) or Type=exec;
 	// auto (the default) picks notify exactly for programs that import an
 	// sd_notify package (see Contract).

@@ -65,6 +65,9 @@ type Options struct {
 	Vendor, Homepage, License, Description string
 	// Binary is the host path of the linux binary.
 	Binary string
+	// BinDir is the directory the binary is installed in (default
+	// DefaultBinDir, /usr/bin); the unit runs it from there.
+	BinDir string
 	// Files are extra files, usually configuration.
 	Files []File
 	// LicenseFile is the license text for the copyright file (optional).
@@ -191,13 +194,13 @@ func (o Options) info(dir string, format string) (*nfpm.Info, error) {
 	}
 	// Go binaries are static by design; Debian's Go packages override
 	// lintian's statically-linked-binary the same way.
-	override, err := write("lintian-overrides", []byte(o.Name+": statically-linked-binary [usr/bin/"+o.Name+"]\n"))
+	override, err := write("lintian-overrides", []byte(o.Name+": statically-linked-binary ["+strings.TrimPrefix(o.binPath(), "/")+"]\n"))
 	if err != nil {
 		return nil, err
 	}
 	doc := "/usr/share/doc/" + o.Name + "/copyright"
 	contents := files.Contents{
-		{Source: o.Binary, Destination: "/usr/bin/" + o.Name, FileInfo: fi(0o755)},
+		{Source: o.Binary, Destination: o.binPath(), FileInfo: fi(0o755)},
 		{Source: unitPath, Destination: "/usr/lib/systemd/system/" + o.serviceName() + ".service", FileInfo: fi(0o644)},
 		{Source: copyPath, Destination: doc, FileInfo: fi(0o644), Packager: "deb"},
 		{Source: copyPath, Destination: doc, FileInfo: fi(0o644), Packager: "apk"},

@@ -1,6 +1,7 @@
 package release
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -54,8 +55,8 @@ func writeTarGz(ctx context.Context, j *Job) error {
 			return err
 		}
 		files = append(files, archive.File{Name: s.Service.Name + ".service", Mode: 0o644, Data: unit})
-		fmt.Fprintf(&readme, "Install: copy %s to /usr/bin, %s.service to /usr/lib/systemd/system and the\nconfiguration files to /etc/%s, then: systemctl daemon-reload && systemctl enable --now %s\n(the deb, rpm and apk packages do all of this, and create the service user).\n",
-			s.Name, s.Service.Name, s.Name, s.Service.Name)
+		fmt.Fprintf(&readme, "Install: copy %s to %s, %s.service to /usr/lib/systemd/system and the\nconfiguration files to /etc/%s, then: systemctl daemon-reload && systemctl enable --now %s\n(the deb, rpm and apk packages do all of this, and create the service user).\n",
+			s.Name, cmp.Or(s.Service.Linux.BinDir, linuxpkg.DefaultBinDir), s.Service.Name, s.Name, s.Service.Name)
 	case "darwin":
 		lo := launchdOptions(s)
 		plist, err := launchd.Plist(lo)

@@ -41,7 +41,7 @@ windows:
 service:
   args: [run]
   wrap: false # what the program speaks is not this test's subject (see TestContractDetected)
-  linux: {memory_max: 256M}
+  linux: {memory_max: 256M, bin_dir: /usr/lib/svc} # busybox has an svc: not in the PATH
 `,
 }
 
