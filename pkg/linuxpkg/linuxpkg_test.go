@@ -2,10 +2,12 @@ package linuxpkg
 
 import (
 	"bytes"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -405,4 +407,48 @@ func TestDeterministic(t *testing.T) {
 			t.Errorf("%s: two builds differ", format)
 		}
 	}
+}
+
+// TestLicencesLintian packages the program under five licences and runs
+// lintian on the five debs: no errors. A licence Debian ships in
+// /usr/share/common-licenses is referred to there, the others' text is in
+// the copyright file. The licence texts are the system's own copies (and
+// this repository's MIT LICENSE).
+func TestLicencesLintian(t *testing.T) {
+	lintian := testtool.Need(t, "lintian", "lintian")
+	const common = "/usr/share/common-licenses/"
+	type licence struct{ spdx, file, short, want, unwanted string }
+	licences := map[string]licence{
+		"mit":     {"MIT", "../../LICENSE", "Expat", "Permission is hereby granted", "common-licenses"},
+		"apache":  {"Apache-2.0", common + "Apache-2.0", "Apache-2.0", `"/usr/share/common-licenses/Apache-2.0"`, "TERMS AND CONDITIONS"},
+		"bsd":     {"BSD-3-Clause", common + "BSD", "BSD-3-clause", "Redistribution and use in source and binary forms", "common-licenses"},
+		"gpl":     {"GPL-3.0-or-later", common + "GPL-3", "GPL-3+", `"/usr/share/common-licenses/GPL-3"`, "TERMS AND CONDITIONS"},
+		"mpl":     {"MPL-2.0", common + "MPL-2.0", "MPL-2.0", `"/usr/share/common-licenses/MPL-2.0"`, "Definitions"},
+		"dual":    {"MIT OR Apache-2.0", "../../LICENSE", "Expat or Apache-2.0", "Permission is hereby granted", ""},
+		"unknown": {"LicenseRef-Acme", "../../LICENSE", "LicenseRef-Acme", "Permission is hereby granted", "common-licenses"},
+	}
+	var debs []string
+	for _, key := range slices.Sorted(maps.Keys(licences)) {
+		l := licences[key]
+		if _, err := os.Stat(l.file); err != nil {
+			testtool.Missing(t, l.file+" (Debian package base-files)")
+		}
+		o := options(t)
+		o.Name, o.Service.Name, o.License, o.LicenseFile = "hello-"+key, "hello-"+key, l.spdx, l.file
+		c, err := o.copyright()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(c), "\nLicense: "+l.short+"\n") || !strings.Contains(string(c), l.want) || (l.unwanted != "" && strings.Contains(string(c), l.unwanted)) {
+			t.Errorf("%s: copyright file:\n%s", l.spdx, c)
+		}
+		debs = append(debs, writePackage(t, o, "deb"))
+	}
+	out, _ := exec.Command(lintian, append([]string{"--no-tag-display-limit"}, debs...)...).CombinedOutput()
+	for _, line := range strings.Split(string(out), "\n") {
+		if strings.HasPrefix(line, "E: ") {
+			t.Errorf("lintian: %s", line)
+		}
+	}
+	t.Logf("lintian:\n%s", out)
 }
