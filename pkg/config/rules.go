@@ -66,6 +66,7 @@ func textRules() map[string]rule {
 		"service.linux.unit":               unitValue,
 		"service.wrap":                     oneOf("auto", "true", "false"),
 		"service.linux.notify":             oneOf("auto", "true", "false"),
+		"service.darwin.user":              match(`^[A-Za-z_][A-Za-z0-9_.-]{0,254}$`, "is not a macOS account name: want letters, digits, '_', '.' or '-', such as nobody or _hello"),
 		"service.wrapper.logs.dir":         text, // the wrapper's own rules apply (checkWrapper)
 		"service.wrapper.logs.max_size":    text, // a size, read by the wrapper's rules
 		"service.wrapper.health.url":       httpURL(false),

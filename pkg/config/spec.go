@@ -189,6 +189,8 @@ type Service struct {
 	Restart Restart `yaml:"restart"`
 	// Linux holds systemd-specific settings.
 	Linux Linux `yaml:"linux"`
+	// Darwin holds launchd-specific settings.
+	Darwin Darwin `yaml:"darwin"`
 	// Wrap runs the program under svcpack's service wrapper on Windows
 	// (cmd/svcwrap), for programs that do not speak to the SCM: the
 	// packages then register svcwrap.exe as the service, and the wrapper
@@ -336,6 +338,14 @@ type Linux struct {
 	// auto (the default) picks notify exactly for programs that import an
 	// sd_notify package (see Contract).
 	Notify Switch `yaml:"notify"`
+}
+
+// Darwin holds launchd daemon settings.
+type Darwin struct {
+	// User runs the daemon (launchd's UserName): default nobody, the
+	// account with no privileges every macOS has; root runs it as root;
+	// another account must exist (install.sh says so when it does not).
+	User string `yaml:"user"`
 }
 
 // File is an extra file shipped in every package.

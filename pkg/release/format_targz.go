@@ -23,7 +23,7 @@ func tarGzPackager() *Packager {
 		Name: "tar.gz", Kind: KindTarGz, Default: true,
 		Doc:     "Linux: the binary and its systemd unit; darwin: the binary, a launchd plist and `install.sh`",
 		Applies: func(_ *config.Spec, t platform.Target) bool { return t.OS == "linux" || t.OS == "darwin" },
-		Reads:   linuxReads(),
+		Reads:   append(linuxReads(), "service.darwin"),
 		Uses:    []Kind{KindBinary},
 		Check: func(s *config.Spec, p *config.Problems) {
 			if s.HasOS("linux") {
@@ -85,8 +85,12 @@ func launchdOptions(s *config.Spec) launchd.Options {
 			configs = append(configs, f.Dst)
 		}
 	}
+	user := s.Service.Darwin.User
+	if user == "root" {
+		user = "" // launchd runs a daemon without UserName as root
+	}
 	return launchd.Options{
-		Name: s.Name, Label: launchdLabel(s), Args: s.Service.Args, Env: s.Service.Env,
+		Name: s.Name, Label: launchdLabel(s), Args: s.Service.Args, Env: s.Service.Env, UserName: user,
 		Always: s.Service.Restart.Policy == "always", RestartDelay: s.Service.Restart.Delay.Std(), Configs: configs,
 	}
 }
