@@ -113,7 +113,7 @@ func TestInitFindsWhatTheModuleShows(t *testing.T) {
 			}
 			code, out, errs = runIn(t, dir, "check")
 			if code != 0 || !strings.Contains(out, "windows: wrapped: svcwrap.exe is the service and runs the program, because it does not speak to the Windows SCM") ||
-				!strings.Contains(out, "linux: systemd unit Type=exec, because it imports no sd_notify package") {
+				!strings.Contains(out, "linux: systemd unit Type=exec, because it imports none of the sd_notify packages svcpack knows") {
 				t.Errorf("check: exit %d\n%s%s", code, out, errs)
 			}
 		})

@@ -68,7 +68,7 @@ func (c *Spec) resolveContract(p *Problems, env Env, formats []Format) {
 			if e := g.Notify(); e.Found() {
 				k.Notify = Decision{On: true, Why: "it tells systemd when it is ready: " + e.String()}
 			} else {
-				k.Notify = Decision{Why: "it imports no sd_notify package svcpack knows (" + strings.Join(contract.NotifyPackages, ", ") + ")"}
+				k.Notify = Decision{Why: fmt.Sprintf("it imports none of the sd_notify packages svcpack knows (%s and %d more)", strings.Join(contract.NotifyPackages[:2], ", "), len(contract.NotifyPackages)-2)}
 			}
 		}
 	}
