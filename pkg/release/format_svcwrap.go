@@ -71,13 +71,12 @@ func wrapperSource(ctx context.Context, goTool, dir string, buildInfo func() (*d
 	}
 	if bi, ok := buildInfo(); ok {
 		v := ""
-		if bi.Main.Path == svcpackModule {
-			v = bi.Main.Version
-		}
-		for _, m := range bi.Deps {
+		// svcpack is the main module of `go run .../cmd/svcpack@v` and of
+		// `go tool svcpack` in a tools module, a dependency of a magefile.
+		for _, m := range append([]*debug.Module{&bi.Main}, bi.Deps...) {
 			if m.Path == svcpackModule {
 				v = m.Version
-				if m.Replace != nil && m.Replace.Version == "" && filepath.IsAbs(m.Replace.Path) && hasWrapper(m.Replace.Path) {
+				if r := m.Replace; r != nil && (r.Version == "" || r.Version == "(devel)") && filepath.IsAbs(r.Path) && hasWrapper(r.Path) {
 					return m.Replace.Path, nil
 				}
 			}

@@ -302,6 +302,14 @@ func TestWrapperSourceErrors(t *testing.T) {
 	if err != nil || got != root {
 		t.Errorf("replaced dependency: %q, %v", got, err)
 	}
+	// `go tool svcpack` in a tools module whose go.mod replaces svcpack
+	// with a directory: the main module is replaced.
+	got, err = wrapperSource(context.Background(), "go", dir, func() (*debug.BuildInfo, bool) {
+		return &debug.BuildInfo{Main: debug.Module{Path: svcpackModule, Version: "v0.0.0", Replace: &debug.Module{Path: root, Version: "(devel)"}}}, true
+	}, "")
+	if err != nil || got != root {
+		t.Errorf("replaced main module: %q, %v", got, err)
+	}
 	// A svcpack built from a checkout (its tests, `go run ./cmd/svcpack`
 	// there) uses that checkout.
 	got, err = wrapperSource(context.Background(), "go", dir, func() (*debug.BuildInfo, bool) {
