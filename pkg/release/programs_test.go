@@ -136,14 +136,7 @@ func TestProgramsInWine(t *testing.T) {
 			p.MustRun(3*time.Minute, "msiexec", "/i", msi, "/qn")
 			running("msi", `C:\Program Files\svcpack\`+name)
 			p.MustRun(3*time.Minute, "msiexec", "/x", msi, "/qn")
-			// Wine's msiexec returns while the service may still be
-			// STOP_PENDING (it does not wait for STOPPED as Windows does):
-			// the service must be gone once it has stopped.
-			state, out := p.ServiceState(name)
-			for deadline := time.Now().Add(time.Minute); state != "" && time.Now().Before(deadline); state, out = p.ServiceState(name) {
-				time.Sleep(time.Second)
-			}
-			if state != "" {
+			if state, out := p.WaitServiceGone(name, time.Minute); state != "" {
 				t.Errorf("service still present after msiexec /x: %s\n%s", state, out)
 			}
 		})

@@ -383,7 +383,7 @@ func TestWrapInstallsInWine(t *testing.T) {
 	const msiDir = `C:\Program Files\Acme\Plain Svc`
 	check(msiDir)
 	p.MustRun(3*time.Minute, "msiexec", "/x", msi, "/qn")
-	if state, out := p.ServiceState("plain"); state != "" {
+	if state, out := p.WaitServiceGone("plain", time.Minute); state != "" {
 		t.Errorf("service still present after msiexec /x: %s\n%s", state, out)
 	}
 	if _, err := winetest.PollHTTP(base+"/healthz", 2*time.Second); err == nil {
