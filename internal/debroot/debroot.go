@@ -1,6 +1,6 @@
 // Package debroot gives tests a Debian root made by debootstrap (the host's
 // own release, minbase with systemd) in which the real dpkg installs
-// packages, and boots it with systemd as PID 1 (systemd-nspawn, private
+// packages (ca-certificates included, as on most systems), and boots it with systemd as PID 1 (systemd-nspawn, private
 // network) to see a packaged service start as the package manager starts
 // it.
 //
@@ -47,7 +47,7 @@ func New(t testing.TB) *Root {
 		chroot: testtool.Need(t, "chroot", "coreutils"),
 		nspawn: testtool.Need(t, "systemd-nspawn", "systemd-container"),
 	}
-	if out, err := exec.Command(debootstrap, "--variant=minbase", "--include=systemd,systemd-sysv,dbus", hostCodename(t), r.Dir).CombinedOutput(); err != nil {
+	if out, err := exec.Command(debootstrap, "--variant=minbase", "--include=systemd,systemd-sysv,dbus,ca-certificates", hostCodename(t), r.Dir).CombinedOutput(); err != nil {
 		t.Fatalf("debootstrap: %v\n%s", err, Tail(out, 15))
 	}
 	return r

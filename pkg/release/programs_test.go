@@ -148,6 +148,8 @@ func TestProgramsInWine(t *testing.T) {
 // and boots it: the plain server runs under the hardened unit as Type=exec
 // and lists its interfaces (netlink) and resolves a name; the go-systemd
 // one runs as Type=notify and told systemd it was ready. The plain server
+// also reads time zone data and the TLS root bundle, and writes into its
+// state, cache and logs directories, through the sandbox. The plain server
 // released as "logger" (a name bsdutils owns in /usr/bin) is refused by
 // check with both fixes; with bin_dir it installs and runs beside the
 // system's logger; built anyway into /usr/bin, dpkg refuses it.
@@ -223,7 +225,7 @@ func TestProgramsInBootedDebian(t *testing.T) {
 		port  int
 		paths []string
 	}{
-		{"netsvc", 8083, []string{"/interfaces", "/resolve?name=svcpack-test.example"}},
+		{"netsvc", 8083, []string{"/interfaces", "/resolve?name=svcpack-test.example", "/zone?name=Europe/Paris", "/roots", "/write"}},
 		{"sdnotifysvc", 8084, []string{"/notified"}},
 		{"logger", 8085, []string{"/interfaces"}},
 	} {
@@ -241,6 +243,8 @@ func TestProgramsInBootedDebian(t *testing.T) {
 	for _, want := range []string{
 		"netsvc is-active: active", "netsvc Type=exec", "netsvc SubState=running", "netsvc DynamicUser=yes",
 		"netsvc /interfaces: lo up|loopback|running 127.0.0.1/8", "netsvc /resolve?name=svcpack-test.example: 192.0.2.7",
+		"netsvc /zone?name=Europe/Paris: 14:00 CEST", "netsvc /roots: /etc/ssl/certs/ca-certificates.crt ",
+		"netsvc /write: STATE_DIRECTORY /var/lib/netsvc <nil>", "netsvc /write: CACHE_DIRECTORY /var/cache/netsvc <nil>", "netsvc /write: LOGS_DIRECTORY /var/log/netsvc <nil>",
 		"sdnotifysvc is-active: active", "sdnotifysvc Type=notify", "sdnotifysvc SubState=running", "sdnotifysvc /notified: true",
 		"logger is-active: active", "logger Type=exec", "path=/usr/lib/logger/logger", "logger /interfaces: lo ",
 		"bsdutils: /usr/bin/logger",

@@ -7,6 +7,10 @@
 //	/interfaces       one line per network interface: name, flags, addresses
 //	                  (net.Interfaces and Addrs, which need netlink on Linux)
 //	/resolve?name=N   the addresses net.LookupHost finds for N
+//	/zone?name=Z      noon UTC on 2024-07-01 in time zone Z (zoneinfo)
+//	/roots            the size of the TLS root bundle crypto/x509 reads
+//	/write            writes a file into each directory systemd names in
+//	                  STATE_DIRECTORY, CACHE_DIRECTORY and LOGS_DIRECTORY
 package main
 
 import (
@@ -18,6 +22,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
@@ -68,6 +73,35 @@ func serve(ctx context.Context, addr string, ready func()) error {
 			return
 		}
 		fmt.Fprintln(w, strings.Join(addrs, " "))
+	})
+	mux.HandleFunc("/zone", func(w http.ResponseWriter, r *http.Request) {
+		loc, err := time.LoadLocation(r.URL.Query().Get("name"))
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		fmt.Fprintln(w, time.Date(2024, 7, 1, 12, 0, 0, 0, time.UTC).In(loc).Format("15:04 MST"))
+	})
+	mux.HandleFunc("/roots", func(w http.ResponseWriter, _ *http.Request) {
+		// The bundles crypto/x509 reads on Debian, Fedora and Alpine.
+		for _, f := range []string{"/etc/ssl/certs/ca-certificates.crt", "/etc/pki/tls/certs/ca-bundle.crt", "/etc/ssl/cert.pem"} {
+			if b, err := os.ReadFile(f); err == nil {
+				fmt.Fprintf(w, "%s %d bytes\n", f, len(b))
+				return
+			}
+		}
+		http.Error(w, "no TLS root bundle readable", http.StatusInternalServerError)
+	})
+	mux.HandleFunc("/write", func(w http.ResponseWriter, _ *http.Request) {
+		for _, v := range []string{"STATE_DIRECTORY", "CACHE_DIRECTORY", "LOGS_DIRECTORY"} {
+			dir := os.Getenv(v)
+			if dir == "" {
+				fmt.Fprintf(w, "%s unset\n", v)
+				continue
+			}
+			err := os.WriteFile(filepath.Join(dir, "netsvc-probe"), []byte("ok\n"), 0o600)
+			fmt.Fprintf(w, "%s %s %v\n", v, dir, err)
+		}
 	})
 	l, err := net.Listen("tcp", addr)
 	if err != nil {
