@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"crypto/rand"
 	"encoding/json"
 	"errors"
@@ -11,7 +12,10 @@ import (
 	"io/fs"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 	"text/template"
 
@@ -19,34 +23,45 @@ import (
 	"github.com/svcpack/svcpack/templates"
 )
 
-// cmdInit writes a starter svcpack.yaml with a fresh upgrade code. It never
-// overwrites an existing file.
+// cmdInit writes a starter svcpack.yaml with a fresh upgrade code, filled
+// from what the module shows: its main package (go list: the module root or
+// cmd/...), homepage (a github.com, gitlab.com, ... module path), license
+// (the LICENSE file's text), vendor and maintainer (git config, else the
+// LICENSE's copyright holder). It adds dist/ and .dist.cache/ to .gitignore.
+// It never overwrites an existing config.
 func cmdInit(args []string, stdout, stderr io.Writer) error {
 	fset := flag.NewFlagSet("init", flag.ContinueOnError)
 	fset.SetOutput(stderr)
 	path := fset.String("config", config.FileName, "file to write")
-	wd, _ := os.Getwd()
-	name := fset.String("name", sanitize(filepath.Base(wd)), "binary and service name")
-	mainPkg := fset.String("main", "", "main package (default . when main.go is here, else ./cmd/NAME)")
-	vendor := fset.String("vendor", "", "company or author (default: git config user.name)")
+	name := fset.String("name", "", "binary and service name (default: the main package's directory, or the module's last path element)")
+	mainPkg := fset.String("main", "", "main package (default: found with go list: the module root, else cmd/...)")
+	vendor := fset.String("vendor", "", "company or author (default: git config user.name, else the LICENSE's copyright holder)")
 	maintainer := fset.String("maintainer", "", "package maintainer, \"Name <email>\" (default: git config user.name and user.email)")
 	if err := parse(fset, args); err != nil {
 		return err
-	}
-	if *mainPkg == "" {
-		*mainPkg = "./cmd/" + *name
-		if _, err := os.Stat("main.go"); err == nil {
-			*mainPkg = "."
-		}
 	}
 	if _, err := os.Stat(*path); err == nil {
 		return fmt.Errorf("%s already exists; remove it first or pass -config with another name", *path)
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return err
 	}
+	dir := filepath.Dir(*path)
+	mod, err := readModule(dir)
+	if err != nil {
+		return err
+	}
+	if *mainPkg == "" {
+		if *mainPkg, err = findMain(dir, mod, stdout); err != nil {
+			return err
+		}
+	}
+	if *name == "" {
+		*name = defaultName(*mainPkg, mod.Path)
+	}
+	lic := detectLicense(dir)
 	gitName, gitEmail := gitConfig("user.name"), gitConfig("user.email")
 	if *vendor == "" {
-		*vendor = gitName
+		*vendor = cmp.Or(gitName, lic.holder)
 	}
 	if *maintainer == "" && gitName != "" && gitEmail != "" {
 		*maintainer = gitName + " <" + gitEmail + ">"
@@ -60,7 +75,10 @@ func cmdInit(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	var b bytes.Buffer
-	if err := tmpl.Execute(&b, map[string]string{"Name": *name, "Main": *mainPkg, "UpgradeCode": code, "Vendor": *vendor, "Maintainer": *maintainer}); err != nil {
+	if err := tmpl.Execute(&b, map[string]string{
+		"Name": *name, "Main": *mainPkg, "UpgradeCode": code, "Vendor": *vendor, "Maintainer": *maintainer,
+		"Homepage": homepageOf(mod.Path), "License": lic.spdx, "LicenseFile": lic.file,
+	}); err != nil {
 		return err
 	}
 	f, err := os.OpenFile(*path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
@@ -75,11 +93,204 @@ func cmdInit(args []string, stdout, stderr io.Writer) error {
 	if err := f.Close(); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "wrote %s (MSI upgrade code %s: keep it fixed for this product forever)\n", *path, code)
+	fmt.Fprintf(stdout, "wrote %s for %s (main %s; MSI upgrade code %s: keep it fixed for this product forever)\n", *path, mod.Path, *mainPkg, code)
+	if lic.spdx != "" {
+		fmt.Fprintf(stdout, "license: %s, from %s%s\n", lic.spdx, lic.file, lic.note)
+	}
+	added, err := ignoreOutputs(filepath.Join(dir, ".gitignore"))
+	if err != nil {
+		return fmt.Errorf(".gitignore: %w", err)
+	}
+	if len(added) > 0 {
+		fmt.Fprintf(stdout, "added %s to %s\n", strings.Join(added, " and "), filepath.Join(dir, ".gitignore"))
+	}
 	if *vendor == "" || *maintainer == "" {
 		fmt.Fprintf(stdout, "set vendor and maintainer (\"Name <email>\") in %s before releasing: the MSI and the Linux packages need them (svcpack check says what is missing)\n", *path)
 	}
 	return nil
+}
+
+// module is what `go list -m` says of the module in a directory.
+type module struct{ Path, Dir string }
+
+func readModule(dir string) (module, error) {
+	var m module
+	out, err := goCmd(dir, "list", "-m", "-json")
+	if err != nil {
+		return m, fmt.Errorf("svcpack releases a Go module, and this is none (%v): run `go mod init <module path>` first, or run init in the module's directory", err)
+	}
+	if err := json.Unmarshal(out, &m); err != nil {
+		return m, fmt.Errorf("go list -m: %w", err)
+	}
+	return m, nil
+}
+
+// findMain picks the module's main package: the module root, else the one
+// under cmd/ named like the module, else the only one (or the first, saying
+// which others there are).
+func findMain(dir string, mod module, stdout io.Writer) (string, error) {
+	out, err := goCmd(dir, "list", "-f", "{{if eq .Name \"main\"}}{{.Dir}}{{end}}", "./...")
+	if err != nil {
+		return "", fmt.Errorf("listing the module's packages: %w", err)
+	}
+	var mains []string
+	for _, d := range strings.Fields(string(out)) {
+		rel, err := filepath.Rel(mod.Dir, d)
+		if err != nil {
+			continue
+		}
+		rel = filepath.ToSlash(rel)
+		if rel == "." {
+			return ".", nil
+		}
+		mains = append(mains, "./"+rel)
+	}
+	if len(mains) == 0 {
+		return "", fmt.Errorf("no package main in %s (go list ./...): pass -main with the program's package", mod.Path)
+	}
+	want := "./cmd/" + path.Base(strings.TrimSuffix(mod.Path, "/"+majorSuffix(mod.Path)))
+	if slices.Contains(mains, want) {
+		return want, nil
+	}
+	cmds := slices.DeleteFunc(slices.Clone(mains), func(m string) bool { return !strings.HasPrefix(m, "./cmd/") })
+	if len(cmds) == 0 {
+		cmds = mains
+	}
+	if len(mains) > 1 {
+		fmt.Fprintf(stdout, "the module has %d main packages (%s): chose %s; pass -main for another\n", len(mains), strings.Join(mains, " "), cmds[0])
+	}
+	return cmds[0], nil
+}
+
+// majorSuffix is a module path's major version element ("v2"), or "".
+func majorSuffix(p string) string {
+	last := path.Base(p)
+	if len(last) > 1 && last[0] == 'v' && strings.Trim(last[1:], "0123456789") == "" {
+		return last
+	}
+	return ""
+}
+
+// defaultName is the main package's directory name, or for a main package
+// at the module root the module's last path element (without a /vN).
+func defaultName(mainPkg, modPath string) string {
+	if mainPkg != "." {
+		return sanitize(path.Base(mainPkg))
+	}
+	p := modPath
+	if v := majorSuffix(p); v != "" {
+		p = path.Dir(p)
+	}
+	return sanitize(path.Base(p))
+}
+
+// homepageOf is the project page of a module hosted where the module path
+// is the repository's address, else "".
+func homepageOf(modPath string) string {
+	parts := strings.Split(modPath, "/")
+	switch parts[0] {
+	case "github.com", "gitlab.com", "bitbucket.org", "codeberg.org", "git.sr.ht":
+		if len(parts) >= 3 {
+			return "https://" + strings.Join(parts[:3], "/")
+		}
+	}
+	return ""
+}
+
+// license is what a LICENSE file shows.
+type license struct {
+	file   string // as found: LICENSE, LICENSE.md, COPYING, ...
+	spdx   string // the identifier, when the text is one svcpack knows
+	holder string // the copyright holder named in it
+	note   string // a caveat for the user
+}
+
+// licenseTexts recognise a licence by phrases of its text, most specific
+// first.
+var licenseTexts = []struct {
+	spdx, note string
+	phrases    []string
+}{
+	{"AGPL-3.0-or-later", " (say AGPL-3.0-only if your notices do)", []string{"GNU AFFERO GENERAL PUBLIC LICENSE", "Version 3"}},
+	{"LGPL-3.0-or-later", " (say LGPL-3.0-only if your notices do)", []string{"GNU LESSER GENERAL PUBLIC LICENSE", "Version 3"}},
+	{"LGPL-2.1-or-later", " (say LGPL-2.1-only if your notices do)", []string{"GNU LESSER GENERAL PUBLIC LICENSE", "Version 2.1"}},
+	{"GPL-3.0-or-later", " (say GPL-3.0-only if your notices do)", []string{"GNU GENERAL PUBLIC LICENSE", "Version 3"}},
+	{"GPL-2.0-or-later", " (say GPL-2.0-only if your notices do)", []string{"GNU GENERAL PUBLIC LICENSE", "Version 2"}},
+	{"MPL-2.0", "", []string{"Mozilla Public License", "2.0"}},
+	{"Apache-2.0", "", []string{"Apache License", "Version 2.0"}},
+	{"BSD-3-Clause", "", []string{"Redistribution and use in source and binary forms", "Neither the name"}},
+	{"BSD-2-Clause", "", []string{"Redistribution and use in source and binary forms"}},
+	{"MIT", "", []string{"Permission is hereby granted, free of charge"}},
+	{"ISC", "", []string{"Permission to use, copy, modify, and/or distribute this software for any"}},
+	{"Unlicense", "", []string{"This is free and unencumbered software released into the public domain"}},
+}
+
+var holderRE = regexp.MustCompile(`(?mi)^\s*Copyright\s+(?:\(c\)\s*|©\s*)?(?:[0-9]{4}(?:\s*[-,]\s*[0-9]{4})*\s+)?([^<>\n]*[^<>\s.,])`)
+
+// detectLicense reads the module's licence file, if any.
+func detectLicense(dir string) license {
+	for _, name := range []string{"LICENSE", "LICENSE.md", "LICENSE.txt", "LICENCE", "COPYING"} {
+		b, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			continue
+		}
+		l := license{file: name}
+		text := strings.Join(strings.Fields(string(b)), " ")
+		for _, lt := range licenseTexts {
+			if !slices.ContainsFunc(lt.phrases, func(p string) bool { return !strings.Contains(text, p) }) {
+				l.spdx, l.note = lt.spdx, lt.note
+				break
+			}
+		}
+		if m := holderRE.FindSubmatch(b); m != nil && !strings.Contains(strings.ToLower(string(m[1])), "copyright") {
+			l.holder = strings.TrimSpace(string(m[1]))
+		}
+		return l
+	}
+	return license{}
+}
+
+// ignoreOutputs adds what a release writes beside svcpack.yaml (dist/ and
+// its cache) to the .gitignore at path, and returns what it added.
+func ignoreOutputs(path string) ([]string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, err
+	}
+	have := map[string]bool{}
+	for _, l := range strings.Split(string(b), "\n") {
+		have[strings.TrimPrefix(strings.TrimSpace(l), "/")] = true
+	}
+	var add []string
+	for _, p := range []string{"dist/", ".dist.cache/"} {
+		if !have[p] && !have[strings.TrimSuffix(p, "/")] {
+			add = append(add, p)
+		}
+	}
+	if len(add) == 0 {
+		return nil, nil
+	}
+	if len(b) > 0 && !bytes.HasSuffix(b, []byte("\n")) {
+		b = append(b, '\n')
+	}
+	b = append(b, "# svcpack release output\n"...)
+	for _, p := range add {
+		b = append(b, "/"+p+"\n"...)
+	}
+	return add, os.WriteFile(path, b, 0o644)
+}
+
+// goCmd runs the go command in dir and returns its standard output.
+func goCmd(dir string, args ...string) ([]byte, error) {
+	cmd := exec.Command("go", args...)
+	cmd.Dir = dir
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return nil, fmt.Errorf("go %s: %v: %s", strings.Join(args, " "), err, strings.TrimSpace(stderr.String()))
+	}
+	return out, nil
 }
 
 // newGUID returns a random (version 4) GUID in upper case.

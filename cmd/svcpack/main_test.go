@@ -27,8 +27,10 @@ func runIn(t *testing.T, dir string, args ...string) (int, string, string) {
 
 func TestInitThenCheck(t *testing.T) {
 	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "main.go"), []byte("package main\nfunc main() {}\n"), 0o644); err != nil {
-		t.Fatal(err)
+	for name, data := range map[string]string{"go.mod": "module example.com/demo\n\ngo 1.26\n", "main.go": "package main\nfunc main() {}\n"} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
 	code, out, errs := runIn(t, dir, "init", "-name", "demo", "-vendor", "Demo & Co", "-maintainer", "Demo Ops <ops@example.com>")
 	if code != 0 {
@@ -58,6 +60,73 @@ func TestInitThenCheck(t *testing.T) {
 	if a == b {
 		t.Fatal("newGUID repeated itself")
 	}
+}
+
+// TestInitFindsWhatTheModuleShows runs init, with no flags, on modules as
+// users have them: the main package at the root or under cmd/, a LICENSE,
+// git's user settings. The config it writes must pass check, name what the
+// module shows, and .gitignore must then ignore the release's output.
+func TestInitFindsWhatTheModuleShows(t *testing.T) {
+	gitconfig := filepath.Join(t.TempDir(), "gitconfig")
+	os.WriteFile(gitconfig, []byte("[user]\n\tname = Jane Doe\n\temail = jane@example.com\n"), 0o644)
+	t.Setenv("GIT_CONFIG_GLOBAL", gitconfig)
+	t.Setenv("GIT_CONFIG_NOSYSTEM", "1")
+	mit, err := os.ReadFile("../../LICENSE")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const server = "package main\n\nimport \"net/http\"\n\nfunc main() { http.ListenAndServe(\"127.0.0.1:8080\", nil) }\n"
+	for _, tc := range []struct {
+		name      string
+		files     map[string]string
+		main, bin string
+		license   string
+		gitignore string
+	}{
+		{"root main", map[string]string{"go.mod": "module github.com/acme/webtool\n\ngo 1.26\n", "main.go": server, "LICENSE": string(mit), ".gitignore": "*.log"},
+			".", "webtool", "MIT", "*.log\n# svcpack release output\n/dist/\n/.dist.cache/\n"},
+		{"cmd main of a v2 module", map[string]string{"go.mod": "module github.com/acme/webtool/v2\n\ngo 1.26\n", "cmd/webtool/main.go": server, "cmd/helper/main.go": server, "lib.go": "package webtool\n"},
+			"./cmd/webtool", "webtool", "", "# svcpack release output\n/dist/\n/.dist.cache/\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			for name, data := range tc.files {
+				os.MkdirAll(filepath.Dir(filepath.Join(dir, name)), 0o755)
+				if err := os.WriteFile(filepath.Join(dir, name), []byte(data), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			code, out, errs := runIn(t, dir, "init")
+			if code != 0 {
+				t.Fatalf("init: exit %d: %s", code, errs)
+			}
+			c, err := release.Load(filepath.Join(dir, config.FileName), config.Env{})
+			if err != nil {
+				t.Fatalf("the config init wrote does not pass check: %v\n%s", err, mustReadFile(t, filepath.Join(dir, config.FileName)))
+			}
+			if c.Main != tc.main || c.Name != tc.bin || c.License != tc.license || c.Homepage != "https://github.com/acme/webtool" ||
+				c.Maintainer != "Jane Doe <jane@example.com>" || c.Vendor != "Jane Doe" {
+				t.Errorf("init wrote main %q name %q license %q homepage %q maintainer %q vendor %q\n%s", c.Main, c.Name, c.License, c.Homepage, c.Maintainer, c.Vendor, out)
+			}
+			if got := mustReadFile(t, filepath.Join(dir, ".gitignore")); got != tc.gitignore {
+				t.Errorf(".gitignore:\n%s\nwant:\n%s", got, tc.gitignore)
+			}
+			code, out, errs = runIn(t, dir, "check")
+			if code != 0 || !strings.Contains(out, "windows: wrapped: svcwrap.exe is the service and runs the program, because it does not speak to the Windows SCM") ||
+				!strings.Contains(out, "linux: systemd unit Type=exec, because it imports none of the sd_notify packages svcpack knows") {
+				t.Errorf("check: exit %d\n%s%s", code, out, errs)
+			}
+		})
+	}
+}
+
+func mustReadFile(t *testing.T, p string) string {
+	t.Helper()
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }
 
 // paritySpec is a valid config for every format, for linux/amd64 and
@@ -144,6 +213,14 @@ func TestCheckAndReleaseAgree(t *testing.T) {
 		{"file dst escapes", "dst: conf/app.yaml", "dst: ../app.yaml", `files[0].dst: "../app.yaml"`},
 		{"bad hardening directive", "  args: [run]\n", "  args: [run]\n  linux: {hardening_off: [NoSuchThing]}\n", `service.linux.hardening_off[0]: "NoSuchThing" is not a hardening directive`},
 		{"bad ldflags field", "name: demo\n", "name: demo\nldflags: [\"-X main.v={{.Nope}}\"]\n", "ldflags[0]"},
+		{"name a base package owns", "name: demo\n", "name: ls\n", `svcpack.yaml:1: name: "ls" would be installed as /usr/bin/ls, a program the base system already has (package busybox, coreutils in Debian or Alpine): dpkg refuses to overwrite it, and elsewhere it would replace the system's command. Rename the program (name: ls-server, say), or install it outside the PATH with service.linux.bin_dir: /usr/lib/ls`},
+		{"bin_dir under /usr/local", "  args: [run]\n", "  args: [run]\n  linux: {bin_dir: /usr/local/bin}\n", `service.linux.bin_dir: bin_dir "/usr/local/bin": want an absolute directory under /usr or /opt`},
+		{"bin_dir relative", "  args: [run]\n", "  args: [run]\n  linux: {bin_dir: usr/lib/demo}\n", `svcpack.yaml:17: service.linux.bin_dir: "usr/lib/demo" is not an absolute directory`},
+		{"unit override of an unknown directive", "  args: [run]\n", "  args: [run]\n  linux: {unit: {ExecStartPre: /bin/true}}\n", `service.linux.unit.ExecStartPre: unit override ExecStartPre: not a directive svcpack writes that may be overridden; valid: AmbientCapabilities`},
+		{"unit override of a directive another field sets", "  args: [run]\n", "  args: [run]\n  linux: {unit: {Type: simple}}\n", "service.linux.unit.Type: Type is what svcpack writes from the config's service.linux.notify: set that instead"},
+		{"unit override and hardening_off", "  args: [run]\n", "  args: [run]\n  linux: {unit: {ProtectHome: read-only}, hardening_off: [ProtectHome]}\n", "service.linux.unit.ProtectHome: is set, and service.linux.hardening_off leaves ProtectHome out"},
+		{"unit override value", "  args: [run]\n", "  args: [run]\n  linux: {unit: {ReadWritePaths: '/srv\\'}}\n", `service.linux.unit.ReadWritePaths: "/srv\\" ends with a backslash`},
+		{"notify not a switch", "  args: [run]\n", "  args: [run]\n  linux: {notify: maybe}\n", `service.linux.notify: "maybe" is not valid: want auto, true or false`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			yaml := paritySpec

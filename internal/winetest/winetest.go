@@ -298,6 +298,21 @@ func (p *Prefix) WaitServiceState(name, want string, timeout time.Duration) {
 	p.t.Fatalf("winetest: service %s is %q after %v, want %s\n%s", name, state, timeout, want, out)
 }
 
+// WaitServiceGone polls `sc query` until the service no longer exists or
+// the timeout passes, and returns the last state ("" once it is gone) and
+// sc's output. Wine's msiexec /x returns while a service it stopped may
+// still be STOP_PENDING (Windows waits for STOPPED): the service is deleted
+// once it has stopped.
+func (p *Prefix) WaitServiceGone(name string, timeout time.Duration) (string, string) {
+	deadline := time.Now().Add(timeout)
+	state, out := p.ServiceState(name)
+	for state != "" && time.Now().Before(deadline) {
+		time.Sleep(500 * time.Millisecond)
+		state, out = p.ServiceState(name)
+	}
+	return state, out
+}
+
 // WaitHTTP polls url until it answers 200 or the timeout passes and returns
 // the body; it fails the test on timeout.
 func WaitHTTP(t testing.TB, url string, timeout time.Duration) string {

@@ -80,6 +80,9 @@ func (c *Spec) applyDefaults(formats []Format) {
 	if s.Account == "" {
 		s.Account = "LocalSystem"
 	}
+	if s.Darwin.User == "" {
+		s.Darwin.User = "nobody"
+	}
 	if s.Restart.Policy == "" {
 		s.Restart.Policy = "on-failure"
 	}

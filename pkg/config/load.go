@@ -53,6 +53,11 @@ type Format struct {
 	// on the spec with defaults filled and paths absolute, and must
 	// tolerate values that other checks reject.
 	Check func(s *Spec, p *Problems)
+	// Reads lists the spec fields the format reads. Load decides a
+	// contract setting left at auto (WrapField, NotifyField) only when an
+	// enabled format reads it: reading what the program imports costs a
+	// `go list`.
+	Reads []string
 }
 
 // Load reads the config file at path, decodes it strictly, fills defaults,
@@ -80,6 +85,8 @@ func Load(path string, env Env, formats []Format) (*Spec, error) {
 	p := &Problems{s: s}
 	s.validate(p, env, formats)
 	s.resolvePaths()
+	s.resolveContract(p, env, formats)
+	s.checkWrapper(p)
 	s.resolveWrapper(p)
 	s.resolveSecrets(p, env)
 	if len(p.errs) == 0 {

@@ -61,6 +61,12 @@ func textRules() map[string]rule {
 		"service.linux.memory_max":         match(`^([0-9]+[KMGT]?|[0-9]+%|infinity)$`, "is not valid: want bytes with an optional K, M, G or T suffix (512M), a percentage (50%) or infinity"),
 		"service.linux.cpu_quota":          match(`^[0-9]+%$`, "is not valid: want a percentage such as 80% (200% = two cores)"),
 		"service.linux.hardening_off":      match(`^[A-Za-z]+$`, "is not a systemd directive name"),
+		"service.linux.bin_dir":            match(`^/(usr|opt)(/[A-Za-z0-9_+-][A-Za-z0-9._+-]*)*$`, "is not an absolute directory under /usr or /opt of plain names: want /usr/bin (the default) or /usr/lib/<name>"),
+		"service.linux.unit{}":             match(`^[A-Z][A-Za-z]+$`, "is not a systemd directive name such as ProtectHome"),
+		"service.linux.unit":               unitValue,
+		"service.wrap":                     oneOf("auto", "true", "false"),
+		"service.linux.notify":             oneOf("auto", "true", "false"),
+		"service.darwin.user":              match(`^[A-Za-z_][A-Za-z0-9_.-]{0,254}$`, "is not a macOS account name: want letters, digits, '_', '.' or '-', such as nobody or _hello"),
 		"service.wrapper.logs.dir":         text, // the wrapper's own rules apply (checkWrapper)
 		"service.wrapper.logs.max_size":    text, // a size, read by the wrapper's rules
 		"service.wrapper.health.url":       httpURL(false),
@@ -147,6 +153,15 @@ func utf8Valid(s string) bool { return strings.ToValidUTF8(s, "\uFFFD") == s }
 func envValue(v string) string {
 	if strings.Contains(v, `\0`) {
 		return `holds \0, which reg.exe reads as the separator of the Environment value's entries`
+	}
+	return ""
+}
+
+// unitValue is a value a unit line can carry to its end: no trailing
+// backslash (a line continuation). % is written as %% by the unit writer.
+func unitValue(v string) string {
+	if strings.HasSuffix(v, `\`) {
+		return "ends with a backslash, which systemd reads as a line continuation"
 	}
 	return ""
 }

@@ -189,16 +189,67 @@ type Service struct {
 	Restart Restart `yaml:"restart"`
 	// Linux holds systemd-specific settings.
 	Linux Linux `yaml:"linux"`
+	// Darwin holds launchd-specific settings.
+	Darwin Darwin `yaml:"darwin"`
 	// Wrap runs the program under svcpack's service wrapper on Windows
 	// (cmd/svcwrap), for programs that do not speak to the SCM: the
 	// packages then register svcwrap.exe as the service, and the wrapper
-	// runs the program with Args and Env from the install folder.
-	Wrap bool `yaml:"wrap"`
-	// Wrapper tunes the wrapper; it needs Wrap.
+	// runs the program with Args and Env from the install folder. auto (the
+	// default) wraps exactly the programs that do not import the SCM
+	// package (see Contract).
+	Wrap Switch `yaml:"wrap"`
+	// Wrapper tunes the wrapper; it applies when the program is wrapped.
 	Wrapper Wrapper `yaml:"wrapper"`
 	// WrapperConfig is the wrapper's configuration (svcwrap.json) resolved
-	// from the fields above, with the wrapper's defaults; nil without Wrap.
+	// from the fields above, with the wrapper's defaults; nil when the
+	// program is not wrapped.
 	WrapperConfig *svcwrap.Config `yaml:"-" spec:"wrapper_config"`
+	// Contract is what Load decided from Wrap, Linux.Notify and the
+	// program's imports, with the reasons.
+	Contract Contract `yaml:"-" spec:"contract"`
+}
+
+// Switch is a setting svcpack decides by itself unless it is forced: auto
+// (the default, also when empty), true or false.
+type Switch string
+
+// The values of a Switch.
+const (
+	Auto Switch = "auto"
+	On   Switch = "true"
+	Off  Switch = "false"
+)
+
+// Forced reports whether the switch is set to true or false, and to which.
+func (s Switch) Forced() (on, forced bool) {
+	switch s {
+	case On:
+		return true, true
+	case Off:
+		return false, true
+	}
+	return false, false
+}
+
+// Contract holds the service-contract decisions for the packages: whether
+// the Windows packages wrap the program, and whether the systemd unit waits
+// for READY=1. Each is forced in the config or detected from what the
+// program imports for that platform (package contract).
+type Contract struct {
+	// Wrap is on when the Windows zip and MSI run the program under
+	// svcwrap.exe.
+	Wrap Decision `spec:"wrap"`
+	// Notify is on when the systemd unit is Type=notify (else Type=exec).
+	Notify Decision `spec:"notify"`
+}
+
+// Decision is one contract decision and why it was made.
+type Decision struct {
+	// On is the decision.
+	On bool `spec:"on"`
+	// Why says where it came from: the config, or the import found (or
+	// not found) in the program; empty when no target needed it.
+	Why string `spec:"why"`
 }
 
 // Wrapper holds the service wrapper's settings; empty fields take the
@@ -274,8 +325,27 @@ type Linux struct {
 	Hardening *bool `yaml:"hardening"`
 	// HardeningOff names individual hardening directives to leave out.
 	HardeningOff []string `yaml:"hardening_off"`
-	// Notify selects Type=notify (the program sends READY=1).
-	Notify *bool `yaml:"notify"`
+	// BinDir is where the Linux packages install the program (default
+	// /usr/bin); /usr/lib/<name> keeps it out of the PATH, for a name that a
+	// distribution's own package already has there.
+	BinDir string `yaml:"bin_dir"`
+	// Unit replaces directives of the unit's [Service] section by name
+	// (ProtectHome: read-only, RestrictAddressFamilies: AF_INET AF_UNIX):
+	// the hardening directives and the State/Cache/Logs/WorkingDirectory
+	// lines svcpack writes.
+	Unit map[string]string `yaml:"unit"`
+	// Notify selects Type=notify (the program sends READY=1) or Type=exec;
+	// auto (the default) picks notify exactly for programs that import an
+	// sd_notify package (see Contract).
+	Notify Switch `yaml:"notify"`
+}
+
+// Darwin holds launchd daemon settings.
+type Darwin struct {
+	// User runs the daemon (launchd's UserName): default nobody, the
+	// account with no privileges every macOS has; root runs it as root;
+	// another account must exist (install.sh says so when it does not).
+	User string `yaml:"user"`
 }
 
 // File is an extra file shipped in every package.
@@ -331,9 +401,6 @@ func (s *Spec) HasOS(goos string) bool {
 
 // HardeningOn reports whether systemd hardening is enabled.
 func (l Linux) HardeningOn() bool { return l.Hardening == nil || *l.Hardening }
-
-// NotifyOn reports whether the unit uses Type=notify.
-func (l Linux) NotifyOn() bool { return l.Notify == nil || *l.Notify }
 
 // WrapperExe is the file name of the service wrapper in Windows packages;
 // its configuration is WrapperConfigName beside it.

@@ -122,7 +122,6 @@ func (c *Spec) validate(p *Problems, env Env, formats []Format) {
 		c.checkFile(p, "license_file", c.LicenseFile)
 	}
 	c.checkService(p)
-	c.checkWrapper(p)
 	c.checkFiles(p)
 	c.checkSign(p)
 	c.checkGPG(p)

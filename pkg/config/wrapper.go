@@ -59,10 +59,10 @@ func wrapperField(f string) string {
 	return "service.wrapper." + f
 }
 
-// resolveWrapper sets Service.WrapperConfig when service.wrap is on and
-// the wrapper's settings are valid.
+// resolveWrapper sets Service.WrapperConfig when the program is wrapped
+// and the wrapper's settings are valid.
 func (c *Spec) resolveWrapper(p *Problems) {
-	if !c.Service.Wrap {
+	if !c.Service.Contract.Wrap.On {
 		return
 	}
 	wc, err := c.wrapperConfig()
@@ -72,13 +72,13 @@ func (c *Spec) resolveWrapper(p *Problems) {
 	c.Service.WrapperConfig = wc
 }
 
-// checkWrapper validates service.wrap and service.wrapper through the
-// wrapper's own validation, so both agree on what is valid.
+// checkWrapper validates service.wrapper through the wrapper's own
+// validation, so both agree on what is valid, when the program is wrapped.
 func (c *Spec) checkWrapper(p *Problems) {
 	s := c.Service
-	if !s.Wrap {
-		if c.lines["service.wrapper"] > 0 {
-			p.Add("service.wrapper", "is set but service.wrap is not true: set `wrap: true` to run the program under the service wrapper, or remove service.wrapper")
+	if !s.Contract.Wrap.On {
+		if w := s.Contract.Wrap; c.lines["service.wrapper"] > 0 && w.Why != "" {
+			p.Add("service.wrapper", "is set, but the program is not wrapped (%s): set `wrap: true` to run it under the service wrapper, or remove service.wrapper", w.Why)
 		}
 		return
 	}

@@ -27,8 +27,9 @@ func unitLines(unit string) (keys []string, values map[string][]string) {
 }
 
 // FuzzUnit renders units from arbitrary descriptions, arguments and
-// environment values: Unit either refuses them, or the unit holds exactly
-// the directives of a plain one and every value reads back as given.
+// environment values (the last also as a unit override's value): Unit either
+// refuses them, or the unit holds exactly the directives of a plain one and
+// every value reads back as given.
 func FuzzUnit(f *testing.F) {
 	for _, s := range []string{"x", `a "b" \c`, "100% $HOME ;", ";", "a\nExecStartPre=+/bin/sh", "x\rY=z", "tail\\", "%n %i $$", "é日本\u2028"} {
 		f.Add(s, s, s)
@@ -66,6 +67,9 @@ func FuzzUnit(f *testing.F) {
 		if !slices.Equal(words, []string{"V=" + env}) {
 			t.Errorf("Environment %s reads %q, want [V=%s]", env0, words, env)
 		}
+		if got := strings.ReplaceAll(values["ProtectHome"][0], "%%", "%"); got != env {
+			t.Errorf("the ProtectHome override reads %q, want %q", got, env)
+		}
 	})
 }
 
@@ -73,5 +77,6 @@ func withValues(o Options, desc, arg, env string) Options {
 	o.Service.Description = desc
 	o.Service.Args = []string{arg}
 	o.Service.Env = map[string]string{"V": env}
+	o.Service.Overrides = map[string]string{"ProtectHome": env}
 	return o
 }

@@ -19,6 +19,7 @@ import (
 	"path"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -65,6 +66,9 @@ type Options struct {
 	Vendor, Homepage, License, Description string
 	// Binary is the host path of the linux binary.
 	Binary string
+	// BinDir is the directory the binary is installed in (default
+	// DefaultBinDir, /usr/bin); the unit runs it from there.
+	BinDir string
 	// Files are extra files, usually configuration.
 	Files []File
 	// LicenseFile is the license text for the copyright file (optional).
@@ -191,13 +195,13 @@ func (o Options) info(dir string, format string) (*nfpm.Info, error) {
 	}
 	// Go binaries are static by design; Debian's Go packages override
 	// lintian's statically-linked-binary the same way.
-	override, err := write("lintian-overrides", []byte(o.Name+": statically-linked-binary [usr/bin/"+o.Name+"]\n"))
+	override, err := write("lintian-overrides", []byte(o.Name+": statically-linked-binary ["+strings.TrimPrefix(o.binPath(), "/")+"]\n"))
 	if err != nil {
 		return nil, err
 	}
 	doc := "/usr/share/doc/" + o.Name + "/copyright"
 	contents := files.Contents{
-		{Source: o.Binary, Destination: "/usr/bin/" + o.Name, FileInfo: fi(0o755)},
+		{Source: o.Binary, Destination: o.binPath(), FileInfo: fi(0o755)},
 		{Source: unitPath, Destination: "/usr/lib/systemd/system/" + o.serviceName() + ".service", FileInfo: fi(0o644)},
 		{Source: copyPath, Destination: doc, FileInfo: fi(0o644), Packager: "deb"},
 		{Source: copyPath, Destination: doc, FileInfo: fi(0o644), Packager: "apk"},
@@ -258,14 +262,77 @@ func (o Options) description() string {
 	return d + "\n" + "The " + o.Name + " service, run by systemd as " + o.serviceName() + ".service."
 }
 
-// copyright is a machine-readable Debian copyright file.
+// commonLicense is a licence whose text Debian ships in
+// /usr/share/common-licenses: its DEP-5 short name, the file, and its name
+// for the sentence that points there.
+type commonLicense struct{ short, file, title string }
+
+// debianLicenses maps SPDX identifiers to Debian's short names; those with
+// a file are in /usr/share/common-licenses, where the copyright file must
+// point instead of holding the text (lintian's errors otherwise).
+var debianLicenses = map[string]commonLicense{
+	"Apache-2.0":        {"Apache-2.0", "Apache-2.0", "the Apache License, Version 2.0"},
+	"GPL-2.0":           {"GPL-2", "GPL-2", "the GNU General Public License version 2"},
+	"GPL-2.0-only":      {"GPL-2", "GPL-2", "the GNU General Public License version 2"},
+	"GPL-2.0+":          {"GPL-2+", "GPL-2", "the GNU General Public License version 2"},
+	"GPL-2.0-or-later":  {"GPL-2+", "GPL-2", "the GNU General Public License version 2"},
+	"GPL-3.0":           {"GPL-3", "GPL-3", "the GNU General Public License version 3"},
+	"GPL-3.0-only":      {"GPL-3", "GPL-3", "the GNU General Public License version 3"},
+	"GPL-3.0+":          {"GPL-3+", "GPL-3", "the GNU General Public License version 3"},
+	"GPL-3.0-or-later":  {"GPL-3+", "GPL-3", "the GNU General Public License version 3"},
+	"LGPL-2.0-only":     {"LGPL-2", "LGPL-2", "the GNU Library General Public License version 2"},
+	"LGPL-2.0-or-later": {"LGPL-2+", "LGPL-2", "the GNU Library General Public License version 2"},
+	"LGPL-2.1":          {"LGPL-2.1", "LGPL-2.1", "the GNU Lesser General Public License version 2.1"},
+	"LGPL-2.1-only":     {"LGPL-2.1", "LGPL-2.1", "the GNU Lesser General Public License version 2.1"},
+	"LGPL-2.1-or-later": {"LGPL-2.1+", "LGPL-2.1", "the GNU Lesser General Public License version 2.1"},
+	"LGPL-3.0":          {"LGPL-3", "LGPL-3", "the GNU Lesser General Public License version 3"},
+	"LGPL-3.0-only":     {"LGPL-3", "LGPL-3", "the GNU Lesser General Public License version 3"},
+	"LGPL-3.0-or-later": {"LGPL-3+", "LGPL-3", "the GNU Lesser General Public License version 3"},
+	"MPL-1.1":           {"MPL-1.1", "MPL-1.1", "the Mozilla Public License, Version 1.1"},
+	"MPL-2.0":           {"MPL-2.0", "MPL-2.0", "the Mozilla Public License, Version 2.0"},
+	"CC0-1.0":           {"CC0-1.0", "CC0-1.0", "the Creative Commons CC0 1.0 Universal dedication"},
+	"GFDL-1.2-only":     {"GFDL-1.2", "GFDL-1.2", "the GNU Free Documentation License version 1.2"},
+	"GFDL-1.3-only":     {"GFDL-1.3", "GFDL-1.3", "the GNU Free Documentation License version 1.3"},
+	// Short names only: the text comes from the licence file.
+	"MIT":          {"Expat", "", ""},
+	"BSD-2-Clause": {"BSD-2-clause", "", ""},
+	"BSD-3-Clause": {"BSD-3-clause", "", ""},
+}
+
+// dep5License turns an SPDX expression into DEP-5 syntax (Debian's short
+// names, lower-case operators) and returns the common licences it names.
+func dep5License(expr string) (string, []commonLicense) {
+	var words []string
+	var common []commonLicense
+	for _, tok := range strings.Fields(strings.NewReplacer("(", " ", ")", " ").Replace(expr)) {
+		switch tok {
+		case "AND", "OR", "WITH":
+			words = append(words, strings.ToLower(tok))
+			continue
+		}
+		l, ok := debianLicenses[tok]
+		if !ok {
+			words = append(words, tok)
+			continue
+		}
+		words = append(words, l.short)
+		if l.file != "" && !slices.Contains(common, l) {
+			common = append(common, l)
+		}
+	}
+	return strings.Join(words, " "), common
+}
+
+// copyright is a machine-readable Debian copyright file. A licence Debian
+// ships in /usr/share/common-licenses is referred to there; any other's
+// text comes from the licence file.
 func (o Options) copyright() ([]byte, error) {
 	var b bytes.Buffer
 	fmt.Fprintf(&b, "Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/\nUpstream-Name: %s\n", o.Name)
 	if o.Homepage != "" {
 		fmt.Fprintf(&b, "Source: %s\n", o.Homepage)
 	}
-	license := o.License
+	license, common := dep5License(o.License)
 	if license == "" {
 		license = "custom"
 	}
@@ -274,7 +341,11 @@ func (o Options) copyright() ([]byte, error) {
 		holder = o.Maintainer
 	}
 	fmt.Fprintf(&b, "\nFiles: *\nCopyright: %d %s\nLicense: %s\n", o.Date.Year(), holder, license)
-	if o.LicenseFile != "" {
+	single := len(common) == 1 && common[0].short == license
+	switch {
+	case single:
+		refer(&b, common[0])
+	case o.LicenseFile != "":
 		text, err := os.ReadFile(o.LicenseFile)
 		if err != nil {
 			return nil, fmt.Errorf("linuxpkg: license file: %w", err)
@@ -287,7 +358,18 @@ func (o Options) copyright() ([]byte, error) {
 			}
 		}
 	}
+	if !single {
+		for _, l := range common {
+			fmt.Fprintf(&b, "\nLicense: %s\n", l.short)
+			refer(&b, l)
+		}
+	}
 	return b.Bytes(), nil
+}
+
+// refer writes the text of a License field that points to Debian's copy.
+func refer(b *bytes.Buffer, l commonLicense) {
+	fmt.Fprintf(b, " On Debian systems, the complete text of %s can be\n found in \"/usr/share/common-licenses/%s\".\n", l.title, l.file)
 }
 
 // changelog is a one-entry chglog file for this version.

@@ -2,10 +2,12 @@ package linuxpkg
 
 import (
 	"bytes"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -161,7 +163,8 @@ func TestUnitContents(t *testing.T) {
 		"ExecStart=/usr/bin/hello run", "Restart=on-failure", "RestartSec=5",
 		"StartLimitIntervalSec=600", "StartLimitBurst=5", "User=hello", "Group=hello",
 		`Environment="GREETING=Hi there"`, "Environment=PORT=8080", "MemoryMax=512M", "CPUQuota=80%",
-		"StateDirectory=hello", "LogsDirectory=hello", "NoNewPrivileges=yes", "ProtectSystem=strict",
+		"StateDirectory=hello", "CacheDirectory=hello", "LogsDirectory=hello", "NoNewPrivileges=yes", "ProtectSystem=strict",
+		"RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX AF_NETLINK",
 		"CapabilityBoundingSet=\n", "SystemCallFilter=@system-service",
 	} {
 		if !strings.Contains(u, want) {
@@ -180,6 +183,99 @@ func TestUnitContents(t *testing.T) {
 	b, _ = Unit(o)
 	if strings.Contains(string(b), "ProtectSystem") || strings.Contains(string(b), "SystemCallFilter") || !strings.Contains(string(b), "ProtectHome=yes") {
 		t.Errorf("hardening_off not applied:\n%s", b)
+	}
+}
+
+// TestUnitOverrides replaces directives by name: in place, once for a
+// directive written twice, added when svcpack writes none, refused for what
+// other settings write or svcpack does not write; systemd-analyze verify
+// reads each result.
+func TestUnitOverrides(t *testing.T) {
+	sa := testtool.Need(t, "systemd-analyze", "systemd")
+	for _, tc := range []struct {
+		name      string
+		overrides map[string]string
+		off       []string
+		want      []string
+		absent    []string
+		err       string
+	}{
+		{"in place", map[string]string{"ProtectHome": "read-only", "RestrictAddressFamilies": "AF_INET AF_UNIX"}, nil,
+			[]string{"ProtectHome=read-only\nPrivateTmp=yes", "RestrictAddressFamilies=AF_INET AF_UNIX\n"}, []string{"ProtectHome=yes", "AF_NETLINK"}, ""},
+		{"a directive written twice", map[string]string{"SystemCallFilter": "@system-service @resources"}, nil,
+			[]string{"SystemCallFilter=@system-service @resources\nSystemCallErrorNumber"}, []string{"~@privileged"}, ""},
+		{"left out, then set", map[string]string{"CacheDirectory": "hello/cache %n"}, nil,
+			[]string{"CacheDirectory=hello/cache %%n\nLogsDirectory=hello"}, nil, ""},
+		{"not written in this configuration", map[string]string{"PrivateUsers": "no"}, []string{"PrivateUsers"},
+			[]string{"PrivateUsers=no\n"}, []string{"PrivateUsers=yes"}, ""},
+		{"set by another setting", map[string]string{"Type": "simple"}, nil, nil, nil, "svcpack writes it from notify"},
+		{"not svcpack's", map[string]string{"ExecStartPre": "/bin/sh"}, nil, nil, nil, "not a directive svcpack writes"},
+		{"line break", map[string]string{"ProtectHome": "yes\nExecStartPre=/bin/sh"}, nil, nil, nil, "control character"},
+		{"continuation", map[string]string{"ProtectHome": `yes\`}, nil, nil, nil, "backslash"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			o := options(t)
+			o.Service.Overrides, o.Service.HardeningOff = tc.overrides, tc.off
+			b, err := Unit(o)
+			if tc.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.err) {
+					t.Fatalf("error %v, want %q", err, tc.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(string(b), w) {
+					t.Errorf("unit lacks %q:\n%s", w, b)
+				}
+			}
+			for _, a := range tc.absent {
+				if strings.Contains(string(b), a) {
+					t.Errorf("unit still has %q:\n%s", a, b)
+				}
+			}
+			root, unit := unitRoot(t, o)
+			if out, err := exec.Command(sa, "verify", "--root="+root, "--man=no", unit).CombinedOutput(); err != nil || len(bytes.TrimSpace(out)) > 0 {
+				t.Errorf("systemd-analyze verify: %v\n%s", err, out)
+			}
+		})
+	}
+}
+
+// TestBinDir installs the program elsewhere: the deb holds it there and the
+// unit runs it from there.
+func TestBinDir(t *testing.T) {
+	dpkgDeb := testtool.Need(t, "dpkg-deb", "dpkg")
+	o := options(t)
+	o.BinDir = "/usr/lib/hello"
+	b, err := Unit(o)
+	if err != nil || !strings.Contains(string(b), "ExecStart=/usr/lib/hello/hello run\n") {
+		t.Fatalf("unit: %v\n%s", err, b)
+	}
+	listing := run(t, dpkgDeb, "-c", writePackage(t, o, "deb"))
+	if !strings.Contains(listing, "./usr/lib/hello/hello\n") || strings.Contains(listing, "./usr/bin/hello") {
+		t.Errorf("deb contents:\n%s", listing)
+	}
+	for _, bad := range []string{"usr/lib/hello", "/usr/local/bin", "/etc", "/usr/lib/../bin", "/usr/lib/hello/", "/usr/lib/a b"} {
+		if err := CheckBinDir(bad); err == nil {
+			t.Errorf("bin_dir %q accepted", bad)
+		}
+	}
+}
+
+func TestClash(t *testing.T) {
+	for _, tc := range []struct{ dir, name, want string }{
+		{"", "ls", "busybox, coreutils"},
+		{"/usr/sbin", "ip", "busybox, iproute2"},
+		{"/bin", "ps", "busybox, procps"},
+		{"/usr/lib/ls", "ls", ""},
+		{"", "hello", ""},
+	} {
+		if got := Clash(tc.dir, tc.name); got != tc.want {
+			t.Errorf("Clash(%q, %q) = %q, want %q", tc.dir, tc.name, got, tc.want)
+		}
 	}
 }
 
@@ -311,4 +407,48 @@ func TestDeterministic(t *testing.T) {
 			t.Errorf("%s: two builds differ", format)
 		}
 	}
+}
+
+// TestLicencesLintian packages the program under five licences and runs
+// lintian on the five debs: no errors. A licence Debian ships in
+// /usr/share/common-licenses is referred to there, the others' text is in
+// the copyright file. The licence texts are the system's own copies (and
+// this repository's MIT LICENSE).
+func TestLicencesLintian(t *testing.T) {
+	lintian := testtool.Need(t, "lintian", "lintian")
+	const common = "/usr/share/common-licenses/"
+	type licence struct{ spdx, file, short, want, unwanted string }
+	licences := map[string]licence{
+		"mit":     {"MIT", "../../LICENSE", "Expat", "Permission is hereby granted", "common-licenses"},
+		"apache":  {"Apache-2.0", common + "Apache-2.0", "Apache-2.0", `"/usr/share/common-licenses/Apache-2.0"`, "TERMS AND CONDITIONS"},
+		"bsd":     {"BSD-3-Clause", common + "BSD", "BSD-3-clause", "Redistribution and use in source and binary forms", "common-licenses"},
+		"gpl":     {"GPL-3.0-or-later", common + "GPL-3", "GPL-3+", `"/usr/share/common-licenses/GPL-3"`, "TERMS AND CONDITIONS"},
+		"mpl":     {"MPL-2.0", common + "MPL-2.0", "MPL-2.0", `"/usr/share/common-licenses/MPL-2.0"`, "Definitions"},
+		"dual":    {"MIT OR Apache-2.0", "../../LICENSE", "Expat or Apache-2.0", "Permission is hereby granted", ""},
+		"unknown": {"LicenseRef-Acme", "../../LICENSE", "LicenseRef-Acme", "Permission is hereby granted", "common-licenses"},
+	}
+	var debs []string
+	for _, key := range slices.Sorted(maps.Keys(licences)) {
+		l := licences[key]
+		if _, err := os.Stat(l.file); err != nil {
+			testtool.Missing(t, l.file+" (Debian package base-files)")
+		}
+		o := options(t)
+		o.Name, o.Service.Name, o.License, o.LicenseFile = "hello-"+key, "hello-"+key, l.spdx, l.file
+		c, err := o.copyright()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(c), "\nLicense: "+l.short+"\n") || !strings.Contains(string(c), l.want) || (l.unwanted != "" && strings.Contains(string(c), l.unwanted)) {
+			t.Errorf("%s: copyright file:\n%s", l.spdx, c)
+		}
+		debs = append(debs, writePackage(t, o, "deb"))
+	}
+	out, _ := exec.Command(lintian, append([]string{"--no-tag-display-limit"}, debs...)...).CombinedOutput()
+	for _, line := range strings.Split(string(out), "\n") {
+		if strings.HasPrefix(line, "E: ") {
+			t.Errorf("lintian: %s", line)
+		}
+	}
+	t.Logf("lintian:\n%s", out)
 }

@@ -4,7 +4,10 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"maps"
+	"path"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -44,7 +47,18 @@ type Service struct {
 	Hardening bool
 	// HardeningOff names directives (the part before '=') to leave out.
 	HardeningOff []string
+	// Overrides replaces directives of the [Service] section by name: each
+	// value is written as one Directive=value line in place of the lines
+	// svcpack writes for that directive (or after them when it writes none
+	// in this configuration). Only the directives Overridable lists may be
+	// named; a value is data: % is written as %%, and control characters and
+	// a trailing backslash are refused.
+	Overrides map[string]string
 }
+
+// DefaultBinDir is where the packages install the program unless
+// Options.BinDir says otherwise.
+const DefaultBinDir = "/usr/bin"
 
 // hardening is the sandbox: what systemd-analyze security scores, minus what
 // a Go network service needs. Each entry is one directive line.
@@ -68,7 +82,9 @@ func hardening(s Service) []string {
 		"ProtectHostname=yes",
 		"ProtectProc=invisible",
 		"ProcSubset=pid",
-		"RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX",
+		// AF_NETLINK: net.Interfaces and net.InterfaceAddrs read the
+		// interfaces through a netlink route socket.
+		"RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX AF_NETLINK",
 		"RestrictNamespaces=yes",
 		"RestrictRealtime=yes",
 		"RestrictSUIDSGID=yes",
@@ -101,6 +117,103 @@ func hardening(s Service) []string {
 		}
 	}
 	return out
+}
+
+// sandboxDirectives are the directives outside the hardening list that a
+// unit override may replace: where the service may write, and where it
+// starts.
+var sandboxDirectives = []string{"StateDirectory", "CacheDirectory", "LogsDirectory", "WorkingDirectory"}
+
+// ownedDirectives are directives svcpack writes from other settings: an
+// override of one is refused with the setting to use instead.
+var ownedDirectives = map[string]string{
+	"Type": "notify", "ExecStart": "the program's path and arguments", "Restart": "the restart policy", "RestartSec": "the restart delay",
+	"User": "the user", "Group": "the user", "DynamicUser": "the user", "Environment": "the environment",
+	"MemoryMax": "memory_max", "CPUQuota": "cpu_quota",
+}
+
+// OwnedDirective reports the setting that a directive svcpack writes from
+// other settings comes from ("Type": "notify"), or "" for any other.
+func OwnedDirective(name string) string { return ownedDirectives[name] }
+
+// Overridable lists the directive names Service.Overrides may replace: the
+// hardening directives and the writable directories, sorted.
+func Overridable() []string {
+	out := append(HardeningDirectives(), sandboxDirectives...)
+	sort.Strings(out)
+	return out
+}
+
+// unitValueOK refuses what a directive's value cannot carry: control
+// characters (a line break would start a directive of its own) and a
+// trailing backslash (it would join the next line).
+func unitValueOK(name, v string) error {
+	if err := checkText("unit override "+name, v); err != nil {
+		return err
+	}
+	if strings.HasSuffix(v, `\`) {
+		return fmt.Errorf("linuxpkg: unit override %s=%q ends with a backslash, which systemd reads as a line continuation", name, v)
+	}
+	return nil
+}
+
+// CheckOverride reports what Unit would refuse in the override
+// name=value: a directive svcpack does not write, or writes from another
+// setting, or a value a unit line cannot carry.
+func CheckOverride(name, value string) error {
+	_, _, err := applyOverrides(nil, nil, map[string]string{name: value})
+	return err
+}
+
+// applyOverrides replaces each overridden directive's lines, in the
+// sandbox or the hardening lines, by one line with the override's value (%
+// doubled: a value is data, not specifiers) in place of the first; a
+// directive neither holds is added to the list it belongs to.
+func applyOverrides(sandbox, hard []string, overrides map[string]string) ([]string, []string, error) {
+	valid := Overridable()
+	for _, k := range slices.Sorted(maps.Keys(overrides)) {
+		if owner := ownedDirectives[k]; owner != "" {
+			return nil, nil, fmt.Errorf("linuxpkg: unit override %s: svcpack writes it from %s; set that instead", k, owner)
+		}
+		if !slices.Contains(valid, k) {
+			return nil, nil, fmt.Errorf("linuxpkg: unit override %s: not a directive svcpack writes that may be overridden; valid: %s", k, strings.Join(valid, ", "))
+		}
+		if err := unitValueOK(k, overrides[k]); err != nil {
+			return nil, nil, err
+		}
+		line := k + "=" + strings.ReplaceAll(overrides[k], "%", "%%")
+		var placed bool
+		sandbox, placed = replaceDirective(sandbox, k, line)
+		if !placed {
+			hard, placed = replaceDirective(hard, k, line)
+		}
+		switch {
+		case placed:
+		case slices.Contains(sandboxDirectives, k):
+			sandbox = append(sandbox, line)
+		default:
+			hard = append(hard, line)
+		}
+	}
+	return sandbox, hard, nil
+}
+
+// replaceDirective replaces the lines of directive name by line, at the
+// first one's place, and reports whether there was one.
+func replaceDirective(lines []string, name, line string) ([]string, bool) {
+	var out []string
+	placed := false
+	for _, l := range lines {
+		if n, _, _ := strings.Cut(l, "="); n == name {
+			if !placed {
+				out = append(out, line)
+				placed = true
+			}
+			continue
+		}
+		out = append(out, l)
+	}
+	return out, placed
 }
 
 // HardeningDirectives lists the directive names hardening_off may name.
@@ -162,7 +275,29 @@ var (
 	envRE   = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 	limitRE = regexp.MustCompile(`^([0-9]+[KMGT]?|[0-9]+%|infinity)?$`)
 	quotaRE = regexp.MustCompile(`^([0-9]+%)?$`)
+	// binDirRE is an absolute directory under /usr or /opt of plain names
+	// (not /usr/local, which belongs to the administrator, not to packages).
+	binDirRE = regexp.MustCompile(`^/(usr|opt)(/[A-Za-z0-9_+-][A-Za-z0-9._+-]*)*$`)
 )
+
+// CheckBinDir reports a directory the packages cannot install the program
+// into: relative, with . or .. or odd characters, outside /usr and /opt, or
+// under /usr/local.
+func CheckBinDir(dir string) error {
+	if !binDirRE.MatchString(dir) || path.Clean(dir) != dir || strings.Contains(dir, "/..") || dir == "/usr/local" || strings.HasPrefix(dir, "/usr/local/") {
+		return fmt.Errorf("linuxpkg: bin_dir %q: want an absolute directory under /usr or /opt (not /usr/local, which is the administrator's), such as /usr/bin or /usr/lib/<package>", dir)
+	}
+	return nil
+}
+
+// binPath is where the program is installed.
+func (o Options) binPath() string {
+	dir := o.BinDir
+	if dir == "" {
+		dir = DefaultBinDir
+	}
+	return path.Join(dir, o.Name)
+}
 
 // checkUnit refuses what the unit cannot carry as data: names that are not
 // file and unit names, a user that is no system user name, values outside
@@ -177,6 +312,11 @@ func (o Options) checkUnit() error {
 	}
 	if s.User != "" && !userRE.MatchString(s.User) {
 		errs = append(errs, fmt.Errorf("linuxpkg: user %q: want a system user name", s.User))
+	}
+	if o.BinDir != "" {
+		if err := CheckBinDir(o.BinDir); err != nil {
+			errs = append(errs, err)
+		}
 	}
 	if !limitRE.MatchString(s.MemoryMax) || !quotaRE.MatchString(s.CPUQuota) {
 		errs = append(errs, fmt.Errorf("linuxpkg: memory_max %q / cpu_quota %q: want 512M and 80%% forms", s.MemoryMax, s.CPUQuota))
@@ -222,7 +362,7 @@ func Unit(o Options) ([]byte, error) {
 	if s.Name == "" {
 		s.Name = o.Name
 	}
-	words := []string{"/usr/bin/" + o.Name}
+	words := []string{o.binPath()}
 	for _, a := range s.Args {
 		words = append(words, execWord(a))
 	}
@@ -271,9 +411,19 @@ func Unit(o Options) ([]byte, error) {
 	if strings.ContainsAny(homepage, " \t") {
 		return nil, fmt.Errorf("linuxpkg: homepage %q holds a space: Documentation= takes a list of URLs", o.Homepage)
 	}
+	// The sandbox's writable places: StateDirectory (the working
+	// directory), CacheDirectory and LogsDirectory, each
+	// /var/{lib,cache,log}/<name>, owned by the service's user.
+	sandbox := []string{
+		"StateDirectory=" + s.Name, "CacheDirectory=" + s.Name, "LogsDirectory=" + s.Name,
+		"WorkingDirectory=/var/lib/" + s.Name,
+	}
 	var hard []string
 	if s.Hardening {
 		hard = hardening(s)
+	}
+	if sandbox, hard, err = applyOverrides(sandbox, hard, s.Overrides); err != nil {
+		return nil, err
 	}
 	t, err := templates.Parse("systemd.service.tmpl", nil)
 	if err != nil {
@@ -285,7 +435,7 @@ func Unit(o Options) ([]byte, error) {
 		"StartLimitInterval": seconds(interval), "StartLimitBurst": burst,
 		"Type": typ, "ExecStart": strings.Join(words, " "), "Restart": restart,
 		"RestartSec": seconds(s.RestartDelay), "User": s.User, "Env": env,
-		"MemoryMax": s.MemoryMax, "CPUQuota": s.CPUQuota, "Hardening": hard,
+		"MemoryMax": s.MemoryMax, "CPUQuota": s.CPUQuota, "Sandbox": sandbox, "Hardening": hard,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("linuxpkg: unit: %w", err)

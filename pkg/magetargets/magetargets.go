@@ -46,13 +46,17 @@ func options() release.Options {
 	return o
 }
 
-// Check validates svcpack.yaml and prints the resolved version.
+// Check validates svcpack.yaml and prints the resolved version and what
+// the packages do with the program (wrapped, Type=notify) and why.
 func Check() error {
 	c, err := release.Load(configPath(), config.OSEnv())
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(os.Stderr, "%s: ok: %s %s (version from %s), %d targets\n", configPath(), c.Name, c.Version, c.Version.Source, len(c.Targets))
+	for _, l := range c.ContractSummary() {
+		fmt.Fprintf(os.Stderr, "  %s\n", l)
+	}
 	return nil
 }
 

@@ -5,6 +5,7 @@ import (
 	"archive/zip"
 	"bufio"
 	"bytes"
+	"cmp"
 	"compress/gzip"
 	"context"
 	"crypto"
@@ -325,7 +326,9 @@ func fieldRows(p *fieldsProject) []fieldRow {
 		{path: "vendor", base: "Fieldwork Vendor Ltd", alt: "Otherwork Vendor Ltd", check: checkVendor},
 		{path: "maintainer", base: "Fiona Field <fiona@fields.example.org>", alt: "Oscar Other <oscar@fields.example.org>", check: checkMaintainer},
 		{path: "homepage", base: fieldsHomepage, alt: "https://other.example.net/svc", check: checkHomepage},
-		{path: "license", base: "Apache-2.0", alt: "BSD-3-Clause", check: checkLicense},
+		// A licence of the project's own: Debian has no copy of it, so the
+		// copyright file carries license_file's text.
+		{path: "license", base: "LicenseRef-Fields-1", alt: "LicenseRef-Other-2", check: checkLicense},
 		{path: "license_file", base: "legal/FIELDS-LICENSE.txt", alt: "legal/OTHER-LICENSE.txt", check: checkLicenseFile},
 		{path: "description", base: "Fields package description", alt: "Other package description", check: checkDescription},
 		{path: "windows.icon", base: "art/fields.png", alt: "art/other.png", check: checkIcon},
@@ -367,6 +370,10 @@ func fieldRows(p *fieldsProject) []fieldRow {
 		{path: "service.linux.hardening", base: true, alt: false, check: checkHardening},
 		{path: "service.linux.hardening_off", base: []string{"ProtectClock", "ProcSubset"}, alt: []string{"PrivateUsers"}, check: checkHardeningOff},
 		{path: "service.linux.notify", base: false, alt: true, check: checkNotify},
+		{path: "service.linux.bin_dir", base: "/usr/lib/fieldsvc", alt: "/opt/fields/bin", check: checkBinDir},
+		{path: "service.linux.unit", base: map[string]string{"ProtectHome": "read-only", "CacheDirectory": "fields-cache"},
+			alt: map[string]string{"ProtectHome": "tmpfs"}, check: checkUnitOverrides},
+		{path: "service.darwin.user", base: "_fieldsd", alt: "_otherd", check: checkDarwinUser},
 		{path: "service.wrap", base: true, edit: func(cfg map[string]any) []string {
 			sv := cfg["service"].(map[string]any)
 			sv["wrap"] = false
@@ -1047,6 +1054,11 @@ func (r *fieldsRelease) unit(t *testing.T) string {
 }
 
 // unitValues are the values of a directive in the unit, in order.
+// binDir is where the Linux packages put the program.
+func (r *fieldsRelease) binDir() string {
+	return cmp.Or(r.spec.Service.Linux.BinDir, linuxpkg.DefaultBinDir)
+}
+
 func (r *fieldsRelease) unitValues(t *testing.T, key string) []string {
 	var out []string
 	for _, l := range strings.Split(r.unit(t), "\n") {
@@ -1242,13 +1254,14 @@ func checkName(t *testing.T, r *fieldsRelease, want any) {
 	eq(t, "deb Package", r.debField(t, "Package"), name)
 	eq(t, "rpm NAME", r.rpmQuery(t, "%{NAME}"), name)
 	eq(t, "apk pkgname", r.apkInfo(t, "pkgname"), name)
+	bin := r.binDir() + "/" + name
 	for where, files := range map[string]map[string][]byte{"deb": r.debFiles(t), "apk": r.apkFiles(t)} {
-		if _, ok := files["usr/bin/"+name]; !ok {
-			t.Errorf("the %s has no usr/bin/%s", where, name)
+		if _, ok := files[strings.TrimPrefix(bin, "/")]; !ok {
+			t.Errorf("the %s has no %s", where, bin)
 		}
 	}
-	if !slices.Contains(r.rpmLines(t, "-l"), "/usr/bin/"+name) {
-		t.Errorf("rpm -ql lists no /usr/bin/%s", name)
+	if !slices.Contains(r.rpmLines(t, "-l"), bin) {
+		t.Errorf("rpm -ql lists no %s", bin)
 	}
 	for _, tg := range []string{linuxT, darwinT} {
 		if _, ok := r.tarGzFiles(t, tg)[name]; !ok {
@@ -1659,7 +1672,7 @@ func checkServiceDescription(t *testing.T, r *fieldsRelease, want any) {
 
 func checkArgs(t *testing.T, r *fieldsRelease, want any) {
 	args := strs(want)
-	eq(t, "unit ExecStart", textread.SystemdWords(r.unitValue(t, "ExecStart"), true), append([]string{"/usr/bin/" + fieldsName}, args...))
+	eq(t, "unit ExecStart", textread.SystemdWords(r.unitValue(t, "ExecStart"), true), append([]string{r.binDir() + "/" + fieldsName}, args...))
 	for where, cfg := range r.wrapperConfigs(t) {
 		eq(t, where+" svcwrap.json args", cfg["args"], anySlice(args))
 	}
@@ -1781,6 +1794,29 @@ func checkHardeningOff(t *testing.T, r *fieldsRelease, want any) {
 			t.Errorf("unit: %s present %v, with hardening_off %v", d, has, off)
 		}
 	}
+}
+
+func checkBinDir(t *testing.T, r *fieldsRelease, want any) {
+	bin := str(want) + "/" + fieldsName
+	eq(t, "unit ExecStart program", textread.SystemdWords(r.unitValue(t, "ExecStart"), true)[0], bin)
+	for where, files := range map[string]map[string][]byte{"deb": r.debFiles(t), "apk": r.apkFiles(t)} {
+		if _, ok := files[strings.TrimPrefix(bin, "/")]; !ok {
+			t.Errorf("the %s has no %s: %v", where, bin, slices.Sorted(maps.Keys(files)))
+		}
+	}
+	if !slices.Contains(r.rpmLines(t, "-l"), bin) {
+		t.Errorf("rpm -ql lists no %s", bin)
+	}
+}
+
+func checkUnitOverrides(t *testing.T, r *fieldsRelease, want any) {
+	for k, v := range want.(map[string]string) {
+		eq(t, "unit "+k, r.unitValues(t, k), []string{v})
+	}
+}
+
+func checkDarwinUser(t *testing.T, r *fieldsRelease, want any) {
+	eq(t, "plist UserName", r.plist(t)["UserName"], str(want))
 }
 
 func checkNotify(t *testing.T, r *fieldsRelease, want any) {

@@ -152,19 +152,10 @@ func (p *Plan) rawDir(sub string) string {
 // baseline from it, so that it is the very build svcpack runs.
 func MatrixOptions(s *config.Spec, outDir string) matrix.Options {
 	return matrix.Options{
-		Dir: s.Dir, Main: mainPackage(s.Main), Name: s.Name, OutDir: outDir,
+		Dir: s.Dir, Main: config.MainPackage(s.Main), Name: s.Name, OutDir: outDir,
 		Ldflags: s.Ldflags, Tags: s.Tags,
 		Data: matrix.TemplateData{Name: s.Name, Version: s.Version.String(), Commit: s.Commit, Date: s.Date.UTC().Format(time.RFC3339)},
 	}
-}
-
-// mainPackage makes a config path usable as a go build package argument.
-func mainPackage(m string) string {
-	m = filepath.ToSlash(m)
-	if strings.HasPrefix(m, "./") || strings.HasPrefix(m, "../") || filepath.IsAbs(m) || m == "." {
-		return m
-	}
-	return "./" + m
 }
 
 // buildRaw runs go build for one target into the cache.

@@ -99,7 +99,7 @@ func checkMSI(s *config.Spec, p *config.Problems) {
 	// The package the release would write, with stand-ins for the files
 	// the build makes: the MSI writer's own validation is the last word.
 	wrapper := ""
-	if s.Service.Wrap {
+	if s.Service.Contract.Wrap.On {
 		wrapper = "svcwrap.exe"
 	}
 	pkg := msiPackage(s, platform.Target{OS: "windows", Arch: "amd64"}, "program.exe", wrapper)

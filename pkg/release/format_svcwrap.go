@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path"
 	"path/filepath"
+	"runtime"
 	"runtime/debug"
 	"strconv"
 	"strings"
@@ -38,10 +39,14 @@ const wrapperPackage = "./cmd/svcwrap"
 //     the module when it is not in the module cache yet;
 //  2. the running binary's build information, for
 //     `go run github.com/svcpack/svcpack/cmd/svcpack@<version>`: that
-//     version is downloaded with `go mod download`.
+//     version is downloaded with `go mod download`;
+//  3. for a svcpack built from a checkout without -trimpath (`go run
+//     ./cmd/svcpack` there, or its tests), that checkout: checkout is the
+//     directory this file was compiled from ("" when unknown).
 //
-// buildInfo is debug.ReadBuildInfo in production.
-func wrapperSource(ctx context.Context, goTool, dir string, buildInfo func() (*debug.BuildInfo, bool)) (string, error) {
+// buildInfo is debug.ReadBuildInfo and checkout is checkoutDir() in
+// production.
+func wrapperSource(ctx context.Context, goTool, dir string, buildInfo func() (*debug.BuildInfo, bool), checkout string) (string, error) {
 	if goTool == "" {
 		goTool = "go"
 	}
@@ -66,18 +71,19 @@ func wrapperSource(ctx context.Context, goTool, dir string, buildInfo func() (*d
 	}
 	if bi, ok := buildInfo(); ok {
 		v := ""
-		if bi.Main.Path == svcpackModule {
-			v = bi.Main.Version
-		}
-		for _, m := range bi.Deps {
+		// svcpack is the main module of `go run .../cmd/svcpack@v` and of
+		// `go tool svcpack` in a tools module, a dependency of a magefile.
+		for _, m := range append([]*debug.Module{&bi.Main}, bi.Deps...) {
 			if m.Path == svcpackModule {
 				v = m.Version
-				if m.Replace != nil && m.Replace.Version == "" && filepath.IsAbs(m.Replace.Path) && hasWrapper(m.Replace.Path) {
+				if r := m.Replace; r != nil && (r.Version == "" || r.Version == "(devel)") && filepath.IsAbs(r.Path) && hasWrapper(r.Path) {
 					return m.Replace.Path, nil
 				}
 			}
 		}
 		switch {
+		case (v == "" || v == "(devel)") && checkout != "" && hasWrapper(checkout):
+			return checkout, nil
 		case v == "" || v == "(devel)":
 			tried = append(tried, "this svcpack binary carries no module version (it was built from a checkout)")
 		default:
@@ -103,6 +109,22 @@ func errOr(err error, msg string) string {
 func firstLine(s string) string {
 	s, _, _ = strings.Cut(strings.TrimSpace(s), "\n")
 	return s
+}
+
+// checkoutDir is the root of the svcpack source this binary was compiled
+// from, when it was built without -trimpath (file names are then absolute),
+// else "".
+func checkoutDir() string {
+	_, file, _, ok := runtime.Caller(0)
+	if !ok || !filepath.IsAbs(file) {
+		return ""
+	}
+	root := filepath.Dir(filepath.Dir(filepath.Dir(file))) // <root>/pkg/release/format_svcwrap.go
+	mod, err := os.ReadFile(filepath.Join(root, "go.mod"))
+	if err != nil || !bytes.HasPrefix(mod, []byte("module "+svcpackModule+"\n")) {
+		return ""
+	}
+	return root
 }
 
 func hasWrapper(dir string) bool {
@@ -141,7 +163,7 @@ func goOutput(ctx context.Context, goTool, dir string, args ...string) (string, 
 
 // wrapperApplies reports whether target t ships the service wrapper.
 func wrapperApplies(s *config.Spec, t platform.Target) bool {
-	return s.Service.Wrap && t.OS == "windows"
+	return s.Service.Contract.Wrap.On && t.OS == "windows"
 }
 
 // debugBuildInfo is debug.ReadBuildInfo (a variable of the plan would be
@@ -172,7 +194,7 @@ func wrapperPackager() *Packager {
 		Name: "svcwrap", Kind: KindWrapper, Internal: true,
 		Doc:     "svcwrap.exe, the service wrapper, with service.wrap",
 		Applies: wrapperApplies,
-		Reads:   exeReads(),
+		Reads:   append(exeReads(), config.WrapField),
 		Uses:    []Kind{kindRawWrapper},
 		Write: func(ctx context.Context, j *Job) error {
 			raw, err := j.MustInput(kindRawWrapper)

@@ -1,6 +1,7 @@
 package release
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -22,7 +23,7 @@ func tarGzPackager() *Packager {
 		Name: "tar.gz", Kind: KindTarGz, Default: true,
 		Doc:     "Linux: the binary and its systemd unit; darwin: the binary, a launchd plist and `install.sh`",
 		Applies: func(_ *config.Spec, t platform.Target) bool { return t.OS == "linux" || t.OS == "darwin" },
-		Reads:   linuxReads(),
+		Reads:   append(linuxReads(), "service.darwin"),
 		Uses:    []Kind{KindBinary},
 		Check: func(s *config.Spec, p *config.Problems) {
 			if s.HasOS("linux") {
@@ -54,8 +55,8 @@ func writeTarGz(ctx context.Context, j *Job) error {
 			return err
 		}
 		files = append(files, archive.File{Name: s.Service.Name + ".service", Mode: 0o644, Data: unit})
-		fmt.Fprintf(&readme, "Install: copy %s to /usr/bin, %s.service to /usr/lib/systemd/system and the\nconfiguration files to /etc/%s, then: systemctl daemon-reload && systemctl enable --now %s\n(the deb, rpm and apk packages do all of this, and create the service user).\n",
-			s.Name, s.Service.Name, s.Name, s.Service.Name)
+		fmt.Fprintf(&readme, "Install: copy %s to %s, %s.service to /usr/lib/systemd/system and the\nconfiguration files to /etc/%s, then: systemctl daemon-reload && systemctl enable --now %s\n(the deb, rpm and apk packages do all of this, and create the service user).\n",
+			s.Name, cmp.Or(s.Service.Linux.BinDir, linuxpkg.DefaultBinDir), s.Service.Name, s.Name, s.Service.Name)
 	case "darwin":
 		lo := launchdOptions(s)
 		plist, err := launchd.Plist(lo)
@@ -84,8 +85,12 @@ func launchdOptions(s *config.Spec) launchd.Options {
 			configs = append(configs, f.Dst)
 		}
 	}
+	user := s.Service.Darwin.User
+	if user == "root" {
+		user = "" // launchd runs a daemon without UserName as root
+	}
 	return launchd.Options{
-		Name: s.Name, Label: launchdLabel(s), Args: s.Service.Args, Env: s.Service.Env,
+		Name: s.Name, Label: launchdLabel(s), Args: s.Service.Args, Env: s.Service.Env, UserName: user,
 		Always: s.Service.Restart.Policy == "always", RestartDelay: s.Service.Restart.Delay.Std(), Configs: configs,
 	}
 }

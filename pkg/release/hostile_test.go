@@ -219,7 +219,7 @@ func verifyUnit(t *testing.T, r *fieldsRelease) {
 	sa := testtool.Need(t, "systemd-analyze", "systemd")
 	root := t.TempDir()
 	units := filepath.Join(root, "usr/lib/systemd/system")
-	if out, err := exec.Command("mkdir", "-p", units, filepath.Join(root, "usr/bin")).CombinedOutput(); err != nil {
+	if out, err := exec.Command("mkdir", "-p", units).CombinedOutput(); err != nil {
 		t.Fatalf("%v %s", err, out)
 	}
 	if out, err := exec.Command("cp", "-a", "/usr/lib/systemd/system/.", units+"/").CombinedOutput(); err != nil {
@@ -227,8 +227,8 @@ func verifyUnit(t *testing.T, r *fieldsRelease) {
 	}
 	unit := filepath.Join(units, r.spec.Service.Name+".service")
 	writeTestFile(t, unit, []byte(r.unit(t)))
-	bin := filepath.Join(root, "usr/bin", r.spec.Name)
-	writeTestFile(t, bin, r.debFiles(t)["usr/bin/"+r.spec.Name])
+	bin := filepath.Join(root, r.binDir(), r.spec.Name)
+	writeTestFile(t, bin, r.debFiles(t)[strings.TrimPrefix(r.binDir(), "/")+"/"+r.spec.Name])
 	os.Chmod(bin, 0o755)
 	out, err := exec.Command(sa, "verify", "--root="+root, "--man=no", unit).CombinedOutput()
 	if err != nil || len(strings.TrimSpace(string(out))) > 0 {

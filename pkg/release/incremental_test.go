@@ -40,7 +40,8 @@ windows:
   msi: {upgrade_code: 6B2A1E7C-5D3F-4A1B-9C8D-0E1F2A3B4C5D}
 service:
   args: [run]
-  linux: {memory_max: 256M}
+  wrap: false # what the program speaks is not this test's subject (see TestContractDetected)
+  linux: {memory_max: 256M, bin_dir: /usr/lib/svc} # busybox has an svc: not in the PATH
 `,
 }
 

@@ -1,8 +1,10 @@
 package release
 
 import (
+	"cmp"
 	"context"
 	"io"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -18,7 +20,7 @@ import (
 // linuxReads are the fields a Linux package is made from.
 func linuxReads() []string {
 	return []string{"name", "version", "maintainer", "vendor", "homepage", "license", "license_file", "description",
-		"files", "date", "service.name", "service.description", "service.args", "service.env", "service.restart", "service.linux"}
+		"files", "date", "service.name", "service.description", "service.args", "service.env", "service.restart", "service.linux", config.NotifyField}
 }
 
 // linuxOptions maps the spec onto a Linux package for target t, whose
@@ -34,12 +36,12 @@ func linuxOptions(s *config.Spec, t platform.Target, bin string, format string) 
 	return linuxpkg.Options{
 		Name: s.Name, Version: version, Changelog: v.String(), Arch: t.Arch, Variant: t.Variant, Maintainer: s.Maintainer, Vendor: s.Vendor,
 		Homepage: s.Homepage, License: s.License, Description: s.Description,
-		Binary: bin, Files: files, LicenseFile: string(s.LicenseFile), Date: s.Date,
+		Binary: bin, BinDir: sv.Linux.BinDir, Files: files, LicenseFile: string(s.LicenseFile), Date: s.Date,
 		Service: linuxpkg.Service{
 			Name: sv.Name, Description: sv.Description, Args: sv.Args, Env: sv.Env, User: sv.Linux.User,
-			Restart: sv.Restart.Policy, RestartDelay: sv.Restart.Delay.Std(), Notify: sv.Linux.NotifyOn(),
+			Restart: sv.Restart.Policy, RestartDelay: sv.Restart.Delay.Std(), Notify: sv.Contract.Notify.On,
 			MemoryMax: sv.Linux.MemoryMax, CPUQuota: sv.Linux.CPUQuota, Port: port(s),
-			Hardening: sv.Linux.HardeningOn(), HardeningOff: sv.Linux.HardeningOff,
+			Hardening: sv.Linux.HardeningOn(), HardeningOff: sv.Linux.HardeningOff, Overrides: sv.Linux.Unit,
 		},
 	}
 }
@@ -51,17 +53,59 @@ func port(s *config.Spec) int {
 }
 
 // checkUnit checks what the systemd unit needs (the deb, rpm, apk and the
-// Linux tarball all carry it).
+// Linux tarball all carry it) and where the program goes.
 func checkUnit(s *config.Spec, p *config.Problems) {
 	if strings.HasSuffix(s.Service.Description, `\`) {
 		p.AddAt("service.description", []string{"description"}, "%q ends with a backslash, which systemd reads as the continuation of Description= onto the next line; remove it or end with another character", s.Service.Description)
 	}
+	l := s.Service.Linux
 	valid := linuxpkg.HardeningDirectives()
-	for i, d := range s.Service.Linux.HardeningOff {
+	for i, d := range l.HardeningOff {
 		if !slices.Contains(valid, d) {
 			p.Add("service.linux.hardening_off["+strconv.Itoa(i)+"]", "%q is not a hardening directive svcpack sets; valid: %s", d, strings.Join(valid, ", "))
 		}
+		if _, ok := l.Unit[d]; ok {
+			p.Add("service.linux.unit."+d, "is set, and service.linux.hardening_off leaves %s out: keep one of them", d)
+		}
 	}
+	for _, k := range slices.Sorted(maps.Keys(l.Unit)) {
+		if owner := linuxpkg.OwnedDirective(k); owner != "" {
+			p.Add("service.linux.unit."+k, "%s is what svcpack writes from the config's %s: set that instead (overridable: %s)", k, ownerField(k), strings.Join(linuxpkg.Overridable(), ", "))
+		} else if err := linuxpkg.CheckOverride(k, l.Unit[k]); err != nil {
+			p.Add("service.linux.unit."+k, "%v", strings.TrimPrefix(err.Error(), "linuxpkg: "))
+		}
+	}
+	if l.BinDir != "" {
+		if err := linuxpkg.CheckBinDir(l.BinDir); err != nil {
+			p.Add("service.linux.bin_dir", "%v", strings.TrimPrefix(err.Error(), "linuxpkg: "))
+		}
+	}
+	if owners := linuxpkg.Clash(l.BinDir, s.Name); owners != "" {
+		dir := cmp.Or(l.BinDir, linuxpkg.DefaultBinDir)
+		p.AddAt("name", []string{"service.linux.bin_dir"}, "%q would be installed as %s/%s, a program the base system already has (package %s in Debian or Alpine): dpkg refuses to overwrite it, and elsewhere it would replace the system's command. Rename the program (name: %s-server, say), or install it outside the PATH with service.linux.bin_dir: /usr/lib/%s",
+			s.Name, dir, s.Name, owners, s.Name, s.Name)
+	}
+}
+
+// ownerField names the config field a directive svcpack writes comes from.
+func ownerField(directive string) string {
+	switch directive {
+	case "Type":
+		return "service.linux.notify"
+	case "ExecStart":
+		return "service.args and service.linux.bin_dir"
+	case "Restart", "RestartSec":
+		return "service.restart"
+	case "User", "Group", "DynamicUser":
+		return "service.linux.user"
+	case "Environment":
+		return "service.env"
+	case "MemoryMax":
+		return "service.linux.memory_max"
+	case "CPUQuota":
+		return "service.linux.cpu_quota"
+	}
+	return "settings"
 }
 
 // linuxPackager is the deb, rpm or apk packager.

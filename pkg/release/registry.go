@@ -92,7 +92,7 @@ func onOS(goos string) func(*config.Spec, platform.Target) bool {
 func Formats() []config.Format {
 	var out []config.Format
 	for _, pk := range packagers() {
-		out = append(out, config.Format{Name: pk.Name, Default: pk.Default, Internal: pk.Internal, Check: pk.Check})
+		out = append(out, config.Format{Name: pk.Name, Default: pk.Default, Internal: pk.Internal, Check: pk.Check, Reads: pk.Reads})
 	}
 	return out
 }

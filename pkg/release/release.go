@@ -114,6 +114,9 @@ func Release(ctx context.Context, s *config.Spec, o Options) (*Result, error) {
 	rep := o.reporter()
 	dist := o.dist(s)
 	rep.printf(Normal, "svcpack: releasing %s %s (version from %s) into %s\n", s.Name, s.Version, s.Version.Source, dist)
+	for _, l := range s.ContractSummary() {
+		rep.printf(Normal, "svcpack: %s\n", l)
+	}
 	failed := func(err error) (*Result, error) {
 		return nil, fmt.Errorf("release failed, %s left unchanged: %w", dist, err)
 	}
@@ -227,7 +230,7 @@ func Build(ctx context.Context, s *config.Spec, o Options) (*Result, error) {
 func (p *Plan) prepare(ctx context.Context) error {
 	for _, t := range p.targets {
 		if wrapperApplies(p.spec, t) {
-			src, err := wrapperSource(ctx, p.goTool, p.spec.Dir, debugBuildInfo)
+			src, err := wrapperSource(ctx, p.goTool, p.spec.Dir, debugBuildInfo, checkoutDir())
 			if err != nil {
 				return &StepError{Step: "svcwrap", Err: err}
 			}

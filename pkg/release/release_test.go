@@ -27,7 +27,9 @@ func tinyProject(t *testing.T, extraYAML string) *config.Spec {
 		"go.mod":  "module example.com/tiny\n\ngo 1.26\n",
 		"main.go": "package main\n\nimport \"fmt\"\n\nvar version = \"dev\"\n\nfunc main() { fmt.Println(version) }\n",
 		"svcpack.yaml": "name: tiny\nmain: .\nversion: 1.0.0\ntargets: [linux/amd64, windows/amd64]\nformats: []\n" +
-			"ldflags: [-s, -w, \"-X main.version={{.Version}}\"]\n" + extraYAML,
+			"ldflags: [-s, -w, \"-X main.version={{.Version}}\"]\n" +
+			"service: {wrap: false}\n" + // binaries only: the program, not the wrapper
+			extraYAML,
 	}
 	for name, content := range files {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {

@@ -16,7 +16,7 @@ import (
 // windowsReads are the fields the Windows service is made from.
 func windowsReads() []string {
 	return []string{"name", "service.name", "service.display_name", "service.description", "service.args", "service.start",
-		"service.account", "service.env", "service.restart", "service.wrap", "service.wrapper_config"}
+		"service.account", "service.env", "service.restart", config.WrapField, "service.wrapper_config"}
 }
 
 // windowsService maps the spec onto the Windows service of the install

@@ -242,7 +242,7 @@ func TestWrapFromOtherModule(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	src, err := wrapperSource(context.Background(), "go", dir, noBuildInfo)
+	src, err := wrapperSource(context.Background(), "go", dir, noBuildInfo, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -282,7 +282,7 @@ func TestWrapperSourceErrors(t *testing.T) {
 		}, []string{"downloading github.com/svcpack/svcpack@v9.9.9 (this svcpack's version)", "GOPROXY=off"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := wrapperSource(context.Background(), "go", dir, tc.info)
+			_, err := wrapperSource(context.Background(), "go", dir, tc.info, "")
 			if err == nil {
 				t.Fatal("no error")
 			}
@@ -298,9 +298,25 @@ func TestWrapperSourceErrors(t *testing.T) {
 	root, _ := filepath.Abs("../..")
 	got, err := wrapperSource(context.Background(), "go", dir, func() (*debug.BuildInfo, bool) {
 		return &debug.BuildInfo{Main: debug.Module{Path: "example.com/x"}, Deps: []*debug.Module{{Path: svcpackModule, Version: "v1.0.0", Replace: &debug.Module{Path: root}}}}, true
-	})
+	}, "")
 	if err != nil || got != root {
 		t.Errorf("replaced dependency: %q, %v", got, err)
+	}
+	// `go tool svcpack` in a tools module whose go.mod replaces svcpack
+	// with a directory: the main module is replaced.
+	got, err = wrapperSource(context.Background(), "go", dir, func() (*debug.BuildInfo, bool) {
+		return &debug.BuildInfo{Main: debug.Module{Path: svcpackModule, Version: "v0.0.0", Replace: &debug.Module{Path: root, Version: "(devel)"}}}, true
+	}, "")
+	if err != nil || got != root {
+		t.Errorf("replaced main module: %q, %v", got, err)
+	}
+	// A svcpack built from a checkout (its tests, `go run ./cmd/svcpack`
+	// there) uses that checkout.
+	got, err = wrapperSource(context.Background(), "go", dir, func() (*debug.BuildInfo, bool) {
+		return &debug.BuildInfo{Main: debug.Module{Path: svcpackModule, Version: "(devel)"}}, true
+	}, checkoutDir())
+	if err != nil || got != root {
+		t.Errorf("checkout build: %q, %v; want %s", got, err, root)
 	}
 }
 
@@ -367,7 +383,7 @@ func TestWrapInstallsInWine(t *testing.T) {
 	const msiDir = `C:\Program Files\Acme\Plain Svc`
 	check(msiDir)
 	p.MustRun(3*time.Minute, "msiexec", "/x", msi, "/qn")
-	if state, out := p.ServiceState("plain"); state != "" {
+	if state, out := p.WaitServiceGone("plain", time.Minute); state != "" {
 		t.Errorf("service still present after msiexec /x: %s\n%s", state, out)
 	}
 	if _, err := winetest.PollHTTP(base+"/healthz", 2*time.Second); err == nil {

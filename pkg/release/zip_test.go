@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 	"testing"
@@ -63,11 +64,31 @@ func helloLoad(t *testing.T, yaml string, extra map[string]string) (*config.Spec
 		}
 		os.WriteFile(filepath.Join(dir, f), b, 0o644)
 	}
+	requireCheckout(t, dir, root)
 	env := map[string]string{"SOURCE_DATE_EPOCH": "1700000000", "SVCPACK_VERSION": "1.4.2"}
 	for k, v := range extra {
 		env[k] = v
 	}
 	return Load(filepath.Join(dir, "svcpack.yaml"), config.Env{Getenv: func(k string) string { return env[k] }})
+}
+
+// requireCheckout makes dir a module that requires svcpack as the checkout at
+// root (with its go.sum), so that the go command resolves a copied example's
+// imports there as it would in a project of a user: Load reads them to
+// decide the service contract.
+func requireCheckout(t *testing.T, dir, root string) {
+	t.Helper()
+	gomod := mustRead(t, filepath.Join(root, "go.mod"))
+	sys := regexp.MustCompile(`(?m)^\s*golang\.org/x/sys (\S+)`).FindSubmatch(gomod)
+	if sys == nil {
+		t.Fatal("go.mod requires no golang.org/x/sys")
+	}
+	mod := "module example.com/copy\n\ngo 1.26.0\n\nrequire github.com/svcpack/svcpack v0.0.0\n\nrequire golang.org/x/sys " + string(sys[1]) + " // indirect\n\nreplace github.com/svcpack/svcpack => " + root + "\n"
+	for name, data := range map[string][]byte{"go.mod": []byte(mod), "go.sum": mustRead(t, filepath.Join(root, "go.sum"))} {
+		if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
 }
 
 const helloYAML = `name: hello

@@ -64,8 +64,8 @@ func TestReleaseConfig(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !c.Service.Wrap || c.Service.Account != "LocalService" {
-		t.Errorf("wrap %v, account %s", c.Service.Wrap, c.Service.Account)
+	if w := c.Service.Contract.Wrap; !w.On || !strings.Contains(w.Why, "does not speak to the Windows SCM") || c.Service.Account != "LocalService" {
+		t.Errorf("wrap %+v, account %s", w, c.Service.Account)
 	}
 	if wd, _ := os.Getwd(); c.Dist != filepath.Join(wd, "..", "..", "..", "dist", "plainsvc") {
 		t.Errorf("dist %s", c.Dist)
