@@ -2008,8 +2008,12 @@ func checkGPGSign(t *testing.T, r *fieldsRelease, want any) {
 // TestCacheKeysFollowReads checks this table against the specs Load makes.
 var resolvedFrom = map[string][]string{
 	"service.wrapper_config": {"name", "service.name", "service.args", "service.env", "service.restart.delay", "service.wrap", "service.wrapper"},
-	"commit":                 nil,
-	"date":                   nil,
+	// The contract decisions: forced by service.wrap and
+	// service.linux.notify, else detected from what the main package
+	// imports for the targets' systems, with the build tags.
+	"service.contract": {"service.wrap", "service.linux.notify", "main", "targets", "tags"},
+	"commit":           nil,
+	"date":             nil,
 }
 
 // resolvedFields lists the resolved fields of config.Spec by reflection:
