@@ -38,7 +38,7 @@ func checkMSI(s *config.Spec, p *config.Problems) {
 		return
 	}
 	if _, err := s.Version.MSI(); err != nil {
-		p.Add("version", "%v: leave msi out of formats, or release a version that fits", err)
+		p.Add(s.Version.Field(), "%v: leave msi out of formats, or release a version that fits", err)
 		return
 	}
 	if s.Vendor == "" {
