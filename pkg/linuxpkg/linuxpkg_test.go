@@ -47,7 +47,7 @@ func helloBinary(t *testing.T) string {
 
 func options(t *testing.T) Options {
 	return Options{
-		Name: "hello", Version: "1.4.2~rc.1+build.7", Changelog: "1.4.2-rc.1+build.7", Arch: "amd64",
+		Name: "hello", Version: "1.4.2~rc.1+build.7", Arch: "amd64",
 		Maintainer: "Acme Corp <ops@example.com>", Vendor: "Acme Corp", Homepage: "https://example.com/hello",
 		License: "MIT", Description: "Says hello over HTTP",
 		Binary:      helloBinary(t),
@@ -243,10 +243,18 @@ func TestDebContentsAndLintian(t *testing.T) {
 			t.Errorf("%s: %q, want %q", field, v, want)
 		}
 	}
+	// The changelog names the package's own version, with a distribution
+	// and urgency (its first line is what dpkg-parsechangelog reads).
+	changelog := run(t, "sh", "-c", "dpkg-deb --fsys-tarfile '"+deb+"' | tar -xOf - ./usr/share/doc/hello/changelog.Debian.gz | gzip -dc")
+	if first, _, _ := strings.Cut(changelog, "\n"); first != "hello (1.4.2~rc.1+build.7-1) unstable; urgency=medium" {
+		t.Errorf("changelog.Debian starts %q", first)
+	}
 	lintian := testtool.Need(t, "lintian", "lintian")
 	out, _ := exec.Command(lintian, "--no-tag-display-limit", deb).CombinedOutput()
 	for _, line := range strings.Split(string(out), "\n") {
-		if strings.HasPrefix(line, "E: ") {
+		// Any error, and any changelog finding but the one every
+		// package outside Debian's archive gets.
+		if strings.HasPrefix(line, "E: ") || strings.Contains(line, "changelog") && !strings.Contains(line, "initial-upload-closes-no-bugs") {
 			t.Errorf("lintian: %s", line)
 		}
 	}
@@ -277,8 +285,11 @@ func TestRPMContentsAndRpmlint(t *testing.T) {
 	if c := strings.TrimSpace(run(t, rpmTool, "-qcp", r)); c != "/etc/hello/config.yaml" {
 		t.Errorf("rpm config files %q", c)
 	}
-	if a := run(t, rpmTool, "-qp", "--qf", "%{ARCH} %{VERSION}", r); a != "x86_64 1.4.2~rc.1+build.7" {
+	if a := run(t, rpmTool, "-qp", "--qf", "%{ARCH} %{VERSION}-%{RELEASE}", r); a != "x86_64 1.4.2~rc.1+build.7-1" {
 		t.Errorf("rpm arch/version %q", a)
+	}
+	if cl := run(t, rpmTool, "-qp", "--changelog", r); !strings.Contains(cl, " Acme Corp <ops@example.com> - 1.4.2~rc.1+build.7-1\n") {
+		t.Errorf("rpm changelog does not name the package's version:\n%s", cl)
 	}
 	// Digests still hold after the payload rewrite, and the payload names
 	// are relative, so unpacking it cannot write outside the target dir.

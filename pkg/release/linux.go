@@ -30,7 +30,7 @@ func linuxOptions(s *config.Spec, t platform.Target, bin string, format string) 
 	}
 	sv := s.Service
 	return linuxpkg.Options{
-		Name: s.Name, Version: packageVersion(s, format), Changelog: s.Version.String(), Arch: t.Arch, Variant: t.Variant, Maintainer: s.Maintainer, Vendor: s.Vendor,
+		Name: s.Name, Version: packageVersion(s, format), Arch: t.Arch, Variant: t.Variant, Maintainer: s.Maintainer, Vendor: s.Vendor,
 		Homepage: s.Homepage, License: s.License, Description: s.Description,
 		Binary: bin, Files: files, LicenseFile: string(s.LicenseFile), Date: s.Date,
 		Service: linuxpkg.Service{
