@@ -132,6 +132,8 @@ func TestCheckAndReleaseAgree(t *testing.T) {
 		{"MSI major", "version: 1.2.3", "version: 256.0.0", "svcpack.yaml:3: version: 256.0.0 does not fit an MSI ProductVersion"},
 		{"MSI minor", "version: 1.2.3", "version: 1.256.0", "svcpack.yaml:3: version: 1.256.0 does not fit an MSI ProductVersion"},
 		{"MSI build", "version: 1.2.3", "version: 1.2.65536", "svcpack.yaml:3: version: 1.2.65536 does not fit"},
+		{"setting of Windows Installer", "  args: [run]\n", "  args: [run]\n  env: {reinstall: x}\n", `service.env.reinstall: the name "reinstall" gives the install-time setting REINSTALL: msi: property "REINSTALL" is one of Windows Installer's own`},
+		{"settings collide", "  args: [run]\n", "  args: [run]\n  env: {Port: 1, PORT: 2}\n", `the name "Port" gives the install-time setting PORT, which already sets PORT`},
 		{"apk pre-release", "version: 1.2.3", "version: 1.2.4-0.dev", `svcpack.yaml:3: version: 1.2.4-0.dev: apk cannot express the pre-release "0.dev"`},
 		{"install dir absolute", `install_dir: Demo Co\Demo`, `install_dir: 'C:\Demo'`, `svcpack.yaml:12: windows.msi.install_dir: "C:\\Demo" names a drive`},
 		{"install dir rooted", `install_dir: Demo Co\Demo`, `install_dir: '\\server\share'`, "windows.msi.install_dir: \"\\\\\\\\server\\\\share\" is rooted"},
