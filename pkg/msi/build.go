@@ -404,7 +404,7 @@ func (b *builder) both(r sequenceRow) {
 }
 
 // purge adds what uninstalling with PURGE=1 removes besides the product:
-// the config files and the files named by Folder.Purge, then such folders
+// the config files and the files named by Folder.Purge, then their folders
 // when empty. RemoveFile rows have no condition, so each folder's rows
 // name a private property that a custom action sets to the folder's path
 // only when PURGE="1" on a removal that is not a major upgrade's; unset,
@@ -434,6 +434,12 @@ func (b *builder) purge(files []*fileInfo) {
 		if f.Config {
 			add(f.dir, f.fileName, path.Base(f.Name))
 		}
+	}
+	// Then each such folder, when that left it empty: the permanent
+	// components' folders are otherwise left to Windows Installer's
+	// judgement.
+	for _, dir := range slices.Clone(order) {
+		add(dir, "", "")
 	}
 	for _, fo := range b.p.Folders {
 		if len(fo.Purge) == 0 {
