@@ -17,32 +17,30 @@ import (
 )
 
 var (
-	buildOnce sync.Once
-	builtBin  string
-	buildErr  error
+	buildMu sync.Mutex
+	builds  = map[string]string{}
 )
 
 // helloBinary builds the repository's example service for linux/amd64 once.
-func helloBinary(t *testing.T) string {
+func helloBinary(t *testing.T) string { return helloBinaryVersion(t, "1.4.2") }
+
+// helloBinaryVersion builds the example service saying version v, once per
+// version.
+func helloBinaryVersion(t *testing.T, v string) string {
 	t.Helper()
-	buildOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "svcpack-linuxpkg-bin-")
-		if err != nil {
-			buildErr = err
-			return
-		}
-		builtBin = filepath.Join(dir, "hello")
-		cmd := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w -X main.version=1.4.2", "-o", builtBin, "../../examples/hello")
-		cmd.Env = append(os.Environ(), "GOOS=linux", "GOARCH=amd64", "CGO_ENABLED=0")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			buildErr = err
-			builtBin = string(out)
-		}
-	})
-	if buildErr != nil {
-		t.Fatalf("building hello: %v\n%s", buildErr, builtBin)
+	buildMu.Lock()
+	defer buildMu.Unlock()
+	if bin, ok := builds[v]; ok {
+		return bin
 	}
-	return builtBin
+	bin := filepath.Join(os.TempDir(), "svcpack-linuxpkg-bin", v, "hello")
+	cmd := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w -X main.version="+v, "-o", bin, "../../examples/hello")
+	cmd.Env = append(os.Environ(), "GOOS=linux", "GOARCH=amd64", "CGO_ENABLED=0")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("building hello %s: %v\n%s", v, err, out)
+	}
+	builds[v] = bin
+	return bin
 }
 
 func options(t *testing.T) Options {
