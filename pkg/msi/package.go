@@ -91,7 +91,8 @@ type Service struct {
 	// Wine's not at all; a process still holding its executable means a
 	// reboot to remove it.
 	StopHelper string
-	StopArgs   []string
+	// StopArgs are the stop helper's arguments.
+	StopArgs []string
 }
 
 // Setting is one install-time setting of a service: a public property

@@ -5,12 +5,15 @@ import (
 	"strings"
 )
 
-// Package revisions the Linux packages carry after the upstream version:
-// deb Version: <upstream>-1, rpm Release: 1, apk pkgver: <version>-r1.
+// Package revisions the Linux packages carry after the upstream version
+// (pkg/linuxpkg writes release 1).
 const (
+	// DebRevision follows the upstream version in a deb's Version (-1).
 	DebRevision = "1"
-	RPMRelease  = "1"
-	APKRelease  = "r1"
+	// RPMRelease is an rpm's Release tag.
+	RPMRelease = "1"
+	// APKRelease follows the version in an apk's pkgver (-r1).
+	APKRelease = "r1"
 )
 
 // Example is one row of the README's version table: a kind of build and
