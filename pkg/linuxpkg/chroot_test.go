@@ -26,6 +26,9 @@ func TestMain(m *testing.M) {
 	if rootCache != "" {
 		os.RemoveAll(filepath.Dir(rootCache))
 	}
+	if buildDir != "" {
+		os.RemoveAll(buildDir)
+	}
 	os.Exit(code)
 }
 

@@ -17,8 +17,9 @@ import (
 )
 
 var (
-	buildMu sync.Mutex
-	builds  = map[string]string{}
+	buildMu  sync.Mutex
+	builds   = map[string]string{}
+	buildDir string // a directory of this test run, removed by TestMain
 )
 
 // helloBinary builds the repository's example service for linux/amd64 once.
@@ -33,7 +34,14 @@ func helloBinaryVersion(t *testing.T, v string) string {
 	if bin, ok := builds[v]; ok {
 		return bin
 	}
-	bin := filepath.Join(os.TempDir(), "svcpack-linuxpkg-bin", v, "hello")
+	if buildDir == "" {
+		dir, err := os.MkdirTemp("", "svcpack-linuxpkg-bin-")
+		if err != nil {
+			t.Fatal(err)
+		}
+		buildDir = dir
+	}
+	bin := filepath.Join(buildDir, v, "hello")
 	cmd := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w -X main.version="+v, "-o", bin, "../../examples/hello")
 	cmd.Env = append(os.Environ(), "GOOS=linux", "GOARCH=amd64", "CGO_ENABLED=0")
 	if out, err := cmd.CombinedOutput(); err != nil {

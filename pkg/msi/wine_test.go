@@ -30,8 +30,16 @@ const (
 var (
 	helloMu    sync.Mutex
 	helloExes  = map[string]string{}
-	helloBuild = filepath.Join(os.TempDir(), "svcpack-msi-hello")
+	helloBuild string // a directory of this test run, removed by TestMain
 )
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if helloBuild != "" {
+		os.RemoveAll(helloBuild)
+	}
+	os.Exit(code)
+}
 
 // helloExe builds examples/hello for windows/amd64 with the version
 // stamped, once per version.
@@ -41,6 +49,13 @@ func helloExe(t *testing.T, v string) string {
 	defer helloMu.Unlock()
 	if exe, ok := helloExes[v]; ok {
 		return exe
+	}
+	if helloBuild == "" {
+		dir, err := os.MkdirTemp("", "svcpack-msi-hello-")
+		if err != nil {
+			t.Fatal(err)
+		}
+		helloBuild = dir
 	}
 	exe := filepath.Join(helloBuild, v, "hello.exe")
 	build := exec.Command("go", "build", "-trimpath", "-ldflags=-X main.version="+v, "-o", exe, "./examples/hello")
