@@ -14,6 +14,19 @@
 // supervisor without the SCM:
 //
 //	svcwrap [-config path/to/svcwrap.json]
+//
+// On Windows, settings given at install time (msiexec ... PORT=9090,
+// install-service.cmd PORT=9090) are recorded under the service's registry
+// key, Parameters: the wrapper reads them at start, each value of
+// Parameters\Environment over the configuration's env, Parameters\Arguments
+// (one command line) instead of its args. Uninstalling runs
+//
+//	svcwrap -stop-service <name> [-timeout 40s]
+//
+// which stops the service if it still runs and waits until it is STOPPED and
+// no process runs a program of the wrapper's folder, so that the files can
+// be removed (Windows Installer waits for STOPPED at most 30 seconds, Wine's
+// not at all).
 package main
 
 import (
@@ -25,6 +38,8 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
+	"time"
 
 	"github.com/svcpack/svcpack/pkg/svcwrap"
 )
@@ -67,6 +82,10 @@ func setup(args []string, stderr io.Writer) (*wrapper, error) {
 	if err != nil {
 		return nil, err
 	}
+	applied, err := applyServiceSettings(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("svcwrap: the settings recorded for service %s: %w", cfg.Service, err)
+	}
 	base := filepath.Dir(*cfgPath)
 	if base != dir && !filepath.IsAbs(cfg.Program) {
 		// A config given with -config names the program relative to itself.
@@ -82,16 +101,23 @@ func setup(args []string, stderr io.Writer) (*wrapper, error) {
 		events.Close()
 		return nil, fmt.Errorf("svcwrap: %w (set logs.dir in %s to a folder the service account may write)", err, *cfgPath)
 	}
-	return &wrapper{
+	w := &wrapper{
 		sup:    &svcwrap.Supervisor{Config: cfg, Dir: dir, Output: out, Events: events},
 		out:    out,
 		events: events,
-	}, nil
+	}
+	if len(applied) > 0 {
+		w.sup.Logf("settings recorded at install time: %s", strings.Join(applied, ", "))
+	}
+	return w, nil
 }
 
 // run loads the configuration and runs the wrapper, as a service when the
 // SCM started it, else in the foreground; it returns the exit code.
 func run(args []string, stderr io.Writer) int {
+	if len(args) > 0 && strings.TrimLeft(args[0], "-") == "stop-service" {
+		return runStopService(args, stderr)
+	}
 	w, err := setup(args, stderr)
 	if err != nil {
 		fmt.Fprintln(stderr, err)
@@ -114,6 +140,32 @@ func run(args []string, stderr io.Writer) int {
 		return 1
 	}
 	w.sup.Logf("stopped")
+	return 0
+}
+
+// runStopService parses -stop-service <name> [-timeout d] and stops the
+// service, waiting for its processes to end.
+func runStopService(args []string, stderr io.Writer) int {
+	fs := flag.NewFlagSet("svcwrap", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	name := fs.String("stop-service", "", "stop this service and wait until no program of the wrapper's folder runs")
+	timeout := fs.Duration("timeout", time.Minute, "how long to wait")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if *name == "" || fs.NArg() > 0 {
+		fmt.Fprintln(stderr, "svcwrap: usage: svcwrap -stop-service <name> [-timeout 40s]")
+		return 2
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		fmt.Fprintln(stderr, "svcwrap: cannot find its own executable:", err)
+		return 1
+	}
+	if err := stopService(*name, filepath.Dir(exe), *timeout); err != nil {
+		fmt.Fprintln(stderr, "svcwrap:", err)
+		return 1
+	}
 	return 0
 }
 

@@ -60,3 +60,20 @@ func TestRunLogFolderError(t *testing.T) {
 		t.Errorf("stderr:\n%s", stderr.String())
 	}
 }
+
+func TestStopServiceUsage(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"-stop-service"}, 2, "flag needs an argument"},
+		{[]string{"-stop-service", "x", "extra"}, 2, "usage: svcwrap -stop-service <name>"},
+		{[]string{"-stop-service", "x", "-timeout", "soon"}, 2, "invalid value"},
+	} {
+		var stderr bytes.Buffer
+		if code := run(tc.args, &stderr); code != tc.code || !strings.Contains(stderr.String(), tc.want) {
+			t.Errorf("%q: exit %d, want %d; stderr %q lacks %q", tc.args, code, tc.code, stderr.String(), tc.want)
+		}
+	}
+}

@@ -5,12 +5,19 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
+	"path/filepath"
+	"sort"
+	"strings"
 	"time"
+	"unsafe"
 
 	"golang.org/x/sys/windows"
+	"golang.org/x/sys/windows/registry"
 	"golang.org/x/sys/windows/svc"
 	"golang.org/x/sys/windows/svc/eventlog"
+	"golang.org/x/sys/windows/svc/mgr"
 
 	"github.com/svcpack/svcpack/pkg/svcwrap"
 )
@@ -136,4 +143,163 @@ func (h *handler) Execute(_ []string, req <-chan svc.ChangeRequest, status chan<
 			}
 		}
 	}
+}
+
+// parametersKey is where installers record the settings given at install
+// time (msi.RegistryKey, winscripts): Arguments, and Environment\<name>.
+func parametersKey(service string) string {
+	return `SYSTEM\CurrentControlSet\Services\` + service + `\Parameters`
+}
+
+// applyServiceSettings reads the settings recorded for the service at
+// install time and applies them over cfg: each value of
+// Parameters\Environment to Env, Parameters\Arguments (a command line) as
+// Args. It returns what it applied. The wrapper reads them itself rather than
+// through the service's Environment value so that they override its own
+// configuration (and because Wine ignores that value).
+func applyServiceSettings(cfg *svcwrap.Config) ([]string, error) {
+	var applied []string
+	k, err := registry.OpenKey(registry.LOCAL_MACHINE, parametersKey(cfg.Service), registry.QUERY_VALUE)
+	if errors.Is(err, registry.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf(`HKLM\%s: %w`, parametersKey(cfg.Service), err)
+	}
+	defer k.Close()
+	if line, _, err := k.GetStringValue("Arguments"); err == nil {
+		args, err := windows.DecomposeCommandLine(line)
+		if err != nil {
+			return nil, fmt.Errorf(`HKLM\%s, Arguments %q: %w`, parametersKey(cfg.Service), line, err)
+		}
+		cfg.Args = args
+		applied = append(applied, "arguments")
+	} else if !errors.Is(err, registry.ErrNotExist) {
+		return nil, fmt.Errorf(`HKLM\%s, Arguments: %w`, parametersKey(cfg.Service), err)
+	}
+	env, err := registry.OpenKey(k, "Environment", registry.QUERY_VALUE)
+	if errors.Is(err, registry.ErrNotExist) {
+		return applied, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf(`HKLM\%s\Environment: %w`, parametersKey(cfg.Service), err)
+	}
+	defer env.Close()
+	names, err := env.ReadValueNames(0)
+	if err != nil {
+		return nil, fmt.Errorf(`HKLM\%s\Environment: %w`, parametersKey(cfg.Service), err)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		v, _, err := env.GetStringValue(name)
+		if err != nil {
+			return nil, fmt.Errorf(`HKLM\%s\Environment, %s: %w`, parametersKey(cfg.Service), name, err)
+		}
+		if cfg.Env == nil {
+			cfg.Env = map[string]string{}
+		}
+		for k := range cfg.Env { // names are case-insensitive on Windows
+			if strings.EqualFold(k, name) {
+				delete(cfg.Env, k)
+			}
+		}
+		cfg.Env[name] = v
+		applied = append(applied, name)
+	}
+	return applied, nil
+}
+
+// stopService stops the service if it runs and waits, up to timeout, until
+// the SCM reports it STOPPED (or it is gone) and no process other than this
+// one runs an executable from dir (the wrapper, the program and whatever it
+// started from there): what removing the files needs.
+func stopService(name, dir string, timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	m, err := mgr.Connect()
+	if err != nil {
+		return fmt.Errorf("connecting to the service control manager: %w", err)
+	}
+	defer m.Disconnect()
+	if s, err := m.OpenService(name); err == nil {
+		err = waitStopped(s, deadline)
+		s.Close()
+		if err != nil {
+			return err
+		}
+	} else if !errors.Is(err, windows.ERROR_SERVICE_DOES_NOT_EXIST) {
+		return fmt.Errorf("service %s: %w", name, err)
+	}
+	for {
+		running, err := processesIn(dir)
+		if err != nil {
+			return err
+		}
+		if len(running) == 0 {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("after %v these still run from %s: %s", timeout, dir, strings.Join(running, ", "))
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// waitStopped asks the service to stop, unless it is stopped or stopping
+// (again while it is starting and cannot take the request yet), and waits
+// until it is STOPPED.
+func waitStopped(s *mgr.Service, deadline time.Time) error {
+	for {
+		st, err := s.Query()
+		if err != nil {
+			return fmt.Errorf("service %s: %w", s.Name, err)
+		}
+		if st.State == svc.Stopped {
+			return nil
+		}
+		if st.State != svc.StopPending {
+			if _, err := s.Control(svc.Stop); err != nil && !errors.Is(err, windows.ERROR_SERVICE_NOT_ACTIVE) &&
+				!errors.Is(err, windows.ERROR_SERVICE_CANNOT_ACCEPT_CTRL) {
+				return fmt.Errorf("stopping service %s: %w", s.Name, err)
+			}
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("service %s is still in state %d", s.Name, st.State)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// processesIn lists the processes, other than this one, whose executable is
+// in dir or below it, as "name (pid N)".
+func processesIn(dir string) ([]string, error) {
+	snap, err := windows.CreateToolhelp32Snapshot(windows.TH32CS_SNAPPROCESS, 0)
+	if err != nil {
+		return nil, fmt.Errorf("listing processes: %w", err)
+	}
+	defer windows.CloseHandle(snap)
+	prefix := strings.ToLower(filepath.Clean(dir)) + `\`
+	self := windows.GetCurrentProcessId()
+	var out []string
+	var pe windows.ProcessEntry32
+	pe.Size = uint32(unsafe.Sizeof(pe))
+	for err = windows.Process32First(snap, &pe); err == nil; err = windows.Process32Next(snap, &pe) {
+		if pe.ProcessID == self || pe.ProcessID == 0 {
+			continue
+		}
+		h, err := windows.OpenProcess(windows.PROCESS_QUERY_LIMITED_INFORMATION, false, pe.ProcessID)
+		if err != nil {
+			continue // gone, or not ours to look at
+		}
+		buf := make([]uint16, windows.MAX_LONG_PATH)
+		n := uint32(len(buf))
+		err = windows.QueryFullProcessImageName(h, 0, &buf[0], &n)
+		windows.CloseHandle(h)
+		if err != nil {
+			continue
+		}
+		if image := windows.UTF16ToString(buf[:n]); strings.HasPrefix(strings.ToLower(image), prefix) {
+			out = append(out, fmt.Sprintf("%s (pid %d)", filepath.Base(image), pe.ProcessID))
+		}
+	}
+	return out, nil
 }

@@ -6,13 +6,16 @@
 //
 // Tests that use it skip without root privileges, and skip (or fail under
 // SVCPACK_REQUIRE_TOOLS=1, see internal/testtool) without debootstrap or
-// systemd-nspawn. Debootstrapping takes about a minute: a test makes one
-// root and boots it once with every check it needs.
+// systemd-nspawn. Debootstrapping takes about a minute, once per machine
+// (the root is kept in the system's temporary directory and copied for each
+// test); a test boots its copy once with every check it needs.
 package debroot
 
 import (
 	"bufio"
 	"context"
+	"errors"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -32,7 +35,10 @@ type Root struct {
 	nspawn string
 }
 
-// New debootstraps a root for the test (skipped under -short).
+// New gives the test a fresh Debian root (skipped under -short): a copy of
+// one debootstrap made once per machine and kept in the system's temporary
+// directory (made under another name and renamed when complete, so a killed
+// run leaves no half root to reuse).
 func New(t testing.TB) *Root {
 	t.Helper()
 	if testing.Short() {
@@ -47,8 +53,26 @@ func New(t testing.TB) *Root {
 		chroot: testtool.Need(t, "chroot", "coreutils"),
 		nspawn: testtool.Need(t, "systemd-nspawn", "systemd-container"),
 	}
-	if out, err := exec.Command(debootstrap, "--variant=minbase", "--include=systemd,systemd-sysv,dbus,ca-certificates", hostCodename(t), r.Dir).CombinedOutput(); err != nil {
-		t.Fatalf("debootstrap: %v\n%s", err, Tail(out, 15))
+	const include = "systemd,systemd-sysv,dbus,ca-certificates"
+	codename := hostCodename(t)
+	cached := filepath.Join(os.TempDir(), "svcpack-debroot-"+codename+"-"+strings.ReplaceAll(include, ",", "+"))
+	if _, err := os.Stat(filepath.Join(cached, "usr/bin/dpkg")); err != nil {
+		tmp, err := os.MkdirTemp(os.TempDir(), "svcpack-debroot-partial-")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer os.RemoveAll(tmp)
+		if out, err := exec.Command(debootstrap, "--variant=minbase", "--include="+include, codename, filepath.Join(tmp, "root")).CombinedOutput(); err != nil {
+			t.Fatalf("debootstrap: %v\n%s", err, Tail(out, 15))
+		}
+		if err := os.Rename(filepath.Join(tmp, "root"), cached); err != nil && !errors.Is(err, fs.ErrExist) {
+			if _, statErr := os.Stat(filepath.Join(cached, "usr/bin/dpkg")); statErr != nil {
+				t.Fatalf("keeping the root: %v", err)
+			} // another test made it meanwhile
+		}
+	}
+	if out, err := exec.Command("cp", "-a", cached, r.Dir).CombinedOutput(); err != nil {
+		t.Fatalf("copying the root: %v\n%s", err, out)
 	}
 	return r
 }

@@ -137,6 +137,26 @@ func TestGitDescribe(t *testing.T) {
 	if c.Date.Unix() != 1600000000 {
 		t.Errorf("date %v, want the commit time", c.Date)
 	}
+	// A commit after the tag and an uncommitted change: git describe's
+	// build after the tag, which every format sorts after it.
+	if err := os.WriteFile(filepath.Join(dir, "later.txt"), []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{"add", "."}, {"-c", "user.name=t", "-c", "user.email=t@e", "commit", "-qm", "y"}} {
+		if out, err := exec.Command("git", append([]string{"-C", dir}, args...)...).CombinedOutput(); err != nil {
+			t.Fatalf("git %v: %v\n%s", args, err, out)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(dir, "later.txt"), []byte("dirty"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if c, err = load(path, env()); err != nil {
+		t.Fatal(err)
+	}
+	v := c.Version
+	if v.Commits != 1 || len(v.Hash) < 7 || !v.Dirty || v.String() != "3.4.5-1-g"+v.Hash+"-dirty" || v.Deb() != "3.4.5+1.g"+v.Hash+".dirty" {
+		t.Errorf("after a commit and a change: %+v, %q, deb %q", v.Version, v, v.Deb())
+	}
 }
 
 func TestBadConfigs(t *testing.T) {

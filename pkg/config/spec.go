@@ -96,6 +96,15 @@ type Version struct {
 	raw string // as written in the file
 }
 
+// Field is the field path messages name for the version: "version", or
+// "version (from git describe)" when it did not come from the file.
+func (v Version) Field() string {
+	if v.Source == "config" || v.Source == "" {
+		return "version"
+	}
+	return "version (from " + v.Source + ")"
+}
+
 // UnmarshalText keeps the version as written; Load resolves and parses it.
 func (v *Version) UnmarshalText(b []byte) error {
 	v.raw = string(b)

@@ -95,11 +95,7 @@ func (c *Spec) validate(p *Problems, env Env, formats []Format) {
 	c.checkName(p, "name", c.Name)
 	c.checkName(p, "service.name", c.Service.Name)
 	if _, err := version.Parse(c.Version.raw); err != nil {
-		field := "version"
-		if c.Version.Source != "config" {
-			field = "version (from " + c.Version.Source + ")"
-		}
-		p.Add(field, "%v", err)
+		p.Add(c.Version.Field(), "%v", err)
 	}
 	c.checkMain(p)
 	c.checkTargets(p, env)

@@ -47,12 +47,11 @@ type Options struct {
 	// Name is the package and binary name.
 	Name string
 	// Version is the package version in the format's own grammar, without
-	// the release number (deb 1.2.3~rc.1, rpm 1.2.3~rc.1, apk 1.2.3_rc.1):
+	// the release number (deb 1.2.3~rc.1, rpm 1.2.3~rc.1, apk 1.2.3_rc1):
 	// the caller renders it (package version does), Package writes it as
-	// given.
+	// given, followed by the release (Release): deb 1.2.3~rc.1-1, rpm
+	// Release 1, apk 1.2.3_rc1-r1. The changelog entry names the same.
 	Version string
-	// Changelog is the version the changelog entry names.
-	Changelog string
 	// Arch is the GOARCH; each format maps it to its own name.
 	Arch string
 	// Variant is the GOARCH variant (GOARM 5/6/7, GOAMD64 v3, ...). ARM
@@ -225,7 +224,7 @@ func (o Options) info(dir string, format string) (*nfpm.Info, error) {
 		Platform:      "linux",
 		Version:       o.Version,
 		VersionSchema: "none",
-		Release:       "1",
+		Release:       Release,
 		Section:       "net",
 		Priority:      "optional",
 		Maintainer:    maintainer,
@@ -372,13 +371,16 @@ func refer(b *bytes.Buffer, l commonLicense) {
 	fmt.Fprintf(b, " On Debian systems, the complete text of %s can be\n found in \"/usr/share/common-licenses/%s\".\n", l.title, l.file)
 }
 
-// changelog is a one-entry chglog file for this version.
+// Release is the package release (revision) every package carries after
+// its version: deb "-1", rpm Release 1, apk "-r1".
+const Release = "1"
+
+// changelog is a one-entry chglog file naming the package's own version
+// (upstream-release, as dpkg and rpm print it), with the distribution and
+// urgency a Debian changelog's first line needs (Debian Policy 4.4).
 func (o Options) changelog(maintainer string) []byte {
-	v := o.Changelog
-	if v == "" {
-		v = o.Version
-	}
-	return []byte(fmt.Sprintf("- semver: %s\n  date: %s\n  packager: %q\n  changes:\n    - commit: \"\"\n      note: %q\n",
+	v := o.Version + "-" + Release
+	return []byte(fmt.Sprintf("- semver: %s\n  date: %s\n  packager: %q\n  deb:\n    urgency: medium\n    distributions: [unstable]\n  changes:\n    - commit: \"\"\n      note: %q\n",
 		v, o.Date.UTC().Format(time.RFC3339), maintainer, "Release "+v+"."))
 }
 

@@ -19,37 +19,43 @@ import (
 )
 
 var (
-	buildOnce sync.Once
-	builtBin  string
-	buildErr  error
+	buildMu  sync.Mutex
+	builds   = map[string]string{}
+	buildDir string // a directory of this test run, removed by TestMain
 )
 
 // helloBinary builds the repository's example service for linux/amd64 once.
-func helloBinary(t *testing.T) string {
+func helloBinary(t *testing.T) string { return helloBinaryVersion(t, "1.4.2") }
+
+// helloBinaryVersion builds the example service saying version v, once per
+// version.
+func helloBinaryVersion(t *testing.T, v string) string {
 	t.Helper()
-	buildOnce.Do(func() {
+	buildMu.Lock()
+	defer buildMu.Unlock()
+	if bin, ok := builds[v]; ok {
+		return bin
+	}
+	if buildDir == "" {
 		dir, err := os.MkdirTemp("", "svcpack-linuxpkg-bin-")
 		if err != nil {
-			buildErr = err
-			return
+			t.Fatal(err)
 		}
-		builtBin = filepath.Join(dir, "hello")
-		cmd := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w -X main.version=1.4.2", "-o", builtBin, "../../examples/hello")
-		cmd.Env = append(os.Environ(), "GOOS=linux", "GOARCH=amd64", "CGO_ENABLED=0")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			buildErr = err
-			builtBin = string(out)
-		}
-	})
-	if buildErr != nil {
-		t.Fatalf("building hello: %v\n%s", buildErr, builtBin)
+		buildDir = dir
 	}
-	return builtBin
+	bin := filepath.Join(buildDir, v, "hello")
+	cmd := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w -X main.version="+v, "-o", bin, "../../examples/hello")
+	cmd.Env = append(os.Environ(), "GOOS=linux", "GOARCH=amd64", "CGO_ENABLED=0")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("building hello %s: %v\n%s", v, err, out)
+	}
+	builds[v] = bin
+	return bin
 }
 
 func options(t *testing.T) Options {
 	return Options{
-		Name: "hello", Version: "1.4.2~rc.1+build.7", Changelog: "1.4.2-rc.1+build.7", Arch: "amd64",
+		Name: "hello", Version: "1.4.2~rc.1+build.7", Arch: "amd64",
 		Maintainer: "Acme Corp <ops@example.com>", Vendor: "Acme Corp", Homepage: "https://example.com/hello",
 		License: "MIT", Description: "Says hello over HTTP",
 		Binary:      helloBinary(t),
@@ -339,10 +345,18 @@ func TestDebContentsAndLintian(t *testing.T) {
 			t.Errorf("%s: %q, want %q", field, v, want)
 		}
 	}
+	// The changelog names the package's own version, with a distribution
+	// and urgency (its first line is what dpkg-parsechangelog reads).
+	changelog := run(t, "sh", "-c", "dpkg-deb --fsys-tarfile '"+deb+"' | tar -xOf - ./usr/share/doc/hello/changelog.Debian.gz | gzip -dc")
+	if first, _, _ := strings.Cut(changelog, "\n"); first != "hello (1.4.2~rc.1+build.7-1) unstable; urgency=medium" {
+		t.Errorf("changelog.Debian starts %q", first)
+	}
 	lintian := testtool.Need(t, "lintian", "lintian")
 	out, _ := exec.Command(lintian, "--no-tag-display-limit", deb).CombinedOutput()
 	for _, line := range strings.Split(string(out), "\n") {
-		if strings.HasPrefix(line, "E: ") {
+		// Any error, and any changelog finding but the one every
+		// package outside Debian's archive gets.
+		if strings.HasPrefix(line, "E: ") || strings.Contains(line, "changelog") && !strings.Contains(line, "initial-upload-closes-no-bugs") {
 			t.Errorf("lintian: %s", line)
 		}
 	}
@@ -373,8 +387,11 @@ func TestRPMContentsAndRpmlint(t *testing.T) {
 	if c := strings.TrimSpace(run(t, rpmTool, "-qcp", r)); c != "/etc/hello/config.yaml" {
 		t.Errorf("rpm config files %q", c)
 	}
-	if a := run(t, rpmTool, "-qp", "--qf", "%{ARCH} %{VERSION}", r); a != "x86_64 1.4.2~rc.1+build.7" {
+	if a := run(t, rpmTool, "-qp", "--qf", "%{ARCH} %{VERSION}-%{RELEASE}", r); a != "x86_64 1.4.2~rc.1+build.7-1" {
 		t.Errorf("rpm arch/version %q", a)
+	}
+	if cl := run(t, rpmTool, "-qp", "--changelog", r); !strings.Contains(cl, " Acme Corp <ops@example.com> - 1.4.2~rc.1+build.7-1\n") {
+		t.Errorf("rpm changelog does not name the package's version:\n%s", cl)
 	}
 	// Digests still hold after the payload rewrite, and the payload names
 	// are relative, so unpacking it cannot write outside the target dir.
@@ -451,4 +468,12 @@ func TestLicencesLintian(t *testing.T) {
 		}
 	}
 	t.Logf("lintian:\n%s", out)
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if buildDir != "" {
+		os.RemoveAll(buildDir)
+	}
+	os.Exit(code)
 }

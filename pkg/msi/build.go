@@ -1,6 +1,7 @@
 package msi
 
 import (
+	"cmp"
 	"encoding/binary"
 	"fmt"
 	"maps"
@@ -25,6 +26,8 @@ type builder struct {
 	keys     map[string]bool // identifiers taken
 	dirs     map[string]string
 	execute  []sequenceRow // InstallExecuteSequence rows beyond the standard ones
+	ui       []sequenceRow // InstallUISequence rows beyond the standard ones
+	secure   []string      // public properties the execute sequence needs (SecureCustomProperties)
 }
 
 func (b *builder) add(r row) {
@@ -54,12 +57,13 @@ func buildDatabase(p *Package, files []*fileInfo) (*Database, error) {
 	b.directories()
 	b.files(files)
 	b.folders()
-	if err := b.properties(); err != nil {
-		return nil, err
-	}
 	b.upgrades()
 	if p.Service != nil {
 		b.service(files)
+	}
+	b.purge(files)
+	if err := b.properties(); err != nil {
+		return nil, err
 	}
 	b.sequences()
 	if b.err != nil {
@@ -111,8 +115,18 @@ func (b *builder) componentGUID(component string) string {
 	return guidString(uuidV5(b.ns, "Component\x00"+b.p.Product.Arch+"\x00"+component))
 }
 
+// Component attributes.
+const (
+	compRegistryKeyPath = 4   // msidbComponentAttributesRegistryKeyPath
+	compPermanent       = 16  // msidbComponentAttributesPermanent
+	compNeverOverwrite  = 128 // msidbComponentAttributesNeverOverwrite
+)
+
 // files adds one component per file, keyed by the file, the File and
-// MsiFileHash rows, and the Media row of the embedded cabinet.
+// MsiFileHash rows, and the Media row of the embedded cabinet. A config
+// file's component is permanent (an uninstall, the one a major upgrade
+// runs included, leaves it) and never overwritten (an install or repair
+// finding the file leaves it as it is), so an administrator's edits stay.
 func (b *builder) files(files []*fileInfo) {
 	pr := &b.p.Product
 	var title string // Feature.Title holds at most 64 characters
@@ -125,9 +139,14 @@ func (b *builder) files(files []*fileInfo) {
 		f.key = identifier("", f.Name, b.keys)
 		f.component = identifier("C_", f.Name, b.keys)
 		dir, base := path.Split(f.Name)
-		b.add(componentRow{Component: f.component, ComponentID: b.componentGUID(f.component), Directory: b.dir(dir), Attributes: b.compAttr, KeyPath: f.key})
+		attr := b.compAttr
+		if f.Config {
+			attr |= compPermanent | compNeverOverwrite
+		}
+		f.dir, f.fileName = b.dir(dir), defaultName(base, shorts)
+		b.add(componentRow{Component: f.component, ComponentID: b.componentGUID(f.component), Directory: f.dir, Attributes: attr, KeyPath: f.key})
 		b.add(featureComponentsRow{Feature: featureID, Component: f.component})
-		b.add(fileRow{File: f.key, Component: f.component, FileName: defaultName(base, shorts), FileSize: int(f.size), Attributes: intp(512), Sequence: i + 1})
+		b.add(fileRow{File: f.key, Component: f.component, FileName: f.fileName, FileSize: int(f.size), Attributes: intp(512), Sequence: i + 1})
 		part := func(j int) int { return int(int32(binary.LittleEndian.Uint32(f.md5[4*j:]))) }
 		b.add(msiFileHashRow{File: f.key, Part1: part(0), Part2: part(1), Part3: part(2), Part4: part(3)})
 	}
@@ -157,7 +176,7 @@ func (b *builder) folders() {
 func (b *builder) properties() error {
 	pr := &b.p.Product
 	props := [][2]string{
-		{"ProductCode", productCode(b.ns, pr.Arch, b.version)},
+		{"ProductCode", productCode(b.ns, pr.Arch, cmp.Or(pr.FullVersion, b.version))},
 		{"ProductName", pr.Name},
 		{"ProductVersion", b.version},
 		{"ProductLanguage", strconv.Itoa(b.lang)},
@@ -165,7 +184,7 @@ func (b *builder) properties() error {
 		{"UpgradeCode", guidString(b.ns)},
 		{"ALLUSERS", "1"},
 		{"ARPNOMODIFY", "1"},
-		{"SecureCustomProperties", downgradeProp + ";" + upgradeProp},
+		{"SecureCustomProperties", strings.Join(append([]string{downgradeProp, upgradeProp}, b.secure...), ";")},
 	}
 	if pr.URL != "" {
 		props = append(props, [2]string{"ARPURLINFOABOUT", pr.URL}, [2]string{"ARPHELPLINK", pr.URL})
@@ -187,12 +206,13 @@ func (b *builder) properties() error {
 	return nil
 }
 
-// upgrades adds the major upgrade: detect older versions to remove, and
-// newer ones to refuse with a launch condition.
+// upgrades adds the major upgrade: detect older versions, and other builds
+// of this ProductVersion (another pre-release, a build after the tag), to
+// remove, and newer ones to refuse with a launch condition.
 func (b *builder) upgrades() {
 	code := guidString(b.ns)
-	b.add(upgradeRow{UpgradeCode: code, VersionMax: b.version, Attributes: 1, ActionProperty: upgradeProp})   // msidbUpgradeAttributesMigrateFeatures
-	b.add(upgradeRow{UpgradeCode: code, VersionMin: b.version, Attributes: 2, ActionProperty: downgradeProp}) // msidbUpgradeAttributesOnlyDetect
+	b.add(upgradeRow{UpgradeCode: code, VersionMax: b.version, Attributes: 1 | 0x200, ActionProperty: upgradeProp}) // msidbUpgradeAttributesMigrateFeatures | VersionMaxInclusive
+	b.add(upgradeRow{UpgradeCode: code, VersionMin: b.version, Attributes: 2, ActionProperty: downgradeProp})       // msidbUpgradeAttributesOnlyDetect
 	b.add(launchConditionRow{Condition: "NOT " + downgradeProp, Description: escapeFormatted("A newer version of " + b.p.Product.Name + " is already installed.")})
 }
 
@@ -215,9 +235,17 @@ func (b *builder) service(files []*fileInfo) {
 	if display == "" {
 		display = s.Name
 	}
+	arguments := escapeFormatted(strings.Join(args, " "))
+	if s.Wrapped {
+		arguments = ""
+	}
+	effective := b.settings(s) // the formatted values that settings given at install replace
+	if v, ok := effective[""]; ok {
+		arguments = v
+	}
 	b.add(serviceInstallRow{
 		ID: "Svc", Name: s.Name, DisplayName: escapeFormatted(display), ServiceType: 0x10, StartType: startTypes[s.Start],
-		ErrorControl: 1, StartName: account, Arguments: escapeFormatted(strings.Join(args, " ")), Component: comp, Description: s.Description,
+		ErrorControl: 1, StartName: account, Arguments: arguments, Component: comp, Description: s.Description,
 	})
 	// Start on install (when it starts automatically), stop on install and
 	// uninstall, delete on uninstall.
@@ -255,16 +283,187 @@ func (b *builder) service(files []*fileInfo) {
 	if configure {
 		b.execute = append(b.execute, seq("MsiConfigureServices", `VersionMsi >= "5.00"`, 5850))
 	}
-	if len(s.Env) > 0 {
+	if len(s.Env) > 0 && !s.Wrapped {
 		var v strings.Builder
 		v.WriteString("[~]")
 		for _, k := range slices.Sorted(maps.Keys(s.Env)) {
-			v.WriteString(escapeFormatted(k + "=" + s.Env[k]))
+			if e, ok := effective[k]; ok {
+				v.WriteString(escapeFormatted(k+"=") + e)
+			} else {
+				v.WriteString(escapeFormatted(k + "=" + s.Env[k]))
+			}
 			v.WriteString("[~]")
 		}
 		b.add(registryRow{Registry: "SvcEnvironment", Root: 2, Key: `SYSTEM\CurrentControlSet\Services\` + s.Name, Name: "Environment", Value: v.String(), Component: comp})
+	}
+	if b.db.Table("Registry") != nil {
 		b.execute = append(b.execute, seq("RemoveRegistryValues", "", 2600), seq("WriteRegistryValues", "", 5000))
 	}
+	if s.StopHelper != "" {
+		var helper *fileInfo
+		for _, f := range files {
+			if f.Name == s.StopHelper {
+				helper = f
+			}
+		}
+		args := make([]string, len(s.StopArgs))
+		for i, a := range s.StopArgs {
+			args[i] = escapeFormatted(quoteArg(a))
+		}
+		// After StopServices, before DeleteServices and RemoveFiles, when
+		// the helper's own component is being removed (an uninstall, or
+		// the one a major upgrade runs). Deferred and as LocalSystem, like
+		// the service actions; its exit code is logged, not fatal: a
+		// service that will not stop must not make the product impossible
+		// to remove.
+		b.add(customActionRow{Action: stopHelperAction, Type: caExe | caSourceFile | caContinue | caInScript | caNoImpersonate, Source: helper.key, Target: strings.Join(args, " ")})
+		b.execute = append(b.execute, seq(stopHelperAction, "$"+helper.component+"=2", 1950))
+	}
+}
+
+// Custom action types (the Windows Installer SDK's msidbCustomActionType*).
+const (
+	caExe           = 2    // run an executable
+	caTextData      = 3    // with caProperty: set a property from formatted text (type 51)
+	caSourceFile    = 16   // the executable is a file the package installs (type 18)
+	caProperty      = 48   // the source is a property
+	caContinue      = 64   // ignore the exit code
+	caInScript      = 1024 // deferred: run in the installation script
+	caNoImpersonate = 2048 // run as LocalSystem
+	caSetProperty   = caTextData | caProperty
+)
+
+const stopHelperAction = "SvcpackWaitStopped"
+
+// settings adds the install-time settings of s: for each, AppSearch and a
+// RegLocator read the value an earlier installation recorded into
+// SVCPACK_OLD_<property>, a custom action restores it unless the
+// property was given, and a registry value in a component conditioned on
+// the property records it under RegistryKey. For a service that is not
+// wrapped it returns, by environment variable ("" for the arguments), the
+// formatted text of the effective value: a private property holding the
+// default, which the given value replaces.
+func (b *builder) settings(s *Service) map[string]string {
+	effective := map[string]string{}
+	locType := 2 // msidbLocatorTypeRawValue
+	if b.compAttr != 0 {
+		locType |= 16 // msidbLocatorType64bit
+	}
+	for i, st := range s.Settings {
+		old := "SVCPACK_OLD_" + st.Property
+		key, name := RegistryKey(s.Name), "Arguments"
+		if st.Env != "" {
+			key, name = key+`\Environment`, st.Env
+		}
+		sig := identifier("Setting_", st.Property, b.keys)
+		b.add(appSearchRow{Property: old, Signature: sig})
+		b.add(regLocatorRow{Signature: sig, Root: 2, Key: key, Name: escapeFormatted(name), Type: intp(locType)})
+		restore := identifier("SvcpackRestore_", st.Property, b.keys)
+		b.add(customActionRow{Action: restore, Type: caSetProperty, Source: st.Property, Target: "[" + old + "]"})
+		b.both(seq(restore, "NOT "+st.Property+" AND "+old, 60+i))
+		b.secure = append(b.secure, st.Property, old)
+
+		comp := identifier("C_setting_", st.Property, b.keys)
+		reg := identifier("R_setting_", st.Property, b.keys)
+		b.add(componentRow{Component: comp, ComponentID: b.componentGUID(comp), Directory: installDirID, Attributes: b.compAttr | compRegistryKeyPath, Condition: st.Property, KeyPath: reg})
+		b.add(featureComponentsRow{Feature: featureID, Component: comp})
+		b.add(registryRow{Registry: reg, Root: 2, Key: key, Name: escapeFormatted(name), Value: "[" + st.Property + "]", Component: comp})
+
+		if s.Wrapped {
+			continue
+		}
+		prop, def := "SvcpackArgs", ""
+		if st.Env == "" {
+			args := make([]string, len(s.Args))
+			for j, a := range s.Args {
+				args[j] = quoteArg(a)
+			}
+			def = strings.Join(args, " ")
+		} else {
+			prop, def = identifier("SvcpackEnv_", st.Env, b.keys), s.Env[st.Env]
+		}
+		if def != "" { // a property's value is never empty: unset means ""
+			b.add(propertyRow{Property: prop, Value: def})
+		}
+		set := identifier("SvcpackSet_", st.Property, b.keys)
+		b.add(customActionRow{Action: set, Type: caSetProperty, Source: prop, Target: "[" + st.Property + "]"})
+		b.both(seq(set, st.Property, 160+i))
+		effective[st.Env] = "[" + prop + "]"
+	}
+	if len(s.Settings) > 0 {
+		b.both(seq("AppSearch", "", 50))
+	}
+	return effective
+}
+
+// both adds a row to InstallUISequence and InstallExecuteSequence: the
+// first that runs does the work (with /qn only the second does).
+func (b *builder) both(r sequenceRow) {
+	b.ui = append(b.ui, r)
+	b.execute = append(b.execute, r)
+}
+
+// purge adds what uninstalling with PURGE=1 removes besides the product:
+// the config files and the files named by Folder.Purge, then their folders
+// when empty. RemoveFile rows have no condition, so each folder's rows
+// name a private property that a custom action sets to the folder's path
+// only when PURGE="1" on a removal that is not a major upgrade's; unset,
+// Windows Installer skips the rows. They belong to a component that every
+// uninstall removes (the service executable's, else the first file's that
+// is not a config file).
+func (b *builder) purge(files []*fileInfo) {
+	var anchor string
+	exe := ""
+	if b.p.Service != nil {
+		exe, _ = serviceExe(b.p)
+	}
+	for _, f := range files {
+		if !f.Config && (anchor == "" || f.Name == exe) {
+			anchor = f.component
+		}
+	}
+	byDir := map[string][][2]string{} // Directory id -> FileName values ("" removes the folder) and long names
+	var order []string
+	add := func(dir, fileName, long string) {
+		if _, ok := byDir[dir]; !ok {
+			order = append(order, dir)
+		}
+		byDir[dir] = append(byDir[dir], [2]string{fileName, long})
+	}
+	for _, f := range files {
+		if f.Config {
+			add(f.dir, f.fileName, path.Base(f.Name))
+		}
+	}
+	// Then each such folder, when that left it empty: the permanent
+	// components' folders are otherwise left to Windows Installer's
+	// judgement.
+	for _, dir := range slices.Clone(order) {
+		add(dir, "", "")
+	}
+	for _, fo := range b.p.Folders {
+		if len(fo.Purge) == 0 {
+			continue
+		}
+		dir := b.dirs[path.Join(folderSegments(fo.Path)...)]
+		used := map[string]bool{}
+		for _, name := range fo.Purge {
+			add(dir, defaultName(name, used), name)
+		}
+		add(dir, "", "")
+	}
+	if anchor == "" || len(order) == 0 {
+		return
+	}
+	for i, dir := range order {
+		prop := identifier("SvcpackPurge_", dir, b.keys)
+		for _, name := range byDir[dir] {
+			b.add(removeFileRow{FileKey: identifier("P_", dir+"_"+name[1], b.keys), Component: anchor, FileName: name[0], DirProperty: prop, InstallMode: 2}) // msidbRemoveFileInstallModeOnRemove
+		}
+		b.add(customActionRow{Action: prop, Type: caSetProperty, Source: prop, Target: "[" + dir + "]"})
+		b.execute = append(b.execute, seq(prop, purgeProp+`="1" AND REMOVE~="ALL" AND NOT UPGRADINGPRODUCTCODE`, 1010+i))
+	}
+	b.secure = append(b.secure, purgeProp)
 }
 
 // seq is a sequence row.
@@ -288,11 +487,11 @@ func (b *builder) sequences() {
 			seq("RegisterProduct", "", 6100), seq("PublishFeatures", "", 6300), seq("PublishProduct", "", 6400),
 			seq("InstallFinalize", "", 6600),
 		}, b.execute...)},
-		{"InstallUISequence", []sequenceRow{
+		{"InstallUISequence", append([]sequenceRow{
 			seq("FindRelatedProducts", "", 25), seq("LaunchConditions", "", 100), seq("ValidateProductID", "", 700),
 			seq("CostInitialize", "", 800), seq("FileCost", "", 900), seq("CostFinalize", "", 1000),
 			seq("MigrateFeatureStates", "", 1200), seq("ExecuteAction", "", 1300),
-		}},
+		}, b.ui...)},
 		{"AdminExecuteSequence", []sequenceRow{
 			seq("CostInitialize", "", 800), seq("FileCost", "", 900), seq("CostFinalize", "", 1000),
 			seq("InstallValidate", "", 1400), seq("InstallInitialize", "", 1500), seq("InstallAdminPackage", "", 3900),

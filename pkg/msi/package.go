@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -16,8 +18,14 @@ import (
 type Product struct {
 	Name         string // ProductName, e.g. "Hello Service"
 	Manufacturer string
-	// Version is major.minor.build, at most 255.255.65535.
+	// Version is major.minor.build, at most 255.255.65535: the
+	// ProductVersion, all Windows Installer compares.
 	Version string
+	// FullVersion is the release's whole version (1.2.3-rc.1,
+	// 1.2.3-4-gabc1234); empty means Version. The product code derives
+	// from it, so that every build has its own, and builds that share
+	// Version upgrade one another in place.
+	FullVersion string
 	// UpgradeCode is the product family's fixed GUID.
 	UpgradeCode string
 	// URL is shown in Add/Remove Programs (optional).
@@ -41,6 +49,10 @@ type File struct {
 	Name string
 	// Src is the host path of the content.
 	Src string
+	// Config marks a configuration file: installed when missing, never
+	// overwritten by an upgrade or a repair (an administrator's edits
+	// stay), and left in place by an uninstall unless PURGE=1 is given.
+	Config bool
 }
 
 // Service is a Windows service run from one of the package's files.
@@ -60,6 +72,45 @@ type Service struct {
 	// RestartDelay, when positive, makes the service manager restart the
 	// service after each failure; ResetAfter resets the failure count.
 	RestartDelay, ResetAfter time.Duration
+	// Settings name the public properties that set the service's
+	// environment variables and arguments at install time (msiexec /i
+	// x.msi PORT=9090). A given value is recorded under the service's
+	// Parameters registry key (RegistryKey) and read back by upgrades and
+	// repairs, so that it stays until the product is removed.
+	Settings []Setting
+	// Wrapped says that the executable is a service wrapper that reads the
+	// recorded settings itself (Parameters\Environment, Parameters\Arguments)
+	// and takes its defaults from its own configuration: Env and Args are
+	// then not written to the service's registration.
+	Wrapped bool
+	// StopHelper, when set, names a file of the package that uninstalling
+	// runs as `<file> <StopArgs...>` after StopServices and before the
+	// service is deleted and its files removed: it stops the service if it
+	// still runs and waits until no process runs a program of the install
+	// folder. Windows Installer waits for STOPPED at most 30 seconds, and
+	// Wine's not at all; a process still holding its executable means a
+	// reboot to remove it.
+	StopHelper string
+	// StopArgs are the stop helper's arguments.
+	StopArgs []string
+}
+
+// Setting is one install-time setting of a service: a public property
+// that, when given, replaces the default of an environment variable or of
+// the arguments.
+type Setting struct {
+	// Property is the public property: upper-case letters, digits and '_'.
+	Property string
+	// Env is the environment variable it sets; "" means the arguments (one
+	// command line, quoted by the rules of CommandLineToArgvW).
+	Env string
+}
+
+// RegistryKey is the key, under HKEY_LOCAL_MACHINE, where the settings
+// given at install time are recorded: the Arguments value holds the
+// arguments, the Environment subkey one value per environment variable.
+func RegistryKey(service string) string {
+	return `SYSTEM\CurrentControlSet\Services\` + service + `\Parameters`
 }
 
 // Folder is an empty folder created under the install directory (a log
@@ -71,6 +122,10 @@ type Folder struct {
 	// MsiLockPermissionsEx table (Windows Installer 5.0), e.g. to let a
 	// service account write there: "D:PAI(A;OICI;FA;;;SY)...".
 	SDDL string
+	// Purge names files (the service's logs) that uninstalling with
+	// PURGE=1 removes from the folder, before the folder itself when it is
+	// then empty.
+	Purge []string
 }
 
 // Package is everything an installer holds.
@@ -94,6 +149,7 @@ const (
 	featureID        = "Complete"
 	upgradeProp      = "SVCPACK_UPGRADE_DETECTED"
 	downgradeProp    = "SVCPACK_DOWNGRADE_DETECTED"
+	purgeProp        = "PURGE"
 	iconID           = "product.ico"
 	serviceDelayed   = "delayed"
 	msiVersionNeeded = 500
@@ -190,6 +246,23 @@ func (p *Package) Validate() error {
 				return fmt.Errorf("msi: service environment variable name %q is invalid", k)
 			}
 		}
+		if err := checkSettings(s); err != nil {
+			return err
+		}
+		if s.StopHelper != "" && !slices.ContainsFunc(p.Files, func(f File) bool { return f.Name == s.StopHelper && !f.Config }) {
+			return fmt.Errorf("msi: service stop helper %q is not among the files (or is a config file)", s.StopHelper)
+		}
+		exe, _ := serviceExe(p)
+		if slices.ContainsFunc(p.Files, func(f File) bool { return f.Name == exe && f.Config }) {
+			return fmt.Errorf("msi: the service executable %q cannot be a config file", exe)
+		}
+	}
+	for _, f := range p.Folders {
+		for _, name := range f.Purge {
+			if err := checkLongName(name); err != nil {
+				return fmt.Errorf("msi: folder %q: file to purge %q: %w", f.Path, name, err)
+			}
+		}
 	}
 	// Every row the package would hold, with stand-ins for the files'
 	// sizes and digests: a value a table cannot hold (a description over
@@ -201,6 +274,59 @@ func (p *Package) Validate() error {
 	}
 	if _, err := buildDatabase(p, files); err != nil {
 		return err
+	}
+	return nil
+}
+
+// propertyRE is a public property: Windows Installer passes only names
+// without lower-case letters from the command line to the installation.
+var propertyRE = regexp.MustCompile(`^[A-Z_][A-Z0-9_]{0,59}$`)
+
+// reservedProperties are Windows Installer's own public properties and
+// this package's, which a setting must not take over.
+var reservedProperties = strings.Fields(`ACTION ADDDEFAULT ADDLOCAL ADDSOURCE ADVERTISE AFTERREBOOT ALLUSERS
+	COMPADDDEFAULT COMPADDLOCAL COMPADDSOURCE COMPANYNAME DISABLEADVTSHORTCUTS DISABLEMEDIA DISABLEROLLBACK
+	EXECUTEACTION EXECUTEMODE FASTOEM FILEADDDEFAULT FILEADDLOCAL FILEADDSOURCE INSTALLDIR INSTALLLEVEL LIMITUI
+	LOGACTION MEDIAPACKAGEPATH PATCH PIDKEY PRIMARYFOLDER PROMPTROLLBACKCOST PURGE REBOOT REBOOTPROMPT REINSTALL
+	REINSTALLMODE REMOVE RESUME ROOTDRIVE SEQUENCE SHORTFILENAMES SOURCEDIR TARGETDIR TRANSFORMS
+	TRANSFORMSATSOURCE TRANSFORMSSECURE UPGRADINGPRODUCTCODE USERNAME`)
+
+// CheckSettingProperty reports whether name can be the public property of
+// an install-time setting: upper-case letters, digits and '_', at most 60
+// characters, and none of Windows Installer's own properties (nor ARP*,
+// MSI* or SVCPACK_*).
+func CheckSettingProperty(name string) error {
+	switch {
+	case !propertyRE.MatchString(name):
+		return fmt.Errorf("msi: property %q: a public property holds upper-case letters, digits and '_', at most 60 characters, not starting with a digit", name)
+	case slices.Contains(reservedProperties, name) || strings.HasPrefix(name, "ARP") || strings.HasPrefix(name, "MSI") || strings.HasPrefix(name, "SVCPACK_"):
+		return fmt.Errorf("msi: property %q is one of Windows Installer's own (or ARP*, MSI*, SVCPACK_*): a setting cannot take it over", name)
+	}
+	return nil
+}
+
+// checkSettings checks the install-time settings of a service.
+func checkSettings(s *Service) error {
+	seen := map[string]bool{}
+	args := false
+	for _, st := range s.Settings {
+		if err := CheckSettingProperty(st.Property); err != nil {
+			return err
+		}
+		if seen[st.Property] {
+			return fmt.Errorf("msi: property %q names two settings", st.Property)
+		}
+		seen[st.Property] = true
+		if st.Env == "" {
+			if args {
+				return errors.New("msi: two settings set the arguments")
+			}
+			args = true
+			continue
+		}
+		if _, ok := s.Env[st.Env]; !ok && !s.Wrapped {
+			return fmt.Errorf("msi: setting %s sets %q, which is not among the service's environment variables", st.Property, st.Env)
+		}
 	}
 	return nil
 }
@@ -264,6 +390,7 @@ func parseVersion(v string) ([3]int, error) {
 type fileInfo struct {
 	File
 	key, component string
+	dir, fileName  string // Directory id and File.FileName
 	size           int64
 	md5            [16]byte
 	sha256         [32]byte
@@ -347,7 +474,7 @@ func writePackage(w io.Writer, p Package, cab cabinetFunc) error {
 	return db.Write(w)
 }
 
-// productCode derives the product code: new for every version and
+// productCode derives the product code: new for every full version and
 // architecture, as a major upgrade needs.
 func productCode(upgrade [16]byte, arch, version string) string {
 	return guidString(uuidV5(upgrade, "ProductCode\x00"+arch+"\x00"+version))
@@ -366,11 +493,11 @@ func packageCode(p *Package, files []*fileInfo, ns [16]byte) string {
 		fmt.Fprintf(h, "%#v\n", *q.Service)
 	}
 	for _, f := range q.Folders {
-		fmt.Fprintf(h, "folder %q %q\n", f.Path, f.SDDL)
+		fmt.Fprintf(h, "folder %q %q %q\n", f.Path, f.SDDL, f.Purge)
 	}
 	fmt.Fprintf(h, "%d\n", q.Date.Unix())
 	for _, f := range files {
-		fmt.Fprintf(h, "%q %d %x\n", f.Name, f.size, f.sha256)
+		fmt.Fprintf(h, "%q %d %x %t\n", f.Name, f.size, f.sha256, f.Config)
 	}
 	if p.Product.Icon != "" {
 		if b, err := os.ReadFile(p.Product.Icon); err == nil {

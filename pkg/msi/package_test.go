@@ -61,7 +61,7 @@ func payload(t *testing.T) []File {
 	}
 	var files []File
 	for _, name := range []string{"hello.exe", "config.yaml", "Read Me First.txt", "empty.dat"} {
-		files = append(files, File{Name: name, Src: filepath.Join(dir, name)})
+		files = append(files, File{Name: name, Src: filepath.Join(dir, name), Config: name == "config.yaml"})
 	}
 	return files
 }
@@ -70,7 +70,7 @@ func samplePackage(t *testing.T, arch string) Package {
 	files := payload(t)
 	return Package{
 		Product: Product{
-			Name: "Hello Service", Manufacturer: "Acme Corp", Version: "1.2.3",
+			Name: "Hello Service", Manufacturer: "Acme Corp", Version: "1.2.3", FullVersion: "1.2.3-rc.1",
 			UpgradeCode: "6b2a1e7c-5d4f-4e3a-9b2c-1d0e8f7a6b5c", URL: "https://example.com/hello",
 			Arch: arch, InstallDir: `Acme\Hello`, Icon: filepath.Join(filepath.Dir(files[0].Src), "product.ico"),
 		},
@@ -80,6 +80,7 @@ func samplePackage(t *testing.T, arch string) Package {
 			Args: []string{"run", "-addr", "127.0.0.1:8080", "with space"}, Start: "delayed", Account: "LocalService",
 			Env:          map[string]string{"PORT": "8080", "MODE": "[prod]"},
 			RestartDelay: 5 * time.Second, ResetAfter: 24 * time.Hour,
+			Settings: []Setting{{Property: "PORT", Env: "PORT"}, {Property: "SERVICE_ARGS"}},
 		},
 		Date: time.Unix(1700000000, 0).UTC(),
 	}
@@ -102,10 +103,10 @@ func buildPackage(t *testing.T, p Package) string {
 }
 
 var packageTables = []string{
-	"AdminExecuteSequence", "AdminUISequence", "AdvtExecuteSequence", "Component", "Directory",
+	"AdminExecuteSequence", "AdminUISequence", "AdvtExecuteSequence", "AppSearch", "Component", "CustomAction", "Directory",
 	"Feature", "FeatureComponents", "File", "Icon", "InstallExecuteSequence", "InstallUISequence",
 	"LaunchCondition", "Media", "MsiFileHash", "MsiServiceConfig", "MsiServiceConfigFailureActions",
-	"Property", "Registry", "ServiceControl", "ServiceInstall", "Upgrade", "_Validation",
+	"Property", "RegLocator", "Registry", "RemoveFile", "ServiceControl", "ServiceInstall", "Upgrade", "_Validation",
 }
 
 func TestPackageMsiinfo(t *testing.T) {
@@ -130,13 +131,31 @@ func TestPackageMsiinfo(t *testing.T) {
 		"README~1.TXT|Read Me First.txt",
 		"\tINSTALLDIR\t256\t\thello.exe\r\n",       // 64-bit component keyed by its file
 		"SvcControl\thello\t163\t\t1\tC_hello.exe", // start, stop both, delete on uninstall, wait
-		"\t16\t2\t1\t\t\tNT AUTHORITY\\LocalService\t\trun -addr 127.0.0.1:8080 \"with space\"\t",
+		"\t16\t2\t1\t\t\tNT AUTHORITY\\LocalService\t\t[SvcpackArgs]\t",
+		"SvcpackArgs\trun -addr 127.0.0.1:8080 \"with space\"",
 		"MsiConfigureServices\tVersionMsi >= \"5.00\"\t5850",
 		"SvcDelayed\thello\t5\t3\t1\tC_hello.exe",
 		"SvcFailureFlag\thello\t5\t4\t1\tC_hello.exe", // recovery on non-crash failures too
 		"SvcRecovery\thello\t5\t86400\t\t\t1[~]1[~]1\t5000[~]5000[~]5000\tC_hello.exe",
-		"[~]MODE=[\\[]prod[\\]][~]PORT=8080[~]",
-		"\t1.2.3\t\t1\t\tSVCPACK_UPGRADE_DETECTED",
+		"[~]MODE=[\\[]prod[\\]][~]PORT=[SvcpackEnv_PORT][~]",
+		"SvcpackEnv_PORT\t8080",
+		"\t1.2.3\t\t513\t\tSVCPACK_UPGRADE_DETECTED", // MigrateFeatures | VersionMaxInclusive: same-version upgrades
+		// Config files: permanent (256 | 16 | 128), purged on request.
+		"C_config.yaml\t{5CC36223-F6F3-538A-A418-6AC4FFF53451}\tINSTALLDIR\t400\t\tconfig.yaml",
+		"P_INSTALLDIR_config.yaml\tC_hello.exe\tCONFIG~1.YAM|config.yaml\tSvcpackPurge_INSTALLDIR\t2",
+		"SvcpackPurge_INSTALLDIR\t51\tSvcpackPurge_INSTALLDIR\t[INSTALLDIR]\t",
+		"SvcpackPurge_INSTALLDIR\tPURGE=\"1\" AND REMOVE~=\"ALL\" AND NOT UPGRADINGPRODUCTCODE\t1010",
+		// Settings: read back, restored unless given, recorded when given.
+		"SVCPACK_OLD_PORT\tSetting_PORT",
+		"Setting_PORT\t2\tSYSTEM\\CurrentControlSet\\Services\\hello\\Parameters\\Environment\tPORT\t18",
+		"Setting_SERVICE_ARGS\t2\tSYSTEM\\CurrentControlSet\\Services\\hello\\Parameters\tArguments\t18",
+		"SvcpackRestore_PORT\t51\tPORT\t[SVCPACK_OLD_PORT]\t",
+		"SvcpackRestore_PORT\tNOT PORT AND SVCPACK_OLD_PORT\t60",
+		"SvcpackSet_PORT\t51\tSvcpackEnv_PORT\t[PORT]\t",
+		"SvcpackSet_PORT\tPORT\t160",
+		"}\tINSTALLDIR\t260\tPORT\tR_setting_PORT\r\n",
+		"R_setting_PORT\t2\tSYSTEM\\CurrentControlSet\\Services\\hello\\Parameters\\Environment\tPORT\t[PORT]\tC_setting_PORT",
+		"SecureCustomProperties\tSVCPACK_DOWNGRADE_DETECTED;SVCPACK_UPGRADE_DETECTED;PORT;SVCPACK_OLD_PORT;SERVICE_ARGS;SVCPACK_OLD_SERVICE_ARGS;PURGE",
 		"1.2.3\t\t\t2\t\tSVCPACK_DOWNGRADE_DETECTED",
 		"1\t4\t\t#product.cab\t\t",
 		"ARPPRODUCTICON\tproduct.ico",
@@ -284,8 +303,15 @@ func TestPackageCodes(t *testing.T) {
 		t.Fatal(err)
 	}
 	q := p
-	q.Product.Version = "1.2.4"
+	q.Product.Version, q.Product.FullVersion = "1.2.4", "1.2.4"
 	db2, err := buildDatabase(&q, files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Builds sharing the ProductVersion have product codes of their own.
+	r := p
+	r.Product.FullVersion = "1.2.3"
+	db3, err := buildDatabase(&r, files)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -299,6 +325,9 @@ func TestPackageCodes(t *testing.T) {
 	}
 	if prop(db1, "ProductCode") == prop(db2, "ProductCode") {
 		t.Error("product code did not change with the version")
+	}
+	if prop(db1, "ProductCode") == prop(db3, "ProductCode") || prop(db1, "ProductVersion") != prop(db3, "ProductVersion") {
+		t.Errorf("1.2.3-rc.1 and 1.2.3: product codes %s and %s, versions %s and %s", prop(db1, "ProductCode"), prop(db3, "ProductCode"), prop(db1, "ProductVersion"), prop(db3, "ProductVersion"))
 	}
 	if db1.Summary.RevisionNumber == db2.Summary.RevisionNumber {
 		t.Error("package code did not change with the version")
@@ -345,7 +374,16 @@ func TestValidate(t *testing.T) {
 		{"long description", func(p *Package) { p.Service.Description = strings.Repeat("x", 256) }, "longer than 255 characters"},
 		{"description not in code page", func(p *Package) { p.Service.Description = "日本" }, "code page"},
 		{"argument not in code page", func(p *Package) { p.Service.Args = []string{"€ is fine, 日 is not"} }, "code page"},
-		{"env not in code page", func(p *Package) { p.Service.Env = map[string]string{"A": "日"} }, "code page"},
+		{"env not in code page", func(p *Package) { p.Service.Env["A"] = "日" }, "code page"},
+		{"setting property case", func(p *Package) { p.Service.Settings[0].Property = "Port" }, "upper-case letters"},
+		{"setting property reserved", func(p *Package) { p.Service.Settings[0].Property = "REMOVE" }, "Windows Installer's own"},
+		{"setting property ours", func(p *Package) { p.Service.Settings[0].Property = "SVCPACK_X" }, "Windows Installer's own"},
+		{"setting twice", func(p *Package) { p.Service.Settings[1].Property = "PORT" }, "names two settings"},
+		{"setting of no variable", func(p *Package) { p.Service.Settings[0].Env = "NOPE" }, "not among the service's environment"},
+		{"two argument settings", func(p *Package) { p.Service.Settings[0].Env = "" }, "two settings set the arguments"},
+		{"stop helper missing", func(p *Package) { p.Service.StopHelper = "nope.exe" }, "stop helper"},
+		{"config executable", func(p *Package) { p.Files[0].Config = true }, "cannot be a config file"},
+		{"purge name", func(p *Package) { p.Folders = []Folder{{Path: "logs", Purge: []string{"a:b"}}} }, "file to purge"},
 	}
 	for _, tt := range tests {
 		p := base()
@@ -412,6 +450,46 @@ func TestRowSchemas(t *testing.T) {
 			if got := len(db.Table(r.table()).Columns); got != len(cols) {
 				t.Errorf("%s: %d columns, want %d", r.table(), got, len(cols))
 			}
+		}
+	}
+}
+
+// TestPackageWrapped checks the tables of a wrapped service: no arguments
+// or environment in its registration (the wrapper has its own), the
+// settings recorded for it to read, the stop helper run on removal after
+// StopServices and before DeleteServices, and a log folder purged on
+// request.
+func TestPackageWrapped(t *testing.T) {
+	msiinfo := testtool.Need(t, "msiinfo", "msitools")
+	p := samplePackage(t, "amd64")
+	p.Files = append(p.Files, File{Name: "svcwrap.exe", Src: p.Files[0].Src})
+	p.Service.Executable = "svcwrap.exe"
+	p.Service.Wrapped, p.Service.Args, p.Service.Env = true, nil, nil
+	p.Service.Settings = []Setting{{Property: "PORT", Env: "Port"}, {Property: "SERVICE_ARGS"}}
+	p.Service.StopHelper, p.Service.StopArgs = "svcwrap.exe", []string{"-stop-service", "hello", "-timeout", "40s"}
+	p.Folders = []Folder{{Path: "logs", Purge: []string{"hello.log", "hello.1.log"}}}
+	path := buildPackage(t, p)
+	for tbl, wants := range map[string][]string{
+		"ServiceInstall":         {"\tNT AUTHORITY\\LocalService\t\t\tC_svcwrap.exe\t"},
+		"CustomAction":           {"SvcpackWaitStopped\t3154\tsvcwrap.exe\t-stop-service hello -timeout 40s\t"},
+		"InstallExecuteSequence": {"SvcpackWaitStopped\t$C_svcwrap.exe=2\t1950", "StopServices\tVersionNT\t1900", "DeleteServices\tVersionNT\t2000"},
+		"Registry":               {"R_setting_PORT\t2\tSYSTEM\\CurrentControlSet\\Services\\hello\\Parameters\\Environment\tPort\t[PORT]\tC_setting_PORT"},
+		"RemoveFile": {
+			"P_D_logs_hello.log\tC_svcwrap.exe\thello.log\tSvcpackPurge_D_logs\t2",
+			"P_D_logs_hello.1.log\tC_svcwrap.exe\tHELLO1~1.LOG|hello.1.log\tSvcpackPurge_D_logs\t2",
+			"P_D_logs_\tC_svcwrap.exe\t\tSvcpackPurge_D_logs\t2",
+		},
+	} {
+		exp := run(t, msiinfo, "export", path, tbl)
+		for _, w := range wants {
+			if !strings.Contains(exp, w) {
+				t.Errorf("%s lacks %q:\n%s", tbl, w, exp)
+			}
+		}
+	}
+	for tbl, unwanted := range map[string]string{"Registry": "SvcEnvironment", "Property": "SvcpackArgs", "CustomAction": "SvcpackSet_"} {
+		if exp := run(t, msiinfo, "export", path, tbl); strings.Contains(exp, unwanted) {
+			t.Errorf("%s of a wrapped service holds %s:\n%s", tbl, unwanted, exp)
 		}
 	}
 }

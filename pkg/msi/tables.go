@@ -16,10 +16,10 @@ type row interface{ table() string }
 // allRows lists one value of every row type, for the schema test.
 func allRows() []row {
 	return []row{
-		sequenceRow{tbl: "InstallExecuteSequence"}, componentRow{}, createFolderRow{}, directoryRow{}, featureRow{},
-		featureComponentsRow{}, fileRow{}, iconRow{}, launchConditionRow{}, mediaRow{}, msiFileHashRow{},
-		lockPermissionsRow{}, serviceConfigRow{}, serviceFailureActionsRow{}, propertyRow{}, registryRow{},
-		serviceControlRow{}, serviceInstallRow{}, upgradeRow{},
+		sequenceRow{tbl: "InstallExecuteSequence"}, appSearchRow{}, componentRow{}, createFolderRow{}, customActionRow{},
+		directoryRow{}, featureRow{}, featureComponentsRow{}, fileRow{}, iconRow{}, launchConditionRow{}, mediaRow{},
+		msiFileHashRow{}, lockPermissionsRow{}, serviceConfigRow{}, serviceFailureActionsRow{}, propertyRow{},
+		registryRow{}, regLocatorRow{}, removeFileRow{}, serviceControlRow{}, serviceInstallRow{}, upgradeRow{},
 	}
 }
 
@@ -33,6 +33,13 @@ type sequenceRow struct {
 }
 
 func (r sequenceRow) table() string { return r.tbl }
+
+type appSearchRow struct {
+	Property  string `msi:"Property,s72*,Identifier"`
+	Signature string `msi:"Signature_,s72*,Identifier"`
+}
+
+func (appSearchRow) table() string { return "AppSearch" }
 
 type componentRow struct {
 	Component   string `msi:"Component,s72*,Identifier"`
@@ -51,6 +58,16 @@ type createFolderRow struct {
 }
 
 func (createFolderRow) table() string { return "CreateFolder" }
+
+type customActionRow struct {
+	Action       string `msi:"Action,s72*,Identifier"`
+	Type         int    `msi:"Type,i2"`
+	Source       string `msi:"Source,S72,CustomSource"`
+	Target       string `msi:"Target,S255,Formatted"`
+	ExtendedType *int   `msi:"ExtendedType,I4"`
+}
+
+func (customActionRow) table() string { return "CustomAction" }
 
 type directoryRow struct {
 	Directory  string `msi:"Directory,s72*,Identifier"`
@@ -181,6 +198,26 @@ type registryRow struct {
 }
 
 func (registryRow) table() string { return "Registry" }
+
+type regLocatorRow struct {
+	Signature string `msi:"Signature_,s72*,Identifier"`
+	Root      int    `msi:"Root,i2"`
+	Key       string `msi:"Key,s255,RegPath"`
+	Name      string `msi:"Name,S255,Formatted"`
+	Type      *int   `msi:"Type,I2"`
+}
+
+func (regLocatorRow) table() string { return "RegLocator" }
+
+type removeFileRow struct {
+	FileKey     string `msi:"FileKey,s72*,Identifier"`
+	Component   string `msi:"Component_,s72,Identifier"`
+	FileName    string `msi:"FileName,L255,WildCardFilename"`
+	DirProperty string `msi:"DirProperty,s72,Identifier"`
+	InstallMode int    `msi:"InstallMode,i2"`
+}
+
+func (removeFileRow) table() string { return "RemoveFile" }
 
 type serviceControlRow struct {
 	ID        string `msi:"ServiceControl,s72*,Identifier"`

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/svcpack/svcpack/pkg/config"
 	"github.com/svcpack/svcpack/pkg/matrix"
@@ -42,9 +43,10 @@ func checkMSI(s *config.Spec, p *config.Problems) {
 		return
 	}
 	if _, err := s.Version.MSI(); err != nil {
-		p.Add("version", "%v: leave msi out of formats, or release a version that fits", err)
+		p.Add(s.Version.Field(), "%v: leave msi out of formats, or release a version that fits", err)
 		return
 	}
+	checkSettings(s, p)
 	if s.Vendor == "" {
 		p.AddAt("vendor", []string{"windows.msi", "windows", "formats", "targets"}, "is empty: an MSI names its manufacturer (Add/Remove Programs shows it); set vendor")
 		return
@@ -114,7 +116,7 @@ func msiPackage(s *config.Spec, t platform.Target, bin, wrapper string) msi.Pack
 	version, _ := s.Version.MSI()
 	files := []msi.File{{Name: matrix.BinaryName(s.Name, t.OS), Src: bin}}
 	for _, f := range s.Files {
-		files = append(files, msi.File{Name: f.Dst, Src: string(f.Src)})
+		files = append(files, msi.File{Name: f.Dst, Src: string(f.Src), Config: f.Config})
 	}
 	if s.LicenseFile != "" {
 		files = append(files, msi.File{Name: "LICENSE.txt", Src: string(s.LicenseFile)})
@@ -123,18 +125,29 @@ func msiPackage(s *config.Spec, t platform.Target, bin, wrapper string) msi.Pack
 		files = append(files, msi.File{Name: config.WrapperExe, Src: wrapper})
 	}
 	sv := windowsService(s)
+	service := &msi.Service{
+		Name: sv.Name, DisplayName: sv.DisplayName, Description: sv.Description, Executable: sv.Exe, Args: sv.Args,
+		Start: sv.Start, Account: sv.Account, Env: sv.Env, RestartDelay: sv.RestartDelay, ResetAfter: sv.ResetAfter,
+	}
+	for _, st := range envSettings(s) {
+		service.Settings = append(service.Settings, msi.Setting{Property: st[0], Env: st[1]})
+	}
+	service.Settings = append(service.Settings, msi.Setting{Property: argsSetting})
+	if wc := s.Service.WrapperConfig; wc != nil {
+		// The wrapper reads the settings itself and, run by the
+		// uninstall, waits for the service and its program to end.
+		service.Wrapped, service.StopHelper = true, config.WrapperExe
+		service.StopArgs = []string{"-stop-service", sv.Name, "-timeout", (wc.StopTimeout.Std() + 30*time.Second).String()}
+	}
 	return msi.Package{
 		Product: msi.Product{
-			Name: s.Windows.ProductName, Manufacturer: s.Vendor, Version: version, UpgradeCode: s.Windows.MSI.UpgradeCode,
-			URL: s.Homepage, Arch: t.Arch, InstallDir: s.Windows.MSI.InstallDir,
+			Name: s.Windows.ProductName, Manufacturer: s.Vendor, Version: version, FullVersion: s.Version.String(),
+			UpgradeCode: s.Windows.MSI.UpgradeCode, URL: s.Homepage, Arch: t.Arch, InstallDir: s.Windows.MSI.InstallDir,
 		},
 		Files:   files,
 		Folders: wrapperFolders(s),
-		Service: &msi.Service{
-			Name: sv.Name, DisplayName: sv.DisplayName, Description: sv.Description, Executable: sv.Exe, Args: sv.Args,
-			Start: sv.Start, Account: sv.Account, Env: sv.Env, RestartDelay: sv.RestartDelay, ResetAfter: sv.ResetAfter,
-		},
-		Date: s.Date,
+		Service: service,
+		Date:    s.Date,
 	}
 }
 

@@ -24,6 +24,7 @@ func zipPackager() *Packager {
 		Reads:   append(windowsReads(), "version", "license", "homepage", "files", "license_file", "date"),
 		Uses:    []Kind{KindBinary, KindWrapper},
 		Check: func(s *config.Spec, p *config.Problems) {
+			checkSettings(s, p)
 			if err := windowsService(s).Validate(); err != nil {
 				p.Add("service", "%v", err)
 			}

@@ -31,10 +31,8 @@ func linuxOptions(s *config.Spec, t platform.Target, bin string, format string) 
 		files = append(files, linuxpkg.File{Src: string(f.Src), Dst: f.Dst, Config: f.Config})
 	}
 	sv := s.Service
-	v := s.Version
-	version := map[string]string{"deb": v.Deb(), "rpm": v.RPM(), "apk": v.APK()}[format]
 	return linuxpkg.Options{
-		Name: s.Name, Version: version, Changelog: v.String(), Arch: t.Arch, Variant: t.Variant, Maintainer: s.Maintainer, Vendor: s.Vendor,
+		Name: s.Name, Version: packageVersion(s, format), Arch: t.Arch, Variant: t.Variant, Maintainer: s.Maintainer, Vendor: s.Vendor,
 		Homepage: s.Homepage, License: s.License, Description: s.Description,
 		Binary: bin, BinDir: sv.Linux.BinDir, Files: files, LicenseFile: string(s.LicenseFile), Date: s.Date,
 		Service: linuxpkg.Service{
@@ -44,6 +42,20 @@ func linuxOptions(s *config.Spec, t platform.Target, bin string, format string) 
 			Hardening: sv.Linux.HardeningOn(), HardeningOff: sv.Linux.HardeningOff, Overrides: sv.Linux.Unit,
 		},
 	}
+}
+
+// packageVersion is the spec's version in the format's own grammar ("" for
+// an apk version apk cannot express: the apk packager's Check reports it).
+func packageVersion(s *config.Spec, format string) string {
+	v := s.Version
+	switch format {
+	case "deb":
+		return v.Deb()
+	case "rpm":
+		return v.RPM()
+	}
+	apk, _ := v.APK()
+	return apk
 }
 
 // port is the service's PORT setting, when it has one.
@@ -121,6 +133,12 @@ func linuxPackager(format, doc string) *Packager {
 			}
 			before := p.Len()
 			checkUnit(s, p)
+			if format == "apk" {
+				if _, err := s.Version.APK(); err != nil {
+					p.Add(s.Version.Field(), "%v; release a version apk can express, or leave apk out of formats", err)
+					return
+				}
+			}
 			if s.Maintainer == "" {
 				p.AddAt("maintainer", []string{"vendor", "formats", "targets"}, "is not set (and vendor %q is not \"Name <email>\"): Linux packages (deb, rpm, apk) need a maintainer such as \"Acme Ops <ops@example.com>\"; set maintainer, or leave the Linux package formats out", s.Vendor)
 			}

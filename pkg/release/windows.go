@@ -1,12 +1,15 @@
 package release
 
 import (
+	"maps"
 	"path"
+	"slices"
 	"strings"
 
 	"github.com/svcpack/svcpack/pkg/config"
 	"github.com/svcpack/svcpack/pkg/matrix"
 	"github.com/svcpack/svcpack/pkg/msi"
+	"github.com/svcpack/svcpack/pkg/svcwrap"
 	"github.com/svcpack/svcpack/pkg/winscripts"
 )
 
@@ -20,7 +23,7 @@ func windowsReads() []string {
 }
 
 // windowsService maps the spec onto the Windows service of the install
-// scripts and the MSI. With service.wrap, the service runs the wrapper,
+// scripts and the MSI, with its install-time settings. With service.wrap, the service runs the wrapper,
 // whose configuration carries the program's arguments and environment.
 func windowsService(s *config.Spec) winscripts.Service {
 	sv := s.Service
@@ -33,7 +36,63 @@ func windowsService(s *config.Spec) winscripts.Service {
 		ws.Wrapped = &winscripts.Wrapped{Program: ws.Exe, Args: sv.Args, Env: sv.Env, Config: config.WrapperConfigName, LogDir: wc.Logs.Dir}
 		ws.Exe, ws.Args, ws.Env = config.WrapperExe, nil, nil
 	}
+	for _, st := range envSettings(s) {
+		ws.Settings = append(ws.Settings, winscripts.Setting{Name: st[0], Env: st[1]})
+	}
+	ws.Settings = append(ws.Settings, winscripts.Setting{Name: argsSetting})
 	return ws
+}
+
+// Install-time settings: what an administrator may give to the MSI
+// (msiexec /i x.msi PORT=9090) and to install-service.cmd (PORT=9090, or
+// an environment variable of that name) to replace a default: each
+// service.env variable under its name in upper case, and the arguments
+// under argsSetting. Given values are recorded under the service's
+// registry key (msi.RegistryKey) and kept by upgrades and repairs.
+const argsSetting = "SERVICE_ARGS"
+
+// settingName is the install-time setting of an environment variable.
+func settingName(env string) string { return strings.ToUpper(env) }
+
+// envSettings lists the service's environment variables in order, each
+// with its setting's name.
+func envSettings(s *config.Spec) [][2]string {
+	var out [][2]string
+	for _, k := range slices.Sorted(maps.Keys(s.Service.Env)) {
+		out = append(out, [2]string{settingName(k), k})
+	}
+	return out
+}
+
+// checkSettings reports environment variables whose setting cannot be a
+// public MSI property or collides with another setting (the zip's script
+// takes the same names).
+func checkSettings(s *config.Spec, p *config.Problems) {
+	taken := map[string]string{argsSetting: "the arguments"}
+	for _, st := range envSettings(s) {
+		field := "service.env." + st[1]
+		if other, dup := taken[st[0]]; dup {
+			p.Add(field, "the name %q gives the install-time setting %s, which already sets %s (msiexec %s=..., install-service.cmd %s=...): rename the variable", st[1], st[0], other, st[0], st[0])
+			continue
+		}
+		taken[st[0]] = st[1]
+		if err := msi.CheckSettingProperty(st[0]); err != nil {
+			p.Add(field, "the name %q gives the install-time setting %s: %v; rename the variable", st[1], st[0], err)
+		}
+	}
+}
+
+// logFileNames are the names the wrapper's log files take (with their
+// rotated copies), which uninstalling with PURGE=1 removes.
+func logFileNames(wc *svcwrap.Config) []string {
+	var out []string
+	for _, name := range []string{wc.Service + ".log", wc.Service + "-svcwrap.log"} {
+		out = append(out, name)
+		for n := 1; n <= wc.Logs.Keep; n++ {
+			out = append(out, svcwrap.RotatedName(name, n))
+		}
+	}
+	return out
 }
 
 // wrapperJSON is svcwrap.json for the Windows packages, or nil without
@@ -57,5 +116,5 @@ func wrapperFolders(s *config.Spec) []msi.Folder {
 	if path.IsAbs(dir) || strings.Contains(dir, ":") || dir == "." {
 		return nil // absolute: the administrator's to prepare
 	}
-	return []msi.Folder{{Path: dir, SDDL: logFolderSDDL(s.Service.Account, s.Service.Name)}}
+	return []msi.Folder{{Path: dir, SDDL: logFolderSDDL(s.Service.Account, s.Service.Name), Purge: logFileNames(wc)}}
 }

@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -45,14 +46,26 @@ service:
 `
 
 // plainProject loads yaml for the plain test program of this repository,
-// built for the given targets into a temporary dist.
+// built for the given targets into a temporary dist, as version 2.0.1.
 func plainProject(t *testing.T, yaml string, targets ...string) *config.Spec {
+	t.Helper()
+	return plainRelease(t, yaml, "2.0.1", nil, targets...)
+}
+
+// plainRelease is plainProject for a version, with more files (name ->
+// content) beside svcpack.yaml.
+func plainRelease(t *testing.T, yaml, version string, extra map[string]string, targets ...string) *config.Spec {
 	t.Helper()
 	root, err := filepath.Abs("../..")
 	if err != nil {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
+	for name, content := range extra {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
 	for name, src := range map[string]string{"svcpack.yaml": "", "internal/cmd/plainsvc/main.go": "internal/cmd/plainsvc/main.go", "LICENSE": "LICENSE"} {
 		data := []byte(yaml)
 		if src != "" {
@@ -65,7 +78,7 @@ func plainProject(t *testing.T, yaml string, targets ...string) *config.Spec {
 			t.Fatal(err)
 		}
 	}
-	env := map[string]string{"SOURCE_DATE_EPOCH": "1700000000", "SVCPACK_VERSION": "2.0.1"}
+	env := map[string]string{"SOURCE_DATE_EPOCH": "1700000000", "SVCPACK_VERSION": version}
 	c, err := Load(filepath.Join(dir, "svcpack.yaml"), config.Env{Getenv: func(k string) string { return env[k] }})
 	if err != nil {
 		t.Fatal(err)
@@ -386,6 +399,11 @@ func TestWrapInstallsInWine(t *testing.T) {
 	if state, out := p.WaitServiceGone("plain", time.Minute); state != "" {
 		t.Errorf("service still present after msiexec /x: %s\n%s", state, out)
 	}
+	// The uninstall waited for the wrapper and the program to end before
+	// removing their files (svcwrap.exe -stop-service): none is left.
+	if left := listDir(t, p.HostPath(msiDir)); !slices.Equal(left, []string{"logs", "logs/plain-svcwrap.log", "logs/plain.log", "stopped.txt"}) {
+		t.Errorf("after msiexec /x the install folder holds %v, want the logs and the program's marker", left)
+	}
 	if _, err := winetest.PollHTTP(base+"/healthz", 2*time.Second); err == nil {
 		t.Error("the program still answers after msiexec /x")
 	}
@@ -394,6 +412,126 @@ func TestWrapInstallsInWine(t *testing.T) {
 	} else {
 		t.Logf("msi: %s", strings.TrimSpace(string(b)))
 	}
+}
+
+// settingsYAML releases the plain test program under the wrapper, listening
+// on 127.0.0.1:$PORT, with a config file; %[1]d is the default port, %[2]s
+// the release (the program reports it as RELEASE).
+const settingsYAML = `name: plain
+main: ./internal/cmd/plainsvc
+vendor: Acme Corp
+license: MIT
+formats: [zip, msi]
+windows:
+  msi: {upgrade_code: 0F3C2B1A-9E8D-4C7B-A6F5-E4D3C2B1A098, install_dir: Acme\Plain Svc}
+service:
+  args: [-marker, stopped.txt]
+  account: LocalService
+  env: {PORT: "%[1]d", RELEASE: "%[2]s"}
+  restart: {delay: 200ms}
+  wrap: true
+  wrapper: {stop_timeout: 3s}
+files:
+  - {src: plain.conf, dst: plain.conf, config: true}
+`
+
+// TestWrapSettingsInWine installs the wrapped program from the MSI with
+// PORT given at install time, edits its config file and upgrades it: the
+// program answers on the given port, from the new release, and the edit
+// stays. Removing it leaves what the README says (the config file, the
+// logs, the program's own marker), and PURGE=1 only the marker. From the
+// zip, install-service.cmd PORT=... does the same, remembered when run
+// again. (The wrapper reads the recorded settings itself, which Wine shows;
+// the service's Environment value, which Wine ignores, plays no part.)
+func TestWrapSettingsInWine(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs Wine")
+	}
+	p := winetest.New(t)
+	defaultPort, port, zipPort := testtool.FreePort(t), testtool.FreePort(t), testtool.FreePort(t)
+	release := func(v string) *Result {
+		c := plainRelease(t, fmt.Sprintf(settingsYAML, defaultPort, v), v, map[string]string{"plain.conf": "setting: default\n"}, "windows/amd64")
+		res, err := Release(context.Background(), c, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	r1, r2 := release("2.0.1"), release("2.0.2")
+	msi1, msi2 := filepath.Join(r1.Dist, "plain_2.0.1_windows_amd64.msi"), filepath.Join(r2.Dist, "plain_2.0.2_windows_amd64.msi")
+	get := func(port int, path string) string {
+		t.Helper()
+		p.WaitServiceState("plain", "RUNNING", time.Minute)
+		return strings.TrimSpace(winetest.WaitHTTP(t, fmt.Sprintf("http://127.0.0.1:%d%s", port, path), 30*time.Second))
+	}
+	const msiDir = `C:\Program Files\Acme\Plain Svc`
+	conf := p.HostPath(msiDir + `\plain.conf`)
+
+	p.MustRun(3*time.Minute, "msiexec", "/i", msi1, "/qn", fmt.Sprintf("PORT=%d", port))
+	if got := get(port, "/env?name=RELEASE"); got != "2.0.1" {
+		t.Errorf("RELEASE %q from 2.0.1", got)
+	}
+	if err := os.WriteFile(conf, []byte("setting: edited\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p.MustRun(3*time.Minute, "msiexec", "/i", msi2, "/qn")
+	if got := get(port, "/env?name=RELEASE"); got != "2.0.2" {
+		t.Errorf("after the upgrade the program on port %d reports RELEASE %q, want 2.0.2", port, got)
+	}
+	if b, _ := os.ReadFile(conf); string(b) != "setting: edited\n" {
+		t.Errorf("plain.conf after the upgrade: %q", b)
+	}
+	events, _ := os.ReadFile(p.HostPath(msiDir + `\logs\plain-svcwrap.log`))
+	if !strings.Contains(string(events), "settings recorded at install time: PORT") {
+		t.Errorf("the wrapper did not log the recorded setting:\n%s", events)
+	}
+
+	p.MustRun(3*time.Minute, "msiexec", "/x", msi2, "/qn")
+	if left := listDir(t, p.HostPath(msiDir)); !slices.Equal(left, []string{"logs", "logs/plain-svcwrap.log", "logs/plain.log", "plain.conf", "stopped.txt"}) {
+		t.Errorf("after msiexec /x the install folder holds %v", left)
+	}
+	p.MustRun(3*time.Minute, "msiexec", "/i", msi2, "/qn")
+	if got := get(defaultPort, "/env?name=PORT"); got != strconv.Itoa(defaultPort) {
+		t.Errorf("reinstalled after removal, PORT is %q: the removal should have forgotten the setting", got)
+	}
+	p.MustRun(3*time.Minute, "msiexec", "/x", msi2, "/qn", "PURGE=1")
+	if left := listDir(t, p.HostPath(msiDir)); !slices.Equal(left, []string{"stopped.txt"}) {
+		t.Errorf("after msiexec /x PURGE=1 the install folder holds %v, want only the program's marker", left)
+	}
+
+	// The zip: install-service.cmd PORT=..., then again without it.
+	const zipDir = `C:\Program Files\Plain Zip`
+	dir := p.HostPath(zipDir)
+	unpack(t, filepath.Join(r2.Dist, "plain_2.0.2_windows_amd64.zip"), dir)
+	if out, err := p.RunIn(dir, 3*time.Minute, "cmd", "/c", "install-service.cmd", fmt.Sprintf("PORT=%d", zipPort)); err != nil {
+		t.Fatalf("install-service.cmd PORT=%d: %v\n%s", zipPort, err, out)
+	}
+	if got := get(zipPort, "/env?name=PORT"); got != strconv.Itoa(zipPort) {
+		t.Errorf("PORT %q", got)
+	}
+	if out, err := p.RunIn(dir, 3*time.Minute, "cmd", "/c", "install-service.cmd"); err != nil {
+		t.Fatalf("install-service.cmd again: %v\n%s", err, out)
+	}
+	if got := get(zipPort, "/env?name=PORT"); got != strconv.Itoa(zipPort) {
+		t.Errorf("run again, PORT %q", got)
+	}
+	if out, err := p.RunIn(dir, 3*time.Minute, "cmd", "/c", "uninstall-service.cmd"); err != nil {
+		t.Fatalf("uninstall-service.cmd: %v\n%s", err, out)
+	}
+}
+
+// listDir lists the files and folders under dir, relative, with /.
+func listDir(t *testing.T, dir string) []string {
+	t.Helper()
+	var out []string
+	filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
+		if err == nil && path != dir {
+			rel, _ := filepath.Rel(dir, path)
+			out = append(out, filepath.ToSlash(rel))
+		}
+		return nil
+	})
+	return out
 }
 
 func TestLogFolderSDDL(t *testing.T) {

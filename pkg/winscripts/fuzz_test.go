@@ -27,8 +27,13 @@ func FuzzInstallScript(f *testing.F) {
 			return
 		}
 		vars := map[string]string{}
+		block := false // in the block of set lines that hold the values
 		for _, l := range strings.Split(string(b), "\r\n") {
-			if !strings.HasPrefix(l, `set "SVC_`) {
+			if strings.HasPrefix(l, `set "SVC_NAME=`) {
+				block = true
+			}
+			if !block || !strings.HasPrefix(l, `set "SVC_`) {
+				block = false
 				if display != "" && len(display) > 4 && strings.Contains(l, display) {
 					t.Fatalf("the display name appears outside a set line: %s", l)
 				}
@@ -58,7 +63,9 @@ func FuzzInstallScript(f *testing.F) {
 		if got := textread.Argv(`sc x DisplayName= "` + vars["SVC_DISPLAY"] + `"`); len(got) != 4 || got[3] != want {
 			t.Errorf("sc gets the display name %q, want %q", got, want)
 		}
-		if got := textread.Argv(`reg add k /d "` + vars["SVC_ENV"] + `"`); len(got) != 5 || got[4] != `V=`+arg {
+		// The script joins the variables' pieces (one here) with \0.
+		env := vars["SVC_EP1"]
+		if got := textread.Argv(`reg add k /d "` + env + `"`); len(got) != 5 || got[4] != `V=`+arg {
 			t.Errorf("reg gets the environment %q, want V=%s", got, arg)
 		}
 	})

@@ -93,6 +93,44 @@ func TestScriptsInWine(t *testing.T) {
 	}
 	winetest.WaitHTTP(t, url, 30*time.Second)
 
+	// Install-time settings: arguments (NAME=value; in quotes when the
+	// value has spaces), then an environment variable; the script
+	// records them and uses them again when run without them. Wine ignores
+	// the Environment value, so the service shows the new port through
+	// SERVICE_ARGS; the registry shows the rest.
+	port2 := testtool.FreePort(t)
+	args2 := fmt.Sprintf("run -addr 127.0.0.1:%d", port2)
+	key := `HKLM\System\CurrentControlSet\Services\hello`
+	if out, err := p.RunIn(hostDir, 3*time.Minute, "cmd", "/c", "install-service.cmd", fmt.Sprintf("PORT=%d", port2), "SERVICE_ARGS="+args2); err != nil || !strings.Contains(out, "setting PORT recorded") {
+		t.Fatalf("install-service.cmd with settings: %v\n%s", err, out)
+	}
+	url2 := fmt.Sprintf("http://127.0.0.1:%d/healthz", port2)
+	winetest.WaitHTTP(t, url2, 30*time.Second)
+	env := exec.Command("wine", "cmd", "/c", "install-service.cmd")
+	env.Dir, env.Env = hostDir, append(p.Env(), "GREETING=From the environment")
+	if out, err := env.CombinedOutput(); err != nil {
+		t.Fatalf("install-service.cmd with GREETING in the environment: %v\n%s", err, out)
+	}
+	winetest.WaitHTTP(t, url2, 30*time.Second) // the recorded arguments again
+	for name, want := range map[string]string{
+		"ImagePath":   fmt.Sprintf(`"%s\hello.exe" %s`, dir, args2),
+		"Environment": fmt.Sprintf(`GREETING=From the environment\0PORT=%d`, port2),
+	} {
+		if got := regValue(t, p, key, name); got != want {
+			t.Errorf("%s %q, want %q", name, got, want)
+		}
+	}
+	if got := regValue(t, p, key+`\Parameters\Environment`, "PORT"); got != fmt.Sprint(port2) {
+		t.Errorf("recorded PORT %q", got)
+	}
+	if got := regValue(t, p, key+`\Parameters`, "Arguments"); got != args2 {
+		t.Errorf("recorded Arguments %q", got)
+	}
+	if out, err := p.RunIn(hostDir, 3*time.Minute, "cmd", "/c", "install-service.cmd", "NOPE=1"); err == nil || !strings.Contains(out, `unknown setting "NOPE": the settings are GREETING PORT SERVICE_ARGS`) {
+		t.Errorf("an unknown setting: %v\n%s", err, out)
+	}
+	url = url2
+
 	out, err := p.RunIn(hostDir, 3*time.Minute, "cmd", "/c", "uninstall-service.cmd")
 	if err != nil || !strings.Contains(out, "hello removed") {
 		t.Fatalf("uninstall: %v\n%s", err, out)

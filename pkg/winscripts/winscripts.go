@@ -25,6 +25,7 @@ import (
 	"fmt"
 	"html/template"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -60,6 +61,27 @@ type Service struct {
 	// runs the program described there; Args and Env are then empty (the
 	// wrapper's configuration file carries them).
 	Wrapped *Wrapped
+	// Settings can be given to install-service.cmd as NAME=value
+	// arguments or as environment variables of the same names, to replace
+	// a default: an environment variable's value, or the arguments (one
+	// command line). The script records what it was given under the
+	// service's Parameters registry key (Arguments, Environment\<variable>)
+	// and uses it again when run again without it; svcpack's service
+	// wrapper reads it from there, the service's Environment value and
+	// command line carry it otherwise. The script uses such values as they
+	// are (cmd cannot escape them for sc and reg at run time, and Wine's
+	// cmd lacks the means): they may not hold a double quote or end in a
+	// backslash.
+	Settings []Setting
+}
+
+// Setting is one install-time setting.
+type Setting struct {
+	// Name is what the administrator writes: upper-case letters, digits
+	// and '_'.
+	Name string
+	// Env is the environment variable it sets; "" means the arguments.
+	Env string
 }
 
 // Wrapped describes the program the service wrapper runs.
@@ -139,8 +161,24 @@ func (s Service) Validate() error {
 	if _, _, err := account(s.Account, s.Name); err != nil {
 		errs = append(errs, err)
 	}
+	env := s.Env
+	if s.Wrapped != nil {
+		env = s.Wrapped.Env
+	}
+	seen := map[string]bool{}
+	for _, st := range s.Settings {
+		if !settingRE.MatchString(st.Name) || seen[st.Name] {
+			bad("setting", st.Name, "want upper-case letters, digits and '_', each name once")
+		}
+		seen[st.Name] = true
+		if _, ok := env[st.Env]; st.Env != "" && !ok {
+			bad("setting "+st.Name, st.Env, "is not among the service's environment variables")
+		}
+	}
 	return errors.Join(errs...)
 }
+
+var settingRE = regexp.MustCompile(`^[A-Z_][A-Z0-9_]*$`)
 
 // startType maps config start values to sc's start= values.
 func startType(start string) (string, error) {
@@ -208,6 +246,14 @@ func CRTBody(s string) string {
 	return b.String()
 }
 
+// crtInner is CRTBody without doubling the backslashes at the end: for a
+// part of an argument that more text follows.
+func crtInner(s string) string {
+	body := CRTBody(s)
+	trailing := len(s) - len(strings.TrimRight(s, `\`))
+	return body[:len(body)-trailing]
+}
+
 // SetLine returns a batch line `set "NAME=value"` that sets NAME to
 // exactly value when delayed expansion is off: % is doubled (cmd expands
 // %VAR% first, inside quotes too), and where a quote inside value leaves
@@ -238,12 +284,16 @@ func setBody(value string) string {
 
 // binPath builds sc's binPath= argument from variables set by setLines: the
 // exe's path in quotes, then the arguments quoted for the program and
-// escaped for sc (SVC_ARGS).
+// escaped for sc (SVC_ARGS, which an install-time setting may replace).
 func binPath(s Service) string {
-	if len(s.Args) == 0 {
+	if len(s.Args) == 0 && !hasArgsSetting(s) {
 		return `"\"!SVC_EXE!\""`
 	}
 	return `"\"!SVC_EXE!\"!SVC_ARGS!"`
+}
+
+func hasArgsSetting(s Service) bool {
+	return s.Wrapped == nil && slices.ContainsFunc(s.Settings, func(st Setting) bool { return st.Env == "" })
 }
 
 // setLines returns the `set "VAR=value"` lines that hold every configured
@@ -261,8 +311,15 @@ func setLines(s Service) []string {
 		}
 		lines = append(lines, SetLine("SVC_ARGS", CRTBody(cmdline.String())))
 	}
-	if _, pairs := envList(s.Env); len(pairs) > 0 {
-		lines = append(lines, SetLine("SVC_ENV", CRTBody(strings.Join(pairs, `\0`))))
+	_, pairs := envList(s.Env)
+	for i, pair := range pairs {
+		// Joined with \0 at run time, when settings may have replaced
+		// some: only the last one ends the argument reg reads.
+		body := crtInner(pair)
+		if i == len(pairs)-1 {
+			body = CRTBody(pair)
+		}
+		lines = append(lines, SetLine(fmt.Sprintf("SVC_EP%d", i+1), body))
 	}
 	if w := s.Wrapped; w != nil {
 		// %~dp0 (the script's folder, ending in \) is expanded inside the
@@ -328,6 +385,41 @@ func (s Service) data() (map[string]any, error) {
 	st, _ := startType(s.Start)
 	obj, pw, _ := account(s.Account, s.Name)
 	names, pairs := envList(s.Env)
+	type setting struct {
+		I                  int
+		Name, Env, Value   string
+		Key                string // the registry key under the service's, where it is recorded
+		Args, ServiceValue bool   // sets the arguments; is written to the service's registration
+	}
+	var settings []setting
+	var settingNames []string
+	bySetting := map[string]int{}
+	for i, x := range s.Settings {
+		v := setting{I: i + 1, Name: x.Name, Env: x.Env, Value: x.Env, Key: `Parameters\Environment`, ServiceValue: s.Wrapped == nil}
+		if x.Env == "" {
+			v.Value, v.Key, v.Args = "Arguments", "Parameters", true
+		} else {
+			bySetting[x.Env] = i + 1
+		}
+		settings = append(settings, v)
+		settingNames = append(settingNames, x.Name)
+	}
+	type piece struct {
+		I, Setting int
+		Key        string
+	}
+	var pieces []piece
+	var join []string
+	for i, k := range names {
+		pieces = append(pieces, piece{I: i + 1, Setting: bySetting[k], Key: k})
+		join = append(join, fmt.Sprintf("!SVC_EP%d!", i+1))
+	}
+	argsSetting := 0
+	for _, v := range settings {
+		if v.Args && v.ServiceValue {
+			argsSetting = v.I
+		}
+	}
 	return map[string]any{
 		"Name":                s.Name,
 		"DisplayName":         Percent(s.DisplayName),
@@ -346,6 +438,11 @@ func (s Service) data() (map[string]any, error) {
 		"StopTimeoutSeconds":  int64(s.StopTimeout.Seconds()),
 		"Wrapped":             s.Wrapped != nil,
 		"LogAccount":          logAccount(s.Account, s.Name),
+		"Settings":            settings,
+		"SettingNames":        strings.Join(settingNames, " "),
+		"EnvPieces":           pieces,
+		"EnvJoin":             strings.Join(join, `\0`),
+		"ArgsSetting":         argsSetting,
 	}, nil
 }
 
@@ -409,6 +506,6 @@ func Readme(s Service, info ReadmeInfo) ([]byte, error) {
 		"Args": s.Args, "Account": acct, "StartType": st,
 		"RestartDelay": s.RestartDelay.String(), "ResetAfter": s.ResetAfter.String(),
 		"Version": info.Version, "Arch": info.Arch, "Files": info.Files, "Env": pairs,
-		"License": info.License, "Homepage": info.Homepage,
+		"License": info.License, "Homepage": info.Homepage, "Settings": s.Settings,
 	})
 }

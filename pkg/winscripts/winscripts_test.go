@@ -19,6 +19,7 @@ func example() Service {
 		Start: "delayed", Account: "LocalService",
 		Env:          map[string]string{"PORT": "8080", "GREETING": "Hi & bye ^ 5%"},
 		RestartDelay: 5 * time.Second, ResetAfter: 24 * time.Hour,
+		Settings: []Setting{{Name: "GREETING", Env: "GREETING"}, {Name: "PORT", Env: "PORT"}, {Name: "SERVICE_ARGS"}},
 	}
 }
 
@@ -105,7 +106,9 @@ func TestEscaping(t *testing.T) {
 		`sc description "%SVC_NAME%" "!SVC_DESCRIPTION!"`,
 		`sc failure "%SVC_NAME%" reset= 86400 actions= restart/5000/restart/5000/restart/5000`,
 		`sc failureflag "%SVC_NAME%" 1`,
-		`set "SVC_ENV=GREETING=Hi & bye ^ 5%%\0PORT=8080"`,
+		`set "SVC_EP1=GREETING=Hi & bye ^ 5%%"`,
+		`set "SVC_EP2=PORT=8080"`,
+		`set "SVC_ENV=!SVC_EP1!\0!SVC_EP2!"`,
 		`/v Environment /t REG_MULTI_SZ /d "!SVC_ENV!" /f`,
 		`net session`,
 		`set "SVC_EXE=%~dp0hello.exe"`,
@@ -131,6 +134,9 @@ func TestValidateRejects(t *testing.T) {
 		{"account", func(s *Service) { s.Account = `DOMAIN\bob` }, `NT SERVICE\hello`},
 		{"other virtual account", func(s *Service) { s.Account = `NT SERVICE\other` }, "account"},
 		{"exe", func(s *Service) { s.Exe = `..\evil.exe` }, "exe"},
+		{"setting name", func(s *Service) { s.Settings[0].Name = "greeting" }, "upper-case"},
+		{"setting twice", func(s *Service) { s.Settings[1].Name = "GREETING" }, "each name once"},
+		{"setting of no variable", func(s *Service) { s.Settings[0].Env = "NOPE" }, "not among the service's environment variables"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := example()
