@@ -53,7 +53,7 @@ type jobRecord struct {
 	Artifacts []Artifact `json:"artifacts"`
 }
 
-func jobID(pk *Packager, t platform.Target) string { return pk.Name + " " + t.String() }
+func jobID(pk *Packager, t platform.Target) string { return pk.Name + " " + targetString(t) }
 
 // rawRecord is a raw go build output as go build last wrote it, in
 // <cache>/raw.json (Build and Release both keep it).
@@ -239,7 +239,7 @@ func (p *Plan) key(pk *Packager, view *config.Spec, t platform.Target, ins []inp
 		return "", fmt.Errorf("cache key: %w", err)
 	}
 	h := sha256.New()
-	fmt.Fprintf(h, "svcpack cache %d\ntool %s\npackager %s\ntarget %s\nspec %s\n", cacheVersion, p.cache.tool, pk.Name, t, b)
+	fmt.Fprintf(h, "svcpack cache %d\ntool %s\npackager %s\ntarget %s\nspec %s\n", cacheVersion, p.cache.tool, pk.Name, targetString(t), b)
 	for _, f := range view.PathsIn() {
 		sum, err := p.cache.fileDigest(string(f))
 		if err != nil {

@@ -2008,12 +2008,12 @@ func checkGPGSign(t *testing.T, r *fieldsRelease, want any) {
 // TestCacheKeysFollowReads checks this table against the specs Load makes.
 var resolvedFrom = map[string][]string{
 	"service.wrapper_config": {"name", "service.name", "service.args", "service.env", "service.restart.delay", "service.wrap", "service.wrapper"},
-	// The contract decisions: forced by service.wrap and
-	// service.linux.notify, else detected from what the main package
-	// imports for the targets' systems, with the build tags.
-	"service.contract": {"service.wrap", "service.linux.notify", "main", "targets", "tags"},
-	"commit":           nil,
-	"date":             nil,
+	// The contract decisions, each forced in the base config (detected
+	// from main's imports for the targets with the tags only when auto).
+	"service.contract.wrap":   {"service.wrap"},
+	"service.contract.notify": {"service.linux.notify"},
+	"commit":                  nil,
+	"date":                    nil,
 }
 
 // resolvedFields lists the resolved fields of config.Spec by reflection:
@@ -2032,6 +2032,11 @@ func resolvedFields() []string {
 			f := t.Field(i)
 			name, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
 			switch {
+			case f.Type == reflect.TypeOf(config.Contract{}):
+				// Two decisions, each with its own inputs.
+				for j := 0; j < f.Type.NumField(); j++ {
+					out = append(out, strings.TrimPrefix(prefix+"."+f.Tag.Get("spec")+"."+f.Type.Field(j).Tag.Get("spec"), "."))
+				}
 			case f.Tag.Get("spec") != "":
 				out = append(out, strings.TrimPrefix(prefix+"."+f.Tag.Get("spec"), "."))
 			case f.IsExported() && name != "" && name != "-":

@@ -95,7 +95,8 @@ func (p *Plan) inputs(t platform.Target, kinds []Kind) []input {
 	defer p.mu.Unlock()
 	var out []input
 	for _, a := range p.artifacts {
-		if a.target() == t && slices.Contains(kinds, a.Kind) {
+		// A release-wide job (zero target) reads the kinds of every target.
+		if (t.IsZero() || a.target() == t) && slices.Contains(kinds, a.Kind) {
 			out = append(out, input{kind: a.Kind, name: "$DIST/" + a.Path, path: filepath.Join(p.dir, filepath.FromSlash(a.Path)), sha256: a.SHA256})
 		}
 	}
@@ -134,6 +135,7 @@ func (e *StepError) Unwrap() error { return e.Err }
 // node is one job of the graph.
 type node struct {
 	name   string
+	kind   Kind // what it makes (packager jobs)
 	target platform.Target
 	deps   []*node
 	run    func(ctx context.Context) error
@@ -232,7 +234,29 @@ func (p *Plan) graph(pks []*Packager, build bool) ([]*node, error) {
 			}
 		}
 	}
+	var all []*node // every packager job so far, for release-wide jobs
 	for _, pk := range pks {
+		if pk.Once {
+			// After every job of every target making a kind it uses.
+			if !pk.enabled(p.spec) || pk.Applies != nil && !pk.Applies(p.spec, platform.Target{}) {
+				continue
+			}
+			view, err := p.spec.Project(pk.Reads)
+			if err != nil {
+				return nil, err
+			}
+			n := &node{name: pk.Name}
+			for _, d := range all {
+				if d.kind != "" && slices.Contains(pk.Uses, d.kind) {
+					n.deps = append(n.deps, d)
+				}
+			}
+			n.run = func(ctx context.Context) error { return p.runJob(ctx, pk, view, platform.Target{}) }
+			n.kind = pk.kind()
+			nodes = append(nodes, n)
+			all = append(all, n)
+			continue
+		}
 		for _, t := range p.targets {
 			if !pk.applies(p.spec, t) {
 				continue
@@ -246,7 +270,9 @@ func (p *Plan) graph(pks []*Packager, build bool) ([]*node, error) {
 				n.deps = append(n.deps, made[t][k]...)
 			}
 			n.run = func(ctx context.Context) error { return p.runJob(ctx, pk, view, t) }
+			n.kind = pk.kind()
 			nodes = append(nodes, n)
+			all = append(all, n)
 			made[t][pk.kind()] = append(made[t][pk.kind()], n)
 		}
 	}
@@ -263,7 +289,7 @@ func (p *Plan) runJob(ctx context.Context, pk *Packager, view *config.Spec, t pl
 	}
 	if arts, ok := p.reuse(pk, t, key); ok {
 		p.add(arts...)
-		p.rep.unchanged(pk.Name, t.String())
+		p.rep.unchanged(pk.Name, targetString(t))
 		return nil
 	}
 	if err := pk.Write(ctx, j); err != nil {
@@ -271,7 +297,7 @@ func (p *Plan) runJob(ctx context.Context, pk *Packager, view *config.Spec, t pl
 	}
 	p.record(pk, t, key, j.outs)
 	p.add(j.outs...)
-	p.rep.step(pk.Name, t.String(), time.Since(start))
+	p.rep.step(pk.Name, targetString(t), time.Since(start))
 	return nil
 }
 
@@ -288,6 +314,25 @@ type Job struct {
 	ins  []input
 	outs []Artifact
 }
+
+// Inputs returns the artifacts of kind k the job may read (every target's,
+// for a release-wide job), sorted by path, with Path(a) their host paths.
+// Only kinds the packager declared in Uses are visible.
+func (j *Job) Inputs(k Kind) []Artifact {
+	var out []Artifact
+	j.plan.mu.Lock()
+	defer j.plan.mu.Unlock()
+	for _, a := range j.plan.artifacts {
+		if a.Kind == k && slices.Contains(j.pk.Uses, k) && (j.Target.IsZero() || a.target() == j.Target) {
+			out = append(out, a)
+		}
+	}
+	slices.SortFunc(out, func(a, b Artifact) int { return strings.Compare(a.Path, b.Path) })
+	return out
+}
+
+// Path is the host path of an artifact.
+func (j *Job) Path(a Artifact) string { return j.plan.Abs(a.Path) }
 
 // Input returns the host path of the artifact of kind k made for the job's
 // target, and whether there is one. Only kinds the packager declared in

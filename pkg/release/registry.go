@@ -31,6 +31,12 @@ type Packager struct {
 	// every target. It may look at any spec field (it decides what is made,
 	// not what is in it).
 	Applies func(s *config.Spec, t platform.Target) bool
+	// Once makes the packager release-wide: one job for the release (its
+	// Target is the zero Target, and Applies is asked with it), after the
+	// jobs of every target that make the kinds it uses, all of which it
+	// reads (an image index over the Linux images, package-manager
+	// manifests over the archives).
+	Once bool
 	// Reads lists the spec fields it reads, as config field paths
 	// ("service.name", "windows.msi", "date"). Write sees a projection of
 	// the spec holding only these; the cache key covers them and the

@@ -1,9 +1,13 @@
 package release
 
 import (
+	"context"
 	"flag"
+	"fmt"
+	"io"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -84,6 +88,55 @@ func TestEncodersKnowNoConfig(t *testing.T) {
 			if dep == "github.com/svcpack/svcpack/pkg/config" || dep == "github.com/svcpack/svcpack/pkg/release" {
 				t.Errorf("pkg/%s depends on %s", e, dep)
 			}
+		}
+	}
+}
+
+// TestReleaseWidePackager: a Once packager runs one job for the release,
+// after every target's binary, sees all of them, and is reused when none
+// changed.
+func TestReleaseWidePackager(t *testing.T) {
+	c := tinyProject(t, "")
+	index := &Packager{Name: "index", Internal: true, Once: true, Uses: []Kind{KindBinary},
+		Write: func(ctx context.Context, j *Job) error {
+			if !j.Target.IsZero() {
+				return fmt.Errorf("a release-wide job for target %s", j.Target)
+			}
+			return j.Create("index.txt", func(w io.Writer) error {
+				for _, a := range j.Inputs(KindBinary) {
+					if _, err := os.Stat(j.Path(a)); err != nil {
+						return err
+					}
+					fmt.Fprintf(w, "%s %s %s\n", a.Target(), a.Path, a.SHA256)
+				}
+				return nil
+			})
+		}}
+	var log strings.Builder
+	res, err := Release(context.Background(), c, Options{Log: &log, extra: []*Packager{index}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join(res.Dist, "index.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want strings.Builder
+	for _, a := range res.Artifacts {
+		if a.Kind == KindBinary {
+			fmt.Fprintf(&want, "%s %s %s\n", a.Target(), a.Path, a.SHA256)
+		}
+	}
+	if string(b) != want.String() || strings.Count(string(b), "\n") != 2 {
+		t.Errorf("index.txt:\n%s\nwant:\n%s", b, want.String())
+	}
+	again, err := Release(context.Background(), c, Options{extra: []*Packager{index}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range again.Artifacts {
+		if a.Path == "index.txt" && !a.Reused {
+			t.Error("the release-wide artifact was made again although no binary changed")
 		}
 	}
 }
