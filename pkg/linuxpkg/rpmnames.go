@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+
+	kgzip "github.com/klauspost/compress/gzip"
 )
 
 // RPM tags patched by relativePayload.
@@ -19,14 +21,19 @@ const (
 	tagPayloadDigest  = 5092 // hex SHA-256 of the compressed payload
 )
 
+// payloadLevel is the rpm payload's deflate level (github.com/klauspost/
+// compress): nfpm stores the payload, and it is compressed here, once.
+const payloadLevel = 8
+
 // relativePayload rewrites an rpm written by nfpm so that the cpio payload
 // names its members ./usr/bin/x, as rpmbuild does, instead of /usr/bin/x.
 // rpm itself installs from the header either way, but tools that unpack the
 // payload with rpm2cpio | cpio -id (rpmlint among them) would otherwise write
 // into the real root directory (goreleaser/nfpm#1122, fixed only in nfpm
-// versions the module proxy cannot resolve here). The payload is recompressed
-// (gzip, as nfpm writes it) and the digests and sizes that cover it are
-// patched in place: they have fixed lengths, so no header is re-laid out.
+// versions the module proxy cannot resolve here). nfpm writes the payload
+// stored (gzip level 0); it is compressed here, once, and the digests and
+// sizes that cover it are patched in place: they have fixed lengths, so no
+// header is re-laid out.
 func relativePayload(rpm []byte) ([]byte, error) {
 	const leadSize = 96
 	sig, err := parseHeader(rpm, leadSize)
@@ -51,7 +58,7 @@ func relativePayload(rpm []byte) ([]byte, error) {
 		return nil, err
 	}
 	var payload bytes.Buffer
-	zw, _ := gzip.NewWriterLevel(&payload, gzip.BestCompression)
+	zw, _ := kgzip.NewWriterLevel(&payload, payloadLevel)
 	zw.Write(rewritten)
 	if err := zw.Close(); err != nil {
 		return nil, err
