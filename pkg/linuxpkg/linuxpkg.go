@@ -243,7 +243,7 @@ func (o Options) info(dir string, format string) (*nfpm.Info, error) {
 			// compressed once, by relativePayload, which rewrites it anyway.
 			Deb: nfpm.Deb{Fields: map[string]string{}, Compression: "gzip:6"},
 			RPM: nfpm.RPM{Group: "System Environment/Daemons", Compression: "gzip:0"},
-			APK:      nfpm.APK{Scripts: nfpm.APKScripts{PostUpgrade: scripts.PostInstall}},
+			APK: nfpm.APK{Scripts: nfpm.APKScripts{PostUpgrade: scripts.PostInstall}},
 		},
 	}
 	return info, nil
