@@ -17,6 +17,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -72,6 +73,11 @@ type Options struct {
 	OnStart func(t platform.Target, args []string)
 	// OnDone, when set, is called after each successful build.
 	OnDone func(r Result)
+	// OnProgress, when set, is called with each line go build prints while
+	// it works (go: downloading ..., and with -v, which BuildOne then adds,
+	// each package it compiles), so that a long first build shows what it
+	// is doing.
+	OnProgress func(t platform.Target, line string)
 }
 
 // Result is one built binary.
@@ -255,6 +261,11 @@ func (o *Options) BuildOne(ctx context.Context, t platform.Target) (Result, erro
 	if gotool == "" {
 		gotool = "go"
 	}
+	if o.OnProgress != nil {
+		// -v names each package as it is compiled; it changes nothing in
+		// what is built.
+		args = append(args[:1:1], append([]string{"-v"}, args[1:]...)...)
+	}
 	if o.OnStart != nil {
 		o.OnStart(t, append([]string{gotool}, args...))
 	}
@@ -262,7 +273,16 @@ func (o *Options) BuildOne(ctx context.Context, t platform.Target) (Result, erro
 	cmd := exec.CommandContext(ctx, gotool, args...)
 	cmd.Dir = o.Dir
 	cmd.Env = o.env(t)
-	out, err := cmd.CombinedOutput()
+	var output bytes.Buffer
+	cmd.Stdout = &output
+	cmd.Stderr = &output
+	if o.OnProgress != nil {
+		lw := &lineWriter{to: &output, line: func(l string) { o.OnProgress(t, l) }}
+		cmd.Stderr = lw
+		defer lw.flush()
+	}
+	err = cmd.Run()
+	out := output.Bytes()
 	if err != nil {
 		if ctx.Err() != nil {
 			return Result{}, context.Cause(ctx)
@@ -270,4 +290,32 @@ func (o *Options) BuildOne(ctx context.Context, t platform.Target) (Result, erro
 		return Result{}, &BuildError{Target: t, Output: string(out), Err: err}
 	}
 	return Result{Target: t, Path: final, Duration: time.Since(start)}, nil
+}
+
+// lineWriter copies what it is given to another writer and calls line with
+// each complete line.
+type lineWriter struct {
+	to      io.Writer
+	line    func(string)
+	partial []byte
+}
+
+func (w *lineWriter) Write(p []byte) (int, error) {
+	w.to.Write(p)
+	w.partial = append(w.partial, p...)
+	for {
+		i := bytes.IndexByte(w.partial, '\n')
+		if i < 0 {
+			return len(p), nil
+		}
+		w.line(string(w.partial[:i]))
+		w.partial = w.partial[i+1:]
+	}
+}
+
+func (w *lineWriter) flush() {
+	if len(w.partial) > 0 {
+		w.line(string(w.partial))
+		w.partial = nil
+	}
 }

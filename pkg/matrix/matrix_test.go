@@ -7,11 +7,15 @@ import (
 	"debug/macho"
 	"debug/pe"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/svcpack/svcpack/pkg/platform"
 )
@@ -184,5 +188,35 @@ func TestVariantEnv(t *testing.T) {
 		if got := o.env(tg); strings.Join(got, " ") != strings.Join(tc.want, " ") {
 			t.Errorf("%s: env %v, want %v", tc.target, got, tc.want)
 		}
+	}
+}
+
+// TestProgress: OnProgress hears the packages go build compiles (with -v),
+// so a long first build can say what it is doing.
+func TestProgress(t *testing.T) {
+	dir := t.TempDir()
+	mod := fmt.Sprintf("example.com/progress%d", time.Now().UnixNano()) // never in the build cache
+	for name, data := range map[string]string{
+		"go.mod":       "module " + mod + "\n\ngo 1.26\n",
+		"main.go":      "package main\n\nimport \"" + mod + "/inner\"\n\nfunc main() { inner.Hello() }\n",
+		"inner/lib.go": "package inner\n\n// Hello does nothing.\nfunc Hello() {}\n",
+	} {
+		os.MkdirAll(filepath.Dir(filepath.Join(dir, name)), 0o755)
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var mu sync.Mutex
+	var lines []string
+	o := Options{Dir: dir, Main: ".", Name: "p", OutDir: t.TempDir(), OnProgress: func(_ platform.Target, l string) {
+		mu.Lock()
+		lines = append(lines, l)
+		mu.Unlock()
+	}}
+	if _, err := o.BuildOne(context.Background(), platform.Target{OS: "linux", Arch: "amd64"}); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Contains(lines, mod+"/inner") || !slices.Contains(lines, mod) {
+		t.Errorf("progress lines %q lack the packages compiled", lines)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/svcpack/svcpack/pkg/config"
@@ -174,6 +175,9 @@ func (p *Plan) buildRaw(ctx context.Context, t platform.Target) error {
 	return nil
 }
 
+// progressEvery is how often a long go build says what it is doing.
+const progressEvery = 5 * time.Second
+
 // goBuild runs one go build into the cache and records its output as a
 // raw input of kind, once the cache trusts it (cache.trustRaw): an output
 // that changed since go build wrote it is removed and built again.
@@ -185,6 +189,29 @@ func (p *Plan) goBuild(ctx context.Context, t platform.Target, kind Kind, mo mat
 		}
 	}
 	mo.OnStart = func(_ platform.Target, args []string) { p.rep.command(args) }
+	// A first build downloads modules and compiles for minutes: say what it
+	// is doing every few seconds, so that it never looks hung.
+	var mu sync.Mutex
+	doing := "starting"
+	mo.OnProgress = func(_ platform.Target, line string) {
+		mu.Lock()
+		defer mu.Unlock()
+		if rest, ok := strings.CutPrefix(line, "go: downloading "); ok {
+			doing = "downloading " + rest
+		} else if line != "" && !strings.ContainsAny(line, " \t") {
+			doing = "compiling " + line
+		}
+	}
+	label := t.String()
+	if kind == kindRawWrapper {
+		label += " svcwrap"
+	}
+	stop := p.rep.every(progressEvery, func(elapsed time.Duration) {
+		mu.Lock()
+		defer mu.Unlock()
+		p.rep.printf(Normal, "  %-10s %-15s %5.0fs  %s\n", "build", label, elapsed.Seconds(), doing)
+	})
+	defer stop()
 	for attempt := 0; ; attempt++ {
 		_, statErr := os.Stat(out)
 		r, err := mo.BuildOne(ctx, t)
