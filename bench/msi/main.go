@@ -17,6 +17,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime/pprof"
 	"time"
 
 	"github.com/svcpack/svcpack/internal/benchutil"
@@ -57,7 +58,17 @@ const wxs = `<?xml version="1.0" encoding="utf-8"?>
 
 func main() {
 	rounds := flag.Int("rounds", 5, "measured rounds")
+	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of our rounds to this file")
 	flag.Parse()
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "bench/msi:", err)
+			os.Exit(1)
+		}
+		pprof.StartCPUProfile(f)
+		defer pprof.StopCPUProfile()
+	}
 	if err := run(*rounds); err != nil {
 		fmt.Fprintln(os.Stderr, "bench/msi:", err)
 		os.Exit(1)
