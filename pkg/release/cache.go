@@ -3,6 +3,7 @@ package release
 import (
 	"bytes"
 	"crypto/sha256"
+	"debug/elf"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -115,11 +116,14 @@ func openCache(dist string) (*cache, error) {
 	return c, nil
 }
 
-// toolID identifies the running svcpack: its executable's Go build ID
-// (which changes with any change to its code or dependencies), or the
+// toolID identifies the running svcpack (see executableID).
+func (c *cache) toolID() string { return executableID() }
+
+// executableID identifies the running svcpack: its executable's Go build
+// ID (which changes with any change to its code or dependencies), or the
 // executable's digest when the build ID cannot be read; "" when neither
 // can be had.
-func (c *cache) toolID() string {
+func executableID() string {
 	exe, err := os.Executable()
 	if err != nil {
 		return ""
@@ -127,15 +131,19 @@ func (c *cache) toolID() string {
 	if id := goBuildID(exe); id != "" {
 		return "buildid:" + id
 	}
-	if sum, err := c.fileDigest(exe); err == nil {
+	if sum, _, err := hashFile(exe); err == nil {
 		return "sha256:" + sum
 	}
 	return ""
 }
 
-// goBuildID reads the Go build ID that the linker writes near the start of
-// every Go executable (ELF, PE and Mach-O alike), or "" if there is none.
+// goBuildID reads the Go build ID of an executable, or "" if there is
+// none: on ELF from its .note.go.buildid note, elsewhere (PE, Mach-O) from
+// the marker the linker writes near the start of the text.
 func goBuildID(path string) string {
+	if id, isELF := elfBuildID(path); isELF {
+		return id
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return ""
@@ -155,6 +163,33 @@ func goBuildID(path string) string {
 		return ""
 	}
 	return string(rest[:j])
+}
+
+// elfBuildID reads the Go build ID note of an ELF file; isELF is false for
+// other files.
+func elfBuildID(path string) (id string, isELF bool) {
+	f, err := elf.Open(path)
+	if err != nil {
+		return "", false
+	}
+	defer f.Close()
+	sec := f.Section(".note.go.buildid")
+	if sec == nil {
+		return "", true
+	}
+	b, err := sec.Data()
+	if err != nil || len(b) < 16 {
+		return "", true
+	}
+	// An ELF note: name size, description size, type, name (padded to 4).
+	bo := f.ByteOrder
+	namesz, descsz, typ := bo.Uint32(b), bo.Uint32(b[4:]), bo.Uint32(b[8:])
+	const goBuildIDNote = 4
+	off := 12 + (uint64(namesz)+3)&^3
+	if typ != goBuildIDNote || namesz != 4 || string(b[12:14]) != "Go" || off+uint64(descsz) > uint64(len(b)) {
+		return "", true
+	}
+	return string(b[off : off+uint64(descsz)]), true
 }
 
 // fileDigest returns the SHA-256 of a file's content, read once per run.
