@@ -22,6 +22,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"runtime"
 	"runtime/pprof"
 	"strings"
@@ -43,7 +44,10 @@ const usage = `usage: svcpack <command> [flags]
 
 commands:
   release   build every target and package it into dist/ (from svcpack.yaml);
-            artifacts whose inputs did not change are kept (-force redoes all)
+            artifacts whose inputs did not change are kept (-force redoes all);
+            -partial -targets 'linux/*' makes one part of a split release
+  merge     check parts of a split release (their dist directories) and
+            merge them into the release dist/
   build     build binaries only (default: this machine's target) into dist/
   check     validate svcpack.yaml and print the resolved version
   verify    release twice into temporary directories and compare every artifact
@@ -68,6 +72,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = cmdCheck(args[1:], stdout, stderr)
 	case "verify":
 		err = cmdVerify(ctx, args[1:], stderr)
+	case "merge":
+		err = cmdMerge(ctx, args[1:], stderr)
 	case "init":
 		err = cmdInit(args[1:], stdout, stderr)
 	case "help", "-h", "-help", "--help":
@@ -100,6 +106,7 @@ type common struct {
 	verbose bool
 	quiet   bool
 	par     int
+	dist    string
 }
 
 func (c *common) register(fs *flag.FlagSet) {
@@ -107,10 +114,14 @@ func (c *common) register(fs *flag.FlagSet) {
 	fs.BoolVar(&c.verbose, "v", false, "print every command run")
 	fs.BoolVar(&c.quiet, "q", false, "print errors only")
 	fs.IntVar(&c.par, "p", 0, "parallel jobs (default GOMAXPROCS)")
+	fs.StringVar(&c.dist, "dist", "", "output directory (default: the config's dist)")
 }
 
 func (c *common) options(stderr io.Writer) release.Options {
 	o := release.Options{Log: stderr, Parallelism: c.par}
+	if c.dist != "" {
+		o.Dist, _ = filepath.Abs(c.dist)
+	}
 	switch {
 	case c.quiet:
 		o.Verbosity = release.Quiet
@@ -153,8 +164,13 @@ func cmdRelease(ctx context.Context, args []string, stderr io.Writer) error {
 	c.register(fs)
 	force := fs.Bool("force", false, "make every artifact again, even those whose inputs did not change")
 	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the release to this file (go tool pprof reads it)")
+	partial := fs.Bool("partial", false, "make one part of a split release: per-target artifacts and partial.json, no checksums (then svcpack merge)")
+	globs := fs.String("targets", "", "with -partial: the targets of this part, as os/arch patterns (comma-separated, e.g. 'linux/*,darwin/*')")
 	if err := parse(fs, args); err != nil {
 		return err
+	}
+	if *globs != "" && !*partial {
+		return usageError{errors.New("-targets makes one part of a split release: add -partial, and merge the parts with svcpack merge")}
 	}
 	if *cpuprofile != "" {
 		f, err := os.Create(*cpuprofile)
@@ -173,7 +189,56 @@ func cmdRelease(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	o := c.options(stderr)
 	o.Force = *force
+	o.Partial = *partial
+	if *globs != "" {
+		if o.Targets, err = release.MatchTargets(cfg, strings.Split(*globs, ",")); err != nil {
+			return usageError{err}
+		}
+	}
 	_, err = release.Release(ctx, cfg, o)
+	return err
+}
+
+// cmdMerge merges the parts named by its arguments (directories; shell
+// patterns are expanded here too, for shells and CI steps that do not).
+func cmdMerge(ctx context.Context, args []string, stderr io.Writer) error {
+	fs := flag.NewFlagSet("merge", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "usage: svcpack merge [flags] PART_DIR...\n\nmerges the dist directories of svcpack release -partial runs into dist/\n\n")
+		fs.PrintDefaults()
+	}
+	var c common
+	c.register(fs)
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return usageError{err}
+	}
+	var dirs []string
+	for _, a := range fs.Args() {
+		matches, err := filepath.Glob(a)
+		if err != nil || len(matches) == 0 {
+			matches = []string{a} // not a pattern: the merge names what is missing
+		}
+		for _, m := range matches {
+			// As in a shell, * does not match hidden names (the parts'
+			// caches, .dist.cache, beside them).
+			if strings.HasPrefix(filepath.Base(m), ".") && !strings.HasPrefix(filepath.Base(a), ".") {
+				continue
+			}
+			dirs = append(dirs, m)
+		}
+	}
+	if len(dirs) == 0 {
+		return usageError{errors.New("name the parts to merge: svcpack merge parts/*")}
+	}
+	cfg, err := release.Load(c.config, config.OSEnv())
+	if err != nil {
+		return err
+	}
+	_, err = release.Merge(ctx, cfg, dirs, c.options(stderr))
 	return err
 }
 

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"image"
 	"image/png"
 	"os"
@@ -277,6 +278,37 @@ func TestUsage(t *testing.T) {
 	}
 	if code, _, _ := runIn(t, dir, "build", "-target", "linux"); code != 2 {
 		t.Errorf("bad -target: exit %d, want 2", code)
+	}
+	if code, _, errs := runIn(t, dir, "release", "-targets", "linux/*"); code != 2 || !strings.Contains(errs, "add -partial") {
+		t.Errorf("-targets without -partial: exit %d %q", code, errs)
+	}
+	if code, _, errs := runIn(t, dir, "merge"); code != 2 || !strings.Contains(errs, "name the parts") {
+		t.Errorf("merge without parts: exit %d %q", code, errs)
+	}
+}
+
+// TestSplitReleaseCLI: release -partial -targets with a pattern that
+// matches nothing is a usage error naming the targets; parts made by the
+// CLI merge with the CLI (patterns expanded by svcpack itself).
+func TestSplitReleaseCLI(t *testing.T) {
+	dir := parityProject(t, paritySpec)
+	if code, _, errs := runIn(t, dir, "release", "-partial", "-targets", "freebsd/*"); code != 2 || !strings.Contains(errs, "matches none") || !strings.Contains(errs, "linux/amd64") {
+		t.Fatalf("unmatched pattern: exit %d %q", code, errs)
+	}
+	for i, glob := range []string{"linux/*", "windows/*"} {
+		if code, _, errs := runIn(t, dir, "release", "-q", "-partial", "-targets", glob, "-dist", fmt.Sprintf("parts/p%d", i)); code != 0 {
+			t.Fatalf("part %s: exit %d\n%s", glob, code, errs)
+		}
+	}
+	code, _, errs := runIn(t, dir, "merge", "parts/*")
+	if code != 0 {
+		t.Fatalf("merge: exit %d\n%s", code, errs)
+	}
+	if !strings.Contains(errs, "merged 2 parts") {
+		t.Errorf("merge output: %s", errs)
+	}
+	if _, err := release.ReadManifest(filepath.Join(dir, "dist")); err != nil {
+		t.Error(err)
 	}
 }
 

@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
@@ -253,4 +254,23 @@ func (s *Spec) PathsIn() []Path {
 	}
 	visit(reflect.ValueOf(s).Elem())
 	return out
+}
+
+// Portable returns a copy of s that does not depend on where the checkout
+// lies: every Path relative to the config file's directory, with forward
+// slashes, and no dist directory. Parts of a split release, made on other
+// machines, are compared by it.
+func (s *Spec) Portable() *Spec {
+	c := deepCopy(reflect.ValueOf(s).Elem()).Addr().Interface().(*Spec)
+	pathType := reflect.TypeOf(Path(""))
+	walkValues(reflect.ValueOf(c).Elem(), "", func(_ string, v reflect.Value, _ bool) {
+		if v.Type() != pathType || !v.CanSet() || v.String() == "" {
+			return
+		}
+		if rel, err := filepath.Rel(s.Dir, v.String()); err == nil {
+			v.SetString(filepath.ToSlash(rel))
+		}
+	})
+	c.Dist, c.Dir, c.Path = "", "", ""
+	return c
 }

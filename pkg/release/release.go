@@ -18,6 +18,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -44,6 +45,10 @@ type Options struct {
 	// Force makes every artifact again, ignoring the previous release
 	// (a release otherwise reuses each artifact whose inputs are unchanged).
 	Force bool
+	// Partial makes a part of a split release (see Merge): only the
+	// per-target jobs run, and dist/ gets partial.json instead of
+	// checksums.txt, its signature and artifacts.json.
+	Partial bool
 
 	// extra packagers run after the registry's (tests use it to add a
 	// non-deterministic one that Verify must catch).
@@ -113,7 +118,15 @@ func newPlan(s *config.Spec, o Options, dir string) (*Plan, error) {
 func Release(ctx context.Context, s *config.Spec, o Options) (*Result, error) {
 	rep := o.reporter()
 	dist := o.dist(s)
-	rep.printf(Normal, "svcpack: releasing %s %s (version from %s) into %s\n", s.Name, s.Version, s.Version.Source, dist)
+	if o.Partial {
+		var ts []string
+		for _, t := range o.targets(s) {
+			ts = append(ts, t.String())
+		}
+		rep.printf(Normal, "svcpack: releasing part of %s %s (version from %s), targets %s, into %s\n", s.Name, s.Version, s.Version.Source, strings.Join(ts, " "), dist)
+	} else {
+		rep.printf(Normal, "svcpack: releasing %s %s (version from %s) into %s\n", s.Name, s.Version, s.Version.Source, dist)
+	}
 	for _, l := range s.ContractSummary() {
 		rep.printf(Normal, "svcpack: %s\n", l)
 	}
@@ -151,14 +164,20 @@ func Release(ctx context.Context, s *config.Spec, o Options) (*Result, error) {
 		return failed(err)
 	}
 	start := time.Now()
-	nodes, err := p.graph(o.packagers(), true)
+	pks, end := o.packagers(), finish
+	if o.Partial {
+		// Release-wide artifacts read every target's: they are made at merge.
+		pks = slices.DeleteFunc(pks, func(pk *Packager) bool { return pk.Once })
+		end = finishPart
+	}
+	nodes, err := p.graph(pks, true)
 	if err != nil {
 		return failed(err)
 	}
 	if err := p.run(ctx, nodes); err != nil {
 		return failed(err)
 	}
-	if err := finish(p); err != nil {
+	if err := end(p); err != nil {
 		return failed(err)
 	}
 	if err := swapDir(staging, dist); err != nil {
@@ -175,7 +194,11 @@ func Release(ctx context.Context, s *config.Spec, o Options) (*Result, error) {
 			reused++
 		}
 	}
-	rep.printf(Normal, "svcpack: released %s %s: %d artifacts, %d reused (inputs unchanged), in %.1fs\n", s.Name, s.Version, len(arts), reused, time.Since(start).Seconds())
+	what := "released"
+	if o.Partial {
+		what = "released part of"
+	}
+	rep.printf(Normal, "svcpack: %s %s %s: %d artifacts, %d reused (inputs unchanged), in %.1fs\n", what, s.Name, s.Version, len(arts), reused, time.Since(start).Seconds())
 	return &Result{Dist: dist, Artifacts: arts}, nil
 }
 

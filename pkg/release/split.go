@@ -1,0 +1,477 @@
+package release
+
+import (
+	"cmp"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"runtime/debug"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/svcpack/svcpack/pkg/config"
+	"github.com/svcpack/svcpack/pkg/platform"
+)
+
+// Split releases.
+//
+// A release can be made in parts on several machines (the jobs of a CI
+// matrix) and merged into the release one machine would have made. A part
+// (Options.Partial) runs every per-target job of its targets and writes, in
+// place of checksums.txt and artifacts.json, a part manifest (PartName)
+// saying what it was made from: the project, version, commit and date, a
+// digest of the resolved config and one of the files it names, and the
+// identity of the svcpack that made it. Merge checks that the parts agree
+// with each other and with the merging checkout, that every target is in
+// exactly one part and every artifact is the file its part listed, and only
+// then writes dist/: the parts' artifacts, the release-wide artifacts
+// (Packager.Once), checksums.txt, its signature and artifacts.json. Since
+// every artifact of a target depends only on that target's inputs, the
+// result is byte for byte the single-machine release.
+
+// PartName is the part manifest's file name in a part's dist directory.
+const PartName = "partial.json"
+
+// partFormat is the version of the part manifest; parts of another format
+// do not merge.
+const partFormat = 1
+
+// Part is the content of a part's partial.json.
+type Part struct {
+	// Format is the manifest's format version.
+	Format int `json:"svcpack_part"`
+	// Name, Version, Commit and Date are the release's, as in artifacts.json.
+	Name    string `json:"name"`
+	Version string `json:"version"`
+	Commit  string `json:"commit,omitempty"`
+	Date    string `json:"date"`
+	// Config is the SHA-256 of the resolved config (every value after
+	// defaults, with paths relative to the config file), the same on every
+	// machine for the same svcpack.yaml, environment and commit.
+	Config string `json:"config"`
+	// Files is the SHA-256 of the content of every file the config names
+	// (icon, licence, config files, keys), by path.
+	Files string `json:"files"`
+	// Svcpack identifies the svcpack that made the part (see svcpackID).
+	Svcpack string `json:"svcpack"`
+	// Targets are the part's targets, in the config's order.
+	Targets []string `json:"targets"`
+	// Artifacts are the part's files, as artifacts.json lists them.
+	Artifacts []Artifact `json:"artifacts"`
+}
+
+// MatchTargets returns the config's targets that match any of globs, in the
+// config's order. A glob (path.Match syntax) matches a target when it
+// matches its os/arch or its full name with the variant: "linux/*" takes
+// linux/arm/7, "linux/arm/*" only the ARM variants. A glob that is not
+// valid, or that matches no target, is an error naming the targets.
+func MatchTargets(s *config.Spec, globs []string) ([]platform.Target, error) {
+	var names []string
+	for _, t := range s.Targets {
+		names = append(names, t.String())
+	}
+	take := make([]bool, len(s.Targets))
+	for _, g := range globs {
+		g = strings.TrimSpace(g)
+		if _, err := path.Match(g, ""); err != nil || g == "" {
+			return nil, fmt.Errorf("-targets: %q is not a valid pattern (use os/arch with * and ?, such as linux/* or windows/amd64)", g)
+		}
+		hit := false
+		for i, t := range s.Targets {
+			full, _ := path.Match(g, t.String())
+			short, _ := path.Match(g, t.OS+"/"+t.Arch)
+			if full || short {
+				take[i], hit = true, true
+			}
+		}
+		if !hit {
+			return nil, fmt.Errorf("-targets: %q matches none of %s's targets (%s)", g, s.Path, strings.Join(names, " "))
+		}
+	}
+	var out []platform.Target
+	for i, t := range s.Targets {
+		if take[i] {
+			out = append(out, t)
+		}
+	}
+	return out, nil
+}
+
+// svcpackID names the running svcpack for a part manifest. A released or
+// cleanly committed svcpack is named the same on every OS and architecture
+// (so a part made on a Windows runner merges on Linux): its module version
+// or VCS revision, the Go version and a digest of its dependencies. Any
+// other build (a local edit, a replaced module) is named by its
+// executable's build ID, which only that very build matches.
+func svcpackID() string {
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		if id := portableID(bi); id != "" {
+			return id
+		}
+	}
+	return executableID()
+}
+
+// portableID is svcpackID's machine-independent name, or "" when bi does
+// not pin svcpack's source.
+func portableID(bi *debug.BuildInfo) string {
+	var mod *debug.Module
+	rev, modified := "", ""
+	if bi.Main.Path == svcpackModule {
+		mod = &bi.Main
+		for _, s := range bi.Settings {
+			switch s.Key {
+			case "vcs.revision":
+				rev = s.Value
+			case "vcs.modified":
+				modified = s.Value
+			}
+		}
+	} else {
+		for _, d := range bi.Deps {
+			if d.Path == svcpackModule {
+				mod = d
+			}
+		}
+	}
+	if mod == nil || mod.Replace != nil && mod.Replace.Version == "" {
+		return "" // not found, or replaced by a local directory
+	}
+	name := ""
+	switch {
+	case mod.Version != "" && mod.Version != "(devel)" && !strings.HasSuffix(mod.Version, "+dirty"):
+		name = mod.Version
+	case rev != "" && modified == "false":
+		name = "rev " + rev
+	default:
+		return ""
+	}
+	h := sha256.New()
+	for _, d := range bi.Deps {
+		if r := d.Replace; r != nil {
+			if r.Version == "" {
+				return "" // a dependency from a local directory
+			}
+			d = r
+		}
+		fmt.Fprintf(h, "%s %s %s\n", d.Path, d.Version, d.Sum)
+	}
+	return fmt.Sprintf("svcpack %s %s deps sha256:%s", name, bi.GoVersion, hex.EncodeToString(h.Sum(nil))[:16])
+}
+
+// configDigests returns Part.Config and Part.Files for s.
+func configDigests(s *config.Spec) (cfg, files string, err error) {
+	b, err := json.Marshal(s.Portable())
+	if err != nil {
+		return "", "", fmt.Errorf("config digest: %w", err)
+	}
+	sum := sha256.Sum256(b)
+	cfg = hex.EncodeToString(sum[:])
+	h := sha256.New()
+	for _, f := range s.PathsIn() {
+		d, _, err := hashFile(string(f))
+		if err != nil {
+			return "", "", fmt.Errorf("config digest: %w", err)
+		}
+		rel, err := filepath.Rel(s.Dir, string(f))
+		if err != nil {
+			rel = string(f)
+		}
+		fmt.Fprintf(h, "%s %s\n", filepath.ToSlash(rel), d)
+	}
+	return cfg, hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// newPart describes a part made from s for targets.
+func newPart(s *config.Spec, targets []platform.Target) (Part, error) {
+	cfg, files, err := configDigests(s)
+	if err != nil {
+		return Part{}, err
+	}
+	p := Part{
+		Format: partFormat, Name: s.Name, Version: s.Version.String(), Commit: s.Commit,
+		Date: s.Date.UTC().Format(time.RFC3339), Config: cfg, Files: files, Svcpack: svcpackID(),
+	}
+	for _, t := range targets {
+		p.Targets = append(p.Targets, t.String())
+	}
+	return p, nil
+}
+
+// finishPart writes a part's manifest, in place of finish.
+func finishPart(p *Plan) error {
+	m, err := newPart(p.spec, p.targets)
+	if err != nil {
+		return &StepError{Step: "part", Err: err}
+	}
+	m.Artifacts = p.Artifacts()
+	b, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		return &StepError{Step: "part", Err: err}
+	}
+	if err := p.small(PartName, "", append(b, '\n')); err != nil {
+		return &StepError{Step: "part", Err: err}
+	}
+	return nil
+}
+
+// ReadPart reads a part's manifest from its directory.
+func ReadPart(dir string) (*Part, error) {
+	file := filepath.Join(dir, PartName)
+	data, err := os.ReadFile(file)
+	if errors.Is(err, fs.ErrNotExist) {
+		if _, err := os.Stat(filepath.Join(dir, ManifestName)); err == nil {
+			return nil, fmt.Errorf("%s holds a whole release (%s), not a part: make parts with svcpack release -partial", dir, ManifestName)
+		}
+		return nil, fmt.Errorf("%s has no %s: a part is the dist directory of svcpack release -partial, uploaded whole", dir, PartName)
+	}
+	if err != nil {
+		return nil, err
+	}
+	var m Part
+	if err := json.Unmarshal(data, &m); err != nil {
+		return nil, fmt.Errorf("%s: %w", file, err)
+	}
+	return &m, nil
+}
+
+// MergeError is a refused merge: every reason, each naming its part.
+// Nothing was written.
+type MergeError struct {
+	// Problems are the reasons, one line each.
+	Problems []string
+}
+
+func (e *MergeError) Error() string {
+	return fmt.Sprintf("the parts do not make one release, nothing was written:\n  %s", strings.Join(e.Problems, "\n  "))
+}
+
+// mergedPart is a checked part.
+type mergedPart struct {
+	dir string
+	m   *Part
+}
+
+// checkParts reads the parts in dirs and checks them against want (this
+// checkout's part description, with every target) and each other.
+func checkParts(s *config.Spec, want Part, dirs []string, dist string) ([]mergedPart, error) {
+	var problems []string
+	bad := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
+	owner := map[string]string{} // target -> part dir
+	paths := map[string]string{} // artifact path -> part dir
+	var parts []mergedPart
+	seen := map[string]string{}
+	for _, dir := range dirs {
+		abs, err := filepath.Abs(dir)
+		if err != nil {
+			bad("part %s: %v", dir, err)
+			continue
+		}
+		if prev, ok := seen[abs]; ok {
+			bad("part %s: named twice (also as %s)", dir, prev)
+			continue
+		}
+		seen[abs] = dir
+		if rel, err := filepath.Rel(abs, dist); err == nil && (rel == "." || !strings.HasPrefix(rel, "..")) {
+			bad("part %s: the merged release goes to %s, which is (inside) this part: download the parts elsewhere", dir, dist)
+			continue
+		}
+		m, err := ReadPart(dir)
+		if err != nil {
+			bad("part %v", err)
+			continue
+		}
+		if m.Format != partFormat {
+			bad("part %s: part format %d, but this svcpack merges format %d: make every part with the same svcpack", dir, m.Format, partFormat)
+			continue
+		}
+		for _, d := range []struct{ what, got, want, hint string }{
+			{"project name", m.Name, want.Name, "svcpack.yaml's name"},
+			{"version", m.Version, want.Version, "tag, SVCPACK_VERSION or version:"},
+			{"commit", m.Commit, want.Commit, "each job must check out the same commit"},
+			{"date", m.Date, want.Date, "SOURCE_DATE_EPOCH or the commit time"},
+			{"svcpack", m.Svcpack, want.Svcpack, "every job must run the same svcpack build"},
+			{"config", m.Config, want.Config, "svcpack.yaml's resolved values, with the environment it reads"},
+			{"files", m.Files, want.Files, "the content of the files svcpack.yaml names"},
+		} {
+			if d.got != d.want {
+				bad("part %s: %s %q differs from this checkout's %q (%s)", dir, d.what, d.got, d.want, d.hint)
+			}
+		}
+		mine := map[platform.Target]bool{}
+		for _, ts := range m.Targets {
+			t, err := platform.Parse(ts)
+			if err != nil || !slices.Contains(s.Targets, t) {
+				bad("part %s: target %s is not among %s's targets", dir, ts, s.Path)
+				continue
+			}
+			if o, ok := owner[ts]; ok {
+				bad("target %s is in two parts: %s and %s", ts, o, dir)
+				continue
+			}
+			owner[ts] = dir
+			mine[t] = true
+		}
+		listed := map[string]bool{PartName: true}
+		for _, a := range m.Artifacts {
+			listed[a.Path] = true
+			if !filepath.IsLocal(filepath.FromSlash(a.Path)) || path.Clean(a.Path) != a.Path {
+				bad("part %s: artifact path %q is not a plain relative path", dir, a.Path)
+				continue
+			}
+			if o, ok := paths[a.Path]; ok {
+				bad("artifact %s is in two parts: %s and %s", a.Path, o, dir)
+				continue
+			}
+			paths[a.Path] = dir
+			if !mine[a.target()] {
+				bad("part %s: artifact %s is for target %q, which is not one of the part's targets", dir, a.Path, a.Target())
+			}
+			sum, n, err := hashFile(filepath.Join(dir, filepath.FromSlash(a.Path)))
+			switch {
+			case err != nil:
+				bad("part %s: artifact %s: %v (an incomplete download?)", dir, a.Path, err)
+			case sum != a.SHA256 || n != a.Size:
+				bad("part %s: artifact %s is not the file the part made (sha256 %s, %d bytes; listed %s, %d bytes): damaged in transfer?", dir, a.Path, sum, n, a.SHA256, a.Size)
+			}
+		}
+		// A file the manifest does not list is not the part's (a stray, or
+		// another part unpacked into this one).
+		_ = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() {
+				return nil
+			}
+			rel, _ := filepath.Rel(dir, p)
+			if !listed[filepath.ToSlash(rel)] {
+				bad("part %s: %s is not listed in its %s", dir, filepath.ToSlash(rel), PartName)
+			}
+			return nil
+		})
+		parts = append(parts, mergedPart{dir: dir, m: m})
+	}
+	var missing []string
+	for _, t := range s.Targets {
+		if _, ok := owner[t.String()]; !ok {
+			missing = append(missing, t.String())
+		}
+	}
+	if len(missing) > 0 && len(problems) == 0 {
+		bad("no part has target(s) %s: add a part made with -targets matching them", strings.Join(missing, " "))
+	} else if len(missing) > 0 {
+		bad("no part (that could be read) has target(s) %s", strings.Join(missing, " "))
+	}
+	if len(problems) > 0 {
+		return nil, &MergeError{Problems: problems}
+	}
+	return parts, nil
+}
+
+// Merge makes the release of s from parts made by Release with
+// Options.Partial (their dist directories, dirs): it checks them (see
+// checkParts), then writes dist/ as Release does, through a staging
+// directory, with the parts' artifacts (hard-linked where the file system
+// allows), the release-wide artifacts, checksums.txt, its signature and
+// artifacts.json. A refused merge returns a *MergeError and writes nothing.
+func Merge(ctx context.Context, s *config.Spec, dirs []string, o Options) (*Result, error) {
+	rep := o.reporter()
+	dist := o.dist(s)
+	if len(dirs) == 0 {
+		return nil, errors.New("merge: no parts given")
+	}
+	start := time.Now()
+	rep.printf(Normal, "svcpack: merging %d parts of %s %s into %s\n", len(dirs), s.Name, s.Version, dist)
+	want, err := newPart(s, s.Targets)
+	if err != nil {
+		return nil, fmt.Errorf("merge: %w", err)
+	}
+	parts, err := checkParts(s, want, dirs, dist)
+	if err != nil {
+		return nil, fmt.Errorf("merge: %w", err)
+	}
+	failed := func(err error) (*Result, error) {
+		return nil, fmt.Errorf("merge failed, %s left unchanged: %w", dist, err)
+	}
+	parent := filepath.Dir(dist)
+	if err := os.MkdirAll(parent, 0o755); err != nil {
+		return nil, fmt.Errorf("merge: %w", err)
+	}
+	cache, err := openCache(dist)
+	if err != nil {
+		return nil, fmt.Errorf("merge: %w", err)
+	}
+	cache.force = cache.force || o.Force
+	unlock, err := cache.lock()
+	if err != nil {
+		return nil, fmt.Errorf("merge: %w", err)
+	}
+	defer unlock()
+	removeStale(dist, rep)
+	staging, err := os.MkdirTemp(parent, "."+filepath.Base(dist)+".staging-")
+	if err != nil {
+		return nil, fmt.Errorf("merge: %w", err)
+	}
+	defer os.RemoveAll(staging)
+	p, err := newPlan(s, o, staging)
+	if err != nil {
+		return failed(err)
+	}
+	p.cache = cache
+	for _, part := range parts {
+		for _, a := range part.m.Artifacts {
+			src := filepath.Join(part.dir, filepath.FromSlash(a.Path))
+			if err := linkOrCopy(src, p.Abs(a.Path)); err != nil {
+				return failed(fmt.Errorf("part %s: %s: %w", part.dir, a.Path, err))
+			}
+			a.Reused = false
+			p.add(a)
+		}
+		rep.printf(Normal, "  %-10s %-15s %s\n", "part", part.dir, strings.Join(part.m.Targets, " "))
+	}
+	var once []*Packager
+	for _, pk := range o.packagers() {
+		if pk.Once {
+			once = append(once, pk)
+		}
+	}
+	nodes, err := p.graph(once, false)
+	if err != nil {
+		return failed(err)
+	}
+	if err := p.run(ctx, nodes); err != nil {
+		return failed(err)
+	}
+	if err := finish(p); err != nil {
+		return failed(err)
+	}
+	if err := swapDir(staging, dist); err != nil {
+		return nil, fmt.Errorf("merge: %w", err)
+	}
+	if err := p.cache.save(); err != nil {
+		rep.printf(Quiet, "svcpack: warning: cannot record the merge for the next incremental run: %v\n", err)
+	}
+	arts := p.Artifacts()
+	rep.table(dist, arts)
+	rep.printf(Normal, "svcpack: merged %d parts of %s %s: %d artifacts in %.1fs\n", len(parts), s.Name, s.Version, len(arts), time.Since(start).Seconds())
+	return &Result{Dist: dist, Artifacts: arts}, nil
+}
+
+// linkOrCopy puts src at dst: a hard link where the file system allows,
+// otherwise a copy with src's permissions.
+func linkOrCopy(src, dst string) error {
+	if link(src, dst) == nil {
+		return nil
+	}
+	fi, err := os.Stat(src)
+	if err != nil {
+		return err
+	}
+	return copyFile(src, dst, cmp.Or(fi.Mode().Perm(), 0o644))
+}

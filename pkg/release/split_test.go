@@ -1,0 +1,367 @@
+package release
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime/debug"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/svcpack/svcpack/internal/testgpg"
+	"github.com/svcpack/svcpack/pkg/config"
+)
+
+const splitYAML = `name: hello
+main: ./examples/hello
+ldflags: ["-s", "-w", "-X main.version={{.Version}}"]
+vendor: Acme Corp
+maintainer: Acme Corp <ops@example.com>
+license: MIT
+windows:
+  icon: examples/hello/hello.png
+  msi: {upgrade_code: 6B2A1E7C-5D3F-4A1B-9C8D-0E1F2A3B4C5D}
+service:
+  args: [run]
+files:
+  - {src: examples/hello/config.yaml, dst: config.yaml, config: true}
+`
+
+// tree returns every file under dir by its slash path, with its digest.
+func tree(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	for p, sum := range snapshot(t, dir) {
+		rel, _ := filepath.Rel(dir, p)
+		out[filepath.ToSlash(rel)] = sum
+	}
+	return out
+}
+
+// sameTree fails the test, naming each file, unless got and want hold the
+// same files with the same content.
+func sameTree(t *testing.T, name, got, want string) {
+	t.Helper()
+	g, w := tree(t, got), tree(t, want)
+	for p, sum := range w {
+		switch gs, ok := g[p]; {
+		case !ok:
+			t.Errorf("%s: %s is missing from the merged release", name, p)
+		case gs != sum:
+			t.Errorf("%s: %s differs from the single release's", name, p)
+		}
+	}
+	for p := range g {
+		if _, ok := w[p]; !ok {
+			t.Errorf("%s: %s is in the merged release only", name, p)
+		}
+	}
+}
+
+// releaseParts makes one part per list of target patterns, under dir.
+func releaseParts(t *testing.T, c *config.Spec, dir string, parts [][]string) []string {
+	t.Helper()
+	var dirs []string
+	for i, globs := range parts {
+		targets, err := MatchTargets(c, globs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d := filepath.Join(dir, fmt.Sprintf("part%d", i+1))
+		if _, err := Release(context.Background(), c, Options{Partial: true, Targets: targets, Dist: d}); err != nil {
+			t.Fatalf("part %v: %v", globs, err)
+		}
+		for _, whole := range []string{ChecksumsName, SignatureName, ManifestName} {
+			if _, err := os.Stat(filepath.Join(d, whole)); err == nil {
+				t.Errorf("part %v holds %s, a file of the whole release", globs, whole)
+			}
+		}
+		m, err := ReadPart(d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, tg := range targets {
+			if !slices.Contains(m.Targets, tg.String()) {
+				t.Errorf("part %v: manifest targets %v lack %s", globs, m.Targets, tg)
+			}
+		}
+		dirs = append(dirs, d)
+	}
+	return dirs
+}
+
+// TestSplitMergeEqualsRelease: a release made in two or three parts, split
+// any way, and merged is the single-machine release byte for byte, every
+// file of dist/ included (artifacts.json and checksums.txt).
+func TestSplitMergeEqualsRelease(t *testing.T) {
+	c := helloProjectEnv(t, splitYAML, nil, "windows/amd64", "windows/arm64", "linux/amd64", "linux/arm64", "darwin/arm64")
+	dir := t.TempDir()
+	single := filepath.Join(dir, "single")
+	if _, err := Release(context.Background(), c, Options{Dist: single}); err != nil {
+		t.Fatal(err)
+	}
+	for name, split := range map[string][][]string{
+		"two":   {{"windows/*"}, {"linux/*", "darwin/*"}},
+		"three": {{"linux/arm64", "windows/amd64"}, {"darwin/*"}, {"windows/arm64", "linux/amd64"}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			d := filepath.Join(dir, name)
+			parts := releaseParts(t, c, d, split)
+			slices.Reverse(parts) // the order of the parts does not matter
+			merged := filepath.Join(d, "merged")
+			if _, err := Merge(context.Background(), c, parts, Options{Dist: merged}); err != nil {
+				t.Fatal(err)
+			}
+			sameTree(t, name, merged, single)
+		})
+	}
+}
+
+// TestSplitSignedAtMerge: packages are signed in their part, checksums.txt
+// at merge, and the result is the single release's, with a signature gpg
+// accepts.
+func TestSplitSignedAtMerge(t *testing.T) {
+	k := testgpg.New(t, "ed25519", "")
+	yaml := fmt.Sprintf("name: hello\nmain: ./examples/hello\nvendor: Acme Corp\nmaintainer: Acme Corp <ops@example.com>\nformats: [deb, rpm]\ngpg: {key_file: %q, sign: [deb, rpm, checksums]}\nservice:\n  args: [run]\n", k.SecretFile)
+	c := helloProjectEnv(t, yaml, nil, "linux/amd64", "linux/arm64")
+	dir := t.TempDir()
+	single := filepath.Join(dir, "single")
+	if _, err := Release(context.Background(), c, Options{Dist: single}); err != nil {
+		t.Fatal(err)
+	}
+	parts := releaseParts(t, c, dir, [][]string{{"linux/amd64"}, {"linux/arm64"}})
+	merged := filepath.Join(dir, "merged")
+	if _, err := Merge(context.Background(), c, parts, Options{Dist: merged}); err != nil {
+		t.Fatal(err)
+	}
+	sameTree(t, "signed", merged, single)
+	sums := filepath.Join(merged, ChecksumsName)
+	k.Verify(t, sums+".asc", sums)
+}
+
+// TestMergeRefuses: parts that do not make one release are refused with a
+// reason naming the part and the difference, and dist/ is left as it was.
+func TestMergeRefuses(t *testing.T) {
+	const yaml = "name: hello\nmain: ./examples/hello\nvendor: Acme Corp\nmaintainer: Acme Corp <ops@example.com>\nformats: [tar.gz, zip]\nservice:\n  args: [run]\n"
+	c := helloProjectEnv(t, yaml, nil, "linux/amd64", "windows/amd64")
+	dir := t.TempDir()
+	good := releaseParts(t, c, filepath.Join(dir, "good"), [][]string{{"linux/*"}, {"windows/*"}})
+	dist := filepath.Join(dir, "dist")
+	if _, err := Merge(context.Background(), c, good, Options{Dist: dist}); err != nil {
+		t.Fatal(err)
+	}
+	before := snapshot(t, dist)
+
+	// Another config: a part made with another description.
+	other := helloProjectEnv(t, strings.Replace(yaml, "service:\n", "description: another one\nservice:\n", 1), nil, "linux/amd64", "windows/amd64")
+	otherParts := releaseParts(t, other, filepath.Join(dir, "other"), [][]string{{"linux/*"}})
+
+	// copyPart copies a good part to a new directory and lets edit change it.
+	n := 0
+	copyPart := func(src string, edit func(d string, m *Part)) string {
+		n++
+		d := filepath.Join(dir, fmt.Sprintf("edited%d", n))
+		if err := os.CopyFS(d, os.DirFS(src)); err != nil {
+			t.Fatal(err)
+		}
+		m, err := ReadPart(d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		edit(d, m)
+		b, _ := json.MarshalIndent(m, "", "  ")
+		if err := os.WriteFile(filepath.Join(d, PartName), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	linux, windows := good[0], good[1]
+	for _, tc := range []struct {
+		name  string
+		parts func() []string
+		want  []string // in the message, besides the part's directory
+	}{
+		{"missing target", func() []string { return []string{linux} }, []string{"no part has target(s) windows/amd64"}},
+		{"overlap", func() []string {
+			return []string{linux, windows, copyPart(linux, func(string, *Part) {})}
+		}, []string{"linux/amd64 is in two parts"}},
+		{"other commit", func() []string {
+			return []string{linux, copyPart(windows, func(_ string, m *Part) { m.Commit = "0123456789abcdef0123456789abcdef01234567" })}
+		}, []string{"commit", "0123456789abcdef"}},
+		{"other version", func() []string {
+			return []string{linux, copyPart(windows, func(_ string, m *Part) { m.Version = "9.9.9" })}
+		}, []string{"version \"9.9.9\""}},
+		{"other svcpack", func() []string {
+			return []string{linux, copyPart(windows, func(_ string, m *Part) { m.Svcpack = "svcpack v0.1.0 go1.20 deps sha256:00" })}
+		}, []string{"svcpack \"svcpack v0.1.0"}},
+		{"other config", func() []string { return []string{otherParts[0], windows} }, []string{"config"}},
+		{"damaged artifact", func() []string {
+			return []string{windows, copyPart(linux, func(d string, m *Part) {
+				p := filepath.Join(d, filepath.FromSlash(m.Artifacts[0].Path))
+				b, _ := os.ReadFile(p)
+				b[len(b)/2] ^= 0xff
+				os.WriteFile(p, b, 0o644)
+			})}
+		}, []string{"is not the file the part made"}},
+		{"stray file", func() []string {
+			return []string{windows, copyPart(linux, func(d string, _ *Part) { os.WriteFile(filepath.Join(d, "notes.txt"), nil, 0o644) })}
+		}, []string{"notes.txt is not listed"}},
+		{"whole release", func() []string {
+			d := filepath.Join(dir, "whole")
+			if err := os.CopyFS(d, os.DirFS(dist)); err != nil && !errors.Is(err, os.ErrExist) {
+				t.Fatal(err)
+			}
+			return []string{d}
+		}, []string{"holds a whole release"}},
+		{"no manifest", func() []string { return []string{t.TempDir()} }, []string{"has no partial.json"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			parts := tc.parts()
+			_, err := Merge(context.Background(), c, parts, Options{Dist: dist})
+			var me *MergeError
+			if !errors.As(err, &me) {
+				t.Fatalf("merge %v: err = %v, want a MergeError", parts, err)
+			}
+			msg := err.Error()
+			for _, w := range tc.want {
+				if !strings.Contains(msg, w) {
+					t.Errorf("error lacks %q:\n%s", w, msg)
+				}
+			}
+			if tc.name != "missing target" && tc.name != "overlap" && !strings.Contains(msg, "part "+parts[len(parts)-1]) && !strings.Contains(msg, "part "+parts[0]) {
+				t.Errorf("error names no part:\n%s", msg)
+			}
+			if after := snapshot(t, dist); !equalMaps(before, after) {
+				t.Errorf("a refused merge changed %s", dist)
+			}
+		})
+	}
+}
+
+func equalMaps(a, b map[string]string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if b[k] != v {
+			return false
+		}
+	}
+	return true
+}
+
+// TestPartDigestsAreMachineIndependent: the same config in two checkouts
+// (other directories) gives the same config and files digests; an edit to
+// a named file changes only the files digest.
+func TestPartDigestsAreMachineIndependent(t *testing.T) {
+	const yaml = "name: hello\nmain: ./examples/hello\nvendor: Acme Corp\nmaintainer: Acme Corp <ops@example.com>\nlicense: MIT\nformats: [zip]\nwindows: {icon: examples/hello/hello.png}\nservice:\n  args: [run]\n"
+	a, err := helloLoad(t, yaml, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := helloLoad(t, yaml, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.Dir == b.Dir {
+		t.Fatal("both configs in one directory")
+	}
+	ca, fa, err := configDigests(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cb, fb, err := configDigests(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ca != cb || fa != fb {
+		t.Errorf("digests differ between checkouts: config %s/%s files %s/%s", ca, cb, fa, fb)
+	}
+	if err := os.WriteFile(string(b.LicenseFile), []byte("edited\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cb, fb, _ = configDigests(b)
+	if cb != ca || fb == fa {
+		t.Errorf("after editing %s: config digest changed %v, files digest changed %v", b.LicenseFile, cb != ca, fb != fa)
+	}
+}
+
+func TestMatchTargets(t *testing.T) {
+	c := helloProjectEnv(t, "name: hello\nmain: ./examples/hello\nformats: [tar.gz]\n", nil, "windows/amd64", "linux/amd64", "linux/arm/7", "linux/arm/6", "darwin/arm64")
+	for _, tc := range []struct {
+		globs []string
+		want  string // targets, or the error's text
+	}{
+		{[]string{"linux/*"}, "linux/amd64 linux/arm/7 linux/arm/6"},
+		{[]string{"linux/arm/7"}, "linux/arm/7"},
+		{[]string{"linux/arm"}, "linux/arm/7 linux/arm/6"},
+		{[]string{"darwin/*", "windows/*"}, "windows/amd64 darwin/arm64"},
+		{[]string{"*/amd64", "*"}, "windows/amd64 linux/amd64"},
+		{[]string{"*/*"}, "windows/amd64 linux/amd64 linux/arm/7 linux/arm/6 darwin/arm64"},
+		{[]string{"freebsd/*"}, `"freebsd/*" matches none`},
+		{[]string{"linux/["}, "not a valid pattern"},
+		{[]string{""}, "not a valid pattern"},
+	} {
+		got, err := MatchTargets(c, tc.globs)
+		var s []string
+		for _, tg := range got {
+			s = append(s, tg.String())
+		}
+		text := strings.Join(s, " ")
+		if err != nil {
+			text = err.Error()
+		}
+		if !strings.Contains(text, tc.want) || (err == nil && text != tc.want) {
+			t.Errorf("MatchTargets(%q) = %s, want %s", tc.globs, text, tc.want)
+		}
+	}
+}
+
+// TestPortableID: svcpack is named by version or clean revision, Go
+// version and dependencies, the same on every OS; an unpinned build has no
+// portable name.
+func TestPortableID(t *testing.T) {
+	dep := &debug.Module{Path: "golang.org/x/sys", Version: "v0.30.0", Sum: "h1:abc"}
+	main := func(version string, settings ...string) *debug.BuildInfo {
+		bi := &debug.BuildInfo{GoVersion: "go1.26.0", Main: debug.Module{Path: svcpackModule, Version: version}, Deps: []*debug.Module{dep}}
+		for i := 0; i+1 < len(settings); i += 2 {
+			bi.Settings = append(bi.Settings, debug.BuildSetting{Key: settings[i], Value: settings[i+1]})
+		}
+		return bi
+	}
+	asDep := func(m *debug.Module) *debug.BuildInfo {
+		return &debug.BuildInfo{GoVersion: "go1.26.0", Main: debug.Module{Path: "example.com/tools"}, Deps: []*debug.Module{m, dep}}
+	}
+	released := portableID(main("v1.2.0", "GOOS", "linux"))
+	if released == "" || !strings.Contains(released, "v1.2.0") || !strings.Contains(released, "go1.26.0") {
+		t.Fatalf("released build: %q", released)
+	}
+	if other := portableID(main("v1.2.0", "GOOS", "windows", "GOARCH", "arm64")); other != released {
+		t.Errorf("another OS names it %q, not %q", other, released)
+	}
+	if asTool := portableID(asDep(&debug.Module{Path: svcpackModule, Version: "v1.2.0"})); !strings.Contains(asTool, "v1.2.0") {
+		t.Errorf("as a dependency: %q", asTool)
+	}
+	newer := &debug.Module{Path: "golang.org/x/sys", Version: "v0.31.0", Sum: "h1:def"}
+	if d := portableID(&debug.BuildInfo{GoVersion: "go1.26.0", Main: debug.Module{Path: svcpackModule, Version: "v1.2.0"}, Deps: []*debug.Module{newer}}); d == released {
+		t.Errorf("another dependency version gives the same name %q", d)
+	}
+	if rev := portableID(main("(devel)", "vcs.revision", "abc123", "vcs.modified", "false")); !strings.Contains(rev, "rev abc123") {
+		t.Errorf("clean revision: %q", rev)
+	}
+	for name, bi := range map[string]*debug.BuildInfo{
+		"devel":          main("(devel)"),
+		"dirty revision": main("(devel)", "vcs.revision", "abc123", "vcs.modified", "true"),
+		"dirty version":  main("v1.2.1-0.20261129000000-abc123+dirty"),
+		"local replace":  asDep(&debug.Module{Path: svcpackModule, Version: "v1.2.0", Replace: &debug.Module{Path: "../svcpack"}}),
+		"absent":         {GoVersion: "go1.26.0", Main: debug.Module{Path: "example.com/x"}},
+	} {
+		if id := portableID(bi); id != "" {
+			t.Errorf("%s: portable name %q, want none (the executable's build ID is used)", name, id)
+		}
+	}
+}
