@@ -23,6 +23,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strings"
 
 	"github.com/magefile/mage/mg"
 
@@ -93,6 +94,46 @@ func Release(ctx context.Context) error {
 		return err
 	}
 	_, err = release.Release(ctx, c, options())
+	return err
+}
+
+// Part makes one part of a split release into dist/: the targets matching
+// the comma-separated os/arch patterns (mage part linux/*,darwin/*),
+// with partial.json; Merge joins the parts.
+func Part(ctx context.Context, targets string) error {
+	c, err := release.Load(configPath(), config.OSEnv())
+	if err != nil {
+		return err
+	}
+	o := options()
+	o.Partial = true
+	if o.Targets, err = release.MatchTargets(c, strings.Split(targets, ",")); err != nil {
+		return err
+	}
+	_, err = release.Release(ctx, c, o)
+	return err
+}
+
+// Merge checks the parts of a split release (their dist directories, a
+// shell pattern such as 'parts/*') and merges them into dist/.
+func Merge(ctx context.Context, parts string) error {
+	c, err := release.Load(configPath(), config.OSEnv())
+	if err != nil {
+		return err
+	}
+	var dirs []string
+	for _, pattern := range strings.Fields(parts) {
+		matches, err := filepath.Glob(pattern)
+		if err != nil || len(matches) == 0 {
+			matches = []string{pattern}
+		}
+		for _, m := range matches {
+			if !strings.HasPrefix(filepath.Base(m), ".") || strings.HasPrefix(filepath.Base(pattern), ".") {
+				dirs = append(dirs, m)
+			}
+		}
+	}
+	_, err = release.Merge(ctx, c, dirs, options())
 	return err
 }
 

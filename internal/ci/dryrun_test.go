@@ -1,0 +1,302 @@
+package ci
+
+import (
+	"bytes"
+	"fmt"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/svcpack/svcpack/internal/testtool"
+)
+
+// workflow is the part of a GitHub Actions workflow the dry run reads.
+type workflow struct {
+	Jobs map[string]struct {
+		Needs    any `yaml:"needs"`
+		Strategy struct {
+			Matrix struct {
+				Include []map[string]string `yaml:"include"`
+			} `yaml:"matrix"`
+		} `yaml:"strategy"`
+		Steps []step `yaml:"steps"`
+	} `yaml:"jobs"`
+}
+
+type step struct {
+	Name    string            `yaml:"name"`
+	Uses    string            `yaml:"uses"`
+	With    map[string]string `yaml:"with"`
+	Run     string            `yaml:"run"`
+	Env     map[string]string `yaml:"env"`
+	Shell   string            `yaml:"shell"`
+	WorkDir string            `yaml:"working-directory"`
+}
+
+var exprRE = regexp.MustCompile(`\$\{\{\s*([^}]*?)\s*\}\}`)
+
+// dryRun plays a workflow's jobs on this machine, in order, each in a fresh
+// copy of one checkout at the same path (as runners check out to the same
+// path): run steps run in bash as GitHub runs them (-eo pipefail), the
+// artifact actions copy files through a local store (hidden files left out,
+// as upload-artifact does by default), checkout, setup-go and cache are
+// what the copy and this machine already are. Steps that talk to GitHub
+// (gh) are skipped and listed. Anything else unknown fails the test, so a
+// new step is either understood or seen.
+type dryRun struct {
+	t        *testing.T
+	pristine string // the checkout, never modified
+	work     string // where each job runs
+	store    string // uploaded artifacts, by name
+	skipped  []string
+}
+
+func (d *dryRun) job(name string, steps []step, matrix map[string]string) {
+	t := d.t
+	if err := os.RemoveAll(d.work); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.CopyFS(d.work, os.DirFS(d.pristine)); err != nil {
+		t.Fatal(err)
+	}
+	expand := func(s string) string {
+		return exprRE.ReplaceAllStringFunc(s, func(m string) string {
+			e := exprRE.FindStringSubmatch(m)[1]
+			if k, ok := strings.CutPrefix(e, "matrix."); ok {
+				if v, ok := matrix[k]; ok {
+					return v
+				}
+			}
+			t.Fatalf("job %s: the dry run cannot evaluate ${{ %s }}", name, e)
+			return ""
+		})
+	}
+	for _, s := range steps {
+		action, _, _ := strings.Cut(s.Uses, "@")
+		switch {
+		case action == "actions/checkout" || action == "actions/setup-go" || action == "actions/cache":
+			continue
+		case action == "actions/upload-artifact":
+			d.upload(expand(s.With["name"]), filepath.Join(d.work, s.With["path"]), s.With["if-no-files-found"] == "error")
+		case action == "actions/download-artifact":
+			d.download(s.With["pattern"], filepath.Join(d.work, s.With["path"]))
+		case s.Uses != "":
+			t.Fatalf("job %s: the dry run does not know %s", name, s.Uses)
+		case strings.Contains(s.Run, "gh release"):
+			d.skipped = append(d.skipped, name+": "+s.Name)
+		default:
+			if s.Shell != "" && s.Shell != "bash" {
+				t.Fatalf("job %s, step %q: shell %s (the dry run runs bash)", name, s.Name, s.Shell)
+			}
+			cmd := exec.Command("bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", expand(s.Run))
+			cmd.Dir = filepath.Join(d.work, s.WorkDir)
+			cmd.Env = append(os.Environ(), "CI=true", "GITHUB_OUTPUT="+filepath.Join(t.TempDir(), "output"))
+			for k, v := range s.Env {
+				cmd.Env = append(cmd.Env, k+"="+expand(v))
+			}
+			var out testtool.Buffer
+			cmd.Stdout, cmd.Stderr = &out, &out
+			if err := cmd.Run(); err != nil {
+				t.Fatalf("job %s, step %q: %v\n%s", name, cmp(s.Name, s.Run), err, out.String())
+			}
+			t.Logf("job %s, step %q: ok", name, cmp(s.Name, s.Run))
+		}
+	}
+}
+
+func cmp(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+func (d *dryRun) upload(name, dir string, mustHave bool) {
+	t := d.t
+	dst := filepath.Join(d.store, name)
+	if _, err := os.Stat(dst); err == nil {
+		t.Fatalf("artifact %s uploaded twice", name)
+	}
+	n := 0
+	err := filepath.WalkDir(dir, func(p string, e fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if strings.HasPrefix(e.Name(), ".") && p != dir {
+			if e.IsDir() {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if e.IsDir() {
+			return nil
+		}
+		rel, _ := filepath.Rel(dir, p)
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		n++
+		// Artifacts keep no permissions: every file comes back 0644.
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(dst, rel)), 0o755); err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(dst, rel), b, 0o644)
+	})
+	if err != nil {
+		t.Fatalf("upload %s: %v", name, err)
+	}
+	if n == 0 && mustHave {
+		t.Fatalf("upload %s: no files in %s", name, dir)
+	}
+}
+
+func (d *dryRun) download(pattern, dir string) {
+	t := d.t
+	names, err := os.ReadDir(d.store)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := 0
+	for _, e := range names {
+		if ok, _ := path.Match(pattern, e.Name()); ok {
+			got++
+			if err := os.CopyFS(filepath.Join(dir, e.Name()), os.DirFS(filepath.Join(d.store, e.Name()))); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if got == 0 {
+		t.Fatalf("download %s: no artifact matches", pattern)
+	}
+}
+
+// checkout makes a repository at dir from the files of this one (as they
+// are on disk, untracked ones included), committed and tagged as a release
+// would be.
+func checkout(t *testing.T, git, dir string) {
+	t.Helper()
+	root, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(git, "-C", root, "ls-files", "-z", "--cached", "--others", "--exclude-standard").Output()
+	if err != nil {
+		t.Skipf("the dry run copies a git checkout: %v", err)
+	}
+	for _, f := range strings.Split(strings.TrimRight(string(out), "\x00"), "\x00") {
+		b, err := os.ReadFile(filepath.Join(root, f))
+		if err != nil {
+			continue // deleted in the work tree
+		}
+		fi, _ := os.Stat(filepath.Join(root, f))
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(dir, f)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, f), b, fi.Mode().Perm()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	env := append(os.Environ(), "GIT_AUTHOR_NAME=ci", "GIT_AUTHOR_EMAIL=ci@example.com", "GIT_COMMITTER_NAME=ci",
+		"GIT_COMMITTER_EMAIL=ci@example.com", "GIT_AUTHOR_DATE=2026-11-01T12:00:00Z", "GIT_COMMITTER_DATE=2026-11-01T12:00:00Z")
+	for _, args := range [][]string{{"init", "-q"}, {"add", "-A"}, {"commit", "-q", "-m", "release"}, {"tag", "v1.4.0"}} {
+		cmd := exec.Command(git, args...)
+		cmd.Dir, cmd.Env = dir, env
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("git %v: %v\n%s", args, err, out)
+		}
+	}
+}
+
+// TestReleaseWorkflowDryRun runs release.yml's jobs here: each part of the
+// matrix, then the merge, through their own commands; the merged dist/ must
+// be byte for byte what `go run mage.go release` (the README's main job)
+// makes from the same checkout.
+func TestReleaseWorkflowDryRun(t *testing.T) {
+	if testing.Short() {
+		t.Skip("the dry run releases the example twice")
+	}
+	git := testtool.Need(t, "git", "git")
+	b, err := os.ReadFile("../../.github/workflows/release.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wf workflow
+	if err := yaml.Unmarshal(b, &wf); err != nil {
+		t.Fatal(err)
+	}
+	part, merge := wf.Jobs["part"], wf.Jobs["merge"]
+	if len(part.Strategy.Matrix.Include) < 2 || len(merge.Steps) == 0 || fmt.Sprint(merge.Needs) != "part" {
+		t.Fatalf("release.yml: want a matrix job part (2+ parts) and a merge job that needs it")
+	}
+	base := t.TempDir()
+	d := &dryRun{t: t, pristine: filepath.Join(base, "checkout"), work: filepath.Join(base, "work", "svcpack"), store: filepath.Join(base, "artifacts")}
+	checkout(t, git, d.pristine)
+	if err := os.MkdirAll(d.store, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range part.Strategy.Matrix.Include {
+		d.job("part "+m["part"], part.Steps, m)
+	}
+	d.job("merge", merge.Steps, nil)
+	merged := filepath.Join(base, "merged")
+	if err := os.Rename(filepath.Join(d.work, "dist"), merged); err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"merge: Publish the GitHub release"}; fmt.Sprint(d.skipped) != fmt.Sprint(want) {
+		t.Errorf("skipped steps %q, want %q", d.skipped, want)
+	}
+
+	// One machine, the README's way, from the same checkout at the same path.
+	d.job("single", []step{{Name: "release", Run: "go run mage.go release"}}, nil)
+	single := filepath.Join(d.work, "dist")
+	g, w := files(t, merged), files(t, single)
+	if len(w) == 0 {
+		t.Fatal("the single release made nothing")
+	}
+	var diff []string
+	for name, data := range w {
+		if !bytes.Equal(g[name], data) {
+			diff = append(diff, name)
+		}
+	}
+	for name := range g {
+		if _, ok := w[name]; !ok {
+			diff = append(diff, name+" (merged only)")
+		}
+	}
+	sort.Strings(diff)
+	if len(diff) > 0 {
+		t.Errorf("the workflow's release differs from go run mage.go release in %d files: %s", len(diff), strings.Join(diff, ", "))
+	}
+	if !strings.Contains(string(g["artifacts.json"]), `"version": "1.4.0"`) {
+		t.Errorf("the merged release is not version 1.4.0 (from the tag):\n%.400s", g["artifacts.json"])
+	}
+}
+
+// files reads every file under dir by slash path.
+func files(t *testing.T, dir string) map[string][]byte {
+	t.Helper()
+	out := map[string][]byte{}
+	err := filepath.WalkDir(dir, func(p string, e fs.DirEntry, err error) error {
+		if err != nil || e.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		rel, _ := filepath.Rel(dir, p)
+		out[filepath.ToSlash(rel)] = b
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
