@@ -199,8 +199,8 @@ func cmdRelease(ctx context.Context, args []string, stderr io.Writer) error {
 	return err
 }
 
-// cmdMerge merges the parts named by its arguments (directories; shell
-// patterns are expanded here too, for shells and CI steps that do not).
+// cmdMerge merges the parts named by its arguments (directories or shell
+// patterns, see release.PartDirs).
 func cmdMerge(ctx context.Context, args []string, stderr io.Writer) error {
 	fs := flag.NewFlagSet("merge", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -216,25 +216,11 @@ func cmdMerge(ctx context.Context, args []string, stderr io.Writer) error {
 		}
 		return usageError{err}
 	}
-	var dirs []string
-	for _, a := range fs.Args() {
-		matches, err := filepath.Glob(a)
-		if err != nil || len(matches) == 0 {
-			matches = []string{a} // not a pattern: the merge names what is missing
-		}
-		for _, m := range matches {
-			// As in a shell, * does not match hidden names (the parts'
-			// caches, .dist.cache, beside them).
-			if strings.HasPrefix(filepath.Base(m), ".") && !strings.HasPrefix(filepath.Base(a), ".") {
-				continue
-			}
-			dirs = append(dirs, m)
-		}
-	}
+	dirs := release.PartDirs(fs.Args())
 	if len(dirs) == 0 {
 		return usageError{errors.New("name the parts to merge: svcpack merge parts/*")}
 	}
-	cfg, err := release.Load(c.config, config.OSEnv())
+	cfg, err := release.LoadForMerge(c.config, config.OSEnv(), dirs)
 	if err != nil {
 		return err
 	}

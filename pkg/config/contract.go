@@ -20,39 +20,91 @@ const (
 	NotifyField = "service.contract.notify"
 )
 
-// resolveContract decides service.wrap and service.linux.notify: as
-// forced in the config, else (auto) from the program's imports for the first
-// target of the platform (`go list -deps`, with the build's environment and
-// tags) when an enabled format reads the decision and a target needs it.
-func (c *Spec) resolveContract(p *Problems, env Env, formats []Format) {
+// importList is the program's import graph for one platform, listed in the
+// background while Load reads git and validates.
+type importList struct {
+	decided *Decision // taken from Env.Decided: nothing is listed
+	t       platform.Target
+	g    contract.Graph
+	err  error
+	done chan struct{}
+}
+
+// importLists are the import graphs the contract decisions need, by GOOS.
+type importLists map[string]*importList
+
+// wait waits for every listing (a Load that fails leaves none running).
+func (l importLists) wait() {
+	for _, r := range l {
+		<-r.done
+	}
+}
+
+// startImportLists starts `go list -deps` for the first target of each
+// platform whose decision is auto and read by an enabled format (and whose
+// targets the config has), with the build's environment and tags.
+func (c *Spec) startImportLists(env Env, formats []Format) importLists {
 	reads := func(field string) bool {
 		return slices.ContainsFunc(formats, func(f Format) bool {
 			return (f.Internal || c.Wants(f.Name)) && slices.Contains(f.Reads, field)
 		})
 	}
-	graphs := map[string]contract.Graph{}
-	graph := func(goos, setting string) (contract.Graph, bool) {
-		if g, ok := graphs[goos]; ok {
-			return g, true
+	need := map[string]bool{}
+	if _, forced := c.Service.Wrap.Forced(); !forced && reads(WrapField) && c.HasOS("windows") {
+		need["windows"] = true
+	}
+	if _, forced := c.Service.Linux.Notify.Forced(); !forced && reads(NotifyField) && c.HasOS("linux") {
+		need["linux"] = true
+	}
+	lists := importLists{}
+	if d := env.Decided; d != nil {
+		for goos := range need {
+			r := &importList{decided: &d.Wrap, done: make(chan struct{})}
+			if goos == "linux" {
+				r.decided = &d.Notify
+			}
+			close(r.done)
+			lists[goos] = r
 		}
-		if p.Len() > 0 {
-			return nil, false // the config is wrong already: no build to look at
-		}
+		return lists
+	}
+	dir, pkg, tags := c.Dir, MainPackage(c.Main), slices.Clone(c.Tags)
+	for goos := range need {
 		i := slices.IndexFunc(c.Targets, func(t platform.Target) bool { return t.OS == goos })
-		t := c.Targets[i]
-		l := contract.Lister{GoTool: env.GoTool, Dir: c.Dir, Env: matrix.Env(os.Environ(), t), Tags: c.Tags}
-		g, err := l.List(context.Background(), MainPackage(c.Main))
-		if err != nil {
-			p.AddAt(setting, []string{"service", "main"}, "is auto, so svcpack reads what the program imports for %s, and that failed: %v; fix the main package (or the module), or set %s to true or false", t, err, setting)
+		r := &importList{t: c.Targets[i], done: make(chan struct{})}
+		lists[goos] = r
+		go func() {
+			defer close(r.done)
+			l := contract.Lister{GoTool: env.GoTool, Dir: dir, Env: matrix.Env(os.Environ(), r.t), Tags: tags}
+			r.g, r.err = l.List(context.Background(), pkg)
+		}()
+	}
+	return lists
+}
+
+// resolveContract decides service.wrap and service.linux.notify: as
+// forced in the config, else (auto) from the program's imports for the first
+// target of the platform (startImportLists) when an enabled format reads
+// the decision and a target needs it.
+func (c *Spec) resolveContract(p *Problems, lists importLists) {
+	graph := func(goos, setting string) (contract.Graph, bool) {
+		r, ok := lists[goos]
+		if !ok || p.Len() > 0 { // a wrong config has no build to look at
 			return nil, false
 		}
-		graphs[goos] = g
-		return g, true
+		<-r.done
+		if r.err != nil {
+			p.AddAt(setting, []string{"service", "main"}, "is auto, so svcpack reads what the program imports for %s, and that failed: %v; fix the main package (or the module), or set %s to true or false", r.t, r.err, setting)
+			return nil, false
+		}
+		return r.g, true
 	}
 	k := &c.Service.Contract
 	if on, forced := c.Service.Wrap.Forced(); forced {
 		k.Wrap = Decision{On: on, Why: "service.wrap: " + string(c.Service.Wrap) + " in " + baseName(c.Path)}
-	} else if reads(WrapField) && c.HasOS("windows") {
+	} else if r, ok := lists["windows"]; ok && r.decided != nil {
+		k.Wrap = *r.decided
+	} else if ok {
 		if g, ok := graph("windows", "service.wrap"); ok {
 			if e := g.SCM(); e.Found() {
 				k.Wrap = Decision{Why: "it speaks to the Windows SCM itself: " + e.String()}
@@ -63,7 +115,9 @@ func (c *Spec) resolveContract(p *Problems, env Env, formats []Format) {
 	}
 	if on, forced := c.Service.Linux.Notify.Forced(); forced {
 		k.Notify = Decision{On: on, Why: "service.linux.notify: " + string(c.Service.Linux.Notify) + " in " + baseName(c.Path)}
-	} else if reads(NotifyField) && c.HasOS("linux") {
+	} else if r, ok := lists["linux"]; ok && r.decided != nil {
+		k.Notify = *r.decided
+	} else if ok {
 		if g, ok := graph("linux", "service.linux.notify"); ok {
 			if e := g.Notify(); e.Found() {
 				k.Notify = Decision{On: true, Why: "it tells systemd when it is ready: " + e.String()}

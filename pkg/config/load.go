@@ -24,6 +24,11 @@ type Env struct {
 	Getenv func(string) string
 	// GoTool is the go command used to list valid targets; default "go".
 	GoTool string
+	// Decided, when set, holds the contract decisions already made from
+	// the program's imports at the same commit (by the parts of a split
+	// release, which merge compares): an auto decision takes its value
+	// from here instead of listing the program's imports.
+	Decided *Contract
 }
 
 func (e Env) getenv(k string) string {
@@ -79,13 +84,17 @@ func Load(path string, env Env, formats []Format) (*Spec, error) {
 	}
 	s.Dir = filepath.Dir(abs)
 	s.applyDefaults(formats)
+	// The go commands Load needs run while it reads git and validates.
+	known := startDistList(env.GoTool)
+	imports := s.startImportLists(env, formats)
+	defer imports.wait()
 	if err := s.resolveVersion(env); err != nil {
 		return nil, err
 	}
 	p := &Problems{s: s}
-	s.validate(p, env, formats)
+	s.validate(p, env, formats, known)
 	s.resolvePaths()
-	s.resolveContract(p, env, formats)
+	s.resolveContract(p, imports)
 	s.checkWrapper(p)
 	s.resolveWrapper(p)
 	s.resolveSecrets(p, env)

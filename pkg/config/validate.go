@@ -90,7 +90,7 @@ func (s *Spec) where(field string) string {
 	return s.Path
 }
 
-func (c *Spec) validate(p *Problems, env Env, formats []Format) {
+func (c *Spec) validate(p *Problems, env Env, formats []Format, known func() (map[string]bool, error)) {
 	c.checkText(p)
 	c.checkName(p, "name", c.Name)
 	c.checkName(p, "service.name", c.Service.Name)
@@ -98,7 +98,7 @@ func (c *Spec) validate(p *Problems, env Env, formats []Format) {
 		p.Add(c.Version.Field(), "%v", err)
 	}
 	c.checkMain(p)
-	c.checkTargets(p, env)
+	c.checkTargets(p, known)
 	c.checkFormats(p, formats)
 	for i, f := range c.Ldflags {
 		// Executed as the build will, so that a missing field fails here.
@@ -147,8 +147,8 @@ func (c *Spec) checkMain(p *Problems) {
 	}
 }
 
-func (c *Spec) checkTargets(p *Problems, env Env) {
-	known, err := distList(env.GoTool)
+func (c *Spec) checkTargets(p *Problems, list func() (map[string]bool, error)) {
+	known, err := list()
 	if err != nil {
 		p.Add("targets", "cannot list valid targets: %v", err)
 	}
@@ -190,6 +190,22 @@ func suggest(t platform.Target, known map[string]bool) string {
 		return fmt.Sprintf("valid architectures for %s are %s", t.OS, strings.Join(arches, ", "))
 	}
 	return fmt.Sprintf("valid operating systems are %s", strings.Join(oses, ", "))
+}
+
+// startDistList runs `go tool dist list` in the background; the function
+// it returns waits for the targets the toolchain supports.
+func startDistList(goTool string) func() (map[string]bool, error) {
+	var known map[string]bool
+	var err error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		known, err = distList(goTool)
+	}()
+	return func() (map[string]bool, error) {
+		<-done
+		return known, err
+	}
 }
 
 // distList runs `go tool dist list` for the targets the toolchain supports.

@@ -117,21 +117,10 @@ func Part(ctx context.Context, targets string) error {
 // Merge checks the parts of a split release (their dist directories, a
 // shell pattern such as 'parts/*') and merges them into dist/.
 func Merge(ctx context.Context, parts string) error {
-	c, err := release.Load(configPath(), config.OSEnv())
+	dirs := release.PartDirs(strings.Fields(parts))
+	c, err := release.LoadForMerge(configPath(), config.OSEnv(), dirs)
 	if err != nil {
 		return err
-	}
-	var dirs []string
-	for _, pattern := range strings.Fields(parts) {
-		matches, err := filepath.Glob(pattern)
-		if err != nil || len(matches) == 0 {
-			matches = []string{pattern}
-		}
-		for _, m := range matches {
-			if !strings.HasPrefix(filepath.Base(m), ".") || strings.HasPrefix(filepath.Base(pattern), ".") {
-				dirs = append(dirs, m)
-			}
-		}
 	}
 	_, err = release.Merge(ctx, c, dirs, options())
 	return err

@@ -10,11 +10,14 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"os/exec"
 	"path"
 	"path/filepath"
+	"runtime"
 	"runtime/debug"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/svcpack/svcpack/pkg/config"
@@ -62,6 +65,12 @@ type Part struct {
 	Files string `json:"files"`
 	// Svcpack identifies the svcpack that made the part (see svcpackID).
 	Svcpack string `json:"svcpack"`
+	// Go is the Go toolchain that built the binaries (go env GOVERSION in
+	// the module, after any toolchain switch go.mod asks for).
+	Go string `json:"go"`
+	// Contract holds the decisions made from the program's imports (also
+	// in Config); merge takes them instead of listing the imports again.
+	Contract config.Contract `json:"contract"`
 	// Targets are the part's targets, in the config's order.
 	Targets []string `json:"targets"`
 	// Artifacts are the part's files, as artifacts.json lists them.
@@ -190,15 +199,23 @@ func configDigests(s *config.Spec) (cfg, files string, err error) {
 	return cfg, hex.EncodeToString(h.Sum(nil)), nil
 }
 
-// newPart describes a part made from s for targets.
-func newPart(s *config.Spec, targets []platform.Target) (Part, error) {
+// newPart describes a part made from s for targets with the go command
+// goTool.
+func newPart(s *config.Spec, targets []platform.Target, goTool string) (Part, error) {
 	cfg, files, err := configDigests(s)
 	if err != nil {
 		return Part{}, err
 	}
+	cmd := exec.Command(goTool, "env", "GOVERSION")
+	cmd.Dir = s.Dir
+	out, err := cmd.Output()
+	if err != nil {
+		return Part{}, fmt.Errorf("%s env GOVERSION: %w", goTool, err)
+	}
 	p := Part{
 		Format: partFormat, Name: s.Name, Version: s.Version.String(), Commit: s.Commit,
 		Date: s.Date.UTC().Format(time.RFC3339), Config: cfg, Files: files, Svcpack: svcpackID(),
+		Go: strings.TrimSpace(string(out)), Contract: s.Service.Contract,
 	}
 	for _, t := range targets {
 		p.Targets = append(p.Targets, t.String())
@@ -208,7 +225,7 @@ func newPart(s *config.Spec, targets []platform.Target) (Part, error) {
 
 // finishPart writes a part's manifest, in place of finish.
 func finishPart(p *Plan) error {
-	m, err := newPart(p.spec, p.targets)
+	m, err := newPart(p.spec, p.targets, p.goTool)
 	if err != nil {
 		return &StepError{Step: "part", Err: err}
 	}
@@ -243,6 +260,46 @@ func ReadPart(dir string) (*Part, error) {
 	return &m, nil
 }
 
+// PartDirs expands shell patterns naming parts (parts/*), as a shell
+// would, for callers that get them unexpanded (Mage, CI steps on Windows):
+// * does not match hidden names (the parts' caches beside them), and a
+// pattern that matches nothing stays as it is, for Merge to name.
+func PartDirs(patterns []string) []string {
+	var dirs []string
+	for _, pat := range patterns {
+		matches, err := filepath.Glob(pat)
+		if err != nil || len(matches) == 0 {
+			dirs = append(dirs, pat)
+			continue
+		}
+		for _, m := range matches {
+			if !strings.HasPrefix(filepath.Base(m), ".") || strings.HasPrefix(filepath.Base(pat), ".") {
+				dirs = append(dirs, m)
+			}
+		}
+	}
+	return dirs
+}
+
+// LoadForMerge loads the config at path to merge the parts in dirs: the
+// contract decisions made from the program's imports are taken from the
+// parts when they all agree (merge then checks every part against the
+// result), so the merge lists no imports. When the parts cannot be read or
+// disagree it is Load, and Merge says why.
+func LoadForMerge(path string, env config.Env, dirs []string) (*config.Spec, error) {
+	var decided *config.Contract
+	for _, dir := range dirs {
+		m, err := ReadPart(dir)
+		if err != nil || decided != nil && m.Contract != *decided {
+			decided = nil
+			break
+		}
+		decided = &m.Contract
+	}
+	env.Decided = decided
+	return Load(path, env)
+}
+
 // MergeError is a refused merge: every reason, each naming its part.
 // Nothing was written.
 type MergeError struct {
@@ -268,6 +325,7 @@ func checkParts(s *config.Spec, want Part, dirs []string, dist string) ([]merged
 	owner := map[string]string{} // target -> part dir
 	paths := map[string]string{} // artifact path -> part dir
 	var parts []mergedPart
+	var files []partFile // to hash
 	seen := map[string]string{}
 	for _, dir := range dirs {
 		abs, err := filepath.Abs(dir)
@@ -299,12 +357,16 @@ func checkParts(s *config.Spec, want Part, dirs []string, dist string) ([]merged
 			{"commit", m.Commit, want.Commit, "each job must check out the same commit"},
 			{"date", m.Date, want.Date, "SOURCE_DATE_EPOCH or the commit time"},
 			{"svcpack", m.Svcpack, want.Svcpack, "every job must run the same svcpack build"},
+			{"Go toolchain", m.Go, want.Go, "every job must build with the same Go: setup-go with go-version-file, or a toolchain line in go.mod"},
 			{"config", m.Config, want.Config, "svcpack.yaml's resolved values, with the environment it reads"},
 			{"files", m.Files, want.Files, "the content of the files svcpack.yaml names"},
 		} {
 			if d.got != d.want {
-				bad("part %s: %s %q differs from this checkout's %q (%s)", dir, d.what, d.got, d.want, d.hint)
+				bad("part %s: %s %q, but the merge has %q (%s)", dir, d.what, d.got, d.want, d.hint)
 			}
+		}
+		if m.Contract != want.Contract {
+			bad("part %s: decided %s, but the merge has %s (the program's imports or service.wrap/service.linux.notify differ)", dir, contractText(m.Contract), contractText(want.Contract))
 		}
 		mine := map[platform.Target]bool{}
 		for _, ts := range m.Targets {
@@ -335,13 +397,7 @@ func checkParts(s *config.Spec, want Part, dirs []string, dist string) ([]merged
 			if !mine[a.target()] {
 				bad("part %s: artifact %s is for target %q, which is not one of the part's targets", dir, a.Path, a.Target())
 			}
-			sum, n, err := hashFile(filepath.Join(dir, filepath.FromSlash(a.Path)))
-			switch {
-			case err != nil:
-				bad("part %s: artifact %s: %v (an incomplete download?)", dir, a.Path, err)
-			case sum != a.SHA256 || n != a.Size:
-				bad("part %s: artifact %s is not the file the part made (sha256 %s, %d bytes; listed %s, %d bytes): damaged in transfer?", dir, a.Path, sum, n, a.SHA256, a.Size)
-			}
+			files = append(files, partFile{dir: dir, a: a})
 		}
 		// A file the manifest does not list is not the part's (a stray, or
 		// another part unpacked into this one).
@@ -356,6 +412,16 @@ func checkParts(s *config.Spec, want Part, dirs []string, dist string) ([]merged
 			return nil
 		})
 		parts = append(parts, mergedPart{dir: dir, m: m})
+	}
+	// Every file must be the one its part made: hashed on every core.
+	hashFiles(files)
+	for _, f := range files {
+		switch a := f.a; {
+		case f.err != nil:
+			bad("part %s: artifact %s: %v (an incomplete download?)", f.dir, a.Path, f.err)
+		case f.sum != a.SHA256 || f.size != a.Size:
+			bad("part %s: artifact %s is not the file the part made (sha256 %s, %d bytes; listed %s, %d bytes): damaged in transfer?", f.dir, a.Path, f.sum, f.size, a.SHA256, a.Size)
+		}
 	}
 	var missing []string
 	for _, t := range s.Targets {
@@ -374,6 +440,41 @@ func checkParts(s *config.Spec, want Part, dirs []string, dist string) ([]merged
 	return parts, nil
 }
 
+// contractText says what a part decided, for messages.
+func contractText(c config.Contract) string {
+	return fmt.Sprintf("wrap %v and notify %v", c.Wrap.On, c.Notify.On)
+}
+
+// partFile is an artifact of a part, and what its file holds.
+type partFile struct {
+	dir  string
+	a    Artifact
+	sum  string
+	size int64
+	err  error
+}
+
+// hashFiles hashes the files, GOMAXPROCS at a time.
+func hashFiles(files []partFile) {
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(files)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				f := &files[i]
+				f.sum, f.size, f.err = hashFile(filepath.Join(f.dir, filepath.FromSlash(f.a.Path)))
+			}
+		}()
+	}
+	for i := range files {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+}
+
 // Merge makes the release of s from parts made by Release with
 // Options.Partial (their dist directories, dirs): it checks them (see
 // checkParts), then writes dist/ as Release does, through a staging
@@ -388,7 +489,7 @@ func Merge(ctx context.Context, s *config.Spec, dirs []string, o Options) (*Resu
 	}
 	start := time.Now()
 	rep.printf(Normal, "svcpack: merging %d parts of %s %s into %s\n", len(dirs), s.Name, s.Version, dist)
-	want, err := newPart(s, s.Targets)
+	want, err := newPart(s, s.Targets, cmp.Or(o.GoTool, "go"))
 	if err != nil {
 		return nil, fmt.Errorf("merge: %w", err)
 	}

@@ -198,6 +198,12 @@ func TestMergeRefuses(t *testing.T) {
 		{"other svcpack", func() []string {
 			return []string{linux, copyPart(windows, func(_ string, m *Part) { m.Svcpack = "svcpack v0.1.0 go1.20 deps sha256:00" })}
 		}, []string{"svcpack \"svcpack v0.1.0"}},
+		{"other contract", func() []string {
+			return []string{linux, copyPart(windows, func(_ string, m *Part) { m.Contract.Wrap.On = !m.Contract.Wrap.On })}
+		}, []string{"decided wrap"}},
+		{"other Go", func() []string {
+			return []string{linux, copyPart(windows, func(_ string, m *Part) { m.Go = "go1.19" })}
+		}, []string{`Go toolchain "go1.19"`}},
 		{"other config", func() []string { return []string{otherParts[0], windows} }, []string{"config"}},
 		{"damaged artifact", func() []string {
 			return []string{windows, copyPart(linux, func(d string, m *Part) {
@@ -287,6 +293,45 @@ func TestPartDigestsAreMachineIndependent(t *testing.T) {
 	cb, fb, _ = configDigests(b)
 	if cb != ca || fb == fa {
 		t.Errorf("after editing %s: config digest changed %v, files digest changed %v", b.LicenseFile, cb != ca, fb != fa)
+	}
+}
+
+// TestLoadForMerge: the config loaded with the parts' contract decisions
+// (no go list) is the one Load resolves, digest for digest; parts that
+// disagree on them get a plain Load.
+func TestLoadForMerge(t *testing.T) {
+	// The example's own config file, in the module that holds the program,
+	// loaded as the CLI does; one part of it, with one target.
+	root, _ := filepath.Abs("../..")
+	cfg := filepath.Join(root, "svcpack.yaml")
+	env := config.Env{Getenv: func(k string) string { return map[string]string{"SOURCE_DATE_EPOCH": "1700000000"}[k] }}
+	full, err := Load(cfg, env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	parts := releaseParts(t, full, t.TempDir(), [][]string{{"linux/arm64"}})
+	m, err := ReadPart(parts[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Contract.Wrap.Why == "" || m.Contract.Notify.Why == "" {
+		t.Fatalf("the part recorded no decisions: %+v", m.Contract)
+	}
+	// The decisions of the example's own config, recorded by a part of it.
+	fromParts, err := LoadForMerge(cfg, env, parts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fromParts.Service.Contract != m.Contract {
+		t.Errorf("LoadForMerge took %+v, the parts hold %+v", fromParts.Service.Contract, m.Contract)
+	}
+	if full.Service.Contract != fromParts.Service.Contract {
+		t.Errorf("Load decided %+v, LoadForMerge %+v", full.Service.Contract, fromParts.Service.Contract)
+	}
+	a, af, _ := configDigests(full)
+	b, bf, _ := configDigests(fromParts)
+	if a != b || af != bf {
+		t.Errorf("config digests differ: Load %s %s, LoadForMerge %s %s", a, af, b, bf)
 	}
 }
 

@@ -1,0 +1,193 @@
+// Command split measures a release made in two parts against one release,
+// in one run:
+//
+//	go run ./bench/split [-rounds 5]
+//
+// It copies this module into a temporary git repository (the example's
+// svcpack.yaml, 7 targets), builds the svcpack CLI, warms go's build cache,
+// and then runs, alternately:
+//
+//   - one `svcpack release -force` with two cores (GOMAXPROCS=2, pinned to
+//     CPUs 0 and 1 when taskset is there);
+//   - two `svcpack release -force -partial` processes at once, windows/* and
+//     linux/*,darwin/*, each with one core (GOMAXPROCS=1, each pinned to its
+//     own CPU), as two one-core CI runners would, then `svcpack merge`.
+//
+// It prints the medians and the ratios: the split's wall time (both parts,
+// then the merge) over the single release's, and the merge's over the
+// single release's. Every round checks that the merged dist/ is the single
+// release byte for byte.
+package main
+
+import (
+	"bytes"
+	"flag"
+	"fmt"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/svcpack/svcpack/internal/benchutil"
+)
+
+func main() {
+	rounds := flag.Int("rounds", 5, "measured rounds")
+	flag.Parse()
+	if err := run(*rounds); err != nil {
+		fmt.Fprintln(os.Stderr, "bench/split:", err)
+		os.Exit(1)
+	}
+}
+
+func run(rounds int) error {
+	root, err := benchutil.ModuleRoot()
+	if err != nil {
+		return err
+	}
+	tmp, err := os.MkdirTemp("", "svcpack-bench-split-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	work := filepath.Join(tmp, "src")
+	if err := benchutil.CopyTree(root, work); err != nil {
+		return err
+	}
+	env := append(os.Environ(), "SOURCE_DATE_EPOCH=1700000000", "SVCPACK_VERSION=1.0.0", "GIT_AUTHOR_DATE=@1700000000 +0000", "GIT_COMMITTER_DATE=@1700000000 +0000")
+	for _, args := range [][]string{{"init", "-q"}, {"add", "-A"}, {"-c", "user.name=bench", "-c", "user.email=bench@example.com", "commit", "-qm", "bench"}} {
+		cmd := exec.Command("git", args...)
+		cmd.Dir, cmd.Env = work, env
+		if out, err := cmd.CombinedOutput(); err != nil {
+			return fmt.Errorf("git %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+	}
+	cli := filepath.Join(tmp, "svcpack")
+	build := exec.Command("go", "build", "-o", cli, "./cmd/svcpack")
+	build.Dir = root
+	if out, err := build.CombinedOutput(); err != nil {
+		return fmt.Errorf("building the CLI: %v\n%s", err, out)
+	}
+	_, pin := exec.LookPath("taskset")
+	if pin != nil {
+		fmt.Println("taskset not found: processes are bounded by GOMAXPROCS only")
+	}
+	command := func(cpus string, procs int, args ...string) *exec.Cmd {
+		name := cli
+		if pin == nil {
+			args = append([]string{"-c", cpus, cli}, args...)
+			name = "taskset"
+		}
+		cmd := exec.Command(name, args...)
+		cmd.Dir = work
+		cmd.Env = append(env, fmt.Sprintf("GOMAXPROCS=%d", procs))
+		return cmd
+	}
+	dist := func(name string) string { return filepath.Join(tmp, "out", name) }
+	single := func() (time.Duration, error) {
+		return timed(command("0,1", 2, "release", "-force", "-q", "-dist", dist("single")))
+	}
+	split := func() (parts, merge time.Duration, err error) {
+		start := time.Now()
+		var wg sync.WaitGroup
+		errs := make([]error, 2)
+		for i, targets := range []string{"windows/*", "linux/*,darwin/*"} {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_, errs[i] = timed(command(fmt.Sprint(i), 1, "release", "-force", "-q", "-partial", "-targets", targets, "-dist", dist(fmt.Sprintf("parts/p%d", i))))
+			}()
+		}
+		wg.Wait()
+		parts = time.Since(start)
+		for _, err := range errs {
+			if err != nil {
+				return 0, 0, err
+			}
+		}
+		merge, err = timed(command("0,1", 2, "merge", "-q", "-dist", dist("merged"), dist("parts/p0"), dist("parts/p1")))
+		return parts, merge, err
+	}
+	// Warm go's build cache and the file cache.
+	if _, err := single(); err != nil {
+		return err
+	}
+	if _, _, err := split(); err != nil {
+		return err
+	}
+	var singles, splits, merges []time.Duration
+	for i := 0; i < rounds; i++ {
+		var s, p, m time.Duration
+		var err error
+		if i%2 == 0 { // alternate, so that drift hits both alike
+			if s, err = single(); err == nil {
+				p, m, err = split()
+			}
+		} else if p, m, err = split(); err == nil {
+			s, err = single()
+		}
+		if err != nil {
+			return err
+		}
+		if err := same(dist("merged"), dist("single")); err != nil {
+			return err
+		}
+		singles, splits, merges = append(singles, s), append(splits, p+m), append(merges, m)
+		fmt.Printf("round %d: single %.2fs; split %.2fs (parts %.2fs, merge %.3fs)\n", i+1, s.Seconds(), (p + m).Seconds(), p.Seconds(), m.Seconds())
+	}
+	s, p, m := benchutil.Median(singles), benchutil.Median(splits), benchutil.Median(merges)
+	fmt.Printf("median single release, 2 cores: %.2fs\n", s.Seconds())
+	fmt.Printf("median 2-way split, 1 core each, then merge: %.2fs: %.2fx the single release\n", p.Seconds(), p.Seconds()/s.Seconds())
+	fmt.Printf("median merge: %.3fs: %.1f%% of the single release\n", m.Seconds(), 100*m.Seconds()/s.Seconds())
+	return nil
+}
+
+// timed runs cmd and returns its wall time.
+func timed(cmd *exec.Cmd) (time.Duration, error) {
+	start := time.Now()
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return 0, fmt.Errorf("%s: %v\n%s", strings.Join(cmd.Args, " "), err, out)
+	}
+	return time.Since(start), nil
+}
+
+// same reports the first file where the trees a and b differ.
+func same(a, b string) error {
+	count := 0
+	err := filepath.WalkDir(b, func(p string, e fs.DirEntry, err error) error {
+		if err != nil || e.IsDir() {
+			return err
+		}
+		rel, _ := filepath.Rel(b, p)
+		x, err := os.ReadFile(filepath.Join(a, rel))
+		if err != nil {
+			return fmt.Errorf("merged release: %w", err)
+		}
+		y, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		if !bytes.Equal(x, y) {
+			return fmt.Errorf("merged %s differs from the single release's", rel)
+		}
+		count++
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return filepath.WalkDir(a, func(p string, e fs.DirEntry, err error) error {
+		if err != nil || e.IsDir() {
+			return err
+		}
+		count--
+		if count < 0 {
+			return fmt.Errorf("the merged release has more files than the single one (%s)", p)
+		}
+		return nil
+	})
+}
