@@ -25,9 +25,9 @@ const (
 type importList struct {
 	decided *Decision // taken from Env.Decided: nothing is listed
 	t       platform.Target
-	g    contract.Graph
-	err  error
-	done chan struct{}
+	g       contract.Graph
+	err     error
+	done    chan struct{}
 }
 
 // importLists are the import graphs the contract decisions need, by GOOS.
