@@ -333,8 +333,12 @@ func gitConfig(key string) string {
 	return strings.TrimSpace(string(out))
 }
 
-// yamlQuote writes s as a YAML double-quoted scalar (a JSON string is one).
+// yamlQuote writes s as a YAML double-quoted scalar (a JSON string is one),
+// without JSON's HTML escapes, so that "Name <email>" reads as written.
 func yamlQuote(s string) string {
-	b, _ := json.Marshal(s)
-	return string(b)
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(s)
+	return strings.TrimSuffix(b.String(), "\n")
 }

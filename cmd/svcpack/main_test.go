@@ -44,8 +44,12 @@ func TestInitThenCheck(t *testing.T) {
 	if err != nil {
 		t.Fatalf("config written by init does not load: %v", err)
 	}
-	if c.Name != "demo" || c.Main != "." || len(c.Windows.MSI.UpgradeCode) != 36 {
+	if c.Name != "demo" || c.Main != "." || len(c.Windows.MSI.UpgradeCode) != 36 || c.Maintainer != "Demo Ops <ops@example.com>" || c.Vendor != "Demo & Co" {
 		t.Errorf("init wrote %+v", c)
+	}
+	// As a user reads it: no JSON escapes for <, > and &.
+	if yaml := mustReadFile(t, filepath.Join(dir, config.FileName)); !strings.Contains(yaml, `"Demo Ops <ops@example.com>"`) || !strings.Contains(yaml, `"Demo & Co"`) {
+		t.Errorf("init wrote escapes a user does not:\n%s", yaml)
 	}
 	code, out, errs = runIn(t, dir, "check")
 	if code != 0 || !strings.Contains(out, "ok: demo") {

@@ -247,18 +247,18 @@ func (s Switch) Forced() (on, forced bool) {
 type Contract struct {
 	// Wrap is on when the Windows zip and MSI run the program under
 	// svcwrap.exe.
-	Wrap Decision `spec:"wrap"`
+	Wrap Decision `spec:"wrap" json:"wrap"`
 	// Notify is on when the systemd unit is Type=notify (else Type=exec).
-	Notify Decision `spec:"notify"`
+	Notify Decision `spec:"notify" json:"notify"`
 }
 
 // Decision is one contract decision and why it was made.
 type Decision struct {
 	// On is the decision.
-	On bool `spec:"on"`
+	On bool `spec:"on" json:"on"`
 	// Why says where it came from: the config, or the import found (or
 	// not found) in the program; empty when no target needed it.
-	Why string `spec:"why"`
+	Why string `spec:"why" json:"why"`
 }
 
 // Wrapper holds the service wrapper's settings; empty fields take the

@@ -495,7 +495,7 @@ func Merge(ctx context.Context, s *config.Spec, dirs []string, o Options) (*Resu
 	}
 	parts, err := checkParts(s, want, dirs, dist)
 	if err != nil {
-		return nil, fmt.Errorf("merge: %w", err)
+		return nil, err // a *MergeError says what it is
 	}
 	failed := func(err error) (*Result, error) {
 		return nil, fmt.Errorf("merge failed, %s left unchanged: %w", dist, err)
