@@ -277,8 +277,12 @@ func (o *Options) BuildOne(ctx context.Context, t platform.Target) (Result, erro
 	cmd.Stdout = &output
 	cmd.Stderr = &output
 	if o.OnProgress != nil {
+		// One writer for both streams: exec then gives them one pipe. Two
+		// writers onto one buffer race (the stdout copier's ReadFrom
+		// truncates what stderr wrote meanwhile) and lose the compiler's
+		// message.
 		lw := &lineWriter{to: &output, line: func(l string) { o.OnProgress(t, l) }}
-		cmd.Stderr = lw
+		cmd.Stdout, cmd.Stderr = lw, lw
 		defer lw.flush()
 	}
 	err = cmd.Run()

@@ -220,3 +220,25 @@ func TestProgress(t *testing.T) {
 		t.Errorf("progress lines %q lack the packages compiled", lines)
 	}
 }
+
+// TestProgressKeepsCompilerOutput: with OnProgress set, a failed build still
+// carries the compiler's message (it was once lost to two writers racing on
+// one buffer).
+func TestProgressKeepsCompilerOutput(t *testing.T) {
+	dir := t.TempDir()
+	for name, data := range map[string]string{
+		"go.mod":  "module example.com/broken\n\ngo 1.26\n",
+		"main.go": "package main\n\nvar broken int = \"x\"\n\nfunc main() {}\n",
+	} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := 0; i < 5; i++ {
+		o := Options{Dir: dir, Main: ".", Name: "b", OutDir: t.TempDir(), OnProgress: func(platform.Target, string) {}}
+		_, err := o.BuildOne(context.Background(), platform.Target{OS: "linux", Arch: "amd64"})
+		if err == nil || !strings.Contains(err.Error(), "main.go:3") {
+			t.Fatalf("error %v lacks the compiler's message", err)
+		}
+	}
+}
