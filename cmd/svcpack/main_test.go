@@ -223,6 +223,8 @@ func TestCheckAndReleaseAgree(t *testing.T) {
 		{"unit override of a directive another field sets", "  args: [run]\n", "  args: [run]\n  linux: {unit: {Type: simple}}\n", "service.linux.unit.Type: Type is what svcpack writes from the config's service.linux.notify: set that instead"},
 		{"unit override and hardening_off", "  args: [run]\n", "  args: [run]\n  linux: {unit: {ProtectHome: read-only}, hardening_off: [ProtectHome]}\n", "service.linux.unit.ProtectHome: is set, and service.linux.hardening_off leaves ProtectHome out"},
 		{"unit override value", "  args: [run]\n", "  args: [run]\n  linux: {unit: {ReadWritePaths: '/srv\\'}}\n", `service.linux.unit.ReadWritePaths: "/srv\\" ends with a backslash`},
+		{"name template with a separator", "name: demo\n", "name: demo\nname_template: {archive: \"{{.Os}}/{{.Name}}\"}\n", `svcpack.yaml:2: name_template.archive: template "{{.Os}}/{{.Name}}": "windows/demo" holds a path separator`},
+		{"two artifacts of one name", "name: demo\n", "name: demo\nname_template: {archive: \"{{.Name}}_{{.Version}}\"}\n", `svcpack.yaml:2: name_template.archive: "demo_1.2.3.sbom.cdx.json" would be written by sbom for linux/amd64 and by sbom for windows/amd64`},
 		{"notify not a switch", "  args: [run]\n", "  args: [run]\n  linux: {notify: maybe}\n", `service.linux.notify: "maybe" is not valid: want auto, true or false`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

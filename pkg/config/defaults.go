@@ -58,6 +58,16 @@ func (c *Spec) applyDefaults(formats []Format) {
 			c.Files[i].Dst = path.Base(filepath.ToSlash(string(c.Files[i].Src)))
 		}
 	}
+	nt := &c.NameTemplate
+	if nt.Archive == "" {
+		nt.Archive = DefaultArchiveName
+	}
+	if nt.Package == "" {
+		nt.Package = DefaultPackageName
+	}
+	if nt.BinaryDir == "" {
+		nt.BinaryDir = DefaultBinaryDir
+	}
 	if c.GPG != nil && len(c.GPG.Sign) == 0 {
 		c.GPG.Sign = gpgTargets()
 	}

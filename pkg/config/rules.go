@@ -75,6 +75,9 @@ func textRules() map[string]rule {
 		"gpg.key_file":                     text,
 		"gpg.passphrase_env":               envName,
 		"gpg.sign":                         oneOf(gpgTargets()...),
+		"name_template.archive":            text, // a template: checkNameTemplates renders it
+		"name_template.package":            text,
+		"name_template.binary_dir":         text,
 	}
 }
 

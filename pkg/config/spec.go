@@ -72,6 +72,9 @@ type Spec struct {
 	// GPG, when set, signs the debs, rpms and checksums.txt with an
 	// OpenPGP key.
 	GPG *GPG `yaml:"gpg"`
+	// NameTemplate names the artifacts; the defaults are svcpack's own
+	// names.
+	NameTemplate NameTemplate `yaml:"name_template"`
 
 	// Commit is the git commit of the project, when known.
 	Commit string `yaml:"-" spec:"commit"`
@@ -158,6 +161,31 @@ type GPG struct {
 	// every cache key.
 	Passphrase string `yaml:"-" json:"-"`
 }
+
+// NameTemplate holds the text/templates that name the artifacts, over the
+// variables ldflags templates see ({{.Name}}, {{.Version}}, {{.Os}},
+// {{.Arch}}, {{.Variant}}, {{.ArchName}}, {{.Commit}}, {{.Date}}). Each
+// renders one file name (no path separators), and the names of a release
+// must all differ.
+type NameTemplate struct {
+	// Archive names the zip, tar.gz, MSI and SBOMs before their extension
+	// (default DefaultArchiveName).
+	Archive string `yaml:"archive"`
+	// Package names the deb, rpm and apk before their extension; it also
+	// sees {{.Format}} and {{.Conventional}}, the format's own name
+	// (default DefaultPackageName).
+	Package string `yaml:"package"`
+	// BinaryDir names the folder holding a target's binaries (default
+	// DefaultBinaryDir).
+	BinaryDir string `yaml:"binary_dir"`
+}
+
+// The default name templates: the names svcpack has always made.
+const (
+	DefaultArchiveName = "{{.Name}}_{{.Version}}_{{.Os}}_{{.ArchName}}"
+	DefaultPackageName = "{{.Conventional}}"
+	DefaultBinaryDir   = "{{.Name}}_{{.Os}}_{{.ArchName}}"
+)
 
 // Manifest holds application manifest options.
 type Manifest struct {

@@ -51,6 +51,7 @@ import (
 	"github.com/svcpack/svcpack/pkg/config"
 	"github.com/svcpack/svcpack/pkg/linuxpkg"
 	"github.com/svcpack/svcpack/pkg/matrix"
+	"github.com/svcpack/svcpack/pkg/naming"
 	"github.com/svcpack/svcpack/pkg/platform"
 	"github.com/svcpack/svcpack/pkg/svcwrap"
 )
@@ -399,6 +400,10 @@ func fieldRows(p *fieldsProject) []fieldRow {
 		{path: "gpg.key_file", base: p.gpg.SecretFile, alt: p.gpgAlt.SecretFile, check: checkGPGKey},
 		{path: "gpg.passphrase_env", base: "FIELDS_GPG_PASS", alt: "FIELDS_GPG_PASS_2", check: checkPassphraseEnv},
 		{path: "gpg.sign", base: []string{"rpm", "checksums"}, alt: []string{"deb", "rpm", "checksums"}, check: checkGPGSign},
+		// Not the defaults, yet names the other rows still find by suffix.
+		{path: "name_template.archive", base: "fields_{{.Name}}_{{.Version}}_{{.Os}}_{{.ArchName}}", alt: "{{.Name}}-{{.Version}}-{{.Os}}-{{.ArchName}}", check: checkArchiveNames},
+		{path: "name_template.package", base: "{{.Conventional}}.fields", alt: "{{.Name}}_{{.Version}}_{{.Os}}_{{.ArchName}}", check: checkPackageNames},
+		{path: "name_template.binary_dir", base: "dir_{{.Name}}_{{.Os}}_{{.ArchName}}", alt: "bin-{{.Os}}-{{.ArchName}}", check: checkBinaryDirs},
 	}
 }
 
@@ -1999,6 +2004,87 @@ func checkGPGSign(t *testing.T, r *fieldsRelease, want any) {
 	eq(t, "deb signed (_gpgorigin)", slices.Contains(members, "_gpgorigin"), slices.Contains(signs, "deb"))
 	sig := strings.TrimSpace(r.rpmQuery(t, "%{RSAHEADER:pgpsig}"))
 	eq(t, "rpm signed", sig != "(none)", slices.Contains(signs, "rpm"))
+}
+
+// checksumsOK is what sha256sum -c --strict says of every file of
+// checksums.txt: the paths it found with their content.
+func (r *fieldsRelease) checksumsOK(t *testing.T) map[string]bool {
+	return cached(r, "checksums", func() map[string]bool {
+		bin := testtool.Need(t, "sha256sum", "coreutils")
+		cmd := exec.Command(bin, "-c", "--strict", ChecksumsName)
+		cmd.Dir = r.res.Dist
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("sha256sum -c: %v\n%s", err, out)
+		}
+		ok := map[string]bool{}
+		for _, l := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+			if p, found := strings.CutSuffix(l, ": OK"); found {
+				ok[p] = true
+			}
+		}
+		return ok
+	})
+}
+
+// checkNamed fails unless the artifacts of kinds, and only they, are at
+// the paths name gives for their targets, each checked by sha256sum -c.
+func checkNamed(t *testing.T, r *fieldsRelease, kinds []Kind, name func(a Artifact) []string) {
+	t.Helper()
+	ok := r.checksumsOK(t)
+	n := 0
+	for _, a := range r.res.Artifacts {
+		if !slices.Contains(kinds, a.Kind) {
+			continue
+		}
+		n++
+		if want := name(a); !slices.Contains(want, a.Path) {
+			t.Errorf("%s %s for %s: want one of %q", a.Kind, a.Path, a.Target(), want)
+		}
+		if !ok[a.Path] {
+			t.Errorf("sha256sum -c did not check %s", a.Path)
+		}
+	}
+	if n == 0 {
+		t.Errorf("no artifact of %v", kinds)
+	}
+}
+
+// render is a name template of the fields project for target tg.
+func render(t *testing.T, r *fieldsRelease, tmpl string, tg platform.Target, d naming.Data) string {
+	t.Helper()
+	d.TemplateData = matrix.TemplateData{Name: fieldsName, Version: fieldsVersion, Commit: r.spec.Commit, Date: "2023-11-14T22:13:20Z"}.For(tg)
+	n, err := naming.Name(tmpl, d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func checkArchiveNames(t *testing.T, r *fieldsRelease, want any) {
+	checkNamed(t, r, []Kind{KindZip, KindMSI, KindTarGz, KindSBOM}, func(a Artifact) []string {
+		base := render(t, r, str(want), a.target(), naming.Data{})
+		return []string{base + ".zip", base + ".msi", base + ".tar.gz", base + ".sbom.cdx.json", base + ".svcwrap.sbom.cdx.json"}
+	})
+}
+
+func checkPackageNames(t *testing.T, r *fieldsRelease, want any) {
+	// The formats' own names, from what their tools read in each package.
+	conv := map[Kind]string{
+		KindDeb: r.debField(t, "Package") + "_" + r.debField(t, "Version") + "_" + r.debField(t, "Architecture"),
+		KindRPM: r.rpmQuery(t, "%{NAME}-%{VERSION}-%{RELEASE}.%{ARCH}"),
+		KindAPK: r.apkInfo(t, "pkgname") + "_" + r.apkInfo(t, "pkgver") + "_" + r.apkInfo(t, "arch"),
+	}
+	checkNamed(t, r, []Kind{KindDeb, KindRPM, KindAPK}, func(a Artifact) []string {
+		return []string{render(t, r, str(want), a.target(), naming.Data{Format: string(a.Kind), Conventional: conv[a.Kind]}) + "." + string(a.Kind)}
+	})
+}
+
+func checkBinaryDirs(t *testing.T, r *fieldsRelease, want any) {
+	checkNamed(t, r, []Kind{KindBinary, KindWrapper}, func(a Artifact) []string {
+		dir := render(t, r, str(want), a.target(), naming.Data{})
+		return []string{path.Join(dir, matrix.BinaryName(fieldsName, a.OS)), path.Join(dir, config.WrapperExe)}
+	})
 }
 
 // resolvedFrom maps each resolved field of the spec (a `spec` tag: not in

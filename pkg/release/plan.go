@@ -38,6 +38,23 @@ type Plan struct {
 	mu        sync.Mutex
 	artifacts []Artifact                    // in dist
 	raw       map[platform.Target][]rawFile // go build outputs, in the cache
+	claimed   map[string]string             // artifact path -> the job writing it
+}
+
+// claim records that the job id writes the artifact rel, and fails when
+// another job does: two jobs never write one file (check refuses such
+// names; this keeps a release from ever mixing them).
+func (p *Plan) claim(rel, id string) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.claimed == nil {
+		p.claimed = map[string]string{}
+	}
+	if other, ok := p.claimed[rel]; ok && other != id {
+		return fmt.Errorf("%s would also be written by %s: two artifacts of one name", rel, other)
+	}
+	p.claimed[rel] = id
+	return nil
 }
 
 // rawFile is a go build output that packagers read but dist does not hold.
@@ -288,12 +305,29 @@ func (p *Plan) runJob(ctx context.Context, pk *Packager, view *config.Spec, t pl
 		return err
 	}
 	if arts, ok := p.reuse(pk, t, key); ok {
+		for _, a := range arts {
+			if err := p.claim(a.Path, jobID(pk, t)); err != nil {
+				return err
+			}
+		}
 		p.add(arts...)
 		p.rep.unchanged(pk.Name, targetString(t))
 		return nil
 	}
 	if err := pk.Write(ctx, j); err != nil {
 		return err
+	}
+	if pk.Paths != nil {
+		// What it wrote is what it declared, so that check saw its names.
+		declared, err := pk.Paths(p.spec, t)
+		if err != nil {
+			return err
+		}
+		for _, a := range j.outs {
+			if !slices.Contains(declared, a.Path) {
+				return fmt.Errorf("wrote %s, which its Paths does not declare (%v): a bug in packager %s", a.Path, declared, pk.Name)
+			}
+		}
 	}
 	p.record(pk, t, key, j.outs)
 	p.add(j.outs...)
@@ -365,6 +399,9 @@ func (j *Job) Create(rel string, fill func(w io.Writer) error) error {
 // the file at the host path it is given (writing it atomically is write's
 // part).
 func (j *Job) CreateFile(rel string, kind Kind, write func(path string) error) error {
+	if err := j.plan.claim(rel, jobID(j.pk, j.Target)); err != nil {
+		return err
+	}
 	path := j.plan.Abs(rel)
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
