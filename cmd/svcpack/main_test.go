@@ -225,6 +225,9 @@ func TestCheckAndReleaseAgree(t *testing.T) {
 		{"unit override value", "  args: [run]\n", "  args: [run]\n  linux: {unit: {ReadWritePaths: '/srv\\'}}\n", `service.linux.unit.ReadWritePaths: "/srv\\" ends with a backslash`},
 		{"name template with a separator", "name: demo\n", "name: demo\nname_template: {archive: \"{{.Os}}/{{.Name}}\"}\n", `svcpack.yaml:2: name_template.archive: template "{{.Os}}/{{.Name}}": "windows/demo" holds a path separator`},
 		{"two artifacts of one name", "name: demo\n", "name: demo\nname_template: {archive: \"{{.Name}}_{{.Version}}\"}\n", `svcpack.yaml:2: name_template.archive: "demo_1.2.3.sbom.cdx.json" would be written by sbom for linux/amd64 and by sbom for windows/amd64`},
+		{"winget without a download URL", "name: demo\n", "name: demo\nformats: [zip, msi, winget]\n", `svcpack.yaml:2: download_url: is empty: the winget manifests point at the files' download URLs`},
+		{"winget without the MSIs", "name: demo\n", "name: demo\nformats: [zip, winget]\ndownload_url: https://example.com/{{.File}}\n", `svcpack.yaml:2: formats: winget is set, and the winget manifests install the MSIs`},
+		{"download URL not http", "name: demo\n", "name: demo\nformats: [msi, winget]\ndownload_url: \"ftp://example.com/{{.File}}\"\n", `svcpack.yaml:3: download_url: template "ftp://example.com/{{.File}}": "ftp://example.com/demo_1.2.3_windows_amd64.msi" is not an http(s) URL with a host`},
 		{"notify not a switch", "  args: [run]\n", "  args: [run]\n  linux: {notify: maybe}\n", `service.linux.notify: "maybe" is not valid: want auto, true or false`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

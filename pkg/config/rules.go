@@ -78,8 +78,14 @@ func textRules() map[string]rule {
 		"name_template.archive":            text, // a template: checkNameTemplates renders it
 		"name_template.package":            text,
 		"name_template.binary_dir":         text,
+		"download_url":                     text, // a template: the manifests' checks render it
+		"winget.package_id":                match(wingetIDRE.String(), "is not a winget package identifier: want Publisher.Package, 2 to 8 parts of 1 to 32 letters, digits, '-', '_' or '+' separated by dots, such as Acme.Hello"),
 	}
 }
+
+// wingetIDRE is a winget PackageIdentifier of plain characters (winget
+// allows more; these are safe in the repository's folder names too).
+var wingetIDRE = regexp.MustCompile(`^[A-Za-z0-9_+-]{1,32}(\.[A-Za-z0-9_+-]{1,32}){1,7}$`)
 
 // schemaPath turns a value's path ("files[2].dst", "service.env.PORT") into
 // its field's path in textRules ("files.dst", "service.env").

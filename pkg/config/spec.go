@@ -75,6 +75,13 @@ type Spec struct {
 	// NameTemplate names the artifacts; the defaults are svcpack's own
 	// names.
 	NameTemplate NameTemplate `yaml:"name_template"`
+	// DownloadURL is where the released files are downloaded from: a
+	// template over the name variables and {{.File}}, an artifact's file
+	// name (https://github.com/acme/hello/releases/download/v{{.Version}}/{{.File}}).
+	// The package managers' manifests point there.
+	DownloadURL string `yaml:"download_url"`
+	// Winget sets the winget manifests.
+	Winget Winget `yaml:"winget"`
 
 	// Commit is the git commit of the project, when known.
 	Commit string `yaml:"-" spec:"commit"`
@@ -178,6 +185,14 @@ type NameTemplate struct {
 	// BinaryDir names the folder holding a target's binaries (default
 	// DefaultBinaryDir).
 	BinaryDir string `yaml:"binary_dir"`
+}
+
+// Winget holds the winget manifests' settings.
+type Winget struct {
+	// PackageID is the PackageIdentifier, Publisher.Package (default: the
+	// vendor's letters, digits, '-', '_' and '+', a dot and the name:
+	// AcmeCorp.hello).
+	PackageID string `yaml:"package_id"`
 }
 
 // The default name templates: the names svcpack has always made.

@@ -92,11 +92,16 @@ func Name(tmpl string, d Data) (string, error) {
 	return s, nil
 }
 
-// URL renders a download URL template: File is path-escaped (a name that
-// CheckName passes is its own escape), and the result must be an http(s)
-// URL with a host and no credentials, query or fragment.
+// URL renders a download URL template: File is path-escaped segment by
+// segment (a name that CheckName passes is its own escape but for ^), and
+// the result must be an http(s) URL with a host and no credentials, query
+// or fragment.
 func URL(tmpl string, d URLData) (string, error) {
-	d.File = url.PathEscape(d.File)
+	segs := strings.Split(d.File, "/")
+	for i, s := range segs {
+		segs[i] = url.PathEscape(s)
+	}
+	d.File = strings.Join(segs, "/")
 	s, err := execute(tmpl, d)
 	if err != nil {
 		return "", err

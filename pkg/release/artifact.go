@@ -25,6 +25,7 @@ const (
 	KindRPM       Kind = "rpm"
 	KindAPK       Kind = "apk"
 	KindSBOM      Kind = "sbom"
+	KindWinget    Kind = "winget" // the winget manifests of the MSIs
 	KindChecksums Kind = "checksums"
 	KindSignature Kind = "signature"
 )

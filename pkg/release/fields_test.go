@@ -323,7 +323,7 @@ func fieldRows(p *fieldsProject) []fieldRow {
 		{path: "dist", base: "out/fieldsdist", alt: "out/otherdist", check: checkDist},
 		// Every format, in an order of our own (all of them are the default
 		// set; the order is what makes the value not the default).
-		{path: "formats", base: []string{"sbom", "tar.gz", "apk", "rpm", "deb", "msi", "zip"}, alt: []string{"sbom", "tar.gz", "rpm", "deb", "msi", "zip"}, check: checkFormats, late: true},
+		{path: "formats", base: []string{"sbom", "tar.gz", "apk", "rpm", "deb", "msi", "zip", "winget"}, alt: []string{"sbom", "tar.gz", "rpm", "deb", "msi", "zip", "winget"}, check: checkFormats, late: true},
 		{path: "vendor", base: "Fieldwork Vendor Ltd", alt: "Otherwork Vendor Ltd", check: checkVendor},
 		{path: "maintainer", base: "Fiona Field <fiona@fields.example.org>", alt: "Oscar Other <oscar@fields.example.org>", check: checkMaintainer},
 		{path: "homepage", base: fieldsHomepage, alt: "https://other.example.net/svc", check: checkHomepage},
@@ -400,6 +400,8 @@ func fieldRows(p *fieldsProject) []fieldRow {
 		{path: "gpg.key_file", base: p.gpg.SecretFile, alt: p.gpgAlt.SecretFile, check: checkGPGKey},
 		{path: "gpg.passphrase_env", base: "FIELDS_GPG_PASS", alt: "FIELDS_GPG_PASS_2", check: checkPassphraseEnv},
 		{path: "gpg.sign", base: []string{"rpm", "checksums"}, alt: []string{"deb", "rpm", "checksums"}, check: checkGPGSign},
+		{path: "download_url", base: "https://dl.fields.example.org/{{.Name}}/v{{.Version}}/{{.File}}", alt: "https://other.example.net/{{.Version}}/{{.File}}", check: checkDownloadURLs},
+		{path: "winget.package_id", base: "Fields.Svc", alt: "Fields.Other", check: checkWingetID},
 		// Not the defaults, yet names the other rows still find by suffix.
 		{path: "name_template.archive", base: "fields_{{.Name}}_{{.Version}}_{{.Os}}_{{.ArchName}}", alt: "{{.Name}}-{{.Version}}-{{.Os}}-{{.ArchName}}", check: checkArchiveNames},
 		{path: "name_template.package", base: "{{.Conventional}}.fields", alt: "{{.Name}}_{{.Version}}_{{.Os}}_{{.ArchName}}", check: checkPackageNames},
@@ -1310,6 +1312,7 @@ func checkVersion(t *testing.T, r *fieldsRelease, want any) {
 		}
 	}
 	eq(t, "SBOM component version", jsonAt(r.sbom(t, linuxT), "metadata.component.version"), v)
+	eq(t, "winget PackageVersion", r.winget(t, "defaultLocale")["PackageVersion"], v)
 }
 
 func checkTargets(t *testing.T, r *fieldsRelease, want any) {
@@ -1384,6 +1387,7 @@ func checkVendor(t *testing.T, r *fieldsRelease, want any) {
 	for _, exe := range r.windowsExes(t) {
 		eq(t, filepath.Base(exe)+" CompanyName", r.versionString(t, exe, "CompanyName"), v)
 	}
+	eq(t, "winget Publisher", r.winget(t, "defaultLocale")["Publisher"], v)
 	copyright := string(r.debFiles(t)["usr/share/doc/"+fieldsName+"/copyright"])
 	if !slices.Contains(strings.Split(copyright, "\n"), "Copyright: 2023 "+v) {
 		t.Errorf("the deb's copyright file does not name %q as the holder:\n%s", v, copyright)
@@ -1408,6 +1412,7 @@ func checkHomepage(t *testing.T, r *fieldsRelease, want any) {
 		eq(t, filepath.Base(f)+" signature's URL", signedAttribute(t, r.verifyAuthenticode(t, f, r.p.signCert), "URL description"), v)
 	}
 	eq(t, "zip README.txt", readmeLine(t, r.zipFiles(t)["README.txt"], "Homepage: "), v)
+	eq(t, "winget PackageUrl", r.winget(t, "defaultLocale")["PackageUrl"], v)
 }
 
 // signedAttribute is an authenticated attribute osslsigncode verify
@@ -1444,6 +1449,7 @@ func checkLicense(t *testing.T, r *fieldsRelease, want any) {
 		t.Errorf("the deb's copyright file does not name license %s:\n%s", v, copyright)
 	}
 	eq(t, "zip README.txt", readmeLine(t, r.zipFiles(t)["README.txt"], "License: "), v+", see LICENSE.")
+	eq(t, "winget License", r.winget(t, "defaultLocale")["License"], v)
 }
 
 func checkLicenseFile(t *testing.T, r *fieldsRelease, want any) {
@@ -1483,6 +1489,7 @@ func checkDescription(t *testing.T, r *fieldsRelease, want any) {
 	eq(t, "rpm SUMMARY", r.rpmQuery(t, "%{SUMMARY}"), v)
 	eq(t, "apk pkgdesc", r.apkInfo(t, "pkgdesc"), v)
 	eq(t, "exe FileDescription", r.versionString(t, r.exe(t), "FileDescription"), v)
+	eq(t, "winget ShortDescription", r.winget(t, "defaultLocale")["ShortDescription"], v)
 	for _, tg := range []string{linuxT, darwinT} {
 		readme := strings.Split(string(r.tarGzFiles(t, tg)["README.txt"]), "\n")
 		eq(t, tg+" README.txt second line", readme[1], v)
@@ -1521,6 +1528,7 @@ func checkProductName(t *testing.T, r *fieldsRelease, want any) {
 	}
 	eq(t, "svcwrap.exe FileDescription", r.versionString(t, r.wrapper(t), "FileDescription"), v+" service wrapper (svcpack)")
 	eq(t, "MSI ProductName", r.msiProperty(t, "ProductName"), v)
+	eq(t, "winget PackageName", r.winget(t, "defaultLocale")["PackageName"], v)
 	for _, f := range append(r.windowsExes(t), r.msi(t)) {
 		eq(t, filepath.Base(f)+" signature's description", signedAttribute(t, r.verifyAuthenticode(t, f, r.p.signCert), "Text description"), v)
 	}
@@ -1530,6 +1538,7 @@ func checkCopyright(t *testing.T, r *fieldsRelease, want any) {
 	for _, exe := range r.windowsExes(t) {
 		eq(t, filepath.Base(exe)+" LegalCopyright", r.versionString(t, exe, "LegalCopyright"), str(want))
 	}
+	eq(t, "winget Copyright", r.winget(t, "defaultLocale")["Copyright"], str(want))
 }
 
 func checkExecutionLevel(t *testing.T, r *fieldsRelease, want any) {
@@ -1555,6 +1564,11 @@ func checkUTF8(t *testing.T, r *fieldsRelease, want any) {
 
 func checkUpgradeCode(t *testing.T, r *fieldsRelease, want any) {
 	eq(t, "MSI UpgradeCode", r.msiProperty(t, "UpgradeCode"), str(want))
+	entries, _ := r.wingetInstaller(t)["AppsAndFeaturesEntries"].([]any)
+	if len(entries) != 1 {
+		t.Fatalf("winget AppsAndFeaturesEntries: %v", entries)
+	}
+	eq(t, "winget UpgradeCode", entries[0].(map[string]any)["UpgradeCode"], str(want))
 	for _, row := range r.msiTable(t, "Upgrade") {
 		eq(t, "MSI Upgrade row", row["UpgradeCode"], str(want))
 	}
@@ -2087,6 +2101,67 @@ func checkBinaryDirs(t *testing.T, r *fieldsRelease, want any) {
 	})
 }
 
+// winget is the winget manifest of kind (version, defaultLocale or
+// installer) as PyYAML reads it, after python3-jsonschema validated it
+// against winget's schema.
+func (r *fieldsRelease) winget(t *testing.T, kind string) map[string]any {
+	t.Helper()
+	return cached(r, "winget "+kind, func() map[string]any {
+		var found []string
+		for _, a := range r.res.Artifacts {
+			k := "version"
+			switch {
+			case strings.HasSuffix(a.Path, ".installer.yaml"):
+				k = "installer"
+			case strings.HasSuffix(a.Path, ".locale.en-US.yaml"):
+				k = "defaultLocale"
+			}
+			if a.Kind == KindWinget && k == kind {
+				found = append(found, filepath.Join(r.res.Dist, filepath.FromSlash(a.Path)))
+			}
+		}
+		if len(found) != 1 {
+			t.Fatalf("want one winget %s manifest, found %v", kind, found)
+		}
+		testtool.ValidateJSONSchema(t, filepath.Join("..", "manifests", "winget", "testdata", "schema", "manifest."+kind+".1.10.0.json"), found[0])
+		return testtool.ReadYAML(t, found[0])
+	})
+}
+
+// wingetInstaller is the installer of the one MSI in the winget manifests.
+func (r *fieldsRelease) wingetInstaller(t *testing.T) map[string]any {
+	t.Helper()
+	ins, _ := r.winget(t, "installer")["Installers"].([]any)
+	if len(ins) != 1 {
+		t.Fatalf("winget installers: %v", ins)
+	}
+	return ins[0].(map[string]any)
+}
+
+// downloadFile is a file of the release rendered by the download URL
+// template want for target tg.
+func downloadFile(t *testing.T, r *fieldsRelease, want any, tg platform.Target, file string) string {
+	t.Helper()
+	u, err := naming.URL(str(want), naming.URLData{TemplateData: matrix.TemplateData{Name: fieldsName, Version: fieldsVersion, Commit: r.spec.Commit, Date: "2023-11-14T22:13:20Z"}.For(tg), File: file})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
+}
+
+func checkDownloadURLs(t *testing.T, r *fieldsRelease, want any) {
+	msi := filepath.Base(r.msi(t))
+	eq(t, "winget InstallerUrl", r.wingetInstaller(t)["InstallerUrl"], downloadFile(t, r, want, platform.Target{OS: "windows", Arch: "amd64"}, msi))
+}
+
+func checkWingetID(t *testing.T, r *fieldsRelease, want any) {
+	id := str(want)
+	for kind, suffix := range map[string]string{"version": ".yaml", "defaultLocale": ".locale.en-US.yaml", "installer": ".installer.yaml"} {
+		eq(t, "winget "+kind+" PackageIdentifier", r.winget(t, kind)["PackageIdentifier"], id)
+		r.art(t, KindWinget, "", "/"+strings.ReplaceAll(id, ".", "/")+"/"+fieldsVersion+"/"+id+suffix)
+	}
+}
+
 // resolvedFrom maps each resolved field of the spec (a `spec` tag: not in
 // the file, computed by Load) to the YAML fields it is computed from, as
 // config.Spec.wrapperConfig and resolveWrapper compute service.wrapper_config.
@@ -2266,7 +2341,8 @@ func (s *fieldsStep) digest(tg platform.Target, k Kind) string {
 	}
 	var out []string
 	for _, a := range s.res.Artifacts {
-		if a.Kind == k && a.target() == tg {
+		// A release-wide job (zero target) reads every target's.
+		if a.Kind == k && (tg.IsZero() || a.target() == tg) {
 			out = append(out, a.Path+" "+a.SHA256)
 		}
 	}
@@ -2341,7 +2417,11 @@ func checkRedone(t *testing.T, fields, contents []string, prev, cur *fieldsStep)
 	for _, id := range slices.Sorted(maps.Keys(cur.jobs)) {
 		name, target, _ := strings.Cut(id, " ")
 		pk := byName[name]
-		tg, err := platform.Parse(target)
+		var tg platform.Target // a release-wide job's
+		var err error
+		if target != "" {
+			tg, err = platform.Parse(target)
+		}
 		if pk == nil || err != nil {
 			t.Fatalf("job %q: no such packager or target (%v)", id, err)
 		}
@@ -2519,7 +2599,11 @@ func TestWritersReadOnlyDeclaredFields(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, tg := range spec.Targets {
+		targets := planTargets(spec, spec.Targets, packagers())
+		if pk.Once {
+			targets = []platform.Target{{}}
+		}
+		for _, tg := range targets {
 			if !pk.applies(spec, tg) {
 				continue
 			}
@@ -2553,8 +2637,16 @@ func runWrite(ctx context.Context, t *testing.T, spec, view *config.Spec, pk *Pa
 	}
 	var ins []input
 	for _, a := range base.Artifacts {
-		if a.target() == tg && slices.Contains(pk.Uses, a.Kind) {
+		if (tg.IsZero() || a.target() == tg) && slices.Contains(pk.Uses, a.Kind) {
 			ins = append(ins, input{kind: a.Kind, name: "$DIST/" + a.Path, path: filepath.Join(base.Dist, filepath.FromSlash(a.Path)), sha256: a.SHA256})
+			// Job.Inputs lists the plan's artifacts, in its directory.
+			if err := os.MkdirAll(filepath.Dir(p.Abs(a.Path)), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Link(filepath.Join(base.Dist, filepath.FromSlash(a.Path)), p.Abs(a.Path)); err != nil {
+				t.Fatal(err)
+			}
+			p.add(a)
 		}
 	}
 	for k, dir := range map[Kind]string{kindRaw: "bin", kindRawWrapper: "wrap"} {

@@ -1,6 +1,7 @@
 package release
 
 import (
+	"maps"
 	"path"
 	"slices"
 	"strings"
@@ -69,6 +70,28 @@ func packageName(s *config.Spec, t platform.Target, format string, o linuxpkg.Op
 		return "", err
 	}
 	return n + ext, nil
+}
+
+// downloadURL is download_url rendered for the artifact rel of target t
+// (the zero Target for a file of the release, such as checksums.txt).
+func downloadURL(s *config.Spec, t platform.Target, rel string) (string, error) {
+	return naming.URL(s.DownloadURL, naming.URLData{TemplateData: templateData(s, t), File: rel})
+}
+
+// checkDownloadURL reports, for the manifests of format, a download_url
+// that is not set or does not render a URL for each of the files they
+// link (by target).
+func checkDownloadURL(s *config.Spec, p *config.Problems, format string, files map[platform.Target]string) {
+	if s.DownloadURL == "" {
+		p.AddAt("download_url", []string{"formats"}, "is empty: the %s manifests point at the files' download URLs; set it to a template such as https://github.com/OWNER/REPO/releases/download/v{{.Version}}/{{.File}}", format)
+		return
+	}
+	for _, t := range slices.SortedFunc(maps.Keys(files), func(a, b platform.Target) int { return strings.Compare(a.String(), b.String()) }) {
+		if _, err := downloadURL(s, t, files[t]); err != nil {
+			p.Add("download_url", "%v", err)
+			return
+		}
+	}
 }
 
 // nameField is the name_template field a packager's names come from

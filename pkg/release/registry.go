@@ -106,6 +106,7 @@ func packagers() []*Packager {
 		apkPackager(),
 		tarGzPackager(),
 		sbomPackager(),
+		wingetPackager(),
 	}
 }
 

@@ -1,0 +1,192 @@
+package release
+
+import (
+	"context"
+	"maps"
+	"os"
+	"path"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/svcpack/svcpack/internal/testtool"
+	"github.com/svcpack/svcpack/pkg/config"
+)
+
+// manifestsYAML releases the example service with every package-manager
+// format.
+const manifestsYAML = `name: hello
+main: ./examples/hello
+vendor: Acme Corp
+maintainer: Acme Ops <ops@example.com>
+license: MIT
+description: Says hello over HTTP
+homepage: https://github.com/acme/hello
+download_url: https://github.com/acme/hello/releases/download/v{{.Version}}/{{.File}}
+formats: [zip, msi, tar.gz, winget]
+windows:
+  copyright: (c) Acme Corp
+  msi: {upgrade_code: 6B2A1E7C-5D3F-4A1B-9C8D-0E1F2A3B4C5D}
+service:
+  args: [run, -addr, "127.0.0.1:8080"]
+  env: {PORT: "8080"}
+  restart: {delay: 7s}
+files:
+  - {src: examples/hello/config.yaml, dst: config.yaml, config: true}
+`
+
+// manifestsTargets are the targets of the manifests' release.
+var manifestsTargets = []string{"windows/386", "windows/amd64", "windows/arm64", "linux/amd64", "linux/arm64", "darwin/amd64", "darwin/arm64"}
+
+// manifestsDirs are the directories of releases shared by tests, removed
+// when they have all run.
+var manifestsDirs []string
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	for _, d := range manifestsDirs {
+		os.RemoveAll(d)
+	}
+	os.Exit(code)
+}
+
+// manifestsRelease is the release the manifests' tests read, made once.
+var manifestsRelease = struct {
+	sync.Mutex
+	spec *config.Spec
+	res  *Result
+}{}
+
+// releaseManifests makes (once per test binary) and returns the release
+// of manifestsYAML.
+func releaseManifests(t *testing.T) (*config.Spec, *Result) {
+	t.Helper()
+	m := &manifestsRelease
+	m.Lock()
+	defer m.Unlock()
+	if m.res == nil {
+		s := helloProject(t, manifestsYAML, manifestsTargets...)
+		dist, err := os.MkdirTemp("", "svcpack-manifests-")
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Removed by TestMain's cleanup of manifestsDirs.
+		manifestsDirs = append(manifestsDirs, dist)
+		res, err := Release(context.Background(), s, Options{Dist: filepath.Join(dist, "dist")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		m.spec, m.res = s, res
+	}
+	return m.spec, m.res
+}
+
+// artifactsOf are the release's artifacts of kind, by path.
+func artifactsOf(res *Result, kind Kind) map[string]Artifact {
+	out := map[string]Artifact{}
+	for _, a := range res.Artifacts {
+		if a.Kind == kind {
+			out[a.Path] = a
+		}
+	}
+	return out
+}
+
+// TestWingetManifests validates the winget manifests of a release against
+// winget's published schemas (python3-jsonschema) and reads them back with
+// PyYAML: one installer per MSI, whose ProductCode and UpgradeCode are the
+// ones msiinfo reads in that MSI, whose SHA-256 is sha256sum's, at the URL
+// download_url makes.
+func TestWingetManifests(t *testing.T) {
+	msiinfo := testtool.Need(t, "msiinfo", "msitools")
+	spec, res := releaseManifests(t)
+	files := artifactsOf(res, KindWinget)
+	if len(files) != 3 {
+		t.Fatalf("winget manifests: %v", slices.Sorted(maps.Keys(files)))
+	}
+	dir := "winget/manifests/a/AcmeCorp/hello/1.4.2/"
+	schemas := filepath.Join("..", "manifests", "winget", "testdata", "schema")
+	for name, kind := range map[string]string{"AcmeCorp.hello.yaml": "version", "AcmeCorp.hello.locale.en-US.yaml": "defaultLocale", "AcmeCorp.hello.installer.yaml": "installer"} {
+		if _, ok := files[dir+name]; !ok {
+			t.Fatalf("no %s in %v", dir+name, slices.Sorted(maps.Keys(files)))
+		}
+		testtool.ValidateJSONSchema(t, filepath.Join(schemas, "manifest."+kind+".1.10.0.json"), filepath.Join(res.Dist, dir+name))
+	}
+	locale := testtool.ReadYAML(t, filepath.Join(res.Dist, dir+"AcmeCorp.hello.locale.en-US.yaml"))
+	for k, want := range map[string]string{"Publisher": spec.Vendor, "PackageName": spec.Windows.ProductName, "License": "MIT",
+		"ShortDescription": spec.Description, "PackageUrl": spec.Homepage, "Copyright": "(c) Acme Corp", "PackageVersion": "1.4.2"} {
+		eq(t, "defaultLocale "+k, locale[k], want)
+	}
+	inst := testtool.ReadYAML(t, filepath.Join(res.Dist, dir+"AcmeCorp.hello.installer.yaml"))
+	eq(t, "InstallerType", inst["InstallerType"], "msi")
+	eq(t, "Scope", inst["Scope"], "machine")
+	eq(t, "ReleaseDate", inst["ReleaseDate"], "2023-11-14")
+	msis := artifactsOf(res, KindMSI)
+	installers, _ := inst["Installers"].([]any)
+	if len(installers) != len(msis) || len(msis) != 3 {
+		t.Fatalf("%d installers for %d MSIs", len(installers), len(msis))
+	}
+	sums := sha256sums(t, res.Dist)
+	seen := map[string]bool{}
+	for _, x := range installers {
+		in := x.(map[string]any)
+		u := in["InstallerUrl"].(string)
+		file := path.Base(u)
+		a, ok := msis[file]
+		if !ok {
+			t.Fatalf("installer URL %s names no MSI of the release", u)
+		}
+		seen[file] = true
+		eq(t, file+" URL", u, "https://github.com/acme/hello/releases/download/v1.4.2/"+file)
+		eq(t, file+" Architecture", in["Architecture"], map[string]string{"386": "x86", "amd64": "x64", "arm64": "arm64"}[a.Arch])
+		eq(t, file+" InstallerSha256", strings.ToLower(in["InstallerSha256"].(string)), sums[file])
+		props := msiinfoProperties(t, msiinfo, filepath.Join(res.Dist, file))
+		eq(t, file+" ProductCode", in["ProductCode"], props["ProductCode"])
+		entries, _ := in["AppsAndFeaturesEntries"].([]any)
+		if len(entries) != 1 {
+			t.Fatalf("%s: AppsAndFeaturesEntries %v", file, entries)
+		}
+		e := entries[0].(map[string]any)
+		eq(t, file+" AppsAndFeaturesEntries ProductCode", e["ProductCode"], props["ProductCode"])
+		eq(t, file+" UpgradeCode", e["UpgradeCode"], props["UpgradeCode"])
+	}
+	eq(t, "MSIs with an installer", len(seen), len(msis))
+}
+
+// msiinfoProperties is the Property table of an MSI as msiinfo exports it.
+func msiinfoProperties(t *testing.T, msiinfo, file string) map[string]string {
+	t.Helper()
+	out := runTool(t, "msitools", msiinfo, "export", file, "Property")
+	props := map[string]string{}
+	lines := strings.Split(strings.TrimRight(string(out), "\r\n"), "\n")
+	for _, l := range lines[3:] {
+		k, v, _ := strings.Cut(strings.TrimRight(l, "\r"), "\t")
+		props[k] = v
+	}
+	if props["ProductCode"] == "" {
+		t.Fatalf("msiinfo reads no ProductCode in %s:\n%s", file, out)
+	}
+	return props
+}
+
+// sha256sums are sha256sum's digests of every file checksums.txt lists,
+// after sha256sum -c has checked them.
+func sha256sums(t *testing.T, dist string) map[string]string {
+	t.Helper()
+	r := &fieldsRelease{res: &Result{Dist: dist}}
+	if ok := r.checksumsOK(t); len(ok) == 0 {
+		t.Fatal("sha256sum -c checked nothing")
+	}
+	b, err := os.ReadFile(filepath.Join(dist, ChecksumsName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]string{}
+	for _, l := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+		sum, file, _ := strings.Cut(l, "  ")
+		out[file] = sum
+	}
+	return out
+}
