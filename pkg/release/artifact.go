@@ -26,6 +26,7 @@ const (
 	KindAPK       Kind = "apk"
 	KindSBOM      Kind = "sbom"
 	KindWinget    Kind = "winget" // the winget manifests of the MSIs
+	KindScoop     Kind = "scoop"  // the Scoop manifest of the zips
 	KindChecksums Kind = "checksums"
 	KindSignature Kind = "signature"
 )

@@ -323,7 +323,7 @@ func fieldRows(p *fieldsProject) []fieldRow {
 		{path: "dist", base: "out/fieldsdist", alt: "out/otherdist", check: checkDist},
 		// Every format, in an order of our own (all of them are the default
 		// set; the order is what makes the value not the default).
-		{path: "formats", base: []string{"sbom", "tar.gz", "apk", "rpm", "deb", "msi", "zip", "winget"}, alt: []string{"sbom", "tar.gz", "rpm", "deb", "msi", "zip", "winget"}, check: checkFormats, late: true},
+		{path: "formats", base: []string{"sbom", "tar.gz", "apk", "rpm", "deb", "msi", "zip", "winget", "scoop"}, alt: []string{"sbom", "tar.gz", "rpm", "deb", "msi", "zip", "winget", "scoop"}, check: checkFormats, late: true},
 		{path: "vendor", base: "Fieldwork Vendor Ltd", alt: "Otherwork Vendor Ltd", check: checkVendor},
 		{path: "maintainer", base: "Fiona Field <fiona@fields.example.org>", alt: "Oscar Other <oscar@fields.example.org>", check: checkMaintainer},
 		{path: "homepage", base: fieldsHomepage, alt: "https://other.example.net/svc", check: checkHomepage},
@@ -1313,6 +1313,7 @@ func checkVersion(t *testing.T, r *fieldsRelease, want any) {
 	}
 	eq(t, "SBOM component version", jsonAt(r.sbom(t, linuxT), "metadata.component.version"), v)
 	eq(t, "winget PackageVersion", r.winget(t, "defaultLocale")["PackageVersion"], v)
+	eq(t, "Scoop version", r.scoop(t)["version"], v)
 }
 
 func checkTargets(t *testing.T, r *fieldsRelease, want any) {
@@ -1413,6 +1414,7 @@ func checkHomepage(t *testing.T, r *fieldsRelease, want any) {
 	}
 	eq(t, "zip README.txt", readmeLine(t, r.zipFiles(t)["README.txt"], "Homepage: "), v)
 	eq(t, "winget PackageUrl", r.winget(t, "defaultLocale")["PackageUrl"], v)
+	eq(t, "Scoop homepage", r.scoop(t)["homepage"], v)
 }
 
 // signedAttribute is an authenticated attribute osslsigncode verify
@@ -1450,6 +1452,7 @@ func checkLicense(t *testing.T, r *fieldsRelease, want any) {
 	}
 	eq(t, "zip README.txt", readmeLine(t, r.zipFiles(t)["README.txt"], "License: "), v+", see LICENSE.")
 	eq(t, "winget License", r.winget(t, "defaultLocale")["License"], v)
+	eq(t, "Scoop license", r.scoop(t)["license"], v)
 }
 
 func checkLicenseFile(t *testing.T, r *fieldsRelease, want any) {
@@ -1490,6 +1493,7 @@ func checkDescription(t *testing.T, r *fieldsRelease, want any) {
 	eq(t, "apk pkgdesc", r.apkInfo(t, "pkgdesc"), v)
 	eq(t, "exe FileDescription", r.versionString(t, r.exe(t), "FileDescription"), v)
 	eq(t, "winget ShortDescription", r.winget(t, "defaultLocale")["ShortDescription"], v)
+	eq(t, "Scoop description", r.scoop(t)["description"], v)
 	for _, tg := range []string{linuxT, darwinT} {
 		readme := strings.Split(string(r.tarGzFiles(t, tg)["README.txt"]), "\n")
 		eq(t, tg+" README.txt second line", readme[1], v)
@@ -1974,6 +1978,7 @@ func checkFileConfig(t *testing.T, r *fieldsRelease, want any) {
 	}
 	eq(t, "deb conffiles", strings.Fields(r.debControl(t, "conffiles")), []string{fieldsLinuxConf})
 	eq(t, "rpm config files", r.rpmLines(t, "-c"), []string{fieldsLinuxConf})
+	eq(t, "Scoop persist", r.scoop(t)["persist"], []any{strings.ReplaceAll(fieldsConfDst, "/", `\`)})
 	// The darwin install.sh installs configuration files only where none is.
 	install := string(r.tarGzFiles(t, darwinT)["install.sh"])
 	if !strings.Contains(install, "if [ ! -e '/usr/local/etc/"+fieldsName+"/"+fieldsConfDst+"' ]") {
@@ -2128,6 +2133,25 @@ func (r *fieldsRelease) winget(t *testing.T, kind string) map[string]any {
 	})
 }
 
+// scoop is the Scoop manifest, after python3-jsonschema validated it
+// against Scoop's schema.
+func (r *fieldsRelease) scoop(t *testing.T) map[string]any {
+	t.Helper()
+	return cached(r, "scoop", func() map[string]any {
+		file := r.art(t, KindScoop, "", ".json")
+		testtool.ValidateJSONSchema(t, filepath.Join("..", "manifests", "scoop", "testdata", "schema", "schema.json"), file)
+		b, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var m map[string]any
+		if err := json.Unmarshal(b, &m); err != nil {
+			t.Fatal(err)
+		}
+		return m
+	})
+}
+
 // wingetInstaller is the installer of the one MSI in the winget manifests.
 func (r *fieldsRelease) wingetInstaller(t *testing.T) map[string]any {
 	t.Helper()
@@ -2151,7 +2175,9 @@ func downloadFile(t *testing.T, r *fieldsRelease, want any, tg platform.Target, 
 
 func checkDownloadURLs(t *testing.T, r *fieldsRelease, want any) {
 	msi := filepath.Base(r.msi(t))
-	eq(t, "winget InstallerUrl", r.wingetInstaller(t)["InstallerUrl"], downloadFile(t, r, want, platform.Target{OS: "windows", Arch: "amd64"}, msi))
+	win := platform.Target{OS: "windows", Arch: "amd64"}
+	eq(t, "winget InstallerUrl", r.wingetInstaller(t)["InstallerUrl"], downloadFile(t, r, want, win, msi))
+	eq(t, "Scoop url", jsonAt(r.scoop(t), "architecture.64bit.url"), downloadFile(t, r, want, win, filepath.Base(r.zip(t))))
 }
 
 func checkWingetID(t *testing.T, r *fieldsRelease, want any) {

@@ -2,10 +2,13 @@ package release
 
 import (
 	"context"
+	"encoding/json"
 	"maps"
 	"os"
+	"os/exec"
 	"path"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -25,7 +28,7 @@ license: MIT
 description: Says hello over HTTP
 homepage: https://github.com/acme/hello
 download_url: https://github.com/acme/hello/releases/download/v{{.Version}}/{{.File}}
-formats: [zip, msi, tar.gz, winget]
+formats: [zip, msi, tar.gz, winget, scoop]
 windows:
   copyright: (c) Acme Corp
   msi: {upgrade_code: 6B2A1E7C-5D3F-4A1B-9C8D-0E1F2A3B4C5D}
@@ -153,6 +156,94 @@ func TestWingetManifests(t *testing.T) {
 		eq(t, file+" UpgradeCode", e["UpgradeCode"], props["UpgradeCode"])
 	}
 	eq(t, "MSIs with an installer", len(seen), len(msis))
+}
+
+// TestScoopManifest validates the Scoop manifest against Scoop's schema
+// (python3-jsonschema) and reads it back: an archive per Windows zip at its
+// URL with sha256sum's digest, the service scripts it runs present in the
+// zips, the configuration file persisted, and autoupdate rules that give
+// this release's URLs back for its version and find each zip's digest in
+// checksums.txt (the rule run by Python's re).
+func TestScoopManifest(t *testing.T) {
+	python := testtool.Need(t, "python3", "python3")
+	_, res := releaseManifests(t)
+	files := artifactsOf(res, KindScoop)
+	a, ok := files["scoop/hello.json"]
+	if len(files) != 1 || !ok || a.Target() != "" {
+		t.Fatalf("scoop manifests: %v", files)
+	}
+	file := filepath.Join(res.Dist, "scoop", "hello.json")
+	testtool.ValidateJSONSchema(t, filepath.Join("..", "manifests", "scoop", "testdata", "schema", "schema.json"), file)
+	var m struct {
+		Version, Description, Homepage, License, Bin string
+		Architecture                                 map[string]struct{ URL, Hash string }
+		Persist                                      []string
+		PostInstall                                  []string `json:"post_install"`
+		PreUninstall                                 []string `json:"pre_uninstall"`
+		Checkver                                     struct{ GitHub string }
+		Autoupdate                                   struct {
+			Architecture map[string]struct{ URL string }
+			Hash         struct{ URL, Regex string }
+		}
+	}
+	b, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	eq(t, "version", m.Version, "1.4.2")
+	eq(t, "description", m.Description, "Says hello over HTTP")
+	eq(t, "license", m.License, "MIT")
+	eq(t, "bin", m.Bin, "hello.exe")
+	eq(t, "persist", m.Persist, []string{"config.yaml"})
+	eq(t, "checkver github", m.Checkver.GitHub, "https://github.com/acme/hello")
+	sums := sha256sums(t, res.Dist)
+	zips := artifactsOf(res, KindZip)
+	eq(t, "architectures", len(m.Architecture), len(zips))
+	base := "https://github.com/acme/hello/releases/download/v"
+	checksums, err := os.ReadFile(filepath.Join(res.Dist, ChecksumsName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for arch, goarch := range map[string]string{"32bit": "386", "64bit": "amd64", "arm64": "arm64"} {
+		zip := "hello_1.4.2_windows_" + goarch + ".zip"
+		if _, ok := zips[zip]; !ok {
+			t.Fatalf("no %s", zip)
+		}
+		eq(t, arch+" url", m.Architecture[arch].URL, base+"1.4.2/"+zip)
+		eq(t, arch+" hash", m.Architecture[arch].Hash, sums[zip])
+		next := m.Autoupdate.Architecture[arch].URL
+		eq(t, arch+" autoupdate url for 1.4.2", strings.ReplaceAll(next, "$version", "1.4.2"), m.Architecture[arch].URL)
+		// Scoop's hash extraction: $sha256 and $basename substituted in
+		// the rule, then matched against the checksums file.
+		rule := strings.ReplaceAll(m.Autoupdate.Hash.Regex, "$sha256", "([a-fA-F0-9]{64})")
+		rule = strings.ReplaceAll(rule, "$basename", regexp.QuoteMeta(path.Base(m.Architecture[arch].URL)))
+		out, err := exec.Command(python, "-c", "import re, sys\nm = re.search(sys.argv[1], open(sys.argv[2]).read())\nprint(m.group(1) if m else '')", rule, filepath.Join(res.Dist, ChecksumsName)).CombinedOutput()
+		if err != nil {
+			t.Fatalf("python re: %v\n%s", err, out)
+		}
+		eq(t, arch+" digest found by the autoupdate rule", strings.TrimSpace(string(out)), sums[zip])
+		names := zipNames(t, filepath.Join(res.Dist, zip))
+		for _, script := range []string{"install-service.cmd", "uninstall-service.cmd", "config.yaml", "hello.exe"} {
+			if !slices.Contains(names, script) {
+				t.Errorf("%s has no %s: %v", zip, script, names)
+			}
+		}
+	}
+	eq(t, "autoupdate checksums for 1.4.2", strings.ReplaceAll(m.Autoupdate.Hash.URL, "$version", "1.4.2"), base+"1.4.2/checksums.txt")
+	if len(checksums) == 0 {
+		t.Fatal("empty checksums.txt")
+	}
+	eq(t, "post_install", m.PostInstall[0], "& (Join-Path $dir 'install-service.cmd')")
+	eq(t, "pre_uninstall", m.PreUninstall[0], "& (Join-Path $dir 'uninstall-service.cmd')")
+}
+
+// zipNames lists a zip's members with unzip -Z1 (Info-ZIP's reader).
+func zipNames(t *testing.T, file string) []string {
+	t.Helper()
+	return strings.Fields(string(runTool(t, "unzip", "unzip", "-Z1", file)))
 }
 
 // msiinfoProperties is the Property table of an MSI as msiinfo exports it.

@@ -107,6 +107,7 @@ func packagers() []*Packager {
 		tarGzPackager(),
 		sbomPackager(),
 		wingetPackager(),
+		scoopPackager(),
 	}
 }
 
