@@ -73,6 +73,9 @@ func (c *Spec) applyDefaults(formats []Format) {
 	if c.Winget.PackageID == "" {
 		c.Winget.PackageID = defaultWingetID(c.Vendor, c.Name)
 	}
+	if c.Chocolatey.ID == "" && nugetIDRE.MatchString(strings.ToLower(c.Name)) {
+		c.Chocolatey.ID = strings.ToLower(c.Name)
+	}
 	if c.GPG != nil && len(c.GPG.Sign) == 0 {
 		c.GPG.Sign = gpgTargets()
 	}

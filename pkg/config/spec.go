@@ -82,6 +82,8 @@ type Spec struct {
 	DownloadURL string `yaml:"download_url"`
 	// Winget sets the winget manifests.
 	Winget Winget `yaml:"winget"`
+	// Chocolatey sets the Chocolatey package.
+	Chocolatey Chocolatey `yaml:"chocolatey"`
 
 	// Commit is the git commit of the project, when known.
 	Commit string `yaml:"-" spec:"commit"`
@@ -193,6 +195,12 @@ type Winget struct {
 	// vendor's letters, digits, '-', '_' and '+', a dot and the name:
 	// AcmeCorp.hello).
 	PackageID string `yaml:"package_id"`
+}
+
+// Chocolatey holds the Chocolatey package's settings.
+type Chocolatey struct {
+	// ID is the package id (default: the name in lower case).
+	ID string `yaml:"id"`
 }
 
 // The default name templates: the names svcpack has always made.

@@ -45,11 +45,13 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/svcpack/svcpack/internal/nupkgtest"
 	"github.com/svcpack/svcpack/internal/testgpg"
 	"github.com/svcpack/svcpack/internal/testtool"
 	"github.com/svcpack/svcpack/internal/textread"
 	"github.com/svcpack/svcpack/pkg/config"
 	"github.com/svcpack/svcpack/pkg/linuxpkg"
+	"github.com/svcpack/svcpack/pkg/manifests/chocolatey"
 	"github.com/svcpack/svcpack/pkg/matrix"
 	"github.com/svcpack/svcpack/pkg/naming"
 	"github.com/svcpack/svcpack/pkg/platform"
@@ -323,7 +325,7 @@ func fieldRows(p *fieldsProject) []fieldRow {
 		{path: "dist", base: "out/fieldsdist", alt: "out/otherdist", check: checkDist},
 		// Every format, in an order of our own (all of them are the default
 		// set; the order is what makes the value not the default).
-		{path: "formats", base: []string{"sbom", "tar.gz", "apk", "rpm", "deb", "msi", "zip", "winget", "scoop"}, alt: []string{"sbom", "tar.gz", "rpm", "deb", "msi", "zip", "winget", "scoop"}, check: checkFormats, late: true},
+		{path: "formats", base: []string{"sbom", "tar.gz", "apk", "rpm", "deb", "msi", "zip", "winget", "scoop", "chocolatey"}, alt: []string{"sbom", "tar.gz", "rpm", "deb", "msi", "zip", "winget", "scoop", "chocolatey"}, check: checkFormats, late: true},
 		{path: "vendor", base: "Fieldwork Vendor Ltd", alt: "Otherwork Vendor Ltd", check: checkVendor},
 		{path: "maintainer", base: "Fiona Field <fiona@fields.example.org>", alt: "Oscar Other <oscar@fields.example.org>", check: checkMaintainer},
 		{path: "homepage", base: fieldsHomepage, alt: "https://other.example.net/svc", check: checkHomepage},
@@ -402,6 +404,7 @@ func fieldRows(p *fieldsProject) []fieldRow {
 		{path: "gpg.sign", base: []string{"rpm", "checksums"}, alt: []string{"deb", "rpm", "checksums"}, check: checkGPGSign},
 		{path: "download_url", base: "https://dl.fields.example.org/{{.Name}}/v{{.Version}}/{{.File}}", alt: "https://other.example.net/{{.Version}}/{{.File}}", check: checkDownloadURLs},
 		{path: "winget.package_id", base: "Fields.Svc", alt: "Fields.Other", check: checkWingetID},
+		{path: "chocolatey.id", base: "fields-svc", alt: "fields-other", check: checkChocolateyID},
 		// Not the defaults, yet names the other rows still find by suffix.
 		{path: "name_template.archive", base: "fields_{{.Name}}_{{.Version}}_{{.Os}}_{{.ArchName}}", alt: "{{.Name}}-{{.Version}}-{{.Os}}-{{.ArchName}}", check: checkArchiveNames},
 		{path: "name_template.package", base: "{{.Conventional}}.fields", alt: "{{.Name}}_{{.Version}}_{{.Os}}_{{.ArchName}}", check: checkPackageNames},
@@ -1314,6 +1317,7 @@ func checkVersion(t *testing.T, r *fieldsRelease, want any) {
 	eq(t, "SBOM component version", jsonAt(r.sbom(t, linuxT), "metadata.component.version"), v)
 	eq(t, "winget PackageVersion", r.winget(t, "defaultLocale")["PackageVersion"], v)
 	eq(t, "Scoop version", r.scoop(t)["version"], v)
+	eq(t, "nuspec version", r.nuspec(t).Metadata.Version, v)
 }
 
 func checkTargets(t *testing.T, r *fieldsRelease, want any) {
@@ -1389,6 +1393,7 @@ func checkVendor(t *testing.T, r *fieldsRelease, want any) {
 		eq(t, filepath.Base(exe)+" CompanyName", r.versionString(t, exe, "CompanyName"), v)
 	}
 	eq(t, "winget Publisher", r.winget(t, "defaultLocale")["Publisher"], v)
+	eq(t, "nuspec authors", r.nuspec(t).Metadata.Authors, v)
 	copyright := string(r.debFiles(t)["usr/share/doc/"+fieldsName+"/copyright"])
 	if !slices.Contains(strings.Split(copyright, "\n"), "Copyright: 2023 "+v) {
 		t.Errorf("the deb's copyright file does not name %q as the holder:\n%s", v, copyright)
@@ -1415,6 +1420,7 @@ func checkHomepage(t *testing.T, r *fieldsRelease, want any) {
 	eq(t, "zip README.txt", readmeLine(t, r.zipFiles(t)["README.txt"], "Homepage: "), v)
 	eq(t, "winget PackageUrl", r.winget(t, "defaultLocale")["PackageUrl"], v)
 	eq(t, "Scoop homepage", r.scoop(t)["homepage"], v)
+	eq(t, "nuspec projectUrl", r.nuspec(t).Metadata.ProjectURL, v)
 }
 
 // signedAttribute is an authenticated attribute osslsigncode verify
@@ -1453,6 +1459,7 @@ func checkLicense(t *testing.T, r *fieldsRelease, want any) {
 	eq(t, "zip README.txt", readmeLine(t, r.zipFiles(t)["README.txt"], "License: "), v+", see LICENSE.")
 	eq(t, "winget License", r.winget(t, "defaultLocale")["License"], v)
 	eq(t, "Scoop license", r.scoop(t)["license"], v)
+	eq(t, "nuspec license", r.nuspec(t).Metadata.License.Value, v)
 }
 
 func checkLicenseFile(t *testing.T, r *fieldsRelease, want any) {
@@ -1494,6 +1501,7 @@ func checkDescription(t *testing.T, r *fieldsRelease, want any) {
 	eq(t, "exe FileDescription", r.versionString(t, r.exe(t), "FileDescription"), v)
 	eq(t, "winget ShortDescription", r.winget(t, "defaultLocale")["ShortDescription"], v)
 	eq(t, "Scoop description", r.scoop(t)["description"], v)
+	eq(t, "nuspec description", r.nuspec(t).Metadata.Description, v)
 	for _, tg := range []string{linuxT, darwinT} {
 		readme := strings.Split(string(r.tarGzFiles(t, tg)["README.txt"]), "\n")
 		eq(t, tg+" README.txt second line", readme[1], v)
@@ -1533,6 +1541,7 @@ func checkProductName(t *testing.T, r *fieldsRelease, want any) {
 	eq(t, "svcwrap.exe FileDescription", r.versionString(t, r.wrapper(t), "FileDescription"), v+" service wrapper (svcpack)")
 	eq(t, "MSI ProductName", r.msiProperty(t, "ProductName"), v)
 	eq(t, "winget PackageName", r.winget(t, "defaultLocale")["PackageName"], v)
+	eq(t, "nuspec title", r.nuspec(t).Metadata.Title, v)
 	for _, f := range append(r.windowsExes(t), r.msi(t)) {
 		eq(t, filepath.Base(f)+" signature's description", signedAttribute(t, r.verifyAuthenticode(t, f, r.p.signCert), "Text description"), v)
 	}
@@ -1543,6 +1552,7 @@ func checkCopyright(t *testing.T, r *fieldsRelease, want any) {
 		eq(t, filepath.Base(exe)+" LegalCopyright", r.versionString(t, exe, "LegalCopyright"), str(want))
 	}
 	eq(t, "winget Copyright", r.winget(t, "defaultLocale")["Copyright"], str(want))
+	eq(t, "nuspec copyright", r.nuspec(t).Metadata.Copyright, str(want))
 }
 
 func checkExecutionLevel(t *testing.T, r *fieldsRelease, want any) {
@@ -2152,6 +2162,32 @@ func (r *fieldsRelease) scoop(t *testing.T) map[string]any {
 	})
 }
 
+// nupkgParts are the parts of the Chocolatey package and nuspec its
+// nuspec, after nupkgtest checked it (unzip, xmllint with Chocolatey's XSD).
+func (r *fieldsRelease) nupkgParts(t *testing.T) map[string][]byte {
+	t.Helper()
+	return cached(r, "nupkg", func() map[string][]byte {
+		parts, _ := nupkgtest.Check(t, r.art(t, KindChocolatey, "", ".nupkg"), filepath.Join("..", "manifests", "chocolatey", "testdata", "nuspec", "nuspec.xsd"), chocolatey.NuspecNamespace)
+		return parts
+	})
+}
+
+func (r *fieldsRelease) nuspec(t *testing.T) nupkgtest.Nuspec {
+	t.Helper()
+	return cached(r, "nuspec", func() nupkgtest.Nuspec {
+		_, n := nupkgtest.Check(t, r.art(t, KindChocolatey, "", ".nupkg"), filepath.Join("..", "manifests", "chocolatey", "testdata", "nuspec", "nuspec.xsd"), chocolatey.NuspecNamespace)
+		return n
+	})
+}
+
+func checkChocolateyID(t *testing.T, r *fieldsRelease, want any) {
+	eq(t, "nuspec id", r.nuspec(t).Metadata.ID, str(want))
+	r.art(t, KindChocolatey, "", "chocolatey/"+str(want)+"."+fieldsVersion+".nupkg")
+	if _, ok := r.nupkgParts(t)[str(want)+".nuspec"]; !ok {
+		t.Errorf("no %s.nuspec in the package", want)
+	}
+}
+
 // wingetInstaller is the installer of the one MSI in the winget manifests.
 func (r *fieldsRelease) wingetInstaller(t *testing.T) map[string]any {
 	t.Helper()
@@ -2178,6 +2214,7 @@ func checkDownloadURLs(t *testing.T, r *fieldsRelease, want any) {
 	win := platform.Target{OS: "windows", Arch: "amd64"}
 	eq(t, "winget InstallerUrl", r.wingetInstaller(t)["InstallerUrl"], downloadFile(t, r, want, win, msi))
 	eq(t, "Scoop url", jsonAt(r.scoop(t), "architecture.64bit.url"), downloadFile(t, r, want, win, filepath.Base(r.zip(t))))
+	eq(t, "Chocolatey url64bit", psHashtable(t, string(r.nupkgParts(t)["tools/chocolateyinstall.ps1"]))["url64bit"], downloadFile(t, r, want, win, msi))
 }
 
 func checkWingetID(t *testing.T, r *fieldsRelease, want any) {

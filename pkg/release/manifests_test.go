@@ -14,8 +14,10 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/svcpack/svcpack/internal/nupkgtest"
 	"github.com/svcpack/svcpack/internal/testtool"
 	"github.com/svcpack/svcpack/pkg/config"
+	"github.com/svcpack/svcpack/pkg/manifests/chocolatey"
 )
 
 // manifestsYAML releases the example service with every package-manager
@@ -28,7 +30,7 @@ license: MIT
 description: Says hello over HTTP
 homepage: https://github.com/acme/hello
 download_url: https://github.com/acme/hello/releases/download/v{{.Version}}/{{.File}}
-formats: [zip, msi, tar.gz, winget, scoop]
+formats: [zip, msi, tar.gz, winget, scoop, chocolatey]
 windows:
   copyright: (c) Acme Corp
   msi: {upgrade_code: 6B2A1E7C-5D3F-4A1B-9C8D-0E1F2A3B4C5D}
@@ -238,6 +240,65 @@ func TestScoopManifest(t *testing.T) {
 	}
 	eq(t, "post_install", m.PostInstall[0], "& (Join-Path $dir 'install-service.cmd')")
 	eq(t, "pre_uninstall", m.PreUninstall[0], "& (Join-Path $dir 'uninstall-service.cmd')")
+}
+
+// TestChocolateyPackage checks the .nupkg as a zip (unzip), an OPC
+// package and a nuspec valid against Chocolatey's XSD (xmllint), and
+// reads its scripts back: the 386 and amd64 MSIs' URLs and sha256sum's
+// digests, silent msiexec arguments, and the ProductCodes msiinfo reads
+// in those MSIs for the uninstall.
+func TestChocolateyPackage(t *testing.T) {
+	msiinfo := testtool.Need(t, "msiinfo", "msitools")
+	spec, res := releaseManifests(t)
+	files := artifactsOf(res, KindChocolatey)
+	if _, ok := files["chocolatey/hello.1.4.2.nupkg"]; len(files) != 1 || !ok {
+		t.Fatalf("chocolatey packages: %v", slices.Sorted(maps.Keys(files)))
+	}
+	parts, n := nupkgtest.Check(t, filepath.Join(res.Dist, "chocolatey", "hello.1.4.2.nupkg"),
+		filepath.Join("..", "manifests", "chocolatey", "testdata", "nuspec", "nuspec.xsd"), chocolatey.NuspecNamespace)
+	m := n.Metadata
+	for what, got := range map[string][2]string{
+		"id": {m.ID, "hello"}, "version": {m.Version, "1.4.2"}, "title": {m.Title, spec.Windows.ProductName},
+		"authors": {m.Authors, "Acme Corp"}, "description": {m.Description, "Says hello over HTTP"},
+		"projectUrl": {m.ProjectURL, spec.Homepage}, "license": {m.License.Value, "MIT"}, "copyright": {m.Copyright, "(c) Acme Corp"},
+	} {
+		eq(t, "nuspec "+what, got[0], got[1])
+	}
+	install := string(parts["tools/chocolateyinstall.ps1"])
+	args := psHashtable(t, install)
+	sums := sha256sums(t, res.Dist)
+	base := "https://github.com/acme/hello/releases/download/v1.4.2/"
+	for arch, keys := range map[string][2]string{"386": {"url", "checksum"}, "amd64": {"url64bit", "checksum64"}} {
+		msi := "hello_1.4.2_windows_" + arch + ".msi"
+		eq(t, keys[0], args[keys[0]], base+msi)
+		eq(t, keys[1], args[keys[1]], sums[msi])
+	}
+	eq(t, "fileType", args["fileType"], "msi")
+	eq(t, "silentArgs", args["silentArgs"], "/qn /norestart")
+	uninstall := string(parts["tools/chocolateyuninstall.ps1"])
+	codes := regexp.MustCompile(`\$productCodes = @\(([^)]*)\)`).FindStringSubmatch(uninstall)
+	if codes == nil {
+		t.Fatalf("no product codes in the uninstall script:\n%s", uninstall)
+	}
+	var want []string
+	for _, arch := range []string{"386", "amd64"} {
+		want = append(want, "'"+msiinfoProperties(t, msiinfo, filepath.Join(res.Dist, "hello_1.4.2_windows_"+arch+".msi"))["ProductCode"]+"'")
+	}
+	eq(t, "uninstall product codes", strings.Split(codes[1], ", "), want)
+}
+
+// psHashtable reads the single-quoted values of a PowerShell hashtable
+// literal's "key = 'value'" lines.
+func psHashtable(t *testing.T, script string) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	for _, m := range regexp.MustCompile(`(?m)^\s+(\w+)\s*=\s*'((?:[^']|'')*)'\s*$`).FindAllStringSubmatch(script, -1) {
+		out[m[1]] = strings.ReplaceAll(m[2], "''", "'")
+	}
+	if len(out) == 0 {
+		t.Fatalf("no values in:\n%s", script)
+	}
+	return out
 }
 
 // zipNames lists a zip's members with unzip -Z1 (Info-ZIP's reader).

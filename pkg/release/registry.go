@@ -108,6 +108,7 @@ func packagers() []*Packager {
 		sbomPackager(),
 		wingetPackager(),
 		scoopPackager(),
+		chocolateyPackager(),
 	}
 }
 
