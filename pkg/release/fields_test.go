@@ -2699,8 +2699,9 @@ func runWrite(ctx context.Context, t *testing.T, spec, view *config.Spec, pk *Pa
 		t.Fatal(err)
 	}
 	var ins []input
+	from := sources(pk, spec, spec.Targets, tg)
 	for _, a := range base.Artifacts {
-		if (tg.IsZero() || a.target() == tg) && slices.Contains(pk.Uses, a.Kind) {
+		if reads(from, a.target()) && slices.Contains(pk.Uses, a.Kind) {
 			ins = append(ins, input{kind: a.Kind, name: "$DIST/" + a.Path, path: filepath.Join(base.Dist, filepath.FromSlash(a.Path)), sha256: a.SHA256})
 			// Job.Inputs lists the plan's artifacts, in its directory.
 			if err := os.MkdirAll(filepath.Dir(p.Abs(a.Path)), 0o755); err != nil {
@@ -2722,7 +2723,7 @@ func runWrite(ctx context.Context, t *testing.T, spec, view *config.Spec, pk *Pa
 			ins = append(ins, input{kind: k, name: string(k), path: raw})
 		}
 	}
-	j := &Job{Spec: view, Target: tg, plan: p, pk: pk, ins: ins}
+	j := &Job{Spec: view, Target: tg, plan: p, pk: pk, from: from, ins: ins}
 	if err := pk.Write(ctx, j); err != nil {
 		t.Fatalf("%s: %v", jobID(pk, tg), err)
 	}

@@ -1,7 +1,9 @@
 package release
 
 import (
+	"bytes"
 	"context"
+	"debug/macho"
 	"encoding/json"
 	"maps"
 	"os"
@@ -30,7 +32,7 @@ license: MIT
 description: Says hello over HTTP
 homepage: https://github.com/acme/hello
 download_url: https://github.com/acme/hello/releases/download/v{{.Version}}/{{.File}}
-formats: [zip, msi, tar.gz, winget, scoop, chocolatey]
+formats: [zip, msi, tar.gz, universal, winget, scoop, chocolatey]
 windows:
   copyright: (c) Acme Corp
   msi: {upgrade_code: 6B2A1E7C-5D3F-4A1B-9C8D-0E1F2A3B4C5D}
@@ -299,6 +301,78 @@ func psHashtable(t *testing.T, script string) map[string]string {
 		t.Fatalf("no values in:\n%s", script)
 	}
 	return out
+}
+
+// TestUniversalBinary reads the darwin/universal program with
+// debug/macho.NewFatFile and llvm-lipo: the amd64 and arm64 slices, each
+// byte for byte the thin program of its target; its tarball carries it, and
+// artifacts.json and checksums.txt list both.
+func TestUniversalBinary(t *testing.T) {
+	lipoTool := testtool.NeedAny(t, "llvm", "llvm-lipo", "llvm-lipo-19", "llvm-lipo-18", "llvm-lipo-17", "llvm-lipo-16", "llvm-lipo-15", "llvm-lipo-14")
+	_, res := releaseManifests(t)
+	bins := artifactsOf(res, KindBinary)
+	fat, ok := bins["hello_darwin_universal/hello"]
+	if !ok || fat.Target() != "darwin/universal" {
+		t.Fatalf("no darwin/universal program: %v", slices.Sorted(maps.Keys(bins)))
+	}
+	fatFile := filepath.Join(res.Dist, fat.Path)
+	data, err := os.ReadFile(fatFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := macho.NewFatFile(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	want := map[macho.Cpu]string{macho.CpuAmd64: "hello_darwin_amd64/hello", macho.CpuArm64: "hello_darwin_arm64/hello"}
+	if len(f.Arches) != 2 {
+		t.Fatalf("%d slices", len(f.Arches))
+	}
+	for _, a := range f.Arches {
+		thin, err := os.ReadFile(filepath.Join(res.Dist, want[a.Cpu]))
+		if err != nil {
+			t.Fatalf("slice %v: %v", a.Cpu, err)
+		}
+		if !bytes.Equal(data[a.Offset:a.Offset+a.Size], thin) {
+			t.Errorf("the %v slice is not %s", a.Cpu, want[a.Cpu])
+		}
+	}
+	if out := string(runTool(t, "llvm", lipoTool, "-info", fatFile)); !strings.Contains(out, "x86_64 arm64") {
+		t.Errorf("llvm-lipo -info: %s", out)
+	}
+	for arch, thinPath := range map[string]string{"x86_64": "hello_darwin_amd64/hello", "arm64": "hello_darwin_arm64/hello"} {
+		out := filepath.Join(t.TempDir(), arch)
+		runTool(t, "llvm", lipoTool, fatFile, "-thin", arch, "-output", out)
+		got, _ := os.ReadFile(out)
+		thin, _ := os.ReadFile(filepath.Join(res.Dist, thinPath))
+		if !bytes.Equal(got, thin) {
+			t.Errorf("llvm-lipo -thin %s is not %s", arch, thinPath)
+		}
+	}
+	tgz := "hello_1.4.2_darwin_universal.tar.gz"
+	a, ok := artifactsOf(res, KindTarGz)[tgz]
+	if !ok || a.Target() != "darwin/universal" {
+		t.Fatalf("no %s: %+v", tgz, a)
+	}
+	inTar := runTool(t, "tar", "tar", "-xOzf", filepath.Join(res.Dist, tgz), "hello")
+	if !bytes.Equal(inTar, data) {
+		t.Errorf("%s carries another program than %s", tgz, fat.Path)
+	}
+	sums := sha256sums(t, res.Dist)
+	for _, p := range []string{fat.Path, tgz} {
+		if sums[p] == "" {
+			t.Errorf("checksums.txt lacks %s", p)
+		}
+	}
+	m := readManifest(t, res.Dist)
+	found := 0
+	for _, a := range m.Artifacts {
+		if (a.Path == fat.Path || a.Path == tgz) && a.OS == "darwin" && a.Arch == "universal" {
+			found++
+		}
+	}
+	eq(t, "artifacts.json entries of darwin/universal", found, 2)
 }
 
 // zipNames lists a zip's members with unzip -Z1 (Info-ZIP's reader).

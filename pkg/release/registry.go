@@ -99,6 +99,7 @@ func packagers() []*Packager {
 		binaryPackager(),
 		exePackager(),
 		wrapperPackager(),
+		universalPackager(),
 		zipPackager(),
 		msiPackager(),
 		debPackager(),
