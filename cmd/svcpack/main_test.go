@@ -231,6 +231,7 @@ func TestCheckAndReleaseAgree(t *testing.T) {
 		{"Scoop autoupdate of a URL with the commit", "name: demo\n", "name: demo\nformats: [zip, scoop]\ndownload_url: \"https://example.com/c{{.Commit}}/{{.File}}\"\n", `svcpack.yaml:3: download_url: download_url or name_template.archive shows {{.Commit}} or {{.Date}}: Scoop's autoupdate makes the next version's URLs from the version alone`},
 		{"Chocolatey id", "name: demo\n", "name: demo\nformats: [msi, chocolatey]\ndownload_url: https://example.com/{{.File}}\nchocolatey: {id: \"demo server\"}\n", `svcpack.yaml:4: chocolatey.id: "demo server" is not a package id`},
 		{"universal without both darwin targets", "name: demo\n", "name: demo\nformats: [tar.gz, universal]\n", `svcpack.yaml:5: targets: lacks darwin/amd64 or darwin/arm64: a universal binary combines both`},
+		{"Homebrew without tarballs", "name: demo\n", "name: demo\nformats: [zip, homebrew]\ndownload_url: https://example.com/{{.File}}\n", `svcpack.yaml:2: formats: homebrew is set, and the Homebrew formula installs the tarballs`},
 		{"notify not a switch", "  args: [run]\n", "  args: [run]\n  linux: {notify: maybe}\n", `service.linux.notify: "maybe" is not valid: want auto, true or false`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -28,6 +28,7 @@ const (
 	KindWinget     Kind = "winget"     // the winget manifests of the MSIs
 	KindScoop      Kind = "scoop"      // the Scoop manifest of the zips
 	KindChocolatey Kind = "chocolatey" // the Chocolatey package of the MSIs
+	KindHomebrew   Kind = "homebrew"   // the Homebrew formula of the tarballs
 	KindChecksums  Kind = "checksums"
 	KindSignature  Kind = "signature"
 )

@@ -45,6 +45,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/svcpack/svcpack/internal/brewtest"
 	"github.com/svcpack/svcpack/internal/nupkgtest"
 	"github.com/svcpack/svcpack/internal/testgpg"
 	"github.com/svcpack/svcpack/internal/testtool"
@@ -325,7 +326,7 @@ func fieldRows(p *fieldsProject) []fieldRow {
 		{path: "dist", base: "out/fieldsdist", alt: "out/otherdist", check: checkDist},
 		// Every format, in an order of our own (all of them are the default
 		// set; the order is what makes the value not the default).
-		{path: "formats", base: []string{"sbom", "tar.gz", "apk", "rpm", "deb", "msi", "zip", "winget", "scoop", "chocolatey"}, alt: []string{"sbom", "tar.gz", "rpm", "deb", "msi", "zip", "winget", "scoop", "chocolatey"}, check: checkFormats, late: true},
+		{path: "formats", base: []string{"sbom", "tar.gz", "apk", "rpm", "deb", "msi", "zip", "winget", "scoop", "chocolatey", "homebrew"}, alt: []string{"sbom", "tar.gz", "rpm", "deb", "msi", "zip", "winget", "scoop", "chocolatey", "homebrew"}, check: checkFormats, late: true},
 		{path: "vendor", base: "Fieldwork Vendor Ltd", alt: "Otherwork Vendor Ltd", check: checkVendor},
 		{path: "maintainer", base: "Fiona Field <fiona@fields.example.org>", alt: "Oscar Other <oscar@fields.example.org>", check: checkMaintainer},
 		{path: "homepage", base: fieldsHomepage, alt: "https://other.example.net/svc", check: checkHomepage},
@@ -1288,6 +1289,8 @@ func checkName(t *testing.T, r *fieldsRelease, want any) {
 		eq(t, where+" svcwrap.json program", cfg["program"], name+".exe")
 	}
 	eq(t, "SBOM component name", jsonAt(r.sbom(t, linuxT), "metadata.component.name"), name)
+	r.art(t, KindHomebrew, "", "homebrew/"+strings.ToLower(name)+".rb")
+	eq(t, "Homebrew bin.install", r.brew(t, "macos", "arm").Installs[0], []string{"install", "bin", name})
 }
 
 func checkMain(t *testing.T, r *fieldsRelease, want any) {
@@ -1318,6 +1321,7 @@ func checkVersion(t *testing.T, r *fieldsRelease, want any) {
 	eq(t, "winget PackageVersion", r.winget(t, "defaultLocale")["PackageVersion"], v)
 	eq(t, "Scoop version", r.scoop(t)["version"], v)
 	eq(t, "nuspec version", r.nuspec(t).Metadata.Version, v)
+	eq(t, "Homebrew version", r.brew(t, "linux", "intel").Fields["version"], v)
 }
 
 func checkTargets(t *testing.T, r *fieldsRelease, want any) {
@@ -1421,6 +1425,7 @@ func checkHomepage(t *testing.T, r *fieldsRelease, want any) {
 	eq(t, "winget PackageUrl", r.winget(t, "defaultLocale")["PackageUrl"], v)
 	eq(t, "Scoop homepage", r.scoop(t)["homepage"], v)
 	eq(t, "nuspec projectUrl", r.nuspec(t).Metadata.ProjectURL, v)
+	eq(t, "Homebrew homepage", r.brew(t, "linux", "intel").Fields["homepage"], v)
 }
 
 // signedAttribute is an authenticated attribute osslsigncode verify
@@ -1460,6 +1465,7 @@ func checkLicense(t *testing.T, r *fieldsRelease, want any) {
 	eq(t, "winget License", r.winget(t, "defaultLocale")["License"], v)
 	eq(t, "Scoop license", r.scoop(t)["license"], v)
 	eq(t, "nuspec license", r.nuspec(t).Metadata.License.Value, v)
+	eq(t, "Homebrew license", r.brew(t, "linux", "intel").Fields["license"], v)
 }
 
 func checkLicenseFile(t *testing.T, r *fieldsRelease, want any) {
@@ -1502,6 +1508,7 @@ func checkDescription(t *testing.T, r *fieldsRelease, want any) {
 	eq(t, "winget ShortDescription", r.winget(t, "defaultLocale")["ShortDescription"], v)
 	eq(t, "Scoop description", r.scoop(t)["description"], v)
 	eq(t, "nuspec description", r.nuspec(t).Metadata.Description, v)
+	eq(t, "Homebrew desc", r.brew(t, "linux", "intel").Fields["desc"], v)
 	for _, tg := range []string{linuxT, darwinT} {
 		readme := strings.Split(string(r.tarGzFiles(t, tg)["README.txt"]), "\n")
 		eq(t, tg+" README.txt second line", readme[1], v)
@@ -1710,6 +1717,7 @@ func checkArgs(t *testing.T, r *fieldsRelease, want any) {
 		eq(t, where+" svcwrap.json args", cfg["args"], anySlice(args))
 	}
 	eq(t, "plist ProgramArguments", r.plist(t)["ProgramArguments"], anySlice(append([]string{"/usr/local/bin/" + fieldsName}, args...)))
+	eq(t, "Homebrew service run", r.brew(t, "macos", "arm").Service["run"], anySlice(append([]string{"opt_bin/" + fieldsName}, args...)))
 	// Wrapped, the service runs the wrapper without arguments.
 	eq(t, "MSI ServiceInstall Arguments", r.msiRow(t, "ServiceInstall", "ServiceInstall", "Svc")["Arguments"], "")
 }
@@ -1763,6 +1771,7 @@ func checkEnv(t *testing.T, r *fieldsRelease, want any) {
 		}
 	}
 	eq(t, "unit Environment", got, env)
+	eq(t, "Homebrew environment_variables", r.brew(t, "linux", "intel").Service["environment_variables"], anyMap(env))
 	for where, cfg := range r.wrapperConfigs(t) {
 		eq(t, where+" svcwrap.json env", cfg["env"], anyMap(env))
 	}
@@ -1773,6 +1782,11 @@ func checkRestartPolicy(t *testing.T, r *fieldsRelease, want any) {
 	eq(t, "unit Restart", r.unitValue(t, "Restart"), str(want))
 	// launchd: always restarts with KeepAlive true, else only on failure.
 	eq(t, "plist KeepAlive", r.plist(t)["KeepAlive"], want == "always")
+	var keepAlive any = map[string]any{"successful_exit": false}
+	if want == "always" {
+		keepAlive = true
+	}
+	eq(t, "Homebrew keep_alive", r.brew(t, "macos", "arm").Service["keep_alive"], keepAlive)
 }
 
 func checkRestartDelay(t *testing.T, r *fieldsRelease, want any) {
@@ -1787,6 +1801,7 @@ func checkRestartDelay(t *testing.T, r *fieldsRelease, want any) {
 		eq(t, where+" svcwrap.json restart.delay", dur(t, jsonAt(cfg, "restart.delay")), d)
 	}
 	eq(t, "plist ThrottleInterval", r.plist(t)["ThrottleInterval"], d.Seconds())
+	eq(t, "Homebrew throttle_interval", r.brew(t, "macos", "arm").Service["throttle_interval"], d.Seconds())
 }
 
 func checkResetAfter(t *testing.T, r *fieldsRelease, want any) {
@@ -1989,6 +2004,7 @@ func checkFileConfig(t *testing.T, r *fieldsRelease, want any) {
 	eq(t, "deb conffiles", strings.Fields(r.debControl(t, "conffiles")), []string{fieldsLinuxConf})
 	eq(t, "rpm config files", r.rpmLines(t, "-c"), []string{fieldsLinuxConf})
 	eq(t, "Scoop persist", r.scoop(t)["persist"], []any{strings.ReplaceAll(fieldsConfDst, "/", `\`)})
+	eq(t, "Homebrew etc install", r.brew(t, "macos", "arm").Installs[1], []string{"install", "etc/" + fieldsName + "/" + path.Dir(fieldsConfDst), fieldsConfDst})
 	// The darwin install.sh installs configuration files only where none is.
 	install := string(r.tarGzFiles(t, darwinT)["install.sh"])
 	if !strings.Contains(install, "if [ ! -e '/usr/local/etc/"+fieldsName+"/"+fieldsConfDst+"' ]") {
@@ -2180,6 +2196,15 @@ func (r *fieldsRelease) nuspec(t *testing.T) nupkgtest.Nuspec {
 	})
 }
 
+// brew is the Homebrew formula as Ruby reads it on platform and cpu
+// (brewtest: ruby -c, then the formula evaluated).
+func (r *fieldsRelease) brew(t *testing.T, platform, cpu string) brewtest.Result {
+	t.Helper()
+	return cached(r, "brew "+platform+" "+cpu, func() brewtest.Result {
+		return brewtest.Read(t, r.art(t, KindHomebrew, "", ".rb"), platform, cpu)
+	})
+}
+
 func checkChocolateyID(t *testing.T, r *fieldsRelease, want any) {
 	eq(t, "nuspec id", r.nuspec(t).Metadata.ID, str(want))
 	r.art(t, KindChocolatey, "", "chocolatey/"+str(want)+"."+fieldsVersion+".nupkg")
@@ -2214,6 +2239,8 @@ func checkDownloadURLs(t *testing.T, r *fieldsRelease, want any) {
 	win := platform.Target{OS: "windows", Arch: "amd64"}
 	eq(t, "winget InstallerUrl", r.wingetInstaller(t)["InstallerUrl"], downloadFile(t, r, want, win, msi))
 	eq(t, "Scoop url", jsonAt(r.scoop(t), "architecture.64bit.url"), downloadFile(t, r, want, win, filepath.Base(r.zip(t))))
+	linux := platform.Target{OS: "linux", Arch: "amd64"}
+	eq(t, "Homebrew Linux url", r.brew(t, "linux", "intel").Fields["url"], downloadFile(t, r, want, linux, filepath.Base(r.art(t, KindTarGz, linuxT, ".tar.gz"))))
 	eq(t, "Chocolatey url64bit", psHashtable(t, string(r.nupkgParts(t)["tools/chocolateyinstall.ps1"]))["url64bit"], downloadFile(t, r, want, win, msi))
 }
 

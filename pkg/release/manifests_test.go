@@ -16,6 +16,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/svcpack/svcpack/internal/brewtest"
 	"github.com/svcpack/svcpack/internal/nupkgtest"
 	"github.com/svcpack/svcpack/internal/testtool"
 	"github.com/svcpack/svcpack/pkg/config"
@@ -32,7 +33,7 @@ license: MIT
 description: Says hello over HTTP
 homepage: https://github.com/acme/hello
 download_url: https://github.com/acme/hello/releases/download/v{{.Version}}/{{.File}}
-formats: [zip, msi, tar.gz, universal, winget, scoop, chocolatey]
+formats: [zip, msi, tar.gz, universal, winget, scoop, chocolatey, homebrew]
 windows:
   copyright: (c) Acme Corp
   msi: {upgrade_code: 6B2A1E7C-5D3F-4A1B-9C8D-0E1F2A3B4C5D}
@@ -373,6 +374,51 @@ func TestUniversalBinary(t *testing.T) {
 		}
 	}
 	eq(t, "artifacts.json entries of darwin/universal", found, 2)
+}
+
+// TestHomebrewFormula has Ruby read the formula back (brewtest: ruby -c,
+// then the formula evaluated on each platform and CPU): every Mac gets the
+// universal tarball, Linux its CPU's, each at its URL with sha256sum's
+// digest; the program and the configuration file are installed, and the
+// service block runs the program with the configured arguments,
+// environment and restart policy.
+func TestHomebrewFormula(t *testing.T) {
+	_, res := releaseManifests(t)
+	files := artifactsOf(res, KindHomebrew)
+	if _, ok := files["homebrew/hello.rb"]; len(files) != 1 || !ok {
+		t.Fatalf("formulas: %v", slices.Sorted(maps.Keys(files)))
+	}
+	formula := filepath.Join(res.Dist, "homebrew", "hello.rb")
+	sums := sha256sums(t, res.Dist)
+	base := "https://github.com/acme/hello/releases/download/v1.4.2/"
+	for _, tc := range []struct{ os, cpu, tarball string }{
+		{"macos", "intel", "hello_1.4.2_darwin_universal.tar.gz"},
+		{"macos", "arm", "hello_1.4.2_darwin_universal.tar.gz"},
+		{"linux", "intel", "hello_1.4.2_linux_amd64.tar.gz"},
+		{"linux", "arm", "hello_1.4.2_linux_arm64.tar.gz"},
+	} {
+		r := brewtest.Read(t, formula, tc.os, tc.cpu)
+		where := tc.os + "/" + tc.cpu
+		eq(t, where+" class", r.Class, "Hello")
+		eq(t, where+" url", r.Fields["url"], base+tc.tarball)
+		eq(t, where+" sha256", r.Fields["sha256"], sums[tc.tarball])
+		eq(t, where+" version", r.Fields["version"], "1.4.2")
+		eq(t, where+" license", r.Fields["license"], "MIT")
+		eq(t, where+" desc", r.Fields["desc"], "Says hello over HTTP")
+		eq(t, where+" installs", r.Installs, [][]string{{"install", "bin", "hello"}, {"install", "etc/hello", "config.yaml"}, {"mkpath", "var/lib/hello"}, {"mkpath", "var/log"}})
+		eq(t, where+" service", r.Service, map[string]any{
+			"run": []any{"opt_bin/hello", "run", "-addr", "127.0.0.1:8080"}, "keep_alive": map[string]any{"successful_exit": false},
+			"throttle_interval": float64(7), "environment_variables": map[string]any{"PORT": "8080"},
+			"working_dir": "var/lib/hello", "log_path": "var/log/hello.log", "error_log_path": "var/log/hello.log",
+		})
+		// The tarball holds what the formula installs.
+		names := strings.Fields(string(runTool(t, "tar", "tar", "-tzf", filepath.Join(res.Dist, tc.tarball))))
+		for _, f := range []string{"hello", "config.yaml"} {
+			if !slices.Contains(names, f) {
+				t.Errorf("%s has no %s: %v", tc.tarball, f, names)
+			}
+		}
+	}
 }
 
 // zipNames lists a zip's members with unzip -Z1 (Info-ZIP's reader).

@@ -110,6 +110,7 @@ func packagers() []*Packager {
 		wingetPackager(),
 		scoopPackager(),
 		chocolateyPackager(),
+		homebrewPackager(),
 	}
 }
 
