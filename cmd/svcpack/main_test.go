@@ -341,3 +341,50 @@ func TestKilledReleaseLeavesNothing(t *testing.T) {
 		}
 	}
 }
+
+// TestInitListsTheManifests: the starter config lists the package-manager
+// formats, the download URL and the name templates commented; uncommented
+// (with a description and a licence, which the manifests need), it passes
+// check.
+func TestInitListsTheManifests(t *testing.T) {
+	dir := t.TempDir()
+	for name, data := range map[string]string{"go.mod": "module github.com/acme/demo\n\ngo 1.26\n", "main.go": "package main\nfunc main() {}\n"} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if code, _, errs := runIn(t, dir, "init", "-vendor", "Demo Co", "-maintainer", "Demo Ops <ops@example.com>"); code != 0 {
+		t.Fatalf("init: exit %d: %s", code, errs)
+	}
+	file := filepath.Join(dir, config.FileName)
+	b, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	yaml := string(b)
+	for _, want := range []string{
+		"# formats: [zip, msi, deb, rpm, apk, tar.gz, sbom, universal, winget, scoop, chocolatey, homebrew]",
+		"# download_url: https://github.com/acme/demo/releases/download/v{{.Version}}/{{.File}}",
+		`#   archive: "{{.Name}}_{{.Version}}_{{.Os}}_{{.ArchName}}"`,
+	} {
+		if !strings.Contains(yaml, want) {
+			t.Fatalf("the starter config lacks %q:\n%s", want, yaml)
+		}
+	}
+	var lines []string
+	for _, l := range strings.Split(yaml, "\n") {
+		for _, key := range []string{"formats", "download_url", "winget", "chocolatey", "name_template", "  archive", "  package", "  binary_dir"} {
+			if rest, ok := strings.CutPrefix(l, "# "+key+":"); ok {
+				l = key + ":" + rest
+			}
+		}
+		l = strings.Replace(l, `description: ""`, `description: "Does demo things"`, 1)
+		lines = append(lines, strings.Replace(l, `license: ""`, `license: "MIT"`, 1))
+	}
+	if err := os.WriteFile(file, []byte(strings.Join(lines, "\n")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, errs := runIn(t, dir, "check"); code != 0 {
+		t.Fatalf("check of the uncommented starter config: exit %d: %s %s\n%s", code, out, errs, strings.Join(lines, "\n"))
+	}
+}
