@@ -48,6 +48,9 @@ func checkChocolatey(s *config.Spec, p *config.Problems) {
 		p.AddAt("formats", []string{"targets"}, "chocolatey is set, and the Chocolatey package installs the MSIs: add msi to formats, or leave chocolatey out")
 		return
 	}
+	if !archiveNamesRender(s) {
+		return
+	}
 	before := p.Len()
 	msis := map[platform.Target]string{}
 	for t, name := range windowsMSIs(s, p, "chocolatey") {

@@ -83,6 +83,9 @@ func checkHomebrew(s *config.Spec, p *config.Problems) {
 		p.AddAt("formats", []string{"targets"}, "homebrew is set, and the Homebrew formula installs the tarballs: add tar.gz to formats, or leave homebrew out")
 		return
 	}
+	if !archiveNamesRender(s) {
+		return
+	}
 	before := p.Len()
 	targets := homebrewTargets(planTargets(s, s.Targets, packagers()))
 	if len(targets) == 0 {

@@ -146,6 +146,9 @@ func checkScoop(s *config.Spec, p *config.Problems) {
 		p.AddAt("formats", []string{"targets"}, "scoop is set, and the Scoop manifest installs the Windows zips: add zip to formats and a windows target, or leave scoop out")
 		return
 	}
+	if !archiveNamesRender(s) {
+		return
+	}
 	before := p.Len()
 	zips := windowsZips(s, p)
 	checkDownloadURL(s, p, "scoop", zips)

@@ -73,6 +73,9 @@ func checkWinget(s *config.Spec, p *config.Problems) {
 		p.AddAt("formats", []string{"targets"}, "winget is set, and the winget manifests install the MSIs: add msi to formats and a windows target, or leave winget out")
 		return
 	}
+	if !archiveNamesRender(s) {
+		return
+	}
 	before := p.Len()
 	msis := windowsMSIs(s, p, "winget")
 	checkDownloadURL(s, p, "winget", msis)

@@ -94,6 +94,18 @@ func checkDownloadURL(s *config.Spec, p *config.Problems, format string, files m
 	}
 }
 
+// archiveNamesRender reports whether name_template.archive renders a name
+// for every target: when it does not, checkNames says why, and the
+// manifests' checks, which link archives by name, say nothing more.
+func archiveNamesRender(s *config.Spec) bool {
+	for _, t := range planTargets(s, s.Targets, packagers()) {
+		if _, err := archiveName(s, t, ""); err != nil {
+			return false
+		}
+	}
+	return true
+}
+
 // nameField is the name_template field a packager's names come from
 // ("name_template" when it has none: a fixed name).
 func nameField(pk *Packager) string {
