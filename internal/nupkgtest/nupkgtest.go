@@ -22,6 +22,7 @@ import (
 
 // Nuspec is what a test reads of the nuspec.
 type Nuspec struct {
+	// Metadata is the nuspec's metadata element.
 	Metadata struct {
 		ID          string `xml:"id"`
 		Version     string `xml:"version"`

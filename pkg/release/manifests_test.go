@@ -102,6 +102,27 @@ func artifactsOf(res *Result, kind Kind) map[string]Artifact {
 	return out
 }
 
+// TestManifestsReproducible releases the manifests' config again, forced,
+// into another directory: every file (manifests, .nupkg, formula,
+// universal binary) is the same bytes.
+func TestManifestsReproducible(t *testing.T) {
+	spec, res := releaseManifests(t)
+	again, err := Release(context.Background(), spec, Options{Dist: filepath.Join(t.TempDir(), "dist"), Force: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	diffs, err := CompareDirs(res.Dist, again.Dist)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range diffs {
+		t.Errorf("a second release differs: %s: %s", d.Path, d.Detail)
+	}
+	if len(again.Artifacts) != len(res.Artifacts) {
+		t.Errorf("%d artifacts, then %d", len(res.Artifacts), len(again.Artifacts))
+	}
+}
+
 // TestWingetManifests validates the winget manifests of a release against
 // winget's published schemas (python3-jsonschema) and reads them back with
 // PyYAML: one installer per MSI, whose ProductCode and UpgradeCode are the

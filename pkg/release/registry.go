@@ -73,8 +73,10 @@ type Packager struct {
 // Combined is a target a combining packager makes, and the targets whose
 // artifacts it reads.
 type Combined struct {
+	// Target is the target it makes (darwin/universal).
 	Target platform.Target
-	From   []platform.Target
+	// From are the targets whose artifacts it combines.
+	From []platform.Target
 }
 
 func (pk *Packager) kind() Kind {
