@@ -78,6 +78,7 @@ func cmdInit(args []string, stdout, stderr io.Writer) error {
 	if err := tmpl.Execute(&b, map[string]string{
 		"Name": *name, "Main": *mainPkg, "UpgradeCode": code, "Vendor": *vendor, "Maintainer": *maintainer,
 		"Homepage": homepageOf(mod.Path), "License": lic.spdx, "LicenseFile": lic.file,
+		"DownloadURL": downloadURLOf(homepageOf(mod.Path)),
 	}); err != nil {
 		return err
 	}
@@ -195,6 +196,15 @@ func homepageOf(modPath string) string {
 		}
 	}
 	return ""
+}
+
+// downloadURLOf is a download_url template for a project's home page: its
+// GitHub releases, or a stand-in to edit.
+func downloadURLOf(homepage string) string {
+	if strings.HasPrefix(homepage, "https://github.com/") {
+		return homepage + "/releases/download/v{{.Version}}/{{.File}}"
+	}
+	return "https://example.com/downloads/v{{.Version}}/{{.File}}"
 }
 
 // license is what a LICENSE file shows.

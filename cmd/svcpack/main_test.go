@@ -228,6 +228,15 @@ func TestCheckAndReleaseAgree(t *testing.T) {
 		{"unit override of a directive another field sets", "  args: [run]\n", "  args: [run]\n  linux: {unit: {Type: simple}}\n", "service.linux.unit.Type: Type is what svcpack writes from the config's service.linux.notify: set that instead"},
 		{"unit override and hardening_off", "  args: [run]\n", "  args: [run]\n  linux: {unit: {ProtectHome: read-only}, hardening_off: [ProtectHome]}\n", "service.linux.unit.ProtectHome: is set, and service.linux.hardening_off leaves ProtectHome out"},
 		{"unit override value", "  args: [run]\n", "  args: [run]\n  linux: {unit: {ReadWritePaths: '/srv\\'}}\n", `service.linux.unit.ReadWritePaths: "/srv\\" ends with a backslash`},
+		{"name template with a separator", "name: demo\n", "name: demo\nname_template: {archive: \"{{.Os}}/{{.Name}}\"}\n", `svcpack.yaml:2: name_template.archive: template "{{.Os}}/{{.Name}}": "windows/demo" holds a path separator`},
+		{"two artifacts of one name", "name: demo\n", "name: demo\nname_template: {archive: \"{{.Name}}_{{.Version}}\"}\n", `svcpack.yaml:2: name_template.archive: "demo_1.2.3.sbom.cdx.json" would be written by sbom for linux/amd64 and by sbom for windows/amd64`},
+		{"winget without a download URL", "name: demo\n", "name: demo\nformats: [zip, msi, winget]\n", `svcpack.yaml:2: download_url: is empty: the winget manifests point at the files' download URLs`},
+		{"winget without the MSIs", "name: demo\n", "name: demo\nformats: [zip, winget]\ndownload_url: https://example.com/{{.File}}\n", `svcpack.yaml:2: formats: winget is set, and the winget manifests install the MSIs`},
+		{"download URL not http", "name: demo\n", "name: demo\nformats: [msi, winget]\ndownload_url: \"ftp://example.com/{{.File}}\"\n", `svcpack.yaml:3: download_url: template "ftp://example.com/{{.File}}": "ftp://example.com/demo_1.2.3_windows_amd64.msi" is not an http(s) URL with a host`},
+		{"Scoop autoupdate of a URL with the commit", "name: demo\n", "name: demo\nformats: [zip, scoop]\ndownload_url: \"https://example.com/c{{.Commit}}/{{.File}}\"\n", `svcpack.yaml:3: download_url: download_url or name_template.archive shows {{.Commit}} or {{.Date}}: Scoop's autoupdate makes the next version's URLs from the version alone`},
+		{"Chocolatey id", "name: demo\n", "name: demo\nformats: [msi, chocolatey]\ndownload_url: https://example.com/{{.File}}\nchocolatey: {id: \"demo server\"}\n", `svcpack.yaml:4: chocolatey.id: "demo server" is not a package id`},
+		{"universal without both darwin targets", "name: demo\n", "name: demo\nformats: [tar.gz, universal]\n", `svcpack.yaml:5: targets: lacks darwin/amd64 or darwin/arm64: a universal binary combines both`},
+		{"Homebrew without tarballs", "name: demo\n", "name: demo\nformats: [zip, homebrew]\ndownload_url: https://example.com/{{.File}}\n", `svcpack.yaml:2: formats: homebrew is set, and the Homebrew formula installs the tarballs`},
 		{"notify not a switch", "  args: [run]\n", "  args: [run]\n  linux: {notify: maybe}\n", `service.linux.notify: "maybe" is not valid: want auto, true or false`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -366,5 +375,52 @@ func TestKilledReleaseLeavesNothing(t *testing.T) {
 		if strings.HasPrefix(e.Name(), ".dist.") && e.Name() != ".dist.cache" {
 			t.Errorf("leftover %s", e.Name())
 		}
+	}
+}
+
+// TestInitListsTheManifests: the starter config lists the package-manager
+// formats, the download URL and the name templates commented; uncommented
+// (with a description and a licence, which the manifests need), it passes
+// check.
+func TestInitListsTheManifests(t *testing.T) {
+	dir := t.TempDir()
+	for name, data := range map[string]string{"go.mod": "module github.com/acme/demo\n\ngo 1.26\n", "main.go": "package main\nfunc main() {}\n"} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if code, _, errs := runIn(t, dir, "init", "-vendor", "Demo Co", "-maintainer", "Demo Ops <ops@example.com>"); code != 0 {
+		t.Fatalf("init: exit %d: %s", code, errs)
+	}
+	file := filepath.Join(dir, config.FileName)
+	b, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	yaml := string(b)
+	for _, want := range []string{
+		"# formats: [zip, msi, deb, rpm, apk, tar.gz, sbom, universal, winget, scoop, chocolatey, homebrew]",
+		"# download_url: https://github.com/acme/demo/releases/download/v{{.Version}}/{{.File}}",
+		`#   archive: "{{.Name}}_{{.Version}}_{{.Os}}_{{.ArchName}}"`,
+	} {
+		if !strings.Contains(yaml, want) {
+			t.Fatalf("the starter config lacks %q:\n%s", want, yaml)
+		}
+	}
+	var lines []string
+	for _, l := range strings.Split(yaml, "\n") {
+		for _, key := range []string{"formats", "download_url", "winget", "chocolatey", "name_template", "  archive", "  package", "  binary_dir"} {
+			if rest, ok := strings.CutPrefix(l, "# "+key+":"); ok {
+				l = key + ":" + rest
+			}
+		}
+		l = strings.Replace(l, `description: ""`, `description: "Does demo things"`, 1)
+		lines = append(lines, strings.Replace(l, `license: ""`, `license: "MIT"`, 1))
+	}
+	if err := os.WriteFile(file, []byte(strings.Join(lines, "\n")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, errs := runIn(t, dir, "check"); code != 0 {
+		t.Fatalf("check of the uncommented starter config: exit %d: %s %s\n%s", code, out, errs, strings.Join(lines, "\n"))
 	}
 }

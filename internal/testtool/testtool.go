@@ -30,6 +30,19 @@ func Need(t testing.TB, program, debianPackage string) string {
 	return ""
 }
 
+// NeedAny is Need for a program Debian installs under versioned names
+// (llvm-lipo-14, ...): the first of programs on PATH.
+func NeedAny(t testing.TB, debianPackage string, programs ...string) string {
+	t.Helper()
+	for _, p := range programs {
+		if path, err := exec.LookPath(p); err == nil {
+			return path
+		}
+	}
+	Missing(t, programs[0]+" (Debian package "+debianPackage+")")
+	return ""
+}
+
 // Missing skips or fails the test, per Required, because the described
 // prerequisite is not available.
 func Missing(t testing.TB, what string) {

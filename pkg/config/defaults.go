@@ -4,7 +4,9 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"strings"
 	"time"
+	"unicode"
 
 	"github.com/svcpack/svcpack/pkg/platform"
 )
@@ -58,6 +60,22 @@ func (c *Spec) applyDefaults(formats []Format) {
 			c.Files[i].Dst = path.Base(filepath.ToSlash(string(c.Files[i].Src)))
 		}
 	}
+	nt := &c.NameTemplate
+	if nt.Archive == "" {
+		nt.Archive = DefaultArchiveName
+	}
+	if nt.Package == "" {
+		nt.Package = DefaultPackageName
+	}
+	if nt.BinaryDir == "" {
+		nt.BinaryDir = DefaultBinaryDir
+	}
+	if c.Winget.PackageID == "" {
+		c.Winget.PackageID = defaultWingetID(c.Vendor, c.Name)
+	}
+	if c.Chocolatey.ID == "" && nugetIDRE.MatchString(strings.ToLower(c.Name)) {
+		c.Chocolatey.ID = strings.ToLower(c.Name)
+	}
 	if c.GPG != nil && len(c.GPG.Sign) == 0 {
 		c.GPG.Sign = gpgTargets()
 	}
@@ -106,6 +124,23 @@ func (c *Spec) applyDefaults(formats []Format) {
 			w.MSI.InstallDir = w.ProductName
 		}
 	}
+}
+
+// defaultWingetID is vendor.name with the vendor's characters that an
+// identifier part cannot hold left out, or "" when that is no valid
+// identifier (the winget packager's check then asks for one).
+func defaultWingetID(vendor, name string) string {
+	var b strings.Builder
+	for _, r := range vendor {
+		if r < 0x80 && (unicode.IsLetter(r) || unicode.IsDigit(r) || strings.ContainsRune("-_+", r)) {
+			b.WriteRune(r)
+		}
+	}
+	id := b.String() + "." + name
+	if wingetIDRE.MatchString(id) {
+		return id
+	}
+	return ""
 }
 
 // Abs resolves a path from the config against the config's directory.

@@ -75,8 +75,21 @@ func textRules() map[string]rule {
 		"gpg.key_file":                     text,
 		"gpg.passphrase_env":               envName,
 		"gpg.sign":                         oneOf(gpgTargets()...),
+		"name_template.archive":            text, // a template: checkNameTemplates renders it
+		"name_template.package":            text,
+		"name_template.binary_dir":         text,
+		"download_url":                     text, // a template: the manifests' checks render it
+		"chocolatey.id":                    match(nugetIDRE.String(), "is not a package id: want letters, digits and '_', in parts joined by '.' or '-', such as hello-server"),
+		"winget.package_id":                match(wingetIDRE.String(), "is not a winget package identifier: want Publisher.Package, 2 to 8 parts of 1 to 32 letters, digits, '-', '_' or '+' separated by dots, such as Acme.Hello"),
 	}
 }
+
+// wingetIDRE is a winget PackageIdentifier of plain characters (winget
+// allows more; these are safe in the repository's folder names too).
+var wingetIDRE = regexp.MustCompile(`^[A-Za-z0-9_+-]{1,32}(\.[A-Za-z0-9_+-]{1,32}){1,7}$`)
+
+// nugetIDRE is a NuGet (Chocolatey) package id.
+var nugetIDRE = regexp.MustCompile(`^\w+([.-]\w+)*$`)
 
 // schemaPath turns a value's path ("files[2].dst", "service.env.PORT") into
 // its field's path in textRules ("files.dst", "service.env").

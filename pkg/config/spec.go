@@ -72,6 +72,18 @@ type Spec struct {
 	// GPG, when set, signs the debs, rpms and checksums.txt with an
 	// OpenPGP key.
 	GPG *GPG `yaml:"gpg"`
+	// NameTemplate names the artifacts; the defaults are svcpack's own
+	// names.
+	NameTemplate NameTemplate `yaml:"name_template"`
+	// DownloadURL is where the released files are downloaded from: a
+	// template over the name variables and {{.File}}, an artifact's file
+	// name (https://github.com/acme/hello/releases/download/v{{.Version}}/{{.File}}).
+	// The package managers' manifests point there.
+	DownloadURL string `yaml:"download_url"`
+	// Winget sets the winget manifests.
+	Winget Winget `yaml:"winget"`
+	// Chocolatey sets the Chocolatey package.
+	Chocolatey Chocolatey `yaml:"chocolatey"`
 
 	// Commit is the git commit of the project, when known.
 	Commit string `yaml:"-" spec:"commit"`
@@ -158,6 +170,45 @@ type GPG struct {
 	// every cache key.
 	Passphrase string `yaml:"-" json:"-"`
 }
+
+// NameTemplate holds the text/templates that name the artifacts, over the
+// variables ldflags templates see ({{.Name}}, {{.Version}}, {{.Os}},
+// {{.Arch}}, {{.Variant}}, {{.ArchName}}, {{.Commit}}, {{.Date}}). Each
+// renders one file name (no path separators), and the names of a release
+// must all differ.
+type NameTemplate struct {
+	// Archive names the zip, tar.gz, MSI and SBOMs before their extension
+	// (default DefaultArchiveName).
+	Archive string `yaml:"archive"`
+	// Package names the deb, rpm and apk before their extension; it also
+	// sees {{.Format}} and {{.Conventional}}, the format's own name
+	// (default DefaultPackageName).
+	Package string `yaml:"package"`
+	// BinaryDir names the folder holding a target's binaries (default
+	// DefaultBinaryDir).
+	BinaryDir string `yaml:"binary_dir"`
+}
+
+// Winget holds the winget manifests' settings.
+type Winget struct {
+	// PackageID is the PackageIdentifier, Publisher.Package (default: the
+	// vendor's letters, digits, '-', '_' and '+', a dot and the name:
+	// AcmeCorp.hello).
+	PackageID string `yaml:"package_id"`
+}
+
+// Chocolatey holds the Chocolatey package's settings.
+type Chocolatey struct {
+	// ID is the package id (default: the name in lower case).
+	ID string `yaml:"id"`
+}
+
+// The default name templates: the names svcpack has always made.
+const (
+	DefaultArchiveName = "{{.Name}}_{{.Version}}_{{.Os}}_{{.ArchName}}"
+	DefaultPackageName = "{{.Conventional}}"
+	DefaultBinaryDir   = "{{.Name}}_{{.Os}}_{{.ArchName}}"
+)
 
 // Manifest holds application manifest options.
 type Manifest struct {

@@ -104,7 +104,7 @@ func (c *Spec) validate(p *Problems, env Env, formats []Format, known func() (ma
 		// Executed as the build will, so that a missing field fails here.
 		o := matrix.Options{Ldflags: []string{f}}
 		if _, err := o.Args(platform.Target{OS: "linux", Arch: "amd64"}, "out"); err != nil {
-			p.Add(fmt.Sprintf("ldflags[%d]", i), "%v; the fields are {{.Version}}, {{.Commit}}, {{.Date}}, {{.Name}}, {{.Os}} and {{.Arch}}", err)
+			p.Add(fmt.Sprintf("ldflags[%d]", i), "%v; the fields are {{.Version}}, {{.Commit}}, {{.Date}}, {{.Name}}, {{.Os}}, {{.Arch}}, {{.Variant}} and {{.ArchName}}", err)
 		}
 	}
 	if c.Windows.Icon != "" {

@@ -474,24 +474,20 @@ func (o Options) nfpmArch() string {
 	return "arm" + o.Variant
 }
 
-// FileName is the format's conventional file name for the package. A
-// variant that the format's architecture cannot express is appended to the
-// architecture ("hello_1.2.3-1_amd64_v3.deb", "hello-1.2.3-1.x86_64_v3.rpm")
-// so that variants of one architecture do not overwrite each other.
+// FileName is the format's conventional file name for the package, from
+// its name, version and architecture (no binary is needed). A variant that
+// the format's architecture cannot express is appended to the architecture
+// ("hello_1.2.3-1_amd64_v3.deb", "hello-1.2.3-1.x86_64_v3.rpm") so that
+// variants of one architecture do not overwrite each other.
 func FileName(o Options, format string) (string, error) {
 	p, err := packager(format)
 	if err != nil {
 		return "", err
 	}
-	dir, err := os.MkdirTemp("", "svcpack-linuxpkg-")
-	if err != nil {
-		return "", err
+	if !versionRE.MatchString(o.Version) {
+		return "", fmt.Errorf("linuxpkg: version %q: want digits first, then letters, digits and . ~ _ ^ +", o.Version)
 	}
-	defer os.RemoveAll(dir)
-	info, err := o.info(dir, format)
-	if err != nil {
-		return "", err
-	}
+	info := &nfpm.Info{Name: o.Name, Arch: o.nfpmArch(), Platform: "linux", Version: o.Version, VersionSchema: "none", Release: Release}
 	name := p.ConventionalFileName(nfpm.WithDefaults(info))
 	if o.Variant != "" && o.Arch != "arm" {
 		ext := "." + format

@@ -30,7 +30,8 @@ import (
 	"github.com/svcpack/svcpack/pkg/platform"
 )
 
-// TemplateData is what ldflags templates see.
+// TemplateData is what ldflags templates see (and the artifact name
+// templates, which add their own variables to these).
 type TemplateData struct {
 	// Name is the binary name.
 	Name string
@@ -42,6 +43,18 @@ type TemplateData struct {
 	Date string
 	// Os and Arch are the target's GOOS and GOARCH.
 	Os, Arch string
+	// Variant is the target's variant (the GOARM, GOAMD64, ... value), or
+	// "".
+	Variant string
+	// ArchName is the architecture as artifact names show it, with the
+	// variant ("armv7", "amd64_v3"; see platform.Target.ArchName).
+	ArchName string
+}
+
+// For returns d with the target's fields (Os, Arch, Variant, ArchName) set.
+func (d TemplateData) For(t platform.Target) TemplateData {
+	d.Os, d.Arch, d.Variant, d.ArchName = t.OS, t.Arch, t.Variant, t.ArchName()
+	return d
 }
 
 // Options configures a matrix build.
@@ -127,8 +140,7 @@ func OutputPath(outDir, name string, t platform.Target) string {
 // ldflags templates executed. It is exported so benchmarks and -v output use
 // exactly what Build runs.
 func (o *Options) Args(t platform.Target, output string) ([]string, error) {
-	data := o.Data
-	data.Os, data.Arch = t.OS, t.Arch
+	data := o.Data.For(t)
 	var flags []string
 	for _, f := range o.Ldflags {
 		tmpl, err := template.New("ldflags").Option("missingkey=error").Parse(f)

@@ -47,6 +47,14 @@ func (t Target) ArchName() string {
 // Slug is "os_archname", the target part of artifact names.
 func (t Target) Slug() string { return t.OS + "_" + t.ArchName() }
 
+// Universal returns darwin/universal, the target of macOS universal
+// binaries: one Mach-O file holding the darwin/amd64 and darwin/arm64
+// programs, made from those two builds rather than built itself.
+func Universal() Target { return Target{OS: "darwin", Arch: "universal"} }
+
+// IsUniversal reports whether t is Universal().
+func (t Target) IsUniversal() bool { return t == Universal() }
+
 // IsZero reports whether t is the zero Target (no target: a
 // release-wide artifact).
 func (t Target) IsZero() bool { return t == Target{} }

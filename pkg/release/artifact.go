@@ -16,17 +16,21 @@ type Kind string
 
 // Artifact kinds.
 const (
-	KindBinary    Kind = "binary"
-	KindWrapper   Kind = "wrapper" // svcwrap.exe, the Windows service wrapper
-	KindZip       Kind = "zip"
-	KindTarGz     Kind = "tar.gz"
-	KindMSI       Kind = "msi"
-	KindDeb       Kind = "deb"
-	KindRPM       Kind = "rpm"
-	KindAPK       Kind = "apk"
-	KindSBOM      Kind = "sbom"
-	KindChecksums Kind = "checksums"
-	KindSignature Kind = "signature"
+	KindBinary     Kind = "binary"
+	KindWrapper    Kind = "wrapper" // svcwrap.exe, the Windows service wrapper
+	KindZip        Kind = "zip"
+	KindTarGz      Kind = "tar.gz"
+	KindMSI        Kind = "msi"
+	KindDeb        Kind = "deb"
+	KindRPM        Kind = "rpm"
+	KindAPK        Kind = "apk"
+	KindSBOM       Kind = "sbom"
+	KindWinget     Kind = "winget"     // the winget manifests of the MSIs
+	KindScoop      Kind = "scoop"      // the Scoop manifest of the zips
+	KindChocolatey Kind = "chocolatey" // the Chocolatey package of the MSIs
+	KindHomebrew   Kind = "homebrew"   // the Homebrew formula of the tarballs
+	KindChecksums  Kind = "checksums"
+	KindSignature  Kind = "signature"
 )
 
 // Artifact is one file the release produced.

@@ -45,12 +45,16 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/svcpack/svcpack/internal/brewtest"
+	"github.com/svcpack/svcpack/internal/nupkgtest"
 	"github.com/svcpack/svcpack/internal/testgpg"
 	"github.com/svcpack/svcpack/internal/testtool"
 	"github.com/svcpack/svcpack/internal/textread"
 	"github.com/svcpack/svcpack/pkg/config"
 	"github.com/svcpack/svcpack/pkg/linuxpkg"
+	"github.com/svcpack/svcpack/pkg/manifests/chocolatey"
 	"github.com/svcpack/svcpack/pkg/matrix"
+	"github.com/svcpack/svcpack/pkg/naming"
 	"github.com/svcpack/svcpack/pkg/platform"
 	"github.com/svcpack/svcpack/pkg/svcwrap"
 )
@@ -322,7 +326,7 @@ func fieldRows(p *fieldsProject) []fieldRow {
 		{path: "dist", base: "out/fieldsdist", alt: "out/otherdist", check: checkDist},
 		// Every format, in an order of our own (all of them are the default
 		// set; the order is what makes the value not the default).
-		{path: "formats", base: []string{"sbom", "tar.gz", "apk", "rpm", "deb", "msi", "zip"}, alt: []string{"sbom", "tar.gz", "rpm", "deb", "msi", "zip"}, check: checkFormats, late: true},
+		{path: "formats", base: []string{"sbom", "tar.gz", "apk", "rpm", "deb", "msi", "zip", "winget", "scoop", "chocolatey", "homebrew"}, alt: []string{"sbom", "tar.gz", "rpm", "deb", "msi", "zip", "winget", "scoop", "chocolatey", "homebrew"}, check: checkFormats, late: true},
 		{path: "vendor", base: "Fieldwork Vendor Ltd", alt: "Otherwork Vendor Ltd", check: checkVendor},
 		{path: "maintainer", base: "Fiona Field <fiona@fields.example.org>", alt: "Oscar Other <oscar@fields.example.org>", check: checkMaintainer},
 		{path: "homepage", base: fieldsHomepage, alt: "https://other.example.net/svc", check: checkHomepage},
@@ -399,6 +403,13 @@ func fieldRows(p *fieldsProject) []fieldRow {
 		{path: "gpg.key_file", base: p.gpg.SecretFile, alt: p.gpgAlt.SecretFile, check: checkGPGKey},
 		{path: "gpg.passphrase_env", base: "FIELDS_GPG_PASS", alt: "FIELDS_GPG_PASS_2", check: checkPassphraseEnv},
 		{path: "gpg.sign", base: []string{"rpm", "checksums"}, alt: []string{"deb", "rpm", "checksums"}, check: checkGPGSign},
+		{path: "download_url", base: "https://dl.fields.example.org/{{.Name}}/v{{.Version}}/{{.File}}", alt: "https://other.example.net/{{.Version}}/{{.File}}", check: checkDownloadURLs},
+		{path: "winget.package_id", base: "Fields.Svc", alt: "Fields.Other", check: checkWingetID},
+		{path: "chocolatey.id", base: "fields-svc", alt: "fields-other", check: checkChocolateyID},
+		// Not the defaults, yet names the other rows still find by suffix.
+		{path: "name_template.archive", base: "fields_{{.Name}}_{{.Version}}_{{.Os}}_{{.ArchName}}", alt: "{{.Name}}-{{.Version}}-{{.Os}}-{{.ArchName}}", check: checkArchiveNames},
+		{path: "name_template.package", base: "{{.Conventional}}.fields", alt: "{{.Name}}_{{.Version}}_{{.Os}}_{{.ArchName}}", check: checkPackageNames},
+		{path: "name_template.binary_dir", base: "dir_{{.Name}}_{{.Os}}_{{.ArchName}}", alt: "bin-{{.Os}}-{{.ArchName}}", check: checkBinaryDirs},
 	}
 }
 
@@ -1278,6 +1289,8 @@ func checkName(t *testing.T, r *fieldsRelease, want any) {
 		eq(t, where+" svcwrap.json program", cfg["program"], name+".exe")
 	}
 	eq(t, "SBOM component name", jsonAt(r.sbom(t, linuxT), "metadata.component.name"), name)
+	r.art(t, KindHomebrew, "", "homebrew/"+strings.ToLower(name)+".rb")
+	eq(t, "Homebrew bin.install", r.brew(t, "macos", "arm").Installs[0], []string{"install", "bin", name})
 }
 
 func checkMain(t *testing.T, r *fieldsRelease, want any) {
@@ -1305,6 +1318,10 @@ func checkVersion(t *testing.T, r *fieldsRelease, want any) {
 		}
 	}
 	eq(t, "SBOM component version", jsonAt(r.sbom(t, linuxT), "metadata.component.version"), v)
+	eq(t, "winget PackageVersion", r.winget(t, "defaultLocale")["PackageVersion"], v)
+	eq(t, "Scoop version", r.scoop(t)["version"], v)
+	eq(t, "nuspec version", r.nuspec(t).Metadata.Version, v)
+	eq(t, "Homebrew version", r.brew(t, "linux", "intel").Fields["version"], v)
 }
 
 func checkTargets(t *testing.T, r *fieldsRelease, want any) {
@@ -1379,6 +1396,8 @@ func checkVendor(t *testing.T, r *fieldsRelease, want any) {
 	for _, exe := range r.windowsExes(t) {
 		eq(t, filepath.Base(exe)+" CompanyName", r.versionString(t, exe, "CompanyName"), v)
 	}
+	eq(t, "winget Publisher", r.winget(t, "defaultLocale")["Publisher"], v)
+	eq(t, "nuspec authors", r.nuspec(t).Metadata.Authors, v)
 	copyright := string(r.debFiles(t)["usr/share/doc/"+fieldsName+"/copyright"])
 	if !slices.Contains(strings.Split(copyright, "\n"), "Copyright: 2023 "+v) {
 		t.Errorf("the deb's copyright file does not name %q as the holder:\n%s", v, copyright)
@@ -1403,6 +1422,10 @@ func checkHomepage(t *testing.T, r *fieldsRelease, want any) {
 		eq(t, filepath.Base(f)+" signature's URL", signedAttribute(t, r.verifyAuthenticode(t, f, r.p.signCert), "URL description"), v)
 	}
 	eq(t, "zip README.txt", readmeLine(t, r.zipFiles(t)["README.txt"], "Homepage: "), v)
+	eq(t, "winget PackageUrl", r.winget(t, "defaultLocale")["PackageUrl"], v)
+	eq(t, "Scoop homepage", r.scoop(t)["homepage"], v)
+	eq(t, "nuspec projectUrl", r.nuspec(t).Metadata.ProjectURL, v)
+	eq(t, "Homebrew homepage", r.brew(t, "linux", "intel").Fields["homepage"], v)
 }
 
 // signedAttribute is an authenticated attribute osslsigncode verify
@@ -1439,6 +1462,10 @@ func checkLicense(t *testing.T, r *fieldsRelease, want any) {
 		t.Errorf("the deb's copyright file does not name license %s:\n%s", v, copyright)
 	}
 	eq(t, "zip README.txt", readmeLine(t, r.zipFiles(t)["README.txt"], "License: "), v+", see LICENSE.")
+	eq(t, "winget License", r.winget(t, "defaultLocale")["License"], v)
+	eq(t, "Scoop license", r.scoop(t)["license"], v)
+	eq(t, "nuspec license", r.nuspec(t).Metadata.License.Value, v)
+	eq(t, "Homebrew license", r.brew(t, "linux", "intel").Fields["license"], v)
 }
 
 func checkLicenseFile(t *testing.T, r *fieldsRelease, want any) {
@@ -1478,6 +1505,10 @@ func checkDescription(t *testing.T, r *fieldsRelease, want any) {
 	eq(t, "rpm SUMMARY", r.rpmQuery(t, "%{SUMMARY}"), v)
 	eq(t, "apk pkgdesc", r.apkInfo(t, "pkgdesc"), v)
 	eq(t, "exe FileDescription", r.versionString(t, r.exe(t), "FileDescription"), v)
+	eq(t, "winget ShortDescription", r.winget(t, "defaultLocale")["ShortDescription"], v)
+	eq(t, "Scoop description", r.scoop(t)["description"], v)
+	eq(t, "nuspec description", r.nuspec(t).Metadata.Description, v)
+	eq(t, "Homebrew desc", r.brew(t, "linux", "intel").Fields["desc"], v)
 	for _, tg := range []string{linuxT, darwinT} {
 		readme := strings.Split(string(r.tarGzFiles(t, tg)["README.txt"]), "\n")
 		eq(t, tg+" README.txt second line", readme[1], v)
@@ -1516,6 +1547,8 @@ func checkProductName(t *testing.T, r *fieldsRelease, want any) {
 	}
 	eq(t, "svcwrap.exe FileDescription", r.versionString(t, r.wrapper(t), "FileDescription"), v+" service wrapper (svcpack)")
 	eq(t, "MSI ProductName", r.msiProperty(t, "ProductName"), v)
+	eq(t, "winget PackageName", r.winget(t, "defaultLocale")["PackageName"], v)
+	eq(t, "nuspec title", r.nuspec(t).Metadata.Title, v)
 	for _, f := range append(r.windowsExes(t), r.msi(t)) {
 		eq(t, filepath.Base(f)+" signature's description", signedAttribute(t, r.verifyAuthenticode(t, f, r.p.signCert), "Text description"), v)
 	}
@@ -1525,6 +1558,8 @@ func checkCopyright(t *testing.T, r *fieldsRelease, want any) {
 	for _, exe := range r.windowsExes(t) {
 		eq(t, filepath.Base(exe)+" LegalCopyright", r.versionString(t, exe, "LegalCopyright"), str(want))
 	}
+	eq(t, "winget Copyright", r.winget(t, "defaultLocale")["Copyright"], str(want))
+	eq(t, "nuspec copyright", r.nuspec(t).Metadata.Copyright, str(want))
 }
 
 func checkExecutionLevel(t *testing.T, r *fieldsRelease, want any) {
@@ -1550,6 +1585,11 @@ func checkUTF8(t *testing.T, r *fieldsRelease, want any) {
 
 func checkUpgradeCode(t *testing.T, r *fieldsRelease, want any) {
 	eq(t, "MSI UpgradeCode", r.msiProperty(t, "UpgradeCode"), str(want))
+	entries, _ := r.wingetInstaller(t)["AppsAndFeaturesEntries"].([]any)
+	if len(entries) != 1 {
+		t.Fatalf("winget AppsAndFeaturesEntries: %v", entries)
+	}
+	eq(t, "winget UpgradeCode", entries[0].(map[string]any)["UpgradeCode"], str(want))
 	for _, row := range r.msiTable(t, "Upgrade") {
 		eq(t, "MSI Upgrade row", row["UpgradeCode"], str(want))
 	}
@@ -1677,6 +1717,7 @@ func checkArgs(t *testing.T, r *fieldsRelease, want any) {
 		eq(t, where+" svcwrap.json args", cfg["args"], anySlice(args))
 	}
 	eq(t, "plist ProgramArguments", r.plist(t)["ProgramArguments"], anySlice(append([]string{"/usr/local/bin/" + fieldsName}, args...)))
+	eq(t, "Homebrew service run", r.brew(t, "macos", "arm").Service["run"], anySlice(append([]string{"opt_bin/" + fieldsName}, args...)))
 	// Wrapped, the service runs the wrapper without arguments.
 	eq(t, "MSI ServiceInstall Arguments", r.msiRow(t, "ServiceInstall", "ServiceInstall", "Svc")["Arguments"], "")
 }
@@ -1730,6 +1771,7 @@ func checkEnv(t *testing.T, r *fieldsRelease, want any) {
 		}
 	}
 	eq(t, "unit Environment", got, env)
+	eq(t, "Homebrew environment_variables", r.brew(t, "linux", "intel").Service["environment_variables"], anyMap(env))
 	for where, cfg := range r.wrapperConfigs(t) {
 		eq(t, where+" svcwrap.json env", cfg["env"], anyMap(env))
 	}
@@ -1740,6 +1782,11 @@ func checkRestartPolicy(t *testing.T, r *fieldsRelease, want any) {
 	eq(t, "unit Restart", r.unitValue(t, "Restart"), str(want))
 	// launchd: always restarts with KeepAlive true, else only on failure.
 	eq(t, "plist KeepAlive", r.plist(t)["KeepAlive"], want == "always")
+	var keepAlive any = map[string]any{"successful_exit": false}
+	if want == "always" {
+		keepAlive = true
+	}
+	eq(t, "Homebrew keep_alive", r.brew(t, "macos", "arm").Service["keep_alive"], keepAlive)
 }
 
 func checkRestartDelay(t *testing.T, r *fieldsRelease, want any) {
@@ -1754,6 +1801,7 @@ func checkRestartDelay(t *testing.T, r *fieldsRelease, want any) {
 		eq(t, where+" svcwrap.json restart.delay", dur(t, jsonAt(cfg, "restart.delay")), d)
 	}
 	eq(t, "plist ThrottleInterval", r.plist(t)["ThrottleInterval"], d.Seconds())
+	eq(t, "Homebrew throttle_interval", r.brew(t, "macos", "arm").Service["throttle_interval"], d.Seconds())
 }
 
 func checkResetAfter(t *testing.T, r *fieldsRelease, want any) {
@@ -1955,6 +2003,8 @@ func checkFileConfig(t *testing.T, r *fieldsRelease, want any) {
 	}
 	eq(t, "deb conffiles", strings.Fields(r.debControl(t, "conffiles")), []string{fieldsLinuxConf})
 	eq(t, "rpm config files", r.rpmLines(t, "-c"), []string{fieldsLinuxConf})
+	eq(t, "Scoop persist", r.scoop(t)["persist"], []any{strings.ReplaceAll(fieldsConfDst, "/", `\`)})
+	eq(t, "Homebrew etc install", r.brew(t, "macos", "arm").Installs[1], []string{"install", "etc/" + fieldsName + "/" + path.Dir(fieldsConfDst), fieldsConfDst})
 	// The darwin install.sh installs configuration files only where none is.
 	install := string(r.tarGzFiles(t, darwinT)["install.sh"])
 	if !strings.Contains(install, "if [ ! -e '/usr/local/etc/"+fieldsName+"/"+fieldsConfDst+"' ]") {
@@ -1999,6 +2049,207 @@ func checkGPGSign(t *testing.T, r *fieldsRelease, want any) {
 	eq(t, "deb signed (_gpgorigin)", slices.Contains(members, "_gpgorigin"), slices.Contains(signs, "deb"))
 	sig := strings.TrimSpace(r.rpmQuery(t, "%{RSAHEADER:pgpsig}"))
 	eq(t, "rpm signed", sig != "(none)", slices.Contains(signs, "rpm"))
+}
+
+// checksumsOK is what sha256sum -c --strict says of every file of
+// checksums.txt: the paths it found with their content.
+func (r *fieldsRelease) checksumsOK(t *testing.T) map[string]bool {
+	return cached(r, "checksums", func() map[string]bool {
+		bin := testtool.Need(t, "sha256sum", "coreutils")
+		cmd := exec.Command(bin, "-c", "--strict", ChecksumsName)
+		cmd.Dir = r.res.Dist
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("sha256sum -c: %v\n%s", err, out)
+		}
+		ok := map[string]bool{}
+		for _, l := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+			if p, found := strings.CutSuffix(l, ": OK"); found {
+				ok[p] = true
+			}
+		}
+		return ok
+	})
+}
+
+// checkNamed fails unless the artifacts of kinds, and only they, are at
+// the paths name gives for their targets, each checked by sha256sum -c.
+func checkNamed(t *testing.T, r *fieldsRelease, kinds []Kind, name func(a Artifact) []string) {
+	t.Helper()
+	ok := r.checksumsOK(t)
+	n := 0
+	for _, a := range r.res.Artifacts {
+		if !slices.Contains(kinds, a.Kind) {
+			continue
+		}
+		n++
+		if want := name(a); !slices.Contains(want, a.Path) {
+			t.Errorf("%s %s for %s: want one of %q", a.Kind, a.Path, a.Target(), want)
+		}
+		if !ok[a.Path] {
+			t.Errorf("sha256sum -c did not check %s", a.Path)
+		}
+	}
+	if n == 0 {
+		t.Errorf("no artifact of %v", kinds)
+	}
+}
+
+// render is a name template of the fields project for target tg.
+func render(t *testing.T, r *fieldsRelease, tmpl string, tg platform.Target, d naming.Data) string {
+	t.Helper()
+	d.TemplateData = matrix.TemplateData{Name: fieldsName, Version: fieldsVersion, Commit: r.spec.Commit, Date: "2023-11-14T22:13:20Z"}.For(tg)
+	n, err := naming.Name(tmpl, d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func checkArchiveNames(t *testing.T, r *fieldsRelease, want any) {
+	checkNamed(t, r, []Kind{KindZip, KindMSI, KindTarGz, KindSBOM}, func(a Artifact) []string {
+		base := render(t, r, str(want), a.target(), naming.Data{})
+		return []string{base + ".zip", base + ".msi", base + ".tar.gz", base + ".sbom.cdx.json", base + ".svcwrap.sbom.cdx.json"}
+	})
+}
+
+func checkPackageNames(t *testing.T, r *fieldsRelease, want any) {
+	// The formats' own names, from what their tools read in each package.
+	conv := map[Kind]string{
+		KindDeb: r.debField(t, "Package") + "_" + r.debField(t, "Version") + "_" + r.debField(t, "Architecture"),
+		KindRPM: r.rpmQuery(t, "%{NAME}-%{VERSION}-%{RELEASE}.%{ARCH}"),
+		KindAPK: r.apkInfo(t, "pkgname") + "_" + r.apkInfo(t, "pkgver") + "_" + r.apkInfo(t, "arch"),
+	}
+	checkNamed(t, r, []Kind{KindDeb, KindRPM, KindAPK}, func(a Artifact) []string {
+		return []string{render(t, r, str(want), a.target(), naming.Data{Format: string(a.Kind), Conventional: conv[a.Kind]}) + "." + string(a.Kind)}
+	})
+}
+
+func checkBinaryDirs(t *testing.T, r *fieldsRelease, want any) {
+	checkNamed(t, r, []Kind{KindBinary, KindWrapper}, func(a Artifact) []string {
+		dir := render(t, r, str(want), a.target(), naming.Data{})
+		return []string{path.Join(dir, matrix.BinaryName(fieldsName, a.OS)), path.Join(dir, config.WrapperExe)}
+	})
+}
+
+// winget is the winget manifest of kind (version, defaultLocale or
+// installer) as PyYAML reads it, after python3-jsonschema validated it
+// against winget's schema.
+func (r *fieldsRelease) winget(t *testing.T, kind string) map[string]any {
+	t.Helper()
+	return cached(r, "winget "+kind, func() map[string]any {
+		var found []string
+		for _, a := range r.res.Artifacts {
+			k := "version"
+			switch {
+			case strings.HasSuffix(a.Path, ".installer.yaml"):
+				k = "installer"
+			case strings.HasSuffix(a.Path, ".locale.en-US.yaml"):
+				k = "defaultLocale"
+			}
+			if a.Kind == KindWinget && k == kind {
+				found = append(found, filepath.Join(r.res.Dist, filepath.FromSlash(a.Path)))
+			}
+		}
+		if len(found) != 1 {
+			t.Fatalf("want one winget %s manifest, found %v", kind, found)
+		}
+		testtool.ValidateJSONSchema(t, filepath.Join("..", "manifests", "winget", "testdata", "schema", "manifest."+kind+".1.10.0.json"), found[0])
+		return testtool.ReadYAML(t, found[0])
+	})
+}
+
+// scoop is the Scoop manifest, after python3-jsonschema validated it
+// against Scoop's schema.
+func (r *fieldsRelease) scoop(t *testing.T) map[string]any {
+	t.Helper()
+	return cached(r, "scoop", func() map[string]any {
+		file := r.art(t, KindScoop, "", ".json")
+		testtool.ValidateJSONSchema(t, filepath.Join("..", "manifests", "scoop", "testdata", "schema", "schema.json"), file)
+		b, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var m map[string]any
+		if err := json.Unmarshal(b, &m); err != nil {
+			t.Fatal(err)
+		}
+		return m
+	})
+}
+
+// nupkgParts are the parts of the Chocolatey package and nuspec its
+// nuspec, after nupkgtest checked it (unzip, xmllint with Chocolatey's XSD).
+func (r *fieldsRelease) nupkgParts(t *testing.T) map[string][]byte {
+	t.Helper()
+	return cached(r, "nupkg", func() map[string][]byte {
+		parts, _ := nupkgtest.Check(t, r.art(t, KindChocolatey, "", ".nupkg"), filepath.Join("..", "manifests", "chocolatey", "testdata", "nuspec", "nuspec.xsd"), chocolatey.NuspecNamespace)
+		return parts
+	})
+}
+
+func (r *fieldsRelease) nuspec(t *testing.T) nupkgtest.Nuspec {
+	t.Helper()
+	return cached(r, "nuspec", func() nupkgtest.Nuspec {
+		_, n := nupkgtest.Check(t, r.art(t, KindChocolatey, "", ".nupkg"), filepath.Join("..", "manifests", "chocolatey", "testdata", "nuspec", "nuspec.xsd"), chocolatey.NuspecNamespace)
+		return n
+	})
+}
+
+// brew is the Homebrew formula as Ruby reads it on platform and cpu
+// (brewtest: ruby -c, then the formula evaluated).
+func (r *fieldsRelease) brew(t *testing.T, platform, cpu string) brewtest.Result {
+	t.Helper()
+	return cached(r, "brew "+platform+" "+cpu, func() brewtest.Result {
+		return brewtest.Read(t, r.art(t, KindHomebrew, "", ".rb"), platform, cpu)
+	})
+}
+
+func checkChocolateyID(t *testing.T, r *fieldsRelease, want any) {
+	eq(t, "nuspec id", r.nuspec(t).Metadata.ID, str(want))
+	r.art(t, KindChocolatey, "", "chocolatey/"+str(want)+"."+fieldsVersion+".nupkg")
+	if _, ok := r.nupkgParts(t)[str(want)+".nuspec"]; !ok {
+		t.Errorf("no %s.nuspec in the package", want)
+	}
+}
+
+// wingetInstaller is the installer of the one MSI in the winget manifests.
+func (r *fieldsRelease) wingetInstaller(t *testing.T) map[string]any {
+	t.Helper()
+	ins, _ := r.winget(t, "installer")["Installers"].([]any)
+	if len(ins) != 1 {
+		t.Fatalf("winget installers: %v", ins)
+	}
+	return ins[0].(map[string]any)
+}
+
+// downloadFile is a file of the release rendered by the download URL
+// template want for target tg.
+func downloadFile(t *testing.T, r *fieldsRelease, want any, tg platform.Target, file string) string {
+	t.Helper()
+	u, err := naming.URL(str(want), naming.URLData{TemplateData: matrix.TemplateData{Name: fieldsName, Version: fieldsVersion, Commit: r.spec.Commit, Date: "2023-11-14T22:13:20Z"}.For(tg), File: file})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
+}
+
+func checkDownloadURLs(t *testing.T, r *fieldsRelease, want any) {
+	msi := filepath.Base(r.msi(t))
+	win := platform.Target{OS: "windows", Arch: "amd64"}
+	eq(t, "winget InstallerUrl", r.wingetInstaller(t)["InstallerUrl"], downloadFile(t, r, want, win, msi))
+	eq(t, "Scoop url", jsonAt(r.scoop(t), "architecture.64bit.url"), downloadFile(t, r, want, win, filepath.Base(r.zip(t))))
+	linux := platform.Target{OS: "linux", Arch: "amd64"}
+	eq(t, "Homebrew Linux url", r.brew(t, "linux", "intel").Fields["url"], downloadFile(t, r, want, linux, filepath.Base(r.art(t, KindTarGz, linuxT, ".tar.gz"))))
+	eq(t, "Chocolatey url64bit", psHashtable(t, string(r.nupkgParts(t)["tools/chocolateyinstall.ps1"]))["url64bit"], downloadFile(t, r, want, win, msi))
+}
+
+func checkWingetID(t *testing.T, r *fieldsRelease, want any) {
+	id := str(want)
+	for kind, suffix := range map[string]string{"version": ".yaml", "defaultLocale": ".locale.en-US.yaml", "installer": ".installer.yaml"} {
+		eq(t, "winget "+kind+" PackageIdentifier", r.winget(t, kind)["PackageIdentifier"], id)
+		r.art(t, KindWinget, "", "/"+strings.ReplaceAll(id, ".", "/")+"/"+fieldsVersion+"/"+id+suffix)
+	}
 }
 
 // resolvedFrom maps each resolved field of the spec (a `spec` tag: not in
@@ -2180,7 +2431,8 @@ func (s *fieldsStep) digest(tg platform.Target, k Kind) string {
 	}
 	var out []string
 	for _, a := range s.res.Artifacts {
-		if a.Kind == k && a.target() == tg {
+		// A release-wide job (zero target) reads every target's.
+		if a.Kind == k && (tg.IsZero() || a.target() == tg) {
 			out = append(out, a.Path+" "+a.SHA256)
 		}
 	}
@@ -2255,7 +2507,11 @@ func checkRedone(t *testing.T, fields, contents []string, prev, cur *fieldsStep)
 	for _, id := range slices.Sorted(maps.Keys(cur.jobs)) {
 		name, target, _ := strings.Cut(id, " ")
 		pk := byName[name]
-		tg, err := platform.Parse(target)
+		var tg platform.Target // a release-wide job's
+		var err error
+		if target != "" {
+			tg, err = platform.Parse(target)
+		}
 		if pk == nil || err != nil {
 			t.Fatalf("job %q: no such packager or target (%v)", id, err)
 		}
@@ -2433,7 +2689,11 @@ func TestWritersReadOnlyDeclaredFields(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, tg := range spec.Targets {
+		targets := planTargets(spec, spec.Targets, packagers())
+		if pk.Once {
+			targets = []platform.Target{{}}
+		}
+		for _, tg := range targets {
 			if !pk.applies(spec, tg) {
 				continue
 			}
@@ -2466,9 +2726,18 @@ func runWrite(ctx context.Context, t *testing.T, spec, view *config.Spec, pk *Pa
 		t.Fatal(err)
 	}
 	var ins []input
+	from := sources(pk, spec, spec.Targets, tg)
 	for _, a := range base.Artifacts {
-		if a.target() == tg && slices.Contains(pk.Uses, a.Kind) {
+		if reads(from, a.target()) && slices.Contains(pk.Uses, a.Kind) {
 			ins = append(ins, input{kind: a.Kind, name: "$DIST/" + a.Path, path: filepath.Join(base.Dist, filepath.FromSlash(a.Path)), sha256: a.SHA256})
+			// Job.Inputs lists the plan's artifacts, in its directory.
+			if err := os.MkdirAll(filepath.Dir(p.Abs(a.Path)), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Link(filepath.Join(base.Dist, filepath.FromSlash(a.Path)), p.Abs(a.Path)); err != nil {
+				t.Fatal(err)
+			}
+			p.add(a)
 		}
 	}
 	for k, dir := range map[Kind]string{kindRaw: "bin", kindRawWrapper: "wrap"} {
@@ -2481,7 +2750,7 @@ func runWrite(ctx context.Context, t *testing.T, spec, view *config.Spec, pk *Pa
 			ins = append(ins, input{kind: k, name: string(k), path: raw})
 		}
 	}
-	j := &Job{Spec: view, Target: tg, plan: p, pk: pk, ins: ins}
+	j := &Job{Spec: view, Target: tg, plan: p, pk: pk, from: from, ins: ins}
 	if err := pk.Write(ctx, j); err != nil {
 		t.Fatalf("%s: %v", jobID(pk, tg), err)
 	}

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"path"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -28,24 +27,44 @@ func binaryPackager() *Packager {
 	return &Packager{
 		Name: "binary", Kind: KindBinary, Internal: true,
 		Doc:     "the program, as go build made it",
-		Applies: func(_ *config.Spec, t platform.Target) bool { return t.OS != "windows" },
-		Reads:   []string{"name"},
+		Applies: func(_ *config.Spec, t platform.Target) bool { return t.OS != "windows" && !t.IsUniversal() },
+		Reads:   nameReads("name_template.binary_dir"),
 		Uses:    []Kind{kindRaw},
+		Paths:   binaryPaths,
 		Write: func(ctx context.Context, j *Job) error {
 			raw, err := j.MustInput(kindRaw)
 			if err != nil {
 				return err
 			}
-			return j.CreateFile(binaryPath(j.Spec.Name, j.Target), KindBinary, func(path string) error { return copyFile(raw, path, 0o755) })
+			rel, err := binaryPath(j.Spec, j.Target)
+			if err != nil {
+				return err
+			}
+			return j.CreateFile(rel, KindBinary, func(path string) error { return copyFile(raw, path, 0o755) })
 		},
 	}
+}
+
+// binaryPaths is the Paths of the binary and exe packagers.
+func binaryPaths(s *config.Spec, t platform.Target) ([]string, error) {
+	rel, err := binaryPath(s, t)
+	if err != nil {
+		return nil, err
+	}
+	return []string{rel}, nil
+}
+
+// nameReads are the fields a packager naming its artifacts with the name
+// template field reads: the template and every spec field it may show.
+func nameReads(field string) []string {
+	return []string{field, "name", "version", "commit", "date"}
 }
 
 // exeReads are the fields a Windows exe's resources and signature come
 // from (the wrapper's too).
 func exeReads() []string {
 	return []string{"name", "version", "vendor", "description", "homepage", "date", "service.display_name",
-		"windows.icon", "windows.product_name", "windows.copyright", "windows.manifest", "windows.sign"}
+		"windows.icon", "windows.product_name", "windows.copyright", "windows.manifest", "windows.sign", "name_template.binary_dir", "commit"}
 }
 
 func exePackager() *Packager {
@@ -55,6 +74,7 @@ func exePackager() *Packager {
 		Applies: onOS("windows"),
 		Reads:   exeReads(),
 		Uses:    []Kind{kindRaw},
+		Paths:   binaryPaths,
 		Check: func(s *config.Spec, p *config.Problems) {
 			if !s.HasOS("windows") {
 				return
@@ -77,7 +97,11 @@ func exePackager() *Packager {
 			if err != nil {
 				return err
 			}
-			return j.CreateFile(binaryPath(j.Spec.Name, j.Target), KindBinary, func(path string) error {
+			rel, err := binaryPath(j.Spec, j.Target)
+			if err != nil {
+				return err
+			}
+			return j.CreateFile(rel, KindBinary, func(path string) error {
 				return finishExe(ctx, j.Spec, raw, path, resourceOptions(j.Spec))
 			})
 		},
@@ -101,11 +125,6 @@ func finishExe(ctx context.Context, s *config.Spec, raw, path string, res winres
 		return authenticode(s).Sign(ctx, path)
 	}
 	return nil
-}
-
-// binaryPath is <name>_<os>_<arch>/<name>[.exe].
-func binaryPath(name string, t platform.Target) string {
-	return path.Join(name+"_"+t.Slug(), matrix.BinaryName(name, t.OS))
 }
 
 // resourceOptions maps the spec onto the exe's resources.

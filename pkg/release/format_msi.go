@@ -27,8 +27,9 @@ func msiPackager() *Packager {
 		Name: "msi", Default: true,
 		Doc:     "Windows: an MSI that installs the program and registers, starts, stops and removes the service",
 		Applies: onOS("windows"),
-		Reads:   append(windowsReads(), "version", "vendor", "homepage", "files", "license_file", "date", "windows.product_name", "windows.icon", "windows.msi", "windows.sign"),
+		Reads:   append(windowsReads(), "version", "vendor", "homepage", "files", "license_file", "date", "windows.product_name", "windows.icon", "windows.msi", "windows.sign", "name_template.archive", "commit"),
 		Uses:    []Kind{KindBinary, KindWrapper},
+		Paths:   archivePaths(".msi"),
 		Check:   checkMSI,
 		Write:   writeMSI,
 	}
@@ -180,7 +181,11 @@ func writeMSI(ctx context.Context, j *Job) error {
 			return err
 		}
 	}
-	return j.CreateFile(archiveName(s, j.Target, ".msi"), KindMSI, func(path string) error {
+	name, err := archiveName(s, j.Target, ".msi")
+	if err != nil {
+		return err
+	}
+	return j.CreateFile(name, KindMSI, func(path string) error {
 		if err := writeFileAtomic(path, 0o644, func(w io.Writer) error { return msi.Write(w, pkg) }); err != nil {
 			return err
 		}

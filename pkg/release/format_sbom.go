@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/svcpack/svcpack/pkg/config"
+	"github.com/svcpack/svcpack/pkg/platform"
 	"github.com/svcpack/svcpack/pkg/sbom"
 )
 
@@ -15,9 +16,25 @@ import (
 func sbomPackager() *Packager {
 	return &Packager{
 		Name: "sbom", Default: true,
-		Doc:   "every target: a CycloneDX SBOM of the binary (and of svcwrap.exe when wrapped)",
-		Reads: []string{"name", "version", "date"},
-		Uses:  []Kind{KindBinary, KindWrapper},
+		Doc:     "every target: a CycloneDX SBOM of the binary (and of svcwrap.exe when wrapped)",
+		Applies: func(_ *config.Spec, t platform.Target) bool { return !t.IsUniversal() },
+		Reads:   nameReads("name_template.archive"),
+		Uses:    []Kind{KindBinary, KindWrapper},
+		Paths: func(s *config.Spec, t platform.Target) ([]string, error) {
+			exts := []string{".sbom.cdx.json"}
+			if wrapperApplies(s, t) {
+				exts = append(exts, ".svcwrap.sbom.cdx.json")
+			}
+			var out []string
+			for _, ext := range exts {
+				name, err := archiveName(s, t, ext)
+				if err != nil {
+					return nil, err
+				}
+				out = append(out, name)
+			}
+			return out, nil
+		},
 		Write: func(ctx context.Context, j *Job) error {
 			s, t := j.Spec, j.Target
 			bin, err := j.MustInput(KindBinary)
@@ -25,7 +42,11 @@ func sbomPackager() *Packager {
 				return err
 			}
 			o := sbom.Options{Name: s.Name, Version: s.Version.String(), OS: t.OS, Arch: t.Arch, Date: s.Date, Tool: "svcpack"}
-			if err := j.Create(archiveName(s, t, ".sbom.cdx.json"), func(w io.Writer) error { return sbom.Write(w, bin, o) }); err != nil {
+			name, err := archiveName(s, t, ".sbom.cdx.json")
+			if err != nil {
+				return err
+			}
+			if err := j.Create(name, func(w io.Writer) error { return sbom.Write(w, bin, o) }); err != nil {
 				return err
 			}
 			wrapper, ok := j.Input(KindWrapper)
@@ -34,7 +55,10 @@ func sbomPackager() *Packager {
 			}
 			// The wrapper ships in the same packages: it gets its own SBOM.
 			o.Name = strings.TrimSuffix(config.WrapperExe, ".exe")
-			return j.Create(archiveName(s, t, ".svcwrap.sbom.cdx.json"), func(w io.Writer) error { return sbom.Write(w, wrapper, o) })
+			if name, err = archiveName(s, t, ".svcwrap.sbom.cdx.json"); err != nil {
+				return err
+			}
+			return j.Create(name, func(w io.Writer) error { return sbom.Write(w, wrapper, o) })
 		},
 	}
 }

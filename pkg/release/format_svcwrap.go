@@ -196,17 +196,33 @@ func wrapperPackager() *Packager {
 		Applies: wrapperApplies,
 		Reads:   append(exeReads(), config.WrapField),
 		Uses:    []Kind{kindRawWrapper},
+		Paths: func(s *config.Spec, t platform.Target) ([]string, error) {
+			rel, err := wrapperPath(s, t)
+			return []string{rel}, err
+		},
 		Write: func(ctx context.Context, j *Job) error {
 			raw, err := j.MustInput(kindRawWrapper)
 			if err != nil {
 				return err
 			}
-			rel := path.Join(j.Spec.Name+"_"+j.Target.Slug(), config.WrapperExe)
+			rel, err := wrapperPath(j.Spec, j.Target)
+			if err != nil {
+				return err
+			}
 			return j.CreateFile(rel, KindWrapper, func(path string) error {
 				return finishExe(ctx, j.Spec, raw, path, wrapperResourceOptions(j.Spec))
 			})
 		},
 	}
+}
+
+// wrapperPath is svcwrap.exe in the folder of the target's binaries.
+func wrapperPath(s *config.Spec, t platform.Target) (string, error) {
+	dir, err := binaryDir(s, t)
+	if err != nil {
+		return "", err
+	}
+	return path.Join(dir, config.WrapperExe), nil
 }
 
 // wrapperResourceOptions gives the wrapper the product's version

@@ -23,8 +23,9 @@ func tarGzPackager() *Packager {
 		Name: "tar.gz", Kind: KindTarGz, Default: true,
 		Doc:     "Linux: the binary and its systemd unit; darwin: the binary, a launchd plist and `install.sh`",
 		Applies: func(_ *config.Spec, t platform.Target) bool { return t.OS == "linux" || t.OS == "darwin" },
-		Reads:   append(linuxReads(), "service.darwin"),
+		Reads:   append(linuxReads(), "service.darwin", "name_template.archive", "commit"),
 		Uses:    []Kind{KindBinary},
+		Paths:   archivePaths(".tar.gz"),
 		Check: func(s *config.Spec, p *config.Problems) {
 			if s.HasOS("linux") {
 				checkUnit(s, p)
@@ -74,7 +75,11 @@ func writeTarGz(ctx context.Context, j *Job) error {
 	}
 	files = append(files, archive.File{Name: "README.txt", Mode: 0o644, Data: []byte(readme.String())})
 	files = append(files, extraFiles(s, "")...)
-	return j.Create(archiveName(s, t, ".tar.gz"), func(w io.Writer) error { return archive.WriteTarGz(w, files, s.Date) })
+	name, err := archiveName(s, t, ".tar.gz")
+	if err != nil {
+		return err
+	}
+	return j.Create(name, func(w io.Writer) error { return archive.WriteTarGz(w, files, s.Date) })
 }
 
 // launchdOptions maps the spec onto the launchd daemon.

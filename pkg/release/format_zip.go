@@ -2,7 +2,6 @@ package release
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"path"
 
@@ -21,8 +20,9 @@ func zipPackager() *Packager {
 		Name: "zip", Default: true,
 		Doc:     "Windows: the exe with `install-service.cmd`, `uninstall-service.cmd` and README.txt",
 		Applies: onOS("windows"),
-		Reads:   append(windowsReads(), "version", "license", "homepage", "files", "license_file", "date"),
+		Reads:   append(windowsReads(), "version", "license", "homepage", "files", "license_file", "date", "name_template.archive", "commit"),
 		Uses:    []Kind{KindBinary, KindWrapper},
+		Paths:   archivePaths(".zip"),
 		Check: func(s *config.Spec, p *config.Problems) {
 			checkSettings(s, p)
 			if err := windowsService(s).Validate(); err != nil {
@@ -74,13 +74,23 @@ func writeZip(ctx context.Context, j *Job) error {
 			archive.File{Name: config.WrapperConfigName, Mode: 0o644, Data: cfg})
 	}
 	files = append(files, extraFiles(s, "")...)
-	return j.Create(archiveName(s, j.Target, ".zip"), func(w io.Writer) error { return archive.WriteZip(w, files, s.Date) })
+	name, err := archiveName(s, j.Target, ".zip")
+	if err != nil {
+		return err
+	}
+	return j.Create(name, func(w io.Writer) error { return archive.WriteZip(w, files, s.Date) })
 }
 
-// archiveName is <name>_<version>_<os>_<arch>[_<variant>]<ext> (see
-// platform.Target.Slug).
-func archiveName(s *config.Spec, t platform.Target, ext string) string {
-	return fmt.Sprintf("%s_%s_%s%s", s.Name, s.Version, t.Slug(), ext)
+// archivePaths is the Paths of a packager writing one archive-named
+// artifact with extension ext per target.
+func archivePaths(ext string) func(*config.Spec, platform.Target) ([]string, error) {
+	return func(s *config.Spec, t platform.Target) ([]string, error) {
+		name, err := archiveName(s, t, ext)
+		if err != nil {
+			return nil, err
+		}
+		return []string{name}, nil
+	}
 }
 
 // extraFiles returns the configured files (and LICENSE) as archive entries

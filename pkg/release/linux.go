@@ -125,8 +125,16 @@ func linuxPackager(format, doc string) *Packager {
 	return &Packager{
 		Name: format, Default: true, Doc: doc,
 		Applies: onOS("linux"),
-		Reads:   append(linuxReads(), "gpg"),
+		Reads:   append(linuxReads(), "gpg", "name_template.package", "commit"),
 		Uses:    []Kind{KindBinary},
+		Paths: func(s *config.Spec, t platform.Target) ([]string, error) {
+			// The conventional name depends on no binary: a stand-in.
+			name, err := packageName(s, t, format, linuxOptions(s, t, "", format))
+			if err != nil {
+				return nil, err
+			}
+			return []string{name}, nil
+		},
 		Check: func(s *config.Spec, p *config.Problems) {
 			if !s.HasOS("linux") {
 				return
@@ -161,7 +169,7 @@ func linuxPackager(format, doc string) *Packager {
 			if j.Spec.GPGSigns(format) {
 				o.Signer = j.OpenPGP()
 			}
-			name, err := linuxpkg.FileName(o, format)
+			name, err := packageName(j.Spec, j.Target, format, o)
 			if err != nil {
 				return err
 			}

@@ -38,6 +38,23 @@ type Plan struct {
 	mu        sync.Mutex
 	artifacts []Artifact                    // in dist
 	raw       map[platform.Target][]rawFile // go build outputs, in the cache
+	claimed   map[string]string             // artifact path -> the job writing it
+}
+
+// claim records that the job id writes the artifact rel, and fails when
+// another job does: two jobs never write one file (check refuses such
+// names; this keeps a release from ever mixing them).
+func (p *Plan) claim(rel, id string) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.claimed == nil {
+		p.claimed = map[string]string{}
+	}
+	if other, ok := p.claimed[rel]; ok && other != id {
+		return fmt.Errorf("%s would also be written by %s: two artifacts of one name", rel, other)
+	}
+	p.claimed[rel] = id
+	return nil
 }
 
 // rawFile is a go build output that packagers read but dist does not hold.
@@ -88,25 +105,46 @@ func (p *Plan) addRaw(t platform.Target, f rawFile) {
 	p.raw[t] = append(p.raw[t], f)
 }
 
-// inputs returns the artifacts of the given kinds made for target t: dist
-// artifacts by path, raw outputs by their host path.
-func (p *Plan) inputs(t platform.Target, kinds []Kind) []input {
+// inputs returns the artifacts of the given kinds made for the targets
+// from: dist artifacts by path, raw outputs by their host path. A
+// release-wide job (from holds the zero target) reads every target's.
+func (p *Plan) inputs(from []platform.Target, kinds []Kind) []input {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	var out []input
 	for _, a := range p.artifacts {
-		// A release-wide job (zero target) reads the kinds of every target.
-		if (t.IsZero() || a.target() == t) && slices.Contains(kinds, a.Kind) {
+		if reads(from, a.target()) && slices.Contains(kinds, a.Kind) {
 			out = append(out, input{kind: a.Kind, name: "$DIST/" + a.Path, path: filepath.Join(p.dir, filepath.FromSlash(a.Path)), sha256: a.SHA256})
 		}
 	}
-	for _, r := range p.raw[t] {
-		if slices.Contains(kinds, r.kind) {
-			out = append(out, input{kind: r.kind, name: string(r.kind), path: r.path, sha256: r.sha256})
+	for _, t := range from {
+		for _, r := range p.raw[t] {
+			if slices.Contains(kinds, r.kind) {
+				out = append(out, input{kind: r.kind, name: string(r.kind), path: r.path, sha256: r.sha256})
+			}
 		}
 	}
 	slices.SortFunc(out, func(a, b input) int { return strings.Compare(a.name, b.name) })
 	return out
+}
+
+// reads reports whether a job reading the targets from reads artifacts of
+// target t: from holds it, or the zero target (a release-wide job).
+func reads(from []platform.Target, t platform.Target) bool {
+	return slices.ContainsFunc(from, func(f platform.Target) bool { return f.IsZero() || f == t })
+}
+
+// sources are the targets whose artifacts the job of pk for target t reads:
+// t itself, or the targets a combining packager combines into t.
+func sources(pk *Packager, s *config.Spec, targets []platform.Target, t platform.Target) []platform.Target {
+	if pk.Combines != nil {
+		for _, c := range pk.Combines(s, targets) {
+			if c.Target == t {
+				return c.From
+			}
+		}
+	}
+	return []platform.Target{t}
 }
 
 // input is one artifact a job reads.
@@ -219,7 +257,8 @@ func targetString(t platform.Target) string {
 func (p *Plan) graph(pks []*Packager, build bool) ([]*node, error) {
 	var nodes []*node
 	made := map[platform.Target]map[Kind][]*node{}
-	for _, t := range p.targets {
+	targets := planTargets(p.spec, p.targets, pks) // and the combined ones
+	for _, t := range targets {
 		made[t] = map[Kind][]*node{}
 	}
 	if build {
@@ -257,7 +296,7 @@ func (p *Plan) graph(pks []*Packager, build bool) ([]*node, error) {
 			all = append(all, n)
 			continue
 		}
-		for _, t := range p.targets {
+		for _, t := range targets {
 			if !pk.applies(p.spec, t) {
 				continue
 			}
@@ -266,8 +305,10 @@ func (p *Plan) graph(pks []*Packager, build bool) ([]*node, error) {
 				return nil, err
 			}
 			n := &node{name: pk.Name, target: t}
-			for _, k := range pk.Uses {
-				n.deps = append(n.deps, made[t][k]...)
+			for _, src := range sources(pk, p.spec, p.targets, t) {
+				for _, k := range pk.Uses {
+					n.deps = append(n.deps, made[src][k]...)
+				}
 			}
 			n.run = func(ctx context.Context) error { return p.runJob(ctx, pk, view, t) }
 			n.kind = pk.kind()
@@ -282,18 +323,36 @@ func (p *Plan) graph(pks []*Packager, build bool) ([]*node, error) {
 // runJob makes (or reuses) one packager's artifacts for one target.
 func (p *Plan) runJob(ctx context.Context, pk *Packager, view *config.Spec, t platform.Target) error {
 	start := time.Now()
-	j := &Job{Spec: view, Target: t, plan: p, pk: pk, ins: p.inputs(t, pk.Uses)}
+	from := sources(pk, p.spec, p.targets, t)
+	j := &Job{Spec: view, Target: t, plan: p, pk: pk, from: from, ins: p.inputs(from, pk.Uses)}
 	key, err := p.key(pk, view, t, j.ins)
 	if err != nil {
 		return err
 	}
 	if arts, ok := p.reuse(pk, t, key); ok {
+		for _, a := range arts {
+			if err := p.claim(a.Path, jobID(pk, t)); err != nil {
+				return err
+			}
+		}
 		p.add(arts...)
 		p.rep.unchanged(pk.Name, targetString(t))
 		return nil
 	}
 	if err := pk.Write(ctx, j); err != nil {
 		return err
+	}
+	if pk.Paths != nil {
+		// What it wrote is what it declared, so that check saw its names.
+		declared, err := pk.Paths(p.spec, t)
+		if err != nil {
+			return err
+		}
+		for _, a := range j.outs {
+			if !slices.Contains(declared, a.Path) {
+				return fmt.Errorf("wrote %s, which its Paths does not declare (%v): a bug in packager %s", a.Path, declared, pk.Name)
+			}
+		}
 	}
 	p.record(pk, t, key, j.outs)
 	p.add(j.outs...)
@@ -311,19 +370,25 @@ type Job struct {
 
 	plan *Plan
 	pk   *Packager
+	from []platform.Target // the targets whose artifacts it reads
 	ins  []input
 	outs []Artifact
 }
 
 // Inputs returns the artifacts of kind k the job may read (every target's,
-// for a release-wide job), sorted by path, with Path(a) their host paths.
-// Only kinds the packager declared in Uses are visible.
+// for a release-wide job; the combined targets', for a combining one),
+// sorted by path, with Path(a) their host paths. Only kinds the packager
+// declared in Uses are visible.
 func (j *Job) Inputs(k Kind) []Artifact {
 	var out []Artifact
+	from := j.from
+	if from == nil {
+		from = []platform.Target{j.Target}
+	}
 	j.plan.mu.Lock()
 	defer j.plan.mu.Unlock()
 	for _, a := range j.plan.artifacts {
-		if a.Kind == k && slices.Contains(j.pk.Uses, k) && (j.Target.IsZero() || a.target() == j.Target) {
+		if a.Kind == k && slices.Contains(j.pk.Uses, k) && reads(from, a.target()) {
 			out = append(out, a)
 		}
 	}
@@ -365,6 +430,9 @@ func (j *Job) Create(rel string, fill func(w io.Writer) error) error {
 // the file at the host path it is given (writing it atomically is write's
 // part).
 func (j *Job) CreateFile(rel string, kind Kind, write func(path string) error) error {
+	if err := j.plan.claim(rel, jobID(j.pk, j.Target)); err != nil {
+		return err
+	}
 	path := j.plan.Abs(rel)
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err

@@ -197,7 +197,11 @@ func TestProgramsInBootedDebian(t *testing.T) {
 			// refuses to make it: dpkg refuses to install it.
 			s := *c
 			s.Service.Linux.BinDir = ""
-			o := linuxOptions(&s, linux[0], filepath.Join(res.Dist, binaryPath("logger", linux[0])), "deb")
+			bin, err := binaryPath(&s, linux[0])
+			if err != nil {
+				t.Fatal(err)
+			}
+			o := linuxOptions(&s, linux[0], filepath.Join(res.Dist, bin), "deb")
 			var b bytes.Buffer
 			if err := linuxpkg.Package(o, "deb", &b); err != nil {
 				t.Fatal(err)

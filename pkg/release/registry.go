@@ -54,6 +54,29 @@ type Packager struct {
 	Check func(s *config.Spec, p *config.Problems)
 	// Write makes its artifacts for one target through the job.
 	Write func(ctx context.Context, j *Job) error
+	// Paths lists the artifacts Write makes for target t (the zero Target
+	// for a release-wide packager), as paths under dist/, from the spec
+	// alone: check renders every name a release would write and refuses
+	// two of one name (checkNames), and a job that writes a path it did not
+	// declare fails. It names its artifacts with the functions of names.go.
+	Paths func(s *config.Spec, t platform.Target) ([]string, error)
+	// Combines makes the packager combine the artifacts of several of the
+	// spec's targets into those of a target of its own (the universal
+	// darwin binary of darwin/amd64 and darwin/arm64): given the targets,
+	// it returns each target it makes with the targets it reads. The new
+	// targets join the plan, later packagers run for them as for any
+	// other, and the packager's job for one reads the kinds in Uses of the
+	// targets it combines.
+	Combines func(s *config.Spec, targets []platform.Target) []Combined
+}
+
+// Combined is a target a combining packager makes, and the targets whose
+// artifacts it reads.
+type Combined struct {
+	// Target is the target it makes (darwin/universal).
+	Target platform.Target
+	// From are the targets whose artifacts it combines.
+	From []platform.Target
 }
 
 func (pk *Packager) kind() Kind {
@@ -78,6 +101,7 @@ func packagers() []*Packager {
 		binaryPackager(),
 		exePackager(),
 		wrapperPackager(),
+		universalPackager(),
 		zipPackager(),
 		msiPackager(),
 		debPackager(),
@@ -85,6 +109,10 @@ func packagers() []*Packager {
 		apkPackager(),
 		tarGzPackager(),
 		sbomPackager(),
+		wingetPackager(),
+		scoopPackager(),
+		chocolateyPackager(),
+		homebrewPackager(),
 	}
 }
 
@@ -94,13 +122,15 @@ func onOS(goos string) func(*config.Spec, platform.Target) bool {
 }
 
 // Formats returns what config.Load needs to know of every packager: names,
-// defaults and rules.
+// defaults and rules; and, as an internal format of its own, the rule that
+// holds across them: every artifact name renders and is one artifact's
+// (checkNames).
 func Formats() []config.Format {
 	var out []config.Format
 	for _, pk := range packagers() {
 		out = append(out, config.Format{Name: pk.Name, Default: pk.Default, Internal: pk.Internal, Check: pk.Check, Reads: pk.Reads})
 	}
-	return out
+	return append(out, config.Format{Name: "names", Internal: true, Check: checkNames})
 }
 
 // Load reads and validates a config file with every packager's rules: the

@@ -126,6 +126,28 @@ func (v Version) post() string {
 	return s
 }
 
+// NuGet is the version in NuGet's grammar (SemVer 2 with an optional
+// fourth number), as Chocolatey packages carry it and as winget and Scoop
+// order versions too (numbers first, a -pre-release before its release):
+// 1.2.3, 1.2.3-rc.1, and for a build after the tag the commit count as one
+// more number, after the release (1.2.3.4) or after the pre-release's own
+// identifiers (1.2.3-rc.1.4). Neither the commit hash nor build metadata
+// orders anything there, and a dirty tree cannot be told from its commit:
+// they are left out, so two such builds carry one version (the one
+// installed last wins, as for MSIs sharing a ProductVersion).
+func (v Version) NuGet() string {
+	s := v.core()
+	switch {
+	case v.Pre != "" && v.Commits > 0:
+		return fmt.Sprintf("%s-%s.%d", s, v.Pre, v.Commits)
+	case v.Pre != "":
+		return s + "-" + v.Pre
+	case v.Commits > 0:
+		return fmt.Sprintf("%s.%d", s, v.Commits)
+	}
+	return s
+}
+
 // Deb is the upstream part of a Debian package version (the "-1" revision
 // follows): "~" before a pre-release sorts it before its release, "+"
 // before build metadata and before a build after the tag sorts them after

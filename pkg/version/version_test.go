@@ -1,6 +1,11 @@
 package version
 
-import "testing"
+import (
+	"cmp"
+	"strconv"
+	"strings"
+	"testing"
+)
 
 func TestParse(t *testing.T) {
 	for _, tc := range []struct {
@@ -94,4 +99,88 @@ func TestLimits(t *testing.T) {
 			t.Errorf("%s: MSI error %v, VERSIONINFO error %v", tc.in, errMSI, errFixed)
 		}
 	}
+}
+
+// TestNuGet renders every example of the README's table and checks that
+// the renderings keep the examples' order under NuGet's rules (the four
+// numbers, then a pre-release before its release, identifiers compared as
+// SemVer 2 does), with builds of one commit, dirty or not, equal.
+func TestNuGet(t *testing.T) {
+	want := map[string]string{
+		"v1.2.3-rc.1":             "1.2.3-rc.1",
+		"v1.2.3-rc.1-2-gabc1234":  "1.2.3-rc.1.2",
+		"v1.2.3":                  "1.2.3",
+		"v1.2.3-dirty":            "1.2.3",
+		"v1.2.3-4-gabc1234":       "1.2.3.4",
+		"v1.2.3-4-gabc1234-dirty": "1.2.3.4",
+		"1.2.4-0.dev":             "1.2.4-0.dev",
+		"v1.2.4":                  "1.2.4",
+	}
+	var prev string
+	for _, ex := range Examples() {
+		v, err := Parse(ex.Version)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := v.NuGet()
+		if got != want[ex.Version] {
+			t.Errorf("%s: NuGet() = %q, want %q", ex.Version, got, want[ex.Version])
+		}
+		if prev != "" && nugetCompare(prev, got) > 0 {
+			t.Errorf("%s sorts before %s in NuGet, but its build comes later", got, prev)
+		}
+		prev = got
+	}
+}
+
+// nugetCompare orders two NuGet versions: up to four dot-separated
+// numbers (missing ones are 0), then no pre-release above any, then the
+// pre-release identifiers in turn (numbers below words, numbers by value,
+// words by ASCII, fewer identifiers below more).
+func nugetCompare(a, b string) int {
+	split := func(s string) ([4]uint64, []string) {
+		core, pre, _ := strings.Cut(s, "-")
+		var n [4]uint64
+		for i, p := range strings.Split(core, ".") {
+			n[i], _ = strconv.ParseUint(p, 10, 64)
+		}
+		if pre == "" {
+			return n, nil
+		}
+		return n, strings.Split(pre, ".")
+	}
+	na, pa := split(a)
+	nb, pb := split(b)
+	for i := range na {
+		if c := cmp.Compare(na[i], nb[i]); c != 0 {
+			return c
+		}
+	}
+	switch {
+	case pa == nil && pb == nil:
+		return 0
+	case pa == nil:
+		return 1
+	case pb == nil:
+		return -1
+	}
+	for i := 0; i < len(pa) && i < len(pb); i++ {
+		x, ex := strconv.ParseUint(pa[i], 10, 64)
+		y, ey := strconv.ParseUint(pb[i], 10, 64)
+		switch {
+		case ex == nil && ey == nil:
+			if c := cmp.Compare(x, y); c != 0 {
+				return c
+			}
+		case ex == nil:
+			return -1
+		case ey == nil:
+			return 1
+		default:
+			if c := strings.Compare(pa[i], pb[i]); c != 0 {
+				return c
+			}
+		}
+	}
+	return cmp.Compare(len(pa), len(pb))
 }
