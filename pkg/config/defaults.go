@@ -4,6 +4,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"strconv"
 	"time"
 
 	"github.com/svcpack/svcpack/pkg/platform"
@@ -91,6 +92,18 @@ func (c *Spec) applyDefaults(formats []Format) {
 	}
 	if s.Restart.ResetAfter == 0 {
 		s.Restart.ResetAfter = Duration(24 * time.Hour)
+	}
+	o := &c.OCI
+	if o.User == "" {
+		o.User = "65532:65532"
+	}
+	if o.WorkDir == "" && nameRE.MatchString(s.Name) { // a bad name is reported as itself
+		o.WorkDir = "/var/lib/" + s.Name
+	}
+	if o.Port == 0 {
+		if p, err := strconv.Atoi(s.Env["PORT"]); err == nil && p > 0 && p < 65536 {
+			o.Port = p
+		}
 	}
 	w := &c.Windows
 	if w.ProductName == "" {

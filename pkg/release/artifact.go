@@ -25,6 +25,8 @@ const (
 	KindRPM       Kind = "rpm"
 	KindAPK       Kind = "apk"
 	KindSBOM      Kind = "sbom"
+	KindOCI       Kind = "oci"       // a Linux target's OCI image (layout archive)
+	KindOCIIndex  Kind = "oci-index" // the multi-platform image index over them
 	KindChecksums Kind = "checksums"
 	KindSignature Kind = "signature"
 )

@@ -85,6 +85,8 @@ func packagers() []*Packager {
 		apkPackager(),
 		tarGzPackager(),
 		sbomPackager(),
+		ociPackager(),
+		ociIndexPackager(),
 	}
 }
 
