@@ -7,6 +7,7 @@ import (
 	"io"
 	"io/fs"
 	"maps"
+	"os"
 	"os/exec"
 	"path"
 	"path/filepath"
@@ -111,6 +112,14 @@ func checkOCI(s *config.Spec, p *config.Problems) {
 		p.Add("oci.port", "%d is not a TCP port: want 1 to 65535, or leave it out", o.Port)
 	}
 	if o.Base != "" && len(targets) > 0 {
+		rel := o.Base
+		if r, err := filepath.Rel(s.Dir, string(o.Base)); err == nil && !strings.HasPrefix(r, "..") {
+			rel = config.Path(filepath.ToSlash(r))
+		}
+		if _, err := os.Stat(string(o.Base)); err != nil {
+			p.Add("oci.base", "%q does not exist (looked for %s): want an OCI image layout directory, or a tar archive of one", rel, o.Base)
+			return
+		}
 		l, idx, err := oci.Open(string(o.Base))
 		if err != nil {
 			p.Add("oci.base", "%v: want an OCI image layout (a directory, or a tar of one: skopeo copy docker://debian:12 oci-archive:base.tar)", strings.TrimPrefix(err.Error(), "oci: "))
@@ -118,12 +127,12 @@ func checkOCI(s *config.Spec, p *config.Problems) {
 		}
 		imgs, err := l.Images(idx)
 		if err != nil {
-			p.Add("oci.base", "%s: %v", o.Base, strings.TrimPrefix(err.Error(), "oci: "))
+			p.Add("oci.base", "%s: %v", rel, strings.TrimPrefix(err.Error(), "oci: "))
 			return
 		}
 		for _, t := range targets {
 			if _, err := oci.Select(imgs, ociPlatform(t)); err != nil {
-				p.Add("oci.base", "%s, for target %s: %v", o.Base, t, strings.TrimPrefix(err.Error(), "oci: "))
+				p.Add("oci.base", "%s, for target %s: %v", rel, t, strings.TrimPrefix(err.Error(), "oci: "))
 			}
 		}
 	}
