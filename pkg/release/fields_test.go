@@ -407,7 +407,7 @@ func fieldRows(p *fieldsProject) []fieldRow {
 		{path: "oci.ca_certificates", base: true, alt: false, check: checkOCICACertificates},
 		{path: "oci.tzdata", base: true, alt: false, check: checkOCITZData},
 		{path: "oci.push", base: []string{"registry.fields.example.org:5000/fields/svc"}, alt: []string{"registry.fields.example.org:5000/other/svc:edge"},
-			none: "svcpack publish reads it, to push the image index (TestPublish pushes to a registry server); no artifact carries it"},
+			none: "svcpack publish reads it to push the image index (TestPublish pushes to a registry server)"},
 	}
 }
 

@@ -33,7 +33,7 @@ func TestRegistry(t *testing.T) {
 	if strings.Join(got, " ") != "zip msi deb rpm apk tar.gz sbom" {
 		t.Errorf("default formats %v", got)
 	}
-	for _, k := range []Kind{KindBinary, KindWrapper, KindZip, KindMSI, KindDeb, KindRPM, KindAPK, KindTarGz, KindSBOM} {
+	for _, k := range []Kind{KindBinary, KindWrapper, KindZip, KindMSI, KindDeb, KindRPM, KindAPK, KindTarGz, KindSBOM, KindOCI, KindOCIIndex} {
 		if !kinds[k] {
 			t.Errorf("no packager makes %s", k)
 		}
