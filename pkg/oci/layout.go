@@ -117,6 +117,9 @@ func (l *Layout) AddImage(img Image) (Descriptor, error) {
 	if img.Platform.OS == "" || img.Platform.Architecture == "" {
 		return Descriptor{}, errors.New("oci: an image needs a platform (os and architecture)")
 	}
+	if err := img.Config.check(); err != nil {
+		return Descriptor{}, err
+	}
 	created := img.Created.UTC().Truncate(time.Second)
 	cfg := ConfigFile{
 		Architecture: img.Platform.Architecture, OS: img.Platform.OS, Variant: img.Platform.Variant,

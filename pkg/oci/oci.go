@@ -161,6 +161,24 @@ func (c Config) merge(base Config) Config {
 	return out
 }
 
+// check refuses what a container runtime cannot carry to the program:
+// a NUL in an argument or variable (execve ends strings there), a variable
+// without a name, or one whose name holds "=" (the separator).
+func (c Config) check() error {
+	for _, a := range append(slices.Clone(c.Entrypoint), c.Cmd...) {
+		if strings.ContainsRune(a, 0) {
+			return fmt.Errorf("oci: argument %q holds NUL, which no program can receive", a)
+		}
+	}
+	for _, kv := range c.Env {
+		k, _, ok := strings.Cut(kv, "=")
+		if !ok || k == "" || strings.ContainsRune(kv, 0) {
+			return fmt.Errorf("oci: environment entry %q: want NAME=value without NUL", kv)
+		}
+	}
+	return nil
+}
+
 func mergeMap[V any](a, b map[string]V) map[string]V {
 	if len(a) == 0 && len(b) == 0 {
 		return nil

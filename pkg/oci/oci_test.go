@@ -156,6 +156,11 @@ func TestImageOnBase(t *testing.T) {
 	if !reflect.DeepEqual(cfg.Config, wantCfg) || len(cfg.RootFS.DiffIDs) != 2 || len(cfg.History) != 2 || cfg.Variant != "v3" {
 		t.Errorf("config %+v", cfg)
 	}
+	for _, bad := range []Config{{Cmd: []string{"a\x00b"}}, {Env: []string{"NOVALUE"}}, {Env: []string{"=x"}}, {Env: []string{"A=\x00"}}} {
+		if _, err := l.AddImage(Image{Platform: amd64, Config: bad, Layers: []Layer{{Files: []File{{Name: "x"}}}}}); err == nil {
+			t.Errorf("config %+v: no error", bad)
+		}
+	}
 	if _, err := l.AddIndex([]Descriptor{d, d}, nil); err == nil {
 		t.Error("an index with two images for one platform")
 	}
