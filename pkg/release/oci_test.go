@@ -547,3 +547,22 @@ auth: {htpasswd: {realm: svcpack-test, path: %s}}
 		t.Errorf("publish of another version: %v", err)
 	}
 }
+
+// TestOCIPlatform maps targets to OCI platforms: the variants the image
+// specification knows, none for the others.
+func TestOCIPlatform(t *testing.T) {
+	for _, tc := range []struct{ target, want string }{
+		{"linux/amd64", "linux/amd64"},
+		{"linux/amd64/v3", "linux/amd64/v3"},
+		{"linux/arm/7", "linux/arm/v7"},
+		{"linux/arm/6", "linux/arm/v6"},
+		{"linux/arm", "linux/arm"},
+		{"linux/arm64", "linux/arm64"},
+		{"linux/arm64/v8.0", "linux/arm64/v8"},
+		{"linux/arm64/v8.2", "linux/arm64/v8.2"},
+		{"linux/386/softfloat", "linux/386"},
+		{"linux/ppc64le/power9", "linux/ppc64le"},
+	} {
+		eq(t, tc.target, ociPlatform(mustTargets(t, tc.target)[0]).String(), tc.want)
+	}
+}
