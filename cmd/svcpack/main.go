@@ -11,6 +11,7 @@
 //	svcpack build   [-config svcpack.yaml] [-v|-q] [-target os/arch]...
 //	svcpack check   [-config svcpack.yaml]
 //	svcpack verify  [-config svcpack.yaml] [-v|-q] [-p N]
+//	svcpack publish [-config svcpack.yaml]
 //	svcpack init    [-name NAME] [-main ./cmd/NAME]
 package main
 
@@ -51,6 +52,7 @@ commands:
   build     build binaries only (default: this machine's target) into dist/
   check     validate svcpack.yaml and print the resolved version
   verify    release twice into temporary directories and compare every artifact
+  publish   push the release's OCI image index to oci.push's registries
   init      write a starter svcpack.yaml with a fresh MSI upgrade code
 
 run 'svcpack <command> -h' for a command's flags
@@ -74,6 +76,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = cmdVerify(ctx, args[1:], stderr)
 	case "merge":
 		err = cmdMerge(ctx, args[1:], stderr)
+	case "publish":
+		err = cmdPublish(ctx, args[1:], stderr)
 	case "init":
 		err = cmdInit(args[1:], stdout, stderr)
 	case "help", "-h", "-help", "--help":
@@ -309,4 +313,22 @@ func cmdCheck(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stdout, "  %s\n", l)
 	}
 	return nil
+}
+
+// cmdPublish pushes the image index of the release in dist/ to the
+// registries oci.push names, with credentials from the environment or the
+// Docker config file.
+func cmdPublish(ctx context.Context, args []string, stderr io.Writer) error {
+	fs := flag.NewFlagSet("publish", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	path := fs.String("config", config.FileName, "config file")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	cfg, err := release.Load(*path, config.OSEnv())
+	if err != nil {
+		return err
+	}
+	_, err = release.Publish(ctx, cfg, release.PublishOptions{Getenv: os.Getenv, Log: stderr})
+	return err
 }

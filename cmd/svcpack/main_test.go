@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/svcpack/svcpack/pkg/config"
+	"github.com/svcpack/svcpack/pkg/oci"
 	"github.com/svcpack/svcpack/pkg/release"
 )
 
@@ -173,6 +174,7 @@ func parityProject(t *testing.T, yaml string) string {
 		"notanimage.png": []byte("GIF89a"),
 		config.FileName:  []byte(yaml),
 		"dist/keep.txt":  []byte("x"),
+		"arm64.oci.tar":  arm64Image(t),
 	} {
 		os.MkdirAll(filepath.Dir(filepath.Join(dir, name)), 0o755)
 		if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
@@ -180,6 +182,23 @@ func parityProject(t *testing.T, yaml string) string {
 		}
 	}
 	return dir
+}
+
+// arm64Image is an OCI layout archive holding one linux/arm64 image: a
+// base image without the parity project's linux/amd64.
+func arm64Image(t *testing.T) []byte {
+	t.Helper()
+	l := oci.NewLayout()
+	d, err := l.AddImage(oci.Image{Platform: oci.Platform{OS: "linux", Architecture: "arm64"},
+		Layers: []oci.Layer{{Files: []oci.File{{Name: "etc/marker", Mode: 0o644, Data: []byte("x")}}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	if err := l.WriteArchive(&b, []oci.Descriptor{d}, time.Unix(0, 0)); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
 }
 
 // TestCheckAndReleaseAgree runs check and release on configs that break one
@@ -237,6 +256,16 @@ func TestCheckAndReleaseAgree(t *testing.T) {
 		{"Chocolatey id", "name: demo\n", "name: demo\nformats: [msi, chocolatey]\ndownload_url: https://example.com/{{.File}}\nchocolatey: {id: \"demo server\"}\n", `svcpack.yaml:4: chocolatey.id: "demo server" is not a package id`},
 		{"universal without both darwin targets", "name: demo\n", "name: demo\nformats: [tar.gz, universal]\n", `svcpack.yaml:5: targets: lacks darwin/amd64 or darwin/arm64: a universal binary combines both`},
 		{"Homebrew without tarballs", "name: demo\n", "name: demo\nformats: [zip, homebrew]\ndownload_url: https://example.com/{{.File}}\n", `svcpack.yaml:2: formats: homebrew is set, and the Homebrew formula installs the tarballs`},
+		{"oci user by name", "license: MIT\n", "license: MIT\nformats: [oci]\noci: {user: nobody}\n", `svcpack.yaml:10: oci.user: "nobody" is not a numeric uid[:gid]`},
+		{"oci workdir relative", "license: MIT\n", "license: MIT\nformats: [oci]\noci: {workdir: srv/demo}\n", `svcpack.yaml:10: oci.workdir: "srv/demo" is not an absolute directory`},
+		{"oci push without a registry", "license: MIT\n", "license: MIT\nformats: [oci]\noci: {push: [acme/demo]}\n", `svcpack.yaml:10: oci.push[0]: reference "acme/demo" names no registry host`},
+		{"oci push in upper case", "license: MIT\n", "license: MIT\nformats: [oci]\noci: {push: [ghcr.io/Acme/demo]}\n", `svcpack.yaml:10: oci.push[0]: "ghcr.io/Acme/demo" is not a registry reference`},
+		{"oci port", "license: MIT\n", "license: MIT\nformats: [oci]\noci: {port: 70000}\n", `svcpack.yaml:10: oci.port: 70000 is not a TCP port`},
+		{"oci base missing", "license: MIT\n", "license: MIT\nformats: [oci]\noci: {base: nope.tar}\n", `svcpack.yaml:10: oci.base: "nope.tar" does not exist`},
+		{"oci base not a layout", "license: MIT\n", "license: MIT\nformats: [oci]\noci: {base: conf.yaml}\n", `svcpack.yaml:10: oci.base: `},
+		{"oci base without the platform", "license: MIT\n", "license: MIT\nformats: [oci]\noci: {base: arm64.oci.tar}\n", `oci.base: arm64.oci.tar, for target linux/amd64: no image for linux/amd64 (it has linux/arm64)`},
+		{"oci without a Linux target", "[linux/amd64, windows/amd64]", "[windows/amd64]\nformats: [oci]", `formats: names oci, which makes images of Linux targets, and targets has none`},
+		{"oci, two targets one platform", "[linux/amd64, windows/amd64]", "[linux/386, linux/386/softfloat]\nformats: [oci]", `targets: linux/386 and linux/386/softfloat are both the OCI platform linux/386`},
 		{"notify not a switch", "  args: [run]\n", "  args: [run]\n  linux: {notify: maybe}\n", `service.linux.notify: "maybe" is not valid: want auto, true or false`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -5,6 +5,7 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
+	"strconv"
 	"time"
 	"unicode"
 
@@ -109,6 +110,18 @@ func (c *Spec) applyDefaults(formats []Format) {
 	}
 	if s.Restart.ResetAfter == 0 {
 		s.Restart.ResetAfter = Duration(24 * time.Hour)
+	}
+	o := &c.OCI
+	if o.User == "" {
+		o.User = "65532:65532"
+	}
+	if o.WorkDir == "" && nameRE.MatchString(s.Name) { // a bad name is reported as itself
+		o.WorkDir = "/var/lib/" + s.Name
+	}
+	if o.Port == 0 {
+		if p, err := strconv.Atoi(s.Env["PORT"]); err == nil && p > 0 && p < 65536 {
+			o.Port = p
+		}
 	}
 	w := &c.Windows
 	if w.ProductName == "" {

@@ -84,6 +84,8 @@ type Spec struct {
 	Winget Winget `yaml:"winget"`
 	// Chocolatey sets the Chocolatey package.
 	Chocolatey Chocolatey `yaml:"chocolatey"`
+	// OCI sets the container images of the oci format.
+	OCI OCI `yaml:"oci"`
 
 	// Commit is the git commit of the project, when known.
 	Commit string `yaml:"-" spec:"commit"`
@@ -209,6 +211,37 @@ const (
 	DefaultPackageName = "{{.Conventional}}"
 	DefaultBinaryDir   = "{{.Name}}_{{.Os}}_{{.ArchName}}"
 )
+// OCI holds the container image settings (the oci format): what the image
+// is built on, how its container runs, and where `svcpack publish` pushes it.
+type OCI struct {
+	// Base is the image to build on: an OCI image layout directory or
+	// archive on disk holding an image for each Linux target's platform
+	// (no registry is contacted). Empty: nothing (scratch).
+	Base Path `yaml:"base"`
+	// User runs the program: a numeric uid[:gid] (default 65532:65532, no
+	// privileges; an image from scratch has no user database).
+	User string `yaml:"user"`
+	// Port is the TCP port the image exposes (default: service.env's PORT
+	// when it is a number; none otherwise).
+	Port int `yaml:"port"`
+	// WorkDir is the container's working directory, owned by User (default
+	// /var/lib/<service.name>, the packages' state directory).
+	WorkDir string `yaml:"workdir"`
+	// CACertificates ships a TLS root bundle (Mozilla's, as Go's
+	// x509roots/fallback module carries it) at
+	// /etc/ssl/certs/ca-certificates.crt (default true).
+	CACertificates *bool `yaml:"ca_certificates"`
+	// TZData ships the Go toolchain's time zone database in
+	// /usr/share/zoneinfo (default false).
+	TZData bool `yaml:"tzdata"`
+	// Push lists the registry references `svcpack publish` pushes the
+	// multi-platform image index to (host/repository[:tag]; without a tag,
+	// the version's).
+	Push []string `yaml:"push"`
+}
+
+// CACertificatesOn reports whether the image carries the TLS root bundle.
+func (o OCI) CACertificatesOn() bool { return o.CACertificates == nil || *o.CACertificates }
 
 // Manifest holds application manifest options.
 type Manifest struct {

@@ -126,6 +126,18 @@ func Merge(ctx context.Context, parts string) error {
 	return err
 }
 
+// Publish pushes the release's OCI image index in dist/ to the registries
+// oci.push names (credentials from SVCPACK_REGISTRY_USERNAME and
+// SVCPACK_REGISTRY_PASSWORD, else the Docker config file).
+func Publish(ctx context.Context) error {
+	c, err := release.Load(configPath(), config.OSEnv())
+	if err != nil {
+		return err
+	}
+	_, err = release.Publish(ctx, c, release.PublishOptions{Getenv: os.Getenv, Log: os.Stderr})
+	return err
+}
+
 // Verify releases twice into temporary directories with the same inputs and
 // fails, naming each artifact and where it differs, unless every artifact is
 // byte-identical. dist/ is not touched.

@@ -192,7 +192,8 @@ func elfBuildID(path string) (id string, isELF bool) {
 	return string(b[off : off+uint64(descsz)]), true
 }
 
-// fileDigest returns the SHA-256 of a file's content, read once per run.
+// fileDigest returns the SHA-256 of a file's content, read once per run;
+// for a directory (an OCI image layout), of its tree (hashTree).
 func (c *cache) fileDigest(path string) (string, error) {
 	c.mu.Lock()
 	sum, ok := c.digests[path]
@@ -200,7 +201,12 @@ func (c *cache) fileDigest(path string) (string, error) {
 	if ok {
 		return sum, nil
 	}
-	sum, _, err := hashFile(path)
+	var err error
+	if st, statErr := os.Stat(path); statErr == nil && st.IsDir() {
+		sum, err = hashTree(path)
+	} else {
+		sum, _, err = hashFile(path)
+	}
 	if err != nil {
 		return "", err
 	}
@@ -208,6 +214,43 @@ func (c *cache) fileDigest(path string) (string, error) {
 	c.digests[path] = sum
 	c.mu.Unlock()
 	return sum, nil
+}
+
+// hashTree is the SHA-256 of a directory's tree: every entry's slash path
+// (in WalkDir's lexical order), its type and permissions, and a file's
+// content digest or a symbolic link's target.
+func hashTree(dir string) (string, error) {
+	h := sha256.New()
+	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(dir, p)
+		if err != nil {
+			return err
+		}
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		what := ""
+		switch {
+		case d.Type().IsRegular():
+			if what, _, err = hashFile(p); err != nil {
+				return err
+			}
+		case d.Type()&os.ModeSymlink != 0:
+			if what, err = os.Readlink(p); err != nil {
+				return err
+			}
+		}
+		fmt.Fprintf(h, "%q %v %q\n", filepath.ToSlash(rel), info.Mode(), what)
+		return nil
+	})
+	if err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
 // trustRaw decides whether the raw go build output at path may be used,

@@ -158,6 +158,7 @@ func newFieldsProject(t *testing.T) *fieldsProject {
 	for name, content := range files {
 		writeTestFile(t, filepath.Join(dir, name), []byte(content))
 	}
+	fieldsBases(t, dir)
 	writeTestFile(t, filepath.Join(dir, "art/fields.png"), fieldsIcon(t, 0))
 	writeTestFile(t, filepath.Join(dir, "art/other.png"), fieldsIcon(t, 1))
 
@@ -324,9 +325,9 @@ func fieldRows(p *fieldsProject) []fieldRow {
 			alt: []string{"-s", "-w", "-X main.version={{.Version}}", "-X main.marker=alt-{{.Os}}"}, check: checkLdflags},
 		{path: "tags", base: []string{"fieldtag"}, alt: []string{"othertag"}, check: checkTags},
 		{path: "dist", base: "out/fieldsdist", alt: "out/otherdist", check: checkDist},
-		// Every format, in an order of our own (all of them are the default
-		// set; the order is what makes the value not the default).
-		{path: "formats", base: []string{"sbom", "tar.gz", "apk", "rpm", "deb", "msi", "zip", "winget", "scoop", "chocolatey", "homebrew"}, alt: []string{"sbom", "tar.gz", "rpm", "deb", "msi", "zip", "winget", "scoop", "chocolatey", "homebrew"}, check: checkFormats, late: true},
+		// Every format, in an order of our own (the default set, the package
+		// managers and oci; the order is what makes the value not the default).
+		{path: "formats", base: []string{"sbom", "tar.gz", "apk", "rpm", "deb", "msi", "zip", "winget", "scoop", "chocolatey", "homebrew", "oci"}, alt: []string{"sbom", "tar.gz", "rpm", "deb", "msi", "zip", "winget", "scoop", "chocolatey", "homebrew", "oci"}, check: checkFormats, late: true},
 		{path: "vendor", base: "Fieldwork Vendor Ltd", alt: "Otherwork Vendor Ltd", check: checkVendor},
 		{path: "maintainer", base: "Fiona Field <fiona@fields.example.org>", alt: "Oscar Other <oscar@fields.example.org>", check: checkMaintainer},
 		{path: "homepage", base: fieldsHomepage, alt: "https://other.example.net/svc", check: checkHomepage},
@@ -410,6 +411,15 @@ func fieldRows(p *fieldsProject) []fieldRow {
 		{path: "name_template.archive", base: "fields_{{.Name}}_{{.Version}}_{{.Os}}_{{.ArchName}}", alt: "{{.Name}}-{{.Version}}-{{.Os}}-{{.ArchName}}", check: checkArchiveNames},
 		{path: "name_template.package", base: "{{.Conventional}}.fields", alt: "{{.Name}}_{{.Version}}_{{.Os}}_{{.ArchName}}", check: checkPackageNames},
 		{path: "name_template.binary_dir", base: "dir_{{.Name}}_{{.Os}}_{{.ArchName}}", alt: "bin-{{.Os}}-{{.ArchName}}", check: checkBinaryDirs},
+		{path: "oci.base", base: "images/base-fields.oci.tar", alt: "images/base-other.oci.tar", check: checkOCIBase},
+		{path: "oci.user", base: "4321:4322", alt: "4400", check: checkOCIUser},
+		{path: "oci.port", base: 18080, alt: 18081, check: checkOCIPort},
+		{path: "oci.workdir", base: "/srv/fields", alt: "/srv/other", check: checkOCIWorkDir},
+		// true is the default; the alternative leaves the bundle out.
+		{path: "oci.ca_certificates", base: true, alt: false, check: checkOCICACertificates},
+		{path: "oci.tzdata", base: true, alt: false, check: checkOCITZData},
+		{path: "oci.push", base: []string{"registry.fields.example.org:5000/fields/svc"}, alt: []string{"registry.fields.example.org:5000/other/svc:edge"},
+			none: "svcpack publish reads it to push the image index (TestPublish pushes to a registry server)"},
 	}
 }
 
@@ -1257,6 +1267,8 @@ func (r *fieldsRelease) renderLdflags(t *testing.T, tmpl []string, target platfo
 
 func checkName(t *testing.T, r *fieldsRelease, want any) {
 	name := str(want)
+	eq(t, "image Entrypoint", r.ociConfig(t).Config.Entrypoint, []string{r.binDir() + "/" + name})
+	eq(t, "image title", r.ociAnnotation(t, "title"), name)
 	eq(t, "artifacts.json name", r.manifestJSON(t).Name, name)
 	for _, tg := range []string{winT, linuxT, darwinT} {
 		bin := matrix.BinaryName(name, strings.Split(tg, "/")[0])
@@ -1301,6 +1313,7 @@ func checkMain(t *testing.T, r *fieldsRelease, want any) {
 
 func checkVersion(t *testing.T, r *fieldsRelease, want any) {
 	v := str(want)
+	eq(t, "image version", r.ociAnnotation(t, "version"), v)
 	eq(t, "artifacts.json version", r.manifestJSON(t).Version, v)
 	eq(t, "deb Version", r.debField(t, "Version"), v+"-1")
 	eq(t, "rpm VERSION", r.rpmQuery(t, "%{VERSION}"), v)
@@ -1381,7 +1394,7 @@ func checkFormats(t *testing.T, r *fieldsRelease, want any) {
 	got := map[string]bool{}
 	for _, a := range r.manifestJSON(t).Artifacts {
 		switch a.Kind {
-		case KindBinary, KindWrapper, KindChecksums, KindSignature:
+		case KindBinary, KindWrapper, KindChecksums, KindSignature, KindOCIIndex:
 		default:
 			got[string(a.Kind)] = true
 		}
@@ -1412,6 +1425,8 @@ func checkMaintainer(t *testing.T, r *fieldsRelease, want any) {
 
 func checkHomepage(t *testing.T, r *fieldsRelease, want any) {
 	v := str(want)
+	eq(t, "image source", r.ociAnnotation(t, "source"), v)
+	eq(t, "image url", r.ociAnnotation(t, "url"), v)
 	eq(t, "deb Homepage", r.debField(t, "Homepage"), v)
 	eq(t, "rpm URL", r.rpmQuery(t, "%{URL}"), v)
 	eq(t, "apk url", r.apkInfo(t, "url"), v)
@@ -1455,6 +1470,7 @@ func readmeLine(t *testing.T, readme []byte, prefix string) string {
 
 func checkLicense(t *testing.T, r *fieldsRelease, want any) {
 	v := str(want)
+	eq(t, "image licenses", r.ociAnnotation(t, "licenses"), v)
 	eq(t, "rpm LICENSE", r.rpmQuery(t, "%{LICENSE}"), v)
 	eq(t, "apk license", r.apkInfo(t, "license"), v)
 	copyright := string(r.debFiles(t)["usr/share/doc/"+fieldsName+"/copyright"])
@@ -1473,6 +1489,7 @@ func checkLicenseFile(t *testing.T, r *fieldsRelease, want any) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	eq(t, "image LICENSE", string(r.ociFile(t, "usr/share/doc/"+fieldsName+"/LICENSE")), string(text))
 	eq(t, "zip LICENSE", string(r.zipFiles(t)["LICENSE"]), string(text))
 	eq(t, "MSI LICENSE.txt", string(r.msiInstalled(t, "LICENSE.txt")), string(text))
 	for _, tg := range []string{linuxT, darwinT} {
@@ -1500,6 +1517,7 @@ func checkLicenseFile(t *testing.T, r *fieldsRelease, want any) {
 
 func checkDescription(t *testing.T, r *fieldsRelease, want any) {
 	v := str(want)
+	eq(t, "image description", r.ociAnnotation(t, "description"), v)
 	synopsis, _, _ := strings.Cut(r.debField(t, "Description"), "\n")
 	eq(t, "deb Description synopsis", synopsis, v)
 	eq(t, "rpm SUMMARY", r.rpmQuery(t, "%{SUMMARY}"), v)
@@ -1712,6 +1730,8 @@ func checkServiceDescription(t *testing.T, r *fieldsRelease, want any) {
 
 func checkArgs(t *testing.T, r *fieldsRelease, want any) {
 	args := strs(want)
+	eq(t, "image Cmd", r.ociConfig(t).Config.Cmd, args)
+	eq(t, "runtime args", r.ociUnpacked(t).process["args"], anySlice(append([]string{r.binDir() + "/" + fieldsName}, args...)))
 	eq(t, "unit ExecStart", textread.SystemdWords(r.unitValue(t, "ExecStart"), true), append([]string{r.binDir() + "/" + fieldsName}, args...))
 	for where, cfg := range r.wrapperConfigs(t) {
 		eq(t, where+" svcwrap.json args", cfg["args"], anySlice(args))
@@ -1763,6 +1783,7 @@ func checkAccount(t *testing.T, r *fieldsRelease, want any) {
 
 func checkEnv(t *testing.T, r *fieldsRelease, want any) {
 	env := want.(map[string]string)
+	eq(t, "image Env", r.ociEnv(t), env)
 	got := map[string]string{}
 	for _, v := range r.unitValues(t, "Environment") {
 		for _, w := range textread.SystemdWords(v, false) {
@@ -1846,6 +1867,8 @@ func checkHardeningOff(t *testing.T, r *fieldsRelease, want any) {
 
 func checkBinDir(t *testing.T, r *fieldsRelease, want any) {
 	bin := str(want) + "/" + fieldsName
+	eq(t, "image Entrypoint", r.ociConfig(t).Config.Entrypoint, []string{bin})
+	r.ociFile(t, strings.TrimPrefix(bin, "/"))
 	eq(t, "unit ExecStart program", textread.SystemdWords(r.unitValue(t, "ExecStart"), true)[0], bin)
 	for where, files := range map[string]map[string][]byte{"deb": r.debFiles(t), "apk": r.apkFiles(t)} {
 		if _, ok := files[strings.TrimPrefix(bin, "/")]; !ok {
@@ -1965,6 +1988,7 @@ func checkFileSrc(t *testing.T, r *fieldsRelease, want any) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	eq(t, "image", string(r.ociFile(t, strings.TrimPrefix(fieldsLinuxConf, "/"))), string(text))
 	sum := sha256.Sum256(text)
 	eq(t, "deb", string(r.debFiles(t)[strings.TrimPrefix(fieldsLinuxConf, "/")]), string(text))
 	eq(t, "rpm digest", r.rpmDigests(t)[fieldsLinuxConf], hex.EncodeToString(sum[:]))
@@ -1979,6 +2003,7 @@ func checkFileSrc(t *testing.T, r *fieldsRelease, want any) {
 func checkFileDst(t *testing.T, r *fieldsRelease, want any) {
 	dst := str(want)
 	linux := "etc/" + fieldsName + "/" + dst
+	r.ociFile(t, linux)
 	for where, files := range map[string]map[string][]byte{
 		"deb": r.debFiles(t), "apk": r.apkFiles(t), "zip": r.zipFiles(t),
 		"linux tar.gz": r.tarGzFiles(t, linuxT), "darwin tar.gz": r.tarGzFiles(t, darwinT),
@@ -2507,7 +2532,7 @@ func checkRedone(t *testing.T, fields, contents []string, prev, cur *fieldsStep)
 	for _, id := range slices.Sorted(maps.Keys(cur.jobs)) {
 		name, target, _ := strings.Cut(id, " ")
 		pk := byName[name]
-		var tg platform.Target // a release-wide job's
+		var tg platform.Target // a release-wide job's is the zero target
 		var err error
 		if target != "" {
 			tg, err = platform.Parse(target)
@@ -2690,7 +2715,7 @@ func TestWritersReadOnlyDeclaredFields(t *testing.T) {
 			t.Fatal(err)
 		}
 		targets := planTargets(spec, spec.Targets, packagers())
-		if pk.Once {
+		if pk.Once { // one job for the release, with the zero target
 			targets = []platform.Target{{}}
 		}
 		for _, tg := range targets {
@@ -2730,11 +2755,9 @@ func runWrite(ctx context.Context, t *testing.T, spec, view *config.Spec, pk *Pa
 	for _, a := range base.Artifacts {
 		if reads(from, a.target()) && slices.Contains(pk.Uses, a.Kind) {
 			ins = append(ins, input{kind: a.Kind, name: "$DIST/" + a.Path, path: filepath.Join(base.Dist, filepath.FromSlash(a.Path)), sha256: a.SHA256})
-			// Job.Inputs lists the plan's artifacts, in its directory.
-			if err := os.MkdirAll(filepath.Dir(p.Abs(a.Path)), 0o755); err != nil {
-				t.Fatal(err)
-			}
-			if err := os.Link(filepath.Join(base.Dist, filepath.FromSlash(a.Path)), p.Abs(a.Path)); err != nil {
+			// Job.Inputs lists the plan's artifacts (a release-wide job
+			// reads every target's): the run's directory holds them.
+			if err := link(filepath.Join(base.Dist, filepath.FromSlash(a.Path)), p.Abs(a.Path)); err != nil {
 				t.Fatal(err)
 			}
 			p.add(a)
@@ -2746,7 +2769,7 @@ func runWrite(ctx context.Context, t *testing.T, spec, view *config.Spec, pk *Pa
 			name = strings.TrimSuffix(config.WrapperExe, ".exe")
 		}
 		raw := matrix.OutputPath(filepath.Join(CacheDir(base.Dist), dir), name, tg)
-		if _, err := os.Stat(raw); err == nil && slices.Contains(pk.Uses, k) {
+		if _, err := os.Stat(raw); err == nil && !tg.IsZero() && slices.Contains(pk.Uses, k) {
 			ins = append(ins, input{kind: k, name: string(k), path: raw})
 		}
 	}

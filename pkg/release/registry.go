@@ -113,6 +113,8 @@ func packagers() []*Packager {
 		scoopPackager(),
 		chocolateyPackager(),
 		homebrewPackager(),
+		ociPackager(),
+		ociIndexPackager(),
 	}
 }
 

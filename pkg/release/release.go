@@ -232,7 +232,7 @@ func Build(ctx context.Context, s *config.Spec, o Options) (*Result, error) {
 	}
 	var internal []*Packager
 	for _, pk := range o.packagers() {
-		if pk.Internal {
+		if pk.Internal && !pk.Once { // release-wide jobs read packages
 			internal = append(internal, pk)
 		}
 	}

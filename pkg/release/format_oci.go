@@ -1,0 +1,300 @@
+package release
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"io"
+	"io/fs"
+	"maps"
+	"os"
+	"os/exec"
+	"path"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/svcpack/svcpack/pkg/config"
+	"github.com/svcpack/svcpack/pkg/linuxpkg"
+	"github.com/svcpack/svcpack/pkg/oci"
+	"github.com/svcpack/svcpack/pkg/platform"
+)
+
+// The oci format: an OCI image per Linux target, and one image index over
+// them (a release-wide job). Off by default, as the formats of issue 19 are:
+// an image is a second way to ship the same program, which a project asks
+// for (and the images are built from the same binaries, so turning it on
+// costs no build).
+
+// ociPackager writes <name>_<version>_linux_<arch>.oci.tar: an OCI image
+// layout archive holding the target's image, tagged with the version.
+func ociPackager() *Packager {
+	return &Packager{
+		Name: "oci", Kind: KindOCI,
+		Doc:     "Linux: an OCI image per target (`*.oci.tar`: the binary, `files:`, TLS roots, optionally time zone data, on scratch or `oci.base`) and one multi-platform image index over them (`<name>_<version>.oci.tar`), which `svcpack publish` pushes",
+		Applies: onOS("linux"),
+		Reads: []string{"name", "version", "homepage", "license", "license_file", "description", "commit", "date", "files",
+			"service.args", "service.env", "service.linux.bin_dir", "oci.base", "oci.user", "oci.port", "oci.workdir", "oci.ca_certificates", "oci.tzdata", "name_template.archive"},
+		Uses:  []Kind{KindBinary},
+		Check: checkOCI,
+		Write: writeOCIImage,
+		Paths: archivePaths(".oci.tar"),
+	}
+}
+
+// ociIndexPackager writes <name>_<version>.oci.tar: one image index over
+// every Linux target's image (variants as platform variants), with all
+// their blobs. It runs when the oci format does.
+func ociIndexPackager() *Packager {
+	return &Packager{
+		Name: "oci-index", Kind: KindOCIIndex, Internal: true, Once: true,
+		Doc:     "the multi-platform image index over the oci format's images",
+		Applies: func(s *config.Spec, _ platform.Target) bool { return s.Wants("oci") && s.HasOS("linux") },
+		Reads:   []string{"name", "version", "homepage", "license", "description", "commit", "date"},
+		Uses:    []Kind{KindOCI},
+		Write:   writeOCIIndex,
+		Paths: func(s *config.Spec, _ platform.Target) ([]string, error) {
+			return []string{ociIndexName(s)}, nil
+		},
+	}
+}
+
+// ociPlatform is the OCI platform of a target: GOOS and GOARCH, and the
+// variant where the specification has one (arm v5-v7, amd64 v1-v4, arm64
+// v8, v8.1, ...); other variants (GO386, GOMIPS, GOPPC64, GORISCV64) have
+// none.
+func ociPlatform(t platform.Target) oci.Platform {
+	p := oci.Platform{OS: t.OS, Architecture: t.Arch}
+	switch t.Arch {
+	case "arm":
+		if t.Variant != "" {
+			p.Variant = "v" + t.Variant
+		}
+	case "amd64":
+		p.Variant = t.Variant
+	case "arm64":
+		p.Variant = strings.TrimSuffix(t.Variant, ".0")
+	}
+	return p
+}
+
+// linuxTargets are the spec's Linux targets.
+func linuxTargets(s *config.Spec) []platform.Target {
+	var out []platform.Target
+	for _, t := range s.Targets {
+		if t.OS == "linux" {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// checkOCI: a Linux target to make images of, one image per platform, a
+// base image with an image for each, and references publish can push to.
+func checkOCI(s *config.Spec, p *config.Problems) {
+	o := s.OCI
+	targets := linuxTargets(s)
+	if len(targets) == 0 {
+		p.AddAt("formats", []string{"targets"}, "names oci, which makes images of Linux targets, and targets has none: add linux/amd64 (say), or leave oci out")
+	}
+	seen := map[string]platform.Target{}
+	for _, t := range targets {
+		pl := ociPlatform(t).String()
+		if u, dup := seen[pl]; dup {
+			p.AddAt("targets", nil, "%s and %s are both the OCI platform %s, and an image index holds one image per platform: leave one out, or leave oci out of formats", u, t, pl)
+		}
+		seen[pl] = t
+	}
+	for i, ref := range o.Push {
+		if err := oci.CheckReference(ref); err != nil {
+			p.Add("oci.push["+strconv.Itoa(i)+"]", "%v", strings.TrimPrefix(err.Error(), "oci: "))
+		}
+	}
+	if o.Port < 0 || o.Port > 65535 {
+		p.Add("oci.port", "%d is not a TCP port: want 1 to 65535, or leave it out", o.Port)
+	}
+	if o.Base != "" && len(targets) > 0 {
+		rel := o.Base
+		if r, err := filepath.Rel(s.Dir, string(o.Base)); err == nil && !strings.HasPrefix(r, "..") {
+			rel = config.Path(filepath.ToSlash(r))
+		}
+		if _, err := os.Stat(string(o.Base)); err != nil {
+			p.Add("oci.base", "%q does not exist (looked for %s): want an OCI image layout directory, or a tar archive of one", rel, o.Base)
+			return
+		}
+		l, idx, err := oci.Open(string(o.Base))
+		if err != nil {
+			p.Add("oci.base", "%v: want an OCI image layout (a directory, or a tar of one: skopeo copy docker://debian:12 oci-archive:base.tar)", strings.TrimPrefix(err.Error(), "oci: "))
+			return
+		}
+		imgs, err := l.Images(idx)
+		if err != nil {
+			p.Add("oci.base", "%s: %v", rel, strings.TrimPrefix(err.Error(), "oci: "))
+			return
+		}
+		for _, t := range targets {
+			if _, err := oci.Select(imgs, ociPlatform(t)); err != nil {
+				p.Add("oci.base", "%s, for target %s: %v", rel, t, strings.TrimPrefix(err.Error(), "oci: "))
+			}
+		}
+	}
+}
+
+// ociAnnotations are the image's annotations (and labels): the OCI keys
+// from the spec.
+func ociAnnotations(s *config.Spec) map[string]string {
+	a := map[string]string{
+		oci.AnnotationCreated: s.Date.UTC().Format(time.RFC3339),
+		oci.AnnotationVersion: s.Version.String(),
+		oci.AnnotationTitle:   s.Name,
+	}
+	for k, v := range map[string]string{
+		oci.AnnotationRevision: s.Commit, oci.AnnotationSource: s.Homepage, oci.AnnotationURL: s.Homepage,
+		oci.AnnotationLicenses: s.License, oci.AnnotationDescription: s.Description,
+	} {
+		if v != "" {
+			a[k] = v
+		}
+	}
+	return a
+}
+
+// ociUser splits uid[:gid] (gid defaults to uid).
+func ociUser(u string) (uid, gid int) {
+	a, b, ok := strings.Cut(u, ":")
+	uid, _ = strconv.Atoi(a)
+	gid = uid
+	if ok {
+		gid, _ = strconv.Atoi(b)
+	}
+	return uid, gid
+}
+
+// ociImage maps the spec onto the image of target t, whose binary is bin.
+// The layers, bottom first: TLS roots, time zone data (each when on; they
+// change least), the files: entries and licence, then the program with its
+// working directory. Files go where the Linux packages put them.
+func ociImage(ctx context.Context, s *config.Spec, t platform.Target, bin, goTool string) (oci.Image, error) {
+	o := s.OCI
+	binDir := cmp.Or(s.Service.Linux.BinDir, linuxpkg.DefaultBinDir)
+	prog := path.Join(binDir, s.Name)
+	uid, gid := ociUser(o.User)
+	var layers []oci.Layer
+	if o.CACertificatesOn() {
+		layers = append(layers, oci.Layer{CreatedBy: "svcpack: TLS root certificates (Mozilla NSS, golang.org/x/crypto/x509roots/fallback)",
+			Files: []oci.File{{Name: "etc/ssl/certs/ca-certificates.crt", Mode: 0o644, Data: oci.RootCertificates()}}})
+	}
+	if o.TZData {
+		// The toolchain that built the binary: a new one makes a new binary,
+		// which the job's key covers.
+		out, err := exec.CommandContext(ctx, goTool, "env", "GOROOT").Output()
+		if err != nil {
+			return oci.Image{}, fmt.Errorf("time zone data: %s env GOROOT: %w", goTool, err)
+		}
+		zones, err := oci.ZoneinfoFiles(filepath.Join(strings.TrimSpace(string(out)), "lib", "time", "zoneinfo.zip"), "usr/share/zoneinfo")
+		if err != nil {
+			return oci.Image{}, err
+		}
+		layers = append(layers, oci.Layer{CreatedBy: "svcpack: time zone data (the Go toolchain's zoneinfo.zip)", Files: zones})
+	}
+	var files []oci.File
+	for _, f := range s.Files {
+		files = append(files, oci.File{Name: path.Join("etc", s.Name, f.Dst), Mode: 0o644, Src: string(f.Src)})
+	}
+	if s.LicenseFile != "" {
+		files = append(files, oci.File{Name: path.Join("usr/share/doc", s.Name, "LICENSE"), Mode: 0o644, Src: string(s.LicenseFile)})
+	}
+	if len(files) > 0 {
+		layers = append(layers, oci.Layer{CreatedBy: "svcpack: files and licence", Files: files})
+	}
+	app := []oci.File{{Name: strings.TrimPrefix(prog, "/"), Mode: 0o755, Src: bin}}
+	if wd := strings.TrimPrefix(o.WorkDir, "/"); wd != "" {
+		app = append(app, oci.File{Name: wd, Mode: fs.ModeDir | 0o755, UID: uid, GID: gid})
+	}
+	layers = append(layers, oci.Layer{CreatedBy: "svcpack: " + s.Name + " " + s.Version.String(), Files: app})
+
+	var env []string
+	for _, k := range slices.Sorted(maps.Keys(s.Service.Env)) {
+		env = append(env, k+"="+s.Service.Env[k])
+	}
+	annotations := ociAnnotations(s)
+	cfg := oci.Config{
+		User: o.User, Entrypoint: []string{prog}, Cmd: s.Service.Args, Env: env, WorkingDir: o.WorkDir,
+		Labels: annotations, StopSignal: "SIGTERM",
+	}
+	if o.Port > 0 {
+		cfg.ExposedPorts = map[string]struct{}{strconv.Itoa(o.Port) + "/tcp": {}}
+	}
+	return oci.Image{Platform: ociPlatform(t), Layers: layers, Config: cfg, Created: s.Date, Annotations: annotations}, nil
+}
+
+func writeOCIImage(ctx context.Context, j *Job) error {
+	s, t := j.Spec, j.Target
+	bin, err := j.MustInput(KindBinary)
+	if err != nil {
+		return err
+	}
+	img, err := ociImage(ctx, s, t, bin, j.plan.goTool)
+	if err != nil {
+		return err
+	}
+	l := oci.NewLayout()
+	if s.OCI.Base != "" {
+		bl, idx, err := oci.Open(string(s.OCI.Base))
+		if err != nil {
+			return fmt.Errorf("oci.base: %w", err)
+		}
+		imgs, err := bl.Images(idx)
+		if err != nil {
+			return fmt.Errorf("oci.base: %w", err)
+		}
+		if img.Base, err = oci.Select(imgs, img.Platform); err != nil {
+			return fmt.Errorf("oci.base: %w", err)
+		}
+	}
+	d, err := l.AddImage(img)
+	if err != nil {
+		return err
+	}
+	d.Annotations = map[string]string{oci.AnnotationRefName: oci.Tag(s.Version.String())}
+	name, err := archiveName(s, t, ".oci.tar")
+	if err != nil {
+		return err
+	}
+	return j.Create(name, func(w io.Writer) error { return l.WriteArchive(w, []oci.Descriptor{d}, s.Date) })
+}
+
+// ociIndexName is the image index archive's name in dist.
+func ociIndexName(s *config.Spec) string { return fmt.Sprintf("%s_%s.oci.tar", s.Name, s.Version) }
+
+func writeOCIIndex(ctx context.Context, j *Job) error {
+	s := j.Spec
+	l := oci.NewLayout()
+	var images []oci.Descriptor
+	for _, a := range j.Inputs(KindOCI) {
+		il, idx, err := oci.Open(j.Path(a))
+		if err != nil {
+			return err
+		}
+		if len(idx.Manifests) != 1 {
+			return fmt.Errorf("%s: want one image in index.json, found %d", a.Path, len(idx.Manifests))
+		}
+		d := idx.Manifests[0]
+		if err := l.CopyImage(il, d); err != nil {
+			return fmt.Errorf("%s: %w", a.Path, err)
+		}
+		d.Annotations = nil // the tag names the index
+		images = append(images, d)
+	}
+	if len(images) == 0 {
+		return nil // this run builds no Linux target (Options.Targets)
+	}
+	d, err := l.AddIndex(images, ociAnnotations(s))
+	if err != nil {
+		return err
+	}
+	d.Annotations = map[string]string{oci.AnnotationRefName: oci.Tag(s.Version.String())}
+	return j.Create(ociIndexName(s), func(w io.Writer) error { return l.WriteArchive(w, []oci.Descriptor{d}, s.Date) })
+}
