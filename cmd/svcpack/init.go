@@ -79,6 +79,7 @@ func cmdInit(args []string, stdout, stderr io.Writer) error {
 		"Name": *name, "Main": *mainPkg, "UpgradeCode": code, "Vendor": *vendor, "Maintainer": *maintainer,
 		"Homepage": homepageOf(mod.Path), "License": lic.spdx, "LicenseFile": lic.file,
 		"DownloadURL": downloadURLOf(homepageOf(mod.Path)),
+		"ImageRef":    imageRefOf(homepageOf(mod.Path), *name),
 	}); err != nil {
 		return err
 	}
@@ -205,6 +206,16 @@ func downloadURLOf(homepage string) string {
 		return homepage + "/releases/download/v{{.Version}}/{{.File}}"
 	}
 	return "https://example.com/downloads/v{{.Version}}/{{.File}}"
+}
+
+// imageRefOf is the registry reference the starter config suggests for
+// oci.push: GitHub's registry for a GitHub module, in the lower case
+// references need.
+func imageRefOf(homepage, name string) string {
+	if rest, ok := strings.CutPrefix(homepage, "https://github.com/"); ok {
+		return "ghcr.io/" + strings.ToLower(rest)
+	}
+	return "registry.example.com/" + strings.ToLower(name)
 }
 
 // license is what a LICENSE file shows.

@@ -428,7 +428,7 @@ func TestInitListsTheManifests(t *testing.T) {
 	}
 	yaml := string(b)
 	for _, want := range []string{
-		"# formats: [zip, msi, deb, rpm, apk, tar.gz, sbom, universal, winget, scoop, chocolatey, homebrew]",
+		"# formats: [zip, msi, deb, rpm, apk, tar.gz, sbom, oci, universal, winget, scoop, chocolatey, homebrew]",
 		"# download_url: https://github.com/acme/demo/releases/download/v{{.Version}}/{{.File}}",
 		`#   archive: "{{.Name}}_{{.Version}}_{{.Os}}_{{.ArchName}}"`,
 	} {
@@ -438,7 +438,7 @@ func TestInitListsTheManifests(t *testing.T) {
 	}
 	var lines []string
 	for _, l := range strings.Split(yaml, "\n") {
-		for _, key := range []string{"formats", "download_url", "winget", "chocolatey", "name_template", "  archive", "  package", "  binary_dir"} {
+		for _, key := range []string{"formats", "download_url", "winget", "chocolatey", "oci", "name_template", "  archive", "  package", "  binary_dir"} {
 			if rest, ok := strings.CutPrefix(l, "# "+key+":"); ok {
 				l = key + ":" + rest
 			}

@@ -119,6 +119,9 @@ func Release(ctx context.Context, s *config.Spec, o Options) (*Result, error) {
 	rep := o.reporter()
 	dist := o.dist(s)
 	if o.Partial {
+		if err := splitsNoCombined(s, o.targets(s), o.packagers()); err != nil {
+			return nil, err
+		}
 		var ts []string
 		for _, t := range o.targets(s) {
 			ts = append(ts, t.String())

@@ -77,6 +77,35 @@ type Part struct {
 	Artifacts []Artifact `json:"artifacts"`
 }
 
+// splitsNoCombined refuses a part whose targets hold some, not all, of
+// the targets a combining packager joins (darwin/amd64 without
+// darwin/arm64 for the universal binary): no part could make the combined
+// target, and the merged release would lack it.
+func splitsNoCombined(s *config.Spec, targets []platform.Target, pks []*Packager) error {
+	for _, pk := range pks {
+		if pk.Combines == nil || !pk.enabled(s) {
+			continue
+		}
+		for _, c := range pk.Combines(s, s.Targets) {
+			n := 0
+			for _, f := range c.From {
+				if slices.Contains(targets, f) {
+					n++
+				}
+			}
+			if n > 0 && n < len(c.From) {
+				var from []string
+				for _, f := range c.From {
+					from = append(from, f.String())
+				}
+				return fmt.Errorf("part: the %s format combines %s into %s, and this part holds only some of them: release them in one part (-targets %s)",
+					pk.Name, strings.Join(from, " and "), c.Target, strings.Join(from, ","))
+			}
+		}
+	}
+	return nil
+}
+
 // MatchTargets returns the config's targets that match any of globs, in the
 // config's order. A glob (path.Match syntax) matches a target when it
 // matches its os/arch or its full name with the variant: "linux/*" takes
@@ -380,6 +409,15 @@ func checkParts(s *config.Spec, want Part, dirs []string, dist string) ([]merged
 				continue
 			}
 			owner[ts] = dir
+			mine[t] = true
+		}
+		// A combined target (darwin/universal) is the part's when it holds
+		// every target combined into it (splitsNoCombined).
+		var own []platform.Target
+		for t := range mine {
+			own = append(own, t)
+		}
+		for _, t := range planTargets(s, own, packagers()) {
 			mine[t] = true
 		}
 		listed := map[string]bool{PartName: true}

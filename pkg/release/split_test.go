@@ -31,6 +31,15 @@ files:
   - {src: examples/hello/config.yaml, dst: config.yaml, config: true}
 `
 
+// splitAllYAML is splitYAML with every format, the release-wide ones
+// (package managers' manifests, the image index) made at merge and the
+// universal binary, which combines two targets, made in their part.
+const splitAllYAML = splitYAML + `formats: [zip, msi, deb, rpm, apk, tar.gz, sbom, winget, scoop, chocolatey, homebrew, oci, universal]
+download_url: https://downloads.example.com/hello/{{.Version}}/{{.File}}
+description: The hello example service
+homepage: https://example.com/hello
+`
+
 // tree returns every file under dir by its slash path, with its digest.
 func tree(t *testing.T, dir string) map[string]string {
 	t.Helper()
@@ -98,7 +107,7 @@ func releaseParts(t *testing.T, c *config.Spec, dir string, parts [][]string) []
 // any way, and merged is the single-machine release byte for byte, every
 // file of dist/ included (artifacts.json and checksums.txt).
 func TestSplitMergeEqualsRelease(t *testing.T) {
-	c := helloProjectEnv(t, splitYAML, nil, "windows/amd64", "windows/arm64", "linux/amd64", "linux/arm64", "darwin/arm64")
+	c := helloProjectEnv(t, splitAllYAML, nil, "windows/amd64", "windows/arm64", "linux/amd64", "linux/arm64", "darwin/amd64", "darwin/arm64")
 	dir := t.TempDir()
 	single := filepath.Join(dir, "single")
 	if _, err := Release(context.Background(), c, Options{Dist: single}); err != nil {
@@ -408,5 +417,24 @@ func TestPortableID(t *testing.T) {
 		if id := portableID(bi); id != "" {
 			t.Errorf("%s: portable name %q, want none (the executable's build ID is used)", name, id)
 		}
+	}
+}
+
+// TestSplitKeepsCombinedTargets: a part holding darwin/amd64 without
+// darwin/arm64 cannot make the universal binary, so it is refused before
+// anything is built, naming the targets to keep together.
+func TestSplitKeepsCombinedTargets(t *testing.T) {
+	c := helloProjectEnv(t, splitAllYAML, nil, "linux/amd64", "darwin/amd64", "darwin/arm64")
+	ts, err := MatchTargets(c, []string{"linux/*", "darwin/amd64"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dist := filepath.Join(t.TempDir(), "part")
+	_, err = Release(context.Background(), c, Options{Dist: dist, Partial: true, Targets: ts})
+	if err == nil || !strings.Contains(err.Error(), "-targets darwin/amd64,darwin/arm64") {
+		t.Fatalf("error %v does not ask for the darwin targets in one part", err)
+	}
+	if _, err := os.Stat(dist); !os.IsNotExist(err) {
+		t.Errorf("the refused part wrote %s", dist)
 	}
 }
