@@ -4,8 +4,8 @@ import (
 	"os"
 	"path"
 	"path/filepath"
-	"strings"
 	"strconv"
+	"strings"
 	"time"
 	"unicode"
 

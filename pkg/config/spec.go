@@ -211,6 +211,7 @@ const (
 	DefaultPackageName = "{{.Conventional}}"
 	DefaultBinaryDir   = "{{.Name}}_{{.Os}}_{{.ArchName}}"
 )
+
 // OCI holds the container image settings (the oci format): what the image
 // is built on, how its container runs, and where `svcpack publish` pushes it.
 type OCI struct {

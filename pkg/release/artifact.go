@@ -29,8 +29,8 @@ const (
 	KindScoop      Kind = "scoop"      // the Scoop manifest of the zips
 	KindChocolatey Kind = "chocolatey" // the Chocolatey package of the MSIs
 	KindHomebrew   Kind = "homebrew"   // the Homebrew formula of the tarballs
-	KindOCI        Kind = "oci"       // a Linux target's OCI image (layout archive)
-	KindOCIIndex   Kind = "oci-index" // the multi-platform image index over them
+	KindOCI        Kind = "oci"        // a Linux target's OCI image (layout archive)
+	KindOCIIndex   Kind = "oci-index"  // the multi-platform image index over them
 	KindChecksums  Kind = "checksums"
 	KindSignature  Kind = "signature"
 )
