@@ -228,7 +228,7 @@ func (p *Plan) goBuild(ctx context.Context, t platform.Target, kind Kind, mo mat
 	stop := p.rep.every(progressEvery, func(elapsed time.Duration) {
 		mu.Lock()
 		defer mu.Unlock()
-		p.rep.printf(Normal, "  %-10s %-15s %5.0fs  %s\n", "build", label, elapsed.Seconds(), doing)
+		p.rep.printf(Normal, "  %-10s %-16s %5.0fs  %s\n", "build", label, elapsed.Seconds(), doing)
 	})
 	defer stop()
 	for attempt := 0; ; attempt++ {

@@ -105,7 +105,7 @@ func TestDefaultNames(t *testing.T) {
 		t.Fatal(err)
 	}
 	if got != string(want) {
-		t.Errorf("default artifact names changed (go test -run TestDefaultNames -update ./pkg/release rewrites %s):\n%s", golden, lineDiff(string(want), got))
+		t.Errorf("default artifact names changed (go test ./pkg/release -run TestDefaultNames -update rewrites %s):\n%s", golden, lineDiff(string(want), got))
 	}
 }
 

@@ -50,7 +50,7 @@ func TestRegistry(t *testing.T) {
 }
 
 // TestREADMEFormats keeps the README's table of formats the registry's
-// (go test -run TestREADMEFormats -update ./pkg/release rewrites it).
+// (go test ./pkg/release -run TestREADMEFormats -update rewrites it).
 func TestREADMEFormats(t *testing.T) {
 	const begin, end = "<!-- formats: made from the packager registry by TestREADMEFormats -->\n", "<!-- end of formats -->\n"
 	data, err := os.ReadFile("../../README.md")
@@ -72,7 +72,7 @@ func TestREADMEFormats(t *testing.T) {
 		}
 		return
 	}
-	t.Errorf("README.md's format table is not the registry's; run go test -run TestREADMEFormats -update ./pkg/release\nwant:\n%s", FormatTable())
+	t.Errorf("README.md's format table is not the registry's; run go test ./pkg/release -run TestREADMEFormats -update\nwant:\n%s", FormatTable())
 }
 
 // TestEncodersKnowNoConfig: the encoders take their own input types; only

@@ -44,13 +44,13 @@ func (r *reporter) step(name, target string, d time.Duration) {
 	if target == "" {
 		target = "-"
 	}
-	r.printf(Normal, "  %-10s %-15s %6.2fs\n", name, target, d.Seconds())
+	r.printf(Normal, "  %-10s %-16s %6.2fs\n", name, target, d.Seconds())
 }
 
 // unchanged reports a step whose artifact was reused because its inputs
 // did not change.
 func (r *reporter) unchanged(name, target string) {
-	r.printf(Normal, "  %-10s %-15s  unchanged\n", name, target)
+	r.printf(Normal, "  %-10s %-16s  unchanged\n", name, target)
 }
 
 // command reports a command line (verbose only).

@@ -234,7 +234,7 @@ func TestAPKOrderGrammar(t *testing.T) {
 }
 
 // TestREADMEVersionTable keeps the README's version table this package's
-// (go test -run TestREADMEVersionTable -update ./pkg/version rewrites it).
+// (go test ./pkg/version -run TestREADMEVersionTable -update rewrites it).
 func TestREADMEVersionTable(t *testing.T) {
 	const begin, end = "<!-- versions: made from pkg/version by TestREADMEVersionTable -->\n", "<!-- end of versions -->\n"
 	data, err := os.ReadFile("../../README.md")
@@ -256,5 +256,5 @@ func TestREADMEVersionTable(t *testing.T) {
 		}
 		return
 	}
-	t.Errorf("README.md's version table is not pkg/version's; run go test -run TestREADMEVersionTable -update ./pkg/version\nwant:\n%s", Table())
+	t.Errorf("README.md's version table is not pkg/version's; run go test ./pkg/version -run TestREADMEVersionTable -update\nwant:\n%s", Table())
 }
