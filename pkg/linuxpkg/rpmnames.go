@@ -22,8 +22,9 @@ const (
 )
 
 // payloadLevel is the rpm payload's deflate level (github.com/klauspost/
-// compress): nfpm stores the payload, and it is compressed here, once.
-const payloadLevel = 8
+// compress): nfpm stores the payload, and it is compressed here, once, at
+// the level of the zips and tarballs (archive.Level says why 7).
+const payloadLevel = 7
 
 // relativePayload rewrites an rpm written by nfpm so that the cpio payload
 // names its members ./usr/bin/x, as rpmbuild does, instead of /usr/bin/x.

@@ -102,7 +102,7 @@ func exePackager() *Packager {
 				return err
 			}
 			return j.CreateFile(rel, KindBinary, func(path string) error {
-				return finishExe(ctx, j.Spec, raw, path, resourceOptions(j.Spec))
+				return finishExe(ctx, j, raw, path, resourceOptions(j.Spec))
 			})
 		},
 	}
@@ -110,7 +110,12 @@ func exePackager() *Packager {
 
 // finishExe copies a raw Windows executable to path, patches its resources
 // in, and signs it when the spec says so.
-func finishExe(ctx context.Context, s *config.Spec, raw, path string, res winres.Options) error {
+func finishExe(ctx context.Context, j *Job, raw, path string, res winres.Options) error {
+	s := j.Spec
+	res, err := j.plan.withIcon(res)
+	if err != nil {
+		return err
+	}
 	if err := copyFile(raw, path, 0o755); err != nil {
 		return err
 	}

@@ -15,7 +15,6 @@ import (
 	"github.com/svcpack/svcpack/pkg/matrix"
 	"github.com/svcpack/svcpack/pkg/msi"
 	"github.com/svcpack/svcpack/pkg/platform"
-	"github.com/svcpack/svcpack/pkg/winres"
 )
 
 // msiPackager writes <name>_<version>_windows_<arch>.msi with svcpack's own
@@ -175,9 +174,13 @@ func writeMSI(ctx context.Context, j *Job) error {
 		}
 		pkg.Files = append(pkg.Files, msi.File{Name: config.WrapperConfigName, Src: cfgPath})
 	}
-	if icon := string(s.Windows.Icon); icon != "" {
+	if path := string(s.Windows.Icon); path != "" {
+		icon, err := j.plan.icon(path)
+		if err != nil {
+			return err
+		}
 		pkg.Product.Icon = filepath.Join(tmp, "icon.ico")
-		if err := writeFileAtomic(pkg.Product.Icon, 0o644, func(w io.Writer) error { return winres.WriteICO(icon, w) }); err != nil {
+		if err := writeFileAtomic(pkg.Product.Icon, 0o644, icon.WriteICO); err != nil {
 			return err
 		}
 	}

@@ -210,7 +210,7 @@ func wrapperPackager() *Packager {
 				return err
 			}
 			return j.CreateFile(rel, KindWrapper, func(path string) error {
-				return finishExe(ctx, j.Spec, raw, path, wrapperResourceOptions(j.Spec))
+				return finishExe(ctx, j, raw, path, wrapperResourceOptions(j.Spec))
 			})
 		},
 	}

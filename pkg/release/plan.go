@@ -16,6 +16,7 @@ import (
 	"github.com/svcpack/svcpack/pkg/config"
 	"github.com/svcpack/svcpack/pkg/pgpsign"
 	"github.com/svcpack/svcpack/pkg/platform"
+	"github.com/svcpack/svcpack/pkg/winres"
 )
 
 // Plan is one run of the pipeline: the spec, where artifacts go, and the
@@ -39,6 +40,34 @@ type Plan struct {
 	artifacts []Artifact                    // in dist
 	raw       map[platform.Target][]rawFile // go build outputs, in the cache
 	claimed   map[string]string             // artifact path -> the job writing it
+	icons     map[string]func() (*winres.Icon, error)
+}
+
+// icon reads the icon at path once per run: decoding and resizing a PNG
+// is most of the work of Windows resources, and every exe and MSI of the
+// release carries the same icon.
+func (p *Plan) icon(path string) (*winres.Icon, error) {
+	p.mu.Lock()
+	read, ok := p.icons[path]
+	if !ok {
+		if p.icons == nil {
+			p.icons = map[string]func() (*winres.Icon, error){}
+		}
+		read = sync.OnceValues(func() (*winres.Icon, error) { return winres.ReadIcon(path) })
+		p.icons[path] = read
+	}
+	p.mu.Unlock()
+	return read()
+}
+
+// withIcon returns o with its icon read through p.icon.
+func (p *Plan) withIcon(o winres.Options) (winres.Options, error) {
+	if o.Icon == "" {
+		return o, nil
+	}
+	icon, err := p.icon(o.Icon)
+	o.IconImage = icon
+	return o, err
 }
 
 // claim records that the job id writes the artifact rel, and fails when

@@ -49,6 +49,9 @@ type Options struct {
 	CompanyName, FileDescription, ProductName, LegalCopyright, OriginalFilename, InternalName string
 	// Icon is a host path to a .png or .ico; empty for no icon.
 	Icon string
+	// IconImage, when set, is Icon already read (ReadIcon): resource sets
+	// for many exes then share one decoded and resized icon.
+	IconImage *Icon
 	// Manifest sets the application manifest.
 	Manifest Manifest
 }
@@ -85,8 +88,8 @@ func (o Options) Validate() error {
 	default:
 		errs = append(errs, fmt.Errorf("winres: manifest execution level %q: want asInvoker, highestAvailable or requireAdministrator", o.Manifest.ExecutionLevel))
 	}
-	if o.Icon != "" {
-		if _, err := loadIcon(o.Icon); err != nil {
+	if o.Icon != "" && o.IconImage == nil {
+		if err := CheckIcon(o.Icon); err != nil {
 			errs = append(errs, err)
 		}
 	}
@@ -94,15 +97,43 @@ func (o Options) Validate() error {
 }
 
 // CheckIcon reports whether path is an icon Windows resources can carry:
-// an .ico, or a square PNG of at least 16 px.
+// an .ico, or a square PNG of at least 16 px. It decodes the image and
+// resizes nothing.
 func CheckIcon(path string) error {
-	_, err := loadIcon(path)
+	_, err := readIcon(path, false)
 	return err
 }
 
-// loadIcon reads an .ico, or a square PNG of at least 16 px resized to the
+// Icon is an icon read once (a PNG decoded and resized to the usual
+// sizes), for any number of resource sets and .ico files. Safe for
+// concurrent use.
+type Icon struct {
+	path string
+	icon *winres.Icon
+}
+
+// ReadIcon reads an .ico, or a square PNG of at least 16 px resized to the
 // usual sizes no larger than itself.
-func loadIcon(path string) (*winres.Icon, error) {
+func ReadIcon(path string) (*Icon, error) {
+	icon, err := readIcon(path, true)
+	if err != nil {
+		return nil, err
+	}
+	return &Icon{path: path, icon: icon}, nil
+}
+
+// WriteICO writes the icon as an .ico file with the sizes an exe gets.
+func (i *Icon) WriteICO(w io.Writer) error {
+	if err := i.icon.SaveICO(w); err != nil {
+		return fmt.Errorf("winres: icon %s: %w", i.path, err)
+	}
+	return nil
+}
+
+// readIcon reads an .ico, or a square PNG of at least 16 px; resize makes
+// the PNG's icon (resized to the usual sizes no larger than itself), else
+// only the checks run and the icon is nil.
+func readIcon(path string, resize bool) (*winres.Icon, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("winres: icon: %w", err)
@@ -125,6 +156,9 @@ func loadIcon(path string) (*winres.Icon, error) {
 		}
 		if b.Dx() < 16 {
 			return nil, fmt.Errorf("winres: icon %s: %d px is smaller than the 16 px Windows needs: want a square PNG of 256x256", path, b.Dx())
+		}
+		if !resize {
+			return nil, nil
 		}
 		var sizes []int
 		for _, s := range iconSizes {
@@ -199,13 +233,16 @@ func resourceSet(o Options) (*winres.ResourceSet, error) {
 		}
 	}
 	rs.SetVersionInfo(vi)
-	if o.Icon != "" {
-		icon, err := loadIcon(o.Icon)
-		if err != nil {
-			return nil, err
+	if o.Icon != "" || o.IconImage != nil {
+		icon := o.IconImage
+		if icon == nil {
+			var err error
+			if icon, err = ReadIcon(o.Icon); err != nil {
+				return nil, err
+			}
 		}
-		if err := rs.SetIcon(winres.Name("APPICON"), icon); err != nil {
-			return nil, fmt.Errorf("winres: icon %s: %w", o.Icon, err)
+		if err := rs.SetIcon(winres.Name("APPICON"), icon.icon); err != nil {
+			return nil, fmt.Errorf("winres: icon %s: %w", icon.path, err)
 		}
 	}
 	m, err := manifestXML(o)
@@ -294,12 +331,9 @@ func (r *Resources) Patch(exePath string) error {
 // same sizes the exe gets, for installers (the MSI's Add/Remove Programs
 // icon).
 func WriteICO(path string, w io.Writer) error {
-	icon, err := loadIcon(path)
+	icon, err := ReadIcon(path)
 	if err != nil {
 		return err
 	}
-	if err := icon.SaveICO(w); err != nil {
-		return fmt.Errorf("winres: icon %s: %w", path, err)
-	}
-	return nil
+	return icon.WriteICO(w)
 }

@@ -139,6 +139,40 @@ func TestPatchDeterministic(t *testing.T) {
 	}
 }
 
+// TestSharedIcon: an icon read once (ReadIcon, Options.IconImage) patches
+// the same bytes as the icon's path, and writes the .ico WriteICO writes.
+func TestSharedIcon(t *testing.T) {
+	a := buildExe(t, "amd64", t.TempDir())
+	b := buildExe(t, "amd64", t.TempDir())
+	icon, err := ReadIcon(options().Icon)
+	if err != nil {
+		t.Fatal(err)
+	}
+	shared := options()
+	shared.Icon, shared.IconImage = "", icon
+	if err := Patch(a, options()); err != nil {
+		t.Fatal(err)
+	}
+	if err := Patch(b, shared); err != nil {
+		t.Fatal(err)
+	}
+	ba, _ := os.ReadFile(a)
+	bb, _ := os.ReadFile(b)
+	if !bytes.Equal(ba, bb) {
+		t.Error("the exe patched with the icon read once differs from the one patched with its path")
+	}
+	var fromPath, fromIcon bytes.Buffer
+	if err := WriteICO(options().Icon, &fromPath); err != nil {
+		t.Fatal(err)
+	}
+	if err := icon.WriteICO(&fromIcon); err != nil {
+		t.Fatal(err)
+	}
+	if fromPath.Len() == 0 || !bytes.Equal(fromPath.Bytes(), fromIcon.Bytes()) {
+		t.Error("Icon.WriteICO and WriteICO differ")
+	}
+}
+
 func writePNG(t *testing.T, w, h int) string {
 	t.Helper()
 	img := image.NewNRGBA(image.Rect(0, 0, w, h))
