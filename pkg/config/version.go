@@ -15,15 +15,23 @@ import (
 //
 // The version is parsed here, once; validate reports a bad one.
 func (c *Spec) resolveVersion(env Env) error {
-	c.Commit = git(c.Dir, "rev-parse", "HEAD")
 	v := &c.Version
+	// git describe, when the version comes from it, runs beside the log
+	// that gives the commit and its time: every command waits on these.
+	var described chan string
+	if env.getenv("SVCPACK_VERSION") == "" && v.raw == "" {
+		described = make(chan string, 1)
+		go func() { described <- git(c.Dir, "describe", "--tags", "--match", "v[0-9]*", "--dirty") }()
+	}
+	commit, commitTime, _ := strings.Cut(git(c.Dir, "log", "-1", "--no-show-signature", "--format=%H %ct"), " ")
+	c.Commit = commit
 	switch {
 	case env.getenv("SVCPACK_VERSION") != "":
 		v.raw, v.Source = env.getenv("SVCPACK_VERSION"), "SVCPACK_VERSION"
 	case v.raw != "":
 		v.Source = "config"
 	default:
-		if d := git(c.Dir, "describe", "--tags", "--match", "v[0-9]*", "--dirty"); d != "" {
+		if d := <-described; d != "" {
 			v.raw, v.Source = d, "git describe"
 		} else {
 			v.raw, v.Source = version.Dev, "default"
@@ -41,8 +49,8 @@ func (c *Spec) resolveVersion(env Env) error {
 		c.Date = time.Unix(sec, 0).UTC()
 		return nil
 	}
-	if ct := git(c.Dir, "log", "-1", "--format=%ct"); ct != "" {
-		if sec, err := strconv.ParseInt(ct, 10, 64); err == nil {
+	if commitTime != "" {
+		if sec, err := strconv.ParseInt(commitTime, 10, 64); err == nil {
 			c.Date = time.Unix(sec, 0).UTC()
 			return nil
 		}
