@@ -36,6 +36,9 @@ type Options struct {
 	UserName string
 	// Always restarts after any exit; otherwise only after a failure.
 	Always bool
+	// Manual loads the daemon without starting it (RunAtLoad false): it
+	// starts with launchctl kickstart, and at boot only when started so.
+	Manual bool
 	// RestartDelay is ThrottleInterval (at least 1 s).
 	RestartDelay time.Duration
 	// Configs are configuration file paths relative to the folder, installed
@@ -116,7 +119,7 @@ func (o Options) data() (map[string]any, error) {
 	}
 	return map[string]any{
 		"Name": o.Name, "Label": o.Label, "Program": append([]string{bin}, o.Args...), "Env": env,
-		"UserName": o.UserName, "Always": o.Always, "Throttle": throttle,
+		"UserName": o.UserName, "Always": o.Always, "Manual": o.Manual, "Throttle": throttle,
 		"Bin": bin, "ConfDir": "/usr/local/etc/" + o.Name, "LogDir": "/Library/Logs/" + o.Name,
 		"WorkingDirectory": "/usr/local/var/lib/" + o.Name, "Configs": o.Configs,
 	}, nil

@@ -20,6 +20,20 @@ func example() Options {
 	}
 }
 
+// readPlist reads the plist at p with Python's plistlib.
+func readPlist(t *testing.T, py, p string) map[string]any {
+	t.Helper()
+	out, err := exec.Command(py, "-c", "import json,plistlib,sys; print(json.dumps(plistlib.load(open(sys.argv[1],'rb'))))", p).CombinedOutput()
+	if err != nil {
+		t.Fatalf("plistlib: %v\n%s", err, out)
+	}
+	var got map[string]any
+	if err := json.Unmarshal(out, &got); err != nil {
+		t.Fatal(err)
+	}
+	return got
+}
+
 // TestPlistParses reads the plist with Python's plistlib (an independent
 // parser) and checks the keys.
 func TestPlistParses(t *testing.T) {
@@ -33,14 +47,7 @@ func TestPlistParses(t *testing.T) {
 	}
 	p := filepath.Join(t.TempDir(), "x.plist")
 	os.WriteFile(p, b, 0o644)
-	out, err := exec.Command(py, "-c", "import json,plistlib,sys; print(json.dumps(plistlib.load(open(sys.argv[1],'rb'))))", p).CombinedOutput()
-	if err != nil {
-		t.Fatalf("plistlib: %v\n%s", err, out)
-	}
-	var got map[string]any
-	if err := json.Unmarshal(out, &got); err != nil {
-		t.Fatal(err)
-	}
+	got := readPlist(t, py, p)
 	want := map[string]any{
 		"Label":                "com.example.hello",
 		"ProgramArguments":     []any{"/usr/local/bin/hello", "run", "-addr", "127.0.0.1:8080"},
@@ -59,7 +66,15 @@ func TestPlistParses(t *testing.T) {
 			t.Errorf("%s = %s, want %s", k, gj, wj)
 		}
 	}
+	// Started by hand: loaded, not run at load.
 	o := example()
+	o.Manual = true
+	b, _ = Plist(o)
+	os.WriteFile(p, b, 0o644)
+	if got := readPlist(t, py, p); got["RunAtLoad"] != false {
+		t.Errorf("manual daemon: RunAtLoad = %v, want false", got["RunAtLoad"])
+	}
+	o = example()
 	o.Always, o.Label, o.UserName = true, "local.hello", ""
 	b, _ = Plist(o)
 	if !strings.Contains(string(b), "<string>local.hello</string>") || strings.Contains(string(b), "UserName") || !strings.Contains(string(b), "<key>KeepAlive</key>\n\t<true/>") {

@@ -401,7 +401,7 @@ func Script(o Options, name string) ([]byte, error) {
 	}
 	svc := o.serviceName()
 	var b bytes.Buffer
-	if err := t.Execute(&b, map[string]string{"Name": svc, "Unit": svc + ".service", "User": o.Service.User, "Comment": svc + " service"}); err != nil {
+	if err := t.Execute(&b, map[string]any{"Name": svc, "Unit": svc + ".service", "User": o.Service.User, "Comment": svc + " service", "Manual": o.Service.Manual}); err != nil {
 		return nil, fmt.Errorf("linuxpkg: %s: %w", name, err)
 	}
 	return b.Bytes(), nil

@@ -304,6 +304,62 @@ func TestScriptsParse(t *testing.T) {
 	}
 }
 
+// TestPostinstStart runs the post-install script, on install and on
+// upgrade, against a systemctl that records what it is asked: a unit
+// started by hand (Service.Manual) is neither enabled nor started, and an
+// upgrade only restarts a running one.
+func TestPostinstStart(t *testing.T) {
+	sh := testtool.Need(t, "sh", "dash")
+	for _, tc := range []struct {
+		manual  bool
+		args    []string
+		want    []string
+		wantNot []string
+	}{
+		{false, []string{"configure"}, []string{"enable hello.service", "start hello.service"}, nil},
+		{true, []string{"configure"}, nil, []string{"enable", "start"}},
+		{false, []string{"configure", "1.0.0"}, []string{"try-restart hello.service"}, []string{"enable", " start"}},
+		{true, []string{"configure", "1.0.0"}, []string{"try-restart hello.service"}, []string{"enable", " start"}},
+	} {
+		o := options(t)
+		o.Service.User = "" // no account to create on this machine
+		o.Service.Manual = tc.manual
+		b, err := Script(o, "linux-postinstall.sh.tmpl")
+		if err != nil {
+			t.Fatal(err)
+		}
+		dir := t.TempDir()
+		// As on a host where systemd runs (the script checks for its
+		// runtime folder).
+		running := filepath.Join(dir, "run-systemd-system")
+		os.Mkdir(running, 0o755)
+		b = bytes.ReplaceAll(b, []byte("/run/systemd/system"), []byte(running))
+		script, calls := filepath.Join(dir, "postinst"), filepath.Join(dir, "calls")
+		os.WriteFile(script, b, 0o755)
+		os.WriteFile(filepath.Join(dir, "systemctl"), []byte("#!/bin/sh\necho \"$*\" >> "+ShellQuote(calls)+"\n"), 0o755)
+		cmd := exec.Command(sh, append([]string{script}, tc.args...)...)
+		cmd.Env = append(os.Environ(), "PATH="+dir+":"+os.Getenv("PATH"))
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("manual=%v %v: %v\n%s", tc.manual, tc.args, err, out)
+		}
+		got, _ := os.ReadFile(calls)
+		for _, w := range tc.want {
+			if !strings.Contains(string(got), w) {
+				t.Errorf("manual=%v %v: systemctl was not asked to %q; calls:\n%s", tc.manual, tc.args, w, got)
+			}
+		}
+		for _, w := range tc.wantNot {
+			if strings.Contains(" "+string(got), w) {
+				t.Errorf("manual=%v %v: systemctl was asked to %q; calls:\n%s", tc.manual, tc.args, w, got)
+			}
+		}
+		if tc.manual && len(tc.args) == 1 && !strings.Contains(string(out), "systemctl enable --now hello.service") {
+			t.Errorf("a manual install does not say how to start the service:\n%s", out)
+		}
+	}
+}
+
 func TestDebContentsAndLintian(t *testing.T) {
 	dpkgDeb := testtool.Need(t, "dpkg-deb", "dpkg")
 	o := options(t)

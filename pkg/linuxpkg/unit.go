@@ -38,6 +38,10 @@ type Service struct {
 	StartLimitBurst    int
 	// Notify selects Type=notify (the program sends READY=1); else Type=exec.
 	Notify bool
+	// Manual leaves the unit disabled and stopped after a first install
+	// (the administrator runs systemctl enable --now); otherwise the
+	// package enables and starts it.
+	Manual bool
 	// MemoryMax and CPUQuota are set when not empty.
 	MemoryMax, CPUQuota string
 	// Port is the port the program listens on, when known; below 1024 the

@@ -1768,6 +1768,11 @@ func checkStart(t *testing.T, r *fieldsRelease, want any) {
 	if !strings.Contains(r.installScript(t), " start= delayed-auto ") {
 		t.Errorf("install-service.cmd does not create a delayed-auto service:\n%s", r.installScript(t))
 	}
+	// Started at boot on Linux and macOS too (manual and disabled: not).
+	if !strings.Contains(r.debControl(t, "postinst"), "systemctl enable '"+fieldsService+".service'") {
+		t.Errorf("the deb's postinst does not enable the unit:\n%s", r.debControl(t, "postinst"))
+	}
+	eq(t, "plist RunAtLoad", r.plist(t)["RunAtLoad"], true)
 }
 
 func checkAccount(t *testing.T, r *fieldsRelease, want any) {

@@ -20,7 +20,7 @@ import (
 // linuxReads are the fields a Linux package is made from.
 func linuxReads() []string {
 	return []string{"name", "version", "maintainer", "vendor", "homepage", "license", "license_file", "description",
-		"files", "date", "service.name", "service.description", "service.args", "service.env", "service.restart", "service.linux", config.NotifyField}
+		"files", "date", "service.name", "service.description", "service.args", "service.env", "service.restart", "service.start", "service.linux", config.NotifyField}
 }
 
 // linuxOptions maps the spec onto a Linux package for target t, whose
@@ -38,6 +38,7 @@ func linuxOptions(s *config.Spec, t platform.Target, bin string, format string) 
 		Service: linuxpkg.Service{
 			Name: sv.Name, Description: sv.Description, Args: sv.Args, Env: sv.Env, User: sv.Linux.User,
 			Restart: sv.Restart.Policy, RestartDelay: sv.Restart.Delay.Std(), Notify: sv.Contract.Notify.On,
+			Manual: sv.Start == "manual" || sv.Start == "disabled",
 			MemoryMax: sv.Linux.MemoryMax, CPUQuota: sv.Linux.CPUQuota, Port: port(s),
 			Hardening: sv.Linux.HardeningOn(), HardeningOff: sv.Linux.HardeningOff, Overrides: sv.Linux.Unit,
 		},
