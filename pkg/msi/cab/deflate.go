@@ -65,12 +65,17 @@ func (r *bitReader) read(n uint) uint32 {
 // overrun reports whether more bits were consumed than the input holds.
 func (r *bitReader) overrun() bool { return int(r.n)/8 < r.extra }
 
-// huffman is a canonical Huffman decoder: a 9-bit lookup table for short
-// codes and the counts per length for the rest.
+// tableBits is the width of the decoder's lookup table: the codes of
+// compressed executables are mostly 8 to 11 bits long, and a code longer
+// than the table is decoded a bit at a time.
+const tableBits = 11
+
+// huffman is a canonical Huffman decoder: a lookup table for codes of up to
+// tableBits and the counts per length for the rest.
 type huffman struct {
 	count  [16]uint16
 	symbol [288]uint16
-	table  [1 << 9]uint16 // symbol<<4 | length, 0 when the code is longer
+	table  [1 << tableBits]uint16 // symbol<<4 | length, 0 when the code is longer
 }
 
 // build sets up the decoder for the given code lengths, rejecting codes
@@ -81,7 +86,7 @@ func (h *huffman) build(lengths []uint8) error {
 		h.count[l]++
 	}
 	if int(h.count[0]) == len(lengths) {
-		h.table = [1 << 9]uint16{}
+		h.table = [1 << tableBits]uint16{}
 		return nil // empty code: valid until a symbol is decoded
 	}
 	left := 1
@@ -105,12 +110,12 @@ func (h *huffman) build(lengths []uint8) error {
 		}
 	}
 	// Fill the lookup table from the canonical codes.
-	h.table = [1 << 9]uint16{}
+	h.table = [1 << tableBits]uint16{}
 	code, index := 0, 0
-	for l := 1; l <= 9; l++ {
+	for l := 1; l <= tableBits; l++ {
 		for i := 0; i < int(h.count[l]); i++ {
 			rev := int(bits.Reverse16(uint16(code)) >> (16 - l))
-			for k := rev; k < 1<<9; k += 1 << l {
+			for k := rev; k < 1<<tableBits; k += 1 << l {
 				h.table[k] = h.symbol[index]<<4 | uint16(l)
 			}
 			code++
@@ -125,7 +130,7 @@ func (h *huffman) decode(r *bitReader) (int, error) {
 	if r.n < 16 {
 		r.refill()
 	}
-	if e := h.table[r.bits&(1<<9-1)]; e != 0 {
+	if e := h.table[r.bits&(1<<tableBits-1)]; e != 0 {
 		l := uint(e & 15)
 		r.bits >>= l
 		r.n -= l
