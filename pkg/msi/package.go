@@ -8,9 +8,11 @@ import (
 	"io"
 	"os"
 	"regexp"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -396,14 +398,56 @@ type fileInfo struct {
 	sha256         [32]byte
 }
 
-func hashFile(f *fileInfo) error {
+// hashFiles sets the size, MD5 (MsiFileHash) and SHA-256 (the package
+// code) of every file, hashing on every core: the two digests of a file are
+// computed side by side, each from its own read of the file.
+func hashFiles(files []*fileInfo) error {
+	type job struct {
+		i   int // into files
+		md5 bool
+	}
+	jobs := make(chan job)
+	errs := make([]error, 2*len(files))
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), 2*len(files)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range jobs {
+				k := 2 * j.i
+				if j.md5 {
+					k++
+				}
+				errs[k] = hashFile(files[j.i], j.md5)
+			}
+		}()
+	}
+	for i := range files {
+		jobs <- job{i, false}
+		jobs <- job{i, true}
+	}
+	close(jobs)
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// hashFile sets f's MD5 (md5) or its size and SHA-256.
+func hashFile(f *fileInfo, md5sum bool) error {
 	r, err := os.Open(f.Src)
 	if err != nil {
 		return fmt.Errorf("msi: file %s: %w", f.Name, err)
 	}
 	defer r.Close()
-	m, s := md5.New(), sha256.New()
-	n, err := io.Copy(io.MultiWriter(m, s), r)
+	if md5sum {
+		m := md5.New()
+		if _, err := io.Copy(m, r); err != nil {
+			return fmt.Errorf("msi: file %s: reading %s: %w", f.Name, f.Src, err)
+		}
+		copy(f.md5[:], m.Sum(nil))
+		return nil
+	}
+	s := sha256.New()
+	n, err := io.Copy(s, r)
 	if err != nil {
 		return fmt.Errorf("msi: file %s: reading %s: %w", f.Name, f.Src, err)
 	}
@@ -411,7 +455,6 @@ func hashFile(f *fileInfo) error {
 		return fmt.Errorf("msi: file %s is %d bytes, over the 2 GiB MSI limit", f.Name, n)
 	}
 	f.size = n
-	copy(f.md5[:], m.Sum(nil))
 	copy(f.sha256[:], s.Sum(nil))
 	return nil
 }
@@ -438,9 +481,9 @@ func writePackage(w io.Writer, p Package, cab cabinetFunc) error {
 	files := make([]*fileInfo, len(p.Files))
 	for i, f := range p.Files {
 		files[i] = &fileInfo{File: f}
-		if err := hashFile(files[i]); err != nil {
-			return err
-		}
+	}
+	if err := hashFiles(files); err != nil {
+		return err
 	}
 	db, err := buildDatabase(&p, files)
 	if err != nil {

@@ -292,11 +292,10 @@ func TestPackageCodes(t *testing.T) {
 	p := samplePackage(t, "amd64")
 	files := []*fileInfo{}
 	for _, f := range p.Files {
-		fi := &fileInfo{File: f}
-		if err := hashFile(fi); err != nil {
-			t.Fatal(err)
-		}
-		files = append(files, fi)
+		files = append(files, &fileInfo{File: f})
+	}
+	if err := hashFiles(files); err != nil {
+		t.Fatal(err)
 	}
 	db1, err := buildDatabase(&p, files)
 	if err != nil {
