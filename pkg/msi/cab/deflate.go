@@ -276,7 +276,12 @@ func checkDeflate(src, want, dict []byte, out []byte, lit, dist *huffman) error 
 			if back > len(out) || len(out)-base+n > len(want) {
 				return errDeflate
 			}
-			for k := 0; k < n; k++ {
+			if back >= n { // no overlap: one copy
+				from := len(out) - back
+				out = append(out, out[from:from+n]...)
+				continue
+			}
+			for k := 0; k < n; k++ { // a run repeating the last back bytes
 				out = append(out, out[len(out)-back])
 			}
 		}
