@@ -1,11 +1,9 @@
 package release
 
 import (
-	"archive/tar"
 	"compress/gzip"
 	"context"
 	"encoding/json"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -27,23 +25,11 @@ func tarEntry(t *testing.T, path, name string) []byte {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tr := tar.NewReader(zr)
-	for {
-		h, err := tr.Next()
-		if err == io.EOF {
-			t.Fatalf("%s has no %s", path, name)
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		if h.Name == name {
-			b, err := io.ReadAll(tr)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return b
-		}
+	b, ok := tarFiles(t, zr)[name]
+	if !ok {
+		t.Fatalf("%s has no %s", path, name)
 	}
+	return b
 }
 
 // TestDarwinUser releases the darwin tarball and reads its plist with

@@ -1657,11 +1657,18 @@ func checkPasswordEnv(t *testing.T, r *fieldsRelease, want any) {
 	// The key is encrypted: the signatures show the password was read from
 	// the variable, and without the variable the config is refused.
 	r.checkSigned(t, r.p.signCert)
+	r.refusedWithout(t, "windows.sign.password_env", str(want))
+}
+
+// refusedWithout loads the project's config without the environment
+// variable name and wants field's error saying it is not set.
+func (r *fieldsRelease) refusedWithout(t *testing.T, field, name string) {
+	t.Helper()
 	env := maps.Clone(r.p.env)
-	delete(env, str(want))
+	delete(env, name)
 	_, err := Load(filepath.Join(r.p.dir, config.FileName), config.Env{Getenv: func(k string) string { return env[k] }})
-	if err == nil || !strings.Contains(err.Error(), "windows.sign.password_env: "+str(want)+" is not set") {
-		t.Errorf("loading without %s: %v", want, err)
+	if err == nil || !strings.Contains(err.Error(), field+": "+name+" is not set") {
+		t.Errorf("loading without %s: %v", name, err)
 	}
 }
 
@@ -2061,12 +2068,7 @@ func checkPassphraseEnv(t *testing.T, r *fieldsRelease, want any) {
 	// variable, and without the variable the config is refused.
 	sums := filepath.Join(r.res.Dist, ChecksumsName)
 	r.p.gpg.Verify(t, sums+".asc", sums)
-	env := maps.Clone(r.p.env)
-	delete(env, str(want))
-	_, err := Load(filepath.Join(r.p.dir, config.FileName), config.Env{Getenv: func(k string) string { return env[k] }})
-	if err == nil || !strings.Contains(err.Error(), "gpg.passphrase_env: "+str(want)+" is not set") {
-		t.Errorf("loading without %s: %v", want, err)
-	}
+	r.refusedWithout(t, "gpg.passphrase_env", str(want))
 }
 
 func checkGPGSign(t *testing.T, r *fieldsRelease, want any) {
