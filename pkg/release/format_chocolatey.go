@@ -65,14 +65,10 @@ func checkChocolatey(s *config.Spec, p *config.Problems) {
 	if s.Chocolatey.ID == "" {
 		p.AddAt("chocolatey.id", []string{"name", "formats"}, "is empty, and name %q in lower case is no package id: set it, such as hello-server", s.Name)
 	}
-	for _, r := range []struct{ field, v, what string }{
+	requireFields(p, "chocolatey", []required{
 		{"vendor", s.Vendor, "a Chocolatey package names its authors"},
 		{"description", s.Description, "a Chocolatey package carries a description"},
-	} {
-		if strings.TrimSpace(r.v) == "" {
-			p.AddAt(r.field, []string{"formats"}, "is empty: %s; set it, or leave chocolatey out of formats", r.what)
-		}
-	}
+	})
 	if p.Len() > before {
 		return
 	}

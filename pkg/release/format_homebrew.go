@@ -99,14 +99,10 @@ func checkHomebrew(s *config.Spec, p *config.Problems) {
 		}
 	}
 	checkDownloadURL(s, p, "homebrew", files)
-	for _, r := range []struct{ field, v, what string }{
+	requireFields(p, "homebrew", []required{
 		{"homepage", s.Homepage, "a formula names its home page"},
 		{"description", s.Description, "a formula carries a description"},
-	} {
-		if strings.TrimSpace(r.v) == "" {
-			p.AddAt(r.field, []string{"formats"}, "is empty: %s; set it, or leave homebrew out of formats", r.what)
-		}
-	}
+	})
 	if p.Len() > before {
 		return
 	}

@@ -152,14 +152,10 @@ func checkScoop(s *config.Spec, p *config.Problems) {
 	before := p.Len()
 	zips := windowsZips(s, p)
 	checkDownloadURL(s, p, "scoop", zips)
-	for _, r := range []struct{ field, v, what string }{
+	requireFields(p, "scoop", []required{
 		{"homepage", s.Homepage, "a Scoop manifest names the home page"},
 		{"license", s.License, "a Scoop manifest names the licence"},
-	} {
-		if r.v == "" {
-			p.AddAt(r.field, []string{"formats"}, "is empty: %s; set it, or leave scoop out of formats", r.what)
-		}
-	}
+	})
 	if p.Len() > before {
 		return
 	}

@@ -82,15 +82,11 @@ func checkWinget(s *config.Spec, p *config.Problems) {
 	if s.Winget.PackageID == "" {
 		p.AddAt("winget.package_id", []string{"vendor", "formats"}, "is empty, and vendor %q gives none: set it to Publisher.Package, such as Acme.Hello", s.Vendor)
 	}
-	for _, r := range []struct{ field, v, what string }{
+	requireFields(p, "winget", []required{
 		{"vendor", s.Vendor, "the manifests name the publisher"},
 		{"license", s.License, "the manifests name the licence"},
 		{"description", s.Description, "the manifests carry a short description (3 to 256 characters)"},
-	} {
-		if r.v == "" {
-			p.AddAt(r.field, []string{"formats"}, "is empty: %s; set it, or leave winget out of formats", r.what)
-		}
-	}
+	})
 	if p.Len() > before {
 		return
 	}

@@ -94,6 +94,19 @@ func checkDownloadURL(s *config.Spec, p *config.Problems, format string, files m
 	}
 }
 
+// required is a spec field a format needs, its value, and why it needs it.
+type required struct{ field, value, why string }
+
+// requireFields reports each of the fields format needs that is empty (or
+// only spaces), at its field.
+func requireFields(p *config.Problems, format string, fields []required) {
+	for _, r := range fields {
+		if strings.TrimSpace(r.value) == "" {
+			p.AddAt(r.field, []string{"formats"}, "is empty: %s; set it, or leave %s out of formats", r.why, format)
+		}
+	}
+}
+
 // archiveNamesRender reports whether name_template.archive renders a name
 // for every target: when it does not, checkNames says why, and the
 // manifests' checks, which link archives by name, say nothing more.
