@@ -3,9 +3,9 @@ package linuxpkg
 import (
 	"bytes"
 	"fmt"
-	"strconv"
-	"strings"
+	"io"
 
+	"github.com/blakesmith/ar"
 	kgzip "github.com/klauspost/compress/gzip"
 )
 
@@ -14,68 +14,39 @@ import (
 // data.tar instead, and compressDebData compresses that here, once, at the
 // level of the rpm payload, the zips and the tarballs; the signature
 // (_gpgorigin, as debsign makes it) is then made over the final members.
+// The ar container is read and written with the package nfpm writes it
+// with.
 
-// arMagic starts every ar archive; each member then has a 60-byte header.
-const (
-	arMagic      = "!<arch>\n"
-	arHeaderSize = 60
-)
-
-// arMember is one member of an ar archive: its header as read (name, mtime,
-// owner, mode) and its content.
+// arMember is one member of an ar archive.
 type arMember struct {
-	header []byte
+	header ar.Header
 	data   []byte
 }
 
-func (m arMember) name() string {
-	return strings.TrimSuffix(strings.TrimRight(string(m.header[:16]), " "), "/")
-}
-
-// readAr splits an ar archive (common format, short names) into members.
+// readAr reads the members of an ar archive.
 func readAr(b []byte) ([]arMember, error) {
-	if !bytes.HasPrefix(b, []byte(arMagic)) {
+	if !bytes.HasPrefix(b, []byte("!<arch>\n")) {
 		return nil, fmt.Errorf("not an ar archive")
 	}
+	r := ar.NewReader(bytes.NewReader(b))
 	var out []arMember
-	for off := len(arMagic); off < len(b); {
-		if off+arHeaderSize > len(b) {
-			return nil, fmt.Errorf("ar: truncated header at %d", off)
+	for {
+		h, err := r.Next()
+		if err == io.EOF {
+			return out, nil
 		}
-		h := b[off : off+arHeaderSize]
-		if string(h[58:60]) != "`\n" {
-			return nil, fmt.Errorf("ar: bad header at %d", off)
+		if err != nil {
+			return nil, fmt.Errorf("ar: %w", err)
 		}
-		size, err := strconv.Atoi(strings.TrimRight(string(h[48:58]), " "))
-		if err != nil || size < 0 {
-			return nil, fmt.Errorf("ar: bad member size %q at %d", h[48:58], off)
+		data, err := io.ReadAll(r)
+		if err != nil {
+			return nil, fmt.Errorf("ar: %s: %w", h.Name, err)
 		}
-		start := off + arHeaderSize
-		if start+size > len(b) {
-			return nil, fmt.Errorf("ar: member at %d runs past the end", off)
+		if int64(len(data)) != h.Size {
+			return nil, fmt.Errorf("ar: %s: %d of %d bytes", h.Name, len(data), h.Size)
 		}
-		out = append(out, arMember{header: h, data: b[start : start+size]})
-		off = start + size + size%2
+		out = append(out, arMember{header: *h, data: data})
 	}
-	return out, nil
-}
-
-// writeAr writes members as an ar archive, with name and size set in each
-// header and the rest (mtime, owner, mode) kept.
-func writeAr(members []arMember, names []string) []byte {
-	var b bytes.Buffer
-	b.WriteString(arMagic)
-	for i, m := range members {
-		h := append([]byte(nil), m.header...)
-		copy(h[:16], fmt.Sprintf("%-16s", names[i]))
-		copy(h[48:58], fmt.Sprintf("%-10d", len(m.data)))
-		b.Write(h)
-		b.Write(m.data)
-		if len(m.data)%2 == 1 {
-			b.WriteByte('\n')
-		}
-	}
-	return b.Bytes()
 }
 
 // compressDebData replaces the data.tar of a deb written by nfpm with
@@ -88,12 +59,12 @@ func compressDebData(deb []byte, sign func([]byte) ([]byte, error)) ([]byte, err
 	if err != nil {
 		return nil, fmt.Errorf("deb: %w", err)
 	}
-	if len(members) != 3 || members[0].name() != "debian-binary" || !strings.HasPrefix(members[1].name(), "control.tar") || members[2].name() != "data.tar" {
+	if len(members) != 3 || members[0].header.Name != "debian-binary" || members[1].header.Name != "control.tar.gz" || members[2].header.Name != "data.tar" {
 		var names []string
 		for _, m := range members {
-			names = append(names, m.name())
+			names = append(names, m.header.Name)
 		}
-		return nil, fmt.Errorf("deb: members %q, want debian-binary, control.tar.*, data.tar", names)
+		return nil, fmt.Errorf("deb: members %q, want debian-binary, control.tar.gz, data.tar", names)
 	}
 	var gz bytes.Buffer
 	zw, err := kgzip.NewWriterLevel(&gz, payloadLevel)
@@ -104,8 +75,7 @@ func compressDebData(deb []byte, sign func([]byte) ([]byte, error)) ([]byte, err
 	if err := zw.Close(); err != nil {
 		return nil, fmt.Errorf("deb: data.tar.gz: %w", err)
 	}
-	members[2].data = gz.Bytes()
-	names := []string{members[0].name(), members[1].name(), "data.tar.gz"}
+	members[2].header.Name, members[2].data = "data.tar.gz", gz.Bytes()
 	if sign != nil {
 		var signed []byte
 		for _, m := range members {
@@ -115,8 +85,23 @@ func compressDebData(deb []byte, sign func([]byte) ([]byte, error)) ([]byte, err
 		if err != nil {
 			return nil, fmt.Errorf("deb: signing: %w", err)
 		}
-		members = append(members, arMember{header: members[2].header, data: sig})
-		names = append(names, "_gpgorigin")
+		h := members[2].header
+		h.Name = "_gpgorigin"
+		members = append(members, arMember{header: h, data: sig})
 	}
-	return writeAr(members, names), nil
+	var out bytes.Buffer
+	w := ar.NewWriter(&out)
+	if err := w.WriteGlobalHeader(); err != nil {
+		return nil, err
+	}
+	for _, m := range members {
+		m.header.Size = int64(len(m.data))
+		if err := w.WriteHeader(&m.header); err != nil {
+			return nil, fmt.Errorf("deb: %s: %w", m.header.Name, err)
+		}
+		if _, err := w.Write(m.data); err != nil {
+			return nil, fmt.Errorf("deb: %s: %w", m.header.Name, err)
+		}
+	}
+	return out.Bytes(), nil
 }
