@@ -222,6 +222,7 @@ func TestCheckAndReleaseAgree(t *testing.T) {
 		{"unknown key", "main: .\n", "main: .\nmian: x\n", `svcpack.yaml:3: unknown key "mian"`},
 		{"no maintainer", "maintainer: Demo Ops <ops@example.com>\n", "", `svcpack.yaml:5: maintainer: is not set (and vendor "Demo Co" is not "Name <email>")`},
 		{"no vendor for the MSI", "vendor: Demo Co\n", "", "vendor: is empty: an MSI names its manufacturer"},
+		{"winget id from a vendor without letters", "vendor: Demo Co\n", "vendor: \"!!!\"\nformats: [zip, msi, winget]\ndownload_url: https://example.com/{{.File}}\n", `winget.package_id: is empty, and vendor "!!!" gives none`},
 		{"MSI major", "version: 1.2.3", "version: 256.0.0", "svcpack.yaml:3: version: 256.0.0 does not fit an MSI ProductVersion"},
 		{"MSI minor", "version: 1.2.3", "version: 1.256.0", "svcpack.yaml:3: version: 1.256.0 does not fit an MSI ProductVersion"},
 		{"MSI build", "version: 1.2.3", "version: 1.2.65536", "svcpack.yaml:3: version: 1.2.65536 does not fit"},

@@ -155,8 +155,13 @@ func (p Package) Validate() error {
 
 // Dir is the folder of the manifests in the community repository's
 // layout: manifests/<first letter of the ID, lower case>/<ID's parts>/<version>.
+// It is only meaningful for an ID CheckID accepts.
 func (p Package) Dir() string {
-	parts := append([]string{"manifests", strings.ToLower(p.ID[:1])}, strings.Split(p.ID, ".")...)
+	first := ""
+	if p.ID != "" {
+		first = strings.ToLower(p.ID[:1])
+	}
+	parts := append([]string{"manifests", first}, strings.Split(p.ID, ".")...)
 	return path.Join(append(parts, p.Version)...)
 }
 
