@@ -78,7 +78,7 @@ func TestREADMEFormats(t *testing.T) {
 // TestEncodersKnowNoConfig: the encoders take their own input types; only
 // pkg/release maps the spec onto them.
 func TestEncodersKnowNoConfig(t *testing.T) {
-	encoders := []string{"msi", "msi/cab", "msi/cfb", "linuxpkg", "winscripts", "launchd", "winres", "matrix", "archive", "sbom", "sign", "pgpsign", "svcwrap", "platform", "version", "naming", "manifests/winget", "manifests/scoop", "manifests/chocolatey", "manifests/homebrew", "macho", "oci"}
+	encoders := []string{"msi", "msi/cab", "msi/cfb", "linuxpkg", "winscripts", "launchd", "winres", "matrix", "archive", "sbom", "sign", "pgpsign", "svcwrap", "platform", "version", "naming", "manifests/winget", "manifests/scoop", "manifests/chocolatey", "manifests/homebrew", "macho", "oci", "powershell"}
 	for _, e := range encoders {
 		out, err := exec.Command("go", "list", "-deps", "-f", "{{.ImportPath}}", "github.com/svcpack/svcpack/pkg/"+e).CombinedOutput()
 		if err != nil {

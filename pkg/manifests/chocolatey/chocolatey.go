@@ -20,6 +20,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/svcpack/svcpack/pkg/powershell"
 )
 
 // Package is what the .nupkg says.
@@ -268,10 +270,6 @@ func (p Package) coreProperties() ([]byte, error) {
 	return append(append([]byte(xml.Header), b...), '\n'), nil
 }
 
-// ps is s as a PowerShell single-quoted string: nothing in it expands, a
-// quote is doubled.
-func ps(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
-
 // msi returns the MSI of arch, if any.
 func (p Package) msi(arch string) (MSI, bool) {
 	for _, m := range p.MSIs {
@@ -292,10 +290,10 @@ func (p Package) installScript() []byte {
 	b.WriteString("  packageName    = $env:ChocolateyPackageName\n")
 	b.WriteString("  fileType       = 'msi'\n")
 	if m, ok := p.msi("386"); ok {
-		fmt.Fprintf(&b, "  url            = %s\n  checksum       = %s\n  checksumType   = 'sha256'\n", ps(m.URL), ps(strings.ToLower(m.SHA256)))
+		fmt.Fprintf(&b, "  url            = %s\n  checksum       = %s\n  checksumType   = 'sha256'\n", powershell.Quote(m.URL), powershell.Quote(strings.ToLower(m.SHA256)))
 	}
 	if m, ok := p.msi("amd64"); ok {
-		fmt.Fprintf(&b, "  url64bit       = %s\n  checksum64     = %s\n  checksumType64 = 'sha256'\n", ps(m.URL), ps(strings.ToLower(m.SHA256)))
+		fmt.Fprintf(&b, "  url64bit       = %s\n  checksum64     = %s\n  checksumType64 = 'sha256'\n", powershell.Quote(m.URL), powershell.Quote(strings.ToLower(m.SHA256)))
 	}
 	b.WriteString("  silentArgs     = '/qn /norestart'\n")
 	b.WriteString("  validExitCodes = @(0, 3010, 1641)\n}\n\nInstall-ChocolateyPackage @packageArgs\n")
@@ -312,7 +310,7 @@ func (p Package) uninstallScript() []byte {
 		if i > 0 {
 			b.WriteString(", ")
 		}
-		b.WriteString(ps(m.ProductCode))
+		b.WriteString(powershell.Quote(m.ProductCode))
 	}
 	b.WriteString(")\n$removed = $false\nforeach ($code in $productCodes) {\n")
 	b.WriteString("  $keys = @(\"HKLM:\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Uninstall\\$code\", \"HKLM:\\SOFTWARE\\WOW6432Node\\Microsoft\\Windows\\CurrentVersion\\Uninstall\\$code\")\n")

@@ -81,12 +81,15 @@ func TestText(t *testing.T) {
 	p := sample()
 	p.Description = `<x> &amp; ]]></description><id>evil</id> "quoted" 'single' é €`
 	p.Title = "a & b < c"
-	_, n := nupkgtest.Check(t, write(t, p), xsd, NuspecNamespace)
+	// A typographic quote ends a PowerShell string as ' does: it is
+	// doubled in the install script.
+	p.MSIs[1].URL = "https://example.com/a\u2019;x=$(calc.exe);y=\u2019/hello.msi"
+	files, n := nupkgtest.Check(t, write(t, p), xsd, NuspecNamespace)
 	if n.Metadata.Description != p.Description || n.Metadata.Title != p.Title {
 		t.Errorf("read back %q, %q", n.Metadata.Description, n.Metadata.Title)
 	}
-	if got := ps("it's"); got != "'it''s'" {
-		t.Errorf("ps = %s", got)
+	if script := string(files["tools/chocolateyinstall.ps1"]); !strings.Contains(script, "'https://example.com/a\u2019\u2019;x=$(calc.exe);y=\u2019\u2019/hello.msi'") {
+		t.Errorf("the URL is not one PowerShell string in chocolateyinstall.ps1:\n%s", script)
 	}
 }
 

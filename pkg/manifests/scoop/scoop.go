@@ -12,6 +12,8 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+
+	"github.com/svcpack/svcpack/pkg/powershell"
 )
 
 // Manifest is what the Scoop manifest says.
@@ -157,16 +159,12 @@ type hashJSON struct {
 	Regex string `json:"regex"`
 }
 
-// psQuote is s as a PowerShell single-quoted string: nothing in it is
-// expanded, and a quote is doubled.
-func psQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
-
 // hook is the PowerShell that runs script (a .cmd in the app's folder,
 // $dir) and warns, without failing Scoop, when it fails.
 func hook(script, why string) []string {
 	return []string{
-		"& (Join-Path $dir " + psQuote(script) + ")",
-		"if ($LASTEXITCODE -ne 0) { Write-Warning (" + psQuote(script+" failed (exit code ") + " + $LASTEXITCODE + " + psQuote("): "+why) + ") }",
+		"& (Join-Path $dir " + powershell.Quote(script) + ")",
+		"if ($LASTEXITCODE -ne 0) { Write-Warning (" + powershell.Quote(script+" failed (exit code ") + " + $LASTEXITCODE + " + powershell.Quote("): "+why) + ") }",
 	}
 }
 
