@@ -147,7 +147,15 @@ func (c *Spec) checkText(p *Problems) {
 // controls (line breaks, tab, NUL, ...), DEL, the Unicode line and paragraph
 // separators, and the byte order mark.
 func isControl(r rune) bool {
-	return r < 0x20 || r >= 0x7f && r <= 0x9f || r == 0x2028 || r == 0x2029 || r == 0xfeff
+	return r < 0x20 || r >= 0x7f && r <= 0x9f || r == 0x2028 || r == 0x2029 || r == 0xfeff ||
+		isNoncharacter(r)
+}
+
+// isNoncharacter reports Unicode's noncharacters (U+FDD0-U+FDEF and the
+// last two code points of every plane): YAML cannot hold them (the winget
+// manifests), and no text means them.
+func isNoncharacter(r rune) bool {
+	return r >= 0xfdd0 && r <= 0xfdef || r&0xfffe == 0xfffe
 }
 
 // text is the rule every field has: one line of printable characters.

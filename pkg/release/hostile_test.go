@@ -43,7 +43,7 @@ func hostileStrings() []string {
 
 // controlStrings hold a character no text field may: each must be refused.
 func controlStrings() []string {
-	return []string{"a\nExecStartPre=+/bin/sh", "a\rb", "a\tb", "a\x00b", "a\x1b[31mb", "a\u0085b", "a\u2028b", "a\u2029b", "a\ufeffb"}
+	return []string{"a\nExecStartPre=+/bin/sh", "a\rb", "a\tb", "a\x00b", "a\x1b[31mb", "a\u0085b", "a\u2028b", "a\u2029b", "a\ufeffb", "a\ufffeb", "a\U0010ffffb"}
 }
 
 // hostileRows are the rows of the text fields that carry data. Left out:
