@@ -340,6 +340,12 @@ func (e *MergeError) Error() string {
 	return fmt.Sprintf("the parts do not make one release, nothing was written:\n  %s", strings.Join(e.Problems, "\n  "))
 }
 
+// within reports whether path is dir or inside it (both absolute).
+func within(path, dir string) bool {
+	rel, err := filepath.Rel(dir, path)
+	return err == nil && filepath.IsLocal(rel) || rel == "."
+}
+
 // mergedPart is a checked part.
 type mergedPart struct {
 	dir string
@@ -356,6 +362,10 @@ func checkParts(s *config.Spec, want Part, dirs []string, dist string) ([]merged
 	var parts []mergedPart
 	var files []partFile // to hash
 	seen := map[string]string{}
+	distAbs, err := filepath.Abs(dist)
+	if err != nil {
+		return nil, fmt.Errorf("merge: %w", err)
+	}
 	for _, dir := range dirs {
 		abs, err := filepath.Abs(dir)
 		if err != nil {
@@ -367,8 +377,10 @@ func checkParts(s *config.Spec, want Part, dirs []string, dist string) ([]merged
 			continue
 		}
 		seen[abs] = dir
-		if rel, err := filepath.Rel(abs, dist); err == nil && (rel == "." || !strings.HasPrefix(rel, "..")) {
-			bad("part %s: the merged release goes to %s, which is (inside) this part: download the parts elsewhere", dir, dist)
+		// The merge replaces dist: a part inside it would be lost, and a
+		// part around it would hold the merged release.
+		if within(distAbs, abs) || within(abs, distAbs) {
+			bad("part %s: the merged release goes to %s, which is this part, inside it or around it: download the parts elsewhere", dir, dist)
 			continue
 		}
 		m, err := ReadPart(dir)
@@ -427,6 +439,10 @@ func checkParts(s *config.Spec, want Part, dirs []string, dist string) ([]merged
 				bad("part %s: artifact path %q is not a plain relative path", dir, a.Path)
 				continue
 			}
+			if slices.Contains([]string{ChecksumsName, SignatureName, ManifestName, PartName}, a.Path) {
+				bad("part %s: artifact %s has a name the merge writes itself", dir, a.Path)
+				continue
+			}
 			if o, ok := paths[a.Path]; ok {
 				bad("artifact %s is in two parts: %s and %s", a.Path, o, dir)
 				continue
@@ -439,12 +455,17 @@ func checkParts(s *config.Spec, want Part, dirs []string, dist string) ([]merged
 		}
 		// A file the manifest does not list is not the part's (a stray, or
 		// another part unpacked into this one).
+		// Only regular files are merged: a symbolic link (to anywhere) is
+		// refused like a stray.
 		_ = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-			if err != nil || d.IsDir() {
-				return nil
-			}
 			rel, _ := filepath.Rel(dir, p)
-			if !listed[filepath.ToSlash(rel)] {
+			switch {
+			case err != nil:
+				bad("part %s: %v", dir, err)
+			case d.IsDir():
+			case !d.Type().IsRegular():
+				bad("part %s: %s is not a regular file (%s)", dir, filepath.ToSlash(rel), d.Type())
+			case !listed[filepath.ToSlash(rel)]:
 				bad("part %s: %s is not listed in its %s", dir, filepath.ToSlash(rel), PartName)
 			}
 			return nil

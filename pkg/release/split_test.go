@@ -233,6 +233,26 @@ func TestMergeRefuses(t *testing.T) {
 			return []string{d}
 		}, []string{"holds a whole release"}},
 		{"no manifest", func() []string { return []string{t.TempDir()} }, []string{"has no partial.json"}},
+		{"symbolic link", func() []string {
+			// Same bytes, so the digest agrees: a link (to anywhere) is
+			// still no file of the part's.
+			return []string{windows, copyPart(linux, func(d string, m *Part) {
+				p := filepath.Join(d, filepath.FromSlash(m.Artifacts[0].Path))
+				os.Remove(p)
+				if err := os.Symlink(filepath.Join(linux, filepath.FromSlash(m.Artifacts[0].Path)), p); err != nil {
+					t.Fatal(err)
+				}
+			})}
+		}, []string{"is not a regular file"}},
+		{"name the merge writes", func() []string {
+			return []string{windows, copyPart(linux, func(d string, m *Part) {
+				a := m.Artifacts[0]
+				a.Path = ChecksumsName
+				b, _ := os.ReadFile(filepath.Join(d, filepath.FromSlash(m.Artifacts[0].Path)))
+				os.WriteFile(filepath.Join(d, ChecksumsName), b, 0o644)
+				m.Artifacts = append(m.Artifacts, a)
+			})}
+		}, []string{"checksums.txt has a name the merge writes itself"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			parts := tc.parts()
@@ -254,6 +274,27 @@ func TestMergeRefuses(t *testing.T) {
 				t.Errorf("a refused merge changed %s", dist)
 			}
 		})
+	}
+}
+
+// TestMergeKeepsPartsOutsideDist: a part inside the dist the merge
+// replaces (or around it) is refused, also when dist is relative, and the
+// part stays.
+func TestMergeKeepsPartsOutsideDist(t *testing.T) {
+	const yaml = "name: hello\nmain: ./examples/hello\nvendor: Acme Corp\nmaintainer: Acme Corp <ops@example.com>\nformats: [tar.gz]\nservice:\n  args: [run]\n"
+	c := helloProjectEnv(t, yaml, nil, "linux/amd64")
+	dir := t.TempDir()
+	parts := releaseParts(t, c, filepath.Join(dir, "dist"), [][]string{{"linux/*"}})
+	t.Chdir(dir)
+	for _, dist := range []string{"dist", filepath.Join(dir, "dist"), filepath.Join(parts[0], "merged")} {
+		_, err := Merge(context.Background(), c, parts, Options{Dist: dist})
+		var me *MergeError
+		if !errors.As(err, &me) || !strings.Contains(err.Error(), "inside it or around it") {
+			t.Errorf("merge into %s: %v, want a refusal", dist, err)
+		}
+		if _, err := ReadPart(parts[0]); err != nil {
+			t.Fatalf("merge into %s: the part is gone: %v", dist, err)
+		}
 	}
 }
 
