@@ -201,12 +201,7 @@ func (c *cache) fileDigest(path string) (string, error) {
 	if ok {
 		return sum, nil
 	}
-	var err error
-	if st, statErr := os.Stat(path); statErr == nil && st.IsDir() {
-		sum, err = hashTree(path)
-	} else {
-		sum, _, err = hashFile(path)
-	}
+	sum, err := pathDigest(path)
 	if err != nil {
 		return "", err
 	}
@@ -214,6 +209,16 @@ func (c *cache) fileDigest(path string) (string, error) {
 	c.digests[path] = sum
 	c.mu.Unlock()
 	return sum, nil
+}
+
+// pathDigest is the SHA-256 of a file's content, or of a directory's tree
+// (an OCI image layout named by oci.base).
+func pathDigest(path string) (string, error) {
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		return hashTree(path)
+	}
+	sum, _, err := hashFile(path)
+	return sum, err
 }
 
 // hashTree is the SHA-256 of a directory's tree: every entry's slash path

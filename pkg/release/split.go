@@ -215,7 +215,7 @@ func configDigests(s *config.Spec) (cfg, files string, err error) {
 	cfg = hex.EncodeToString(sum[:])
 	h := sha256.New()
 	for _, f := range s.PathsIn() {
-		d, _, err := hashFile(string(f))
+		d, err := pathDigest(string(f))
 		if err != nil {
 			return "", "", fmt.Errorf("config digest: %w", err)
 		}

@@ -1,6 +1,7 @@
 package release
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -11,9 +12,11 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/svcpack/svcpack/internal/testgpg"
 	"github.com/svcpack/svcpack/pkg/config"
+	"github.com/svcpack/svcpack/pkg/oci"
 )
 
 const splitYAML = `name: hello
@@ -477,5 +480,35 @@ func TestSplitKeepsCombinedTargets(t *testing.T) {
 	}
 	if _, err := os.Stat(dist); !os.IsNotExist(err) {
 		t.Errorf("the refused part wrote %s", dist)
+	}
+}
+
+// TestPartWithBaseImageFolder: oci.base may be an OCI layout folder (not
+// only an archive); a part's files digest covers its tree, as the cache
+// key does, and the part merges.
+func TestPartWithBaseImageFolder(t *testing.T) {
+	base := t.TempDir()
+	l := oci.NewLayout()
+	var ds []oci.Descriptor
+	for _, arch := range []string{"amd64", "arm64"} {
+		d, err := l.AddImage(oci.Image{Platform: oci.Platform{OS: "linux", Architecture: arch}, Created: time.Unix(1600000000, 0),
+			Layers: []oci.Layer{{CreatedBy: "base", Files: []oci.File{{Name: "etc/base", Mode: 0o644, Data: []byte("base\n")}}}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ds = append(ds, d)
+	}
+	var b bytes.Buffer
+	if err := l.WriteArchive(&b, ds, time.Unix(1600000000, 0)); err != nil {
+		t.Fatal(err)
+	}
+	for name, data := range tarFiles(t, &b) {
+		writeTestFile(t, filepath.Join(base, filepath.FromSlash(name)), data)
+	}
+	yaml := "name: hello\nmain: ./examples/hello\nvendor: Acme Corp\nmaintainer: Acme Corp <ops@example.com>\nformats: [oci]\nservice:\n  args: [run]\noci: {base: " + base + "}\n"
+	c := helloProjectEnv(t, yaml, nil, "linux/amd64", "linux/arm64")
+	parts := releaseParts(t, c, t.TempDir(), [][]string{{"linux/amd64"}, {"linux/arm64"}})
+	if _, err := Merge(context.Background(), c, parts, Options{Dist: filepath.Join(t.TempDir(), "dist")}); err != nil {
+		t.Fatal(err)
 	}
 }
