@@ -319,16 +319,10 @@ func cmdCheck(args []string, stdout, stderr io.Writer) error {
 // registries oci.push names, with credentials from the environment or the
 // Docker config file.
 func cmdPublish(ctx context.Context, args []string, stderr io.Writer) error {
-	fs := flag.NewFlagSet("publish", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	path := fs.String("config", config.FileName, "config file")
-	if err := parse(fs, args); err != nil {
-		return err
-	}
-	cfg, err := release.Load(*path, config.OSEnv())
+	cfg, o, err := loadForCommand("publish", args, stderr)
 	if err != nil {
 		return err
 	}
-	_, err = release.Publish(ctx, cfg, release.PublishOptions{Getenv: os.Getenv, Log: stderr})
+	_, err = release.Publish(ctx, cfg, release.PublishOptions{Dist: o.Dist, Getenv: os.Getenv, Log: stderr})
 	return err
 }

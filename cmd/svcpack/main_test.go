@@ -350,8 +350,32 @@ func TestSplitReleaseCLI(t *testing.T) {
 	if !strings.Contains(errs, "merged 2 parts") {
 		t.Errorf("merge output: %s", errs)
 	}
-	if _, err := release.ReadManifest(filepath.Join(dir, "dist")); err != nil {
-		t.Error(err)
+	// The merged release is the one release makes.
+	if code, _, errs := runIn(t, dir, "release", "-q", "-dist", "single"); code != 0 {
+		t.Fatalf("release: exit %d\n%s", code, errs)
+	}
+	diffs, err := release.CompareDirs(filepath.Join(dir, "single"), filepath.Join(dir, "dist"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range diffs {
+		t.Errorf("merged release differs from a release: %s: %s", d.Path, d.Detail)
+	}
+}
+
+// TestPublishDist: publish reads the release in -dist, as release wrote
+// it there (the push then fails: nothing listens on the registry's port).
+func TestPublishDist(t *testing.T) {
+	spec := strings.Replace(paritySpec, "targets: [linux/amd64, windows/amd64]", "targets: [linux/amd64]\nformats: [oci]\noci: {push: [127.0.0.1:9/acme/demo]}", 1)
+	dir := parityProject(t, spec)
+	if code, _, errs := runIn(t, dir, "release", "-q", "-dist", "out"); code != 0 {
+		t.Fatalf("release: exit %d\n%s", code, errs)
+	}
+	if code, _, errs := runIn(t, dir, "publish"); code == 0 || !strings.Contains(errs, "release first") {
+		t.Errorf("publish without -dist: exit %d %s", code, errs)
+	}
+	if code, _, errs := runIn(t, dir, "publish", "-dist", "out"); code == 0 || !strings.Contains(errs, "127.0.0.1:9") || strings.Contains(errs, "release first") {
+		t.Errorf("publish -dist out did not push the release in out: exit %d %s", code, errs)
 	}
 }
 

@@ -134,7 +134,7 @@ func Publish(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	_, err = release.Publish(ctx, c, release.PublishOptions{Getenv: os.Getenv, Log: os.Stderr})
+	_, err = release.Publish(ctx, c, release.PublishOptions{Dist: options().Dist, Getenv: os.Getenv, Log: os.Stderr})
 	return err
 }
 
