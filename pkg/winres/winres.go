@@ -106,10 +106,11 @@ func CheckIcon(path string) error {
 
 // Icon is an icon read once (a PNG decoded and resized to the usual
 // sizes), for any number of resource sets and .ico files. Safe for
-// concurrent use.
+// concurrent use: it holds the .ico file's bytes, and each use decodes its
+// own copy (the library's icon sorts its images in place when saved).
 type Icon struct {
 	path string
-	icon *winres.Icon
+	ico  []byte
 }
 
 // ReadIcon reads an .ico, or a square PNG of at least 16 px resized to the
@@ -119,15 +120,28 @@ func ReadIcon(path string) (*Icon, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Icon{path: path, icon: icon}, nil
+	var b bytes.Buffer
+	if err := icon.SaveICO(&b); err != nil {
+		return nil, fmt.Errorf("winres: icon %s: %w", path, err)
+	}
+	return &Icon{path: path, ico: b.Bytes()}, nil
 }
 
 // WriteICO writes the icon as an .ico file with the sizes an exe gets.
 func (i *Icon) WriteICO(w io.Writer) error {
-	if err := i.icon.SaveICO(w); err != nil {
+	if _, err := w.Write(i.ico); err != nil {
 		return fmt.Errorf("winres: icon %s: %w", i.path, err)
 	}
 	return nil
+}
+
+// decode returns a copy of the icon of the library's own.
+func (i *Icon) decode() (*winres.Icon, error) {
+	icon, err := winres.LoadICO(bytes.NewReader(i.ico))
+	if err != nil {
+		return nil, fmt.Errorf("winres: icon %s: %w", i.path, err)
+	}
+	return icon, nil
 }
 
 // readIcon reads an .ico, or a square PNG of at least 16 px; resize makes
@@ -241,7 +255,11 @@ func resourceSet(o Options) (*winres.ResourceSet, error) {
 				return nil, err
 			}
 		}
-		if err := rs.SetIcon(winres.Name("APPICON"), icon.icon); err != nil {
+		decoded, err := icon.decode()
+		if err != nil {
+			return nil, err
+		}
+		if err := rs.SetIcon(winres.Name("APPICON"), decoded); err != nil {
 			return nil, fmt.Errorf("winres: icon %s: %w", icon.path, err)
 		}
 	}

@@ -2,6 +2,7 @@ package winres
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"image"
 	"image/color"
@@ -10,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -170,6 +172,70 @@ func TestSharedIcon(t *testing.T) {
 	}
 	if fromPath.Len() == 0 || !bytes.Equal(fromPath.Bytes(), fromIcon.Bytes()) {
 		t.Error("Icon.WriteICO and WriteICO differ")
+	}
+}
+
+// TestSharedIconConcurrently uses one Icon from many goroutines, as a
+// release's exes and MSIs do: with an .ico stored smallest first, which the
+// library sorts when it saves, every .ico written is the same (go test
+// -race also finds no race).
+func TestSharedIconConcurrently(t *testing.T) {
+	big, err := ReadIcon(options().Icon)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dec, err := big.decode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Reverse the images: smallest first.
+	var b bytes.Buffer
+	if err := dec.SaveICO(&b); err != nil {
+		t.Fatal(err)
+	}
+	icoPath := filepath.Join(t.TempDir(), "small-first.ico")
+	writeReversedICO(t, b.Bytes(), icoPath)
+	icon, err := ReadIcon(icoPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want bytes.Buffer
+	if err := icon.WriteICO(&want); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			o := options()
+			o.Icon, o.IconImage = "", icon
+			if _, err := New(o); err != nil {
+				t.Error(err)
+			}
+			var got bytes.Buffer
+			if err := icon.WriteICO(&got); err != nil || !bytes.Equal(got.Bytes(), want.Bytes()) {
+				t.Errorf("a concurrent WriteICO differs (%v)", err)
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// writeReversedICO writes the .ico in b with its directory entries (and
+// so its images' order) reversed.
+func writeReversedICO(t *testing.T, b []byte, path string) {
+	t.Helper()
+	n := int(binary.LittleEndian.Uint16(b[4:]))
+	if n < 2 {
+		t.Fatalf("the icon has %d image(s); want several", n)
+	}
+	out := append([]byte(nil), b...)
+	for i := range n {
+		copy(out[6+16*i:6+16*i+16], b[6+16*(n-1-i):6+16*(n-i)])
+	}
+	if err := os.WriteFile(path, out, 0o644); err != nil {
+		t.Fatal(err)
 	}
 }
 
