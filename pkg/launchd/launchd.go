@@ -36,8 +36,9 @@ type Options struct {
 	UserName string
 	// Always restarts after any exit; otherwise only after a failure.
 	Always bool
-	// Manual loads the daemon without starting it (RunAtLoad false): it
-	// starts with launchctl kickstart, and at boot only when started so.
+	// Manual installs the daemon disabled (launchctl disable): launchd
+	// starts it neither now nor at boot until it is enabled and
+	// bootstrapped, as install.sh says.
 	Manual bool
 	// RestartDelay is ThrottleInterval (at least 1 s).
 	RestartDelay time.Duration

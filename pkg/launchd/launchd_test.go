@@ -66,15 +66,7 @@ func TestPlistParses(t *testing.T) {
 			t.Errorf("%s = %s, want %s", k, gj, wj)
 		}
 	}
-	// Started by hand: loaded, not run at load.
 	o := example()
-	o.Manual = true
-	b, _ = Plist(o)
-	os.WriteFile(p, b, 0o644)
-	if got := readPlist(t, py, p); got["RunAtLoad"] != false {
-		t.Errorf("manual daemon: RunAtLoad = %v, want false", got["RunAtLoad"])
-	}
-	o = example()
 	o.Always, o.Label, o.UserName = true, "local.hello", ""
 	b, _ = Plist(o)
 	if !strings.Contains(string(b), "<string>local.hello</string>") || strings.Contains(string(b), "UserName") || !strings.Contains(string(b), "<key>KeepAlive</key>\n\t<true/>") {
@@ -106,5 +98,55 @@ func TestInstallScript(t *testing.T) {
 	o.UserName = "bad'user"
 	if _, err := InstallScript(o); err == nil {
 		t.Error("a quote in the user name was accepted")
+	}
+}
+
+// TestInstallScriptStart runs install.sh against stand-ins of launchctl,
+// id, install and chown that record what they are asked: a daemon
+// started by hand (Manual) is disabled and not bootstrapped, so launchd
+// runs it neither now nor at boot; otherwise it is enabled and
+// bootstrapped.
+func TestInstallScriptStart(t *testing.T) {
+	sh := testtool.Need(t, "sh", "dash")
+	for _, manual := range []bool{false, true} {
+		o := example()
+		o.Manual = manual
+		b, err := InstallScript(o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dir := t.TempDir()
+		calls := filepath.Join(dir, "calls")
+		script := filepath.Join(dir, "install.sh")
+		os.WriteFile(script, b, 0o755)
+		bin := filepath.Join(dir, "bin")
+		os.Mkdir(bin, 0o755)
+		for name, body := range map[string]string{
+			"launchctl": `echo "launchctl $*" >> "$CALLS"; [ "$1" != print ]`,
+			"id":        `echo 0`,
+			"install":   `echo "install $*" >> "$CALLS"`,
+			"chown":     `echo "chown $*" >> "$CALLS"`,
+		} {
+			os.WriteFile(filepath.Join(bin, name), []byte("#!/bin/sh\n"+body+"\n"), 0o755)
+		}
+		cmd := exec.Command(sh, script)
+		cmd.Env = append(os.Environ(), "PATH="+bin+":"+os.Getenv("PATH"), "CALLS="+calls)
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("manual=%v: %v\n%s", manual, err, out)
+		}
+		got, _ := os.ReadFile(calls)
+		has := func(s string) bool { return strings.Contains(string(got), s) }
+		plist := "/Library/LaunchDaemons/com.example.hello.plist"
+		if manual {
+			if !has("launchctl disable system/com.example.hello") || has("launchctl bootstrap") || has("launchctl enable") {
+				t.Errorf("manual: want disabled and not bootstrapped; calls:\n%s", got)
+			}
+			if !strings.Contains(string(out), "sudo launchctl bootstrap system "+plist) {
+				t.Errorf("manual: install.sh does not say how to start it:\n%s", out)
+			}
+		} else if !has("launchctl enable system/com.example.hello") || !has("launchctl bootstrap system "+plist) {
+			t.Errorf("want enabled and bootstrapped; calls:\n%s", got)
+		}
 	}
 }

@@ -1779,7 +1779,9 @@ func checkStart(t *testing.T, r *fieldsRelease, want any) {
 	if !strings.Contains(r.debControl(t, "postinst"), "systemctl enable '"+fieldsService+".service'") {
 		t.Errorf("the deb's postinst does not enable the unit:\n%s", r.debControl(t, "postinst"))
 	}
-	eq(t, "plist RunAtLoad", r.plist(t)["RunAtLoad"], true)
+	if install := string(r.tarGzFiles(t, darwinT)["install.sh"]); !strings.Contains(install, `launchctl bootstrap system "$PLIST"`) || strings.Contains(install, "launchctl disable") {
+		t.Errorf("the darwin install.sh does not start the daemon:\n%s", install)
+	}
 }
 
 func checkAccount(t *testing.T, r *fieldsRelease, want any) {
