@@ -399,62 +399,61 @@ type fileInfo struct {
 }
 
 // hashFiles sets the size, MD5 (MsiFileHash) and SHA-256 (the package
-// code) of every file, hashing on every core: the two digests of a file are
-// computed side by side, each from its own read of the file.
+// code) of every file, a file per core.
 func hashFiles(files []*fileInfo) error {
-	type job struct {
-		i   int // into files
-		md5 bool
-	}
-	jobs := make(chan job)
-	errs := make([]error, 2*len(files))
+	next := make(chan int)
+	errs := make([]error, len(files))
 	var wg sync.WaitGroup
-	for range min(runtime.GOMAXPROCS(0), 2*len(files)) {
+	for range min(runtime.GOMAXPROCS(0), len(files)) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for j := range jobs {
-				k := 2 * j.i
-				if j.md5 {
-					k++
-				}
-				errs[k] = hashFile(files[j.i], j.md5)
+			for i := range next {
+				errs[i] = hashFile(files[i])
 			}
 		}()
 	}
 	for i := range files {
-		jobs <- job{i, false}
-		jobs <- job{i, true}
+		next <- i
 	}
-	close(jobs)
+	close(next)
 	wg.Wait()
 	return errors.Join(errs...)
 }
 
-// hashFile sets f's MD5 (md5) or its size and SHA-256.
-func hashFile(f *fileInfo, md5sum bool) error {
+// hashFile reads f once and sets its size, MD5 and SHA-256; the two
+// digests of each chunk are computed side by side.
+func hashFile(f *fileInfo) error {
 	r, err := os.Open(f.Src)
 	if err != nil {
 		return fmt.Errorf("msi: file %s: %w", f.Name, err)
 	}
 	defer r.Close()
-	if md5sum {
-		m := md5.New()
-		if _, err := io.Copy(m, r); err != nil {
+	m, s := md5.New(), sha256.New()
+	buf := make([]byte, 1<<20)
+	var n int64
+	for {
+		k, err := io.ReadFull(r, buf)
+		if k > 0 {
+			chunk := buf[:k]
+			done := make(chan struct{})
+			go func() { m.Write(chunk); close(done) }()
+			s.Write(chunk)
+			<-done
+			n += int64(k)
+		}
+		if err == io.EOF || err == io.ErrUnexpectedEOF {
+			break
+		}
+		if err != nil {
 			return fmt.Errorf("msi: file %s: reading %s: %w", f.Name, f.Src, err)
 		}
-		copy(f.md5[:], m.Sum(nil))
-		return nil
-	}
-	s := sha256.New()
-	n, err := io.Copy(s, r)
-	if err != nil {
-		return fmt.Errorf("msi: file %s: reading %s: %w", f.Name, f.Src, err)
 	}
 	if n > 2147483647 {
 		return fmt.Errorf("msi: file %s is %d bytes, over the 2 GiB MSI limit", f.Name, n)
 	}
 	f.size = n
+	copy(f.md5[:], m.Sum(nil))
 	copy(f.sha256[:], s.Sum(nil))
 	return nil
 }
