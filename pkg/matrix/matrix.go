@@ -288,16 +288,19 @@ func (o *Options) BuildOne(ctx context.Context, t platform.Target) (Result, erro
 	var output bytes.Buffer
 	cmd.Stdout = &output
 	cmd.Stderr = &output
+	var lw *lineWriter
 	if o.OnProgress != nil {
 		// One writer for both streams: exec then gives them one pipe. Two
 		// writers onto one buffer race (the stdout copier's ReadFrom
 		// truncates what stderr wrote meanwhile) and lose the compiler's
 		// message.
-		lw := &lineWriter{to: &output, line: func(l string) { o.OnProgress(t, l) }}
+		lw = &lineWriter{to: &output, line: func(l string) { o.OnProgress(t, l) }}
 		cmd.Stdout, cmd.Stderr = lw, lw
-		defer lw.flush()
 	}
 	err = cmd.Run()
+	if lw != nil {
+		lw.flush() // a last line without a newline
+	}
 	out := output.Bytes()
 	if err != nil {
 		if ctx.Err() != nil {
@@ -308,8 +311,10 @@ func (o *Options) BuildOne(ctx context.Context, t platform.Target) (Result, erro
 	return Result{Target: t, Path: final, Duration: time.Since(start)}, nil
 }
 
-// lineWriter copies what it is given to another writer and calls line with
-// each complete line.
+// lineWriter calls line with each complete line it is given, and copies
+// to another writer the lines that are not -v's bare package paths (a
+// line without a space), so that a build error holds what go build said
+// about it and not the list of packages compiled.
 type lineWriter struct {
 	to      io.Writer
 	line    func(string)
@@ -317,21 +322,27 @@ type lineWriter struct {
 }
 
 func (w *lineWriter) Write(p []byte) (int, error) {
-	w.to.Write(p)
 	w.partial = append(w.partial, p...)
 	for {
 		i := bytes.IndexByte(w.partial, '\n')
 		if i < 0 {
 			return len(p), nil
 		}
-		w.line(string(w.partial[:i]))
+		w.emit(string(w.partial[:i]))
 		w.partial = w.partial[i+1:]
+	}
+}
+
+func (w *lineWriter) emit(l string) {
+	w.line(l)
+	if strings.Contains(l, " ") {
+		io.WriteString(w.to, l+"\n")
 	}
 }
 
 func (w *lineWriter) flush() {
 	if len(w.partial) > 0 {
-		w.line(string(w.partial))
+		w.emit(string(w.partial))
 		w.partial = nil
 	}
 }

@@ -240,5 +240,9 @@ func TestProgressKeepsCompilerOutput(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), "main.go:3") {
 			t.Fatalf("error %v lacks the compiler's message", err)
 		}
+		// -v's list of packages is progress, not part of the error.
+		if strings.Contains(err.Error()+"\n", "\nexample.com/broken\n") {
+			t.Fatalf("error %v holds -v's package lines", err)
+		}
 	}
 }
