@@ -190,7 +190,7 @@ func checkout(t *testing.T, git, dir string) {
 	}
 	out, err := exec.Command(git, "-C", root, "ls-files", "-z", "--cached", "--others", "--exclude-standard").Output()
 	if err != nil {
-		t.Skipf("the dry run copies a git checkout: %v", err)
+		testtool.Missing(t, fmt.Sprintf("a git checkout of svcpack to copy (%v)", err))
 	}
 	for _, f := range strings.Split(strings.TrimRight(string(out), "\x00"), "\x00") {
 		b, err := os.ReadFile(filepath.Join(root, f))

@@ -288,9 +288,12 @@ func TestClash(t *testing.T) {
 func TestScriptsParse(t *testing.T) {
 	sh := testtool.Need(t, "sh", "dash")
 	for _, name := range []string{"linux-postinstall.sh.tmpl", "linux-preremove.sh.tmpl", "linux-postremove.sh.tmpl"} {
-		for _, user := range []string{"", "hello"} {
+		for _, v := range []struct {
+			user   string
+			manual bool
+		}{{"", false}, {"hello", false}, {"hello", true}} {
 			o := options(t)
-			o.Service.User = user
+			o.Service.User, o.Service.Manual = v.user, v.manual
 			b, err := Script(o, name)
 			if err != nil {
 				t.Fatal(err)
@@ -356,6 +359,31 @@ func TestPostinstStart(t *testing.T) {
 		}
 		if tc.manual && len(tc.args) == 1 && !strings.Contains(string(out), "systemctl enable --now hello.service") {
 			t.Errorf("a manual install does not say how to start the service:\n%s", out)
+		}
+	}
+}
+
+// TestPostinstWithoutSystemctl: where systemctl is missing (a container,
+// a chroot) the post-install script does nothing of systemd's and
+// succeeds, whether the unit starts by hand or not.
+func TestPostinstWithoutSystemctl(t *testing.T) {
+	sh := testtool.Need(t, "sh", "dash")
+	for _, manual := range []bool{false, true} {
+		o := options(t)
+		o.Service.User, o.Service.Manual = "", manual
+		b, err := Script(o, "linux-postinstall.sh.tmpl")
+		if err != nil {
+			t.Fatal(err)
+		}
+		dir := t.TempDir()
+		script := filepath.Join(dir, "postinst")
+		os.WriteFile(script, b, 0o755)
+		// An empty PATH: no systemctl (no user to create, so nothing else
+		// is needed).
+		cmd := exec.Command(sh, script, "configure")
+		cmd.Env = append(os.Environ(), "PATH="+t.TempDir())
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Errorf("manual=%v: %v\n%s", manual, err, out)
 		}
 	}
 }

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/svcpack/svcpack/internal/testtool"
 )
 
 const largeChildEnv = "SVCPACK_MSI_LARGE_CHILD"
@@ -56,16 +58,15 @@ func TestLargePayloadMemory(t *testing.T) {
 		t.Fatalf("package missing or too small: %v", err)
 	}
 	// The large path (DIFAT sectors, a multi-block cabinet) must read back.
-	if msiextract, err := exec.LookPath("msiextract"); err == nil {
-		dst := t.TempDir()
-		if out, err := exec.Command(msiextract, "-C", dst, filepath.Join(dir, "big.msi")).CombinedOutput(); err != nil {
-			t.Fatalf("msiextract: %v\n%s", err, out)
-		}
-		want, _ := os.ReadFile(filepath.Join(dir, "big.bin"))
-		got, err := os.ReadFile(filepath.Join(dst, "Big", "big.bin"))
-		if err != nil || !bytes.Equal(got, want) {
-			t.Errorf("msiextract gave %d bytes (%v), want the %d-byte source", len(got), err, len(want))
-		}
+	msiextract := testtool.Need(t, "msiextract", "msitools")
+	dst := t.TempDir()
+	if out, err := exec.Command(msiextract, "-C", dst, filepath.Join(dir, "big.msi")).CombinedOutput(); err != nil {
+		t.Fatalf("msiextract: %v\n%s", err, out)
+	}
+	want, _ := os.ReadFile(filepath.Join(dir, "big.bin"))
+	got, err := os.ReadFile(filepath.Join(dst, "Big", "big.bin"))
+	if err != nil || !bytes.Equal(got, want) {
+		t.Errorf("msiextract gave %d bytes (%v), want the %d-byte source", len(got), err, len(want))
 	}
 }
 

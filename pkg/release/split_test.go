@@ -391,30 +391,31 @@ func TestLoadForMerge(t *testing.T) {
 func TestMatchTargets(t *testing.T) {
 	c := helloProjectEnv(t, "name: hello\nmain: ./examples/hello\nformats: [tar.gz]\n", nil, "windows/amd64", "linux/amd64", "linux/arm/7", "linux/arm/6", "darwin/arm64")
 	for _, tc := range []struct {
-		globs []string
-		want  string // targets, or the error's text
+		globs   []string
+		want    string // the targets
+		wantErr string // or the error's text
 	}{
-		{[]string{"linux/*"}, "linux/amd64 linux/arm/7 linux/arm/6"},
-		{[]string{"linux/arm/7"}, "linux/arm/7"},
-		{[]string{"linux/arm"}, "linux/arm/7 linux/arm/6"},
-		{[]string{"darwin/*", "windows/*"}, "windows/amd64 darwin/arm64"},
-		{[]string{"*/amd64", "*"}, "windows/amd64 linux/amd64"},
-		{[]string{"*/*"}, "windows/amd64 linux/amd64 linux/arm/7 linux/arm/6 darwin/arm64"},
-		{[]string{"freebsd/*"}, `"freebsd/*" matches none`},
-		{[]string{"linux/["}, "not a valid pattern"},
-		{[]string{""}, "not a valid pattern"},
+		{globs: []string{"linux/*"}, want: "linux/amd64 linux/arm/7 linux/arm/6"},
+		{globs: []string{"linux/arm/7"}, want: "linux/arm/7"},
+		{globs: []string{"linux/arm"}, want: "linux/arm/7 linux/arm/6"},
+		{globs: []string{"darwin/*", "windows/*"}, want: "windows/amd64 darwin/arm64"},
+		{globs: []string{"*/amd64"}, want: "windows/amd64 linux/amd64"},
+		{globs: []string{"*/*"}, want: "windows/amd64 linux/amd64 linux/arm/7 linux/arm/6 darwin/arm64"},
+		{globs: []string{"*/amd64", "*"}, wantErr: `"*" matches none`}, // an OS alone names no target
+		{globs: []string{"freebsd/*"}, wantErr: `"freebsd/*" matches none`},
+		{globs: []string{"linux/["}, wantErr: "not a valid pattern"},
+		{globs: []string{""}, wantErr: "not a valid pattern"},
 	} {
 		got, err := MatchTargets(c, tc.globs)
 		var s []string
 		for _, tg := range got {
 			s = append(s, tg.String())
 		}
-		text := strings.Join(s, " ")
-		if err != nil {
-			text = err.Error()
-		}
-		if !strings.Contains(text, tc.want) || (err == nil && text != tc.want) {
-			t.Errorf("MatchTargets(%q) = %s, want %s", tc.globs, text, tc.want)
+		switch text := strings.Join(s, " "); {
+		case tc.wantErr == "" && (err != nil || text != tc.want):
+			t.Errorf("MatchTargets(%q) = %s, %v; want %s", tc.globs, text, err, tc.want)
+		case tc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tc.wantErr)):
+			t.Errorf("MatchTargets(%q) = %s, %v; want an error with %q", tc.globs, text, err, tc.wantErr)
 		}
 	}
 }
