@@ -261,6 +261,7 @@ func TestCheckAndReleaseAgree(t *testing.T) {
 		{"oci workdir relative", "license: MIT\n", "license: MIT\nformats: [oci]\noci: {workdir: srv/demo}\n", `svcpack.yaml:10: oci.workdir: "srv/demo" is not an absolute directory`},
 		{"oci push without a registry", "license: MIT\n", "license: MIT\nformats: [oci]\noci: {push: [acme/demo]}\n", `svcpack.yaml:10: oci.push[0]: reference "acme/demo" names no registry host`},
 		{"oci push in upper case", "license: MIT\n", "license: MIT\nformats: [oci]\noci: {push: [ghcr.io/Acme/demo]}\n", `svcpack.yaml:10: oci.push[0]: "ghcr.io/Acme/demo" is not a registry reference`},
+		{"oci uid over the kernel's", "license: MIT\n", "license: MIT\nformats: [oci]\noci: {user: \"4294967295\"}\n", `svcpack.yaml:10: oci.user: "4294967295": 4294967295 is over 4294967294`},
 		{"oci port", "license: MIT\n", "license: MIT\nformats: [oci]\noci: {port: 70000}\n", `svcpack.yaml:10: oci.port: 70000 is not a TCP port`},
 		{"oci base missing", "license: MIT\n", "license: MIT\nformats: [oci]\noci: {base: nope.tar}\n", `svcpack.yaml:10: oci.base: "nope.tar" does not exist`},
 		{"oci base not a layout", "license: MIT\n", "license: MIT\nformats: [oci]\noci: {base: conf.yaml}\n", `svcpack.yaml:10: oci.base: `},

@@ -147,13 +147,16 @@ func WriteTarGz(w io.Writer, files []File, mtime time.Time) error {
 	if err != nil {
 		return err
 	}
-	// No name and a zero ModTime in the gzip header: nothing of the host.
+	// No name and no time in the gzip header: nothing of the host.
+	// klauspost's writer stores a zero ModTime's Unix() (year 1) cut to
+	// 32 bits, unlike compress/gzip: the epoch is what reads as none.
+	gz.ModTime = time.Unix(0, 0)
 	tw := tar.NewWriter(gz)
 	mtime = mtime.UTC().Truncate(time.Second)
 	hdr := func(name string, typ byte, m fs.FileMode, size int64) *tar.Header {
 		return &tar.Header{
 			Name: name, Typeflag: typ, Mode: int64(m.Perm()), Size: size, ModTime: mtime,
-			Uname: "root", Gname: "root", Format: tar.FormatUSTAR,
+			Uname: "root", Gname: "root",
 		}
 	}
 	for _, d := range dirs {
@@ -166,10 +169,9 @@ func WriteTarGz(w io.Writer, files []File, mtime time.Time) error {
 		if err != nil {
 			return fmt.Errorf("archive: %s: %w", f.Name, err)
 		}
+		// archive/tar writes USTAR where it can, and PAX records for
+		// what USTAR cannot hold (long or non-ASCII names).
 		h := hdr(f.Name, tar.TypeReg, mode(f.Mode), size)
-		if len(f.Name) > 100 {
-			h.Format = tar.FormatPAX // long names need a PAX record
-		}
 		if err := tw.WriteHeader(h); err != nil {
 			rc.Close()
 			return fmt.Errorf("archive: %s: %w", f.Name, err)

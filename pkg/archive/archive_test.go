@@ -3,6 +3,7 @@ package archive
 import (
 	"archive/zip"
 	"bytes"
+	"compress/gzip"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -98,6 +99,23 @@ func TestTarGzDeterministicAndValid(t *testing.T) {
 	got, _ := os.ReadFile(filepath.Join(dir, "a/b/config.yaml"))
 	if string(got) != "greeting: Hi\n" {
 		t.Errorf("extracted %q", got)
+	}
+	// Nothing of the host in the gzip header: no name, no time.
+	zr, err := gzip.NewReader(bytes.NewReader(a.Bytes()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if zr.Name != "" || !zr.ModTime.IsZero() {
+		t.Errorf("gzip header: name %q, time %v", zr.Name, zr.ModTime)
+	}
+	// A name USTAR cannot hold is written (as a PAX record) and read back.
+	var c bytes.Buffer
+	if err := WriteTarGz(&c, []File{{Name: "conf/caf\u00e9.yaml", Data: []byte("x")}}, when); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(path, c.Bytes(), 0o644)
+	if out, err := exec.Command(tarTool, "-tzf", path).CombinedOutput(); err != nil || !strings.Contains(string(out), "conf/caf\u00e9.yaml") {
+		t.Errorf("tar -t of a non-ASCII name: %v\n%s", err, out)
 	}
 }
 

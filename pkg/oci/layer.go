@@ -40,7 +40,9 @@ func layerBlob(files []File, mtime time.Time) ([]byte, string, error) {
 	diff := sha256.New()
 	tw := tar.NewWriter(io.MultiWriter(gz, diff))
 	for _, f := range entries {
-		h := &tar.Header{Name: f.Name, Mode: int64(f.Mode.Perm()), Uid: f.UID, Gid: f.GID, ModTime: mtime, Format: tar.FormatUSTAR}
+		// USTAR where it can be, PAX records for what it cannot hold (long
+		// or non-ASCII names, ids over 2097151): archive/tar picks.
+		h := &tar.Header{Name: f.Name, Mode: int64(f.Mode.Perm()), Uid: f.UID, Gid: f.GID, ModTime: mtime}
 		var content []byte
 		if f.Mode.IsDir() {
 			h.Typeflag, h.Name = tar.TypeDir, f.Name+"/"
@@ -52,9 +54,6 @@ func layerBlob(files []File, mtime time.Time) ([]byte, string, error) {
 				}
 			}
 			h.Size = int64(len(content))
-		}
-		if len(h.Name) > 100 {
-			h.Format = tar.FormatPAX
 		}
 		if err := tw.WriteHeader(h); err != nil {
 			return nil, "", fmt.Errorf("%s: %w", f.Name, err)

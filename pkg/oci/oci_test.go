@@ -91,6 +91,20 @@ func TestLayer(t *testing.T) {
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("entries:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
+	// What USTAR cannot hold (a non-ASCII name, an id over 2097151) is
+	// written, and read back as it was.
+	wide := []File{{Name: "etc/caf\u00e9.conf", Mode: 0o644, Data: []byte("x")}, {Name: "srv", Mode: fs.ModeDir | 0o755, UID: 3000000, GID: 4000000}}
+	blob, _, err = layerBlob(wide, testTime)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got = nil
+	for _, h := range layerEntries(t, blob) {
+		got = append(got, h.Name+" "+strconv.Itoa(h.Uid)+":"+strconv.Itoa(h.Gid))
+	}
+	if want := []string{"etc/ 0:0", "etc/caf\u00e9.conf 0:0", "srv/ 3000000:4000000"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("entries %q, want %q", got, want)
+	}
 	for _, bad := range [][]File{
 		{{Name: "/etc/x"}}, {{Name: "../x"}}, {{Name: "a//b"}}, {{Name: "a"}, {Name: "a"}},
 		{{Name: "a", Mode: 0o644}, {Name: "a/b"}},

@@ -112,6 +112,11 @@ func checkOCI(s *config.Spec, p *config.Problems) {
 			p.Add("oci.push["+strconv.Itoa(i)+"]", "%v", strings.TrimPrefix(err.Error(), "oci: "))
 		}
 	}
+	for _, id := range strings.Split(o.User, ":") {
+		if n, err := strconv.ParseUint(id, 10, 64); err == nil && n > maxOCIID {
+			p.Add("oci.user", "%q: %d is over %d, the largest uid or gid Linux gives a process", o.User, n, maxOCIID)
+		}
+	}
 	if o.Port < 0 || o.Port > 65535 {
 		p.Add("oci.port", "%d is not a TCP port: want 1 to 65535, or leave it out", o.Port)
 	}
@@ -160,6 +165,9 @@ func ociAnnotations(s *config.Spec) map[string]string {
 	}
 	return a
 }
+
+// maxOCIID is the largest uid or gid: 2^32-1 means "no id" to the kernel.
+const maxOCIID = 1<<32 - 2
 
 // ociUser splits uid[:gid] (gid defaults to uid).
 func ociUser(u string) (uid, gid int) {
