@@ -587,7 +587,7 @@ func Merge(ctx context.Context, s *config.Spec, dirs []string, o Options) (*Resu
 	for _, part := range parts {
 		for _, a := range part.m.Artifacts {
 			src := filepath.Join(part.dir, filepath.FromSlash(a.Path))
-			if err := linkOrCopy(src, p.Abs(a.Path)); err != nil {
+			if err := linkOrCopy(src, p.Abs(a.Path), artifactMode(a.Kind)); err != nil {
 				return failed(fmt.Errorf("part %s: %s: %w", part.dir, a.Path, err))
 			}
 			a.Reused = false
@@ -623,15 +623,25 @@ func Merge(ctx context.Context, s *config.Spec, dirs []string, o Options) (*Resu
 	return &Result{Dist: dist, Artifacts: arts}, nil
 }
 
-// linkOrCopy puts src at dst: a hard link where the file system allows,
-// otherwise a copy with src's permissions.
-func linkOrCopy(src, dst string) error {
-	if link(src, dst) == nil {
-		return nil
-	}
+// linkOrCopy puts src at dst with mode: a hard link where the file system
+// allows and src has that mode, otherwise a copy. (A part's files may
+// have lost their modes on the way: actions/upload-artifact keeps none.)
+func linkOrCopy(src, dst string, mode fs.FileMode) error {
 	fi, err := os.Stat(src)
 	if err != nil {
 		return err
 	}
-	return copyFile(src, dst, cmp.Or(fi.Mode().Perm(), 0o644))
+	if fi.Mode().Perm() == mode && link(src, dst) == nil {
+		return nil
+	}
+	return copyFile(src, dst, mode)
+}
+
+// artifactMode is the mode a release gives an artifact of kind k: the
+// programs are executable.
+func artifactMode(k Kind) fs.FileMode {
+	if k == KindBinary || k == KindWrapper {
+		return 0o755
+	}
+	return 0o644
 }

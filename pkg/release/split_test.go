@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime/debug"
@@ -106,6 +107,26 @@ func releaseParts(t *testing.T, c *config.Spec, dir string, parts [][]string) []
 	return dirs
 }
 
+// sameModes fails the test unless every file of want has the same
+// permissions in got.
+func sameModes(t *testing.T, got, want string) {
+	t.Helper()
+	filepath.WalkDir(want, func(f string, e fs.DirEntry, err error) error {
+		if err != nil || e.IsDir() {
+			return err
+		}
+		rel, _ := filepath.Rel(want, f)
+		w, _ := os.Stat(f)
+		g, err := os.Stat(filepath.Join(got, rel))
+		if err != nil {
+			t.Error(err)
+		} else if g.Mode().Perm() != w.Mode().Perm() {
+			t.Errorf("%s: mode %v, want %v", rel, g.Mode().Perm(), w.Mode().Perm())
+		}
+		return nil
+	})
+}
+
 // TestSplitMergeEqualsRelease: a release made in two or three parts, split
 // any way, and merged is the single-machine release byte for byte, every
 // file of dist/ included (artifacts.json and checksums.txt).
@@ -124,11 +145,21 @@ func TestSplitMergeEqualsRelease(t *testing.T) {
 			d := filepath.Join(dir, name)
 			parts := releaseParts(t, c, d, split)
 			slices.Reverse(parts) // the order of the parts does not matter
+			// As actions/upload-artifact delivers them: no modes kept.
+			for _, p := range parts {
+				filepath.WalkDir(p, func(f string, e fs.DirEntry, err error) error {
+					if err == nil && e.Type().IsRegular() {
+						err = os.Chmod(f, 0o644)
+					}
+					return err
+				})
+			}
 			merged := filepath.Join(d, "merged")
 			if _, err := Merge(context.Background(), c, parts, Options{Dist: merged}); err != nil {
 				t.Fatal(err)
 			}
 			sameTree(t, name, merged, single)
+			sameModes(t, merged, single)
 		})
 	}
 }
