@@ -412,6 +412,33 @@ func TestLoadForMerge(t *testing.T) {
 	if full.Service.Contract != fromParts.Service.Contract {
 		t.Errorf("Load decided %+v, LoadForMerge %+v", full.Service.Contract, fromParts.Service.Contract)
 	}
+	// The decisions are the parts' (not found again): a part saying
+	// otherwise is believed; parts that disagree leave it to Load.
+	marked := func(why string) string {
+		d := filepath.Join(t.TempDir(), "part")
+		if err := os.CopyFS(d, os.DirFS(parts[0])); err != nil {
+			t.Fatal(err)
+		}
+		mm := *m
+		mm.Contract.Wrap.Why = why
+		b, _ := json.Marshal(mm)
+		writeTestFile(t, filepath.Join(d, PartName), b)
+		return d
+	}
+	one, other := marked("decided by part one"), marked("decided by part two")
+	decided := func(dirs ...string) config.Contract {
+		got, err := LoadForMerge(cfg, env, dirs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got.Service.Contract
+	}
+	if got := decided(one); got.Wrap.Why != "decided by part one" {
+		t.Errorf("LoadForMerge of a part with its own decisions: %+v", got)
+	}
+	if got := decided(one, other); got != full.Service.Contract {
+		t.Errorf("LoadForMerge of parts that disagree: %+v; want Load's %+v", got, full.Service.Contract)
+	}
 	a, af, _ := configDigests(full)
 	b, bf, _ := configDigests(fromParts)
 	if a != b || af != bf {
