@@ -229,7 +229,9 @@ func ociImage(ctx context.Context, s *config.Spec, t platform.Target, bin, goToo
 	}
 	annotations := ociAnnotations(s)
 	cfg := oci.Config{
-		User: o.User, Entrypoint: []string{prog}, Cmd: s.Service.Args, Env: env, WorkingDir: o.WorkDir,
+		// uid:gid always: the working directory is the group's too, and a
+		// runtime gives a bare uid the group 0.
+		User: strconv.Itoa(uid) + ":" + strconv.Itoa(gid), Entrypoint: []string{prog}, Cmd: s.Service.Args, Env: env, WorkingDir: o.WorkDir,
 		Labels: annotations, StopSignal: "SIGTERM",
 	}
 	if o.Port > 0 {

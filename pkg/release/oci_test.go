@@ -566,3 +566,23 @@ func TestOCIPlatform(t *testing.T) {
 		eq(t, tc.target, ociPlatform(mustTargets(t, tc.target)[0]).String(), tc.want)
 	}
 }
+
+// TestOCIUserGroup: a uid alone runs the program with the group of the
+// same number, the working directory's, not the runtime's group 0.
+func TestOCIUserGroup(t *testing.T) {
+	c := helloProjectEnv(t, "name: hello\nmain: ./examples/hello\nformats: [oci]\noci: {user: \"4400\"}\n", nil, "linux/amd64")
+	img, err := ociImage(context.Background(), c, c.Targets[0], "/dev/null", "go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if img.Config.User != "4400:4400" {
+		t.Errorf("User %q, want 4400:4400", img.Config.User)
+	}
+	for _, l := range img.Layers {
+		for _, f := range l.Files {
+			if f.Mode.IsDir() && (f.UID != 4400 || f.GID != 4400) {
+				t.Errorf("%s owned by %d:%d", f.Name, f.UID, f.GID)
+			}
+		}
+	}
+}
