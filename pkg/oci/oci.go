@@ -135,7 +135,8 @@ type History struct {
 }
 
 // merge returns base with c laid over it: Env entries by name (c's win),
-// Labels and ExposedPorts and Volumes by key, every other field c's when set.
+// Labels (less the base's OCI ones) and ExposedPorts and Volumes by key,
+// every other field c's when set.
 func (c Config) merge(base Config) Config {
 	out := base
 	if c.User != "" {
@@ -155,7 +156,11 @@ func (c Config) merge(base Config) Config {
 		out.StopSignal = c.StopSignal
 	}
 	out.Env = mergeEnv(base.Env, c.Env)
-	out.Labels = mergeMap(base.Labels, c.Labels)
+	// The base's org.opencontainers.image.* labels describe the base (its
+	// source, licence, revision): the image keeps only its own.
+	baseLabels := maps.Clone(base.Labels)
+	maps.DeleteFunc(baseLabels, func(k, _ string) bool { return strings.HasPrefix(k, "org.opencontainers.image.") })
+	out.Labels = mergeMap(baseLabels, c.Labels)
 	out.ExposedPorts = mergeMap(base.ExposedPorts, c.ExposedPorts)
 	out.Volumes = mergeMap(base.Volumes, c.Volumes)
 	return out

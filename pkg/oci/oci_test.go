@@ -122,7 +122,7 @@ func TestImageOnBase(t *testing.T) {
 	base := NewLayout()
 	bd, err := base.AddImage(Image{Platform: amd64, Created: testTime,
 		Layers: []Layer{{CreatedBy: "base", Files: []File{{Name: "etc/os-release", Mode: 0o644, Data: []byte("ID=test\n")}}}},
-		Config: Config{Env: []string{"PATH=/usr/bin", "LANG=C"}, Cmd: []string{"/bin/sh"}, User: "0", Labels: map[string]string{"base": "yes", "x": "base"}}})
+		Config: Config{Env: []string{"PATH=/usr/bin", "LANG=C"}, Cmd: []string{"/bin/sh"}, User: "0", Labels: map[string]string{"base": "yes", "x": "base", "org.opencontainers.image.source": "https://base.example"}}})
 	if err != nil {
 		t.Fatal(err)
 	}
