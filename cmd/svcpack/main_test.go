@@ -262,6 +262,7 @@ func TestCheckAndReleaseAgree(t *testing.T) {
 		{"oci push without a registry", "license: MIT\n", "license: MIT\nformats: [oci]\noci: {push: [acme/demo]}\n", `svcpack.yaml:10: oci.push[0]: reference "acme/demo" names no registry host`},
 		{"oci push in upper case", "license: MIT\n", "license: MIT\nformats: [oci]\noci: {push: [ghcr.io/Acme/demo]}\n", `svcpack.yaml:10: oci.push[0]: "ghcr.io/Acme/demo" is not a registry reference`},
 		{"oci uid over the kernel's", "license: MIT\n", "license: MIT\nformats: [oci]\noci: {user: \"4294967295\"}\n", `svcpack.yaml:10: oci.user: "4294967295": 4294967295 is over 4294967294`},
+		{"oci workdir holds the program", "license: MIT\n", "license: MIT\nformats: [oci]\noci: {workdir: /usr}\n", `svcpack.yaml:10: oci.workdir: "/usr" holds the program, /usr/bin/demo`},
 		{"oci port", "license: MIT\n", "license: MIT\nformats: [oci]\noci: {port: 70000}\n", `svcpack.yaml:10: oci.port: 70000 is not a TCP port`},
 		{"oci base missing", "license: MIT\n", "license: MIT\nformats: [oci]\noci: {base: nope.tar}\n", `svcpack.yaml:10: oci.base: "nope.tar" does not exist`},
 		{"oci base not a layout", "license: MIT\n", "license: MIT\nformats: [oci]\noci: {base: conf.yaml}\n", `svcpack.yaml:10: oci.base: `},

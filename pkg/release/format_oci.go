@@ -117,6 +117,11 @@ func checkOCI(s *config.Spec, p *config.Problems) {
 			p.Add("oci.user", "%q: %d is over %d, the largest uid or gid Linux gives a process", o.User, n, maxOCIID)
 		}
 	}
+	// The working directory is the user's: it must not hold the program.
+	prog := ociProgram(s)
+	if wd := strings.TrimSuffix(o.WorkDir, "/"); o.WorkDir != "" && (wd == prog || strings.HasPrefix(prog, wd+"/")) {
+		p.Add("oci.workdir", "%q holds the program, %s, which the image's user could then replace: want a folder of its own, such as /var/lib/%s", o.WorkDir, prog, s.Service.Name)
+	}
 	if o.Port < 0 || o.Port > 65535 {
 		p.Add("oci.port", "%d is not a TCP port: want 1 to 65535, or leave it out", o.Port)
 	}
@@ -166,6 +171,12 @@ func ociAnnotations(s *config.Spec) map[string]string {
 	return a
 }
 
+// ociProgram is the program's path in the image: where the packages
+// install it.
+func ociProgram(s *config.Spec) string {
+	return path.Join(cmp.Or(s.Service.Linux.BinDir, linuxpkg.DefaultBinDir), s.Name)
+}
+
 // maxOCIID is the largest uid or gid: 2^32-1 means "no id" to the kernel.
 const maxOCIID = 1<<32 - 2
 
@@ -186,8 +197,7 @@ func ociUser(u string) (uid, gid int) {
 // working directory. Files go where the Linux packages put them.
 func ociImage(ctx context.Context, s *config.Spec, t platform.Target, bin, goTool string) (oci.Image, error) {
 	o := s.OCI
-	binDir := cmp.Or(s.Service.Linux.BinDir, linuxpkg.DefaultBinDir)
-	prog := path.Join(binDir, s.Name)
+	prog := ociProgram(s)
 	uid, gid := ociUser(o.User)
 	var layers []oci.Layer
 	if o.CACertificatesOn() {
