@@ -291,11 +291,16 @@ func ReadPart(dir string) (*Part, error) {
 
 // PartDirs expands shell patterns naming parts (parts/*), as a shell
 // would, for callers that get them unexpanded (Mage, CI steps on Windows):
-// * does not match hidden names (the parts' caches beside them), and a
+// * does not match hidden names (the parts' caches beside them), a name
+// that exists is taken as it is (a shell expanded it already), and a
 // pattern that matches nothing stays as it is, for Merge to name.
 func PartDirs(patterns []string) []string {
 	var dirs []string
 	for _, pat := range patterns {
+		if _, err := os.Lstat(pat); err == nil {
+			dirs = append(dirs, pat) // a name (the shell globbed already), even with [ or *
+			continue
+		}
 		matches, err := filepath.Glob(pat)
 		if err != nil || len(matches) == 0 {
 			dirs = append(dirs, pat)

@@ -571,3 +571,33 @@ func TestPartWithBaseImageFolder(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestPartDirs: a pattern is globbed as a shell would, skipping hidden
+// folders; a name that exists is taken as it is, even with [ or * in it
+// (the shell globbed it already), and a pattern matching nothing stays,
+// for merge to say it has no partial.json.
+func TestPartDirs(t *testing.T) {
+	dir := t.TempDir()
+	for _, d := range []string{"p1", "p[1]", ".hidden"} {
+		if err := os.Mkdir(filepath.Join(dir, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	j := func(names ...string) []string {
+		var out []string
+		for _, n := range names {
+			out = append(out, filepath.Join(dir, n))
+		}
+		return out
+	}
+	for _, tc := range []struct{ in, want []string }{
+		{j("p[1]"), j("p[1]")},
+		{j("*"), j("p1", "p[1]")},
+		{j(".h*"), j(".hidden")},
+		{j("nothing*"), j("nothing*")},
+	} {
+		if got := PartDirs(tc.in); !slices.Equal(got, tc.want) {
+			t.Errorf("PartDirs(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
