@@ -307,10 +307,7 @@ func (c *cache) saveRaw() error {
 	if err != nil {
 		return err
 	}
-	return writeFileAtomic(filepath.Join(c.dir, "raw.json"), 0o644, func(w io.Writer) error {
-		_, err := w.Write(b)
-		return err
-	})
+	return writeFileAtomic(filepath.Join(c.dir, "raw.json"), 0o644, writeBytes(b))
 }
 
 // key derives a job's cache key from what its packager declares: the
@@ -396,10 +393,7 @@ func (c *cache) save() error {
 	if err != nil {
 		return err
 	}
-	return writeFileAtomic(filepath.Join(c.dir, "state.json"), 0o644, func(w io.Writer) error {
-		_, err := w.Write(b)
-		return err
-	})
+	return writeFileAtomic(filepath.Join(c.dir, "state.json"), 0o644, writeBytes(b))
 }
 
 // linkIfSame links dist's file rel into the staging directory when its
@@ -415,6 +409,15 @@ func (p *Plan) linkIfSame(rel string, data []byte) bool {
 		return false
 	}
 	return link(old, p.Abs(rel)) == nil
+}
+
+// writeBytes is a fill function for writeFileAtomic and Job.Create that
+// writes b.
+func writeBytes(b []byte) func(io.Writer) error {
+	return func(w io.Writer) error {
+		_, err := w.Write(b)
+		return err
+	}
 }
 
 // copyFile copies src to dst (a new file), for raw binaries that later

@@ -179,7 +179,7 @@ func MatrixOptions(s *config.Spec, outDir string) matrix.Options {
 	return matrix.Options{
 		Dir: s.Dir, Main: config.MainPackage(s.Main), Name: s.Name, OutDir: outDir,
 		Ldflags: s.Ldflags, Tags: s.Tags,
-		Data: matrix.TemplateData{Name: s.Name, Version: s.Version.String(), Commit: s.Commit, Date: s.Date.UTC().Format(time.RFC3339)},
+		Data: templateData(s, platform.Target{}),
 	}
 }
 

@@ -2,7 +2,6 @@ package release
 
 import (
 	"context"
-	"io"
 	"slices"
 	"strings"
 
@@ -44,11 +43,7 @@ func homebrewFormula(s *config.Spec) homebrew.Formula {
 			Args: s.Service.Args, Always: s.Service.Restart.Policy == "always", RestartDelay: s.Service.Restart.Delay.Std(), Env: s.Service.Env,
 		},
 	}
-	for _, fl := range s.Files {
-		if fl.Config {
-			f.Configs = append(f.Configs, fl.Dst)
-		}
-	}
+	f.Configs = configFiles(s)
 	return f
 }
 
@@ -147,8 +142,5 @@ func writeHomebrew(ctx context.Context, j *Job) error {
 	if err != nil {
 		return err
 	}
-	return j.Create(homebrewPath(s), func(w io.Writer) error {
-		_, err := w.Write(data)
-		return err
-	})
+	return j.Create(homebrewPath(s), writeBytes(data))
 }

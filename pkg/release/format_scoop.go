@@ -3,7 +3,6 @@ package release
 import (
 	"context"
 	"fmt"
-	"io"
 	"net/url"
 	"strings"
 
@@ -45,11 +44,7 @@ func scoopManifest(s *config.Spec) scoop.Manifest {
 	if m.GitHub == "" {
 		m.GitHub = githubRepo(s.DownloadURL)
 	}
-	for _, f := range s.Files {
-		if f.Config {
-			m.Persist = append(m.Persist, f.Dst)
-		}
-	}
+	m.Persist = append(m.Persist, configFiles(s)...)
 	return m
 }
 
@@ -198,8 +193,5 @@ func writeScoop(ctx context.Context, j *Job) error {
 	if err != nil {
 		return err
 	}
-	return j.Create(scoopPath(s), func(w io.Writer) error {
-		_, err := w.Write(data)
-		return err
-	})
+	return j.Create(scoopPath(s), writeBytes(data))
 }

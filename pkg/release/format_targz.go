@@ -84,12 +84,7 @@ func writeTarGz(ctx context.Context, j *Job) error {
 
 // launchdOptions maps the spec onto the launchd daemon.
 func launchdOptions(s *config.Spec) launchd.Options {
-	var configs []string
-	for _, f := range s.Files {
-		if f.Config {
-			configs = append(configs, f.Dst)
-		}
-	}
+	configs := configFiles(s)
 	user := s.Service.Darwin.User
 	if user == "root" {
 		user = "" // launchd runs a daemon without UserName as root
@@ -99,6 +94,18 @@ func launchdOptions(s *config.Spec) launchd.Options {
 		Always: s.Service.Restart.Policy == "always", RestartDelay: s.Service.Restart.Delay.Std(), Configs: configs,
 		Manual: s.Service.Start == "manual" || s.Service.Start == "disabled",
 	}
+}
+
+// configFiles are the destinations of the files marked config: the ones
+// an upgrade keeps as the user edited them.
+func configFiles(s *config.Spec) []string {
+	var out []string
+	for _, f := range s.Files {
+		if f.Config {
+			out = append(out, f.Dst)
+		}
+	}
+	return out
 }
 
 // launchdLabel is the reverse-DNS label of the daemon: the homepage's host

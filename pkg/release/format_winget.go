@@ -3,7 +3,6 @@ package release
 import (
 	"context"
 	"fmt"
-	"io"
 	"os"
 	"path"
 	"strings"
@@ -123,10 +122,7 @@ func writeWinget(ctx context.Context, j *Job) error {
 		return err
 	}
 	for _, f := range files {
-		if err := j.Create(path.Join("winget", pkg.Dir(), f.Name), func(w io.Writer) error {
-			_, err := w.Write(f.Data)
-			return err
-		}); err != nil {
+		if err := j.Create(path.Join("winget", pkg.Dir(), f.Name), writeBytes(f.Data)); err != nil {
 			return err
 		}
 	}

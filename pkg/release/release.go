@@ -311,10 +311,7 @@ func finish(p *Plan) error {
 func (p *Plan) small(rel string, kind Kind, data []byte) error {
 	same := p.linkIfSame(rel, data)
 	if !same {
-		if err := writeFileAtomic(p.Abs(rel), 0o644, func(w io.Writer) error {
-			_, err := w.Write(data)
-			return err
-		}); err != nil {
+		if err := writeFileAtomic(p.Abs(rel), 0o644, writeBytes(data)); err != nil {
 			return err
 		}
 	}
