@@ -172,11 +172,12 @@ func checkNames(s *config.Spec, p *config.Problems) {
 	}
 	pks := packagers()
 	reported := map[string]bool{}
+	all := planTargets(s, s.Targets, pks)
 	for _, pk := range pks {
 		if pk.Paths == nil || !pk.enabled(s) {
 			continue
 		}
-		targets := planTargets(s, s.Targets, pks)
+		targets := all
 		if pk.Once {
 			targets = []platform.Target{{}}
 		}
