@@ -237,6 +237,9 @@ func cmdVerify(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if o.Dist != "" {
+		return usageError{errors.New("verify releases twice into folders of its own and compares them: -dist has no use here")}
+	}
 	diffs, err := release.Verify(ctx, cfg, o)
 	if err != nil {
 		return err

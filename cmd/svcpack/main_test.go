@@ -365,6 +365,15 @@ func TestSplitReleaseCLI(t *testing.T) {
 	}
 }
 
+// TestVerifyRefusesDist: verify writes no dist, so -dist is a usage error
+// rather than a flag silently ignored.
+func TestVerifyRefusesDist(t *testing.T) {
+	dir := parityProject(t, paritySpec)
+	if code, _, errs := runIn(t, dir, "verify", "-dist", "out"); code != 2 || !strings.Contains(errs, "-dist has no use") {
+		t.Errorf("verify -dist: exit %d %s", code, errs)
+	}
+}
+
 // TestPublishDist: publish reads the release in -dist, as release wrote
 // it there (the push then fails: nothing listens on the registry's port).
 func TestPublishDist(t *testing.T) {
