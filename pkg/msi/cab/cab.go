@@ -227,7 +227,7 @@ func (cw *Writer) compressor() {
 	defer cw.wg.Done()
 	var st encoder
 	for run := range cw.work {
-		st.fw = nil // a new run starts from its first block's history
+		st.newRun = true // a new run starts from its first block's history
 		for _, b := range run {
 			b.out = cw.outPool.Get().(*bytes.Buffer)
 			b.out.Reset()
@@ -251,11 +251,11 @@ func (s *sink) Write(p []byte) (int, error) { return s.w.Write(p) }
 
 // encoder is one compressor goroutine's reusable state.
 type encoder struct {
-	fw        *flate.Writer
-	sink      sink
-	scratch   []byte // checkDeflate's output
-	fixed     []byte // encodeFixed's output
-	lit, dist huffman
+	fw     *flate.Writer
+	newRun bool // the next block is a run's first
+	sink   sink
+	fixed  []byte  // encodeFixed's output
+	dec    decoder // checkDeflate's tables
 }
 
 // encode fills b.out with b.raw's CFDATA record.
@@ -266,9 +266,6 @@ func (cw *Writer) encode(b *block, st *encoder) error {
 		out.Write(b.raw)
 	} else {
 		out.WriteString("CK")
-		if st.scratch == nil {
-			st.scratch = make([]byte, 0, 2*BlockSize)
-		}
 		// The decoder keeps the previous block's data as history (MSZIP
 		// carries up to 32 KiB across blocks), so consecutive blocks of a
 		// run share one deflate state: each block's bytes end with a flush
@@ -277,13 +274,20 @@ func (cw *Writer) encode(b *block, st *encoder) error {
 		// whose back-references may reach into the previous block. A run's
 		// first block gets that history as a preset dictionary. Runs
 		// compress in parallel; the size is a sequential compressor's.
-		if st.fw == nil {
+		// The deflate state is allocated once per compressor and reset
+		// (with the new history) at each run: ResetDict is NewWriterDict
+		// without a megabyte of fresh tables.
+		switch {
+		case st.fw == nil:
 			w, err := flate.NewWriterDict(&st.sink, cw.opts.Level, b.dict)
 			if err != nil {
 				return fmt.Errorf("cab: block %d: %w", b.seq, err)
 			}
 			st.fw = w
+		case st.newRun:
+			st.fw.ResetDict(&st.sink, b.dict)
 		}
+		st.newRun = false
 		st.sink.w = out
 		if _, err := st.fw.Write(b.raw); err != nil {
 			return fmt.Errorf("cab: block %d: %w", b.seq, err)
@@ -292,16 +296,20 @@ func (cw *Writer) encode(b *block, st *encoder) error {
 			return fmt.Errorf("cab: block %d: %w", b.seq, err)
 		}
 		out.Write(finalEmptyBlock[:])
-		if out.Len()-dataHeader > len(b.raw)+storedOverhead ||
-			checkDeflate(out.Bytes()[dataHeader+2:], b.raw, b.dict, st.scratch, &st.lit, &st.dist) != nil {
-			// flate's stream is either larger than a stored block or one
-			// libmspack would reject (see deflate.go): re-encode with
-			// fixed codes, or stored, whichever is smaller.
+		switch {
+		case out.Len()-dataHeader > len(b.raw)+storedOverhead:
+			// flate found nothing to gain (random or compressed data), and
+			// it weighs fixed codes too: a stored block is the smallest.
+			out.Truncate(dataHeader)
+			appendStored(out, b.raw)
+		case checkDeflate(out.Bytes()[dataHeader+2:], b.raw, b.dict, &st.dec) != nil:
+			// A stream libmspack would reject (see deflate.go): re-encode
+			// with fixed codes, or stored, whichever is smaller.
 			st.fixed = encodeFixed(st.fixed[:0], b.raw)
 			fixed := st.fixed
 			out.Truncate(dataHeader)
 			if len(fixed) < len(b.raw)+storedOverhead-2 &&
-				checkDeflate(fixed, b.raw, nil, st.scratch, &st.lit, &st.dist) == nil {
+				checkDeflate(fixed, b.raw, nil, &st.dec) == nil {
 				out.WriteString("CK")
 				out.Write(fixed)
 			} else {

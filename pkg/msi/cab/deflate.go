@@ -1,6 +1,7 @@
 package cab
 
 import (
+	"encoding/binary"
 	"errors"
 	"math/bits"
 )
@@ -38,7 +39,27 @@ type bitReader struct {
 	extra int // zero bytes supplied past the end
 }
 
+// refill tops the buffer up to at least 57 bits. Away from the end it loads
+// eight bytes at once: the bits past those it counts are the next bytes'
+// own, at their own places, so loading them again later changes nothing.
 func (r *bitReader) refill() {
+	if r.pos+8 <= len(r.src) {
+		r.bits |= binary.LittleEndian.Uint64(r.src[r.pos:]) << r.n
+		k := (63 - r.n) >> 3
+		r.pos += int(k)
+		r.n += k << 3
+		return
+	}
+	r.refillEnd()
+}
+
+// refillEnd is refill near the end of the input, which it pads with zero
+// bytes (counted in extra, see overrun). It stays out of line so that
+// refill is inlined.
+//
+//go:noinline
+func (r *bitReader) refillEnd() {
+	r.bits &= 1<<r.n - 1 // drop what the fast path loaded ahead
 	for r.n <= 56 {
 		var b byte
 		if r.pos < len(r.src) {
@@ -52,10 +73,16 @@ func (r *bitReader) refill() {
 	}
 }
 
+// read returns the next n bits.
 func (r *bitReader) read(n uint) uint32 {
 	if r.n < n {
 		r.refill()
 	}
+	return r.take(n)
+}
+
+// take returns the next n bits, which the buffer holds.
+func (r *bitReader) take(n uint) uint32 {
 	v := uint32(r.bits & (1<<n - 1))
 	r.bits >>= n
 	r.n -= n
@@ -65,16 +92,19 @@ func (r *bitReader) read(n uint) uint32 {
 // overrun reports whether more bits were consumed than the input holds.
 func (r *bitReader) overrun() bool { return int(r.n)/8 < r.extra }
 
-// tableBits is the width of the decoder's lookup table: the codes of
+// tableBits is the widest lookup table a decoder uses: the codes of
 // compressed executables are mostly 8 to 11 bits long, and a code longer
-// than the table is decoded a bit at a time.
+// than the table is decoded a bit at a time. A code whose longest length is
+// shorter (the code-length code, most distance codes) gets a table only as
+// wide as that, which is quicker to fill.
 const tableBits = 11
 
 // huffman is a canonical Huffman decoder: a lookup table for codes of up to
-// tableBits and the counts per length for the rest.
+// width bits and the counts per length for the rest.
 type huffman struct {
 	count  [16]uint16
 	symbol [288]uint16
+	width  uint                   // the table's width in bits, at most tableBits
 	table  [1 << tableBits]uint16 // symbol<<4 | length, 0 when the code is longer
 }
 
@@ -82,11 +112,14 @@ type huffman struct {
 // that are over-subscribed or, unless all lengths are zero, incomplete.
 func (h *huffman) build(lengths []uint8) error {
 	h.count = [16]uint16{}
+	longest := uint8(0)
 	for _, l := range lengths {
 		h.count[l]++
+		longest = max(longest, l)
 	}
-	if int(h.count[0]) == len(lengths) {
-		h.table = [1 << tableBits]uint16{}
+	if longest == 0 {
+		h.width = 0
+		h.table[0] = 0
 		return nil // empty code: valid until a symbol is decoded
 	}
 	left := 1
@@ -110,12 +143,14 @@ func (h *huffman) build(lengths []uint8) error {
 		}
 	}
 	// Fill the lookup table from the canonical codes.
-	h.table = [1 << tableBits]uint16{}
+	h.width = min(uint(longest), tableBits)
+	size := 1 << h.width
+	clear(h.table[:size])
 	code, index := 0, 0
-	for l := 1; l <= tableBits; l++ {
+	for l := 1; l <= int(h.width); l++ {
 		for i := 0; i < int(h.count[l]); i++ {
 			rev := int(bits.Reverse16(uint16(code)) >> (16 - l))
-			for k := rev; k < 1<<tableBits; k += 1 << l {
+			for k := rev; k < size; k += 1 << l {
 				h.table[k] = h.symbol[index]<<4 | uint16(l)
 			}
 			code++
@@ -126,16 +161,19 @@ func (h *huffman) build(lengths []uint8) error {
 	return nil
 }
 
+// decode reads one symbol. The caller has made sure the buffer holds at
+// least 15 bits (a code's longest) or all that is left of the input.
 func (h *huffman) decode(r *bitReader) (int, error) {
-	if r.n < 16 {
-		r.refill()
-	}
-	if e := h.table[r.bits&(1<<tableBits-1)]; e != 0 {
-		l := uint(e & 15)
-		r.bits >>= l
-		r.n -= l
+	if e := h.table[r.bits&(1<<h.width-1)]; e != 0 {
+		r.take(uint(e & 15))
 		return int(e >> 4), nil
 	}
+	return h.decodeLong(r)
+}
+
+// decodeLong reads a symbol whose code is longer than the table, a bit at
+// a time.
+func (h *huffman) decodeLong(r *bitReader) (int, error) {
 	code, first, index := 0, 0, 0
 	for l := 1; l < 16; l++ {
 		code |= int(r.read(1))
@@ -150,16 +188,57 @@ func (h *huffman) decode(r *bitReader) (int, error) {
 	return 0, errDeflate
 }
 
-// checkDeflate decodes src as libmspack's MSZIP decoder would, with an empty
-// history, and reports whether it decodes, to exactly want, with only
-// complete Huffman codes. out is scratch space.
+// decoder holds checkDeflate's tables for reuse: those of the current
+// dynamic block, and deflate's fixed codes, built once (every record ends
+// with a fixed block).
+type decoder struct {
+	lit, dist           huffman
+	fixedLit, fixedDist huffman
+	fixedBuilt          bool
+}
+
+// fixed returns the decoders of deflate's fixed codes.
+func (d *decoder) fixed() (lit, dist *huffman) {
+	if !d.fixedBuilt {
+		var lengths [288 + 32]uint8
+		for i := range 288 {
+			lengths[i] = 8
+			switch {
+			case i >= 144 && i < 256:
+				lengths[i] = 9
+			case i >= 256 && i < 280:
+				lengths[i] = 7
+			}
+		}
+		for i := range 32 {
+			lengths[288+i] = 5
+		}
+		// Both codes are complete (the literal code's 286 and 287 take
+		// the last places), so build cannot fail.
+		_ = d.fixedLit.build(lengths[:288])
+		_ = d.fixedDist.build(lengths[288:])
+		d.fixedBuilt = true
+	}
+	return &d.fixedLit, &d.fixedDist
+}
+
+// checkDeflate decodes src as libmspack's MSZIP decoder would and reports
+// whether it decodes, to exactly want, with only complete Huffman codes.
 //
 // dict is the history the decoder holds from the previous block (MSZIP keeps
 // up to 32 KiB of it); back-references may reach into it.
-func checkDeflate(src, want, dict []byte, out []byte, lit, dist *huffman) error {
+//
+// Nothing is written out: the decoder's output so far is dict followed by
+// want[:pos] as long as every symbol matched, so a literal is compared with
+// want[pos] and a match with the bytes it copies, in dict or want. The
+// comparison holds for overlapping matches too: out[pos+k] = out[pos+k-back]
+// for each k in turn, and every byte before pos+k was already found equal to
+// want's.
+func checkDeflate(src, want, dict []byte, dec *decoder) error {
 	r := &bitReader{src: src}
-	out = append(out[:0], dict...)
-	base := len(dict)
+	pos := 0
+	var err error
+	var lit, dist *huffman
 	var lengths [288 + 32]uint8
 	for {
 		final := r.read(1)
@@ -167,41 +246,32 @@ func checkDeflate(src, want, dict []byte, out []byte, lit, dist *huffman) error 
 		case 0:
 			r.bits >>= r.n % 8
 			r.n -= r.n % 8
-			n := r.read(16)
-			if r.read(16) != ^n&0xffff {
-				return errDeflate
-			}
-			if len(out)-base+int(n) > len(want) {
+			n := int(r.read(16))
+			if r.read(16) != ^uint32(n)&0xffff || pos+n > len(want) {
 				return errDeflate
 			}
 			for ; n > 0 && r.n >= 8; n-- {
-				out = append(out, byte(r.bits))
+				if want[pos] != byte(r.bits) {
+					return errDeflate
+				}
+				pos++
 				r.bits >>= 8
 				r.n -= 8
 			}
-			if r.pos+int(n) > len(r.src) {
+			if n > 0 {
+				// The buffer is empty: its bits ahead are the bytes skipped here.
+				r.bits = 0
+			}
+			if r.pos+n > len(r.src) || string(r.src[r.pos:r.pos+n]) != string(want[pos:pos+n]) {
 				return errDeflate
 			}
-			out = append(out, r.src[r.pos:r.pos+int(n)]...)
-			r.pos += int(n)
+			r.pos += n
+			pos += n
 			goto next
 		case 1:
-			for i := range 288 {
-				lengths[i] = 8
-				switch {
-				case i >= 144 && i < 256:
-					lengths[i] = 9
-				case i >= 256 && i < 280:
-					lengths[i] = 7
-				}
-			}
-			for i := range 32 {
-				lengths[288+i] = 5
-			}
-			if lit.build(lengths[:288]) != nil || dist.build(lengths[288:320]) != nil {
-				return errDeflate
-			}
+			lit, dist = dec.fixed()
 		case 2:
+			lit, dist = &dec.lit, &dec.dist
 			nlit, ndist, ncl := int(r.read(5))+257, int(r.read(5))+1, int(r.read(4))+4
 			if nlit > 286 || ndist > 30 {
 				return errDeflate
@@ -215,6 +285,9 @@ func checkDeflate(src, want, dict []byte, out []byte, lit, dist *huffman) error 
 			}
 			lengths = [320]uint8{}
 			for i := 0; i < nlit+ndist; {
+				if r.n < 16 {
+					r.refill()
+				}
 				sym, err := lit.decode(r)
 				if err != nil {
 					return err
@@ -249,15 +322,23 @@ func checkDeflate(src, want, dict []byte, out []byte, lit, dist *huffman) error 
 			return errDeflate
 		}
 		for {
-			sym, err := lit.decode(r)
-			if err != nil {
+			// 48 bits hold a length code, its extra bits, a distance code
+			// and its extra bits (15+5+15+13): one refill per symbol.
+			if r.n < 48 {
+				r.refill()
+			}
+			var sym int // lit.decode, by hand: the compiler does not inline it
+			if e := lit.table[r.bits&(1<<lit.width-1)]; e != 0 {
+				r.take(uint(e & 15))
+				sym = int(e >> 4)
+			} else if sym, err = lit.decodeLong(r); err != nil {
 				return err
 			}
 			if sym < 256 {
-				out = append(out, byte(sym))
-				if len(out)-base > len(want) {
+				if pos >= len(want) || want[pos] != byte(sym) {
 					return errDeflate
 				}
+				pos++
 				continue
 			}
 			if sym == 256 {
@@ -267,23 +348,33 @@ func checkDeflate(src, want, dict []byte, out []byte, lit, dist *huffman) error 
 			if sym >= 29 {
 				return errDeflate
 			}
-			n := int(lengthBase[sym]) + int(r.read(uint(lengthExtra[sym])))
-			d, err := dist.decode(r)
-			if err != nil || d >= 30 {
+			n := int(lengthBase[sym]) + int(r.take(uint(lengthExtra[sym])))
+			var d int
+			if e := dist.table[r.bits&(1<<dist.width-1)]; e != 0 {
+				r.take(uint(e & 15))
+				d = int(e >> 4)
+			} else if d, err = dist.decodeLong(r); err != nil {
+				return err
+			}
+			if d >= 30 {
 				return errDeflate
 			}
-			back := int(distBase[d]) + int(r.read(uint(distExtra[d])))
-			if back > len(out) || len(out)-base+n > len(want) {
+			back := int(distBase[d]) + int(r.take(uint(distExtra[d])))
+			if back > len(dict)+pos || pos+n > len(want) {
 				return errDeflate
 			}
-			if back >= n { // no overlap: one copy
-				from := len(out) - back
-				out = append(out, out[from:from+n]...)
-				continue
+			from, got := pos-back, want[pos:pos+n]
+			if from < 0 { // starts in the history
+				m := min(n, -from)
+				if !equal(got[:m], dict[len(dict)+from:len(dict)+from+m]) {
+					return errDeflate
+				}
+				got, from = got[m:], 0
 			}
-			for k := 0; k < n; k++ { // a run repeating the last back bytes
-				out = append(out, out[len(out)-back])
+			if !equal(got, want[from:from+len(got)]) {
+				return errDeflate
 			}
+			pos += n
 		}
 	next:
 		if r.overrun() {
@@ -293,10 +384,25 @@ func checkDeflate(src, want, dict []byte, out []byte, lit, dist *huffman) error 
 			break
 		}
 	}
-	if len(out)-base != len(want) || string(out[base:]) != string(want) {
+	if pos != len(want) {
 		return errDeflate
 	}
 	return nil
+}
+
+// equal reports whether a and b, of equal length, hold the same bytes:
+// most matches are a few bytes long, too short to be worth a call to the
+// runtime's comparison.
+func equal(a, b []byte) bool {
+	if len(a) > 16 {
+		return string(a) == string(b)
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // bitWriter writes a deflate stream LSB first.

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"io"
 	"testing"
+
+	kflate "github.com/klauspost/compress/flate"
 )
 
 // deBruijn returns the de Bruijn sequence B(16, 4) in hex digits: every
@@ -52,14 +54,14 @@ var deflateInputs = []struct {
 // TestEncodeFixed decodes encodeFixed's output with compress/flate (an
 // independent decoder) and with checkDeflate.
 func TestEncodeFixed(t *testing.T) {
-	var lit, dist huffman
+	var dec decoder
 	for _, in := range deflateInputs {
 		enc := encodeFixed(nil, in.data)
 		got, err := io.ReadAll(flate.NewReader(bytes.NewReader(enc)))
 		if err != nil || !bytes.Equal(got, in.data) {
 			t.Errorf("%s: compress/flate read back %d bytes, err %v", in.name, len(got), err)
 		}
-		if err := checkDeflate(enc, in.data, nil, nil, &lit, &dist); err != nil {
+		if err := checkDeflate(enc, in.data, nil, &dec); err != nil {
 			t.Errorf("%s: checkDeflate: %v", in.name, err)
 		}
 	}
@@ -68,7 +70,7 @@ func TestEncodeFixed(t *testing.T) {
 // TestCheckDeflate checks that the strict decoder agrees with compress/flate
 // on valid streams and rejects damaged ones.
 func TestCheckDeflate(t *testing.T) {
-	var lit, dist huffman
+	var dec decoder
 	for _, in := range deflateInputs {
 		for _, level := range []int{flate.HuffmanOnly, 1, 5, 9} {
 			var buf bytes.Buffer
@@ -76,7 +78,7 @@ func TestCheckDeflate(t *testing.T) {
 			fw.Write(in.data)
 			fw.Close()
 			enc := buf.Bytes()
-			err := checkDeflate(enc, in.data, nil, nil, &lit, &dist)
+			err := checkDeflate(enc, in.data, nil, &dec)
 			if err != nil {
 				// Allowed only for an incomplete code in a stream that is
 				// otherwise valid; the writer replaces such a block.
@@ -86,10 +88,10 @@ func TestCheckDeflate(t *testing.T) {
 				}
 				t.Logf("%s/level %d: flate's stream has an incomplete code", in.name, level)
 			}
-			if checkDeflate(enc, append([]byte{1}, in.data...)[:len(in.data)], nil, nil, &lit, &dist) == nil && len(in.data) > 1 && in.data[0] != 1 {
+			if checkDeflate(enc, append([]byte{1}, in.data...)[:len(in.data)], nil, &dec) == nil && len(in.data) > 1 && in.data[0] != 1 {
 				t.Errorf("%s/level %d: accepted a stream for the wrong output", in.name, level)
 			}
-			if checkDeflate(enc[:len(enc)/2], in.data, nil, nil, &lit, &dist) == nil {
+			if checkDeflate(enc[:len(enc)/2], in.data, nil, &dec) == nil {
 				t.Errorf("%s/level %d: accepted a truncated stream", in.name, level)
 			}
 		}
@@ -103,5 +105,38 @@ func TestFallbackBlocks(t *testing.T) {
 	b := build(t, []file{{"zeros", make([]byte, 4*BlockSize)}}, Options{Compression: MSZIP})
 	if len(b) > 2000 {
 		t.Errorf("4 blocks of zeros took %d bytes", len(b))
+	}
+}
+
+// TestCheckDeflateHistory checks back-references into the previous block's
+// data (MSZIP's history): the stream decodes against the history it was
+// made with, and is refused against other bytes or a shorter history.
+func TestCheckDeflateHistory(t *testing.T) {
+	// Random bytes match only where copied: half of the block is copied
+	// from the history (every byte of it by a back-reference into the
+	// history), then a run that repeats within the block, then new bytes.
+	dict := random(BlockSize, 41)
+	want := append(append(append([]byte(nil), dict[1000:1000+BlockSize/2]...), bytes.Repeat([]byte("ab"), 500)...), random(BlockSize/2-1000, 42)...)
+	var buf bytes.Buffer
+	fw, err := kflate.NewWriterDict(&buf, DefaultLevel, dict)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fw.Write(want)
+	fw.Close()
+	var dec decoder
+	if err := checkDeflate(buf.Bytes(), want, dict, &dec); err != nil {
+		t.Fatalf("refused with its own history: %v", err)
+	}
+	other := append([]byte(nil), dict...)
+	other[1000+BlockSize/4] ^= 0xff
+	if checkDeflate(buf.Bytes(), want, other, &dec) == nil {
+		t.Error("accepted against a history that differs in a byte it copies")
+	}
+	if checkDeflate(buf.Bytes(), want, dict[BlockSize/2:], &dec) == nil {
+		t.Error("accepted with a history shorter than its back-references reach")
+	}
+	if checkDeflate(buf.Bytes(), want, nil, &dec) == nil {
+		t.Error("accepted without the history it refers to")
 	}
 }
