@@ -22,6 +22,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"strings"
 	"syscall"
 	"time"
@@ -35,7 +36,17 @@ func main() {
 	rounds := flag.Int("rounds", 5, "measured rounds (after one warm-up)")
 	mib := flag.Int("mib", 24, "MiB of generated data besides the exe")
 	level := flag.Int("level", 0, "deflate level for our writer (0: cab.DefaultLevel)")
+	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the run to this file")
 	flag.Parse()
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "bench/cab:", err)
+			os.Exit(1)
+		}
+		pprof.StartCPUProfile(f)
+		defer pprof.StopCPUProfile()
+	}
 	if err := run(*rounds, *mib, *level); err != nil {
 		fmt.Fprintln(os.Stderr, "bench/cab:", err)
 		os.Exit(1)

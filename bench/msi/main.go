@@ -1,7 +1,7 @@
 // Command msi compares svcpack's pure-Go MSI writer with msitools' wixl on
 // the same payload and service, in one run:
 //
-//	go run ./bench/msi [-rounds 5]
+//	go run ./bench/msi [-rounds 9]
 //
 // The payload is the example service built for windows/amd64, its
 // config.yaml and icon; the package installs it under Program Files and
@@ -57,7 +57,7 @@ const wxs = `<?xml version="1.0" encoding="utf-8"?>
 `
 
 func main() {
-	rounds := flag.Int("rounds", 5, "measured rounds")
+	rounds := flag.Int("rounds", 9, "measured rounds")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of our rounds to this file")
 	flag.Parse()
 	if *cpuprofile != "" {
