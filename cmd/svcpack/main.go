@@ -224,11 +224,12 @@ func cmdMerge(ctx context.Context, args []string, stderr io.Writer) error {
 	if len(dirs) == 0 {
 		return usageError{errors.New("name the parts to merge: svcpack merge parts/*")}
 	}
-	cfg, err := release.LoadForMerge(c.config, config.OSEnv(), dirs)
+	parts := release.OpenParts(dirs) // hashing starts while the config loads
+	cfg, err := release.LoadForMerge(c.config, config.OSEnv(), parts)
 	if err != nil {
 		return err
 	}
-	_, err = release.Merge(ctx, cfg, dirs, c.options(stderr))
+	_, err = release.Merge(ctx, cfg, parts, c.options(stderr))
 	return err
 }
 

@@ -154,8 +154,10 @@ func TestSplitMergeEqualsRelease(t *testing.T) {
 					return err
 				})
 			}
+			// The merge builds nothing: it runs no go command.
+			noGo := filepath.Join(d, "no-go-here")
 			merged := filepath.Join(d, "merged")
-			if _, err := Merge(context.Background(), c, parts, Options{Dist: merged}); err != nil {
+			if _, err := Merge(context.Background(), c, OpenParts(parts), Options{Dist: merged, GoTool: noGo}); err != nil {
 				t.Fatal(err)
 			}
 			sameTree(t, name, merged, single)
@@ -178,7 +180,7 @@ func TestSplitSignedAtMerge(t *testing.T) {
 	}
 	parts := releaseParts(t, c, dir, [][]string{{"linux/amd64"}, {"linux/arm64"}})
 	merged := filepath.Join(dir, "merged")
-	if _, err := Merge(context.Background(), c, parts, Options{Dist: merged}); err != nil {
+	if _, err := Merge(context.Background(), c, OpenParts(parts), Options{Dist: merged}); err != nil {
 		t.Fatal(err)
 	}
 	sameTree(t, "signed", merged, single)
@@ -194,7 +196,7 @@ func TestMergeRefuses(t *testing.T) {
 	dir := t.TempDir()
 	good := releaseParts(t, c, filepath.Join(dir, "good"), [][]string{{"linux/*"}, {"windows/*"}})
 	dist := filepath.Join(dir, "dist")
-	if _, err := Merge(context.Background(), c, good, Options{Dist: dist}); err != nil {
+	if _, err := Merge(context.Background(), c, OpenParts(good), Options{Dist: dist}); err != nil {
 		t.Fatal(err)
 	}
 	before := snapshot(t, dist)
@@ -278,6 +280,16 @@ func TestMergeRefuses(t *testing.T) {
 				}
 			})}
 		}, []string{"is not a regular file"}},
+		{"link to an endless file", func() []string {
+			// Read, /dev/zero would never end: the merge must not follow.
+			return []string{windows, copyPart(linux, func(d string, m *Part) {
+				p := filepath.Join(d, filepath.FromSlash(m.Artifacts[0].Path))
+				os.Remove(p)
+				if err := os.Symlink("/dev/zero", p); err != nil {
+					t.Fatal(err)
+				}
+			})}
+		}, []string{"is not a regular file"}},
 		{"name the merge writes", func() []string {
 			return []string{windows, copyPart(linux, func(d string, m *Part) {
 				a := m.Artifacts[0]
@@ -290,7 +302,7 @@ func TestMergeRefuses(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			parts := tc.parts()
-			_, err := Merge(context.Background(), c, parts, Options{Dist: dist})
+			_, err := Merge(context.Background(), c, OpenParts(parts), Options{Dist: dist})
 			var me *MergeError
 			if !errors.As(err, &me) {
 				t.Fatalf("merge %v: err = %v, want a MergeError", parts, err)
@@ -321,7 +333,7 @@ func TestMergeKeepsPartsOutsideDist(t *testing.T) {
 	parts := releaseParts(t, c, filepath.Join(dir, "dist"), [][]string{{"linux/*"}})
 	t.Chdir(dir)
 	for _, dist := range []string{"dist", filepath.Join(dir, "dist"), filepath.Join(parts[0], "merged")} {
-		_, err := Merge(context.Background(), c, parts, Options{Dist: dist})
+		_, err := Merge(context.Background(), c, OpenParts(parts), Options{Dist: dist})
 		var me *MergeError
 		if !errors.As(err, &me) || !strings.Contains(err.Error(), "inside it or around it") {
 			t.Errorf("merge into %s: %v, want a refusal", dist, err)
@@ -402,7 +414,7 @@ func TestLoadForMerge(t *testing.T) {
 		t.Fatalf("the part recorded no decisions: %+v", m.Contract)
 	}
 	// The decisions of the example's own config, recorded by a part of it.
-	fromParts, err := LoadForMerge(cfg, env, parts)
+	fromParts, err := LoadForMerge(cfg, env, OpenParts(parts))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -411,6 +423,16 @@ func TestLoadForMerge(t *testing.T) {
 	}
 	if full.Service.Contract != fromParts.Service.Contract {
 		t.Errorf("Load decided %+v, LoadForMerge %+v", full.Service.Contract, fromParts.Service.Contract)
+	}
+	// Nor does it list the targets again (the parts' releases did): it
+	// runs no go command, where Load needs one.
+	noGo := env
+	noGo.GoTool = filepath.Join(t.TempDir(), "no-go-here")
+	if _, err := Load(cfg, noGo); err == nil {
+		t.Error("Load without a go command succeeded: the test proves nothing")
+	}
+	if _, err := LoadForMerge(cfg, noGo, OpenParts(parts)); err != nil {
+		t.Errorf("LoadForMerge ran the go command: %v", err)
 	}
 	// The decisions are the parts' (not found again): a part saying
 	// otherwise is believed; parts that disagree leave it to Load.
@@ -427,7 +449,7 @@ func TestLoadForMerge(t *testing.T) {
 	}
 	one, other := marked("decided by part one"), marked("decided by part two")
 	decided := func(dirs ...string) config.Contract {
-		got, err := LoadForMerge(cfg, env, dirs)
+		got, err := LoadForMerge(cfg, env, OpenParts(dirs))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -567,7 +589,7 @@ func TestPartWithBaseImageFolder(t *testing.T) {
 	yaml := "name: hello\nmain: ./examples/hello\nvendor: Acme Corp\nmaintainer: Acme Corp <ops@example.com>\nformats: [oci]\nservice:\n  args: [run]\noci: {base: " + base + "}\n"
 	c := helloProjectEnv(t, yaml, nil, "linux/amd64", "linux/arm64")
 	parts := releaseParts(t, c, t.TempDir(), [][]string{{"linux/amd64"}, {"linux/arm64"}})
-	if _, err := Merge(context.Background(), c, parts, Options{Dist: filepath.Join(t.TempDir(), "dist")}); err != nil {
+	if _, err := Merge(context.Background(), c, OpenParts(parts), Options{Dist: filepath.Join(t.TempDir(), "dist")}); err != nil {
 		t.Fatal(err)
 	}
 }
