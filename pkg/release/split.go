@@ -79,7 +79,7 @@ type Part struct {
 	Artifacts []Artifact `json:"artifacts"`
 	// Digests are the BLAKE3-256 of every artifact's content, by path:
 	// merge checks each file it receives against its digest. BLAKE3 is a
-	// cryptographic hash like SHA-256 and three times as fast on the
+	// cryptographic hash like SHA-256 and twice as fast per core on the
 	// machines measured, and the check is most of a merge's work; the
 	// SHA-256 in Artifacts, which the part computed over the same bytes,
 	// goes to checksums.txt.
@@ -404,15 +404,6 @@ func OpenParts(dirs []string) *Parts {
 		}
 	}()
 	return ps
-}
-
-// Dirs returns the parts' directories, in the order given.
-func (ps *Parts) Dirs() []string {
-	dirs := make([]string, len(ps.read))
-	for i, r := range ps.read {
-		dirs[i] = r.dir
-	}
-	return dirs
 }
 
 // MergeError is a refused merge: every reason, each naming its part.
