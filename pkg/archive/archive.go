@@ -143,14 +143,7 @@ func WriteTarGz(w io.Writer, files []File, mtime time.Time) error {
 	if err != nil {
 		return err
 	}
-	gz, err := gzip.NewWriterLevel(w, Level)
-	if err != nil {
-		return err
-	}
-	// No name and no time in the gzip header: nothing of the host.
-	// klauspost's writer stores a zero ModTime's Unix() (year 1) cut to
-	// 32 bits, unlike compress/gzip: the epoch is what reads as none.
-	gz.ModTime = time.Unix(0, 0)
+	gz := NewGzip(w)
 	tw := tar.NewWriter(gz)
 	mtime = mtime.UTC().Truncate(time.Second)
 	hdr := func(name string, typ byte, m fs.FileMode, size int64) *tar.Header {
@@ -189,6 +182,21 @@ func WriteTarGz(w io.Writer, files []File, mtime time.Time) error {
 		return err
 	}
 	return gz.Close()
+}
+
+// NewGzip returns a gzip writer at Level with nothing of the host in its
+// header: no name, and MTIME 0, which gzip defines as no time. (klauspost's
+// writer stores a zero ModTime's Unix(), year 1, cut to 32 bits: a date in
+// 2042, unlike compress/gzip; the epoch is what reads as none.) Every gzip
+// stream svcpack writes comes from here: tarballs, image layers, the deb's
+// data.tar.gz and the rpm's payload.
+func NewGzip(w io.Writer) *gzip.Writer {
+	gz, err := gzip.NewWriterLevel(w, Level)
+	if err != nil {
+		panic(err) // Level is a valid level
+	}
+	gz.ModTime = time.Unix(0, 0)
+	return gz
 }
 
 func copyFile(dst io.Writer, f File) error {

@@ -6,13 +6,14 @@ import (
 	"io"
 
 	"github.com/blakesmith/ar"
-	kgzip "github.com/klauspost/compress/gzip"
+
+	"github.com/svcpack/svcpack/pkg/archive"
 )
 
 // nfpm compresses a deb's data.tar with the standard library's gzip, which
 // is most of the time a deb takes. It is asked for an uncompressed
-// data.tar instead, and compressDebData compresses that here, once, at the
-// level of the rpm payload, the zips and the tarballs; the signature
+// data.tar instead, and compressDebData compresses that here, once, as
+// the rpm payload, the zips and the tarballs are (archive.NewGzip); the signature
 // (_gpgorigin, as debsign makes it) is then made over the final members.
 // The ar container is read and written with the package nfpm writes it
 // with.
@@ -50,7 +51,7 @@ func readAr(b []byte) ([]arMember, error) {
 }
 
 // compressDebData replaces the data.tar of a deb written by nfpm with
-// data.tar.gz, compressed at payloadLevel, and signs the result with
+// data.tar.gz, compressed by archive.NewGzip, and signs the result with
 // sign (nil: unsigned) as debsign does: an armored detached signature of
 // debian-binary, control.tar.gz and data.tar.gz, in the member
 // _gpgorigin.
@@ -67,10 +68,7 @@ func compressDebData(deb []byte, sign func([]byte) ([]byte, error)) ([]byte, err
 		return nil, fmt.Errorf("deb: members %q, want debian-binary, control.tar.gz, data.tar", names)
 	}
 	var gz bytes.Buffer
-	zw, err := kgzip.NewWriterLevel(&gz, payloadLevel)
-	if err != nil {
-		return nil, err
-	}
+	zw := archive.NewGzip(&gz)
 	zw.Write(members[2].data)
 	if err := zw.Close(); err != nil {
 		return nil, fmt.Errorf("deb: data.tar.gz: %w", err)

@@ -2,6 +2,7 @@ package linuxpkg
 
 import (
 	"bytes"
+	"compress/gzip"
 	"maps"
 	"os"
 	"os/exec"
@@ -560,4 +561,47 @@ func TestMain(m *testing.M) {
 		os.RemoveAll(buildDir)
 	}
 	os.Exit(code)
+}
+
+// TestGzipHoldsNoTime: the gzip streams svcpack compresses itself (the
+// deb's data.tar.gz, the rpm's payload) and nfpm's control.tar.gz carry no
+// name and no time (MTIME 0) in their headers, nothing of the host or the
+// clock. (klauspost's writer put a date in 2042 there when left alone.)
+func TestGzipHoldsNoTime(t *testing.T) {
+	check := func(what string, stream []byte) {
+		t.Helper()
+		zr, err := gzip.NewReader(bytes.NewReader(stream))
+		if err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+		if zr.Name != "" || !zr.ModTime.IsZero() {
+			t.Errorf("%s: gzip header holds name %q, time %v", what, zr.Name, zr.ModTime)
+		}
+	}
+	deb, err := os.ReadFile(writePackage(t, options(t), "deb"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	members, err := readAr(deb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range members {
+		if strings.HasSuffix(m.header.Name, ".gz") {
+			check("deb "+m.header.Name, m.data)
+		}
+	}
+	rpm, err := os.ReadFile(writePackage(t, options(t), "rpm"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sig, err := parseHeader(rpm, 96)
+	if err != nil {
+		t.Fatal(err)
+	}
+	main, err := parseHeader(rpm, (sig.end+7)&^7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	check("rpm payload", rpm[main.end:])
 }

@@ -10,7 +10,7 @@ import (
 	"io"
 	"strconv"
 
-	kgzip "github.com/klauspost/compress/gzip"
+	"github.com/svcpack/svcpack/pkg/archive"
 )
 
 // RPM tags patched by relativePayload.
@@ -20,11 +20,6 @@ const (
 	sigTagPayloadSize = 1007 // uncompressed payload bytes
 	tagPayloadDigest  = 5092 // hex SHA-256 of the compressed payload
 )
-
-// payloadLevel is the rpm payload's deflate level (github.com/klauspost/
-// compress): nfpm stores the payload, and it is compressed here, once, at
-// the level of the zips and tarballs (archive.Level says why 7).
-const payloadLevel = 7
 
 // relativePayload rewrites an rpm written by nfpm so that the cpio payload
 // names its members ./usr/bin/x, as rpmbuild does, instead of /usr/bin/x.
@@ -50,16 +45,16 @@ func relativePayload(rpm []byte) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("rpm payload: %w", err)
 	}
-	archive, err := io.ReadAll(zr)
+	cpio, err := io.ReadAll(zr)
 	if err != nil {
 		return nil, fmt.Errorf("rpm payload: %w", err)
 	}
-	rewritten, err := relativeCpio(archive)
+	rewritten, err := relativeCpio(cpio)
 	if err != nil {
 		return nil, err
 	}
 	var payload bytes.Buffer
-	zw, _ := kgzip.NewWriterLevel(&payload, payloadLevel)
+	zw := archive.NewGzip(&payload)
 	zw.Write(rewritten)
 	if err := zw.Close(); err != nil {
 		return nil, err

@@ -14,8 +14,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/klauspost/compress/gzip"
-
 	"github.com/svcpack/svcpack/pkg/archive"
 )
 
@@ -30,13 +28,7 @@ func layerBlob(files []File, mtime time.Time) ([]byte, string, error) {
 		return nil, "", err
 	}
 	var blob bytes.Buffer
-	gz, err := gzip.NewWriterLevel(&blob, archive.Level)
-	if err != nil {
-		return nil, "", err
-	}
-	// MTIME 0 ("no time"): klauspost's writer stores a zero ModTime's
-	// Unix() (year 1) truncated to 32 bits, unlike compress/gzip.
-	gz.ModTime = time.Unix(0, 0)
+	gz := archive.NewGzip(&blob)
 	diff := sha256.New()
 	tw := tar.NewWriter(io.MultiWriter(gz, diff))
 	for _, f := range entries {
