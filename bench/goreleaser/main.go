@@ -108,52 +108,23 @@ func timed(cmd *exec.Cmd) (sample, error) {
 }
 
 func run(rounds int) error {
-	root, err := benchutil.ModuleRoot()
-	if err != nil {
-		return err
-	}
-	tmp, err := os.MkdirTemp("", "svcpack-bench-goreleaser-")
-	if err != nil {
-		return err
-	}
-	defer os.RemoveAll(tmp)
-	work := filepath.Join(tmp, "src")
-	if err := benchutil.CopyTree(root, work); err != nil {
-		return err
-	}
-	if err := os.WriteFile(filepath.Join(work, ".goreleaser.yaml"), []byte(goreleaserYAML), 0o644); err != nil {
-		return err
-	}
-	both, err := os.ReadFile(filepath.Join(work, "svcpack.yaml"))
-	if err != nil {
-		return err
-	}
-	if err := os.WriteFile(filepath.Join(work, "svcpack-both.yaml"), append(both, []byte("formats: [zip, tar.gz, deb, rpm, apk]\n")...), 0o644); err != nil {
-		return err
-	}
-	env := append(os.Environ(), "SOURCE_DATE_EPOCH=1700000000", "SVCPACK_VERSION=1.0.0", "GIT_AUTHOR_DATE=@1700000000 +0000", "GIT_COMMITTER_DATE=@1700000000 +0000")
-	for _, args := range [][]string{
-		{"init", "-q"}, {"add", "-A"},
-		{"-c", "user.name=bench", "-c", "user.email=bench@example.com", "commit", "-qm", "bench"},
-		{"tag", "v1.0.0"},
-	} {
-		cmd := exec.Command("git", args...)
-		cmd.Dir, cmd.Env = work, env
-		if out, err := cmd.CombinedOutput(); err != nil {
-			return fmt.Errorf("git %s: %v\n%s", strings.Join(args, " "), err, out)
+	// GoReleaser's config and svcpack's with only the formats both make,
+	// committed with the module and tagged.
+	ws, err := benchutil.NewWorkspace("goreleaser", func(dir string) error {
+		if err := os.WriteFile(filepath.Join(dir, ".goreleaser.yaml"), []byte(goreleaserYAML), 0o644); err != nil {
+			return err
 		}
+		both, err := os.ReadFile(filepath.Join(dir, "svcpack.yaml"))
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(dir, "svcpack-both.yaml"), append(both, []byte("formats: [zip, tar.gz, deb, rpm, apk]\n")...), 0o644)
+	}, "v1.0.0")
+	if err != nil {
+		return err
 	}
-	cli := filepath.Join(tmp, "svcpack")
-	build := exec.Command("go", "build", "-o", cli, "./cmd/svcpack")
-	build.Dir = root
-	if out, err := build.CombinedOutput(); err != nil {
-		return fmt.Errorf("building the CLI: %v\n%s", err, out)
-	}
-	command := func(name string, args ...string) *exec.Cmd {
-		cmd := exec.Command(name, args...)
-		cmd.Dir, cmd.Env = work, env
-		return cmd
-	}
+	defer ws.Close()
+	cli, command := ws.CLI, ws.Command
 	runs := []struct {
 		name string
 		cmd  func() *exec.Cmd

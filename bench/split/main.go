@@ -45,46 +45,24 @@ func main() {
 }
 
 func run(rounds int) error {
-	root, err := benchutil.ModuleRoot()
+	ws, err := benchutil.NewWorkspace("split", nil)
 	if err != nil {
 		return err
 	}
-	tmp, err := os.MkdirTemp("", "svcpack-bench-split-")
-	if err != nil {
-		return err
-	}
-	defer os.RemoveAll(tmp)
-	work := filepath.Join(tmp, "src")
-	if err := benchutil.CopyTree(root, work); err != nil {
-		return err
-	}
-	env := append(os.Environ(), "SOURCE_DATE_EPOCH=1700000000", "SVCPACK_VERSION=1.0.0", "GIT_AUTHOR_DATE=@1700000000 +0000", "GIT_COMMITTER_DATE=@1700000000 +0000")
-	for _, args := range [][]string{{"init", "-q"}, {"add", "-A"}, {"-c", "user.name=bench", "-c", "user.email=bench@example.com", "commit", "-qm", "bench"}} {
-		cmd := exec.Command("git", args...)
-		cmd.Dir, cmd.Env = work, env
-		if out, err := cmd.CombinedOutput(); err != nil {
-			return fmt.Errorf("git %s: %v\n%s", strings.Join(args, " "), err, out)
-		}
-	}
-	cli := filepath.Join(tmp, "svcpack")
-	build := exec.Command("go", "build", "-o", cli, "./cmd/svcpack")
-	build.Dir = root
-	if out, err := build.CombinedOutput(); err != nil {
-		return fmt.Errorf("building the CLI: %v\n%s", err, out)
-	}
+	defer ws.Close()
+	tmp := filepath.Dir(ws.Dir)
 	_, pin := exec.LookPath("taskset")
 	if pin != nil {
 		fmt.Println("taskset not found: processes are bounded by GOMAXPROCS only")
 	}
 	command := func(cpus string, procs int, args ...string) *exec.Cmd {
-		name := cli
+		name := ws.CLI
 		if pin == nil {
-			args = append([]string{"-c", cpus, cli}, args...)
+			args = append([]string{"-c", cpus, ws.CLI}, args...)
 			name = "taskset"
 		}
-		cmd := exec.Command(name, args...)
-		cmd.Dir = work
-		cmd.Env = append(env, fmt.Sprintf("GOMAXPROCS=%d", procs))
+		cmd := ws.Command(name, args...)
+		cmd.Env = append(cmd.Env, fmt.Sprintf("GOMAXPROCS=%d", procs))
 		return cmd
 	}
 	dist := func(name string) string { return filepath.Join(tmp, "out", name) }

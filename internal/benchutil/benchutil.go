@@ -1,5 +1,6 @@
 // Package benchutil holds what the benchmarks under bench/ share: the raw
-// go build matrix they measure svcpack against, and medians.
+// go build matrix they measure svcpack against, a workspace to run the CLI
+// in, and medians.
 package benchutil
 
 import (
@@ -100,3 +101,74 @@ func CopyTree(src, dst string) error {
 		return os.WriteFile(target, b, fi.Mode().Perm())
 	})
 }
+
+// Workspace is a copy of svcpack's module in a temporary directory, made a
+// git repository with one commit, and the svcpack CLI built from the
+// module: what the benchmarks that run releases work in.
+type Workspace struct {
+	// Dir is the module's copy, a git repository.
+	Dir string
+	// CLI is the svcpack executable.
+	CLI string
+	// Env is the environment to run in: the process's, with the version
+	// (1.0.0) and every date fixed.
+	Env []string
+	tmp string
+}
+
+// NewWorkspace makes a Workspace for the benchmark name (in the temporary
+// directory's name), with edit's changes (when edit is not nil) and tags in
+// its commit. Close removes it.
+func NewWorkspace(name string, edit func(dir string) error, tags ...string) (*Workspace, error) {
+	root, err := ModuleRoot()
+	if err != nil {
+		return nil, err
+	}
+	tmp, err := os.MkdirTemp("", "svcpack-bench-"+name+"-")
+	if err != nil {
+		return nil, err
+	}
+	w := &Workspace{Dir: filepath.Join(tmp, "src"), CLI: filepath.Join(tmp, "svcpack"), tmp: tmp,
+		Env: append(os.Environ(), "SOURCE_DATE_EPOCH=1700000000", "SVCPACK_VERSION=1.0.0", "GIT_AUTHOR_DATE=@1700000000 +0000", "GIT_COMMITTER_DATE=@1700000000 +0000")}
+	if err := w.setUp(root, edit, tags); err != nil {
+		w.Close()
+		return nil, err
+	}
+	return w, nil
+}
+
+func (w *Workspace) setUp(root string, edit func(string) error, tags []string) error {
+	if err := CopyTree(root, w.Dir); err != nil {
+		return err
+	}
+	if edit != nil {
+		if err := edit(w.Dir); err != nil {
+			return err
+		}
+	}
+	steps := [][]string{{"init", "-q"}, {"add", "-A"}, {"-c", "user.name=bench", "-c", "user.email=bench@example.com", "commit", "-qm", "bench"}}
+	for _, t := range tags {
+		steps = append(steps, []string{"tag", t})
+	}
+	for _, args := range steps {
+		if out, err := w.Command("git", args...).CombinedOutput(); err != nil {
+			return fmt.Errorf("git %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+	}
+	build := exec.Command("go", "build", "-o", w.CLI, "./cmd/svcpack")
+	build.Dir = root
+	if out, err := build.CombinedOutput(); err != nil {
+		return fmt.Errorf("building the CLI: %v\n%s", err, out)
+	}
+	return nil
+}
+
+// Command returns the command name with args, to run in Dir with Env.
+func (w *Workspace) Command(name string, args ...string) *exec.Cmd {
+	cmd := exec.Command(name, args...)
+	cmd.Dir, cmd.Env = w.Dir, w.Env
+	return cmd
+}
+
+// Close removes the workspace.
+func (w *Workspace) Close() error { return os.RemoveAll(w.tmp) }
