@@ -24,6 +24,7 @@ import (
 	"github.com/svcpack/svcpack/internal/debroot"
 	"github.com/svcpack/svcpack/internal/testtool"
 	"github.com/svcpack/svcpack/pkg/config"
+	"golang.org/x/crypto/bcrypt"
 )
 
 // The oci format, proven by readers nobody here wrote: skopeo and umoci read
@@ -461,8 +462,11 @@ func TestPublish(t *testing.T) {
 	registry := testtool.Need(t, "docker-registry", "docker-registry")
 	port := testtool.FreePort(t)
 	dir := t.TempDir()
-	htpasswd := runTool(t, "python3", "python3", "-c", "import crypt; print('tester:' + crypt.crypt('s3cret pass', crypt.mksalt(crypt.METHOD_BLOWFISH)))")
-	writeTestFile(t, filepath.Join(dir, "htpasswd"), htpasswd)
+	hash, err := bcrypt.GenerateFromPassword([]byte("s3cret pass"), bcrypt.MinCost)
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeTestFile(t, filepath.Join(dir, "htpasswd"), []byte("tester:"+string(hash)+"\n"))
 	writeTestFile(t, filepath.Join(dir, "config.yml"), []byte(fmt.Sprintf(`version: 0.1
 log: {level: warn}
 storage: {filesystem: {rootdirectory: %s}}
