@@ -224,12 +224,13 @@ func cmdMerge(ctx context.Context, args []string, stderr io.Writer) error {
 	if len(dirs) == 0 {
 		return usageError{errors.New("name the parts to merge: svcpack merge parts/*")}
 	}
-	parts := release.OpenParts(dirs) // hashing starts while the config loads
+	o := c.options(stderr)
+	parts := release.OpenParts(dirs, o) // hashing starts while the config loads
 	cfg, err := release.LoadForMerge(c.config, config.OSEnv(), parts)
 	if err != nil {
 		return err
 	}
-	_, err = release.Merge(ctx, cfg, parts, c.options(stderr))
+	_, err = release.Merge(ctx, cfg, parts, o)
 	return err
 }
 

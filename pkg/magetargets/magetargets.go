@@ -117,12 +117,13 @@ func Part(ctx context.Context, targets string) error {
 // Merge checks the parts of a split release (their dist directories, a
 // shell pattern such as 'parts/*') and merges them into dist/.
 func Merge(ctx context.Context, parts string) error {
-	ps := release.OpenParts(release.PartDirs(strings.Fields(parts)))
+	o := options()
+	ps := release.OpenParts(release.PartDirs(strings.Fields(parts)), o)
 	c, err := release.LoadForMerge(configPath(), config.OSEnv(), ps)
 	if err != nil {
 		return err
 	}
-	_, err = release.Merge(ctx, c, ps, options())
+	_, err = release.Merge(ctx, c, ps, o)
 	return err
 }
 

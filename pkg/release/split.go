@@ -273,7 +273,7 @@ func finishPart(p *Plan) error {
 		paths[i] = p.Abs(a.Path)
 	}
 	m.Digests = map[string]string{}
-	for i, d := range digestFiles(paths) {
+	for i, d := range digestFiles(paths, cap(p.sem)) {
 		if d.err != nil {
 			return &StepError{Step: "part", Err: d.err}
 		}
@@ -375,8 +375,9 @@ type partRead struct {
 }
 
 // OpenParts reads the manifests of the parts in dirs and starts hashing
-// the files they list, on every core. What it finds is checked by Merge.
-func OpenParts(dirs []string) *Parts {
+// the files they list, o.Parallelism files at a time (every core by
+// default). What it finds is checked by Merge.
+func OpenParts(dirs []string, o Options) *Parts {
 	ps := &Parts{read: make([]partRead, len(dirs)), done: make(chan struct{})}
 	var names []string
 	var into []*fileDigest
@@ -399,7 +400,7 @@ func OpenParts(dirs []string) *Parts {
 	}
 	go func() {
 		defer close(ps.done)
-		for i, d := range digestFiles(names) {
+		for i, d := range digestFiles(names, o.Parallelism) {
 			*into[i] = d
 		}
 	}()
@@ -611,9 +612,13 @@ type fileDigest struct {
 	err  error
 }
 
-// digestFiles hashes the files with BLAKE3, GOMAXPROCS at a time, the
-// largest first so that no core is left with a large file at the end.
-func digestFiles(paths []string) []fileDigest {
+// digestFiles hashes the files with BLAKE3, workers at a time (GOMAXPROCS
+// when 0), the largest first so that no worker is left with a large file
+// at the end.
+func digestFiles(paths []string, workers int) []fileDigest {
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
 	out := make([]fileDigest, len(paths))
 	order := make([]int, len(paths))
 	size := make([]int64, len(paths))
@@ -626,7 +631,7 @@ func digestFiles(paths []string) []fileDigest {
 	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(size[b], size[a]) })
 	next := make(chan int)
 	var wg sync.WaitGroup
-	for range min(runtime.GOMAXPROCS(0), len(paths)) {
+	for range min(workers, len(paths)) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()

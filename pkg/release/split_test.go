@@ -157,7 +157,7 @@ func TestSplitMergeEqualsRelease(t *testing.T) {
 			// The merge builds nothing: it runs no go command.
 			noGo := filepath.Join(d, "no-go-here")
 			merged := filepath.Join(d, "merged")
-			if _, err := Merge(context.Background(), c, OpenParts(parts), Options{Dist: merged, GoTool: noGo}); err != nil {
+			if _, err := Merge(context.Background(), c, OpenParts(parts, Options{}), Options{Dist: merged, GoTool: noGo}); err != nil {
 				t.Fatal(err)
 			}
 			sameTree(t, name, merged, single)
@@ -180,7 +180,7 @@ func TestSplitSignedAtMerge(t *testing.T) {
 	}
 	parts := releaseParts(t, c, dir, [][]string{{"linux/amd64"}, {"linux/arm64"}})
 	merged := filepath.Join(dir, "merged")
-	if _, err := Merge(context.Background(), c, OpenParts(parts), Options{Dist: merged}); err != nil {
+	if _, err := Merge(context.Background(), c, OpenParts(parts, Options{}), Options{Dist: merged}); err != nil {
 		t.Fatal(err)
 	}
 	sameTree(t, "signed", merged, single)
@@ -196,7 +196,7 @@ func TestMergeRefuses(t *testing.T) {
 	dir := t.TempDir()
 	good := releaseParts(t, c, filepath.Join(dir, "good"), [][]string{{"linux/*"}, {"windows/*"}})
 	dist := filepath.Join(dir, "dist")
-	if _, err := Merge(context.Background(), c, OpenParts(good), Options{Dist: dist}); err != nil {
+	if _, err := Merge(context.Background(), c, OpenParts(good, Options{}), Options{Dist: dist}); err != nil {
 		t.Fatal(err)
 	}
 	before := snapshot(t, dist)
@@ -302,7 +302,7 @@ func TestMergeRefuses(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			parts := tc.parts()
-			_, err := Merge(context.Background(), c, OpenParts(parts), Options{Dist: dist})
+			_, err := Merge(context.Background(), c, OpenParts(parts, Options{}), Options{Dist: dist})
 			var me *MergeError
 			if !errors.As(err, &me) {
 				t.Fatalf("merge %v: err = %v, want a MergeError", parts, err)
@@ -333,7 +333,7 @@ func TestMergeKeepsPartsOutsideDist(t *testing.T) {
 	parts := releaseParts(t, c, filepath.Join(dir, "dist"), [][]string{{"linux/*"}})
 	t.Chdir(dir)
 	for _, dist := range []string{"dist", filepath.Join(dir, "dist"), filepath.Join(parts[0], "merged")} {
-		_, err := Merge(context.Background(), c, OpenParts(parts), Options{Dist: dist})
+		_, err := Merge(context.Background(), c, OpenParts(parts, Options{}), Options{Dist: dist})
 		var me *MergeError
 		if !errors.As(err, &me) || !strings.Contains(err.Error(), "inside it or around it") {
 			t.Errorf("merge into %s: %v, want a refusal", dist, err)
@@ -414,7 +414,7 @@ func TestLoadForMerge(t *testing.T) {
 		t.Fatalf("the part recorded no decisions: %+v", m.Contract)
 	}
 	// The decisions of the example's own config, recorded by a part of it.
-	fromParts, err := LoadForMerge(cfg, env, OpenParts(parts))
+	fromParts, err := LoadForMerge(cfg, env, OpenParts(parts, Options{}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -431,7 +431,7 @@ func TestLoadForMerge(t *testing.T) {
 	if _, err := Load(cfg, noGo); err == nil {
 		t.Error("Load without a go command succeeded: the test proves nothing")
 	}
-	if _, err := LoadForMerge(cfg, noGo, OpenParts(parts)); err != nil {
+	if _, err := LoadForMerge(cfg, noGo, OpenParts(parts, Options{})); err != nil {
 		t.Errorf("LoadForMerge ran the go command: %v", err)
 	}
 	// The decisions are the parts' (not found again): a part saying
@@ -449,7 +449,7 @@ func TestLoadForMerge(t *testing.T) {
 	}
 	one, other := marked("decided by part one"), marked("decided by part two")
 	decided := func(dirs ...string) config.Contract {
-		got, err := LoadForMerge(cfg, env, OpenParts(dirs))
+		got, err := LoadForMerge(cfg, env, OpenParts(dirs, Options{}))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -589,7 +589,7 @@ func TestPartWithBaseImageFolder(t *testing.T) {
 	yaml := "name: hello\nmain: ./examples/hello\nvendor: Acme Corp\nmaintainer: Acme Corp <ops@example.com>\nformats: [oci]\nservice:\n  args: [run]\noci: {base: " + base + "}\n"
 	c := helloProjectEnv(t, yaml, nil, "linux/amd64", "linux/arm64")
 	parts := releaseParts(t, c, t.TempDir(), [][]string{{"linux/amd64"}, {"linux/arm64"}})
-	if _, err := Merge(context.Background(), c, OpenParts(parts), Options{Dist: filepath.Join(t.TempDir(), "dist")}); err != nil {
+	if _, err := Merge(context.Background(), c, OpenParts(parts, Options{}), Options{Dist: filepath.Join(t.TempDir(), "dist")}); err != nil {
 		t.Fatal(err)
 	}
 }
