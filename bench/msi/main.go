@@ -26,36 +26,6 @@ import (
 	"github.com/svcpack/svcpack/pkg/winres"
 )
 
-const wxs = `<?xml version="1.0" encoding="utf-8"?>
-<Wix xmlns="http://schemas.microsoft.com/wix/2006/wi">
-  <Product Id="*" Name="Hello Service" Language="1033" Version="1.2.3" Manufacturer="Acme Corp" UpgradeCode="6b2a1e7c-5d3f-4a1b-9c8d-0e1f2a3b4c5d">
-    <Package InstallerVersion="500" Compressed="yes" InstallScope="perMachine"/>
-    <Media Id="1" Cabinet="product.cab" EmbedCab="yes"/>
-    <MajorUpgrade DowngradeErrorMessage="A newer version is already installed."/>
-    <Icon Id="product.ico" SourceFile="product.ico"/>
-    <Property Id="ARPPRODUCTICON" Value="product.ico"/>
-    <Directory Id="TARGETDIR" Name="SourceDir">
-      <Directory Id="ProgramFiles64Folder">
-        <Directory Id="AcmeDir" Name="Acme">
-          <Directory Id="INSTALLDIR" Name="Hello">
-            <Component Id="MainExe" Guid="11111111-2222-3333-4444-555555555555" Win64="yes">
-              <File Id="hello.exe" Name="hello.exe" Source="hello.exe" KeyPath="yes"/>
-              <ServiceInstall Id="svc" Name="hello" DisplayName="Hello Service" Description="Says hello over HTTP" Type="ownProcess" Start="auto" ErrorControl="normal" Account="NT AUTHORITY\LocalService" Arguments="run"/>
-              <ServiceControl Id="svcctl" Name="hello" Start="install" Stop="both" Remove="uninstall" Wait="yes"/>
-              <RegistryValue Root="HKLM" Key="SYSTEM\CurrentControlSet\Services\hello" Name="Environment" Type="multistring" Value="PORT=8080"/>
-            </Component>
-            <Component Id="Config" Guid="11111111-2222-3333-4444-555555555556" Win64="yes">
-              <File Id="config.yaml" Name="config.yaml" Source="config.yaml" KeyPath="yes"/>
-            </Component>
-          </Directory>
-        </Directory>
-      </Directory>
-    </Directory>
-    <Feature Id="Main" Level="1"><ComponentRef Id="MainExe"/><ComponentRef Id="Config"/></Feature>
-  </Product>
-</Wix>
-`
-
 func main() {
 	rounds := flag.Int("rounds", 9, "measured rounds")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of our rounds to this file")
@@ -105,7 +75,12 @@ func run(rounds int) error {
 		return err
 	}
 	ico.Close()
-	os.WriteFile(filepath.Join(dir, "p.wxs"), []byte(wxs), 0o644)
+	// The package pkg/msi's tests build with wixl too.
+	wxs, err := os.ReadFile("pkg/msi/testdata/hello.wxs")
+	if err != nil {
+		return err
+	}
+	os.WriteFile(filepath.Join(dir, "p.wxs"), wxs, 0o644)
 
 	theirs, ours := filepath.Join(dir, "wixl.msi"), filepath.Join(dir, "ours.msi")
 	runWixl := func() error {
@@ -118,7 +93,7 @@ func run(rounds int) error {
 	}
 	pkg := msi.Package{
 		Product: msi.Product{Name: "Hello Service", Manufacturer: "Acme Corp", Version: "1.2.3",
-			UpgradeCode: "6B2A1E7C-5D3F-4A1B-9C8D-0E1F2A3B4C5D", Arch: "amd64", InstallDir: `Acme\Hello`,
+			UpgradeCode: "6B2A1E7C-5D4F-4E3A-9B2C-1D0E8F7A6B5C", Arch: "amd64", InstallDir: `Acme\Hello`,
 			Icon: filepath.Join(dir, "product.ico")},
 		Files: []msi.File{{Name: "hello.exe", Src: exe}, {Name: "config.yaml", Src: filepath.Join(dir, "config.yaml")}},
 		Service: &msi.Service{Name: "hello", DisplayName: "Hello Service", Description: "Says hello over HTTP",

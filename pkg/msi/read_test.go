@@ -49,7 +49,7 @@ func TestReadProperties(t *testing.T) {
 	ours := buildPackage(t, p)
 
 	dir := filepath.Dir(p.Files[0].Src)
-	if err := os.WriteFile(filepath.Join(dir, "p.wxs"), []byte(wixlSource), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, "p.wxs"), wixlSource(t), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	theirs := filepath.Join(t.TempDir(), "wixl.msi")

@@ -11,36 +11,16 @@ import (
 	"github.com/svcpack/svcpack/internal/testtool"
 )
 
-// wixlSource describes the sample package's payload and service to wixl.
-const wixlSource = `<?xml version="1.0" encoding="utf-8"?>
-<Wix xmlns="http://schemas.microsoft.com/wix/2006/wi">
-  <Product Id="*" Name="Hello Service" Language="1033" Version="1.2.3" Manufacturer="Acme Corp" UpgradeCode="6b2a1e7c-5d4f-4e3a-9b2c-1d0e8f7a6b5c">
-    <Package InstallerVersion="500" Compressed="yes" InstallScope="perMachine"/>
-    <Media Id="1" Cabinet="product.cab" EmbedCab="yes"/>
-    <MajorUpgrade DowngradeErrorMessage="A newer version is already installed."/>
-    <Icon Id="product.ico" SourceFile="product.ico"/>
-    <Property Id="ARPPRODUCTICON" Value="product.ico"/>
-    <Directory Id="TARGETDIR" Name="SourceDir">
-      <Directory Id="ProgramFiles64Folder">
-        <Directory Id="AcmeDir" Name="Acme">
-          <Directory Id="INSTALLDIR" Name="Hello">
-            <Component Id="MainExe" Guid="11111111-2222-3333-4444-555555555555" Win64="yes">
-              <File Id="hello.exe" Name="hello.exe" Source="hello.exe" KeyPath="yes"/>
-              <ServiceInstall Id="svc" Name="hello" DisplayName="Hello Service" Description="Says hello over HTTP" Type="ownProcess" Start="auto" ErrorControl="normal" Account="NT AUTHORITY\LocalService" Arguments="run"/>
-              <ServiceControl Id="svcctl" Name="hello" Start="install" Stop="both" Remove="uninstall" Wait="yes"/>
-              <RegistryValue Root="HKLM" Key="SYSTEM\CurrentControlSet\Services\hello" Name="Environment" Type="multistring" Value="PORT=8080"/>
-            </Component>
-            <Component Id="Config" Guid="11111111-2222-3333-4444-555555555556" Win64="yes">
-              <File Id="config.yaml" Name="config.yaml" Source="config.yaml" KeyPath="yes"/>
-            </Component>
-          </Directory>
-        </Directory>
-      </Directory>
-    </Directory>
-    <Feature Id="Main" Level="1"><ComponentRef Id="MainExe"/><ComponentRef Id="Config"/></Feature>
-  </Product>
-</Wix>
-`
+// wixlSource returns the sample package's payload and service described to
+// wixl (bench/msi builds the same package with it).
+func wixlSource(t *testing.T) []byte {
+	t.Helper()
+	b, err := os.ReadFile("testdata/hello.wxs")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
 
 // column returns the values of the first column of an msiinfo export,
 // after its three header lines.
@@ -66,7 +46,7 @@ func TestWixlParity(t *testing.T) {
 	ours := buildPackage(t, p)
 
 	dir := filepath.Dir(p.Files[0].Src)
-	if err := os.WriteFile(filepath.Join(dir, "p.wxs"), []byte(wixlSource), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, "p.wxs"), wixlSource(t), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	theirs := filepath.Join(t.TempDir(), "wixl.msi")
