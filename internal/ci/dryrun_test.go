@@ -2,8 +2,10 @@ package ci
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io/fs"
+	"net/url"
 	"os"
 	"os/exec"
 	"path"
@@ -47,15 +49,21 @@ var exprRE = regexp.MustCompile(`\$\{\{\s*([^}]*?)\s*\}\}`)
 // copy of one checkout at the same path (as runners check out to the same
 // path): run steps run in bash as GitHub runs them (-eo pipefail), the
 // artifact actions copy files through a local store (hidden files left out,
-// as upload-artifact does by default), checkout, setup-go and cache are
-// what the copy and this machine already are. Steps that talk to GitHub
-// (gh) are skipped and listed. Anything else unknown fails the test, so a
-// new step is either understood or seen.
+// as upload-artifact does by default), checkout and setup-go are what the
+// copy and this machine already are. actions/cache restores the paths it
+// names inside the checkout (dist, .dist.cache) from what was saved under
+// the same key when a job last ended, as the cache action's post step
+// does (restore-keys are not tried); the
+// paths outside it (Go's caches, from step outputs) are this machine's
+// own. Steps that talk to GitHub (gh) are skipped and listed. Anything
+// else unknown fails the test, so a new step is either understood or seen.
 type dryRun struct {
 	t        *testing.T
-	pristine string // the checkout, never modified
-	work     string // where each job runs
-	store    string // uploaded artifacts, by name
+	pristine string            // the checkout, never modified
+	work     string            // where each job runs
+	store    string            // uploaded artifacts, by name
+	caches   string            // what actions/cache saved, by job
+	output   map[string]string // each run step's output, by "job: step"
 	skipped  []string
 }
 
@@ -67,7 +75,10 @@ func (d *dryRun) job(name string, steps []step, matrix map[string]string) {
 	if err := os.CopyFS(d.work, os.DirFS(d.pristine)); err != nil {
 		t.Fatal(err)
 	}
-	expand := func(s string) string {
+	// expand evaluates the matrix's values; the other expressions fail the
+	// test, or with keep (in a cache key, where the same text is the same
+	// value from run to run) stay as they are.
+	expandKeep := func(s string, keep bool) string {
 		return exprRE.ReplaceAllStringFunc(s, func(m string) string {
 			e := exprRE.FindStringSubmatch(m)[1]
 			if k, ok := strings.CutPrefix(e, "matrix."); ok {
@@ -75,15 +86,47 @@ func (d *dryRun) job(name string, steps []step, matrix map[string]string) {
 					return v
 				}
 			}
-			t.Fatalf("job %s: the dry run cannot evaluate ${{ %s }}", name, e)
-			return ""
+			if !keep {
+				t.Fatalf("job %s: the dry run cannot evaluate ${{ %s }}", name, e)
+			}
+			return m
 		})
 	}
+	expand := func(s string) string { return expandKeep(s, false) }
+	var cached []string // paths to save when the job ends
+	var key string      // under this key
+	defer func() {
+		for _, p := range cached {
+			saved := filepath.Join(d.caches, key, p)
+			if err := os.RemoveAll(saved); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.CopyFS(saved, os.DirFS(filepath.Join(d.work, p))); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				t.Fatalf("job %s: saving the cache of %s: %v", name, p, err)
+			}
+		}
+	}()
 	for _, s := range steps {
 		action, _, _ := strings.Cut(s.Uses, "@")
 		switch {
-		case action == "actions/checkout" || action == "actions/setup-go" || action == "actions/cache":
+		case action == "actions/checkout" || action == "actions/setup-go":
 			continue
+		case action == "actions/cache":
+			// The key's text, matrix values filled in, names the saved
+			// paths: hashFiles and the commit are the same on a re-run.
+			key = url.PathEscape(expandKeep(s.With["key"], true))
+			for _, p := range strings.Split(strings.TrimSpace(s.With["path"]), "\n") {
+				if p = strings.TrimSpace(p); strings.Contains(p, "${{") {
+					continue // Go's caches: this machine's
+				}
+				if !filepath.IsLocal(p) {
+					t.Fatalf("job %s: cache path %s is outside the checkout", name, p)
+				}
+				cached = append(cached, p)
+				if err := os.CopyFS(filepath.Join(d.work, p), os.DirFS(filepath.Join(d.caches, key, p))); err != nil && !errors.Is(err, fs.ErrNotExist) {
+					t.Fatalf("job %s: restoring the cache of %s: %v", name, p, err)
+				}
+			}
 		case action == "actions/upload-artifact":
 			d.upload(expand(s.With["name"]), filepath.Join(d.work, s.With["path"]), s.With["if-no-files-found"] == "error")
 		case action == "actions/download-artifact":
@@ -107,6 +150,7 @@ func (d *dryRun) job(name string, steps []step, matrix map[string]string) {
 			if err := cmd.Run(); err != nil {
 				t.Fatalf("job %s, step %q: %v\n%s", name, cmp(s.Name, s.Run), err, out.String())
 			}
+			d.output[name+": "+cmp(s.Name, s.Run)] = out.String()
 			t.Logf("job %s, step %q: ok", name, cmp(s.Name, s.Run))
 		}
 	}
@@ -238,7 +282,8 @@ func TestReleaseWorkflowDryRun(t *testing.T) {
 		t.Fatalf("release.yml: want a matrix job part (2+ parts) and a merge job that needs it")
 	}
 	base := t.TempDir()
-	d := &dryRun{t: t, pristine: filepath.Join(base, "checkout"), work: filepath.Join(base, "work", "svcpack"), store: filepath.Join(base, "artifacts")}
+	d := &dryRun{t: t, pristine: filepath.Join(base, "checkout"), work: filepath.Join(base, "work", "svcpack"), store: filepath.Join(base, "artifacts"),
+		caches: filepath.Join(base, "caches"), output: map[string]string{}}
 	checkout(t, git, d.pristine)
 	if err := os.MkdirAll(d.store, 0o755); err != nil {
 		t.Fatal(err)
@@ -280,7 +325,34 @@ func TestReleaseWorkflowDryRun(t *testing.T) {
 	if !strings.Contains(string(g["artifacts.json"]), `"version": "1.4.0"`) {
 		t.Errorf("the merged release is not version 1.4.0 (from the tag):\n%.400s", g["artifacts.json"])
 	}
+
+	// A re-run of the tag: each part restores its dist and .dist.cache
+	// with actions/cache and reuses every artifact.
+	d.store = filepath.Join(base, "artifacts-rerun")
+	for _, m := range part.Strategy.Matrix.Include {
+		name := "part " + m["part"] + " again"
+		d.job(name, part.Steps, m)
+		made := 0
+		for step, out := range d.output {
+			if !strings.HasPrefix(step, name+": ") {
+				continue
+			}
+			if sm := summaryRE.FindStringSubmatch(out); sm != nil {
+				made++
+				if sm[1] != sm[2] || sm[1] == "0" {
+					t.Errorf("job %s: %s: want every artifact reused from the cache", name, sm[0])
+				}
+			}
+		}
+		if made != 1 {
+			t.Errorf("job %s: %d steps said how many artifacts they reused, want 1 (the release)", name, made)
+		}
+	}
 }
+
+// summaryRE is the last line of a release: how many artifacts, how many
+// of them reused.
+var summaryRE = regexp.MustCompile(`: (\d+) artifacts, (\d+) reused`)
 
 // files reads every file under dir by slash path.
 func files(t *testing.T, dir string) map[string][]byte {
