@@ -4,7 +4,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 
@@ -85,8 +84,12 @@ func hashFile(path string) (string, int64, error) {
 		return "", 0, err
 	}
 	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return "", 0, err
+	}
 	h := sha256.New()
-	n, err := io.Copy(h, f)
+	n, err := writeContent(h, f, st.Size(), nil)
 	if err != nil {
 		return "", 0, err
 	}

@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -667,11 +666,12 @@ func blake3File(path string, buf []byte) (string, int64, error) {
 		return "", 0, err
 	}
 	defer f.Close()
-	if st, err := f.Stat(); err != nil || !os.SameFile(fi, st) {
+	st, err := f.Stat()
+	if err != nil || !os.SameFile(fi, st) {
 		return "", 0, fmt.Errorf("%s changed while it was read", path)
 	}
 	h := blake3.New()
-	n, err := io.CopyBuffer(h, struct{ io.Reader }{f}, buf)
+	n, err := writeContent(h, f, st.Size(), buf)
 	if err != nil {
 		return "", 0, err
 	}
