@@ -13,6 +13,9 @@
 //     linux/*,darwin/*, each with one core (GOMAXPROCS=1, each pinned to its
 //     own CPU), as two one-core CI runners would, then `svcpack merge`.
 //
+// Every run writes into a dist/ that does not exist yet, as on a fresh CI
+// runner (go's build cache and svcpack's .dist.cache stay warm).
+//
 // It prints the medians and the ratios: the split's wall time (both parts,
 // then the merge) over the single release's, and the merge's over the
 // single release's. Every round checks that the merged dist/ is the single
@@ -66,10 +69,28 @@ func run(rounds int) error {
 		return cmd
 	}
 	dist := func(name string) string { return filepath.Join(tmp, "out", name) }
+	// Each run starts with no dist/ (its cache stays), as on a fresh CI
+	// runner: replacing the last round's dist/ would charge a run with
+	// deleting the last round's files, which for the merge are the parts'
+	// (its dist/ held their only other links).
+	fresh := func(names ...string) error {
+		for _, n := range names {
+			if err := os.RemoveAll(dist(n)); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
 	single := func() (time.Duration, error) {
+		if err := fresh("single"); err != nil {
+			return 0, err
+		}
 		return timed(command("0,1", 2, "release", "-force", "-q", "-dist", dist("single")))
 	}
 	split := func() (parts, merge time.Duration, err error) {
+		if err := fresh("parts/p0", "parts/p1", "merged"); err != nil {
+			return 0, 0, err
+		}
 		start := time.Now()
 		var wg sync.WaitGroup
 		errs := make([]error, 2)
