@@ -321,60 +321,8 @@ func checkDeflate(src, want, dict []byte, dec *decoder) error {
 		default:
 			return errDeflate
 		}
-		for {
-			// 48 bits hold a length code, its extra bits, a distance code
-			// and its extra bits (15+5+15+13): one refill per symbol.
-			if r.n < 48 {
-				r.refill()
-			}
-			var sym int // lit.decode, by hand: the compiler does not inline it
-			if e := lit.table[r.bits&(1<<lit.width-1)]; e != 0 {
-				r.take(uint(e & 15))
-				sym = int(e >> 4)
-			} else if sym, err = lit.decodeLong(r); err != nil {
-				return err
-			}
-			if sym < 256 {
-				if pos >= len(want) || want[pos] != byte(sym) {
-					return errDeflate
-				}
-				pos++
-				continue
-			}
-			if sym == 256 {
-				break
-			}
-			sym -= 257
-			if sym >= 29 {
-				return errDeflate
-			}
-			n := int(lengthBase[sym]) + int(r.take(uint(lengthExtra[sym])))
-			var d int
-			if e := dist.table[r.bits&(1<<dist.width-1)]; e != 0 {
-				r.take(uint(e & 15))
-				d = int(e >> 4)
-			} else if d, err = dist.decodeLong(r); err != nil {
-				return err
-			}
-			if d >= 30 {
-				return errDeflate
-			}
-			back := int(distBase[d]) + int(r.take(uint(distExtra[d])))
-			if back > len(dict)+pos || pos+n > len(want) {
-				return errDeflate
-			}
-			from, got := pos-back, want[pos:pos+n]
-			if from < 0 { // starts in the history
-				m := min(n, -from)
-				if !equal(got[:m], dict[len(dict)+from:len(dict)+from+m]) {
-					return errDeflate
-				}
-				got, from = got[m:], 0
-			}
-			if !equal(got, want[from:from+len(got)]) {
-				return errDeflate
-			}
-			pos += n
+		if pos, err = checkSymbols(r, lit, dist, want, dict, pos); err != nil {
+			return err
 		}
 	next:
 		if r.overrun() {
@@ -388,6 +336,102 @@ func checkDeflate(src, want, dict []byte, dec *decoder) error {
 		return errDeflate
 	}
 	return nil
+}
+
+// checkSymbols checks a compressed block's symbols, up to its end-of-block
+// symbol, against want from pos (see checkDeflate), and returns the new
+// pos. It is the decoder's inner loop, written for speed: the bit buffer
+// lives in local variables (refill and the table look-ups by hand) and
+// goes back to r only around the rare calls that need it.
+func checkSymbols(r *bitReader, lit, dist *huffman, want, dict []byte, pos int) (int, error) {
+	src, bits, nb, at := r.src, r.bits, r.n, r.pos
+	litMask, distMask := uint64(1)<<lit.width-1, uint64(1)<<dist.width-1
+	var err error
+	for {
+		// 48 bits hold a length code, its extra bits, a distance code
+		// and its extra bits (15+5+15+13): one refill per symbol.
+		if nb < 48 {
+			if at+8 <= len(src) {
+				bits |= binary.LittleEndian.Uint64(src[at:]) << nb
+				k := (63 - nb) >> 3
+				at += int(k)
+				nb += k << 3
+			} else {
+				r.bits, r.n, r.pos = bits, nb, at
+				r.refillEnd()
+				bits, nb, at = r.bits, r.n, r.pos
+			}
+		}
+		var sym int
+		if e := lit.table[bits&litMask]; e != 0 {
+			l := uint(e & 15)
+			bits >>= l
+			nb -= l
+			sym = int(e >> 4)
+		} else {
+			r.bits, r.n, r.pos = bits, nb, at
+			sym, err = lit.decodeLong(r)
+			bits, nb, at = r.bits, r.n, r.pos
+			if err != nil {
+				return pos, err
+			}
+		}
+		if sym < 256 {
+			if pos >= len(want) || want[pos] != byte(sym) {
+				return pos, errDeflate
+			}
+			pos++
+			continue
+		}
+		if sym == 256 {
+			r.bits, r.n, r.pos = bits, nb, at
+			return pos, nil
+		}
+		sym -= 257
+		if sym >= 29 {
+			return pos, errDeflate
+		}
+		x := uint(lengthExtra[sym])
+		n := int(lengthBase[sym]) + int(bits&(1<<x-1))
+		bits >>= x
+		nb -= x
+		var d int
+		if e := dist.table[bits&distMask]; e != 0 {
+			l := uint(e & 15)
+			bits >>= l
+			nb -= l
+			d = int(e >> 4)
+		} else {
+			r.bits, r.n, r.pos = bits, nb, at
+			d, err = dist.decodeLong(r)
+			bits, nb, at = r.bits, r.n, r.pos
+			if err != nil {
+				return pos, err
+			}
+		}
+		if d >= 30 {
+			return pos, errDeflate
+		}
+		x = uint(distExtra[d])
+		back := int(distBase[d]) + int(bits&(1<<x-1))
+		bits >>= x
+		nb -= x
+		if back > len(dict)+pos || pos+n > len(want) {
+			return pos, errDeflate
+		}
+		from, got := pos-back, want[pos:pos+n]
+		if from < 0 { // starts in the history
+			m := min(n, -from)
+			if !equal(got[:m], dict[len(dict)+from:len(dict)+from+m]) {
+				return pos, errDeflate
+			}
+			got, from = got[m:], 0
+		}
+		if !equal(got, want[from:from+len(got)]) {
+			return pos, errDeflate
+		}
+		pos += n
+	}
 }
 
 // equal reports whether a and b, of equal length, hold the same bytes:
