@@ -73,10 +73,7 @@ func checkChocolatey(s *config.Spec, p *config.Problems) {
 		return
 	}
 	pkg := chocolateyPackage(s)
-	for t, name := range msis {
-		u, _ := downloadURL(s, t, name)
-		pkg.MSIs = append(pkg.MSIs, chocolatey.MSI{Arch: t.Arch, URL: u, SHA256: strings.Repeat("0", 64), ProductCode: "{00000000-0000-0000-0000-000000000000}"})
-	}
+	pkg.MSIs = chocolateyMSIs(plannedMSIs(s, msis))
 	if err := pkg.Validate(); err != nil {
 		p.Add("chocolatey", "%v", err)
 	}
@@ -85,22 +82,22 @@ func checkChocolatey(s *config.Spec, p *config.Problems) {
 func writeChocolatey(ctx context.Context, j *Job) error {
 	s := j.Spec
 	pkg := chocolateyPackage(s)
-	for _, a := range j.Inputs(KindMSI) {
-		if !chocolateyArch(a.Arch) {
-			continue
-		}
-		props, err := msiProperties(j.Path(a))
-		if err != nil {
-			return err
-		}
-		u, err := downloadURL(s, a.target(), a.Path)
-		if err != nil {
-			return err
-		}
-		pkg.MSIs = append(pkg.MSIs, chocolatey.MSI{Arch: a.Arch, URL: u, SHA256: a.SHA256, ProductCode: props["ProductCode"]})
+	made, err := madeMSIs(j, chocolateyArch)
+	if err != nil {
+		return err
 	}
+	pkg.MSIs = chocolateyMSIs(made)
 	if len(pkg.MSIs) == 0 {
 		return fmt.Errorf("no windows/386 or windows/amd64 MSI was made: Chocolatey installs one of those")
 	}
 	return j.Create("chocolatey/"+pkg.FileName(), func(w io.Writer) error { return chocolatey.Write(w, pkg) })
+}
+
+// chocolateyMSIs are the package's MSIs.
+func chocolateyMSIs(msis []installerMSI) []chocolatey.MSI {
+	var out []chocolatey.MSI
+	for _, m := range msis {
+		out = append(out, chocolatey.MSI{Arch: m.Arch, URL: m.URL, SHA256: m.SHA256, ProductCode: m.ProductCode})
+	}
+	return out
 }

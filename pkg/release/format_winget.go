@@ -3,13 +3,10 @@ package release
 import (
 	"context"
 	"fmt"
-	"os"
 	"path"
-	"strings"
 
 	"github.com/svcpack/svcpack/pkg/config"
 	"github.com/svcpack/svcpack/pkg/manifests/winget"
-	"github.com/svcpack/svcpack/pkg/msi"
 	"github.com/svcpack/svcpack/pkg/platform"
 )
 
@@ -92,10 +89,7 @@ func checkWinget(s *config.Spec, p *config.Problems) {
 	// The manifests the release would write, with stand-ins for what the
 	// MSIs hold: the writer's own validation is the last word.
 	pkg := wingetPackage(s)
-	for t, name := range msis {
-		u, _ := downloadURL(s, t, name)
-		pkg.Installers = append(pkg.Installers, winget.Installer{Arch: t.Arch, URL: u, SHA256: strings.Repeat("0", 64), ProductCode: "{00000000-0000-0000-0000-000000000000}"})
-	}
+	pkg.Installers = wingetInstallers(plannedMSIs(s, msis))
 	if err := pkg.Validate(); err != nil {
 		p.Add("winget", "%v", err)
 	}
@@ -104,19 +98,11 @@ func checkWinget(s *config.Spec, p *config.Problems) {
 func writeWinget(ctx context.Context, j *Job) error {
 	s := j.Spec
 	pkg := wingetPackage(s)
-	for _, a := range j.Inputs(KindMSI) {
-		props, err := msiProperties(j.Path(a))
-		if err != nil {
-			return err
-		}
-		u, err := downloadURL(s, a.target(), a.Path)
-		if err != nil {
-			return err
-		}
-		pkg.Installers = append(pkg.Installers, winget.Installer{
-			Arch: a.Arch, URL: u, SHA256: a.SHA256, ProductCode: props["ProductCode"], UpgradeCode: props["UpgradeCode"],
-		})
+	made, err := madeMSIs(j, func(string) bool { return true })
+	if err != nil {
+		return err
 	}
+	pkg.Installers = wingetInstallers(made)
 	files, err := pkg.Manifests()
 	if err != nil {
 		return err
@@ -129,19 +115,11 @@ func writeWinget(ctx context.Context, j *Job) error {
 	return nil
 }
 
-// msiProperties reads the Property table of the MSI at file.
-func msiProperties(file string) (map[string]string, error) {
-	f, err := os.Open(file)
-	if err != nil {
-		return nil, err
+// wingetInstallers are the manifests' installers for the MSIs.
+func wingetInstallers(msis []installerMSI) []winget.Installer {
+	var out []winget.Installer
+	for _, m := range msis {
+		out = append(out, winget.Installer{Arch: m.Arch, URL: m.URL, SHA256: m.SHA256, ProductCode: m.ProductCode, UpgradeCode: m.UpgradeCode})
 	}
-	defer f.Close()
-	props, err := msi.ReadProperties(f)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", file, err)
-	}
-	if props["ProductCode"] == "" {
-		return nil, fmt.Errorf("%s has no ProductCode", file)
-	}
-	return props, nil
+	return out
 }

@@ -1,7 +1,9 @@
 package release
 
 import (
+	"fmt"
 	"maps"
+	"os"
 	"path"
 	"slices"
 	"strings"
@@ -9,6 +11,7 @@ import (
 	"github.com/svcpack/svcpack/pkg/config"
 	"github.com/svcpack/svcpack/pkg/matrix"
 	"github.com/svcpack/svcpack/pkg/msi"
+	"github.com/svcpack/svcpack/pkg/platform"
 	"github.com/svcpack/svcpack/pkg/svcwrap"
 	"github.com/svcpack/svcpack/pkg/winscripts"
 )
@@ -117,4 +120,60 @@ func wrapperFolders(s *config.Spec) []msi.Folder {
 		return nil // absolute: the administrator's to prepare
 	}
 	return []msi.Folder{{Path: dir, SDDL: logFolderSDDL(s.Service.Account, s.Service.Name), Purge: logFileNames(wc)}}
+}
+
+// installerMSI is what a package manager's manifest says of one MSI
+// (winget, Chocolatey).
+type installerMSI struct {
+	Arch, URL, SHA256, ProductCode, UpgradeCode string
+}
+
+// plannedMSIs are the MSIs a check validates the manifests with: for each
+// target's MSI name, the URL the release would give it, and stand-ins for
+// what only the built MSI holds (its digest and codes).
+func plannedMSIs(s *config.Spec, msis map[platform.Target]string) []installerMSI {
+	var out []installerMSI
+	for t, name := range msis {
+		u, _ := downloadURL(s, t, name)
+		out = append(out, installerMSI{Arch: t.Arch, URL: u, SHA256: strings.Repeat("0", 64), ProductCode: "{00000000-0000-0000-0000-000000000000}"})
+	}
+	return out
+}
+
+// madeMSIs are the job's MSIs whose architecture keep accepts, with their
+// download URLs, digests and the codes their Property tables hold.
+func madeMSIs(j *Job, keep func(arch string) bool) ([]installerMSI, error) {
+	var out []installerMSI
+	for _, a := range j.Inputs(KindMSI) {
+		if !keep(a.Arch) {
+			continue
+		}
+		props, err := msiProperties(j.Path(a))
+		if err != nil {
+			return nil, err
+		}
+		u, err := downloadURL(j.Spec, a.target(), a.Path)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, installerMSI{Arch: a.Arch, URL: u, SHA256: a.SHA256, ProductCode: props["ProductCode"], UpgradeCode: props["UpgradeCode"]})
+	}
+	return out, nil
+}
+
+// msiProperties reads the Property table of the MSI at file.
+func msiProperties(file string) (map[string]string, error) {
+	f, err := os.Open(file)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	props, err := msi.ReadProperties(f)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", file, err)
+	}
+	if props["ProductCode"] == "" {
+		return nil, fmt.Errorf("%s has no ProductCode", file)
+	}
+	return props, nil
 }
