@@ -22,8 +22,16 @@ import (
 // first, every time mtime, numeric owners without names, compressed with
 // gzip at archive.Level and no name or time in the gzip header. It returns
 // the compressed blob and the digest of the tar stream (the diff ID).
-func layerBlob(files []File, mtime time.Time) ([]byte, string, error) {
-	entries, err := withParents(files)
+//
+// With parents, the layer holds every directory its files need (root,
+// 0755) unless files list it: an image from scratch is then the same
+// wherever it is unpacked. Without (an image on a base), it holds only
+// the directories files list: a directory the base has keeps the base's
+// owner and mode (a layer's entry would replace them: /home/nonroot, owned
+// by its user, would become root's), and one it lacks is made by whatever
+// unpacks the image, as every OCI runtime does for a file's parents.
+func layerBlob(files []File, mtime time.Time, parents bool) ([]byte, string, error) {
+	entries, err := sortedEntries(files, parents)
 	if err != nil {
 		return nil, "", err
 	}
@@ -63,9 +71,9 @@ func layerBlob(files []File, mtime time.Time) ([]byte, string, error) {
 	return blob.Bytes(), "sha256:" + hex.EncodeToString(diff.Sum(nil)), nil
 }
 
-// withParents checks the names and returns the files sorted by name with
-// the directories they need (root-owned, 0755) unless listed.
-func withParents(files []File) ([]File, error) {
+// sortedEntries checks the names and returns the files sorted by name,
+// with parents the directories they need (root-owned, 0755) unless listed.
+func sortedEntries(files []File, parents bool) ([]File, error) {
 	byName := map[string]File{}
 	for _, f := range files {
 		clean := path.Clean(f.Name)
@@ -85,7 +93,9 @@ func withParents(files []File) ([]File, error) {
 				}
 				continue
 			}
-			byName[d] = File{Name: d, Mode: fs.ModeDir | 0o755}
+			if parents {
+				byName[d] = File{Name: d, Mode: fs.ModeDir | 0o755}
+			}
 		}
 	}
 	out := make([]File, 0, len(byName))

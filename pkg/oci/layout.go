@@ -143,7 +143,7 @@ func (l *Layout) AddImage(img Image) (Descriptor, error) {
 	cfg.Config = img.Config.merge(cfg.Config)
 	cfg.Created = created.Format(time.RFC3339)
 	for i, ly := range img.Layers {
-		blob, diffID, err := layerBlob(ly.Files, created)
+		blob, diffID, err := layerBlob(ly.Files, created, img.Base == nil)
 		if err != nil {
 			return Descriptor{}, fmt.Errorf("oci: layer %d (%s): %w", i+1, ly.CreatedBy, err)
 		}

@@ -68,11 +68,11 @@ func TestLayer(t *testing.T) {
 		{Name: "usr/bin/app", Mode: 0o755, Src: src},
 		{Name: "etc/app/conf.yaml", Mode: 0o644, Data: []byte("a: 1\n")},
 	}
-	blob, diffID, err := layerBlob(files, testTime)
+	blob, diffID, err := layerBlob(files, testTime, true)
 	if err != nil {
 		t.Fatal(err)
 	}
-	again, diffAgain, _ := layerBlob([]File{files[2], files[0], files[1]}, testTime)
+	again, diffAgain, _ := layerBlob([]File{files[2], files[0], files[1]}, testTime, true)
 	if !bytes.Equal(blob, again) || diffID != diffAgain {
 		t.Error("the same files in another order make another layer")
 	}
@@ -91,10 +91,23 @@ func TestLayer(t *testing.T) {
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("entries:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
+	// On a base: only the directories listed, so that the base's own keep
+	// their owners and modes.
+	onBase, _, err := layerBlob(files, testTime, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got = nil
+	for _, h := range layerEntries(t, onBase) {
+		got = append(got, h.Name)
+	}
+	if want := []string{"etc/app/conf.yaml", "usr/bin/app", "var/lib/app/"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("entries on a base %q, want %q", got, want)
+	}
 	// What USTAR cannot hold (a non-ASCII name, an id over 2097151) is
 	// written, and read back as it was.
 	wide := []File{{Name: "etc/caf\u00e9.conf", Mode: 0o644, Data: []byte("x")}, {Name: "srv", Mode: fs.ModeDir | 0o755, UID: 3000000, GID: 4000000}}
-	blob, _, err = layerBlob(wide, testTime)
+	blob, _, err = layerBlob(wide, testTime, true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,7 +122,7 @@ func TestLayer(t *testing.T) {
 		{{Name: "/etc/x"}}, {{Name: "../x"}}, {{Name: "a//b"}}, {{Name: "a"}, {Name: "a"}},
 		{{Name: "a", Mode: 0o644}, {Name: "a/b"}},
 	} {
-		if _, _, err := layerBlob(bad, testTime); err == nil {
+		if _, _, err := layerBlob(bad, testTime, true); err == nil {
 			t.Errorf("layer %v: no error", bad)
 		}
 	}

@@ -256,6 +256,24 @@ func TestOCIImageRuns(t *testing.T) {
 	bb := filepath.Join(t.TempDir(), "basebundle")
 	umociUnpack(t, base, "latest", bb)
 	writeTestFile(t, filepath.Join(bb, "rootfs/etc/base-release"), []byte("made by umoci\n"))
+	// A folder of the base's that the image's files go into (time zone
+	// data in /usr/share/zoneinfo), with the base's own mode and group: the image's
+	// layers must not replace them (as /usr/local is 2775 root:staff on
+	// Debian, or a distroless user's home is the user's).
+	share := filepath.Join(bb, "rootfs/usr/share")
+	if err := os.MkdirAll(share, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(share, 0o775); err != nil {
+		t.Fatal(err)
+	}
+	shareGID := os.Getgid()
+	if os.Geteuid() == 0 {
+		shareGID = 50
+		if err := os.Chown(share, 0, shareGID); err != nil {
+			t.Fatal(err)
+		}
+	}
 	runTool(t, "umoci", "umoci", "repack", "--image", base+":latest", bb)
 
 	c := ociProject(t, port, "linux/amd64", "  tzdata: true\n  base: "+base+"\n")
@@ -308,16 +326,23 @@ func TestOCIImageRuns(t *testing.T) {
 			}
 		}
 	}
-	if ranInPodman(t, archive, port, checks) {
-		return
-	}
-
 	layout := filepath.Join(t.TempDir(), "layout")
 	extractTar(t, archive, layout)
 	bundle := filepath.Join(t.TempDir(), "bundle")
 	umociUnpack(t, layout, "1.0.0", bundle)
 	if b, err := os.ReadFile(filepath.Join(bundle, "rootfs/etc/base-release")); err != nil || string(b) != "made by umoci\n" {
 		t.Errorf("the base image's file: %q %v", b, err)
+	}
+	if fi, err := os.Stat(filepath.Join(bundle, "rootfs/usr/share")); err != nil {
+		t.Error(err)
+	} else if st := fi.Sys().(*syscall.Stat_t); fi.Mode().Perm() != 0o775 || int(st.Gid) != shareGID {
+		t.Errorf("the base's /usr/share is now %v group %d, want the base's 0775 group %d", fi.Mode().Perm(), st.Gid, shareGID)
+	}
+	if _, err := os.Stat(filepath.Join(bundle, "rootfs/usr/share/zoneinfo/Europe/Paris")); err != nil {
+		t.Errorf("the time zone data: %v", err)
+	}
+	if ranInPodman(t, archive, port, checks) {
+		return
 	}
 	runNspawn(t, bundle, cfg.Config.StopSignal, port, checks)
 }
