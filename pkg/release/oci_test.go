@@ -356,6 +356,14 @@ func regexpMatch(re, s string) bool { return regexp.MustCompile(re).MatchString(
 // containers on this machine (no cgroup setup it supports, no
 // CAP_SYS_RESOURCE for its limits, ...).
 func ranInPodman(t *testing.T, archive string, port int, checks func(*testing.T, func() int)) bool {
+	// Without podman the image still runs under systemd-nspawn: a missing
+	// podman fails the test only where every tool is required.
+	_, perr := exec.LookPath("podman")
+	_, cerr := exec.LookPath("crun")
+	if (perr != nil || cerr != nil) && !testtool.Required() {
+		t.Logf("podman or crun is not installed (Debian packages podman, crun), so the image runs under systemd-nspawn")
+		return false
+	}
 	podman := testtool.Need(t, "podman", "podman")
 	testtool.Need(t, "crun", "crun")
 	pulled, err := exec.Command(podman, "pull", "-q", "oci-archive:"+archive).Output()
