@@ -262,11 +262,7 @@ func writeOCIImage(ctx context.Context, j *Job) error {
 	}
 	l := oci.NewLayout()
 	if s.OCI.Base != "" {
-		bl, idx, err := oci.Open(string(s.OCI.Base))
-		if err != nil {
-			return fmt.Errorf("oci.base: %w", err)
-		}
-		imgs, err := bl.Images(idx)
+		imgs, err := j.plan.baseImages(string(s.OCI.Base))
 		if err != nil {
 			return fmt.Errorf("oci.base: %w", err)
 		}

@@ -24,6 +24,7 @@ import (
 	"github.com/svcpack/svcpack/internal/debroot"
 	"github.com/svcpack/svcpack/internal/testtool"
 	"github.com/svcpack/svcpack/pkg/config"
+	"github.com/svcpack/svcpack/pkg/oci"
 	"golang.org/x/crypto/bcrypt"
 )
 
@@ -622,4 +623,55 @@ func TestOCIUserGroup(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestOCIBaseShared: one multi-platform base layout serves every target's
+// image (read once per run, shared by the jobs): each image starts with its
+// own platform's base layer, as skopeo reads the archives.
+func TestOCIBaseShared(t *testing.T) {
+	base := oci.NewLayout()
+	var ds []oci.Descriptor
+	for _, arch := range []string{"amd64", "arm64"} {
+		d, err := base.AddImage(oci.Image{Platform: oci.Platform{OS: "linux", Architecture: arch}, Created: time.Unix(1700000000, 0),
+			Layers: []oci.Layer{{CreatedBy: "base", Files: []oci.File{{Name: "etc/base-arch", Mode: 0o644, Data: []byte(arch)}}}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ds = append(ds, d)
+	}
+	idx, err := base.AddIndex(ds, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	if err := base.WriteArchive(&b, []oci.Descriptor{idx}, time.Unix(1700000000, 0)); err != nil {
+		t.Fatal(err)
+	}
+	archive := filepath.Join(t.TempDir(), "base.tar")
+	writeTestFile(t, archive, b.Bytes())
+	c := ociProject(t, testtool.FreePort(t), "linux/amd64, linux/arm64", "  base: "+archive+"\n")
+	res, err := Release(context.Background(), c, Options{Dist: filepath.Join(t.TempDir(), "dist")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, arch := range []string{"amd64", "arm64"} {
+		var m struct{ Layers []struct{ Digest string } }
+		skopeoJSON(t, &m, "--raw", "oci-archive:"+filepath.Join(res.Dist, "netsvc_1.0.0_linux_"+arch+".oci.tar"))
+		var bm oci.Manifest
+		if err := json.Unmarshal(mustBlob(t, base, ds[i]), &bm); err != nil {
+			t.Fatal(err)
+		}
+		if len(m.Layers) < 2 || m.Layers[0].Digest != bm.Layers[0].Digest {
+			t.Errorf("linux/%s: layers %v, want the %s base's %s first", arch, m.Layers, arch, bm.Layers[0].Digest)
+		}
+	}
+}
+
+func mustBlob(t *testing.T, l *oci.Layout, d oci.Descriptor) []byte {
+	t.Helper()
+	b, err := l.Blob(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }

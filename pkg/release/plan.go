@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/svcpack/svcpack/pkg/config"
+	"github.com/svcpack/svcpack/pkg/oci"
 	"github.com/svcpack/svcpack/pkg/pgpsign"
 	"github.com/svcpack/svcpack/pkg/platform"
 	"github.com/svcpack/svcpack/pkg/winres"
@@ -41,23 +42,44 @@ type Plan struct {
 	raw       map[platform.Target][]rawFile // go build outputs, in the cache
 	claimed   map[string]string             // artifact path -> the job writing it
 	icons     map[string]func() (*winres.Icon, error)
+	bases     map[string]func() ([]*oci.BaseImage, error)
 }
 
 // icon reads the icon at path once per run: decoding and resizing a PNG
 // is most of the work of Windows resources, and every exe and MSI of the
 // release carries the same icon.
 func (p *Plan) icon(path string) (*winres.Icon, error) {
-	p.mu.Lock()
-	read, ok := p.icons[path]
-	if !ok {
-		if p.icons == nil {
-			p.icons = map[string]func() (*winres.Icon, error){}
+	return once(p, &p.icons, path, func() (*winres.Icon, error) { return winres.ReadIcon(path) })
+}
+
+// baseImages reads the OCI base image layout at path once per run: every
+// target's image is built on one of its images, and reading it means
+// reading and hashing every blob of every platform it holds.
+func (p *Plan) baseImages(path string) ([]*oci.BaseImage, error) {
+	return once(p, &p.bases, path, func() ([]*oci.BaseImage, error) {
+		l, idx, err := oci.Open(path)
+		if err != nil {
+			return nil, err
 		}
-		read = sync.OnceValues(func() (*winres.Icon, error) { return winres.ReadIcon(path) })
-		p.icons[path] = read
+		return l.Images(idx)
+	})
+}
+
+// once returns read's result for key, which the first caller computes and
+// later ones (waiting for it if need be) share: a memo of m, held under
+// p.mu, for the run.
+func once[T any](p *Plan, m *map[string]func() (T, error), key string, read func() (T, error)) (T, error) {
+	p.mu.Lock()
+	f, ok := (*m)[key]
+	if !ok {
+		if *m == nil {
+			*m = map[string]func() (T, error){}
+		}
+		f = sync.OnceValues(read)
+		(*m)[key] = f
 	}
 	p.mu.Unlock()
-	return read()
+	return f()
 }
 
 // withIcon returns o with its icon read through p.icon.
