@@ -114,11 +114,12 @@ func Part(ctx context.Context, targets string) error {
 	return err
 }
 
-// Merge checks the parts of a split release (their dist directories, a
-// shell pattern such as 'parts/*') and merges them into dist/.
+// Merge checks the parts of a split release (their dist directories:
+// shell patterns such as 'parts/*', separated by spaces, or one folder
+// whose name holds spaces) and merges them into dist/.
 func Merge(ctx context.Context, parts string) error {
 	o := options()
-	ps := release.OpenParts(release.PartDirs(strings.Fields(parts)), o)
+	ps := release.OpenParts(release.PartDirs(partPatterns(parts)), o)
 	c, err := release.LoadForMerge(configPath(), config.OSEnv(), ps)
 	if err != nil {
 		return err
@@ -181,4 +182,13 @@ func Clean() error {
 		dir = c.Dist
 	}
 	return errors.Join(os.RemoveAll(dir), os.RemoveAll(release.CacheDir(dir)))
+}
+
+// partPatterns splits Merge's argument into patterns at spaces, unless it
+// names an existing folder as a whole (one whose name holds spaces).
+func partPatterns(arg string) []string {
+	if _, err := os.Lstat(arg); err == nil {
+		return []string{arg}
+	}
+	return strings.Fields(arg)
 }
