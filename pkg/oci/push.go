@@ -53,11 +53,64 @@ type PushOptions struct {
 	Tag string
 }
 
-// Push sends the image index of the layout archive at file (the one entry
-// of its index.json) with every image and blob it holds to the registry
-// reference ref, and returns the index's digest, which the registry keeps
-// under that reference.
-func Push(ctx context.Context, file, ref string, o PushOptions) (string, error) {
+// An Upload is an image index archive laid out once to be pushed to any
+// number of registry references.
+type Upload struct {
+	dir    string
+	index  v1.ImageIndex
+	digest v1.Hash
+}
+
+// NewUpload reads the layout archive at file, whose index.json must name one
+// image index, and lays it out for Push. Close removes the layout.
+func NewUpload(file string) (*Upload, error) {
+	l, idx, err := Open(file)
+	if err != nil {
+		return nil, err
+	}
+	if len(idx.Manifests) != 1 || idx.Manifests[0].MediaType != MediaTypeIndex {
+		return nil, fmt.Errorf("oci: %s: index.json should name one image index, it names %d entries", file, len(idx.Manifests))
+	}
+	dir, err := os.MkdirTemp("", "svcpack-oci-push-")
+	if err != nil {
+		return nil, fmt.Errorf("oci: %w", err)
+	}
+	u := &Upload{dir: dir}
+	if err := u.open(l, idx); err != nil {
+		u.Close()
+		return nil, err
+	}
+	return u, nil
+}
+
+func (u *Upload) open(l *Layout, idx Index) error {
+	if err := l.writeDir(u.dir, idx); err != nil {
+		return err
+	}
+	p, err := layout.FromPath(u.dir)
+	if err != nil {
+		return fmt.Errorf("oci: %w", err)
+	}
+	top, err := p.ImageIndex()
+	if err != nil {
+		return fmt.Errorf("oci: %w", err)
+	}
+	if u.digest, err = v1.NewHash(idx.Manifests[0].Digest); err != nil {
+		return fmt.Errorf("oci: %w", err)
+	}
+	if u.index, err = top.ImageIndex(u.digest); err != nil {
+		return fmt.Errorf("oci: %w", err)
+	}
+	return nil
+}
+
+// Close removes the upload's layout.
+func (u *Upload) Close() error { return os.RemoveAll(u.dir) }
+
+// Push sends the image index, with every image and blob it holds, to the
+// registry reference ref, and returns the index's digest, which the
+// registry keeps under that reference.
+func (u *Upload) Push(ctx context.Context, ref string, o PushOptions) (string, error) {
 	if err := CheckReference(ref); err != nil {
 		return "", err
 	}
@@ -69,42 +122,11 @@ func Push(ctx context.Context, file, ref string, o PushOptions) (string, error) 
 		// No tag was written (name defaults it to latest): the release's.
 		r = r.Context().Tag(o.Tag)
 	}
-	l, idx, err := Open(file)
-	if err != nil {
-		return "", err
-	}
-	if len(idx.Manifests) != 1 || idx.Manifests[0].MediaType != MediaTypeIndex {
-		return "", fmt.Errorf("oci: %s: index.json should name one image index, it names %d entries", file, len(idx.Manifests))
-	}
-	dir, err := os.MkdirTemp("", "svcpack-oci-push-")
-	if err != nil {
-		return "", fmt.Errorf("oci: %w", err)
-	}
-	defer os.RemoveAll(dir)
-	if err := l.writeDir(dir, idx); err != nil {
-		return "", err
-	}
-	p, err := layout.FromPath(dir)
-	if err != nil {
-		return "", fmt.Errorf("oci: %w", err)
-	}
-	top, err := p.ImageIndex()
-	if err != nil {
-		return "", fmt.Errorf("oci: %w", err)
-	}
-	h, err := v1.NewHash(idx.Manifests[0].Digest)
-	if err != nil {
-		return "", fmt.Errorf("oci: %w", err)
-	}
-	ii, err := top.ImageIndex(h)
-	if err != nil {
-		return "", fmt.Errorf("oci: %w", err)
-	}
 	keys := authn.NewMultiKeychain(envKeychain{o.Getenv}, authn.DefaultKeychain)
-	if err := remote.WriteIndex(r, ii, remote.WithContext(ctx), remote.WithAuthFromKeychain(keys)); err != nil {
+	if err := remote.WriteIndex(r, u.index, remote.WithContext(ctx), remote.WithAuthFromKeychain(keys)); err != nil {
 		return "", fmt.Errorf("oci: pushing to %s: %w", r, err)
 	}
-	return h.String(), nil
+	return u.digest.String(), nil
 }
 
 // envKeychain gives EnvUsername and EnvPassword for every registry.

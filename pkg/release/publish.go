@@ -66,9 +66,14 @@ func Publish(ctx context.Context, s *config.Spec, o PublishOptions) ([]Pushed, e
 		return nil, fmt.Errorf("publish: %s is not the file the release recorded (%v): release again", file, err)
 	}
 	tag := oci.Tag(m.Version)
+	up, err := oci.NewUpload(file) // read and laid out once for every reference
+	if err != nil {
+		return nil, fmt.Errorf("publish: %w", err)
+	}
+	defer up.Close()
 	var out []Pushed
 	for _, ref := range s.OCI.Push {
-		d, err := oci.Push(ctx, file, ref, oci.PushOptions{Getenv: o.Getenv, Tag: tag})
+		d, err := up.Push(ctx, ref, oci.PushOptions{Getenv: o.Getenv, Tag: tag})
 		if err != nil {
 			return out, fmt.Errorf("publish: %w", err)
 		}
