@@ -22,7 +22,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
-	"runtime/pprof"
 	"strings"
 	"syscall"
 	"time"
@@ -38,16 +37,12 @@ func main() {
 	level := flag.Int("level", 0, "deflate level for our writer (0: cab.DefaultLevel)")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the run to this file")
 	flag.Parse()
-	if *cpuprofile != "" {
-		f, err := os.Create(*cpuprofile)
-		if err != nil {
-			fmt.Fprintln(os.Stderr, "bench/cab:", err)
-			os.Exit(1)
-		}
-		pprof.StartCPUProfile(f)
-		defer pprof.StopCPUProfile()
+	stop, err := benchutil.CPUProfile(*cpuprofile)
+	if err == nil {
+		err = run(*rounds, *mib, *level)
+		stop()
 	}
-	if err := run(*rounds, *mib, *level); err != nil {
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "bench/cab:", err)
 		os.Exit(1)
 	}

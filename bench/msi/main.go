@@ -17,7 +17,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime/pprof"
 	"time"
 
 	"github.com/svcpack/svcpack/internal/benchutil"
@@ -30,16 +29,12 @@ func main() {
 	rounds := flag.Int("rounds", 9, "measured rounds")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of our rounds to this file")
 	flag.Parse()
-	if *cpuprofile != "" {
-		f, err := os.Create(*cpuprofile)
-		if err != nil {
-			fmt.Fprintln(os.Stderr, "bench/msi:", err)
-			os.Exit(1)
-		}
-		pprof.StartCPUProfile(f)
-		defer pprof.StopCPUProfile()
+	stop, err := benchutil.CPUProfile(*cpuprofile)
+	if err == nil {
+		err = run(*rounds)
+		stop()
 	}
-	if err := run(*rounds); err != nil {
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "bench/msi:", err)
 		os.Exit(1)
 	}

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime/pprof"
 	"sort"
 	"strings"
 	"sync"
@@ -172,3 +173,20 @@ func (w *Workspace) Command(name string, args ...string) *exec.Cmd {
 
 // Close removes the workspace.
 func (w *Workspace) Close() error { return os.RemoveAll(w.tmp) }
+
+// CPUProfile starts writing a CPU profile to path ("" profiles nothing);
+// stop ends it.
+func CPUProfile(path string) (stop func(), err error) {
+	if path == "" {
+		return func() {}, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
+}
