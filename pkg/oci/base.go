@@ -31,6 +31,10 @@ func (l *Layout) Images(idx Index) ([]*BaseImage, error) {
 			return fmt.Errorf("oci: image indexes nested more than 8 deep")
 		}
 		for _, d := range ds {
+			if seen[d.Digest] {
+				continue // an index may name a child many times: read it once
+			}
+			seen[d.Digest] = true
 			switch d.MediaType {
 			case MediaTypeIndex:
 				var child Index
@@ -41,16 +45,15 @@ func (l *Layout) Images(idx Index) ([]*BaseImage, error) {
 					return err
 				}
 			case MediaTypeManifest:
-				if seen[d.Digest] {
-					continue
-				}
-				seen[d.Digest] = true
 				img := &BaseImage{Digest: d.Digest, layout: l}
 				if err := l.decode(d, &img.Manifest); err != nil {
 					return err
 				}
 				if img.Manifest.Config.MediaType != MediaTypeConfig {
-					return fmt.Errorf("oci: image %s has a configuration of type %q: want %s", d.Digest, img.Manifest.Config.MediaType, MediaTypeConfig)
+					// Not an image to run (a build attestation, a signature:
+					// skopeo copy --all brings them along): nothing to
+					// build on, so it is passed over.
+					continue
 				}
 				if err := l.decode(img.Manifest.Config, &img.Config); err != nil {
 					return err

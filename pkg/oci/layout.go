@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"os"
 	"path"
 	"path/filepath"
@@ -244,7 +245,7 @@ func (l *Layout) WriteArchive(w io.Writer, refs []Descriptor, mtime time.Time) e
 			return err
 		}
 	}
-	for _, d := range slicesSortedKeys(reach) {
+	for _, d := range slices.Sorted(maps.Keys(reach)) {
 		if err := file("blobs/sha256/"+strings.TrimPrefix(d, "sha256:"), l.blobs[d]); err != nil {
 			return err
 		}
@@ -258,17 +259,12 @@ func (l *Layout) WriteArchive(w io.Writer, refs []Descriptor, mtime time.Time) e
 	return tw.Close()
 }
 
-func slicesSortedKeys(m map[string]bool) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	slices.Sort(out)
-	return out
-}
-
-// walk marks the blob d names and every blob it points at.
+// walk marks the blob d names and every blob it points at, each once (an
+// index may name a child many times).
 func (l *Layout) walk(d Descriptor, reach map[string]bool) error {
+	if reach[d.Digest] {
+		return nil
+	}
 	if _, err := l.Blob(d); err != nil {
 		return err
 	}
@@ -344,8 +340,16 @@ func Open(p string) (*Layout, Index, error) {
 	return l, idx, nil
 }
 
-// readDir reads a layout directory's files (index.json, oci-layout and the
-// sha256 blobs).
+// layoutFile reports whether name (slash-separated, relative to the
+// layout) is one of the files Open reads: oci-layout, index.json and the
+// sha256 blobs. Nothing else is read, however large.
+func layoutFile(name string) bool {
+	hexd, blob := strings.CutPrefix(name, "blobs/sha256/")
+	return name == "oci-layout" || name == "index.json" || blob && digestRE.MatchString("sha256:"+hexd)
+}
+
+// readDir reads a layout directory's files. They must be regular files: a
+// symbolic link (to /dev/zero, say) is refused, not followed.
 func readDir(dir string, files map[string][]byte) error {
 	return filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
@@ -356,18 +360,23 @@ func readDir(dir string, files map[string][]byte) error {
 			return err
 		}
 		rel = filepath.ToSlash(rel)
-		if rel == "index.json" || rel == "oci-layout" || strings.HasPrefix(rel, "blobs/sha256/") {
-			b, err := os.ReadFile(p)
-			if err != nil {
-				return err
-			}
-			files[rel] = b
+		if !layoutFile(rel) {
+			return nil
 		}
+		if !d.Type().IsRegular() {
+			return fmt.Errorf("%s is not a regular file (%s)", rel, d.Type())
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		files[rel] = b
 		return nil
 	})
 }
 
-// readTar reads a layout archive's files.
+// readTar reads a layout archive's files. A sparse entry, which a few
+// bytes of archive can make gigabytes long, is refused.
 func readTar(file string, files map[string][]byte) error {
 	f, err := os.Open(file)
 	if err != nil {
@@ -383,10 +392,18 @@ func readTar(file string, files map[string][]byte) error {
 		if err != nil {
 			return fmt.Errorf("not a tar archive of an OCI image layout: %w", err)
 		}
-		if h.Typeflag != tar.TypeReg {
+		name := path.Clean(strings.TrimPrefix(h.Name, "./"))
+		if !layoutFile(name) {
 			continue
 		}
-		name := path.Clean(strings.TrimPrefix(h.Name, "./"))
+		if h.Typeflag != tar.TypeReg {
+			return fmt.Errorf("%s is not a regular file in the archive (type %q)", name, h.Typeflag)
+		}
+		for k := range h.PAXRecords {
+			if strings.HasPrefix(k, "GNU.sparse.") {
+				return fmt.Errorf("%s is a sparse file in the archive", name)
+			}
+		}
 		var b bytes.Buffer
 		if _, err := io.Copy(&b, tr); err != nil {
 			return err

@@ -5,16 +5,20 @@ import (
 	"bytes"
 	"compress/gzip"
 	"crypto/x509"
+	"encoding/json"
 	"encoding/pem"
 	"io"
 	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"reflect"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/svcpack/svcpack/internal/testtool"
 )
 
 var testTime = time.Unix(1700000000, 0)
@@ -230,5 +234,78 @@ func TestCheckReference(t *testing.T) {
 		if err := CheckReference(tc.ref); (err == nil) != tc.ok {
 			t.Errorf("CheckReference(%q) = %v", tc.ref, err)
 		}
+	}
+}
+
+// TestOpenRefuses: a layout's blobs are regular files, never followed
+// links or sparse entries (a few bytes of archive that read as gigabytes);
+// what is not a layout file is not read at all.
+func TestOpenRefuses(t *testing.T) {
+	tarTool := testtool.Need(t, "tar", "tar")
+	blob := "blobs/sha256/" + strings.Repeat("0", 64)
+	layout := func(t *testing.T) string {
+		dir := t.TempDir()
+		os.MkdirAll(filepath.Join(dir, "blobs", "sha256"), 0o755)
+		os.WriteFile(filepath.Join(dir, "oci-layout"), []byte(`{"imageLayoutVersion":"1.0.0"}`), 0o644)
+		os.WriteFile(filepath.Join(dir, "index.json"), []byte(`{"schemaVersion":2,"manifests":[]}`), 0o644)
+		return dir
+	}
+	// A link to an endless file, in a directory and in an archive.
+	dir := layout(t)
+	if err := os.Symlink("/dev/zero", filepath.Join(dir, filepath.FromSlash(blob))); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := Open(dir); err == nil || !strings.Contains(err.Error(), "not a regular file") {
+		t.Errorf("a layout directory with a link to /dev/zero: %v", err)
+	}
+	archive := filepath.Join(t.TempDir(), "link.tar")
+	if out, err := exec.Command(tarTool, "-cf", archive, "-C", dir, "oci-layout", "index.json", blob).CombinedOutput(); err != nil {
+		t.Fatalf("tar: %v\n%s", err, out)
+	}
+	if _, _, err := Open(archive); err == nil || !strings.Contains(err.Error(), "not a regular file") {
+		t.Errorf("a layout archive with a link: %v", err)
+	}
+	// A sparse gigabyte, in both of GNU tar's sparse formats.
+	dir = layout(t)
+	os.WriteFile(filepath.Join(dir, filepath.FromSlash(blob)), nil, 0o644)
+	if err := os.Truncate(filepath.Join(dir, filepath.FromSlash(blob)), 1<<30); err != nil {
+		t.Fatal(err)
+	}
+	for _, format := range []string{"gnu", "pax"} {
+		archive := filepath.Join(t.TempDir(), format+".tar")
+		if out, err := exec.Command(tarTool, "--sparse", "--format="+format, "-cf", archive, "-C", dir, "oci-layout", "index.json", blob).CombinedOutput(); err != nil {
+			t.Fatalf("tar: %v\n%s", err, out)
+		}
+		if st, _ := os.Stat(archive); st.Size() > 1<<20 {
+			t.Fatalf("tar --format=%s wrote %d bytes: not sparse", format, st.Size())
+		}
+		if _, _, err := Open(archive); err == nil || !strings.Contains(err.Error(), "sparse") && !strings.Contains(err.Error(), "not a regular file") {
+			t.Errorf("a %s sparse blob: %v", format, err)
+		}
+	}
+}
+
+// TestImagesPassesOverOthers: an index's non-image manifests (build
+// attestations, as skopeo copy --all brings them) are passed over, and a
+// child named many times is read once.
+func TestImagesPassesOverOthers(t *testing.T) {
+	l := NewLayout()
+	img, err := l.AddImage(Image{Platform: Platform{OS: "linux", Architecture: "amd64"}, Created: testTime,
+		Layers: []Layer{{Files: []File{{Name: "x", Mode: 0o644}}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := l.AddBlob("application/vnd.in-toto+json", []byte(`{}`))
+	m, _ := json.Marshal(Manifest{SchemaVersion: 2, MediaType: MediaTypeManifest, Config: cfg})
+	att := l.AddBlob(MediaTypeManifest, m)
+	att.Platform = &Platform{OS: "unknown", Architecture: "unknown"}
+	child, _ := json.Marshal(Index{SchemaVersion: 2, MediaType: MediaTypeIndex, Manifests: []Descriptor{img, att}})
+	cd := l.AddBlob(MediaTypeIndex, child)
+	imgs, err := l.Images(Index{Manifests: []Descriptor{cd, cd, cd, img}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(imgs) != 1 || imgs[0].Digest != img.Digest {
+		t.Errorf("images %v, want the one image", imgs)
 	}
 }
