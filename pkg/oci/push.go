@@ -108,8 +108,8 @@ func (u *Upload) open(l *Layout, idx Index) error {
 func (u *Upload) Close() error { return os.RemoveAll(u.dir) }
 
 // Push sends the image index, with every image and blob it holds, to the
-// registry reference ref, and returns the index's digest, which the
-// registry keeps under that reference.
+// registry reference ref, and returns the digest the registry then keeps
+// under that reference (read back: it must be the index's).
 func (u *Upload) Push(ctx context.Context, ref string, o PushOptions) (string, error) {
 	if err := CheckReference(ref); err != nil {
 		return "", err
@@ -123,10 +123,19 @@ func (u *Upload) Push(ctx context.Context, ref string, o PushOptions) (string, e
 		r = r.Context().Tag(o.Tag)
 	}
 	keys := authn.NewMultiKeychain(envKeychain{o.Getenv}, authn.DefaultKeychain)
-	if err := remote.WriteIndex(r, u.index, remote.WithContext(ctx), remote.WithAuthFromKeychain(keys)); err != nil {
+	opts := []remote.Option{remote.WithContext(ctx), remote.WithAuthFromKeychain(keys)}
+	if err := remote.WriteIndex(r, u.index, opts...); err != nil {
 		return "", fmt.Errorf("oci: pushing to %s: %w", r, err)
 	}
-	return u.digest.String(), nil
+	// What the registry now keeps under ref, asked back, not assumed.
+	got, err := remote.Head(r, opts...)
+	if err != nil {
+		return "", fmt.Errorf("oci: reading back %s: %w", r, err)
+	}
+	if got.Digest != u.digest {
+		return "", fmt.Errorf("oci: %s holds %s after the push, not the index pushed, %s", r, got.Digest, u.digest)
+	}
+	return got.Digest.String(), nil
 }
 
 // envKeychain gives EnvUsername and EnvPassword for every registry.

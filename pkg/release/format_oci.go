@@ -7,6 +7,7 @@ import (
 	"io"
 	"io/fs"
 	"maps"
+	"math"
 	"os"
 	"os/exec"
 	"path"
@@ -112,10 +113,8 @@ func checkOCI(s *config.Spec, p *config.Problems) {
 			p.Add("oci.push["+strconv.Itoa(i)+"]", "%v", strings.TrimPrefix(err.Error(), "oci: "))
 		}
 	}
-	for _, id := range strings.Split(o.User, ":") {
-		if n, err := strconv.ParseUint(id, 10, 64); err == nil && n > maxOCIID {
-			p.Add("oci.user", "%q: %d is over %d, the largest uid or gid Linux gives a process", o.User, n, maxOCIID)
-		}
+	if _, _, err := ociUser(o.User); err != nil {
+		p.Add("oci.user", "%q: %v", o.User, err)
 	}
 	// The working directory is the user's: it must not hold the program.
 	prog := ociProgram(s)
@@ -127,7 +126,7 @@ func checkOCI(s *config.Spec, p *config.Problems) {
 	}
 	if o.Base != "" && len(targets) > 0 {
 		rel := o.Base
-		if r, err := filepath.Rel(s.Dir, string(o.Base)); err == nil && !strings.HasPrefix(r, "..") {
+		if r, err := filepath.Rel(s.Dir, string(o.Base)); err == nil && filepath.IsLocal(r) {
 			rel = config.Path(filepath.ToSlash(r))
 		}
 		if _, err := os.Stat(string(o.Base)); err != nil {
@@ -180,15 +179,32 @@ func ociProgram(s *config.Spec) string {
 // maxOCIID is the largest uid or gid: 2^32-1 means "no id" to the kernel.
 const maxOCIID = 1<<32 - 2
 
-// ociUser splits uid[:gid] (gid defaults to uid).
-func ociUser(u string) (uid, gid int) {
-	a, b, ok := strings.Cut(u, ":")
-	uid, _ = strconv.Atoi(a)
-	gid = uid
-	if ok {
-		gid, _ = strconv.Atoi(b)
+// ociUser reads uid[:gid] (gid defaults to uid): the one parser of
+// oci.user, for check and the image alike, so that no id it cannot read
+// becomes 0, root.
+func ociUser(u string) (uid, gid int, err error) {
+	id := func(s string) (int, error) {
+		n, err := strconv.ParseUint(s, 10, 64)
+		switch {
+		case err != nil:
+			return 0, fmt.Errorf("%q is not a number", s)
+		case n > maxOCIID:
+			return 0, fmt.Errorf("%d is over %d, the largest uid or gid Linux gives a process", n, maxOCIID)
+		case n > math.MaxInt:
+			return 0, fmt.Errorf("%d is over %d, the largest id this machine's tar writer holds: release on a 64-bit machine", n, math.MaxInt)
+		}
+		return int(n), nil
 	}
-	return uid, gid
+	a, b, ok := strings.Cut(u, ":")
+	if uid, err = id(a); err != nil {
+		return 0, 0, err
+	}
+	if gid = uid; ok {
+		if gid, err = id(b); err != nil {
+			return 0, 0, err
+		}
+	}
+	return uid, gid, nil
 }
 
 // ociImage maps the spec onto the image of target t, whose binary is bin.
@@ -198,7 +214,10 @@ func ociUser(u string) (uid, gid int) {
 func ociImage(ctx context.Context, s *config.Spec, t platform.Target, bin, goTool string) (oci.Image, error) {
 	o := s.OCI
 	prog := ociProgram(s)
-	uid, gid := ociUser(o.User)
+	uid, gid, err := ociUser(o.User)
+	if err != nil {
+		return oci.Image{}, fmt.Errorf("oci.user: %w", err)
+	}
 	var layers []oci.Layer
 	if o.CACertificatesOn() {
 		layers = append(layers, oci.Layer{CreatedBy: "svcpack: TLS root certificates (Mozilla NSS, golang.org/x/crypto/x509roots/fallback)",

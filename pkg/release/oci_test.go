@@ -320,11 +320,14 @@ func TestOCIImageRuns(t *testing.T) {
 				t.Errorf("%s: %q %v, want %q", path, got, err, want)
 			}
 		}
-		if p := pid(); p > 0 {
-			status, _ := os.ReadFile(fmt.Sprintf("/proc/%d/status", p))
-			if !regexpMatch(`(?m)^Uid:\t65532\t`, string(status)) {
-				t.Errorf("the program does not run as uid 65532:\n%s", status)
-			}
+		p := pid()
+		if p <= 0 {
+			t.Errorf("no process id for the program: its user cannot be checked")
+			return
+		}
+		status, _ := os.ReadFile(fmt.Sprintf("/proc/%d/status", p))
+		if !regexpMatch(`(?m)^Uid:\t65532\t`, string(status)) {
+			t.Errorf("the program does not run as uid 65532:\n%s", status)
 		}
 	}
 	layout := filepath.Join(t.TempDir(), "layout")
@@ -616,11 +619,46 @@ func TestOCIUserGroup(t *testing.T) {
 	if img.Config.User != "4400:4400" {
 		t.Errorf("User %q, want 4400:4400", img.Config.User)
 	}
+	dirs := 0
 	for _, l := range img.Layers {
 		for _, f := range l.Files {
-			if f.Mode.IsDir() && (f.UID != 4400 || f.GID != 4400) {
-				t.Errorf("%s owned by %d:%d", f.Name, f.UID, f.GID)
+			if f.Mode.IsDir() {
+				dirs++
+				if f.UID != 4400 || f.GID != 4400 {
+					t.Errorf("%s owned by %d:%d", f.Name, f.UID, f.GID)
+				}
 			}
+		}
+	}
+	if dirs != 1 {
+		t.Errorf("%d folders in the layers, want the working directory", dirs)
+	}
+}
+
+// TestOCIUser: oci.user's one parser; an id it cannot hold is an error,
+// never 0 (root).
+func TestOCIUser(t *testing.T) {
+	for _, tc := range []struct {
+		in       string
+		uid, gid int
+		err      string
+	}{
+		{"65532", 65532, 65532, ""},
+		{"1:2", 1, 2, ""},
+		{"4294967294:0", 4294967294, 0, ""},
+		{"4294967295", 0, 0, "over 4294967294"},
+		{"0:99999999999", 0, 0, "over 4294967294"},
+		{"x", 0, 0, "not a number"},
+	} {
+		uid, gid, err := ociUser(tc.in)
+		if tc.err != "" {
+			if err == nil || !strings.Contains(err.Error(), tc.err) {
+				t.Errorf("ociUser(%q) = %d, %d, %v; want an error saying %q", tc.in, uid, gid, err, tc.err)
+			}
+			continue
+		}
+		if err != nil || uid != tc.uid || gid != tc.gid {
+			t.Errorf("ociUser(%q) = %d, %d, %v; want %d, %d", tc.in, uid, gid, err, tc.uid, tc.gid)
 		}
 	}
 }
