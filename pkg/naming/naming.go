@@ -14,6 +14,7 @@ import (
 	"regexp"
 	"strings"
 	"text/template"
+	"unicode/utf8"
 
 	"github.com/svcpack/svcpack/pkg/matrix"
 )
@@ -108,6 +109,12 @@ func URL(tmpl string, d URLData) (string, error) {
 	}
 	if err := checkURL(s); err != nil {
 		return "", fmt.Errorf("template %q: %w", tmpl, err)
+	}
+	if strings.ContainsFunc(s, func(r rune) bool { return r >= utf8.RuneSelf }) {
+		// Percent-encoded, the URL is ASCII: the same bytes to every
+		// reader, whatever code page a script is read in.
+		u, _ := url.Parse(s)
+		s = u.String()
 	}
 	return s, nil
 }

@@ -67,6 +67,8 @@ func TestURL(t *testing.T) {
 		{"https://example.com/{{.File}}#x", "x.zip", "", "holds a query"},
 		{"https://example.com/{{.File}} x", "x.zip", "", "holds characters a URL does not"},
 		{"https://example.com/{{.Nope}}", "x.zip", "", "can't evaluate field Nope"},
+		// Non-ASCII comes out percent-encoded: one reading in any code page.
+		{"https://example.com/\u00d2;x=$(calc.exe)/{{.File}}", "x.zip", "https://example.com/%C3%92;x=$%28calc.exe%29/x.zip", ""},
 	} {
 		got, err := URL(tc.tmpl, URLData{TemplateData: data("windows/amd64"), File: tc.file})
 		switch {

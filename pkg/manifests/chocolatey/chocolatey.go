@@ -139,8 +139,8 @@ func Write(w io.Writer, p Package) error {
 		data []byte
 	}{
 		{p.ID + ".nuspec", nuspec},
-		{"tools/chocolateyinstall.ps1", p.installScript()},
-		{"tools/chocolateyuninstall.ps1", p.uninstallScript()},
+		{"tools/chocolateyinstall.ps1", withBOM(p.installScript())},
+		{"tools/chocolateyuninstall.ps1", withBOM(p.uninstallScript())},
 	}
 	// The core properties part is named by a digest of the rest, as
 	// packers name it by a fresh GUID: unique, yet reproducible.
@@ -279,6 +279,13 @@ func (p Package) msi(arch string) (MSI, bool) {
 	}
 	return MSI{}, false
 }
+
+// withBOM prefixes a script with the UTF-8 byte order mark: Windows
+// PowerShell 5.1, which Chocolatey runs scripts in, reads a script without
+// one in the system's ANSI code page, where the UTF-8 bytes of one
+// character can read as a closing quote (U+2019 in cp1252) and end a
+// string that powershell.Quote made. With the mark it reads UTF-8.
+func withBOM(script []byte) []byte { return append([]byte("\ufeff"), script...) }
 
 // installScript installs the MSI of the system's bitness silently; install
 // arguments given to choco (--install-arguments) follow the silent ones,

@@ -91,6 +91,14 @@ func TestText(t *testing.T) {
 	if script := string(files["tools/chocolateyinstall.ps1"]); !strings.Contains(script, "'https://example.com/a\u2019\u2019;x=$(calc.exe);y=\u2019\u2019/hello.msi'") {
 		t.Errorf("the URL is not one PowerShell string in chocolateyinstall.ps1:\n%s", script)
 	}
+	// Windows PowerShell reads a script without a byte order mark in the
+	// ANSI code page, where the UTF-8 of U+2019 is three characters and
+	// the doubling above no longer holds: both scripts carry the mark.
+	for _, name := range []string{"tools/chocolateyinstall.ps1", "tools/chocolateyuninstall.ps1"} {
+		if !bytes.HasPrefix(files[name], []byte{0xef, 0xbb, 0xbf}) {
+			t.Errorf("%s has no UTF-8 byte order mark", name)
+		}
+	}
 }
 
 func TestValidate(t *testing.T) {
