@@ -59,8 +59,8 @@ func TestREADMEFormats(t *testing.T) {
 	}
 	s := string(data)
 	i, j := strings.Index(s, begin), strings.Index(s, end)
-	if i < 0 || j < i {
-		t.Fatalf("README.md lacks the markers %q and %q", begin, end)
+	if i < 0 || j < i || strings.Count(s, begin) != 1 || strings.Count(s, end) != 1 {
+		t.Fatalf("README.md should hold the markers %q and %q once each, in that order", begin, end)
 	}
 	want := s[:i+len(begin)] + FormatTable() + s[j:]
 	if want == s {
