@@ -39,7 +39,7 @@ type bitReader struct {
 	extra int // zero bytes supplied past the end
 }
 
-// refill tops the buffer up to at least 57 bits. Away from the end it loads
+// refill tops the buffer up to at least 56 bits. Away from the end it loads
 // eight bytes at once: the bits past those it counts are the next bytes'
 // own, at their own places, so loading them again later changes nothing.
 func (r *bitReader) refill() {
