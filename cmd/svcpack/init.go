@@ -57,6 +57,9 @@ func cmdInit(args []string, stdout, stderr io.Writer) error {
 	}
 	if *name == "" {
 		*name = defaultName(*mainPkg, mod.Path)
+	} else if !config.ValidName(*name) {
+		// It goes into the starter file as written, comments included.
+		return usageError{fmt.Errorf("-name %q: want letters, digits, '.', '_' and '-', starting with a letter or digit (it names the artifacts and the service)", *name)}
 	}
 	lic := detectLicense(dir)
 	gitName, gitEmail := gitConfig("user.name"), gitConfig("user.email")

@@ -60,6 +60,17 @@ func TestInitThenCheck(t *testing.T) {
 	if code, _, errs = runIn(t, dir, "init"); code == 0 || !strings.Contains(errs, "already exists") {
 		t.Fatalf("second init: exit %d: %s", code, errs)
 	}
+	// A name that would break the file it is written into (a line break in
+	// the YAML and its comments) is refused, and nothing is written.
+	other := t.TempDir()
+	os.WriteFile(filepath.Join(other, "go.mod"), []byte("module example.com/demo\n\ngo 1.26\n"), 0o644)
+	os.WriteFile(filepath.Join(other, "main.go"), []byte("package main\nfunc main() {}\n"), 0o644)
+	if code, _, errs := runIn(t, other, "init", "-name", "demo\nformats: [zip]"); code != 2 || !strings.Contains(errs, "-name") {
+		t.Errorf("init -name with a line break: exit %d: %s", code, errs)
+	}
+	if _, err := os.Stat(filepath.Join(other, config.FileName)); err == nil {
+		t.Error("init wrote svcpack.yaml for a name it refused")
+	}
 	// Two inits elsewhere give different upgrade codes.
 	a, _ := newGUID()
 	b, _ := newGUID()

@@ -22,6 +22,10 @@ import (
 // nameRE: what SCM, systemd, launchd and the package managers all accept.
 var nameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
 
+// ValidName reports whether s is a name svcpack.yaml's name and
+// service.name take: one every service manager and package format accepts.
+func ValidName(s string) bool { return nameRE.MatchString(s) && len(s) <= maxNameLen }
+
 // maxNameLen bounds names; systemd allows 255 bytes per unit name and the SCM
 // 256 characters, a package name far less in practice.
 const maxNameLen = 64
