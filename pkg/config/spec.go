@@ -303,6 +303,10 @@ type Service struct {
 	Contract Contract `yaml:"-" spec:"contract"`
 }
 
+// StartsByHand reports whether the service is installed without starting
+// at boot: start is manual or disabled.
+func (s Service) StartsByHand() bool { return s.Start == "manual" || s.Start == "disabled" }
+
 // Switch is a setting svcpack decides by itself unless it is forced: auto
 // (the default, also when empty), true or false.
 type Switch string

@@ -92,7 +92,7 @@ func launchdOptions(s *config.Spec) launchd.Options {
 	return launchd.Options{
 		Name: s.Name, Label: launchdLabel(s), Args: s.Service.Args, Env: s.Service.Env, UserName: user,
 		Always: s.Service.Restart.Policy == "always", RestartDelay: s.Service.Restart.Delay.Std(), Configs: configs,
-		Manual: s.Service.Start == "manual" || s.Service.Start == "disabled",
+		Manual: s.Service.StartsByHand(),
 	}
 }
 

@@ -38,7 +38,7 @@ func linuxOptions(s *config.Spec, t platform.Target, bin string, format string) 
 		Service: linuxpkg.Service{
 			Name: sv.Name, Description: sv.Description, Args: sv.Args, Env: sv.Env, User: sv.Linux.User,
 			Restart: sv.Restart.Policy, RestartDelay: sv.Restart.Delay.Std(), Notify: sv.Contract.Notify.On,
-			Manual:    sv.Start == "manual" || sv.Start == "disabled",
+			Manual:    sv.StartsByHand(),
 			MemoryMax: sv.Linux.MemoryMax, CPUQuota: sv.Linux.CPUQuota, Port: port(s),
 			Hardening: sv.Linux.HardeningOn(), HardeningOff: sv.Linux.HardeningOff, Overrides: sv.Linux.Unit,
 		},

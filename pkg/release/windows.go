@@ -133,7 +133,9 @@ type installerMSI struct {
 // what only the built MSI holds (its digest and codes).
 func plannedMSIs(s *config.Spec, msis map[platform.Target]string) []installerMSI {
 	var out []installerMSI
-	for t, name := range msis {
+	targets := slices.SortedFunc(maps.Keys(msis), func(a, b platform.Target) int { return strings.Compare(a.String(), b.String()) })
+	for _, t := range targets { // in one order, so check says the same each time
+		name := msis[t]
 		u, _ := downloadURL(s, t, name)
 		out = append(out, installerMSI{Arch: t.Arch, URL: u, SHA256: strings.Repeat("0", 64), ProductCode: "{00000000-0000-0000-0000-000000000000}"})
 	}
