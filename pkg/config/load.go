@@ -100,7 +100,7 @@ func Load(path string, env Env, formats []Format) (*Spec, error) {
 		return nil, err
 	}
 	p := &Problems{s: s}
-	s.validate(p, env, formats, known)
+	s.validate(p, formats, known)
 	s.resolvePaths()
 	s.resolveContract(p, imports)
 	s.checkWrapper(p)

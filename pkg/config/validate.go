@@ -94,7 +94,7 @@ func (s *Spec) where(field string) string {
 	return s.Path
 }
 
-func (c *Spec) validate(p *Problems, env Env, formats []Format, known func() (map[string]bool, error)) {
+func (c *Spec) validate(p *Problems, formats []Format, known func() (map[string]bool, error)) {
 	c.checkText(p)
 	c.checkName(p, "name", c.Name)
 	c.checkName(p, "service.name", c.Service.Name)

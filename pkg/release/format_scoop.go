@@ -44,7 +44,7 @@ func scoopManifest(s *config.Spec) scoop.Manifest {
 	if m.GitHub == "" {
 		m.GitHub = githubRepo(s.DownloadURL)
 	}
-	m.Persist = append(m.Persist, configFiles(s)...)
+	m.Persist = configFiles(s)
 	return m
 }
 

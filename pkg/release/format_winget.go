@@ -98,7 +98,7 @@ func checkWinget(s *config.Spec, p *config.Problems) {
 func writeWinget(ctx context.Context, j *Job) error {
 	s := j.Spec
 	pkg := wingetPackage(s)
-	made, err := madeMSIs(j, func(string) bool { return true })
+	made, err := madeMSIs(j, nil)
 	if err != nil {
 		return err
 	}

@@ -142,12 +142,13 @@ func plannedMSIs(s *config.Spec, msis map[platform.Target]string) []installerMSI
 	return out
 }
 
-// madeMSIs are the job's MSIs whose architecture keep accepts, with their
-// download URLs, digests and the codes their Property tables hold.
+// madeMSIs are the job's MSIs whose architecture keep accepts (nil: all),
+// with their download URLs, digests and the codes their Property tables
+// hold.
 func madeMSIs(j *Job, keep func(arch string) bool) ([]installerMSI, error) {
 	var out []installerMSI
 	for _, a := range j.Inputs(KindMSI) {
-		if !keep(a.Arch) {
+		if keep != nil && !keep(a.Arch) {
 			continue
 		}
 		props, err := msiProperties(j.Path(a))
