@@ -84,6 +84,11 @@ func hashFile(path string) (string, int64, error) {
 		return "", 0, err
 	}
 	defer f.Close()
+	return hashOpen(f)
+}
+
+// hashOpen returns the hex SHA-256 and the size of an open file's content.
+func hashOpen(f *os.File) (string, int64, error) {
 	st, err := f.Stat()
 	if err != nil {
 		return "", 0, err

@@ -22,7 +22,6 @@ import (
 
 	"github.com/svcpack/svcpack/pkg/config"
 	"github.com/svcpack/svcpack/pkg/platform"
-	"github.com/zeebo/blake3"
 )
 
 // Split releases.
@@ -45,8 +44,9 @@ import (
 const PartName = "partial.json"
 
 // partFormat is the version of the part manifest; parts of another format
-// do not merge. Format 2 added Digests.
-const partFormat = 2
+// do not merge. (Format 2 listed BLAKE3 digests besides the SHA-256s; 3
+// does not: merge checks the SHA-256 it publishes.)
+const partFormat = 3
 
 // Part is the content of a part's partial.json.
 type Part struct {
@@ -76,13 +76,6 @@ type Part struct {
 	Targets []string `json:"targets"`
 	// Artifacts are the part's files, as artifacts.json lists them.
 	Artifacts []Artifact `json:"artifacts"`
-	// Digests are the BLAKE3-256 of every artifact's content, by path:
-	// merge checks each file it receives against its digest. BLAKE3 is a
-	// cryptographic hash like SHA-256 and about 1.8 times as fast per core
-	// (BenchmarkDigest), and the check is most of a merge's work; the
-	// SHA-256 in Artifacts, which the part computed over the same bytes,
-	// goes to checksums.txt.
-	Digests map[string]string `json:"blake3"`
 }
 
 // splitsNoCombined refuses a part whose targets hold some, not all, of
@@ -267,17 +260,6 @@ func finishPart(p *Plan) error {
 		return &StepError{Step: "part", Err: err}
 	}
 	m.Artifacts = p.Artifacts()
-	paths := make([]string, len(m.Artifacts))
-	for i, a := range m.Artifacts {
-		paths[i] = p.Abs(a.Path)
-	}
-	m.Digests = map[string]string{}
-	for i, d := range digestFiles(paths, cap(p.sem)) {
-		if d.err != nil {
-			return &StepError{Step: "part", Err: d.err}
-		}
-		m.Digests[m.Artifacts[i].Path] = d.sum
-	}
 	b, err := json.MarshalIndent(m, "", "  ")
 	if err != nil {
 		return &StepError{Step: "part", Err: err}
@@ -536,12 +518,7 @@ func checkParts(s *config.Spec, want Part, ps *Parts, dist string) ([]mergedPart
 			if !mine[a.target()] {
 				bad("part %s: artifact %s is for target %q, which is not one of the part's targets", dir, a.Path, a.Target())
 			}
-			digest, ok := m.Digests[a.Path]
-			if !ok {
-				bad("part %s: artifact %s has no digest in its %s", dir, a.Path, PartName)
-				continue
-			}
-			files = append(files, partFile{dir: dir, a: a, digest: digest, got: &r.digests[j]})
+			files = append(files, partFile{dir: dir, a: a, got: &r.digests[j]})
 		}
 		// A file the manifest does not list is not the part's (a stray, or
 		// another part unpacked into this one).
@@ -568,8 +545,8 @@ func checkParts(s *config.Spec, want Part, ps *Parts, dist string) ([]mergedPart
 		switch d, a := f.got, f.a; {
 		case d.err != nil:
 			bad("part %s: artifact %s: %v (an incomplete download?)", f.dir, a.Path, d.err)
-		case d.sum != f.digest || d.size != a.Size:
-			bad("part %s: artifact %s is not the file the part made (blake3 %s, %d bytes; listed %s, %d bytes): damaged in transfer?", f.dir, a.Path, d.sum, d.size, f.digest, a.Size)
+		case d.sum != a.SHA256 || d.size != a.Size:
+			bad("part %s: artifact %s is not the file the part made (sha256 %s, %d bytes; listed %s, %d bytes): damaged in transfer?", f.dir, a.Path, d.sum, d.size, a.SHA256, a.Size)
 		}
 	}
 	var missing []string
@@ -594,16 +571,14 @@ func contractText(c config.Contract) string {
 	return fmt.Sprintf("wrap %v and notify %v", c.Wrap.On, c.Notify.On)
 }
 
-// partFile is an artifact of a part, the digest its part listed and the
-// one its file has.
+// partFile is an artifact of a part and what its file holds.
 type partFile struct {
-	dir    string
-	a      Artifact
-	digest string
-	got    *fileDigest
+	dir string
+	a   Artifact
+	got *fileDigest
 }
 
-// fileDigest is the BLAKE3-256 and size of a file's content, or why they
+// fileDigest is the SHA-256 and size of a file's content, or why they
 // could not be read.
 type fileDigest struct {
 	sum  string
@@ -611,9 +586,9 @@ type fileDigest struct {
 	err  error
 }
 
-// digestFiles hashes the files with BLAKE3, workers at a time (GOMAXPROCS
-// when 0), the largest first so that no worker is left with a large file
-// at the end.
+// digestFiles hashes the files, workers at a time (GOMAXPROCS when 0), the
+// largest first so that no worker is left with a large file at the end.
+// Merge checks the very digest checksums.txt publishes, SHA-256.
 func digestFiles(paths []string, workers int) []fileDigest {
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
@@ -634,10 +609,9 @@ func digestFiles(paths []string, workers int) []fileDigest {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			buf := make([]byte, 256<<10)
 			for i := range next {
 				d := &out[i]
-				d.sum, d.size, d.err = blake3File(paths[i], buf)
+				d.sum, d.size, d.err = hashRegularFile(paths[i])
 			}
 		}()
 	}
@@ -649,11 +623,10 @@ func digestFiles(paths []string, workers int) []fileDigest {
 	return out
 }
 
-// blake3File returns the hex BLAKE3-256 and the size of a file's content,
-// reading through buf.
-// Only a regular file is read: a part's symbolic link to /dev/zero or a
-// named pipe must not hang the merge (Merge refuses them).
-func blake3File(path string, buf []byte) (string, int64, error) {
+// hashRegularFile is hashFile for a file that must be a regular one: a
+// part's symbolic link to /dev/zero or a named pipe must not hang the
+// merge (Merge refuses them).
+func hashRegularFile(path string) (string, int64, error) {
 	fi, err := os.Lstat(path)
 	if err != nil {
 		return "", 0, err
@@ -666,16 +639,10 @@ func blake3File(path string, buf []byte) (string, int64, error) {
 		return "", 0, err
 	}
 	defer f.Close()
-	st, err := f.Stat()
-	if err != nil || !os.SameFile(fi, st) {
+	if st, err := f.Stat(); err != nil || !os.SameFile(fi, st) {
 		return "", 0, fmt.Errorf("%s changed while it was read", path)
 	}
-	h := blake3.New()
-	n, err := writeContent(h, f, st.Size(), buf)
-	if err != nil {
-		return "", 0, err
-	}
-	return hex.EncodeToString(h.Sum(nil)), n, nil
+	return hashOpen(f)
 }
 
 // Merge makes the release of s from parts made by Release with
