@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"os/exec"
 	"path"
@@ -496,29 +497,38 @@ func checkParts(s *config.Spec, want Part, ps *Parts, dist string) ([]mergedPart
 		for t := range mine {
 			own = append(own, t)
 		}
-		for _, t := range planTargets(s, own, packagers()) {
-			mine[t] = true
+		declared, err := partArtifacts(s, own)
+		if err != nil {
+			bad("part %s: %v", dir, err)
+			continue
 		}
 		listed := map[string]bool{PartName: true}
 		for j, a := range m.Artifacts {
 			listed[a.Path] = true
-			if !filepath.IsLocal(filepath.FromSlash(a.Path)) || path.Clean(a.Path) != a.Path {
-				bad("part %s: artifact path %q is not a plain relative path", dir, a.Path)
-				continue
-			}
-			if slices.Contains([]string{ChecksumsName, SignatureName, ManifestName, PartName}, a.Path) {
-				bad("part %s: artifact %s has a name the merge writes itself", dir, a.Path)
-				continue
-			}
 			if o, ok := paths[a.Path]; ok {
 				bad("artifact %s is in two parts: %s and %s", a.Path, o, dir)
 				continue
 			}
 			paths[a.Path] = dir
-			if !mine[a.target()] {
-				bad("part %s: artifact %s is for target %q, which is not one of the part's targets", dir, a.Path, a.Target())
+			// Only what svcpack.yaml makes for the part's targets, as the
+			// packager that makes it says: a manifest cannot add a file (a
+			// path outside the part, a name the merge writes, a line
+			// break for checksums.txt), give one another kind (a
+			// program's mode), or leave one out.
+			d, ok := declared[a.Path]
+			if !ok {
+				bad("part %s: artifact %q is not one svcpack.yaml makes for the part's targets", dir, a.Path)
+				continue
+			}
+			if d.Kind != a.Kind || d.target() != a.target() {
+				bad("part %s: artifact %s is listed as %s for %q, but svcpack.yaml makes it as %s for %q", dir, a.Path, a.Kind, a.Target(), d.Kind, d.Target())
 			}
 			files = append(files, partFile{dir: dir, a: a, got: &r.digests[j]})
+		}
+		for _, rel := range slices.Sorted(maps.Keys(declared)) {
+			if !listed[rel] {
+				bad("part %s lacks %s, which svcpack.yaml makes for %s", dir, rel, declared[rel].Target())
+			}
 		}
 		// A file the manifest does not list is not the part's (a stray, or
 		// another part unpacked into this one).
@@ -564,6 +574,30 @@ func checkParts(s *config.Spec, want Part, ps *Parts, dist string) ([]mergedPart
 		return nil, &MergeError{Problems: problems}
 	}
 	return parts, nil
+}
+
+// partArtifacts are the artifacts a part of targets makes, by path, with
+// their kinds and targets, as the packagers declare them (Packager.Paths):
+// every per-target packager svcpack.yaml enables, for the targets and
+// those combined from them.
+func partArtifacts(s *config.Spec, targets []platform.Target) (map[string]Artifact, error) {
+	out := map[string]Artifact{}
+	pks := packagers()
+	for _, t := range planTargets(s, targets, pks) {
+		for _, pk := range pks {
+			if pk.Once || pk.Paths == nil || !pk.applies(s, t) {
+				continue
+			}
+			paths, err := pk.Paths(s, t)
+			if err != nil {
+				return nil, fmt.Errorf("%s for %s: %w", pk.Name, t, err)
+			}
+			for _, rel := range paths {
+				out[rel] = Artifact{Path: rel, Kind: pk.kind(), OS: t.OS, Arch: t.Arch, Variant: t.Variant}
+			}
+		}
+	}
+	return out, nil
 }
 
 // contractText says what a part decided, for messages.

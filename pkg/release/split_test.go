@@ -280,6 +280,33 @@ func TestMergeRefuses(t *testing.T) {
 				}
 			})}
 		}, []string{"is not a regular file"}},
+		{"missing artifact", func() []string {
+			// A file and its line gone alike: only the config says it is missing.
+			return []string{windows, copyPart(linux, func(d string, m *Part) {
+				os.Remove(filepath.Join(d, filepath.FromSlash(m.Artifacts[0].Path)))
+				m.Artifacts = m.Artifacts[1:]
+			})}
+		}, []string{"lacks"}},
+		{"undeclared artifact", func() []string {
+			// A name no packager makes, with a line break for checksums.txt.
+			return []string{windows, copyPart(linux, func(d string, m *Part) {
+				a := m.Artifacts[0]
+				a.Path = "evil\n0000  x"
+				os.WriteFile(filepath.Join(d, a.Path), mustRead(t, filepath.Join(d, filepath.FromSlash(m.Artifacts[0].Path))), 0o644)
+				m.Artifacts = append(m.Artifacts, a)
+			})}
+		}, []string{`artifact "evil\n0000  x" is not one svcpack.yaml makes`}},
+		{"another kind", func() []string {
+			// An archive listed as a program would be merged executable.
+			return []string{windows, copyPart(linux, func(d string, m *Part) {
+				for i, a := range m.Artifacts {
+					if a.Kind != KindBinary {
+						m.Artifacts[i].Kind = KindBinary
+						break
+					}
+				}
+			})}
+		}, []string{"is listed as binary"}},
 		{"link to an endless file", func() []string {
 			// Read, /dev/zero would never end: the merge must not follow.
 			return []string{windows, copyPart(linux, func(d string, m *Part) {
@@ -298,7 +325,7 @@ func TestMergeRefuses(t *testing.T) {
 				os.WriteFile(filepath.Join(d, ChecksumsName), b, 0o644)
 				m.Artifacts = append(m.Artifacts, a)
 			})}
-		}, []string{"checksums.txt has a name the merge writes itself"}},
+		}, []string{`artifact "checksums.txt" is not one svcpack.yaml makes`}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			parts := tc.parts()
