@@ -23,10 +23,8 @@
 package main
 
 import (
-	"bytes"
 	"flag"
 	"fmt"
-	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -132,8 +130,10 @@ func run(rounds int) error {
 		if err != nil {
 			return err
 		}
-		if err := same(dist("merged"), dist("single")); err != nil {
+		if diffs, err := release.CompareDirs(dist("merged"), dist("single")); err != nil {
 			return err
+		} else if len(diffs) > 0 {
+			return fmt.Errorf("the merged release differs from the single one: %s %s", diffs[0].Path, diffs[0].Detail)
 		}
 		singles, splits, merges = append(singles, s), append(splits, p+m), append(merges, m)
 		fmt.Printf("round %d: single %.2fs; split %.2fs (parts %.2fs, merge %.3fs)\n", i+1, s.Seconds(), (p + m).Seconds(), p.Seconds(), m.Seconds())
@@ -166,41 +166,4 @@ func timed(cmd *exec.Cmd) (time.Duration, error) {
 		return 0, fmt.Errorf("%s: %v\n%s", strings.Join(cmd.Args, " "), err, out)
 	}
 	return time.Since(start), nil
-}
-
-// same reports the first file where the trees a and b differ.
-func same(a, b string) error {
-	count := 0
-	err := filepath.WalkDir(b, func(p string, e fs.DirEntry, err error) error {
-		if err != nil || e.IsDir() {
-			return err
-		}
-		rel, _ := filepath.Rel(b, p)
-		x, err := os.ReadFile(filepath.Join(a, rel))
-		if err != nil {
-			return fmt.Errorf("merged release: %w", err)
-		}
-		y, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		if !bytes.Equal(x, y) {
-			return fmt.Errorf("merged %s differs from the single release's", rel)
-		}
-		count++
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	return filepath.WalkDir(a, func(p string, e fs.DirEntry, err error) error {
-		if err != nil || e.IsDir() {
-			return err
-		}
-		count--
-		if count < 0 {
-			return fmt.Errorf("the merged release has more files than the single one (%s)", p)
-		}
-		return nil
-	})
 }

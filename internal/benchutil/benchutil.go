@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime/pprof"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -164,10 +165,11 @@ func (w *Workspace) setUp(root string, edit func(string) error, tags []string) e
 	return nil
 }
 
-// Command returns the command name with args, to run in Dir with Env.
+// Command returns the command name with args, to run in Dir with Env (a
+// copy of it, which the caller may append to).
 func (w *Workspace) Command(name string, args ...string) *exec.Cmd {
 	cmd := exec.Command(name, args...)
-	cmd.Dir, cmd.Env = w.Dir, w.Env
+	cmd.Dir, cmd.Env = w.Dir, slices.Clone(w.Env)
 	return cmd
 }
 
