@@ -133,39 +133,6 @@ func Release(ctx context.Context, s *config.Spec, o Options) (*Result, error) {
 	for _, l := range s.ContractSummary() {
 		rep.printf(Normal, "svcpack: %s\n", l)
 	}
-	failed := func(err error) (*Result, error) {
-		return nil, fmt.Errorf("release failed, %s left unchanged: %w", dist, err)
-	}
-	parent := filepath.Dir(dist)
-	if err := os.MkdirAll(parent, 0o755); err != nil {
-		return nil, fmt.Errorf("release: %w", err)
-	}
-	cache, err := openCache(dist)
-	if err != nil {
-		return nil, fmt.Errorf("release: %w", err)
-	}
-	cache.force = cache.force || o.Force
-	cache.relink = o.Force
-	unlock, err := cache.lock()
-	if err != nil {
-		return nil, fmt.Errorf("release: %w", err)
-	}
-	defer unlock()
-	defer cache.saveRaw() // what go build wrote is worth knowing even after a failure
-	removeStale(dist, rep)
-	staging, err := os.MkdirTemp(parent, "."+filepath.Base(dist)+".staging-")
-	if err != nil {
-		return nil, fmt.Errorf("release: %w", err)
-	}
-	defer os.RemoveAll(staging) // after a successful swap this is gone already
-	p, err := newPlan(s, o, staging)
-	if err != nil {
-		return failed(err)
-	}
-	p.cache = cache
-	if err := p.prepare(ctx); err != nil {
-		return failed(err)
-	}
 	start := time.Now()
 	pks, end := o.packagers(), finish
 	if o.Partial {
@@ -173,21 +140,9 @@ func Release(ctx context.Context, s *config.Spec, o Options) (*Result, error) {
 		pks = slices.DeleteFunc(pks, func(pk *Packager) bool { return pk.Once })
 		end = finishPart
 	}
-	nodes, err := p.graph(pks, true)
+	p, err := runStaged(ctx, s, o, staged{what: "release", fill: func(p *Plan) error { return p.prepare(ctx) }, pks: pks, build: true, end: end})
 	if err != nil {
-		return failed(err)
-	}
-	if err := p.run(ctx, nodes); err != nil {
-		return failed(err)
-	}
-	if err := end(p); err != nil {
-		return failed(err)
-	}
-	if err := swapDir(staging, dist); err != nil {
-		return nil, fmt.Errorf("release: %w", err)
-	}
-	if err := p.cache.save(); err != nil {
-		rep.printf(Quiet, "svcpack: warning: cannot record the release for the next incremental run: %v\n", err)
+		return nil, err
 	}
 	arts := p.Artifacts()
 	rep.table(dist, arts)
@@ -203,6 +158,76 @@ func Release(ctx context.Context, s *config.Spec, o Options) (*Result, error) {
 	}
 	rep.printf(Normal, "svcpack: %s %s %s: %d artifacts, %d reused (inputs unchanged), in %.1fs\n", what, s.Name, s.Version, len(arts), reused, time.Since(start).Seconds())
 	return &Result{Dist: dist, Artifacts: arts}, nil
+}
+
+// staged is what runStaged runs.
+type staged struct {
+	what  string            // "release" or "merge", for messages
+	fill  func(*Plan) error // before the jobs: what the plan needs first
+	pks   []*Packager       // the packagers whose jobs run
+	build bool              // the jobs build the binaries
+	end   func(*Plan) error // after them: finish, or finishPart
+}
+
+// runStaged runs st's jobs for s into a staging folder beside dist/ and
+// swaps it in when every step succeeded: the cache locked for the run,
+// what interrupted runs left removed, dist/ left as it was on a failure.
+// Release and Merge are this, with their own jobs.
+func runStaged(ctx context.Context, s *config.Spec, o Options, st staged) (*Plan, error) {
+	rep := o.reporter()
+	dist := o.dist(s)
+	failed := func(err error) (*Plan, error) {
+		return nil, fmt.Errorf("%s failed, %s left unchanged: %w", st.what, dist, err)
+	}
+	parent := filepath.Dir(dist)
+	if err := os.MkdirAll(parent, 0o755); err != nil {
+		return nil, fmt.Errorf("%s: %w", st.what, err)
+	}
+	cache, err := openCache(dist)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", st.what, err)
+	}
+	cache.force = cache.force || o.Force
+	cache.relink = o.Force
+	unlock, err := cache.lock()
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", st.what, err)
+	}
+	defer unlock()
+	defer cache.saveRaw() // what go build wrote is worth knowing even after a failure
+	removeStale(dist, rep)
+	staging, err := os.MkdirTemp(parent, "."+filepath.Base(dist)+".staging-")
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", st.what, err)
+	}
+	defer os.RemoveAll(staging) // after a successful swap this is gone already
+	p, err := newPlan(s, o, staging)
+	if err != nil {
+		return failed(err)
+	}
+	p.cache = cache
+	if st.fill != nil {
+		if err := st.fill(p); err != nil {
+			return failed(err)
+		}
+	}
+	nodes, err := p.graph(st.pks, st.build)
+	if err != nil {
+		return failed(err)
+	}
+	if err := p.run(ctx, nodes); err != nil {
+		return failed(err)
+	}
+	if err := st.end(p); err != nil {
+		return failed(err)
+	}
+	if err := swapDir(staging, dist); err != nil {
+		return nil, fmt.Errorf("%s: %w", st.what, err)
+	}
+	if err := p.cache.save(); err != nil {
+		rep.printf(Quiet, "svcpack: warning: cannot record the %s for the next incremental run: %v\n", st.what, err)
+	}
+	return p, nil
 }
 
 // Build compiles binaries only (with Windows resources and signatures, and

@@ -701,66 +701,33 @@ func Merge(ctx context.Context, s *config.Spec, ps *Parts, o Options) (*Result, 
 	if err != nil {
 		return nil, err // a *MergeError says what it is
 	}
-	failed := func(err error) (*Result, error) {
-		return nil, fmt.Errorf("merge failed, %s left unchanged: %w", dist, err)
-	}
-	parent := filepath.Dir(dist)
-	if err := os.MkdirAll(parent, 0o755); err != nil {
-		return nil, fmt.Errorf("merge: %w", err)
-	}
-	cache, err := openCache(dist)
-	if err != nil {
-		return nil, fmt.Errorf("merge: %w", err)
-	}
-	cache.force = cache.force || o.Force
-	unlock, err := cache.lock()
-	if err != nil {
-		return nil, fmt.Errorf("merge: %w", err)
-	}
-	defer unlock()
-	removeStale(dist, rep)
-	staging, err := os.MkdirTemp(parent, "."+filepath.Base(dist)+".staging-")
-	if err != nil {
-		return nil, fmt.Errorf("merge: %w", err)
-	}
-	defer os.RemoveAll(staging)
-	p, err := newPlan(s, o, staging)
-	if err != nil {
-		return failed(err)
-	}
-	p.cache = cache
-	for _, part := range parts {
-		for _, a := range part.m.Artifacts {
-			src := filepath.Join(part.dir, filepath.FromSlash(a.Path))
-			if err := linkOrCopy(src, p.Abs(a.Path), artifactMode(a.Kind)); err != nil {
-				return failed(fmt.Errorf("part %s: %s: %w", part.dir, a.Path, err))
-			}
-			a.Reused = false
-			p.add(a)
-		}
-		rep.printf(Normal, "  %-10s %-15s %s\n", "part", part.dir, strings.Join(part.m.Targets, " "))
-	}
 	var once []*Packager
 	for _, pk := range o.packagers() {
 		if pk.Once {
 			once = append(once, pk)
 		}
 	}
-	nodes, err := p.graph(once, false)
+	// The parts' files go in first (hard-linked where the file system
+	// allows), then the release-wide jobs run on them.
+	fill := func(p *Plan) error {
+		for _, part := range parts {
+			for _, a := range part.m.Artifacts {
+				src := filepath.Join(part.dir, filepath.FromSlash(a.Path))
+				if err := p.claim(a.Path, "part "+part.dir); err != nil { // no release-wide job may write it too
+					return err
+				}
+				if err := linkOrCopy(src, p.Abs(a.Path), artifactMode(a.Kind)); err != nil {
+					return fmt.Errorf("part %s: %s: %w", part.dir, a.Path, err)
+				}
+				p.add(a)
+			}
+			rep.printf(Normal, "  %-10s %-15s %s\n", "part", part.dir, strings.Join(part.m.Targets, " "))
+		}
+		return nil
+	}
+	p, err := runStaged(ctx, s, o, staged{what: "merge", fill: fill, pks: once, end: finish})
 	if err != nil {
-		return failed(err)
-	}
-	if err := p.run(ctx, nodes); err != nil {
-		return failed(err)
-	}
-	if err := finish(p); err != nil {
-		return failed(err)
-	}
-	if err := swapDir(staging, dist); err != nil {
-		return nil, fmt.Errorf("merge: %w", err)
-	}
-	if err := p.cache.save(); err != nil {
-		rep.printf(Quiet, "svcpack: warning: cannot record the merge for the next incremental run: %v\n", err)
+		return nil, err
 	}
 	arts := p.Artifacts()
 	rep.table(dist, arts)
