@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"maps"
 	"os"
@@ -271,10 +272,28 @@ func finishPart(p *Plan) error {
 	return nil
 }
 
+// maxPartManifest bounds a part manifest's size: a downloaded file is
+// read whole, and a real one is a few kilobytes.
+const maxPartManifest = 16 << 20
+
+// readLimited reads a file of at most max bytes.
+func readLimited(file string, max int64) ([]byte, error) {
+	f, err := os.Open(file)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, max+1))
+	if err == nil && int64(len(data)) > max {
+		err = fmt.Errorf("%s: over %d bytes", file, max)
+	}
+	return data, err
+}
+
 // ReadPart reads a part's manifest from its directory.
 func ReadPart(dir string) (*Part, error) {
 	file := filepath.Join(dir, PartName)
-	data, err := os.ReadFile(file)
+	data, err := readLimited(file, maxPartManifest)
 	if errors.Is(err, fs.ErrNotExist) {
 		if _, err := os.Stat(filepath.Join(dir, ManifestName)); err == nil {
 			return nil, fmt.Errorf("%s holds a whole release (%s), not a part: make parts with svcpack release -partial", dir, ManifestName)
@@ -334,7 +353,9 @@ func LoadForMerge(path string, env config.Env, ps *Parts) (*config.Spec, error) 
 		decided = &r.m.Contract
 	}
 	env.Decided = decided
-	env.TargetsChecked = decided != nil
+	// Every part's release checked the targets; merge refuses parts it
+	// cannot read.
+	env.TargetsChecked = len(ps.read) > 0 && !slices.ContainsFunc(ps.read, func(r partRead) bool { return r.err != nil })
 	return Load(path, env)
 }
 
@@ -429,7 +450,13 @@ func checkParts(s *config.Spec, want Part, ps *Parts, dist string) ([]mergedPart
 	}
 	for _, r := range ps.read {
 		dir := r.dir
-		abs, err := filepath.Abs(dir)
+		// A part named through a link is the folder it leads to: that is
+		// what is read, walked and compared with dist.
+		root, err := filepath.EvalSymlinks(dir)
+		if err != nil {
+			root = dir
+		}
+		abs, err := filepath.Abs(root)
 		if err != nil {
 			bad("part %s: %v", dir, err)
 			continue
@@ -481,7 +508,7 @@ func checkParts(s *config.Spec, want Part, ps *Parts, dist string) ([]mergedPart
 		for _, ts := range m.Targets {
 			t, err := platform.Parse(ts)
 			if err != nil || !slices.Contains(s.Targets, t) {
-				bad("part %s: target %s is not among %s's targets", dir, ts, s.Path)
+				bad("part %s: target %q is not among %s's targets", dir, ts, s.Path)
 				continue
 			}
 			if o, ok := owner[ts]; ok {
@@ -534,8 +561,8 @@ func checkParts(s *config.Spec, want Part, ps *Parts, dist string) ([]mergedPart
 		// another part unpacked into this one).
 		// Only regular files are merged: a symbolic link (to anywhere) is
 		// refused like a stray.
-		_ = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-			rel, _ := filepath.Rel(dir, p)
+		_ = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+			rel, _ := filepath.Rel(root, p)
 			switch {
 			case err != nil:
 				bad("part %s: %v", dir, err)

@@ -199,6 +199,14 @@ func TestMergeRefuses(t *testing.T) {
 	if _, err := Merge(context.Background(), c, OpenParts(good, Options{}), Options{Dist: dist}); err != nil {
 		t.Fatal(err)
 	}
+	// A part named through a link is the folder it leads to.
+	link := filepath.Join(dir, "link-to-linux")
+	if err := os.Symlink(good[0], link); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Merge(context.Background(), c, OpenParts([]string{link, good[1]}, Options{}), Options{Dist: dist}); err != nil {
+		t.Errorf("merge with a part named through a link: %v", err)
+	}
 	before := snapshot(t, dist)
 
 	// Another config: a part made with another description.
