@@ -140,3 +140,33 @@ func TestCheckDeflateHistory(t *testing.T) {
 		t.Error("accepted without the history it refers to")
 	}
 }
+
+// FuzzCheckDeflate: whatever the stream, the strict decoder does not
+// panic, and a stream it accepts decodes, by compress/flate (a decoder
+// nobody here wrote) with the same history, to exactly want.
+func FuzzCheckDeflate(f *testing.F) {
+	dict := textish(BlockSize/2, 51)
+	for _, in := range deflateInputs {
+		for _, level := range []int{1, DefaultLevel, 9} {
+			var buf bytes.Buffer
+			fw, _ := kflate.NewWriterDict(&buf, level, dict)
+			fw.Write(in.data)
+			fw.Close()
+			f.Add(buf.Bytes(), in.data, dict)
+		}
+		f.Add(encodeFixed(nil, in.data), in.data, []byte(nil))
+	}
+	f.Fuzz(func(t *testing.T, stream, want, dict []byte) {
+		if len(want) > BlockSize || len(dict) > BlockSize {
+			return
+		}
+		var dec decoder
+		if checkDeflate(stream, want, dict, &dec) != nil {
+			return
+		}
+		got, err := io.ReadAll(flate.NewReaderDict(bytes.NewReader(stream), dict))
+		if err != nil || !bytes.Equal(got, want) {
+			t.Fatalf("accepted a stream compress/flate reads as %d bytes (%v), want %d", len(got), err, len(want))
+		}
+	})
+}
