@@ -222,7 +222,7 @@ func pathDigest(path string) (string, error) {
 }
 
 // hashTree is the SHA-256 of a directory's tree: every entry's slash path
-// (in WalkDir's lexical order), its type and permissions, and a file's
+// (in WalkDir's lexical order), its type, and a file's
 // content digest or a symbolic link's target.
 func hashTree(dir string) (string, error) {
 	h := sha256.New()
@@ -231,10 +231,6 @@ func hashTree(dir string) (string, error) {
 			return err
 		}
 		rel, err := filepath.Rel(dir, p)
-		if err != nil {
-			return err
-		}
-		info, err := d.Info()
 		if err != nil {
 			return err
 		}
@@ -249,7 +245,10 @@ func hashTree(dir string) (string, error) {
 				return err
 			}
 		}
-		fmt.Fprintf(h, "%q %v %q\n", filepath.ToSlash(rel), info.Mode(), what)
+		// The entry's type, not its permissions: those follow the umask
+		// and the OS of the checkout, and no reader of the tree (an OCI
+		// layout) looks at them, so parts from other machines agree.
+		fmt.Fprintf(h, "%q %v %q\n", filepath.ToSlash(rel), d.Type(), what)
 		return nil
 	})
 	if err != nil {

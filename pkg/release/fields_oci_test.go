@@ -129,13 +129,24 @@ func checkOCIBase(t *testing.T, r *fieldsRelease, want any) {
 }
 
 func checkOCIUser(t *testing.T, r *fieldsRelease, want any) {
-	eq(t, "image User", r.ociConfig(t).Config.User, str(want))
-	uid, gid, _ := strings.Cut(str(want), ":")
-	u, _ := strconv.Atoi(uid)
-	g, _ := strconv.Atoi(gid)
+	u, g, err := ociUser(str(want)) // uid alone is uid:uid
+	if err != nil {
+		t.Fatal(err)
+	}
+	eq(t, "image User", r.ociConfig(t).Config.User, strconv.Itoa(u)+":"+strconv.Itoa(g))
 	eq(t, "runtime user", r.ociUnpacked(t).process["user"], map[string]any{"uid": float64(u), "gid": float64(g)})
 	if os.Geteuid() == 0 {
 		eq(t, "working directory's owner", r.ociUnpacked(t).files[strings.TrimPrefix(r.spec.OCI.WorkDir, "/")].uid, uint32(u))
+	}
+}
+
+// ociLacks checks that the release's image holds no file at name: for a
+// field whose alternative leaves it out.
+func ociLacks(name string) func(t *testing.T, r *fieldsRelease) {
+	return func(t *testing.T, r *fieldsRelease) {
+		if _, ok := r.ociUnpacked(t).files[name]; ok {
+			t.Errorf("the image still holds %s", name)
+		}
 	}
 }
 

@@ -416,8 +416,9 @@ func fieldRows(p *fieldsProject) []fieldRow {
 		{path: "oci.port", base: 18080, alt: 18081, check: checkOCIPort},
 		{path: "oci.workdir", base: "/srv/fields", alt: "/srv/other", check: checkOCIWorkDir},
 		// true is the default; the alternative leaves the bundle out.
-		{path: "oci.ca_certificates", base: true, alt: false, check: checkOCICACertificates},
-		{path: "oci.tzdata", base: true, alt: false, check: checkOCITZData},
+		{path: "oci.ca_certificates", base: true, alt: false, check: checkOCICACertificates,
+			checkAlt: ociLacks("etc/ssl/certs/ca-certificates.crt")},
+		{path: "oci.tzdata", base: true, alt: false, check: checkOCITZData, checkAlt: ociLacks("usr/share/zoneinfo/Europe/Paris")},
 		{path: "oci.push", base: []string{"registry.fields.example.org:5000/fields/svc"}, alt: []string{"registry.fields.example.org:5000/other/svc:edge"},
 			none: "svcpack publish reads it to push the image index (TestPublish pushes to a registry server)"},
 	}

@@ -658,3 +658,30 @@ func TestPartDirs(t *testing.T) {
 		}
 	}
 }
+
+// TestHashTreeIgnoresModes: a folder's digest (oci.base as a layout
+// directory) follows names, types and content, not the permissions a
+// checkout's umask or OS gives them; a content change still shows.
+func TestHashTreeIgnoresModes(t *testing.T) {
+	tree := func(dirMode, fileMode os.FileMode, content string) string {
+		d := t.TempDir()
+		os.MkdirAll(filepath.Join(d, "blobs", "sha256"), 0o755)
+		writeTestFile(t, filepath.Join(d, "blobs", "sha256", "x"), []byte(content))
+		writeTestFile(t, filepath.Join(d, "index.json"), []byte("{}"))
+		os.Chmod(filepath.Join(d, "blobs", "sha256", "x"), fileMode)
+		os.Chmod(filepath.Join(d, "blobs"), dirMode)
+		os.Chmod(d, dirMode)
+		sum, err := hashTree(d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return sum
+	}
+	a, b := tree(0o755, 0o644, "layer"), tree(0o775, 0o664, "layer")
+	if a != b {
+		t.Error("the same tree with another umask's modes has another digest")
+	}
+	if tree(0o755, 0o644, "other") == a {
+		t.Error("a content change left the digest as it was")
+	}
+}
