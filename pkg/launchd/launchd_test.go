@@ -1,6 +1,7 @@
 package launchd
 
 import (
+	"bytes"
 	"encoding/json"
 	"os"
 	"os/exec"
@@ -103,26 +104,49 @@ func TestInstallScript(t *testing.T) {
 
 // TestInstallScriptStart runs install.sh against stand-ins of launchctl,
 // id, install and chown that record what they are asked: a daemon
-// started by hand (Manual) is disabled and not bootstrapped, so launchd
-// runs it neither now nor at boot; otherwise it is enabled and
-// bootstrapped.
+// started by hand (Manual) is, on a first install, disabled and not
+// bootstrapped, so launchd runs it neither now nor at boot; an upgrade of
+// one keeps it running if it ran, and touches nothing if not. Otherwise it
+// is enabled and bootstrapped.
 func TestInstallScriptStart(t *testing.T) {
 	sh := testtool.Need(t, "sh", "dash")
-	for _, manual := range []bool{false, true} {
+	for _, tc := range []struct {
+		name            string
+		manual, upgrade bool
+		running         bool
+		want, wantNot   []string
+	}{
+		{"auto", false, false, false, []string{"launchctl enable", "launchctl bootstrap"}, []string{"launchctl disable"}},
+		{"auto upgrade", false, true, true, []string{"launchctl bootout", "launchctl enable", "launchctl bootstrap"}, []string{"launchctl disable"}},
+		{"manual", true, false, false, []string{"launchctl disable"}, []string{"launchctl bootstrap", "launchctl enable"}},
+		{"manual upgrade, running", true, true, true, []string{"launchctl bootout", "launchctl bootstrap"}, []string{"launchctl disable", "launchctl enable"}},
+		{"manual upgrade, stopped", true, true, false, nil, []string{"launchctl disable", "launchctl enable", "launchctl bootstrap"}},
+	} {
 		o := example()
-		o.Manual = manual
+		o.Manual = tc.manual
 		b, err := InstallScript(o)
 		if err != nil {
 			t.Fatal(err)
 		}
 		dir := t.TempDir()
+		daemons := filepath.Join(dir, "LaunchDaemons")
+		os.Mkdir(daemons, 0o755)
+		b = bytes.ReplaceAll(b, []byte("/Library/LaunchDaemons"), []byte(daemons))
+		plist := filepath.Join(daemons, "com.example.hello.plist")
+		if tc.upgrade {
+			os.WriteFile(plist, nil, 0o644)
+		}
 		calls := filepath.Join(dir, "calls")
 		script := filepath.Join(dir, "install.sh")
 		os.WriteFile(script, b, 0o755)
 		bin := filepath.Join(dir, "bin")
 		os.Mkdir(bin, 0o755)
+		print := `[ "$1" != print ]`
+		if tc.running {
+			print = "true"
+		}
 		for name, body := range map[string]string{
-			"launchctl": `echo "launchctl $*" >> "$CALLS"; [ "$1" != print ]`,
+			"launchctl": `echo "launchctl $*" >> "$CALLS"; ` + print,
 			"id":        `echo 0`,
 			"install":   `echo "install $*" >> "$CALLS"`,
 			"chown":     `echo "chown $*" >> "$CALLS"`,
@@ -133,20 +157,21 @@ func TestInstallScriptStart(t *testing.T) {
 		cmd.Env = append(os.Environ(), "PATH="+bin+":"+os.Getenv("PATH"), "CALLS="+calls)
 		out, err := cmd.CombinedOutput()
 		if err != nil {
-			t.Fatalf("manual=%v: %v\n%s", manual, err, out)
+			t.Fatalf("%s: %v\n%s", tc.name, err, out)
 		}
 		got, _ := os.ReadFile(calls)
-		has := func(s string) bool { return strings.Contains(string(got), s) }
-		plist := "/Library/LaunchDaemons/com.example.hello.plist"
-		if manual {
-			if !has("launchctl disable system/com.example.hello") || has("launchctl bootstrap") || has("launchctl enable") {
-				t.Errorf("manual: want disabled and not bootstrapped; calls:\n%s", got)
+		for _, w := range tc.want {
+			if !strings.Contains(string(got), w) {
+				t.Errorf("%s: launchctl was not asked to %q; calls:\n%s", tc.name, w, got)
 			}
-			if !strings.Contains(string(out), "sudo launchctl bootstrap system "+plist) {
-				t.Errorf("manual: install.sh does not say how to start it:\n%s", out)
+		}
+		for _, w := range tc.wantNot {
+			if strings.Contains(string(got), w) {
+				t.Errorf("%s: launchctl was asked to %q; calls:\n%s", tc.name, w, got)
 			}
-		} else if !has("launchctl enable system/com.example.hello") || !has("launchctl bootstrap system "+plist) {
-			t.Errorf("want enabled and bootstrapped; calls:\n%s", got)
+		}
+		if tc.manual && !tc.running && !strings.Contains(string(out), "sudo launchctl bootstrap system "+plist) {
+			t.Errorf("%s: install.sh does not say how to start it:\n%s", tc.name, out)
 		}
 	}
 }

@@ -71,7 +71,11 @@ func writeTarGz(ctx context.Context, j *Job) error {
 		files = append(files,
 			archive.File{Name: lo.Label + ".plist", Mode: 0o644, Data: plist},
 			archive.File{Name: "install.sh", Mode: 0o755, Data: install})
-		fmt.Fprintf(&readme, "Install: sudo ./install.sh (places %s.plist in /Library/LaunchDaemons and starts it);\nremove: sudo ./install.sh --uninstall. Logs: /Library/Logs/%s.\n", lo.Label, s.Name)
+		starts := "and starts it"
+		if lo.Manual {
+			starts = "and leaves it to be started by hand, as service.start says"
+		}
+		fmt.Fprintf(&readme, "Install: sudo ./install.sh (places %s.plist in /Library/LaunchDaemons %s);\nremove: sudo ./install.sh --uninstall. Logs: /Library/Logs/%s.\n", lo.Label, starts, s.Name)
 	}
 	files = append(files, archive.File{Name: "README.txt", Mode: 0o644, Data: []byte(readme.String())})
 	files = append(files, extraFiles(s, "")...)
