@@ -119,7 +119,7 @@ func Part(ctx context.Context, targets string) error {
 // whose name holds spaces) and merges them into dist/.
 func Merge(ctx context.Context, parts string) error {
 	o := options()
-	ps := release.OpenParts(release.PartDirs(partPatterns(parts)), o)
+	ps := release.OpenParts(ctx, release.PartDirs(partPatterns(parts)), o)
 	c, err := release.LoadForMerge(configPath(), config.OSEnv(), ps)
 	if err != nil {
 		return err

@@ -379,8 +379,8 @@ type partRead struct {
 
 // OpenParts reads the manifests of the parts in dirs and starts hashing
 // the files they list, o.Parallelism files at a time (every core by
-// default). What it finds is checked by Merge.
-func OpenParts(dirs []string, o Options) *Parts {
+// default), until done or ctx ends. What it finds is checked by Merge.
+func OpenParts(ctx context.Context, dirs []string, o Options) *Parts {
 	ps := &Parts{read: make([]partRead, len(dirs)), done: make(chan struct{})}
 	var names []string
 	var into []*fileDigest
@@ -403,7 +403,7 @@ func OpenParts(dirs []string, o Options) *Parts {
 	}
 	go func() {
 		defer close(ps.done)
-		for i, d := range digestFiles(names, o.Parallelism) {
+		for i, d := range digestFiles(ctx, names, o.Parallelism) {
 			*into[i] = d
 		}
 	}()
@@ -435,7 +435,7 @@ type mergedPart struct {
 
 // checkParts checks the parts against want (this checkout's part
 // description, with every target) and each other.
-func checkParts(s *config.Spec, want Part, ps *Parts, dist string) ([]mergedPart, error) {
+func checkParts(ctx context.Context, s *config.Spec, want Part, ps *Parts, dist string) ([]mergedPart, error) {
 	var problems []string
 	bad := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
 	owner := map[string]string{} // target -> part dir
@@ -577,7 +577,13 @@ func checkParts(s *config.Spec, want Part, ps *Parts, dist string) ([]mergedPart
 		parts = append(parts, mergedPart{dir: dir, m: m})
 	}
 	// Every file must be the one its part made.
-	<-ps.done
+	select {
+	case <-ps.done:
+	case <-ctx.Done():
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("merge: %w", err)
+	}
 	for _, f := range files {
 		switch d, a := f.got, f.a; {
 		case d.err != nil:
@@ -648,9 +654,10 @@ type fileDigest struct {
 }
 
 // digestFiles hashes the files, workers at a time (GOMAXPROCS when 0), the
-// largest first so that no worker is left with a large file at the end.
+// largest first so that no worker is left with a large file at the end;
+// once ctx ends, the files left get its error.
 // Merge checks the very digest checksums.txt publishes, SHA-256.
-func digestFiles(paths []string, workers int) []fileDigest {
+func digestFiles(ctx context.Context, paths []string, workers int) []fileDigest {
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
@@ -672,7 +679,9 @@ func digestFiles(paths []string, workers int) []fileDigest {
 			defer wg.Done()
 			for i := range next {
 				d := &out[i]
-				d.sum, d.size, d.err = hashRegularFile(paths[i])
+				if d.err = ctx.Err(); d.err == nil { // after Ctrl-C, no more reading
+					d.sum, d.size, d.err = hashRegularFile(paths[i])
+				}
 			}
 		}()
 	}
@@ -724,7 +733,7 @@ func Merge(ctx context.Context, s *config.Spec, ps *Parts, o Options) (*Result, 
 	if err != nil {
 		return nil, fmt.Errorf("merge: %w", err)
 	}
-	parts, err := checkParts(s, want, ps, dist)
+	parts, err := checkParts(ctx, s, want, ps, dist)
 	if err != nil {
 		return nil, err // a *MergeError says what it is
 	}

@@ -157,7 +157,7 @@ func TestSplitMergeEqualsRelease(t *testing.T) {
 			// The merge builds nothing: it runs no go command.
 			noGo := filepath.Join(d, "no-go-here")
 			merged := filepath.Join(d, "merged")
-			if _, err := Merge(context.Background(), c, OpenParts(parts, Options{}), Options{Dist: merged, GoTool: noGo}); err != nil {
+			if _, err := Merge(context.Background(), c, OpenParts(context.Background(), parts, Options{}), Options{Dist: merged, GoTool: noGo}); err != nil {
 				t.Fatal(err)
 			}
 			sameTree(t, name, merged, single)
@@ -180,7 +180,7 @@ func TestSplitSignedAtMerge(t *testing.T) {
 	}
 	parts := releaseParts(t, c, dir, [][]string{{"linux/amd64"}, {"linux/arm64"}})
 	merged := filepath.Join(dir, "merged")
-	if _, err := Merge(context.Background(), c, OpenParts(parts, Options{}), Options{Dist: merged}); err != nil {
+	if _, err := Merge(context.Background(), c, OpenParts(context.Background(), parts, Options{}), Options{Dist: merged}); err != nil {
 		t.Fatal(err)
 	}
 	sameTree(t, "signed", merged, single)
@@ -196,15 +196,24 @@ func TestMergeRefuses(t *testing.T) {
 	dir := t.TempDir()
 	good := releaseParts(t, c, filepath.Join(dir, "good"), [][]string{{"linux/*"}, {"windows/*"}})
 	dist := filepath.Join(dir, "dist")
-	if _, err := Merge(context.Background(), c, OpenParts(good, Options{}), Options{Dist: dist}); err != nil {
+	if _, err := Merge(context.Background(), c, OpenParts(context.Background(), good, Options{}), Options{Dist: dist}); err != nil {
 		t.Fatal(err)
+	}
+	// Interrupted (Ctrl-C), it stops: no hashing of the rest, nothing written.
+	stopped, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := Merge(stopped, c, OpenParts(stopped, good, Options{}), Options{Dist: filepath.Join(dir, "interrupted")}); !errors.Is(err, context.Canceled) {
+		t.Errorf("merge after its context ended: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "interrupted")); err == nil {
+		t.Error("an interrupted merge wrote its dist")
 	}
 	// A part named through a link is the folder it leads to.
 	link := filepath.Join(dir, "link-to-linux")
 	if err := os.Symlink(good[0], link); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Merge(context.Background(), c, OpenParts([]string{link, good[1]}, Options{}), Options{Dist: dist}); err != nil {
+	if _, err := Merge(context.Background(), c, OpenParts(context.Background(), []string{link, good[1]}, Options{}), Options{Dist: dist}); err != nil {
 		t.Errorf("merge with a part named through a link: %v", err)
 	}
 	before := snapshot(t, dist)
@@ -337,7 +346,7 @@ func TestMergeRefuses(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			parts := tc.parts()
-			_, err := Merge(context.Background(), c, OpenParts(parts, Options{}), Options{Dist: dist})
+			_, err := Merge(context.Background(), c, OpenParts(context.Background(), parts, Options{}), Options{Dist: dist})
 			var me *MergeError
 			if !errors.As(err, &me) {
 				t.Fatalf("merge %v: err = %v, want a MergeError", parts, err)
@@ -368,7 +377,7 @@ func TestMergeKeepsPartsOutsideDist(t *testing.T) {
 	parts := releaseParts(t, c, filepath.Join(dir, "dist"), [][]string{{"linux/*"}})
 	t.Chdir(dir)
 	for _, dist := range []string{"dist", filepath.Join(dir, "dist"), filepath.Join(parts[0], "merged")} {
-		_, err := Merge(context.Background(), c, OpenParts(parts, Options{}), Options{Dist: dist})
+		_, err := Merge(context.Background(), c, OpenParts(context.Background(), parts, Options{}), Options{Dist: dist})
 		var me *MergeError
 		if !errors.As(err, &me) || !strings.Contains(err.Error(), "inside it or around it") {
 			t.Errorf("merge into %s: %v, want a refusal", dist, err)
@@ -449,7 +458,7 @@ func TestLoadForMerge(t *testing.T) {
 		t.Fatalf("the part recorded no decisions: %+v", m.Contract)
 	}
 	// The decisions of the example's own config, recorded by a part of it.
-	fromParts, err := LoadForMerge(cfg, env, OpenParts(parts, Options{}))
+	fromParts, err := LoadForMerge(cfg, env, OpenParts(context.Background(), parts, Options{}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -466,7 +475,7 @@ func TestLoadForMerge(t *testing.T) {
 	if _, err := Load(cfg, noGo); err == nil {
 		t.Error("Load without a go command succeeded: the test proves nothing")
 	}
-	if _, err := LoadForMerge(cfg, noGo, OpenParts(parts, Options{})); err != nil {
+	if _, err := LoadForMerge(cfg, noGo, OpenParts(context.Background(), parts, Options{})); err != nil {
 		t.Errorf("LoadForMerge ran the go command: %v", err)
 	}
 	// The decisions are the parts' (not found again): a part saying
@@ -484,7 +493,7 @@ func TestLoadForMerge(t *testing.T) {
 	}
 	one, other := marked("decided by part one"), marked("decided by part two")
 	decided := func(dirs ...string) config.Contract {
-		got, err := LoadForMerge(cfg, env, OpenParts(dirs, Options{}))
+		got, err := LoadForMerge(cfg, env, OpenParts(context.Background(), dirs, Options{}))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -624,7 +633,7 @@ func TestPartWithBaseImageFolder(t *testing.T) {
 	yaml := "name: hello\nmain: ./examples/hello\nvendor: Acme Corp\nmaintainer: Acme Corp <ops@example.com>\nformats: [oci]\nservice:\n  args: [run]\noci: {base: " + base + "}\n"
 	c := helloProjectEnv(t, yaml, nil, "linux/amd64", "linux/arm64")
 	parts := releaseParts(t, c, t.TempDir(), [][]string{{"linux/amd64"}, {"linux/arm64"}})
-	if _, err := Merge(context.Background(), c, OpenParts(parts, Options{}), Options{Dist: filepath.Join(t.TempDir(), "dist")}); err != nil {
+	if _, err := Merge(context.Background(), c, OpenParts(context.Background(), parts, Options{}), Options{Dist: filepath.Join(t.TempDir(), "dist")}); err != nil {
 		t.Fatal(err)
 	}
 }
