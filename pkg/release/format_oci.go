@@ -116,10 +116,16 @@ func checkOCI(s *config.Spec, p *config.Problems) {
 	if _, _, err := ociUser(o.User); err != nil {
 		p.Add("oci.user", "%q: %v", o.User, err)
 	}
-	// The working directory is the user's: it must not hold the program.
-	prog := ociProgram(s)
-	if wd := strings.TrimSuffix(o.WorkDir, "/"); o.WorkDir != "" && (wd == prog || strings.HasPrefix(prog, wd+"/")) {
-		p.Add("oci.workdir", "%q holds the program, %s, which the image's user could then replace: want a folder of its own, such as /var/lib/%s", o.WorkDir, prog, s.Service.Name)
+	// The working directory is the user's: it must not hold any of the
+	// image's root-owned files (the program, its configuration, the TLS
+	// roots...), which the user could then replace.
+	if wd := strings.TrimSuffix(o.WorkDir, "/"); o.WorkDir != "" {
+		for _, f := range ociRootFiles(s) {
+			if wd == f || strings.HasPrefix(f, wd+"/") {
+				p.Add("oci.workdir", "%q holds %s, which the image's user could then replace: want a folder of its own, such as /var/lib/%s", o.WorkDir, f, s.Service.Name)
+				break
+			}
+		}
 	}
 	if o.Port < 0 || o.Port > 65535 {
 		p.Add("oci.port", "%d is not a TCP port: want 1 to 65535, or leave it out", o.Port)
@@ -168,6 +174,25 @@ func ociAnnotations(s *config.Spec) map[string]string {
 		}
 	}
 	return a
+}
+
+// ociRootFiles are the paths of the files ociImage puts in the image,
+// owned by root: the program first.
+func ociRootFiles(s *config.Spec) []string {
+	out := []string{ociProgram(s)}
+	for _, f := range s.Files {
+		out = append(out, path.Join("/etc", s.Name, f.Dst))
+	}
+	if s.LicenseFile != "" {
+		out = append(out, path.Join("/usr/share/doc", s.Name, "LICENSE"))
+	}
+	if s.OCI.CACertificatesOn() {
+		out = append(out, "/etc/ssl/certs/ca-certificates.crt")
+	}
+	if s.OCI.TZData {
+		out = append(out, "/usr/share/zoneinfo")
+	}
+	return out
 }
 
 // ociProgram is the program's path in the image: where the packages
