@@ -307,6 +307,10 @@ type Service struct {
 // at boot: start is manual or disabled.
 func (s Service) StartsByHand() bool { return s.Start == "manual" || s.Start == "disabled" }
 
+// Wraps reports whether target t ships the service wrapper: a Windows
+// target of a spec whose wrap decision is on.
+func (c *Spec) Wraps(t platform.Target) bool { return c.Service.Contract.Wrap.On && t.OS == "windows" }
+
 // Switch is a setting svcpack decides by itself unless it is forced: auto
 // (the default, also when empty), true or false.
 type Switch string

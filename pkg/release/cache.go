@@ -13,6 +13,7 @@ import (
 	"sync"
 
 	"github.com/svcpack/svcpack/pkg/config"
+	"github.com/svcpack/svcpack/pkg/packager"
 	"github.com/svcpack/svcpack/pkg/platform"
 )
 
@@ -54,7 +55,7 @@ type jobRecord struct {
 	Artifacts []Artifact `json:"artifacts"`
 }
 
-func jobID(pk *Packager, t platform.Target) string { return pk.Name + " " + targetString(t) }
+func jobID(pk *packager.Packager, t platform.Target) string { return pk.Name + " " + targetString(t) }
 
 // rawRecord is a raw go build output as go build last wrote it, in
 // <cache>/raw.json (Build and Release both keep it).
@@ -306,13 +307,13 @@ func (c *cache) saveRaw() error {
 	if err != nil {
 		return err
 	}
-	return writeFileAtomic(filepath.Join(c.dir, "raw.json"), 0o644, writeBytes(b))
+	return packager.WriteFileAtomic(filepath.Join(c.dir, "raw.json"), 0o644, packager.WriteBytes(b))
 }
 
 // key derives a job's cache key from what its packager declares: the
 // projection view of the spec, the files it names, the inputs, the target
 // and svcpack's identity. Secrets (json:"-") are not in it.
-func (p *Plan) key(pk *Packager, view *config.Spec, t platform.Target, ins []input) (string, error) {
+func (p *Plan) key(pk *packager.Packager, view *config.Spec, t platform.Target, ins []input) (string, error) {
 	b, err := json.Marshal(view)
 	if err != nil {
 		return "", fmt.Errorf("cache key: %w", err)
@@ -335,7 +336,7 @@ func (p *Plan) key(pk *Packager, view *config.Spec, t platform.Target, ins []inp
 // reuse links the previous release's artifacts of a job into the staging
 // directory when the job's key is unchanged and every file is still the one
 // recorded; it reports whether it did.
-func (p *Plan) reuse(pk *Packager, t platform.Target, key string) ([]Artifact, bool) {
+func (p *Plan) reuse(pk *packager.Packager, t platform.Target, key string) ([]Artifact, bool) {
 	c := p.cache
 	if c.force {
 		return nil, false
@@ -369,7 +370,7 @@ func (p *Plan) reuse(pk *Packager, t platform.Target, key string) ([]Artifact, b
 }
 
 // record notes the artifacts a job made in this release under its key.
-func (p *Plan) record(pk *Packager, t platform.Target, key string, arts []Artifact) {
+func (p *Plan) record(pk *packager.Packager, t platform.Target, key string, arts []Artifact) {
 	rec := jobRecord{Key: key, Artifacts: arts}
 	p.cache.mu.Lock()
 	defer p.cache.mu.Unlock()
@@ -392,7 +393,7 @@ func (c *cache) save() error {
 	if err != nil {
 		return err
 	}
-	return writeFileAtomic(filepath.Join(c.dir, "state.json"), 0o644, writeBytes(b))
+	return packager.WriteFileAtomic(filepath.Join(c.dir, "state.json"), 0o644, packager.WriteBytes(b))
 }
 
 // linkIfSame links dist's file rel into the staging directory when its
@@ -411,24 +412,3 @@ func (p *Plan) linkIfSame(rel string, data []byte) bool {
 }
 
 // writeBytes is a fill function for writeFileAtomic and Job.Create that
-// writes b.
-func writeBytes(b []byte) func(io.Writer) error {
-	return func(w io.Writer) error {
-		_, err := w.Write(b)
-		return err
-	}
-}
-
-// copyFile copies src to dst (a new file), for raw binaries that later
-// steps patch in place: the cache's copy must stay as go build wrote it.
-func copyFile(src, dst string, mode os.FileMode) error {
-	in, err := os.Open(src)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	return writeFileAtomic(dst, mode, func(w io.Writer) error {
-		_, err := io.Copy(w, in)
-		return err
-	})
-}

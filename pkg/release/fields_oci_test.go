@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/svcpack/svcpack/pkg/oci"
+	"github.com/svcpack/svcpack/pkg/packager"
 )
 
 // The fields test's readers of the oci format: skopeo for the image
@@ -42,7 +43,9 @@ func fieldsBases(t *testing.T, dir string) {
 }
 
 // ociArchive is the Linux image's layout archive.
-func (r *fieldsRelease) ociArchive(t *testing.T) string { return r.art(t, KindOCI, linuxT, ".oci.tar") }
+func (r *fieldsRelease) ociArchive(t *testing.T) string {
+	return r.art(t, packager.KindOCI, linuxT, ".oci.tar")
+}
 
 // ociConfig is the Linux image's configuration, as skopeo reads it.
 func (r *fieldsRelease) ociConfig(t *testing.T) ociImageConfig {
@@ -58,7 +61,7 @@ func (r *fieldsRelease) ociConfig(t *testing.T) ociImageConfig {
 func (r *fieldsRelease) ociIndexAnnotations(t *testing.T) map[string]string {
 	return cached(r, "oci index", func() map[string]string {
 		var idx struct{ Annotations map[string]string }
-		skopeoJSON(t, &idx, "--raw", "oci-archive:"+r.art(t, KindOCIIndex, "", ".oci.tar"))
+		skopeoJSON(t, &idx, "--raw", "oci-archive:"+r.art(t, packager.KindOCIIndex, "", ".oci.tar"))
 		return idx.Annotations
 	})
 }
@@ -129,7 +132,16 @@ func checkOCIBase(t *testing.T, r *fieldsRelease, want any) {
 }
 
 func checkOCIUser(t *testing.T, r *fieldsRelease, want any) {
-	u, g, err := ociUser(str(want)) // uid alone is uid:uid
+	// uid alone is uid:uid
+	us, gs, ok := strings.Cut(str(want), ":")
+	if !ok {
+		gs = us
+	}
+	u, err := strconv.Atoi(us)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := strconv.Atoi(gs)
 	if err != nil {
 		t.Fatal(err)
 	}

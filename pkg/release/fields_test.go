@@ -55,6 +55,7 @@ import (
 	"github.com/svcpack/svcpack/pkg/manifests/chocolatey"
 	"github.com/svcpack/svcpack/pkg/matrix"
 	"github.com/svcpack/svcpack/pkg/naming"
+	"github.com/svcpack/svcpack/pkg/packager"
 	"github.com/svcpack/svcpack/pkg/platform"
 	"github.com/svcpack/svcpack/pkg/svcwrap"
 )
@@ -575,7 +576,7 @@ func cached[T any](r *fieldsRelease, key string, compute func() T) T {
 
 // art returns the host path of the one artifact of kind for target whose
 // path ends in suffix.
-func (r *fieldsRelease) art(t *testing.T, kind Kind, target, suffix string) string {
+func (r *fieldsRelease) art(t *testing.T, kind packager.Kind, target, suffix string) string {
 	t.Helper()
 	var found []string
 	for _, a := range r.res.Artifacts {
@@ -595,14 +596,14 @@ const (
 	darwinT = "darwin/arm64"
 )
 
-func (r *fieldsRelease) deb(t *testing.T) string { return r.art(t, KindDeb, linuxT, ".deb") }
-func (r *fieldsRelease) rpm(t *testing.T) string { return r.art(t, KindRPM, linuxT, ".rpm") }
-func (r *fieldsRelease) apk(t *testing.T) string { return r.art(t, KindAPK, linuxT, ".apk") }
-func (r *fieldsRelease) msi(t *testing.T) string { return r.art(t, KindMSI, winT, ".msi") }
-func (r *fieldsRelease) zip(t *testing.T) string { return r.art(t, KindZip, winT, ".zip") }
-func (r *fieldsRelease) exe(t *testing.T) string { return r.art(t, KindBinary, winT, ".exe") }
+func (r *fieldsRelease) deb(t *testing.T) string { return r.art(t, packager.KindDeb, linuxT, ".deb") }
+func (r *fieldsRelease) rpm(t *testing.T) string { return r.art(t, packager.KindRPM, linuxT, ".rpm") }
+func (r *fieldsRelease) apk(t *testing.T) string { return r.art(t, packager.KindAPK, linuxT, ".apk") }
+func (r *fieldsRelease) msi(t *testing.T) string { return r.art(t, packager.KindMSI, winT, ".msi") }
+func (r *fieldsRelease) zip(t *testing.T) string { return r.art(t, packager.KindZip, winT, ".zip") }
+func (r *fieldsRelease) exe(t *testing.T) string { return r.art(t, packager.KindBinary, winT, ".exe") }
 func (r *fieldsRelease) wrapper(t *testing.T) string {
-	return r.art(t, KindWrapper, winT, config.WrapperExe)
+	return r.art(t, packager.KindWrapper, winT, config.WrapperExe)
 }
 
 // windowsExes are the two signed executables with resources.
@@ -741,7 +742,7 @@ func tarFiles(t *testing.T, rd io.Reader) map[string][]byte {
 // tarGzFiles is the tar.gz of a target.
 func (r *fieldsRelease) tarGzFiles(t *testing.T, target string) map[string][]byte {
 	return cached(r, "tar.gz "+target, func() map[string][]byte {
-		f, err := os.Open(r.art(t, KindTarGz, target, ".tar.gz"))
+		f, err := os.Open(r.art(t, packager.KindTarGz, target, ".tar.gz"))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -1141,7 +1142,7 @@ func (r *fieldsRelease) plist(t *testing.T) map[string]any {
 // linuxRun is what the released Linux binary prints.
 func (r *fieldsRelease) linuxRun(t *testing.T) map[string]string {
 	return cached(r, "run", func() map[string]string {
-		out, err := exec.Command(r.art(t, KindBinary, linuxT, "/"+r.spec.Name)).Output()
+		out, err := exec.Command(r.art(t, packager.KindBinary, linuxT, "/"+r.spec.Name)).Output()
 		if err != nil {
 			t.Fatalf("running the Linux binary: %v", err)
 		}
@@ -1158,7 +1159,7 @@ func (r *fieldsRelease) linuxRun(t *testing.T) map[string]string {
 // settings by key.
 func (r *fieldsRelease) buildInfo(t *testing.T) map[string]string {
 	return cached(r, "buildinfo", func() map[string]string {
-		out := string(runTool(t, "golang", "go", "version", "-m", r.art(t, KindBinary, linuxT, "/"+r.spec.Name)))
+		out := string(runTool(t, "golang", "go", "version", "-m", r.art(t, packager.KindBinary, linuxT, "/"+r.spec.Name)))
 		m := map[string]string{}
 		for _, l := range strings.Split(out, "\n") {
 			f := strings.SplitN(strings.TrimSpace(l), "\t", 3)
@@ -1178,7 +1179,7 @@ func (r *fieldsRelease) buildInfo(t *testing.T) map[string]string {
 func (r *fieldsRelease) manifestJSON(t *testing.T) Manifest {
 	t.Helper()
 	var m Manifest
-	b, err := os.ReadFile(filepath.Join(r.res.Dist, ManifestName))
+	b, err := os.ReadFile(filepath.Join(r.res.Dist, packager.ManifestName))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -1191,7 +1192,7 @@ func (r *fieldsRelease) manifestJSON(t *testing.T) Manifest {
 // sbom is a CycloneDX SBOM of the release.
 func (r *fieldsRelease) sbom(t *testing.T, target string) map[string]any {
 	t.Helper()
-	b, err := os.ReadFile(r.art(t, KindSBOM, target, "_"+strings.ReplaceAll(target, "/", "_")+".sbom.cdx.json"))
+	b, err := os.ReadFile(r.art(t, packager.KindSBOM, target, "_"+strings.ReplaceAll(target, "/", "_")+".sbom.cdx.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -1273,7 +1274,7 @@ func checkName(t *testing.T, r *fieldsRelease, want any) {
 	eq(t, "artifacts.json name", r.manifestJSON(t).Name, name)
 	for _, tg := range []string{winT, linuxT, darwinT} {
 		bin := matrix.BinaryName(name, strings.Split(tg, "/")[0])
-		r.art(t, KindBinary, tg, name+"_"+strings.ReplaceAll(tg, "/", "_")+"/"+bin)
+		r.art(t, packager.KindBinary, tg, name+"_"+strings.ReplaceAll(tg, "/", "_")+"/"+bin)
 	}
 	eq(t, "deb Package", r.debField(t, "Package"), name)
 	eq(t, "rpm NAME", r.rpmQuery(t, "%{NAME}"), name)
@@ -1302,7 +1303,7 @@ func checkName(t *testing.T, r *fieldsRelease, want any) {
 		eq(t, where+" svcwrap.json program", cfg["program"], name+".exe")
 	}
 	eq(t, "SBOM component name", jsonAt(r.sbom(t, linuxT), "metadata.component.name"), name)
-	r.art(t, KindHomebrew, "", "homebrew/"+strings.ToLower(name)+".rb")
+	r.art(t, packager.KindHomebrew, "", "homebrew/"+strings.ToLower(name)+".rb")
 	eq(t, "Homebrew bin.install", r.brew(t, "macos", "arm").Installs[0], []string{"install", "bin", name})
 }
 
@@ -1324,7 +1325,7 @@ func checkVersion(t *testing.T, r *fieldsRelease, want any) {
 		eq(t, filepath.Base(exe)+" ProductVersion", r.versionString(t, exe, "ProductVersion"), v)
 	}
 	eq(t, "the program's stamped version", r.linuxRun(t)["version"], v)
-	for _, k := range []Kind{KindZip, KindMSI, KindTarGz, KindSBOM} {
+	for _, k := range []packager.Kind{packager.KindZip, packager.KindMSI, packager.KindTarGz, packager.KindSBOM} {
 		for _, a := range r.res.Artifacts {
 			if a.Kind == k && !strings.Contains(a.Path, "_"+v+"_") {
 				t.Errorf("%s has no _%s_ in its name", a.Path, v)
@@ -1363,7 +1364,7 @@ func checkLdflags(t *testing.T, r *fieldsRelease, want any) {
 	for k, v := range xs {
 		eq(t, "the program's "+k, r.linuxRun(t)[k], v)
 	}
-	f, err := elf.Open(r.art(t, KindBinary, linuxT, "/"+fieldsName))
+	f, err := elf.Open(r.art(t, packager.KindBinary, linuxT, "/"+fieldsName))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -1386,7 +1387,7 @@ func checkTags(t *testing.T, r *fieldsRelease, want any) {
 
 func checkDist(t *testing.T, r *fieldsRelease, want any) {
 	eq(t, "release directory", r.res.Dist, filepath.Join(r.p.dir, filepath.FromSlash(str(want))))
-	if _, err := os.Stat(filepath.Join(r.p.dir, filepath.FromSlash(str(want)), ManifestName)); err != nil {
+	if _, err := os.Stat(filepath.Join(r.p.dir, filepath.FromSlash(str(want)), packager.ManifestName)); err != nil {
 		t.Error(err)
 	}
 }
@@ -1395,7 +1396,7 @@ func checkFormats(t *testing.T, r *fieldsRelease, want any) {
 	got := map[string]bool{}
 	for _, a := range r.manifestJSON(t).Artifacts {
 		switch a.Kind {
-		case KindBinary, KindWrapper, KindChecksums, KindSignature, KindOCIIndex:
+		case packager.KindBinary, packager.KindWrapper, packager.KindChecksums, packager.KindSignature, packager.KindOCIIndex:
 		default:
 			got[string(a.Kind)] = true
 		}
@@ -1793,7 +1794,7 @@ func checkAccount(t *testing.T, r *fieldsRelease, want any) {
 	if !strings.Contains(r.installScript(t), ` obj= "NT AUTHORITY\NetworkService" `) {
 		t.Errorf("install-service.cmd does not run the service as NetworkService:\n%s", r.installScript(t))
 	}
-	eq(t, "MSI log folder SDDL", r.msiTable(t, "MsiLockPermissionsEx")[0]["SDDLText"], logFolderSDDL("NetworkService", fieldsService))
+	eq(t, "MSI log folder SDDL", r.msiTable(t, "MsiLockPermissionsEx")[0]["SDDLText"], "D:PAI(A;OICI;FA;;;SY)(A;OICI;FA;;;BA)(A;OICI;0x1200a9;;;BU)(A;OICI;0x1301bf;;;NS)")
 }
 
 func checkEnv(t *testing.T, r *fieldsRelease, want any) {
@@ -2056,7 +2057,7 @@ func checkGPGKey(t *testing.T, r *fieldsRelease, want any) {
 	if want != r.p.gpg.SecretFile {
 		t.Fatalf("the check reads the base key, not %v", want)
 	}
-	sums := filepath.Join(r.res.Dist, ChecksumsName)
+	sums := filepath.Join(r.res.Dist, packager.ChecksumsName)
 	r.p.gpg.Verify(t, sums+".asc", sums)
 	db := t.TempDir()
 	runTool(t, "rpm", "rpmkeys", "--dbpath", db, "--import", r.p.gpg.PublicFile)
@@ -2069,14 +2070,14 @@ func checkGPGKey(t *testing.T, r *fieldsRelease, want any) {
 func checkPassphraseEnv(t *testing.T, r *fieldsRelease, want any) {
 	// The key has a passphrase: the signature shows it was read from the
 	// variable, and without the variable the config is refused.
-	sums := filepath.Join(r.res.Dist, ChecksumsName)
+	sums := filepath.Join(r.res.Dist, packager.ChecksumsName)
 	r.p.gpg.Verify(t, sums+".asc", sums)
 	r.refusedWithout(t, "gpg.passphrase_env", str(want))
 }
 
 func checkGPGSign(t *testing.T, r *fieldsRelease, want any) {
 	signs := strs(want)
-	sums := filepath.Join(r.res.Dist, ChecksumsName)
+	sums := filepath.Join(r.res.Dist, packager.ChecksumsName)
 	if slices.Contains(signs, "checksums") {
 		r.p.gpg.Verify(t, sums+".asc", sums)
 	}
@@ -2091,7 +2092,7 @@ func checkGPGSign(t *testing.T, r *fieldsRelease, want any) {
 func (r *fieldsRelease) checksumsOK(t *testing.T) map[string]bool {
 	return cached(r, "checksums", func() map[string]bool {
 		bin := testtool.Need(t, "sha256sum", "coreutils")
-		cmd := exec.Command(bin, "-c", "--strict", ChecksumsName)
+		cmd := exec.Command(bin, "-c", "--strict", packager.ChecksumsName)
 		cmd.Dir = r.res.Dist
 		out, err := cmd.CombinedOutput()
 		if err != nil {
@@ -2109,7 +2110,7 @@ func (r *fieldsRelease) checksumsOK(t *testing.T) map[string]bool {
 
 // checkNamed fails unless the artifacts of kinds, and only they, are at
 // the paths name gives for their targets, each checked by sha256sum -c.
-func checkNamed(t *testing.T, r *fieldsRelease, kinds []Kind, name func(a Artifact) []string) {
+func checkNamed(t *testing.T, r *fieldsRelease, kinds []packager.Kind, name func(a Artifact) []string) {
 	t.Helper()
 	ok := r.checksumsOK(t)
 	n := 0
@@ -2142,27 +2143,27 @@ func render(t *testing.T, r *fieldsRelease, tmpl string, tg platform.Target, d n
 }
 
 func checkArchiveNames(t *testing.T, r *fieldsRelease, want any) {
-	checkNamed(t, r, []Kind{KindZip, KindMSI, KindTarGz, KindSBOM}, func(a Artifact) []string {
-		base := render(t, r, str(want), a.target(), naming.Data{})
+	checkNamed(t, r, []packager.Kind{packager.KindZip, packager.KindMSI, packager.KindTarGz, packager.KindSBOM}, func(a Artifact) []string {
+		base := render(t, r, str(want), a.Platform(), naming.Data{})
 		return []string{base + ".zip", base + ".msi", base + ".tar.gz", base + ".sbom.cdx.json", base + ".svcwrap.sbom.cdx.json"}
 	})
 }
 
 func checkPackageNames(t *testing.T, r *fieldsRelease, want any) {
 	// The formats' own names, from what their tools read in each package.
-	conv := map[Kind]string{
-		KindDeb: r.debField(t, "Package") + "_" + r.debField(t, "Version") + "_" + r.debField(t, "Architecture"),
-		KindRPM: r.rpmQuery(t, "%{NAME}-%{VERSION}-%{RELEASE}.%{ARCH}"),
-		KindAPK: r.apkInfo(t, "pkgname") + "_" + r.apkInfo(t, "pkgver") + "_" + r.apkInfo(t, "arch"),
+	conv := map[packager.Kind]string{
+		packager.KindDeb: r.debField(t, "Package") + "_" + r.debField(t, "Version") + "_" + r.debField(t, "Architecture"),
+		packager.KindRPM: r.rpmQuery(t, "%{NAME}-%{VERSION}-%{RELEASE}.%{ARCH}"),
+		packager.KindAPK: r.apkInfo(t, "pkgname") + "_" + r.apkInfo(t, "pkgver") + "_" + r.apkInfo(t, "arch"),
 	}
-	checkNamed(t, r, []Kind{KindDeb, KindRPM, KindAPK}, func(a Artifact) []string {
-		return []string{render(t, r, str(want), a.target(), naming.Data{Format: string(a.Kind), Conventional: conv[a.Kind]}) + "." + string(a.Kind)}
+	checkNamed(t, r, []packager.Kind{packager.KindDeb, packager.KindRPM, packager.KindAPK}, func(a Artifact) []string {
+		return []string{render(t, r, str(want), a.Platform(), naming.Data{Format: string(a.Kind), Conventional: conv[a.Kind]}) + "." + string(a.Kind)}
 	})
 }
 
 func checkBinaryDirs(t *testing.T, r *fieldsRelease, want any) {
-	checkNamed(t, r, []Kind{KindBinary, KindWrapper}, func(a Artifact) []string {
-		dir := render(t, r, str(want), a.target(), naming.Data{})
+	checkNamed(t, r, []packager.Kind{packager.KindBinary, packager.KindWrapper}, func(a Artifact) []string {
+		dir := render(t, r, str(want), a.Platform(), naming.Data{})
 		return []string{path.Join(dir, matrix.BinaryName(fieldsName, a.OS)), path.Join(dir, config.WrapperExe)}
 	})
 }
@@ -2182,7 +2183,7 @@ func (r *fieldsRelease) winget(t *testing.T, kind string) map[string]any {
 			case strings.HasSuffix(a.Path, ".locale.en-US.yaml"):
 				k = "defaultLocale"
 			}
-			if a.Kind == KindWinget && k == kind {
+			if a.Kind == packager.KindWinget && k == kind {
 				found = append(found, filepath.Join(r.res.Dist, filepath.FromSlash(a.Path)))
 			}
 		}
@@ -2199,7 +2200,7 @@ func (r *fieldsRelease) winget(t *testing.T, kind string) map[string]any {
 func (r *fieldsRelease) scoop(t *testing.T) map[string]any {
 	t.Helper()
 	return cached(r, "scoop", func() map[string]any {
-		file := r.art(t, KindScoop, "", ".json")
+		file := r.art(t, packager.KindScoop, "", ".json")
 		testtool.ValidateJSONSchema(t, filepath.Join("..", "manifests", "scoop", "testdata", "schema", "schema.json"), file)
 		b, err := os.ReadFile(file)
 		if err != nil {
@@ -2218,7 +2219,7 @@ func (r *fieldsRelease) scoop(t *testing.T) map[string]any {
 func (r *fieldsRelease) nupkgParts(t *testing.T) map[string][]byte {
 	t.Helper()
 	return cached(r, "nupkg", func() map[string][]byte {
-		parts, _ := nupkgtest.Check(t, r.art(t, KindChocolatey, "", ".nupkg"), filepath.Join("..", "manifests", "chocolatey", "testdata", "nuspec", "nuspec.xsd"), chocolatey.NuspecNamespace)
+		parts, _ := nupkgtest.Check(t, r.art(t, packager.KindChocolatey, "", ".nupkg"), filepath.Join("..", "manifests", "chocolatey", "testdata", "nuspec", "nuspec.xsd"), chocolatey.NuspecNamespace)
 		return parts
 	})
 }
@@ -2226,7 +2227,7 @@ func (r *fieldsRelease) nupkgParts(t *testing.T) map[string][]byte {
 func (r *fieldsRelease) nuspec(t *testing.T) nupkgtest.Nuspec {
 	t.Helper()
 	return cached(r, "nuspec", func() nupkgtest.Nuspec {
-		_, n := nupkgtest.Check(t, r.art(t, KindChocolatey, "", ".nupkg"), filepath.Join("..", "manifests", "chocolatey", "testdata", "nuspec", "nuspec.xsd"), chocolatey.NuspecNamespace)
+		_, n := nupkgtest.Check(t, r.art(t, packager.KindChocolatey, "", ".nupkg"), filepath.Join("..", "manifests", "chocolatey", "testdata", "nuspec", "nuspec.xsd"), chocolatey.NuspecNamespace)
 		return n
 	})
 }
@@ -2236,13 +2237,13 @@ func (r *fieldsRelease) nuspec(t *testing.T) nupkgtest.Nuspec {
 func (r *fieldsRelease) brew(t *testing.T, platform, cpu string) brewtest.Result {
 	t.Helper()
 	return cached(r, "brew "+platform+" "+cpu, func() brewtest.Result {
-		return brewtest.Read(t, r.art(t, KindHomebrew, "", ".rb"), platform, cpu)
+		return brewtest.Read(t, r.art(t, packager.KindHomebrew, "", ".rb"), platform, cpu)
 	})
 }
 
 func checkChocolateyID(t *testing.T, r *fieldsRelease, want any) {
 	eq(t, "nuspec id", r.nuspec(t).Metadata.ID, str(want))
-	r.art(t, KindChocolatey, "", "chocolatey/"+str(want)+"."+fieldsVersion+".nupkg")
+	r.art(t, packager.KindChocolatey, "", "chocolatey/"+str(want)+"."+fieldsVersion+".nupkg")
 	if _, ok := r.nupkgParts(t)[str(want)+".nuspec"]; !ok {
 		t.Errorf("no %s.nuspec in the package", want)
 	}
@@ -2275,7 +2276,7 @@ func checkDownloadURLs(t *testing.T, r *fieldsRelease, want any) {
 	eq(t, "winget InstallerUrl", r.wingetInstaller(t)["InstallerUrl"], downloadFile(t, r, want, win, msi))
 	eq(t, "Scoop url", jsonAt(r.scoop(t), "architecture.64bit.url"), downloadFile(t, r, want, win, filepath.Base(r.zip(t))))
 	linux := platform.Target{OS: "linux", Arch: "amd64"}
-	eq(t, "Homebrew Linux url", r.brew(t, "linux", "intel").Fields["url"], downloadFile(t, r, want, linux, filepath.Base(r.art(t, KindTarGz, linuxT, ".tar.gz"))))
+	eq(t, "Homebrew Linux url", r.brew(t, "linux", "intel").Fields["url"], downloadFile(t, r, want, linux, filepath.Base(r.art(t, packager.KindTarGz, linuxT, ".tar.gz"))))
 	eq(t, "Chocolatey url64bit", psHashtable(t, string(r.nupkgParts(t)["tools/chocolateyinstall.ps1"]))["url64bit"], downloadFile(t, r, want, win, msi))
 }
 
@@ -2283,7 +2284,7 @@ func checkWingetID(t *testing.T, r *fieldsRelease, want any) {
 	id := str(want)
 	for kind, suffix := range map[string]string{"version": ".yaml", "defaultLocale": ".locale.en-US.yaml", "installer": ".installer.yaml"} {
 		eq(t, "winget "+kind+" PackageIdentifier", r.winget(t, kind)["PackageIdentifier"], id)
-		r.art(t, KindWinget, "", "/"+strings.ReplaceAll(id, ".", "/")+"/"+fieldsVersion+"/"+id+suffix)
+		r.art(t, packager.KindWinget, "", "/"+strings.ReplaceAll(id, ".", "/")+"/"+fieldsVersion+"/"+id+suffix)
 	}
 }
 
@@ -2444,9 +2445,9 @@ func releaseStep(spec *config.Spec, o Options) (*fieldsStep, error) {
 		}
 	}
 	for _, tg := range spec.Targets {
-		raws := map[Kind]string{kindRaw: matrix.OutputPath(filepath.Join(CacheDir(res.Dist), "bin"), spec.Name, tg)}
-		if wrapperApplies(spec, tg) {
-			raws[kindRawWrapper] = matrix.OutputPath(filepath.Join(CacheDir(res.Dist), "wrap"), strings.TrimSuffix(config.WrapperExe, ".exe"), tg)
+		raws := map[packager.Kind]string{packager.KindRawBinary: matrix.OutputPath(filepath.Join(CacheDir(res.Dist), "bin"), spec.Name, tg)}
+		if spec.Wraps(tg) {
+			raws[packager.KindRawWrapper] = matrix.OutputPath(filepath.Join(CacheDir(res.Dist), "wrap"), strings.TrimSuffix(config.WrapperExe, ".exe"), tg)
 		}
 		for k, file := range raws {
 			sum, _, err := hashFile(file)
@@ -2460,14 +2461,14 @@ func releaseStep(spec *config.Spec, o Options) (*fieldsStep, error) {
 }
 
 // digest identifies what a job of target tg reads of kind k.
-func (s *fieldsStep) digest(tg platform.Target, k Kind) string {
-	if k == kindRaw || k == kindRawWrapper {
+func (s *fieldsStep) digest(tg platform.Target, k packager.Kind) string {
+	if k == packager.KindRawBinary || k == packager.KindRawWrapper {
 		return s.raw[tg.String()+" "+string(k)]
 	}
 	var out []string
 	for _, a := range s.res.Artifacts {
 		// A release-wide job (zero target) reads every target's.
-		if a.Kind == k && (tg.IsZero() || a.target() == tg) {
+		if a.Kind == k && (tg.IsZero() || a.Platform() == tg) {
 			out = append(out, a.Path+" "+a.SHA256)
 		}
 	}
@@ -2535,8 +2536,8 @@ func checkRedone(t *testing.T, fields, contents []string, prev, cur *fieldsStep)
 	for _, c := range contents {
 		what = append(what, c+" (the file's content)")
 	}
-	byName := map[string]*Packager{}
-	for _, pk := range packagers() {
+	byName := map[string]*packager.Packager{}
+	for _, pk := range registry() {
 		byName[pk.Name] = pk
 	}
 	for _, id := range slices.Sorted(maps.Keys(cur.jobs)) {
@@ -2719,17 +2720,17 @@ func TestWritersReadOnlyDeclaredFields(t *testing.T) {
 		made[a.Path] = a.SHA256
 	}
 	ran := map[string]bool{}
-	for _, pk := range packagers() {
+	for _, pk := range registry() {
 		view, err := spec.Project(pk.Reads)
 		if err != nil {
 			t.Fatal(err)
 		}
-		targets := planTargets(spec, spec.Targets, packagers())
-		if pk.Once { // one job for the release, with the zero target
+		targets := planTargets(spec, spec.Targets, registry())
+		if pk.ReleaseWide { // one job for the release, with the zero target
 			targets = []platform.Target{{}}
 		}
 		for _, tg := range targets {
-			if !pk.applies(spec, tg) {
+			if !pk.AppliesTo(spec, tg) {
 				continue
 			}
 			id := jobID(pk, tg)
@@ -2754,7 +2755,7 @@ func TestWritersReadOnlyDeclaredFields(t *testing.T) {
 // runWrite runs pk's Write for target tg with spec view, as Plan.runJob
 // does, into a new directory, with the inputs the base release made; it
 // returns the artifacts' digests by path.
-func runWrite(ctx context.Context, t *testing.T, spec, view *config.Spec, pk *Packager, tg platform.Target, base *Result) map[string]string {
+func runWrite(ctx context.Context, t *testing.T, spec, view *config.Spec, pk *packager.Packager, tg platform.Target, base *Result) map[string]string {
 	t.Helper()
 	p, err := newPlan(spec, Options{Dist: base.Dist}, t.TempDir()) // loads the OpenPGP key, as a release does
 	if err != nil {
@@ -2763,7 +2764,7 @@ func runWrite(ctx context.Context, t *testing.T, spec, view *config.Spec, pk *Pa
 	var ins []input
 	from := sources(pk, spec, spec.Targets, tg)
 	for _, a := range base.Artifacts {
-		if reads(from, a.target()) && slices.Contains(pk.Uses, a.Kind) {
+		if readsTarget(from, a.Platform()) && slices.Contains(pk.Uses, a.Kind) {
 			ins = append(ins, input{kind: a.Kind, name: "$DIST/" + a.Path, path: filepath.Join(base.Dist, filepath.FromSlash(a.Path)), sha256: a.SHA256})
 			// Job.Inputs lists the plan's artifacts (a release-wide job
 			// reads every target's): the run's directory holds them.
@@ -2773,9 +2774,9 @@ func runWrite(ctx context.Context, t *testing.T, spec, view *config.Spec, pk *Pa
 			p.add(a)
 		}
 	}
-	for k, dir := range map[Kind]string{kindRaw: "bin", kindRawWrapper: "wrap"} {
+	for k, dir := range map[packager.Kind]string{packager.KindRawBinary: "bin", packager.KindRawWrapper: "wrap"} {
 		name := spec.Name
-		if k == kindRawWrapper {
+		if k == packager.KindRawWrapper {
 			name = strings.TrimSuffix(config.WrapperExe, ".exe")
 		}
 		raw := matrix.OutputPath(filepath.Join(CacheDir(base.Dist), dir), name, tg)
@@ -2783,12 +2784,12 @@ func runWrite(ctx context.Context, t *testing.T, spec, view *config.Spec, pk *Pa
 			ins = append(ins, input{kind: k, name: string(k), path: raw})
 		}
 	}
-	j := &Job{Spec: view, Target: tg, plan: p, pk: pk, from: from, ins: ins}
-	if err := pk.Write(ctx, j); err != nil {
+	r := &jobRun{plan: p, pk: pk, target: tg, from: from, ins: ins}
+	if err := pk.Write(ctx, packager.NewJob(view, tg, r)); err != nil {
 		t.Fatalf("%s: %v", jobID(pk, tg), err)
 	}
 	out := map[string]string{}
-	for _, a := range j.outs {
+	for _, a := range r.outs {
 		out[a.Path] = a.SHA256
 	}
 	return out

@@ -12,6 +12,7 @@ import (
 
 	"github.com/svcpack/svcpack/internal/testgpg"
 	"github.com/svcpack/svcpack/internal/testtool"
+	"github.com/svcpack/svcpack/pkg/packager"
 )
 
 const gpgYAML = `name: hello
@@ -37,7 +38,7 @@ func TestGPGSignedRelease(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sums := filepath.Join(res.Dist, ChecksumsName)
+	sums := filepath.Join(res.Dist, packager.ChecksumsName)
 	k.Verify(t, sums+".asc", sums)
 	m, err := ReadManifest(res.Dist)
 	if err != nil {
@@ -45,10 +46,10 @@ func TestGPGSignedRelease(t *testing.T) {
 	}
 	var listed bool
 	for _, a := range m.Artifacts {
-		listed = listed || (a.Path == SignatureName && a.Kind == KindSignature)
+		listed = listed || (a.Path == packager.SignatureName && a.Kind == packager.KindSignature)
 	}
 	if !listed {
-		t.Errorf("artifacts.json does not list %s: %+v", SignatureName, m.Artifacts)
+		t.Errorf("artifacts.json does not list %s: %+v", packager.SignatureName, m.Artifacts)
 	}
 	// checksums.txt covers every package, so the signature covers them.
 	b, _ := os.ReadFile(sums)
@@ -97,7 +98,7 @@ func TestGPGOnlyChecksums(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sums := filepath.Join(res.Dist, ChecksumsName)
+	sums := filepath.Join(res.Dist, packager.ChecksumsName)
 	k.Verify(t, sums+".asc", sums)
 	debs, _ := filepath.Glob(filepath.Join(res.Dist, "*.deb"))
 	if deb, _ := os.ReadFile(debs[0]); strings.Contains(string(deb), "_gpgorigin") {

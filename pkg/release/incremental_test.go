@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/svcpack/svcpack/pkg/config"
+	"github.com/svcpack/svcpack/pkg/packager"
 )
 
 // A module of its own, so the test can edit its sources: one file is
@@ -74,7 +75,7 @@ func loadAt(t *testing.T, dir, dist string) *config.Spec {
 func remade(res *Result) []string {
 	var out []string
 	for _, a := range res.Artifacts {
-		if !a.Reused && a.Kind != KindChecksums {
+		if !a.Reused && a.Kind != packager.KindChecksums {
 			out = append(out, a.Path)
 		}
 	}

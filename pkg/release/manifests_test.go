@@ -21,6 +21,7 @@ import (
 	"github.com/svcpack/svcpack/internal/testtool"
 	"github.com/svcpack/svcpack/pkg/config"
 	"github.com/svcpack/svcpack/pkg/manifests/chocolatey"
+	"github.com/svcpack/svcpack/pkg/packager"
 )
 
 // manifestsYAML releases the example service with every package-manager
@@ -92,7 +93,7 @@ func releaseManifests(t *testing.T) (*config.Spec, *Result) {
 }
 
 // artifactsOf are the release's artifacts of kind, by path.
-func artifactsOf(res *Result, kind Kind) map[string]Artifact {
+func artifactsOf(res *Result, kind packager.Kind) map[string]Artifact {
 	out := map[string]Artifact{}
 	for _, a := range res.Artifacts {
 		if a.Kind == kind {
@@ -131,7 +132,7 @@ func TestManifestsReproducible(t *testing.T) {
 func TestWingetManifests(t *testing.T) {
 	msiinfo := testtool.Need(t, "msiinfo", "msitools")
 	spec, res := releaseManifests(t)
-	files := artifactsOf(res, KindWinget)
+	files := artifactsOf(res, packager.KindWinget)
 	if len(files) != 3 {
 		t.Fatalf("winget manifests: %v", slices.Sorted(maps.Keys(files)))
 	}
@@ -152,7 +153,7 @@ func TestWingetManifests(t *testing.T) {
 	eq(t, "InstallerType", inst["InstallerType"], "msi")
 	eq(t, "Scope", inst["Scope"], "machine")
 	eq(t, "ReleaseDate", inst["ReleaseDate"], "2023-11-14")
-	msis := artifactsOf(res, KindMSI)
+	msis := artifactsOf(res, packager.KindMSI)
 	installers, _ := inst["Installers"].([]any)
 	if len(installers) != len(msis) || len(msis) != 3 {
 		t.Fatalf("%d installers for %d MSIs", len(installers), len(msis))
@@ -193,7 +194,7 @@ func TestWingetManifests(t *testing.T) {
 func TestScoopManifest(t *testing.T) {
 	python := testtool.Need(t, "python3", "python3")
 	_, res := releaseManifests(t)
-	files := artifactsOf(res, KindScoop)
+	files := artifactsOf(res, packager.KindScoop)
 	a, ok := files["scoop/hello.json"]
 	if len(files) != 1 || !ok || a.Target() != "" {
 		t.Fatalf("scoop manifests: %v", files)
@@ -226,10 +227,10 @@ func TestScoopManifest(t *testing.T) {
 	eq(t, "persist", m.Persist, []string{"config.yaml"})
 	eq(t, "checkver github", m.Checkver.GitHub, "https://github.com/acme/hello")
 	sums := sha256sums(t, res.Dist)
-	zips := artifactsOf(res, KindZip)
+	zips := artifactsOf(res, packager.KindZip)
 	eq(t, "architectures", len(m.Architecture), len(zips))
 	base := "https://github.com/acme/hello/releases/download/v"
-	checksums, err := os.ReadFile(filepath.Join(res.Dist, ChecksumsName))
+	checksums, err := os.ReadFile(filepath.Join(res.Dist, packager.ChecksumsName))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -246,7 +247,7 @@ func TestScoopManifest(t *testing.T) {
 		// the rule, then matched against the checksums file.
 		rule := strings.ReplaceAll(m.Autoupdate.Hash.Regex, "$sha256", "([a-fA-F0-9]{64})")
 		rule = strings.ReplaceAll(rule, "$basename", regexp.QuoteMeta(path.Base(m.Architecture[arch].URL)))
-		out, err := exec.Command(python, "-c", "import re, sys\nm = re.search(sys.argv[1], open(sys.argv[2]).read())\nprint(m.group(1) if m else '')", rule, filepath.Join(res.Dist, ChecksumsName)).CombinedOutput()
+		out, err := exec.Command(python, "-c", "import re, sys\nm = re.search(sys.argv[1], open(sys.argv[2]).read())\nprint(m.group(1) if m else '')", rule, filepath.Join(res.Dist, packager.ChecksumsName)).CombinedOutput()
 		if err != nil {
 			t.Fatalf("python re: %v\n%s", err, out)
 		}
@@ -274,7 +275,7 @@ func TestScoopManifest(t *testing.T) {
 func TestChocolateyPackage(t *testing.T) {
 	msiinfo := testtool.Need(t, "msiinfo", "msitools")
 	spec, res := releaseManifests(t)
-	files := artifactsOf(res, KindChocolatey)
+	files := artifactsOf(res, packager.KindChocolatey)
 	if _, ok := files["chocolatey/hello.1.4.2.nupkg"]; len(files) != 1 || !ok {
 		t.Fatalf("chocolatey packages: %v", slices.Sorted(maps.Keys(files)))
 	}
@@ -332,7 +333,7 @@ func psHashtable(t *testing.T, script string) map[string]string {
 func TestUniversalBinary(t *testing.T) {
 	lipoTool := testtool.NeedAny(t, "llvm", "llvm-lipo", "llvm-lipo-19", "llvm-lipo-18", "llvm-lipo-17", "llvm-lipo-16", "llvm-lipo-15", "llvm-lipo-14")
 	_, res := releaseManifests(t)
-	bins := artifactsOf(res, KindBinary)
+	bins := artifactsOf(res, packager.KindBinary)
 	fat, ok := bins["hello_darwin_universal/hello"]
 	if !ok || fat.Target() != "darwin/universal" {
 		t.Fatalf("no darwin/universal program: %v", slices.Sorted(maps.Keys(bins)))
@@ -373,7 +374,7 @@ func TestUniversalBinary(t *testing.T) {
 		}
 	}
 	tgz := "hello_1.4.2_darwin_universal.tar.gz"
-	a, ok := artifactsOf(res, KindTarGz)[tgz]
+	a, ok := artifactsOf(res, packager.KindTarGz)[tgz]
 	if !ok || a.Target() != "darwin/universal" {
 		t.Fatalf("no %s: %+v", tgz, a)
 	}
@@ -405,7 +406,7 @@ func TestUniversalBinary(t *testing.T) {
 // environment and restart policy.
 func TestHomebrewFormula(t *testing.T) {
 	_, res := releaseManifests(t)
-	files := artifactsOf(res, KindHomebrew)
+	files := artifactsOf(res, packager.KindHomebrew)
 	if _, ok := files["homebrew/hello.rb"]; len(files) != 1 || !ok {
 		t.Fatalf("formulas: %v", slices.Sorted(maps.Keys(files)))
 	}
@@ -472,7 +473,7 @@ func sha256sums(t *testing.T, dist string) map[string]string {
 	if ok := r.checksumsOK(t); len(ok) == 0 {
 		t.Fatal("sha256sum -c checked nothing")
 	}
-	b, err := os.ReadFile(filepath.Join(dist, ChecksumsName))
+	b, err := os.ReadFile(filepath.Join(dist, packager.ChecksumsName))
 	if err != nil {
 		t.Fatal(err)
 	}

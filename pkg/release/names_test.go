@@ -11,6 +11,10 @@ import (
 	"strings"
 	"testing"
 
+	linuxfmt "github.com/svcpack/svcpack/pkg/format/linuxpkg"
+	"github.com/svcpack/svcpack/pkg/format/svcwrap"
+	"github.com/svcpack/svcpack/pkg/packager"
+
 	"github.com/svcpack/svcpack/internal/testtool"
 	"github.com/svcpack/svcpack/pkg/config"
 	"github.com/svcpack/svcpack/pkg/version"
@@ -62,21 +66,21 @@ func defaultNames(t *testing.T) string {
 				}
 				fmt.Fprintf(&b, "%s %s %s %s\n", v, ts, what, name)
 			}
-			name, err := binaryPath(s, tg)
+			name, err := packager.BinaryPath(s, tg)
 			line("binary", name, err)
 			if tg.OS == "windows" {
-				name, err := wrapperPath(s, tg)
+				name, err := svcwrap.Path(s, tg)
 				line("svcwrap", name, err)
 			}
 			for _, ext := range exts[tg.OS] {
-				name, err := archiveName(s, tg, ext)
+				name, err := packager.ArchiveName(s, tg, ext)
 				line(ext, name, err)
 			}
 			if tg.OS != "linux" {
 				continue
 			}
 			for _, f := range []string{"deb", "rpm", "apk"} {
-				name, err := packageName(s, tg, f, linuxOptions(s, tg, bin, f))
+				name, err := linuxfmt.Name(s, tg, f, linuxfmt.Options(s, tg, bin, f))
 				line(f, name, err)
 			}
 		}
@@ -205,7 +209,7 @@ func TestNameTemplates(t *testing.T) {
 		}
 		return string(out)
 	}
-	if out := run(res.Dist, sha256sum, "-c", "--strict", ChecksumsName); !strings.Contains(out, "name_v1.2.3_linux_armv7.tar.gz: OK") {
+	if out := run(res.Dist, sha256sum, "-c", "--strict", packager.ChecksumsName); !strings.Contains(out, "name_v1.2.3_linux_armv7.tar.gz: OK") {
 		t.Errorf("sha256sum -c does not check the tarball:\n%s", out)
 	}
 	if out := run(res.Dist, tarTool, "-tzf", "name_v1.2.3_linux_armv7.tar.gz"); !slices.Contains(strings.Fields(out), "name") {
@@ -214,7 +218,7 @@ func TestNameTemplates(t *testing.T) {
 	eq(t, "deb Architecture", strings.TrimSpace(run(res.Dist, dpkgDeb, "-f", "name_1.2.3_linux_armv7.deb", "Architecture")), "armhf")
 	m := readManifest(t, res.Dist)
 	for _, a := range m.Artifacts {
-		if a.Path == "name_v1.2.3_linux_armv7.tar.gz" && (a.Kind != KindTarGz || a.Target() != "linux/arm/7") {
+		if a.Path == "name_v1.2.3_linux_armv7.tar.gz" && (a.Kind != packager.KindTarGz || a.Target() != "linux/arm/7") {
 			t.Errorf("artifacts.json lists the tarball as %+v", a)
 		}
 	}
@@ -223,7 +227,7 @@ func TestNameTemplates(t *testing.T) {
 // readManifest reads dist's artifacts.json.
 func readManifest(t *testing.T, dist string) Manifest {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(dist, ManifestName))
+	b, err := os.ReadFile(filepath.Join(dist, packager.ManifestName))
 	if err != nil {
 		t.Fatal(err)
 	}

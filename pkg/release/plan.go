@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -14,10 +13,9 @@ import (
 	"time"
 
 	"github.com/svcpack/svcpack/pkg/config"
-	"github.com/svcpack/svcpack/pkg/oci"
+	"github.com/svcpack/svcpack/pkg/packager"
 	"github.com/svcpack/svcpack/pkg/pgpsign"
 	"github.com/svcpack/svcpack/pkg/platform"
-	"github.com/svcpack/svcpack/pkg/winres"
 )
 
 // Plan is one run of the pipeline: the spec, where artifacts go, and the
@@ -38,58 +36,27 @@ type Plan struct {
 	wrapSrc string          // svcpack's module source, when the wrapper is built
 
 	mu        sync.Mutex
-	artifacts []Artifact                    // in dist
-	raw       map[platform.Target][]rawFile // go build outputs, in the cache
-	claimed   map[string]string             // artifact path -> the job writing it
-	icons     map[string]func() (*winres.Icon, error)
-	bases     map[string]func() ([]*oci.BaseImage, error)
+	artifacts []Artifact                     // in dist
+	raw       map[platform.Target][]rawFile  // go build outputs, in the cache
+	claimed   map[string]string              // artifact path -> the job writing it
+	memo      map[string]func() (any, error) // packager.Shared's results
 }
 
-// icon reads the icon at path once per run: decoding and resizing a PNG
-// is most of the work of Windows resources, and every exe and MSI of the
-// release carries the same icon.
-func (p *Plan) icon(path string) (*winres.Icon, error) {
-	return once(p, &p.icons, path, func() (*winres.Icon, error) { return winres.ReadIcon(path) })
-}
-
-// baseImages reads the OCI base image layout at path once per run: every
-// target's image is built on one of its images, and reading it means
-// reading and hashing every blob of every platform it holds.
-func (p *Plan) baseImages(path string) ([]*oci.BaseImage, error) {
-	return once(p, &p.bases, path, func() ([]*oci.BaseImage, error) {
-		l, idx, err := oci.Open(path)
-		if err != nil {
-			return nil, err
-		}
-		return l.Images(idx)
-	})
-}
-
-// once returns read's result for key, which the first caller computes and
-// later ones (waiting for it if need be) share: a memo of m, held under
-// p.mu, for the run.
-func once[T any](p *Plan, m *map[string]func() (T, error), key string, read func() (T, error)) (T, error) {
+// shared returns read's result for key, which the first caller computes
+// and later ones (waiting for it if need be) share: the memo behind
+// packager.Shared, held under p.mu, for the run.
+func (p *Plan) shared(key string, read func() (any, error)) (any, error) {
 	p.mu.Lock()
-	f, ok := (*m)[key]
+	f, ok := p.memo[key]
 	if !ok {
-		if *m == nil {
-			*m = map[string]func() (T, error){}
+		if p.memo == nil {
+			p.memo = map[string]func() (any, error){}
 		}
 		f = sync.OnceValues(read)
-		(*m)[key] = f
+		p.memo[key] = f
 	}
 	p.mu.Unlock()
 	return f()
-}
-
-// withIcon returns o with its icon read through p.icon.
-func (p *Plan) withIcon(o winres.Options) (winres.Options, error) {
-	if o.Icon == "" {
-		return o, nil
-	}
-	icon, err := p.icon(o.Icon)
-	o.IconImage = icon
-	return o, err
 }
 
 // claim records that the job id writes the artifact rel, and fails when
@@ -110,20 +77,14 @@ func (p *Plan) claim(rel, id string) error {
 
 // rawFile is a go build output that packagers read but dist does not hold.
 type rawFile struct {
-	kind   Kind
+	kind   packager.Kind
 	path   string
 	sha256 string // verified by cache.trustRaw
 }
 
-// Pseudo-kinds of the raw go build outputs.
-const (
-	kindRaw        Kind = "raw binary"
-	kindRawWrapper Kind = "raw wrapper"
-)
-
 // Artifacts returns the artifacts produced so far, filtered by kind when
 // kinds are given, sorted by path.
-func (p *Plan) Artifacts(kinds ...Kind) []Artifact {
+func (p *Plan) Artifacts(kinds ...packager.Kind) []Artifact {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	var out []Artifact
@@ -159,12 +120,12 @@ func (p *Plan) addRaw(t platform.Target, f rawFile) {
 // inputs returns the artifacts of the given kinds made for the targets
 // from: dist artifacts by path, raw outputs by their host path. A
 // release-wide job (from holds the zero target) reads every target's.
-func (p *Plan) inputs(from []platform.Target, kinds []Kind) []input {
+func (p *Plan) inputs(from []platform.Target, kinds []packager.Kind) []input {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	var out []input
 	for _, a := range p.artifacts {
-		if reads(from, a.target()) && slices.Contains(kinds, a.Kind) {
+		if readsTarget(from, a.Platform()) && slices.Contains(kinds, a.Kind) {
 			out = append(out, input{kind: a.Kind, name: "$DIST/" + a.Path, path: filepath.Join(p.dir, filepath.FromSlash(a.Path)), sha256: a.SHA256})
 		}
 	}
@@ -179,15 +140,15 @@ func (p *Plan) inputs(from []platform.Target, kinds []Kind) []input {
 	return out
 }
 
-// reads reports whether a job reading the targets from reads artifacts of
+// readsTarget reports whether a job reading the targets from reads artifacts of
 // target t: from holds it, or the zero target (a release-wide job).
-func reads(from []platform.Target, t platform.Target) bool {
+func readsTarget(from []platform.Target, t platform.Target) bool {
 	return slices.ContainsFunc(from, func(f platform.Target) bool { return f.IsZero() || f == t })
 }
 
 // sources are the targets whose artifacts the job of pk for target t reads:
 // t itself, or the targets a combining packager combines into t.
-func sources(pk *Packager, s *config.Spec, targets []platform.Target, t platform.Target) []platform.Target {
+func sources(pk *packager.Packager, s *config.Spec, targets []platform.Target, t platform.Target) []platform.Target {
 	if pk.Combines != nil {
 		for _, c := range pk.Combines(s, targets) {
 			if c.Target == t {
@@ -200,7 +161,7 @@ func sources(pk *Packager, s *config.Spec, targets []platform.Target, t platform
 
 // input is one artifact a job reads.
 type input struct {
-	kind   Kind
+	kind   packager.Kind
 	name   string // stable name for the cache key
 	path   string // host path
 	sha256 string // its content's digest
@@ -224,7 +185,7 @@ func (e *StepError) Unwrap() error { return e.Err }
 // node is one job of the graph.
 type node struct {
 	name   string
-	kind   Kind // what it makes (packager jobs)
+	kind   packager.Kind // what it makes (packager jobs)
 	target platform.Target
 	deps   []*node
 	run    func(ctx context.Context) error
@@ -305,30 +266,30 @@ func targetString(t platform.Target) string {
 // graph builds the jobs of a run: a go build per target (and the
 // wrapper's, where the wrapper applies), then each packager for each target
 // it applies to, after the jobs making what it uses.
-func (p *Plan) graph(pks []*Packager, build bool) ([]*node, error) {
+func (p *Plan) graph(pks []*packager.Packager, build bool) ([]*node, error) {
 	var nodes []*node
-	made := map[platform.Target]map[Kind][]*node{}
+	made := map[platform.Target]map[packager.Kind][]*node{}
 	targets := planTargets(p.spec, p.targets, pks) // and the combined ones
 	for _, t := range targets {
-		made[t] = map[Kind][]*node{}
+		made[t] = map[packager.Kind][]*node{}
 	}
 	if build {
 		for _, t := range p.targets {
 			n := &node{name: "build", target: t, run: func(ctx context.Context) error { return p.buildRaw(ctx, t) }}
 			nodes = append(nodes, n)
-			made[t][kindRaw] = append(made[t][kindRaw], n)
-			if wrapperApplies(p.spec, t) {
+			made[t][packager.KindRawBinary] = append(made[t][packager.KindRawBinary], n)
+			if p.spec.Wraps(t) {
 				n := &node{name: "build", target: t, run: func(ctx context.Context) error { return p.buildWrapper(ctx, t) }}
 				nodes = append(nodes, n)
-				made[t][kindRawWrapper] = append(made[t][kindRawWrapper], n)
+				made[t][packager.KindRawWrapper] = append(made[t][packager.KindRawWrapper], n)
 			}
 		}
 	}
 	var all []*node // every packager job so far, for release-wide jobs
 	for _, pk := range pks {
-		if pk.Once {
+		if pk.ReleaseWide {
 			// After every job of every target making a kind it uses.
-			if !pk.enabled(p.spec) || pk.Applies != nil && !pk.Applies(p.spec, platform.Target{}) {
+			if !pk.Enabled(p.spec) || pk.Applies != nil && !pk.Applies(p.spec, platform.Target{}) {
 				continue
 			}
 			view, err := p.spec.Project(pk.Reads)
@@ -342,13 +303,13 @@ func (p *Plan) graph(pks []*Packager, build bool) ([]*node, error) {
 				}
 			}
 			n.run = func(ctx context.Context) error { return p.runJob(ctx, pk, view, platform.Target{}) }
-			n.kind = pk.kind()
+			n.kind = pk.ArtifactKind()
 			nodes = append(nodes, n)
 			all = append(all, n)
 			continue
 		}
 		for _, t := range targets {
-			if !pk.applies(p.spec, t) {
+			if !pk.AppliesTo(p.spec, t) {
 				continue
 			}
 			view, err := p.spec.Project(pk.Reads)
@@ -362,21 +323,21 @@ func (p *Plan) graph(pks []*Packager, build bool) ([]*node, error) {
 				}
 			}
 			n.run = func(ctx context.Context) error { return p.runJob(ctx, pk, view, t) }
-			n.kind = pk.kind()
+			n.kind = pk.ArtifactKind()
 			nodes = append(nodes, n)
 			all = append(all, n)
-			made[t][pk.kind()] = append(made[t][pk.kind()], n)
+			made[t][pk.ArtifactKind()] = append(made[t][pk.ArtifactKind()], n)
 		}
 	}
 	return nodes, nil
 }
 
 // runJob makes (or reuses) one packager's artifacts for one target.
-func (p *Plan) runJob(ctx context.Context, pk *Packager, view *config.Spec, t platform.Target) error {
+func (p *Plan) runJob(ctx context.Context, pk *packager.Packager, view *config.Spec, t platform.Target) error {
 	start := time.Now()
 	from := sources(pk, p.spec, p.targets, t)
-	j := &Job{Spec: view, Target: t, plan: p, pk: pk, from: from, ins: p.inputs(from, pk.Uses)}
-	key, err := p.key(pk, view, t, j.ins)
+	r := &jobRun{plan: p, pk: pk, target: t, from: from, ins: p.inputs(from, pk.Uses)}
+	key, err := p.key(pk, view, t, r.ins)
 	if err != nil {
 		return err
 	}
@@ -390,7 +351,7 @@ func (p *Plan) runJob(ctx context.Context, pk *Packager, view *config.Spec, t pl
 		p.rep.unchanged(pk.Name, targetString(t))
 		return nil
 	}
-	if err := pk.Write(ctx, j); err != nil {
+	if err := pk.Write(ctx, packager.NewJob(view, t, r)); err != nil {
 		return err
 	}
 	if pk.Paths != nil {
@@ -399,47 +360,41 @@ func (p *Plan) runJob(ctx context.Context, pk *Packager, view *config.Spec, t pl
 		if err != nil {
 			return err
 		}
-		for _, a := range j.outs {
+		for _, a := range r.outs {
 			if !slices.Contains(declared, a.Path) {
 				return fmt.Errorf("wrote %s, which its Paths does not declare (%v): a bug in packager %s", a.Path, declared, pk.Name)
 			}
 		}
 	}
-	p.record(pk, t, key, j.outs)
-	p.add(j.outs...)
+	p.record(pk, t, key, r.outs)
+	p.add(r.outs...)
 	p.rep.step(pk.Name, targetString(t), time.Since(start))
 	return nil
 }
 
-// Job is what a packager's Write gets: the spec fields it declared, its
-// target, the artifacts it uses, and the means to write its own.
-type Job struct {
-	// Spec holds only the fields the packager declared in Reads.
-	Spec *config.Spec
-	// Target is the target being packaged.
-	Target platform.Target
-
-	plan *Plan
-	pk   *Packager
-	from []platform.Target // the targets whose artifacts it reads
-	ins  []input
-	outs []Artifact
+// jobRun is the core's side of one packager's job for one target: what
+// packager.Job reads and writes through.
+type jobRun struct {
+	plan   *Plan
+	pk     *packager.Packager
+	target platform.Target
+	from   []platform.Target // the targets whose artifacts it reads
+	ins    []input
+	outs   []Artifact
 }
 
-// Inputs returns the artifacts of kind k the job may read (every target's,
-// for a release-wide job; the combined targets', for a combining one),
-// sorted by path, with Path(a) their host paths. Only kinds the packager
-// declared in Uses are visible.
-func (j *Job) Inputs(k Kind) []Artifact {
+// Inputs lists the artifacts of kind k the job reads: only kinds the
+// packager declared in Uses, of the targets it reads.
+func (r *jobRun) Inputs(k packager.Kind) []Artifact {
 	var out []Artifact
-	from := j.from
+	from := r.from
 	if from == nil {
-		from = []platform.Target{j.Target}
+		from = []platform.Target{r.target}
 	}
-	j.plan.mu.Lock()
-	defer j.plan.mu.Unlock()
-	for _, a := range j.plan.artifacts {
-		if a.Kind == k && slices.Contains(j.pk.Uses, k) && reads(from, a.target()) {
+	r.plan.mu.Lock()
+	defer r.plan.mu.Unlock()
+	for _, a := range r.plan.artifacts {
+		if a.Kind == k && slices.Contains(r.pk.Uses, k) && readsTarget(from, a.Platform()) {
 			out = append(out, a)
 		}
 	}
@@ -448,13 +403,11 @@ func (j *Job) Inputs(k Kind) []Artifact {
 }
 
 // Path is the host path of an artifact.
-func (j *Job) Path(a Artifact) string { return j.plan.Abs(a.Path) }
+func (r *jobRun) Path(a Artifact) string { return r.plan.Abs(a.Path) }
 
-// Input returns the host path of the artifact of kind k made for the job's
-// target, and whether there is one. Only kinds the packager declared in
-// Uses are visible.
-func (j *Job) Input(k Kind) (string, bool) {
-	for _, in := range j.ins {
+// Input is the host path of the job's target's artifact of kind k.
+func (r *jobRun) Input(k packager.Kind) (string, bool) {
+	for _, in := range r.ins {
 		if in.kind == k {
 			return in.path, true
 		}
@@ -462,67 +415,56 @@ func (j *Job) Input(k Kind) (string, bool) {
 	return "", false
 }
 
-// MustInput is Input for a kind the packager cannot do without.
-func (j *Job) MustInput(k Kind) (string, error) {
-	if p, ok := j.Input(k); ok {
-		return p, nil
+// Create claims the artifact rel for the job, has write make it, and
+// records it with kind k (the packager's own kind when k is empty).
+func (r *jobRun) Create(rel string, k packager.Kind, write func(path string) error) error {
+	if k == "" {
+		k = r.pk.ArtifactKind()
 	}
-	return "", fmt.Errorf("no %s was made for %s", k, j.Target)
-}
-
-// Create writes the artifact rel (a path under dist/ with / separators)
-// with mode 0644 by calling fill on a temporary file renamed into place, and
-// records it with the packager's kind.
-func (j *Job) Create(rel string, fill func(w io.Writer) error) error {
-	return j.CreateFile(rel, j.pk.kind(), func(path string) error { return writeFileAtomic(path, 0o644, fill) })
-}
-
-// CreateFile records the artifact rel of kind kind after write has made
-// the file at the host path it is given (writing it atomically is write's
-// part).
-func (j *Job) CreateFile(rel string, kind Kind, write func(path string) error) error {
-	if err := j.plan.claim(rel, jobID(j.pk, j.Target)); err != nil {
+	if err := r.plan.claim(rel, jobID(r.pk, r.target)); err != nil {
 		return err
 	}
-	path := j.plan.Abs(rel)
+	path := r.plan.Abs(rel)
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
 	}
 	if err := write(path); err != nil {
 		return err
 	}
-	a, err := newArtifact(j.plan.dir, rel, kind, j.Target)
+	a, err := newArtifact(r.plan.dir, rel, k, r.target)
 	if err != nil {
 		return err
 	}
-	j.outs = append(j.outs, a)
+	r.outs = append(r.outs, a)
 	return nil
 }
 
-// TempDir returns a new temporary directory (beside the release cache, or
-// in the system's temporary directory); the caller removes it.
-func (j *Job) TempDir() (string, error) {
+// TempDir returns a new temporary directory beside the release cache (or
+// in the system's temporary directory).
+func (r *jobRun) TempDir() (string, error) {
 	base := ""
-	if j.plan.cache != nil {
-		base = filepath.Join(j.plan.cache.dir, "tmp")
+	if r.plan.cache != nil {
+		base = filepath.Join(r.plan.cache.dir, "tmp")
 		if err := os.MkdirAll(base, 0o755); err != nil {
 			return "", err
 		}
 	}
-	return os.MkdirTemp(base, "svcpack-"+j.pk.Name+"-"+j.Target.Slug()+"-")
+	return os.MkdirTemp(base, "svcpack-"+r.pk.Name+"-"+r.target.Slug()+"-")
 }
 
-// OpenPGP returns the release's OpenPGP signer when the packager reads the
-// gpg section and it is set, else nil.
-func (j *Job) OpenPGP() *pgpsign.Signer {
-	if j.Spec.GPG == nil {
-		return nil
-	}
-	return j.plan.pgp
+// OpenPGP is the release's OpenPGP signer, or nil.
+func (r *jobRun) OpenPGP() *pgpsign.Signer { return r.plan.pgp }
+
+// GoTool is the run's go command.
+func (r *jobRun) GoTool() string { return r.plan.goTool }
+
+// Shared is the run's memo (Plan.shared).
+func (r *jobRun) Shared(key string, read func() (any, error)) (any, error) {
+	return r.plan.shared(key, read)
 }
 
-// Command reports a command line the job runs (shown with -v).
-func (j *Job) Command(args []string) { j.plan.rep.command(args) }
+// LogCommand reports a command line the job runs (shown with -v).
+func (r *jobRun) LogCommand(args []string) { r.plan.rep.command(args) }
 
 func newSem(n int) chan struct{} {
 	if n <= 0 {

@@ -12,6 +12,9 @@ import (
 	"testing"
 	"time"
 
+	linuxfmt "github.com/svcpack/svcpack/pkg/format/linuxpkg"
+	"github.com/svcpack/svcpack/pkg/packager"
+
 	"github.com/svcpack/svcpack/internal/debroot"
 	"github.com/svcpack/svcpack/internal/testtool"
 	"github.com/svcpack/svcpack/internal/winetest"
@@ -197,11 +200,11 @@ func TestProgramsInBootedDebian(t *testing.T) {
 			// refuses to make it: dpkg refuses to install it.
 			s := *c
 			s.Service.Linux.BinDir = ""
-			bin, err := binaryPath(&s, linux[0])
+			bin, err := packager.BinaryPath(&s, linux[0])
 			if err != nil {
 				t.Fatal(err)
 			}
-			o := linuxOptions(&s, linux[0], filepath.Join(res.Dist, bin), "deb")
+			o := linuxfmt.Options(&s, linux[0], filepath.Join(res.Dist, bin), "deb")
 			var b bytes.Buffer
 			if err := linuxpkg.Package(o, "deb", &b); err != nil {
 				t.Fatal(err)

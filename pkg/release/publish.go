@@ -10,6 +10,7 @@ import (
 
 	"github.com/svcpack/svcpack/pkg/config"
 	"github.com/svcpack/svcpack/pkg/oci"
+	"github.com/svcpack/svcpack/pkg/packager"
 )
 
 // PublishOptions tunes Publish.
@@ -54,12 +55,12 @@ func Publish(ctx context.Context, s *config.Spec, o PublishOptions) ([]Pushed, e
 	}
 	var index *Artifact
 	for i, a := range m.Artifacts {
-		if a.Kind == KindOCIIndex {
+		if a.Kind == packager.KindOCIIndex {
 			index = &m.Artifacts[i]
 		}
 	}
 	if index == nil {
-		return nil, fmt.Errorf("publish: %s records no %s artifact: release with oci in formats first", filepath.Join(dist, ManifestName), KindOCIIndex)
+		return nil, fmt.Errorf("publish: %s records no %s artifact: release with oci in formats first", filepath.Join(dist, packager.ManifestName), packager.KindOCIIndex)
 	}
 	file := filepath.Join(dist, filepath.FromSlash(index.Path))
 	if sum, _, err := hashFile(file); err != nil || sum != index.SHA256 {

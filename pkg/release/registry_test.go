@@ -11,39 +11,43 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/svcpack/svcpack/pkg/format/binary"
+	"github.com/svcpack/svcpack/pkg/format/zip"
+	"github.com/svcpack/svcpack/pkg/packager"
+
 	"github.com/svcpack/svcpack/pkg/config"
 )
 
 var update = flag.Bool("update", false, "rewrite the README's format table from the registry")
 
 func TestRegistry(t *testing.T) {
-	pks := packagers()
+	pks := registry()
 	if err := checkRegistry(pks); err != nil {
 		t.Fatal(err)
 	}
-	kinds := map[Kind]bool{}
+	kinds := map[packager.Kind]bool{}
 	for _, pk := range pks {
 		if pk.Doc == "" {
 			t.Errorf("%s has no Doc", pk.Name)
 		}
-		kinds[pk.kind()] = true
+		kinds[pk.ArtifactKind()] = true
 	}
 	// The default formats are those the registry marks, in its order.
 	got := config.DefaultFormats(Formats())
 	if strings.Join(got, " ") != "zip msi deb rpm apk tar.gz sbom" {
 		t.Errorf("default formats %v", got)
 	}
-	for _, k := range []Kind{KindBinary, KindWrapper, KindZip, KindMSI, KindDeb, KindRPM, KindAPK, KindTarGz, KindSBOM, KindOCI, KindOCIIndex} {
+	for _, k := range []packager.Kind{packager.KindBinary, packager.KindWrapper, packager.KindZip, packager.KindMSI, packager.KindDeb, packager.KindRPM, packager.KindAPK, packager.KindTarGz, packager.KindSBOM, packager.KindOCI, packager.KindOCIIndex} {
 		if !kinds[k] {
 			t.Errorf("no packager makes %s", k)
 		}
 	}
 	// A broken registry is refused.
-	bad := append(packagers(), &Packager{Name: "x", Reads: []string{"service.nope"}, Write: zipPackager().Write})
+	bad := append(registry(), &packager.Packager{Name: "x", Reads: []string{"service.nope"}, Write: zip.Packager().Write})
 	if err := checkRegistry(bad); err == nil || !strings.Contains(err.Error(), `"service.nope"`) {
 		t.Errorf("an unknown field read: %v", err)
 	}
-	late := []*Packager{zipPackager(), exePackager()}
+	late := []*packager.Packager{zip.Packager(), binary.Exe()}
 	if err := checkRegistry(late); err == nil || !strings.Contains(err.Error(), "uses") {
 		t.Errorf("a use of a kind made later: %v", err)
 	}
@@ -92,18 +96,18 @@ func TestEncodersKnowNoConfig(t *testing.T) {
 	}
 }
 
-// TestReleaseWidePackager: a Once packager runs one job for the release,
+// TestReleaseWidePackager: a release-wide packager runs one job for the release,
 // after every target's binary, sees all of them, and is reused when none
 // changed.
 func TestReleaseWidePackager(t *testing.T) {
 	c := tinyProject(t, "")
-	index := &Packager{Name: "index", Internal: true, Once: true, Uses: []Kind{KindBinary},
-		Write: func(ctx context.Context, j *Job) error {
+	index := &packager.Packager{Name: "index", Internal: true, ReleaseWide: true, Uses: []packager.Kind{packager.KindBinary},
+		Write: func(ctx context.Context, j *packager.Job) error {
 			if !j.Target.IsZero() {
 				return fmt.Errorf("a release-wide job for target %s", j.Target)
 			}
 			return j.Create("index.txt", func(w io.Writer) error {
-				for _, a := range j.Inputs(KindBinary) {
+				for _, a := range j.Inputs(packager.KindBinary) {
 					if _, err := os.Stat(j.Path(a)); err != nil {
 						return err
 					}
@@ -113,7 +117,7 @@ func TestReleaseWidePackager(t *testing.T) {
 			})
 		}}
 	var log strings.Builder
-	res, err := Release(context.Background(), c, Options{Log: &log, extra: []*Packager{index}})
+	res, err := Release(context.Background(), c, Options{Log: &log, extra: []*packager.Packager{index}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -123,14 +127,14 @@ func TestReleaseWidePackager(t *testing.T) {
 	}
 	var want strings.Builder
 	for _, a := range res.Artifacts {
-		if a.Kind == KindBinary {
+		if a.Kind == packager.KindBinary {
 			fmt.Fprintf(&want, "%s %s %s\n", a.Target(), a.Path, a.SHA256)
 		}
 	}
 	if string(b) != want.String() || strings.Count(string(b), "\n") != 2 {
 		t.Errorf("index.txt:\n%s\nwant:\n%s", b, want.String())
 	}
-	again, err := Release(context.Background(), c, Options{extra: []*Packager{index}})
+	again, err := Release(context.Background(), c, Options{extra: []*packager.Packager{index}})
 	if err != nil {
 		t.Fatal(err)
 	}

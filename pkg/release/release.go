@@ -1,10 +1,14 @@
-// Package release is svcpack's pipeline: a validated config.Spec -> a plan
-// of targets x packagers -> dist/. Each format is a Packager (registry.go,
-// one format_*.go file each) that declares the spec fields and artifacts it
-// reads and writes its artifacts through a Job; the pipeline maps nothing
-// itself. Jobs run as a graph, each as soon as what it uses is made, bounded
-// by GOMAXPROCS (or Options.Parallelism). A release is written into a
-// staging directory beside dist/ and swapped into place only when every job
+// Package release is svcpack's pipeline core: a validated config.Spec -> a
+// plan of targets x packagers -> dist/. Each format is a packager.Packager
+// in a package of its own under pkg/format, listed once in pkg/format's
+// registry (the core's only way to a format); it declares the spec fields
+// and artifacts it reads and writes its artifacts through a packager.Job,
+// which this package runs (jobRun). The core builds the raw binaries and
+// the wrapper (build.go, wrapper.go), runs the jobs as a graph, each as
+// soon as what it uses is made, bounded by GOMAXPROCS (or
+// Options.Parallelism), keeps the cache (cache.go), and writes the
+// checksums and the manifest. A release is written into a staging
+// directory beside dist/ and swapped into place only when every job
 // succeeded, so a failed run leaves dist/ as it was, and every file is
 // written to a temporary name and renamed, so none is ever partial.
 package release
@@ -23,6 +27,7 @@ import (
 	"time"
 
 	"github.com/svcpack/svcpack/pkg/config"
+	"github.com/svcpack/svcpack/pkg/packager"
 	"github.com/svcpack/svcpack/pkg/pgpsign"
 	"github.com/svcpack/svcpack/pkg/platform"
 )
@@ -52,7 +57,7 @@ type Options struct {
 
 	// extra packagers run after the registry's (tests use it to add a
 	// non-deterministic one that Verify must catch).
-	extra []*Packager
+	extra []*packager.Packager
 }
 
 // Result is what a release produced.
@@ -77,14 +82,6 @@ type Manifest struct {
 	Artifacts []Artifact `json:"artifacts"`
 }
 
-// ManifestName and ChecksumsName are the fixed file names in dist/.
-const (
-	ManifestName  = "artifacts.json"
-	ChecksumsName = "checksums.txt"
-	// SignatureName is the detached OpenPGP signature of checksums.txt.
-	SignatureName = "checksums.txt.asc"
-)
-
 func (o Options) reporter() *reporter { return &reporter{w: o.Log, v: o.Verbosity} }
 
 func (o Options) targets(s *config.Spec) []platform.Target {
@@ -96,7 +93,7 @@ func (o Options) targets(s *config.Spec) []platform.Target {
 
 func (o Options) dist(s *config.Spec) string { return cmp.Or(o.Dist, s.Dist) }
 
-func (o Options) packagers() []*Packager { return append(packagers(), o.extra...) }
+func (o Options) packagers() []*packager.Packager { return append(registry(), o.extra...) }
 
 // newPlan prepares a run: the registry is checked, the OpenPGP key loaded.
 func newPlan(s *config.Spec, o Options, dir string) (*Plan, error) {
@@ -137,7 +134,7 @@ func Release(ctx context.Context, s *config.Spec, o Options) (*Result, error) {
 	pks, end := o.packagers(), finish
 	if o.Partial {
 		// Release-wide artifacts read every target's: they are made at merge.
-		pks = slices.DeleteFunc(pks, func(pk *Packager) bool { return pk.Once })
+		pks = slices.DeleteFunc(pks, func(pk *packager.Packager) bool { return pk.ReleaseWide })
 		end = finishPart
 	}
 	p, err := runStaged(ctx, s, o, staged{what: "release", fill: func(p *Plan) error { return p.prepare(ctx) }, pks: pks, build: true, end: end})
@@ -162,11 +159,11 @@ func Release(ctx context.Context, s *config.Spec, o Options) (*Result, error) {
 
 // staged is what runStaged runs.
 type staged struct {
-	what  string            // "release" or "merge", for messages
-	fill  func(*Plan) error // before the jobs: what the plan needs first
-	pks   []*Packager       // the packagers whose jobs run
-	build bool              // the jobs build the binaries
-	end   func(*Plan) error // after them: finish, or finishPart
+	what  string               // "release" or "merge", for messages
+	fill  func(*Plan) error    // before the jobs: what the plan needs first
+	pks   []*packager.Packager // the packagers whose jobs run
+	build bool                 // the jobs build the binaries
+	end   func(*Plan) error    // after them: finish, or finishPart
 }
 
 // runStaged runs st's jobs for s into a staging folder beside dist/ and
@@ -258,9 +255,9 @@ func Build(ctx context.Context, s *config.Spec, o Options) (*Result, error) {
 	if err := p.prepare(ctx); err != nil {
 		return nil, err
 	}
-	var internal []*Packager
+	var internal []*packager.Packager
 	for _, pk := range o.packagers() {
-		if pk.Internal && !pk.Once { // release-wide jobs read packages
+		if pk.Internal && !pk.ReleaseWide { // release-wide jobs read packages
 			internal = append(internal, pk)
 		}
 	}
@@ -280,7 +277,7 @@ func Build(ctx context.Context, s *config.Spec, o Options) (*Result, error) {
 // the spec (the wrapper's source), so that such a failure costs no build.
 func (p *Plan) prepare(ctx context.Context) error {
 	for _, t := range p.targets {
-		if wrapperApplies(p.spec, t) {
+		if p.spec.Wraps(t) {
 			src, err := wrapperSource(ctx, p.goTool, p.spec.Dir, debugBuildInfo, checkoutDir())
 			if err != nil {
 				return &StepError{Step: "svcwrap", Err: err}
@@ -301,7 +298,7 @@ func finish(p *Plan) error {
 	for _, a := range p.Artifacts() {
 		fmt.Fprintf(&sums, "%s  %s\n", a.SHA256, a.Path)
 	}
-	if err := p.small(ChecksumsName, KindChecksums, sums.Bytes()); err != nil {
+	if err := p.small(packager.ChecksumsName, packager.KindChecksums, sums.Bytes()); err != nil {
 		return &StepError{Step: "checksums", Err: err}
 	}
 	p.rep.step("checksums", "", time.Since(start))
@@ -311,12 +308,12 @@ func finish(p *Plan) error {
 		start := time.Now()
 		sig, err := p.pgp.SignArmored(bytes.NewReader(sums.Bytes()))
 		if err != nil {
-			return &StepError{Step: "gpg", Target: ChecksumsName, Err: err}
+			return &StepError{Step: "gpg", Target: packager.ChecksumsName, Err: err}
 		}
-		if err := p.small(SignatureName, KindSignature, sig); err != nil {
-			return &StepError{Step: "gpg", Target: ChecksumsName, Err: err}
+		if err := p.small(packager.SignatureName, packager.KindSignature, sig); err != nil {
+			return &StepError{Step: "gpg", Target: packager.ChecksumsName, Err: err}
 		}
-		p.rep.step("gpg", ChecksumsName, time.Since(start))
+		p.rep.step("gpg", packager.ChecksumsName, time.Since(start))
 	}
 
 	m := Manifest{Name: s.Name, Version: s.Version.String(), Commit: s.Commit, Date: s.Date.UTC().Format(time.RFC3339), Artifacts: p.Artifacts()}
@@ -324,7 +321,7 @@ func finish(p *Plan) error {
 	if err != nil {
 		return &StepError{Step: "manifest", Err: err}
 	}
-	if err := p.small(ManifestName, "", append(b, '\n')); err != nil {
+	if err := p.small(packager.ManifestName, "", append(b, '\n')); err != nil {
 		return &StepError{Step: "manifest", Err: err}
 	}
 	return nil
@@ -333,10 +330,10 @@ func finish(p *Plan) error {
 // small writes a small file the release derives from its artifacts, or
 // keeps the previous release's when the content is the same; with a kind,
 // it becomes an artifact.
-func (p *Plan) small(rel string, kind Kind, data []byte) error {
+func (p *Plan) small(rel string, kind packager.Kind, data []byte) error {
 	same := p.linkIfSame(rel, data)
 	if !same {
-		if err := writeFileAtomic(p.Abs(rel), 0o644, writeBytes(data)); err != nil {
+		if err := packager.WriteFileAtomic(p.Abs(rel), 0o644, packager.WriteBytes(data)); err != nil {
 			return err
 		}
 	}
@@ -354,13 +351,13 @@ func (p *Plan) small(rel string, kind Kind, data []byte) error {
 
 // ReadManifest reads dist/artifacts.json.
 func ReadManifest(dist string) (*Manifest, error) {
-	data, err := os.ReadFile(filepath.Join(dist, ManifestName))
+	data, err := os.ReadFile(filepath.Join(dist, packager.ManifestName))
 	if err != nil {
 		return nil, fmt.Errorf("release: %w", err)
 	}
 	var m Manifest
 	if err := json.Unmarshal(data, &m); err != nil {
-		return nil, fmt.Errorf("release: %s: %w", filepath.Join(dist, ManifestName), err)
+		return nil, fmt.Errorf("release: %s: %w", filepath.Join(dist, packager.ManifestName), err)
 	}
 	return &m, nil
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/svcpack/svcpack/internal/testtool"
 	"github.com/svcpack/svcpack/pkg/config"
+	"github.com/svcpack/svcpack/pkg/packager"
 	"github.com/svcpack/svcpack/pkg/platform"
 )
 
@@ -86,7 +87,7 @@ func TestReleaseManifestAndChecksums(t *testing.T) {
 	}
 	// An independent check of checksums.txt.
 	sha := testtool.Need(t, "sha256sum", "coreutils")
-	cmd := exec.Command(sha, "-c", "--strict", ChecksumsName)
+	cmd := exec.Command(sha, "-c", "--strict", packager.ChecksumsName)
 	cmd.Dir = res.Dist
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("sha256sum -c: %v\n%s", err, out)

@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/svcpack/svcpack/pkg/config"
+	"github.com/svcpack/svcpack/pkg/packager"
 	"github.com/svcpack/svcpack/pkg/platform"
 )
 
@@ -38,7 +39,7 @@ import (
 // with each other and with the merging checkout, that every target is in
 // exactly one part and every artifact is the file its part listed, and only
 // then writes dist/: the parts' artifacts, the release-wide artifacts
-// (Packager.Once), checksums.txt, its signature and artifacts.json. Since
+// (Packager.ReleaseWide), checksums.txt, its signature and artifacts.json. Since
 // every artifact of a target depends only on that target's inputs, the
 // result is byte for byte the single-machine release.
 
@@ -84,9 +85,9 @@ type Part struct {
 // the targets a combining packager joins (darwin/amd64 without
 // darwin/arm64 for the universal binary): no part could make the combined
 // target, and the merged release would lack it.
-func splitsNoCombined(s *config.Spec, targets []platform.Target, pks []*Packager) error {
+func splitsNoCombined(s *config.Spec, targets []platform.Target, pks []*packager.Packager) error {
 	for _, pk := range pks {
-		if pk.Combines == nil || !pk.enabled(s) {
+		if pk.Combines == nil || !pk.Enabled(s) {
 			continue
 		}
 		for _, c := range pk.Combines(s, s.Targets) {
@@ -295,8 +296,8 @@ func ReadPart(dir string) (*Part, error) {
 	file := filepath.Join(dir, PartName)
 	data, err := readLimited(file, maxPartManifest)
 	if errors.Is(err, fs.ErrNotExist) {
-		if _, err := os.Stat(filepath.Join(dir, ManifestName)); err == nil {
-			return nil, fmt.Errorf("%s holds a whole release (%s), not a part: make parts with svcpack release -partial", dir, ManifestName)
+		if _, err := os.Stat(filepath.Join(dir, packager.ManifestName)); err == nil {
+			return nil, fmt.Errorf("%s holds a whole release (%s), not a part: make parts with svcpack release -partial", dir, packager.ManifestName)
 		}
 		return nil, fmt.Errorf("%s has no %s: a part is the dist directory of svcpack release -partial, uploaded whole", dir, PartName)
 	}
@@ -547,7 +548,7 @@ func checkParts(ctx context.Context, s *config.Spec, want Part, ps *Parts, dist 
 				bad("part %s: artifact %q is not one svcpack.yaml makes for the part's targets", dir, a.Path)
 				continue
 			}
-			if d.Kind != a.Kind || d.target() != a.target() {
+			if d.Kind != a.Kind || d.Platform() != a.Platform() {
 				bad("part %s: artifact %s is listed as %s for %q, but svcpack.yaml makes it as %s for %q", dir, a.Path, a.Kind, a.Target(), d.Kind, d.Target())
 			}
 			files = append(files, partFile{dir: dir, a: a, got: &r.digests[j]})
@@ -615,10 +616,10 @@ func checkParts(ctx context.Context, s *config.Spec, want Part, ps *Parts, dist 
 // those combined from them.
 func partArtifacts(s *config.Spec, targets []platform.Target) (map[string]Artifact, error) {
 	out := map[string]Artifact{}
-	pks := packagers()
+	pks := registry()
 	for _, t := range planTargets(s, targets, pks) {
 		for _, pk := range pks {
-			if pk.Once || pk.Paths == nil || !pk.applies(s, t) {
+			if pk.ReleaseWide || pk.Paths == nil || !pk.AppliesTo(s, t) {
 				continue
 			}
 			paths, err := pk.Paths(s, t)
@@ -626,7 +627,7 @@ func partArtifacts(s *config.Spec, targets []platform.Target) (map[string]Artifa
 				return nil, fmt.Errorf("%s for %s: %w", pk.Name, t, err)
 			}
 			for _, rel := range paths {
-				out[rel] = Artifact{Path: rel, Kind: pk.kind(), OS: t.OS, Arch: t.Arch, Variant: t.Variant}
+				out[rel] = Artifact{Path: rel, Kind: pk.ArtifactKind(), OS: t.OS, Arch: t.Arch, Variant: t.Variant}
 			}
 		}
 	}
@@ -737,9 +738,9 @@ func Merge(ctx context.Context, s *config.Spec, ps *Parts, o Options) (*Result, 
 	if err != nil {
 		return nil, err // a *MergeError says what it is
 	}
-	var once []*Packager
+	var once []*packager.Packager
 	for _, pk := range o.packagers() {
-		if pk.Once {
+		if pk.ReleaseWide {
 			once = append(once, pk)
 		}
 	}
@@ -782,13 +783,13 @@ func linkOrCopy(src, dst string, mode fs.FileMode) error {
 	if fi.Mode().Perm() == mode && link(src, dst) == nil {
 		return nil
 	}
-	return copyFile(src, dst, mode)
+	return packager.CopyFile(src, dst, mode)
 }
 
 // artifactMode is the mode a release gives an artifact of kind k: the
 // programs are executable.
-func artifactMode(k Kind) fs.FileMode {
-	if k == KindBinary || k == KindWrapper {
+func artifactMode(k packager.Kind) fs.FileMode {
+	if k == packager.KindBinary || k == packager.KindWrapper {
 		return 0o755
 	}
 	return 0o644

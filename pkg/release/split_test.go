@@ -18,6 +18,7 @@ import (
 	"github.com/svcpack/svcpack/internal/testgpg"
 	"github.com/svcpack/svcpack/pkg/config"
 	"github.com/svcpack/svcpack/pkg/oci"
+	"github.com/svcpack/svcpack/pkg/packager"
 )
 
 const splitYAML = `name: hello
@@ -88,7 +89,7 @@ func releaseParts(t *testing.T, c *config.Spec, dir string, parts [][]string) []
 		if _, err := Release(context.Background(), c, Options{Partial: true, Targets: targets, Dist: d}); err != nil {
 			t.Fatalf("part %v: %v", globs, err)
 		}
-		for _, whole := range []string{ChecksumsName, SignatureName, ManifestName} {
+		for _, whole := range []string{packager.ChecksumsName, packager.SignatureName, packager.ManifestName} {
 			if _, err := os.Stat(filepath.Join(d, whole)); err == nil {
 				t.Errorf("part %v holds %s, a file of the whole release", globs, whole)
 			}
@@ -184,7 +185,7 @@ func TestSplitSignedAtMerge(t *testing.T) {
 		t.Fatal(err)
 	}
 	sameTree(t, "signed", merged, single)
-	sums := filepath.Join(merged, ChecksumsName)
+	sums := filepath.Join(merged, packager.ChecksumsName)
 	k.Verify(t, sums+".asc", sums)
 }
 
@@ -317,8 +318,8 @@ func TestMergeRefuses(t *testing.T) {
 			// An archive listed as a program would be merged executable.
 			return []string{windows, copyPart(linux, func(d string, m *Part) {
 				for i, a := range m.Artifacts {
-					if a.Kind != KindBinary {
-						m.Artifacts[i].Kind = KindBinary
+					if a.Kind != packager.KindBinary {
+						m.Artifacts[i].Kind = packager.KindBinary
 						break
 					}
 				}
@@ -337,9 +338,9 @@ func TestMergeRefuses(t *testing.T) {
 		{"name the merge writes", func() []string {
 			return []string{windows, copyPart(linux, func(d string, m *Part) {
 				a := m.Artifacts[0]
-				a.Path = ChecksumsName
+				a.Path = packager.ChecksumsName
 				b, _ := os.ReadFile(filepath.Join(d, filepath.FromSlash(m.Artifacts[0].Path)))
-				os.WriteFile(filepath.Join(d, ChecksumsName), b, 0o644)
+				os.WriteFile(filepath.Join(d, packager.ChecksumsName), b, 0o644)
 				m.Artifacts = append(m.Artifacts, a)
 			})}
 		}, []string{`artifact "checksums.txt" is not one svcpack.yaml makes`}},

@@ -7,6 +7,8 @@ import (
 	"io"
 	"strings"
 	"testing"
+
+	"github.com/svcpack/svcpack/pkg/packager"
 )
 
 func TestVerifyReproducible(t *testing.T) {
@@ -24,7 +26,7 @@ func TestVerifyReproducible(t *testing.T) {
 // and checks Verify names that artifact (and the checksums, which cover it).
 func TestVerifyCatchesNondeterminism(t *testing.T) {
 	c := tinyProject(t, "")
-	noisy := &Packager{Name: "noisy", Internal: true, Uses: []Kind{KindBinary}, Write: func(ctx context.Context, j *Job) error {
+	noisy := &packager.Packager{Name: "noisy", Internal: true, Uses: []packager.Kind{packager.KindBinary}, Write: func(ctx context.Context, j *packager.Job) error {
 		return j.Create("noise.txt", func(w io.Writer) error {
 			b := make([]byte, 8)
 			rand.Read(b)
@@ -32,7 +34,7 @@ func TestVerifyCatchesNondeterminism(t *testing.T) {
 			return err
 		})
 	}}
-	diffs, err := Verify(context.Background(), c, Options{Targets: c.Targets[:1], extra: []*Packager{noisy}})
+	diffs, err := Verify(context.Background(), c, Options{Targets: c.Targets[:1], extra: []*packager.Packager{noisy}})
 	if err != nil {
 		t.Fatal(err)
 	}

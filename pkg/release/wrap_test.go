@@ -19,6 +19,7 @@ import (
 	"github.com/svcpack/svcpack/internal/testtool"
 	"github.com/svcpack/svcpack/internal/winetest"
 	"github.com/svcpack/svcpack/pkg/config"
+	"github.com/svcpack/svcpack/pkg/packager"
 	"github.com/svcpack/svcpack/pkg/svcwrap"
 )
 
@@ -124,7 +125,7 @@ func TestWrapPackages(t *testing.T) {
 	}
 	var wrappers []string
 	for _, a := range res.Artifacts {
-		if a.Kind == KindWrapper {
+		if a.Kind == packager.KindWrapper {
 			wrappers = append(wrappers, a.Path)
 		}
 	}
@@ -173,7 +174,7 @@ func TestWrapPackages(t *testing.T) {
 		}
 		// The log folder is created with write access for LocalService.
 		lock, _ := exec.Command(msiinfo, "export", filepath.Join(res.Dist, "plain_2.0.1_windows_amd64.msi"), "MsiLockPermissionsEx").CombinedOutput()
-		if !strings.Contains(string(lock), "\tD_logs\tCreateFolder\t"+logFolderSDDL("LocalService", "plain")) {
+		if !strings.Contains(string(lock), "\tD_logs\tCreateFolder\t"+"D:PAI(A;OICI;FA;;;SY)(A;OICI;FA;;;BA)(A;OICI;0x1200a9;;;BU)(A;OICI;0x1301bf;;;LS)") {
 			t.Errorf("MsiLockPermissionsEx:\n%s", lock)
 		}
 		files, _ := exec.Command(msiinfo, "export", filepath.Join(res.Dist, "plain_2.0.1_windows_amd64.msi"), "File").CombinedOutput()
@@ -532,17 +533,4 @@ func listDir(t *testing.T, dir string) []string {
 		return nil
 	})
 	return out
-}
-
-func TestLogFolderSDDL(t *testing.T) {
-	for _, tc := range []struct{ account, want string }{
-		{"LocalSystem", ""},
-		{"LocalService", "D:PAI(A;OICI;FA;;;SY)(A;OICI;FA;;;BA)(A;OICI;0x1200a9;;;BU)(A;OICI;0x1301bf;;;LS)"},
-		{"NetworkService", "D:PAI(A;OICI;FA;;;SY)(A;OICI;FA;;;BA)(A;OICI;0x1200a9;;;BU)(A;OICI;0x1301bf;;;NS)"},
-		{`NT SERVICE\TrustedInstaller`, "D:PAI(A;OICI;FA;;;SY)(A;OICI;FA;;;BA)(A;OICI;0x1200a9;;;BU)(A;OICI;0x1301bf;;;S-1-5-80-956008885-3418522649-1831038044-1853292631-2271478464)"},
-	} {
-		if got := logFolderSDDL(tc.account, "TrustedInstaller"); got != tc.want {
-			t.Errorf("%s: %q, want %q", tc.account, got, tc.want)
-		}
-	}
 }

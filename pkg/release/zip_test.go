@@ -19,6 +19,7 @@ import (
 	"github.com/svcpack/svcpack/internal/testtool"
 	"github.com/svcpack/svcpack/internal/winetest"
 	"github.com/svcpack/svcpack/pkg/config"
+	"github.com/svcpack/svcpack/pkg/packager"
 )
 
 // helloProject loads a config for the repository's example service, built
@@ -115,7 +116,7 @@ func TestZipContentsAndReproducible(t *testing.T) {
 	}
 	zips := map[string]string{}
 	for _, a := range res.Artifacts {
-		if a.Kind == KindZip {
+		if a.Kind == packager.KindZip {
 			zips[a.Path] = a.SHA256
 		}
 	}
@@ -162,7 +163,7 @@ func TestZipContentsAndReproducible(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, a := range res2.Artifacts {
-		if a.Kind == KindZip && zips[a.Path] != a.SHA256 {
+		if a.Kind == packager.KindZip && zips[a.Path] != a.SHA256 {
 			t.Errorf("%s differs between two releases", a.Path)
 		}
 	}

@@ -1,4 +1,9 @@
-package release
+// Package oci is the format of the container images: an OCI image per
+// Linux target, and one image index over them (a release-wide job). Off by
+// default: an image is a second way to ship the same program, which a
+// project asks for (and the images are built from the same binaries, so
+// turning it on costs no build).
+package oci
 
 import (
 	"cmp"
@@ -19,55 +24,55 @@ import (
 
 	"github.com/svcpack/svcpack/pkg/config"
 	"github.com/svcpack/svcpack/pkg/linuxpkg"
-	"github.com/svcpack/svcpack/pkg/oci"
+	enc "github.com/svcpack/svcpack/pkg/oci"
+	"github.com/svcpack/svcpack/pkg/packager"
 	"github.com/svcpack/svcpack/pkg/platform"
 )
 
-// The oci format: an OCI image per Linux target, and one image index over
-// them (a release-wide job). Off by default, as the formats of issue 19 are:
-// an image is a second way to ship the same program, which a project asks
-// for (and the images are built from the same binaries, so turning it on
-// costs no build).
-
-// ociPackager writes <name>_<version>_linux_<arch>.oci.tar: an OCI image
+// Packager writes <name>_<version>_linux_<arch>.oci.tar: an OCI image
 // layout archive holding the target's image, tagged with the version.
-func ociPackager() *Packager {
-	return &Packager{
-		Name: "oci", Kind: KindOCI,
+func Packager() *packager.Packager {
+	return &packager.Packager{
+		Name: "oci", Kind: packager.KindOCI,
 		Doc:     "Linux: an OCI image per target (`*.oci.tar`: the binary, `files:`, TLS roots, optionally time zone data, on scratch or `oci.base`) and one multi-platform image index over them (`<name>_<version>.oci.tar`), which `svcpack publish` pushes",
-		Applies: onOS("linux"),
+		Applies: packager.OnOS("linux"),
 		Reads: []string{"name", "version", "homepage", "license", "license_file", "description", "commit", "date", "files",
 			"service.args", "service.env", "service.linux.bin_dir", "oci.base", "oci.user", "oci.port", "oci.workdir", "oci.ca_certificates", "oci.tzdata", "name_template.archive"},
-		Uses:  []Kind{KindBinary},
-		Check: checkOCI,
-		Write: writeOCIImage,
-		Paths: archivePaths(".oci.tar"),
+		Uses:  []packager.Kind{packager.KindBinary},
+		Check: check,
+		Write: writeImage,
+		Paths: packager.ArchivePaths(".oci.tar"),
 	}
 }
 
-// ociIndexPackager writes <name>_<version>.oci.tar: one image index over
+// Index writes <name>_<version>.oci.tar: one image index over
 // every Linux target's image (variants as platform variants), with all
 // their blobs. It runs when the oci format does.
-func ociIndexPackager() *Packager {
-	return &Packager{
-		Name: "oci-index", Kind: KindOCIIndex, Internal: true, Once: true,
+func Index() *packager.Packager {
+	return &packager.Packager{
+		Name: "oci-index", Kind: packager.KindOCIIndex, Internal: true, ReleaseWide: true,
 		Doc:     "the multi-platform image index over the oci format's images",
-		Applies: func(s *config.Spec, _ platform.Target) bool { return s.Wants("oci") && s.HasOS("linux") },
+		Applies: indexApplies,
 		Reads:   []string{"name", "version", "homepage", "license", "description", "commit", "date"},
-		Uses:    []Kind{KindOCI},
-		Write:   writeOCIIndex,
-		Paths: func(s *config.Spec, _ platform.Target) ([]string, error) {
-			return []string{ociIndexName(s)}, nil
-		},
+		Uses:    []packager.Kind{packager.KindOCI},
+		Write:   writeIndex,
+		Paths:   indexPaths,
 	}
+}
+
+// indexApplies: the index is made when the images are.
+func indexApplies(s *config.Spec, _ platform.Target) bool { return s.Wants("oci") && s.HasOS("linux") }
+
+func indexPaths(s *config.Spec, _ platform.Target) ([]string, error) {
+	return []string{ociIndexName(s)}, nil
 }
 
 // ociPlatform is the OCI platform of a target: GOOS and GOARCH, and the
 // variant where the specification has one (arm v5-v7, amd64 v1-v4, arm64
 // v8, v8.1, ...); other variants (GO386, GOMIPS, GOPPC64, GORISCV64) have
 // none.
-func ociPlatform(t platform.Target) oci.Platform {
-	p := oci.Platform{OS: t.OS, Architecture: t.Arch}
+func ociPlatform(t platform.Target) enc.Platform {
+	p := enc.Platform{OS: t.OS, Architecture: t.Arch}
 	switch t.Arch {
 	case "arm":
 		if t.Variant != "" {
@@ -92,29 +97,29 @@ func linuxTargets(s *config.Spec) []platform.Target {
 	return out
 }
 
-// checkOCI: a Linux target to make images of, one image per platform, a
+// check: a Linux target to make images of, one image per platform, a
 // base image with an image for each, and references publish can push to.
-func checkOCI(s *config.Spec, p *config.Problems) {
+func check(s *config.Spec, planned []platform.Target, probs *config.Problems) {
 	o := s.OCI
 	targets := linuxTargets(s)
 	if len(targets) == 0 {
-		p.AddAt("formats", []string{"targets"}, "names oci, which makes images of Linux targets, and targets has none: add linux/amd64 (say), or leave oci out")
+		probs.AddAt("formats", []string{"targets"}, "names oci, which makes images of Linux targets, and targets has none: add linux/amd64 (say), or leave oci out")
 	}
 	seen := map[string]platform.Target{}
 	for _, t := range targets {
 		pl := ociPlatform(t).String()
 		if u, dup := seen[pl]; dup {
-			p.AddAt("targets", nil, "%s and %s are both the OCI platform %s, and an image index holds one image per platform: leave one out, or leave oci out of formats", u, t, pl)
+			probs.AddAt("targets", nil, "%s and %s are both the OCI platform %s, and an image index holds one image per platform: leave one out, or leave oci out of formats", u, t, pl)
 		}
 		seen[pl] = t
 	}
 	for i, ref := range o.Push {
-		if err := oci.CheckReference(ref); err != nil {
-			p.Add("oci.push["+strconv.Itoa(i)+"]", "%v", strings.TrimPrefix(err.Error(), "oci: "))
+		if err := enc.CheckReference(ref); err != nil {
+			probs.Add("oci.push["+strconv.Itoa(i)+"]", "%v", strings.TrimPrefix(err.Error(), "oci: "))
 		}
 	}
 	if _, _, err := ociUser(o.User); err != nil {
-		p.Add("oci.user", "%q: %v", o.User, err)
+		probs.Add("oci.user", "%q: %v", o.User, err)
 	}
 	// The working directory is the user's: it must not hold any of the
 	// image's root-owned files (the program, its configuration, the TLS
@@ -122,13 +127,13 @@ func checkOCI(s *config.Spec, p *config.Problems) {
 	if wd := strings.TrimSuffix(o.WorkDir, "/"); o.WorkDir != "" {
 		for _, f := range ociRootFiles(s) {
 			if wd == f || strings.HasPrefix(f, wd+"/") {
-				p.Add("oci.workdir", "%q holds %s, which the image's user could then replace: want a folder of its own, such as /var/lib/%s", o.WorkDir, f, s.Service.Name)
+				probs.Add("oci.workdir", "%q holds %s, which the image's user could then replace: want a folder of its own, such as /var/lib/%s", o.WorkDir, f, s.Service.Name)
 				break
 			}
 		}
 	}
 	if o.Port < 0 || o.Port > 65535 {
-		p.Add("oci.port", "%d is not a TCP port: want 1 to 65535, or leave it out", o.Port)
+		probs.Add("oci.port", "%d is not a TCP linux.Port: want 1 to 65535, or leave it out", o.Port)
 	}
 	if o.Base != "" && len(targets) > 0 {
 		rel := o.Base
@@ -136,22 +141,22 @@ func checkOCI(s *config.Spec, p *config.Problems) {
 			rel = config.Path(filepath.ToSlash(r))
 		}
 		if _, err := os.Stat(string(o.Base)); err != nil {
-			p.Add("oci.base", "%q does not exist (looked for %s): want an OCI image layout directory, or a tar archive of one", rel, o.Base)
+			probs.Add("oci.base", "%q does not exist (looked for %s): want an OCI image layout directory, or a tar archive of one", rel, o.Base)
 			return
 		}
-		l, idx, err := oci.Open(string(o.Base))
+		l, idx, err := enc.Open(string(o.Base))
 		if err != nil {
-			p.Add("oci.base", "%v: want an OCI image layout (a directory, or a tar of one: skopeo copy docker://debian:12 oci-archive:base.tar)", strings.TrimPrefix(err.Error(), "oci: "))
+			probs.Add("oci.base", "%v: want an OCI image layout (a directory, or a tar of one: skopeo copy docker://debian:12 oci-archive:base.tar)", strings.TrimPrefix(err.Error(), "oci: "))
 			return
 		}
 		imgs, err := l.Images(idx)
 		if err != nil {
-			p.Add("oci.base", "%s: %v", rel, strings.TrimPrefix(err.Error(), "oci: "))
+			probs.Add("oci.base", "%s: %v", rel, strings.TrimPrefix(err.Error(), "oci: "))
 			return
 		}
 		for _, t := range targets {
-			if _, err := oci.Select(imgs, ociPlatform(t)); err != nil {
-				p.Add("oci.base", "%s, for target %s: %v", rel, t, strings.TrimPrefix(err.Error(), "oci: "))
+			if _, err := enc.Select(imgs, ociPlatform(t)); err != nil {
+				probs.Add("oci.base", "%s, for target %s: %v", rel, t, strings.TrimPrefix(err.Error(), "oci: "))
 			}
 		}
 	}
@@ -161,13 +166,13 @@ func checkOCI(s *config.Spec, p *config.Problems) {
 // from the spec.
 func ociAnnotations(s *config.Spec) map[string]string {
 	a := map[string]string{
-		oci.AnnotationCreated: s.Date.UTC().Format(time.RFC3339),
-		oci.AnnotationVersion: s.Version.String(),
-		oci.AnnotationTitle:   s.Name,
+		enc.AnnotationCreated: s.Date.UTC().Format(time.RFC3339),
+		enc.AnnotationVersion: s.Version.String(),
+		enc.AnnotationTitle:   s.Name,
 	}
 	for k, v := range map[string]string{
-		oci.AnnotationRevision: s.Commit, oci.AnnotationSource: s.Homepage, oci.AnnotationURL: s.Homepage,
-		oci.AnnotationLicenses: s.License, oci.AnnotationDescription: s.Description,
+		enc.AnnotationRevision: s.Commit, enc.AnnotationSource: s.Homepage, enc.AnnotationURL: s.Homepage,
+		enc.AnnotationLicenses: s.License, enc.AnnotationDescription: s.Description,
 	} {
 		if v != "" {
 			a[k] = v
@@ -236,53 +241,53 @@ func ociUser(u string) (uid, gid int, err error) {
 // The layers, bottom first: TLS roots, time zone data (each when on; they
 // change least), the files: entries and licence, then the program with its
 // working directory. Files go where the Linux packages put them.
-func ociImage(ctx context.Context, s *config.Spec, t platform.Target, bin, goTool string) (oci.Image, error) {
+func ociImage(ctx context.Context, s *config.Spec, t platform.Target, bin, goTool string) (enc.Image, error) {
 	o := s.OCI
 	prog := ociProgram(s)
 	uid, gid, err := ociUser(o.User)
 	if err != nil {
-		return oci.Image{}, fmt.Errorf("oci.user: %w", err)
+		return enc.Image{}, fmt.Errorf("oci.user: %w", err)
 	}
-	var layers []oci.Layer
+	var layers []enc.Layer
 	if o.CACertificatesOn() {
-		layers = append(layers, oci.Layer{CreatedBy: "svcpack: TLS root certificates (Mozilla NSS, golang.org/x/crypto/x509roots/fallback)",
-			Files: []oci.File{{Name: "etc/ssl/certs/ca-certificates.crt", Mode: 0o644, Data: oci.RootCertificates()}}})
+		layers = append(layers, enc.Layer{CreatedBy: "svcpack: TLS root certificates (Mozilla NSS, golang.org/x/crypto/x509roots/fallback)",
+			Files: []enc.File{{Name: "etc/ssl/certs/ca-certificates.crt", Mode: 0o644, Data: enc.RootCertificates()}}})
 	}
 	if o.TZData {
 		// The toolchain that built the binary: a new one makes a new binary,
 		// which the job's key covers.
 		out, err := exec.CommandContext(ctx, goTool, "env", "GOROOT").Output()
 		if err != nil {
-			return oci.Image{}, fmt.Errorf("time zone data: %s env GOROOT: %w", goTool, err)
+			return enc.Image{}, fmt.Errorf("time zone data: %s env GOROOT: %w", goTool, err)
 		}
-		zones, err := oci.ZoneinfoFiles(filepath.Join(strings.TrimSpace(string(out)), "lib", "time", "zoneinfo.zip"), "usr/share/zoneinfo")
+		zones, err := enc.ZoneinfoFiles(filepath.Join(strings.TrimSpace(string(out)), "lib", "time", "zoneinfo.zip"), "usr/share/zoneinfo")
 		if err != nil {
-			return oci.Image{}, err
+			return enc.Image{}, err
 		}
-		layers = append(layers, oci.Layer{CreatedBy: "svcpack: time zone data (the Go toolchain's zoneinfo.zip)", Files: zones})
+		layers = append(layers, enc.Layer{CreatedBy: "svcpack: time zone data (the Go toolchain's zoneinfo.zip)", Files: zones})
 	}
-	var files []oci.File
+	var files []enc.File
 	for _, f := range s.Files {
-		files = append(files, oci.File{Name: path.Join("etc", s.Name, f.Dst), Mode: 0o644, Src: string(f.Src)})
+		files = append(files, enc.File{Name: path.Join("etc", s.Name, f.Dst), Mode: 0o644, Src: string(f.Src)})
 	}
 	if s.LicenseFile != "" {
-		files = append(files, oci.File{Name: path.Join("usr/share/doc", s.Name, "LICENSE"), Mode: 0o644, Src: string(s.LicenseFile)})
+		files = append(files, enc.File{Name: path.Join("usr/share/doc", s.Name, "LICENSE"), Mode: 0o644, Src: string(s.LicenseFile)})
 	}
 	if len(files) > 0 {
-		layers = append(layers, oci.Layer{CreatedBy: "svcpack: files and licence", Files: files})
+		layers = append(layers, enc.Layer{CreatedBy: "svcpack: files and licence", Files: files})
 	}
-	app := []oci.File{{Name: strings.TrimPrefix(prog, "/"), Mode: 0o755, Src: bin}}
+	app := []enc.File{{Name: strings.TrimPrefix(prog, "/"), Mode: 0o755, Src: bin}}
 	if wd := strings.TrimPrefix(o.WorkDir, "/"); wd != "" {
-		app = append(app, oci.File{Name: wd, Mode: fs.ModeDir | 0o755, UID: uid, GID: gid})
+		app = append(app, enc.File{Name: wd, Mode: fs.ModeDir | 0o755, UID: uid, GID: gid})
 	}
-	layers = append(layers, oci.Layer{CreatedBy: "svcpack: " + s.Name + " " + s.Version.String(), Files: app})
+	layers = append(layers, enc.Layer{CreatedBy: "svcpack: " + s.Name + " " + s.Version.String(), Files: app})
 
 	var env []string
 	for _, k := range slices.Sorted(maps.Keys(s.Service.Env)) {
 		env = append(env, k+"="+s.Service.Env[k])
 	}
 	annotations := ociAnnotations(s)
-	cfg := oci.Config{
+	cfg := enc.Config{
 		// uid:gid always: the working directory is the group's too, and a
 		// runtime gives a bare uid the group 0.
 		User: strconv.Itoa(uid) + ":" + strconv.Itoa(gid), Entrypoint: []string{prog}, Cmd: s.Service.Args, Env: env, WorkingDir: o.WorkDir,
@@ -291,26 +296,26 @@ func ociImage(ctx context.Context, s *config.Spec, t platform.Target, bin, goToo
 	if o.Port > 0 {
 		cfg.ExposedPorts = map[string]struct{}{strconv.Itoa(o.Port) + "/tcp": {}}
 	}
-	return oci.Image{Platform: ociPlatform(t), Layers: layers, Config: cfg, Created: s.Date, Annotations: annotations}, nil
+	return enc.Image{Platform: ociPlatform(t), Layers: layers, Config: cfg, Created: s.Date, Annotations: annotations}, nil
 }
 
-func writeOCIImage(ctx context.Context, j *Job) error {
+func writeImage(ctx context.Context, j *packager.Job) error {
 	s, t := j.Spec, j.Target
-	bin, err := j.MustInput(KindBinary)
+	bin, err := j.MustInput(packager.KindBinary)
 	if err != nil {
 		return err
 	}
-	img, err := ociImage(ctx, s, t, bin, j.plan.goTool)
+	img, err := ociImage(ctx, s, t, bin, j.GoTool())
 	if err != nil {
 		return err
 	}
-	l := oci.NewLayout()
+	l := enc.NewLayout()
 	if s.OCI.Base != "" {
-		imgs, err := j.plan.baseImages(string(s.OCI.Base))
+		imgs, err := baseImages(j, string(s.OCI.Base))
 		if err != nil {
 			return fmt.Errorf("oci.base: %w", err)
 		}
-		if img.Base, err = oci.Select(imgs, img.Platform); err != nil {
+		if img.Base, err = enc.Select(imgs, img.Platform); err != nil {
 			return fmt.Errorf("oci.base: %w", err)
 		}
 	}
@@ -318,23 +323,36 @@ func writeOCIImage(ctx context.Context, j *Job) error {
 	if err != nil {
 		return err
 	}
-	d.Annotations = map[string]string{oci.AnnotationRefName: oci.Tag(s.Version.String())}
-	name, err := archiveName(s, t, ".oci.tar")
+	d.Annotations = map[string]string{enc.AnnotationRefName: enc.Tag(s.Version.String())}
+	name, err := packager.ArchiveName(s, t, ".oci.tar")
 	if err != nil {
 		return err
 	}
-	return j.Create(name, func(w io.Writer) error { return l.WriteArchive(w, []oci.Descriptor{d}, s.Date) })
+	return j.Create(name, func(w io.Writer) error { return l.WriteArchive(w, []enc.Descriptor{d}, s.Date) })
+}
+
+// baseImages reads the OCI base image layout at path once per run: every
+// target's image is built on one of its images, and reading it means
+// reading and hashing every blob of every platform it holds.
+func baseImages(j *packager.Job, path string) ([]*enc.BaseImage, error) {
+	return packager.Shared(j, "oci.base:"+path, func() ([]*enc.BaseImage, error) {
+		l, idx, err := enc.Open(path)
+		if err != nil {
+			return nil, err
+		}
+		return l.Images(idx)
+	})
 }
 
 // ociIndexName is the image index archive's name in dist.
 func ociIndexName(s *config.Spec) string { return fmt.Sprintf("%s_%s.oci.tar", s.Name, s.Version) }
 
-func writeOCIIndex(ctx context.Context, j *Job) error {
+func writeIndex(ctx context.Context, j *packager.Job) error {
 	s := j.Spec
-	l := oci.NewLayout()
-	var images []oci.Descriptor
-	for _, a := range j.Inputs(KindOCI) {
-		il, idx, err := oci.Open(j.Path(a))
+	l := enc.NewLayout()
+	var images []enc.Descriptor
+	for _, a := range j.Inputs(packager.KindOCI) {
+		il, idx, err := enc.Open(j.Path(a))
 		if err != nil {
 			return err
 		}
@@ -355,6 +373,6 @@ func writeOCIIndex(ctx context.Context, j *Job) error {
 	if err != nil {
 		return err
 	}
-	d.Annotations = map[string]string{oci.AnnotationRefName: oci.Tag(s.Version.String())}
-	return j.Create(ociIndexName(s), func(w io.Writer) error { return l.WriteArchive(w, []oci.Descriptor{d}, s.Date) })
+	d.Annotations = map[string]string{enc.AnnotationRefName: enc.Tag(s.Version.String())}
+	return j.Create(ociIndexName(s), func(w io.Writer) error { return l.WriteArchive(w, []enc.Descriptor{d}, s.Date) })
 }

@@ -1,4 +1,9 @@
-package release
+// Package windows maps the spec onto what every Windows format shares: the
+// service as the zip's scripts and the MSI install it, its install-time
+// settings, the wrapper's configuration and log folder, the MSIs the
+// package managers' manifests point at, and the finishing of an exe
+// (resources, icon, Authenticode) for the program and the wrapper alike.
+package windows
 
 import (
 	"fmt"
@@ -11,6 +16,7 @@ import (
 	"github.com/svcpack/svcpack/pkg/config"
 	"github.com/svcpack/svcpack/pkg/matrix"
 	"github.com/svcpack/svcpack/pkg/msi"
+	"github.com/svcpack/svcpack/pkg/packager"
 	"github.com/svcpack/svcpack/pkg/platform"
 	"github.com/svcpack/svcpack/pkg/svcwrap"
 	"github.com/svcpack/svcpack/pkg/winscripts"
@@ -19,16 +25,16 @@ import (
 // The Windows service, as the zip's scripts and the MSI both install it:
 // one mapping from the spec, shared by both packagers.
 
-// windowsReads are the fields the Windows service is made from.
-func windowsReads() []string {
+// Reads are the fields the Windows service is made from.
+func Reads() []string {
 	return []string{"name", "service.name", "service.display_name", "service.description", "service.args", "service.start",
 		"service.account", "service.env", "service.restart", config.WrapField, "service.wrapper_config"}
 }
 
-// windowsService maps the spec onto the Windows service of the install
+// Service maps the spec onto the Windows service of the install
 // scripts and the MSI, with its install-time settings. With service.wrap, the service runs the wrapper,
 // whose configuration carries the program's arguments and environment.
-func windowsService(s *config.Spec) winscripts.Service {
+func Service(s *config.Spec) winscripts.Service {
 	sv := s.Service
 	ws := winscripts.Service{
 		Name: sv.Name, DisplayName: sv.DisplayName, Description: sv.Description,
@@ -39,10 +45,10 @@ func windowsService(s *config.Spec) winscripts.Service {
 		ws.Wrapped = &winscripts.Wrapped{Program: ws.Exe, Args: sv.Args, Env: sv.Env, Config: config.WrapperConfigName, LogDir: wc.Logs.Dir}
 		ws.Exe, ws.Args, ws.Env = config.WrapperExe, nil, nil
 	}
-	for _, st := range envSettings(s) {
+	for _, st := range EnvSettings(s) {
 		ws.Settings = append(ws.Settings, winscripts.Setting{Name: st[0], Env: st[1]})
 	}
-	ws.Settings = append(ws.Settings, winscripts.Setting{Name: argsSetting})
+	ws.Settings = append(ws.Settings, winscripts.Setting{Name: ArgsSetting})
 	return ws
 }
 
@@ -50,16 +56,16 @@ func windowsService(s *config.Spec) winscripts.Service {
 // (msiexec /i x.msi PORT=9090) and to install-service.cmd (PORT=9090, or
 // an environment variable of that name) to replace a default: each
 // service.env variable under its name in upper case, and the arguments
-// under argsSetting. Given values are recorded under the service's
+// under ArgsSetting. Given values are recorded under the service's
 // registry key (msi.RegistryKey) and kept by upgrades and repairs.
-const argsSetting = "SERVICE_ARGS"
+const ArgsSetting = "SERVICE_ARGS"
 
 // settingName is the install-time setting of an environment variable.
 func settingName(env string) string { return strings.ToUpper(env) }
 
-// envSettings lists the service's environment variables in order, each
+// EnvSettings lists the service's environment variables in order, each
 // with its setting's name.
-func envSettings(s *config.Spec) [][2]string {
+func EnvSettings(s *config.Spec) [][2]string {
 	var out [][2]string
 	for _, k := range slices.Sorted(maps.Keys(s.Service.Env)) {
 		out = append(out, [2]string{settingName(k), k})
@@ -67,20 +73,20 @@ func envSettings(s *config.Spec) [][2]string {
 	return out
 }
 
-// checkSettings reports environment variables whose setting cannot be a
+// CheckSettings reports environment variables whose setting cannot be a
 // public MSI property or collides with another setting (the zip's script
 // takes the same names).
-func checkSettings(s *config.Spec, p *config.Problems) {
-	taken := map[string]string{argsSetting: "the arguments"}
-	for _, st := range envSettings(s) {
+func CheckSettings(s *config.Spec, probs *config.Problems) {
+	taken := map[string]string{ArgsSetting: "the arguments"}
+	for _, st := range EnvSettings(s) {
 		field := "service.env." + st[1]
 		if other, dup := taken[st[0]]; dup {
-			p.Add(field, "the name %q gives the install-time setting %s, which already sets %s (msiexec %s=..., install-service.cmd %s=...): rename the variable", st[1], st[0], other, st[0], st[0])
+			probs.Add(field, "the name %q gives the install-time setting %s, which already sets %s (msiexec %s=..., install-service.cmd %s=...): rename the variable", st[1], st[0], other, st[0], st[0])
 			continue
 		}
 		taken[st[0]] = st[1]
 		if err := msi.CheckSettingProperty(st[0]); err != nil {
-			p.Add(field, "the name %q gives the install-time setting %s: %v; rename the variable", st[1], st[0], err)
+			probs.Add(field, "the name %q gives the install-time setting %s: %v; rename the variable", st[1], st[0], err)
 		}
 	}
 }
@@ -98,18 +104,18 @@ func logFileNames(wc *svcwrap.Config) []string {
 	return out
 }
 
-// wrapperJSON is svcwrap.json for the Windows packages, or nil without
+// WrapperJSON is svcwrap.json for the Windows packages, or nil without
 // service.wrap.
-func wrapperJSON(s *config.Spec) ([]byte, error) {
+func WrapperJSON(s *config.Spec) ([]byte, error) {
 	if s.Service.WrapperConfig == nil {
 		return nil, nil
 	}
 	return s.Service.WrapperConfig.Marshal()
 }
 
-// wrapperFolders is the wrapper's log folder for the MSI, when it lies
+// WrapperFolders is the wrapper's log folder for the MSI, when it lies
 // inside the install folder, with write access for the service account.
-func wrapperFolders(s *config.Spec) []msi.Folder {
+func WrapperFolders(s *config.Spec) []msi.Folder {
 	wc := s.Service.WrapperConfig
 	if wc == nil {
 		return nil
@@ -119,35 +125,35 @@ func wrapperFolders(s *config.Spec) []msi.Folder {
 	if path.IsAbs(dir) || strings.Contains(dir, ":") || dir == "." {
 		return nil // absolute: the administrator's to prepare
 	}
-	return []msi.Folder{{Path: dir, SDDL: logFolderSDDL(s.Service.Account, s.Service.Name), Purge: logFileNames(wc)}}
+	return []msi.Folder{{Path: dir, SDDL: LogFolderSDDL(s.Service.Account, s.Service.Name), Purge: logFileNames(wc)}}
 }
 
-// installerMSI is what a package manager's manifest says of one MSI
+// InstallerMSI is what a package manager's manifest says of one MSI
 // (winget, Chocolatey).
-type installerMSI struct {
+type InstallerMSI struct {
 	Arch, URL, SHA256, ProductCode, UpgradeCode string
 }
 
-// plannedMSIs are the MSIs a check validates the manifests with: for each
+// PlannedMSIs are the MSIs a check validates the manifests with: for each
 // target's MSI name, the URL the release would give it, and stand-ins for
 // what only the built MSI holds (its digest and codes).
-func plannedMSIs(s *config.Spec, msis map[platform.Target]string) []installerMSI {
-	var out []installerMSI
+func PlannedMSIs(s *config.Spec, msis map[platform.Target]string) []InstallerMSI {
+	var out []InstallerMSI
 	targets := slices.SortedFunc(maps.Keys(msis), func(a, b platform.Target) int { return strings.Compare(a.String(), b.String()) })
 	for _, t := range targets { // in one order, so check says the same each time
 		name := msis[t]
-		u, _ := downloadURL(s, t, name)
-		out = append(out, installerMSI{Arch: t.Arch, URL: u, SHA256: strings.Repeat("0", 64), ProductCode: "{00000000-0000-0000-0000-000000000000}"})
+		u, _ := packager.DownloadURL(s, t, name)
+		out = append(out, InstallerMSI{Arch: t.Arch, URL: u, SHA256: strings.Repeat("0", 64), ProductCode: "{00000000-0000-0000-0000-000000000000}"})
 	}
 	return out
 }
 
-// madeMSIs are the job's MSIs whose architecture keep accepts (nil: all),
+// MadeMSIs are the job's MSIs whose architecture keep accepts (nil: all),
 // with their download URLs, digests and the codes their Property tables
 // hold.
-func madeMSIs(j *Job, keep func(arch string) bool) ([]installerMSI, error) {
-	var out []installerMSI
-	for _, a := range j.Inputs(KindMSI) {
+func MadeMSIs(j *packager.Job, keep func(arch string) bool) ([]InstallerMSI, error) {
+	var out []InstallerMSI
+	for _, a := range j.Inputs(packager.KindMSI) {
 		if keep != nil && !keep(a.Arch) {
 			continue
 		}
@@ -155,11 +161,11 @@ func madeMSIs(j *Job, keep func(arch string) bool) ([]installerMSI, error) {
 		if err != nil {
 			return nil, err
 		}
-		u, err := downloadURL(j.Spec, a.target(), a.Path)
+		u, err := packager.DownloadURL(j.Spec, a.Platform(), a.Path)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, installerMSI{Arch: a.Arch, URL: u, SHA256: a.SHA256, ProductCode: props["ProductCode"], UpgradeCode: props["UpgradeCode"]})
+		out = append(out, InstallerMSI{Arch: a.Arch, URL: u, SHA256: a.SHA256, ProductCode: props["ProductCode"], UpgradeCode: props["UpgradeCode"]})
 	}
 	return out, nil
 }

@@ -3,25 +3,20 @@ package release
 import (
 	"bytes"
 	"context"
-	"crypto/sha1"
-	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"os/exec"
-	"path"
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
-	"strconv"
 	"strings"
-	"unicode/utf16"
 
 	"github.com/svcpack/svcpack/pkg/config"
 	"github.com/svcpack/svcpack/pkg/matrix"
+	"github.com/svcpack/svcpack/pkg/packager"
 	"github.com/svcpack/svcpack/pkg/platform"
-	"github.com/svcpack/svcpack/pkg/winres"
 )
 
 // svcpackModule is the module that holds the wrapper's source.
@@ -161,11 +156,6 @@ func goOutput(ctx context.Context, goTool, dir string, args ...string) (string, 
 	return stdout.String(), nil
 }
 
-// wrapperApplies reports whether target t ships the service wrapper.
-func wrapperApplies(s *config.Spec, t platform.Target) bool {
-	return s.Service.Contract.Wrap.On && t.OS == "windows"
-}
-
 // debugBuildInfo is debug.ReadBuildInfo (a variable of the plan would be
 // the only reason to pass it around; tests call wrapperSource directly).
 func debugBuildInfo() (*debug.BuildInfo, bool) { return debug.ReadBuildInfo() }
@@ -179,95 +169,10 @@ func (p *Plan) buildWrapper(ctx context.Context, t platform.Target) error {
 		Dir: p.wrapSrc, Main: wrapperPackage, Name: name, OutDir: p.rawDir("wrap"), Ldflags: []string{"-s", "-w"},
 		GoTool: p.goTool, Env: append(matrix.Env(os.Environ(), t, "GOWORK", "GOFLAGS"), "GOWORK=off", "GOFLAGS=-mod=readonly"),
 	}
-	r, err := p.goBuild(ctx, t, kindRawWrapper, mo)
+	r, err := p.goBuild(ctx, t, packager.KindRawWrapper, mo)
 	if err != nil {
 		return &StepError{Step: "svcwrap", Target: t.String(), Err: fmt.Errorf("building the service wrapper from %s: %w", p.wrapSrc, err)}
 	}
 	p.rep.step("build", t.String()+" svcwrap", r.Duration)
 	return nil
-}
-
-// wrapperPackager puts svcwrap.exe beside the program, with the product's
-// version information, described as its service wrapper, signed like it.
-func wrapperPackager() *Packager {
-	return &Packager{
-		Name: "svcwrap", Kind: KindWrapper, Internal: true,
-		Doc:     "svcwrap.exe, the service wrapper, with service.wrap",
-		Applies: wrapperApplies,
-		Reads:   append(exeReads(), config.WrapField),
-		Uses:    []Kind{kindRawWrapper},
-		Paths: func(s *config.Spec, t platform.Target) ([]string, error) {
-			rel, err := wrapperPath(s, t)
-			return []string{rel}, err
-		},
-		Write: func(ctx context.Context, j *Job) error {
-			raw, err := j.MustInput(kindRawWrapper)
-			if err != nil {
-				return err
-			}
-			rel, err := wrapperPath(j.Spec, j.Target)
-			if err != nil {
-				return err
-			}
-			return j.CreateFile(rel, KindWrapper, func(path string) error {
-				return finishExe(ctx, j, raw, path, wrapperResourceOptions(j.Spec))
-			})
-		},
-	}
-}
-
-// wrapperPath is svcwrap.exe in the folder of the target's binaries.
-func wrapperPath(s *config.Spec, t platform.Target) (string, error) {
-	dir, err := binaryDir(s, t)
-	if err != nil {
-		return "", err
-	}
-	return path.Join(dir, config.WrapperExe), nil
-}
-
-// wrapperResourceOptions gives the wrapper the product's version
-// information, described as its service wrapper.
-func wrapperResourceOptions(s *config.Spec) winres.Options {
-	o := resourceOptions(s)
-	o.FileDescription = s.Windows.ProductName + " service wrapper (svcpack)"
-	o.OriginalFilename = config.WrapperExe
-	o.InternalName = strings.TrimSuffix(config.WrapperExe, ".exe")
-	return o
-}
-
-// logFolderSDDL is the security descriptor of the wrapper's log folder in
-// the MSI: SYSTEM and Administrators full control, Users read, and the
-// service account modify, so a LocalService, NetworkService or virtual
-// account service can write its logs under Program Files. LocalSystem can
-// write anywhere: no descriptor then.
-func logFolderSDDL(account, service string) string {
-	var sid string
-	switch account {
-	case "LocalService":
-		sid = "LS"
-	case "NetworkService":
-		sid = "NS"
-	case `NT SERVICE\` + service:
-		sid = serviceSID(service)
-	default:
-		return ""
-	}
-	return "D:PAI(A;OICI;FA;;;SY)(A;OICI;FA;;;BA)(A;OICI;0x1200a9;;;BU)(A;OICI;0x1301bf;;;" + sid + ")"
-}
-
-// serviceSID is the SID of the virtual account NT SERVICE\<name>:
-// S-1-5-80 followed by the SHA-1 of the upper-cased name in UTF-16LE, read
-// as five little-endian 32-bit numbers.
-func serviceSID(name string) string {
-	u := utf16.Encode([]rune(strings.ToUpper(name)))
-	b := make([]byte, 2*len(u))
-	for i, c := range u {
-		binary.LittleEndian.PutUint16(b[2*i:], c)
-	}
-	h := sha1.Sum(b)
-	parts := []string{"S-1-5-80"}
-	for i := 0; i < 5; i++ {
-		parts = append(parts, strconv.FormatUint(uint64(binary.LittleEndian.Uint32(h[4*i:])), 10))
-	}
-	return strings.Join(parts, "-")
 }

@@ -1,4 +1,6 @@
-package release
+// Package targz is the format of the tarballs: for Linux the binary and its
+// systemd unit, for darwin the binary, a launchd plist and install.sh.
+package targz
 
 import (
 	"cmp"
@@ -9,6 +11,9 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/svcpack/svcpack/pkg/format/internal/linux"
+	"github.com/svcpack/svcpack/pkg/packager"
+
 	"github.com/svcpack/svcpack/pkg/archive"
 	"github.com/svcpack/svcpack/pkg/config"
 	"github.com/svcpack/svcpack/pkg/launchd"
@@ -16,33 +21,39 @@ import (
 	"github.com/svcpack/svcpack/pkg/platform"
 )
 
-// tarGzPackager writes <name>_<version>_<os>_<arch>.tar.gz for Linux
-// (binary, systemd unit) and darwin (binary, launchd plist, install.sh).
-func tarGzPackager() *Packager {
-	return &Packager{
-		Name: "tar.gz", Kind: KindTarGz, Default: true,
+// Packager writes <name>_<version>_<os>_<arch>.tar.gz for Linux (binary,
+// systemd unit) and darwin (binary, launchd plist, install.sh).
+func Packager() *packager.Packager {
+	return &packager.Packager{
+		Name: "tar.gz", Kind: packager.KindTarGz, Default: true,
 		Doc:     "Linux: the binary and its systemd unit; darwin: the binary, a launchd plist and `install.sh`",
-		Applies: func(_ *config.Spec, t platform.Target) bool { return t.OS == "linux" || t.OS == "darwin" },
-		Reads:   append(linuxReads(), "service.darwin", "name_template.archive", "commit"),
-		Uses:    []Kind{KindBinary},
-		Paths:   archivePaths(".tar.gz"),
-		Check: func(s *config.Spec, p *config.Problems) {
-			if s.HasOS("linux") {
-				checkUnit(s, p)
-			}
-			if s.HasOS("darwin") {
-				if err := launchdOptions(s).Validate(); err != nil {
-					p.Add("service.name", "%v", err)
-				}
-			}
-		},
-		Write: writeTarGz,
+		Applies: linuxOrDarwin,
+		Reads:   append(linux.Reads(), "service.darwin", "name_template.archive", "commit"),
+		Uses:    []packager.Kind{packager.KindBinary},
+		Paths:   packager.ArchivePaths(".tar.gz"),
+		Check:   check,
+		Write:   write,
 	}
 }
 
-func writeTarGz(ctx context.Context, j *Job) error {
+func linuxOrDarwin(_ *config.Spec, t platform.Target) bool {
+	return t.OS == "linux" || t.OS == "darwin"
+}
+
+func check(s *config.Spec, _ []platform.Target, probs *config.Problems) {
+	if s.HasOS("linux") {
+		linux.CheckUnit(s, probs)
+	}
+	if s.HasOS("darwin") {
+		if err := launchdOptions(s).Validate(); err != nil {
+			probs.Add("service.name", "%v", err)
+		}
+	}
+}
+
+func write(ctx context.Context, j *packager.Job) error {
 	s, t := j.Spec, j.Target
-	bin, err := j.MustInput(KindBinary)
+	bin, err := j.MustInput(packager.KindBinary)
 	if err != nil {
 		return err
 	}
@@ -51,7 +62,7 @@ func writeTarGz(ctx context.Context, j *Job) error {
 	fmt.Fprintf(&readme, "%s %s for %s\n%s\n\n", s.Name, s.Version, t, s.Description)
 	switch t.OS {
 	case "linux":
-		unit, err := linuxpkg.Unit(linuxOptions(s, t, bin, "deb"))
+		unit, err := linuxpkg.Unit(linux.Options(s, t, bin, "deb"))
 		if err != nil {
 			return err
 		}
@@ -78,8 +89,8 @@ func writeTarGz(ctx context.Context, j *Job) error {
 		fmt.Fprintf(&readme, "Install: sudo ./install.sh (places %s.plist in /Library/LaunchDaemons %s);\nremove: sudo ./install.sh --uninstall. Logs: /Library/Logs/%s.\n", lo.Label, starts, s.Name)
 	}
 	files = append(files, archive.File{Name: "README.txt", Mode: 0o644, Data: []byte(readme.String())})
-	files = append(files, extraFiles(s, "")...)
-	name, err := archiveName(s, t, ".tar.gz")
+	files = append(files, packager.ExtraFiles(s, "")...)
+	name, err := packager.ArchiveName(s, t, ".tar.gz")
 	if err != nil {
 		return err
 	}
@@ -88,7 +99,7 @@ func writeTarGz(ctx context.Context, j *Job) error {
 
 // launchdOptions maps the spec onto the launchd daemon.
 func launchdOptions(s *config.Spec) launchd.Options {
-	configs := configFiles(s)
+	configs := packager.ConfigFiles(s)
 	user := s.Service.Darwin.User
 	if user == "root" {
 		user = "" // launchd runs a daemon without UserName as root
@@ -98,18 +109,6 @@ func launchdOptions(s *config.Spec) launchd.Options {
 		Always: s.Service.Restart.Policy == "always", RestartDelay: s.Service.Restart.Delay.Std(), Configs: configs,
 		Manual: s.Service.StartsByHand(),
 	}
-}
-
-// configFiles are the destinations of the files marked config: the ones
-// an upgrade keeps as the user edited them.
-func configFiles(s *config.Spec) []string {
-	var out []string
-	for _, f := range s.Files {
-		if f.Config {
-			out = append(out, f.Dst)
-		}
-	}
-	return out
 }
 
 // launchdLabel is the reverse-DNS label of the daemon: the homepage's host

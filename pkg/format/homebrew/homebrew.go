@@ -1,4 +1,9 @@
-package release
+// Package homebrew is the format that writes homebrew/<name>.rb, a Homebrew formula that
+// installs the program from the darwin and Linux tarballs (amd64 and
+// arm64; the universal tarball for every Mac when universal is on), each
+// with its SHA-256, and runs it with brew services as the service section
+// says: arguments, environment, restart policy and delay.
+package homebrew
 
 import (
 	"context"
@@ -6,27 +11,22 @@ import (
 	"strings"
 
 	"github.com/svcpack/svcpack/pkg/config"
-	"github.com/svcpack/svcpack/pkg/manifests/homebrew"
+	enc "github.com/svcpack/svcpack/pkg/manifests/homebrew"
+	"github.com/svcpack/svcpack/pkg/packager"
 	"github.com/svcpack/svcpack/pkg/platform"
 )
 
-// homebrewPackager writes homebrew/<name>.rb, a Homebrew formula that
-// installs the program from the darwin and Linux tarballs (amd64 and
-// arm64; the universal tarball for every Mac when universal is on), each
-// with its SHA-256, and runs it with brew services as the service section
-// says: arguments, environment, restart policy and delay.
-func homebrewPackager() *Packager {
-	return &Packager{
-		Name: "homebrew", Kind: KindHomebrew, Once: true,
+// Packager writes the homebrew artifacts of the release.
+func Packager() *packager.Packager {
+	return &packager.Packager{
+		Name: "homebrew", Kind: packager.KindHomebrew, ReleaseWide: true,
 		Doc: "darwin and Linux: a Homebrew formula for the tarballs (the universal one for every Mac when made), with a `service do` block",
 		Reads: []string{"name", "version", "commit", "date", "description", "homepage", "license", "files", "download_url",
 			"service.args", "service.env", "service.restart"},
-		Uses:  []Kind{KindTarGz},
-		Check: checkHomebrew,
-		Paths: func(s *config.Spec, _ platform.Target) ([]string, error) {
-			return []string{homebrewPath(s)}, nil
-		},
-		Write: writeHomebrew,
+		Uses:  []packager.Kind{packager.KindTarGz},
+		Check: check,
+		Paths: paths,
+		Write: write,
 	}
 }
 
@@ -35,15 +35,15 @@ func homebrewName(s *config.Spec) string { return strings.ToLower(s.Name) }
 func homebrewPath(s *config.Spec) string { return "homebrew/" + homebrewName(s) + ".rb" }
 
 // homebrewFormula maps the spec onto the formula, without tarballs.
-func homebrewFormula(s *config.Spec) homebrew.Formula {
-	f := homebrew.Formula{
+func homebrewFormula(s *config.Spec) enc.Formula {
+	f := enc.Formula{
 		Name: homebrewName(s), Desc: s.Description, Homepage: s.Homepage, Version: s.Version.String(), License: s.License,
 		Binary: s.Name,
-		Service: &homebrew.Service{
+		Service: &enc.Service{
 			Args: s.Service.Args, Always: s.Service.Restart.Policy == "always", RestartDelay: s.Service.Restart.Delay.Std(), Env: s.Service.Env,
 		},
 	}
-	f.Configs = configFiles(s)
+	f.Configs = packager.ConfigFiles(s)
 	return f
 }
 
@@ -73,38 +73,38 @@ func homebrewTargets(targets []platform.Target) []platform.Target {
 	return out
 }
 
-func checkHomebrew(s *config.Spec, p *config.Problems) {
+func check(s *config.Spec, planned []platform.Target, probs *config.Problems) {
 	if !s.Wants("tar.gz") {
-		p.AddAt("formats", []string{"targets"}, "homebrew is set, and the Homebrew formula installs the tarballs: add tar.gz to formats, or leave homebrew out")
+		probs.AddAt("formats", []string{"targets"}, "homebrew is set, and the Homebrew formula installs the tarballs: add tar.gz to formats, or leave homebrew out")
 		return
 	}
-	if !archiveNamesRender(s) {
+	if !packager.ArchiveNamesRender(s, planned) {
 		return
 	}
-	before := p.Len()
-	targets := homebrewTargets(planTargets(s, s.Targets, packagers()))
+	before := probs.Len()
+	targets := homebrewTargets(planned)
 	if len(targets) == 0 {
-		p.AddAt("targets", []string{"formats"}, "has no darwin or linux target of amd64 or arm64: Homebrew installs one of those tarballs; add one, or leave homebrew out of formats")
+		probs.AddAt("targets", []string{"formats"}, "has no darwin or linux target of amd64 or arm64: Homebrew installs one of those tarballs; add one, or leave homebrew out of formats")
 		return
 	}
 	files := map[platform.Target]string{}
 	for _, t := range targets {
-		if name, err := archiveName(s, t, ".tar.gz"); err == nil {
+		if name, err := packager.ArchiveName(s, t, ".tar.gz"); err == nil {
 			files[t] = name
 		}
 	}
-	checkDownloadURL(s, p, "homebrew", files)
-	requireFields(p, "homebrew", []required{
-		{"homepage", s.Homepage, "a formula names its home page"},
-		{"description", s.Description, "a formula carries a description"},
+	packager.CheckDownloadURL(s, probs, "homebrew", files)
+	packager.RequireFields(probs, "homebrew", []packager.Required{
+		{Field: "homepage", Value: s.Homepage, Why: "a formula names its home page"},
+		{Field: "description", Value: s.Description, Why: "a formula carries a description"},
 	})
-	if p.Len() > before {
+	if probs.Len() > before {
 		return
 	}
 	f := homebrewFormula(s)
 	for t, name := range files {
-		u, _ := downloadURL(s, t, name)
-		a := homebrew.Archive{Arch: t.Arch, URL: u, SHA256: strings.Repeat("0", 64)}
+		u, _ := packager.DownloadURL(s, t, name)
+		a := enc.Archive{Arch: t.Arch, URL: u, SHA256: strings.Repeat("0", 64)}
 		if t.OS == "darwin" {
 			f.MacOS = append(f.MacOS, a)
 		} else {
@@ -112,26 +112,26 @@ func checkHomebrew(s *config.Spec, p *config.Problems) {
 		}
 	}
 	if _, err := f.Ruby(); err != nil {
-		p.Add("homebrew", "%v", err)
+		probs.Add("homebrew", "%v", err)
 	}
 }
 
-func writeHomebrew(ctx context.Context, j *Job) error {
+func write(ctx context.Context, j *packager.Job) error {
 	s := j.Spec
 	f := homebrewFormula(s)
 	var targets []platform.Target
-	tarballs := map[platform.Target]Artifact{}
-	for _, a := range j.Inputs(KindTarGz) {
-		targets = append(targets, a.target())
-		tarballs[a.target()] = a
+	tarballs := map[platform.Target]packager.Artifact{}
+	for _, a := range j.Inputs(packager.KindTarGz) {
+		targets = append(targets, a.Platform())
+		tarballs[a.Platform()] = a
 	}
 	for _, t := range homebrewTargets(targets) {
 		a := tarballs[t]
-		u, err := downloadURL(s, t, a.Path)
+		u, err := packager.DownloadURL(s, t, a.Path)
 		if err != nil {
 			return err
 		}
-		arch := homebrew.Archive{Arch: t.Arch, URL: u, SHA256: a.SHA256}
+		arch := enc.Archive{Arch: t.Arch, URL: u, SHA256: a.SHA256}
 		if t.OS == "darwin" {
 			f.MacOS = append(f.MacOS, arch)
 		} else {
@@ -142,5 +142,9 @@ func writeHomebrew(ctx context.Context, j *Job) error {
 	if err != nil {
 		return err
 	}
-	return j.Create(homebrewPath(s), writeBytes(data))
+	return j.Create(homebrewPath(s), packager.WriteBytes(data))
+}
+
+func paths(s *config.Spec, _ platform.Target) ([]string, error) {
+	return []string{homebrewPath(s)}, nil
 }

@@ -1,4 +1,8 @@
-package release
+// Package scoop is the format that writes scoop/<name>.json, a Scoop manifest for the Windows
+// zips: each with its URL and SHA-256, install-service.cmd run after
+// installing and uninstall-service.cmd before removing or updating, the
+// configuration files persisted, and autoupdate rules.
+package scoop
 
 import (
 	"context"
@@ -7,36 +11,32 @@ import (
 	"strings"
 
 	"github.com/svcpack/svcpack/pkg/config"
-	"github.com/svcpack/svcpack/pkg/manifests/scoop"
+	enc "github.com/svcpack/svcpack/pkg/manifests/scoop"
 	"github.com/svcpack/svcpack/pkg/matrix"
 	"github.com/svcpack/svcpack/pkg/naming"
+	"github.com/svcpack/svcpack/pkg/packager"
 	"github.com/svcpack/svcpack/pkg/platform"
 )
 
-// scoopPackager writes scoop/<name>.json, a Scoop manifest for the Windows
-// zips: each with its URL and SHA-256, install-service.cmd run after
-// installing and uninstall-service.cmd before removing or updating, the
-// configuration files persisted, and autoupdate rules.
-func scoopPackager() *Packager {
-	return &Packager{
-		Name: "scoop", Kind: KindScoop, Once: true,
+// Packager writes the scoop artifacts of the release.
+func Packager() *packager.Packager {
+	return &packager.Packager{
+		Name: "scoop", Kind: packager.KindScoop, ReleaseWide: true,
 		Doc: "Windows: a Scoop manifest for the zips, registering the service after install and removing it before uninstall, with autoupdate",
 		Reads: []string{"name", "version", "commit", "date", "description", "homepage", "license", "files",
 			"download_url", "name_template.archive"},
-		Uses:  []Kind{KindZip},
-		Check: checkScoop,
-		Paths: func(s *config.Spec, _ platform.Target) ([]string, error) {
-			return []string{scoopPath(s)}, nil
-		},
-		Write: writeScoop,
+		Uses:  []packager.Kind{packager.KindZip},
+		Check: check,
+		Paths: paths,
+		Write: write,
 	}
 }
 
 func scoopPath(s *config.Spec) string { return "scoop/" + s.Name + ".json" }
 
 // scoopManifest maps the spec onto the manifest, without archives.
-func scoopManifest(s *config.Spec) scoop.Manifest {
-	m := scoop.Manifest{
+func scoopManifest(s *config.Spec) enc.Manifest {
+	m := enc.Manifest{
 		Version: s.Version.NuGet(), Description: s.Description, Homepage: s.Homepage, License: s.License,
 		Bin: matrix.BinaryName(s.Name, "windows"), InstallScript: "install-service.cmd", UninstallScript: "uninstall-service.cmd",
 		GitHub: githubRepo(s.Homepage),
@@ -44,7 +44,7 @@ func scoopManifest(s *config.Spec) scoop.Manifest {
 	if m.GitHub == "" {
 		m.GitHub = githubRepo(s.DownloadURL)
 	}
-	m.Persist = configFiles(s)
+	m.Persist = packager.ConfigFiles(s)
 	return m
 }
 
@@ -69,9 +69,9 @@ const scoopVersion = "SVCPACKNEXTVERSION"
 // scoopAutoupdate renders the next versions' URLs of the zips of targets
 // and of checksums.txt, refusing templates that show the commit or the
 // date (the next release's are unknown).
-func scoopAutoupdate(s *config.Spec, targets []platform.Target) (*scoop.Autoupdate, error) {
+func scoopAutoupdate(s *config.Spec, targets []platform.Target) (*enc.Autoupdate, error) {
 	next := func(t platform.Target, file func(d matrix.TemplateData) (string, error), commit, date string) (string, error) {
-		d := templateData(s, t)
+		d := packager.TemplateData(s, t)
 		d.Version, d.Commit, d.Date = scoopVersion, commit, date
 		f, err := file(d)
 		if err != nil {
@@ -94,7 +94,7 @@ func scoopAutoupdate(s *config.Spec, targets []platform.Target) (*scoop.Autoupda
 		n, err := naming.Name(s.NameTemplate.Archive, naming.Data{TemplateData: d})
 		return n + ".zip", err
 	}
-	au := &scoop.Autoupdate{URLs: map[string]string{}}
+	au := &enc.Autoupdate{URLs: map[string]string{}}
 	for _, t := range targets {
 		u, err := both(t, zip)
 		if err != nil {
@@ -102,7 +102,7 @@ func scoopAutoupdate(s *config.Spec, targets []platform.Target) (*scoop.Autoupda
 		}
 		au.URLs[t.Arch] = u
 	}
-	u, err := both(platform.Target{}, func(matrix.TemplateData) (string, error) { return ChecksumsName, nil })
+	u, err := both(platform.Target{}, func(matrix.TemplateData) (string, error) { return packager.ChecksumsName, nil })
 	if err != nil {
 		return nil, err
 	}
@@ -112,7 +112,7 @@ func scoopAutoupdate(s *config.Spec, targets []platform.Target) (*scoop.Autoupda
 
 // windowsZips are the Windows targets and their zips' names, refusing
 // architectures Scoop does not know and two targets of one architecture.
-func windowsZips(s *config.Spec, p *config.Problems) map[platform.Target]string {
+func windowsZips(s *config.Spec, probs *config.Problems) map[platform.Target]string {
 	out := map[platform.Target]string{}
 	byArch := map[string]platform.Target{}
 	for i, t := range s.Targets {
@@ -120,69 +120,69 @@ func windowsZips(s *config.Spec, p *config.Problems) map[platform.Target]string 
 			continue
 		}
 		field := fmt.Sprintf("targets[%d]", i)
-		if _, err := scoop.Arch(t.Arch); err != nil {
-			p.Add(field, "%v: leave %s out, or leave scoop out of formats", err, t)
+		if _, err := enc.Arch(t.Arch); err != nil {
+			probs.Add(field, "%v: leave %s out, or leave scoop out of formats", err, t)
 			continue
 		}
 		if other, dup := byArch[t.Arch]; dup {
-			p.Add(field, "%s and %s are both %s: the Scoop manifest takes one zip per architecture; keep one of them, or leave scoop out of formats", other, t, t.Arch)
+			probs.Add(field, "%s and %s are both %s: the Scoop manifest takes one zip per architecture; keep one of them, or leave scoop out of formats", other, t, t.Arch)
 			continue
 		}
 		byArch[t.Arch] = t
-		if name, err := archiveName(s, t, ".zip"); err == nil {
+		if name, err := packager.ArchiveName(s, t, ".zip"); err == nil {
 			out[t] = name
 		}
 	}
 	return out
 }
 
-func checkScoop(s *config.Spec, p *config.Problems) {
+func check(s *config.Spec, planned []platform.Target, probs *config.Problems) {
 	if !s.HasOS("windows") || !s.Wants("zip") {
-		p.AddAt("formats", []string{"targets"}, "scoop is set, and the Scoop manifest installs the Windows zips: add zip to formats and a windows target, or leave scoop out")
+		probs.AddAt("formats", []string{"targets"}, "scoop is set, and the Scoop manifest installs the Windows zips: add zip to formats and a windows target, or leave scoop out")
 		return
 	}
-	if !archiveNamesRender(s) {
+	if !packager.ArchiveNamesRender(s, planned) {
 		return
 	}
-	before := p.Len()
-	zips := windowsZips(s, p)
-	checkDownloadURL(s, p, "scoop", zips)
-	requireFields(p, "scoop", []required{
-		{"homepage", s.Homepage, "a Scoop manifest names the home page"},
-		{"license", s.License, "a Scoop manifest names the licence"},
+	before := probs.Len()
+	zips := windowsZips(s, probs)
+	packager.CheckDownloadURL(s, probs, "scoop", zips)
+	packager.RequireFields(probs, "scoop", []packager.Required{
+		{Field: "homepage", Value: s.Homepage, Why: "a Scoop manifest names the home page"},
+		{Field: "license", Value: s.License, Why: "a Scoop manifest names the licence"},
 	})
-	if p.Len() > before {
+	if probs.Len() > before {
 		return
 	}
 	var targets []platform.Target
 	m := scoopManifest(s)
 	for t, name := range zips {
 		targets = append(targets, t)
-		u, _ := downloadURL(s, t, name)
-		m.Archives = append(m.Archives, scoop.Archive{Arch: t.Arch, URL: u, SHA256: strings.Repeat("0", 64)})
+		u, _ := packager.DownloadURL(s, t, name)
+		m.Archives = append(m.Archives, enc.Archive{Arch: t.Arch, URL: u, SHA256: strings.Repeat("0", 64)})
 	}
 	au, err := scoopAutoupdate(s, targets)
 	if err != nil {
-		p.Add("download_url", "%v", err)
+		probs.Add("download_url", "%v", err)
 		return
 	}
 	m.Autoupdate = au
 	if _, err := m.JSON(); err != nil {
-		p.Add("scoop", "%v", err)
+		probs.Add("scoop", "%v", err)
 	}
 }
 
-func writeScoop(ctx context.Context, j *Job) error {
+func write(ctx context.Context, j *packager.Job) error {
 	s := j.Spec
 	m := scoopManifest(s)
 	var targets []platform.Target
-	for _, a := range j.Inputs(KindZip) {
-		u, err := downloadURL(s, a.target(), a.Path)
+	for _, a := range j.Inputs(packager.KindZip) {
+		u, err := packager.DownloadURL(s, a.Platform(), a.Path)
 		if err != nil {
 			return err
 		}
-		m.Archives = append(m.Archives, scoop.Archive{Arch: a.Arch, URL: u, SHA256: a.SHA256})
-		targets = append(targets, a.target())
+		m.Archives = append(m.Archives, enc.Archive{Arch: a.Arch, URL: u, SHA256: a.SHA256})
+		targets = append(targets, a.Platform())
 	}
 	au, err := scoopAutoupdate(s, targets)
 	if err != nil {
@@ -193,5 +193,9 @@ func writeScoop(ctx context.Context, j *Job) error {
 	if err != nil {
 		return err
 	}
-	return j.Create(scoopPath(s), writeBytes(data))
+	return j.Create(scoopPath(s), packager.WriteBytes(data))
+}
+
+func paths(s *config.Spec, _ platform.Target) ([]string, error) {
+	return []string{scoopPath(s)}, nil
 }
