@@ -16,8 +16,8 @@ const (
 	APKRelease = "r1"
 )
 
-// Example is one row of the README's version table: a kind of build and
-// the version it is released as.
+// Example is one row of the version table in docs/configuration.md: a kind
+// of build and the version it is released as.
 type Example struct {
 	// Kind says what the row is ("tag", "pre-release", ...).
 	Kind string
@@ -26,9 +26,9 @@ type Example struct {
 	Version string
 }
 
-// Examples are the rows of the README's version table, in ascending order.
-// The tests check each rendering against the formats' own tools (dpkg, rpm,
-// apk's documented grammar, Windows Installer in Wine).
+// Examples are the rows of the version table in docs/configuration.md, in
+// ascending order. The tests check each rendering against the formats' own
+// tools (dpkg, rpm, apk's documented grammar, Windows Installer in Wine).
 func Examples() []Example {
 	return []Example{
 		{"pre-release", "v1.2.3-rc.1"},
@@ -42,8 +42,8 @@ func Examples() []Example {
 	}
 }
 
-// Table renders the README's version table from Examples: what each build
-// is released as in file names and in each format.
+// Table renders the version table of docs/configuration.md from Examples:
+// what each build is released as in file names and in each format.
 func Table() string {
 	var b strings.Builder
 	b.WriteString("| build | git describe / version | file names | deb | rpm | apk | MSI ProductVersion |\n")

@@ -5,12 +5,13 @@
 // VERSIONINFO. It is the one place versions are parsed; everything else
 // receives the rendered strings.
 //
-// One order holds in every format (README, "Versions"): a pre-release sorts
-// before its release, a build after a tag (git describe: 1.2.3-4-gabc1234)
-// after the tag and before the next release, a build from a dirty tree after
-// the commit it was made from. Windows Installer compares major.minor.build
-// only; the MSI keeps builds apart by a product code per full version
-// (String) and upgrades between builds sharing a ProductVersion.
+// One order holds in every format (docs/configuration.md, "Versions"): a
+// pre-release sorts before its release, a build after a tag (git describe:
+// 1.2.3-4-gabc1234) after the tag and before the next release, a build from a
+// dirty tree after the commit it was made from. Windows Installer compares
+// major.minor.build only; the MSI keeps builds apart by a product code per
+// full version (String) and upgrades between builds sharing a
+// ProductVersion.
 package version
 
 import (

@@ -101,7 +101,7 @@ func TestLimits(t *testing.T) {
 	}
 }
 
-// TestNuGet renders every example of the README's table and checks that
+// TestNuGet renders every example of the version table and checks that
 // the renderings keep the examples' order under NuGet's rules (the four
 // numbers, then a pre-release before its release, identifiers compared as
 // SemVer 2 does), with builds of one commit, dirty or not, equal.

@@ -14,9 +14,9 @@ import (
 	"github.com/svcpack/svcpack/internal/testtool"
 )
 
-var update = flag.Bool("update", false, "rewrite the README's version table")
+var update = flag.Bool("update", false, "rewrite the version table in docs/configuration.md")
 
-// ascending is the order every format must agree on: the README table's
+// ascending is the order every format must agree on: the version table's
 // rows and their neighbours (another pre-release word, a later build, the
 // next minor release).
 func ascending(t *testing.T) []Version {
@@ -36,7 +36,7 @@ func ascending(t *testing.T) []Version {
 		}
 		out = append(out, v)
 	}
-	// Every row of the README table is among them.
+	// Every row of the version table is among them.
 	for _, ex := range Examples() {
 		v, err := Parse(ex.Version)
 		if err != nil {
@@ -233,28 +233,33 @@ func TestAPKOrderGrammar(t *testing.T) {
 	}
 }
 
-// TestREADMEVersionTable keeps the README's version table this package's
-// (go test ./pkg/version -run TestREADMEVersionTable -update rewrites it).
-func TestREADMEVersionTable(t *testing.T) {
-	const begin, end = "<!-- versions: made from pkg/version by TestREADMEVersionTable -->\n", "<!-- end of versions -->\n"
-	data, err := os.ReadFile("../../README.md")
+// versionsDoc is the page that holds the version table, from this package's
+// directory.
+const versionsDoc = "../../docs/configuration.md"
+
+// TestDocsVersionTable keeps the version table in docs/configuration.md this
+// package's (go test ./pkg/version -run TestDocsVersionTable -update
+// rewrites it).
+func TestDocsVersionTable(t *testing.T) {
+	const begin, end = "<!-- versions: made from pkg/version by TestDocsVersionTable -->\n", "<!-- end of versions -->\n"
+	data, err := os.ReadFile(versionsDoc)
 	if err != nil {
 		t.Fatal(err)
 	}
 	s := string(data)
 	i, j := strings.Index(s, begin), strings.Index(s, end)
 	if i < 0 || j < i {
-		t.Fatalf("README.md lacks the markers %q and %q", begin, end)
+		t.Fatalf("docs/configuration.md lacks the markers %q and %q", begin, end)
 	}
 	want := s[:i+len(begin)] + Table() + s[j:]
 	if want == s {
 		return
 	}
 	if *update {
-		if err := os.WriteFile("../../README.md", []byte(want), 0o644); err != nil {
+		if err := os.WriteFile(versionsDoc, []byte(want), 0o644); err != nil {
 			t.Fatal(err)
 		}
 		return
 	}
-	t.Errorf("README.md's version table is not pkg/version's; run go test ./pkg/version -run TestREADMEVersionTable -update\nwant:\n%s", Table())
+	t.Errorf("docs/configuration.md's version table is not pkg/version's; run go test ./pkg/version -run TestDocsVersionTable -update\nwant:\n%s", Table())
 }
