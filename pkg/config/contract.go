@@ -2,13 +2,11 @@ package config
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"os"
 	"slices"
 	"strings"
 
-	"github.com/svcpack/svcpack/pkg/contract"
-	"github.com/svcpack/svcpack/pkg/matrix"
 	"github.com/svcpack/svcpack/pkg/platform"
 )
 
@@ -20,12 +18,38 @@ const (
 	NotifyField = "service.contract.notify"
 )
 
+// ImportQuery asks what a program imports when built for one target.
+type ImportQuery struct {
+	// GoTool is the go command ("go" when empty).
+	GoTool string
+	// Dir is the program's module directory; Package its main package.
+	Dir, Package string
+	// Target is the target whose build is listed, with the build's Tags.
+	Target platform.Target
+	Tags   []string
+}
+
+// Imports is what a program's imports say it speaks, as Env.ListImports
+// reads them (pkg/contract does, for the release core): the evidence, or
+// "" for none, and what was looked for, for the reasons Load gives.
+type Imports struct {
+	// SCM is "<importer> imports <package>" when a package outside
+	// golang.org/x/sys imports SCMPackage.
+	SCM string
+	// Notify is "<importer> imports <package>" for an sd_notify package.
+	Notify string
+	// SCMPackage is the Windows service package looked for.
+	SCMPackage string
+	// NotifyPackages are the sd_notify packages looked for.
+	NotifyPackages []string
+}
+
 // importList is the program's import graph for one platform, listed in the
 // background while Load reads git and validates.
 type importList struct {
 	decided *Decision // taken from Env.Decided: nothing is listed
 	t       platform.Target
-	g       contract.Graph
+	g       Imports
 	err     error
 	done    chan struct{}
 }
@@ -75,8 +99,12 @@ func (c *Spec) startImportLists(env Env, formats []Format) importLists {
 		lists[goos] = r
 		go func() {
 			defer close(r.done)
-			l := contract.Lister{GoTool: env.GoTool, Dir: dir, Env: matrix.Env(os.Environ(), r.t), Tags: tags}
-			r.g, r.err = l.List(context.Background(), pkg)
+			if env.ListImports == nil {
+				r.err = errors.New("this Load was given no way to list imports (config.Env.ListImports)")
+				return
+			}
+			q := ImportQuery{GoTool: env.GoTool, Dir: dir, Package: pkg, Target: r.t, Tags: tags}
+			r.g, r.err = env.ListImports(context.Background(), q)
 		}()
 	}
 	return lists
@@ -87,15 +115,15 @@ func (c *Spec) startImportLists(env Env, formats []Format) importLists {
 // target of the platform (startImportLists) when an enabled format reads
 // the decision and a target needs it.
 func (c *Spec) resolveContract(p *Problems, lists importLists) {
-	graph := func(goos, setting string) (contract.Graph, bool) {
+	graph := func(goos, setting string) (Imports, bool) {
 		r, ok := lists[goos]
 		if !ok || p.Len() > 0 { // a wrong config has no build to look at
-			return nil, false
+			return Imports{}, false
 		}
 		<-r.done
 		if r.err != nil {
 			p.AddAt(setting, []string{"service", "main"}, "is auto, so svcpack reads what the program imports for %s, and that failed: %v; fix the main package (or the module), or set %s to true or false", r.t, r.err, setting)
-			return nil, false
+			return Imports{}, false
 		}
 		return r.g, true
 	}
@@ -106,10 +134,10 @@ func (c *Spec) resolveContract(p *Problems, lists importLists) {
 		k.Wrap = *r.decided
 	} else if ok {
 		if g, ok := graph("windows", "service.wrap"); ok {
-			if e := g.SCM(); e.Found() {
-				k.Wrap = Decision{Why: "it speaks to the Windows SCM itself: " + e.String()}
+			if g.SCM != "" {
+				k.Wrap = Decision{Why: "it speaks to the Windows SCM itself: " + g.SCM}
 			} else {
-				k.Wrap = Decision{On: true, Why: "it does not speak to the Windows SCM: no package outside golang.org/x/sys imports " + contract.SCMPackage}
+				k.Wrap = Decision{On: true, Why: "it does not speak to the Windows SCM: no package outside golang.org/x/sys imports " + g.SCMPackage}
 			}
 		}
 	}
@@ -119,13 +147,22 @@ func (c *Spec) resolveContract(p *Problems, lists importLists) {
 		k.Notify = *r.decided
 	} else if ok {
 		if g, ok := graph("linux", "service.linux.notify"); ok {
-			if e := g.Notify(); e.Found() {
-				k.Notify = Decision{On: true, Why: "it tells systemd when it is ready: " + e.String()}
+			if g.Notify != "" {
+				k.Notify = Decision{On: true, Why: "it tells systemd when it is ready: " + g.Notify}
 			} else {
-				k.Notify = Decision{Why: fmt.Sprintf("it imports none of the sd_notify packages svcpack knows (%s and %d more)", strings.Join(contract.NotifyPackages[:2], ", "), len(contract.NotifyPackages)-2)}
+				k.Notify = Decision{Why: notifyNone(g.NotifyPackages)}
 			}
 		}
 	}
+}
+
+// notifyNone is the reason for Type=exec: none of the known sd_notify
+// packages is imported.
+func notifyNone(known []string) string {
+	if len(known) <= 2 {
+		return fmt.Sprintf("it imports none of the sd_notify packages svcpack knows (%s)", strings.Join(known, ", "))
+	}
+	return fmt.Sprintf("it imports none of the sd_notify packages svcpack knows (%s and %d more)", strings.Join(known[:2], ", "), len(known)-2)
 }
 
 // ContractSummary says, one line per platform the targets hold, what the

@@ -135,7 +135,7 @@ func (c *Spec) resolvePaths() {
 
 // Project returns a copy of s holding only the fields named by paths
 // (field paths as in Fields, plus the resolved fields' spec tags such as
-// "date" or "service.wrapper_config"); every other field is zero. Maps,
+// "date" or "service.contract.wrap"); every other field is zero. Maps,
 // lists and pointers are copied, so the projection shares nothing with s.
 // A path that names no field is an error.
 func (s *Spec) Project(paths []string) (*Spec, error) {

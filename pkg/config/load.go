@@ -2,6 +2,7 @@ package config
 
 import (
 	"bytes"
+	"context"
 	"encoding"
 	"errors"
 	"fmt"
@@ -34,6 +35,11 @@ type Env struct {
 	// ran that check on the same targets (the config digest merge compares
 	// holds them), so the merge runs no go command at all.
 	TargetsChecked bool
+	// ListImports lists what the program imports for a target, for the
+	// contract decisions left at auto. The release core gives pkg/contract's
+	// lister (config imports none of svcpack's tools); nil fails a decision
+	// that needs it.
+	ListImports func(ctx context.Context, q ImportQuery) (Imports, error)
 }
 
 func (e Env) getenv(k string) string {
@@ -104,7 +110,6 @@ func Load(path string, env Env, formats []Format) (*Spec, error) {
 	s.resolvePaths()
 	s.resolveContract(p, imports)
 	s.checkWrapper(p)
-	s.resolveWrapper(p)
 	s.resolveSecrets(p, env)
 	if len(p.errs) == 0 {
 		for _, f := range formats {

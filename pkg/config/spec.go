@@ -19,7 +19,6 @@ import (
 	"time"
 
 	"github.com/svcpack/svcpack/pkg/platform"
-	"github.com/svcpack/svcpack/pkg/svcwrap"
 	"github.com/svcpack/svcpack/pkg/version"
 )
 
@@ -294,10 +293,6 @@ type Service struct {
 	Wrap Switch `yaml:"wrap"`
 	// Wrapper tunes the wrapper; it applies when the program is wrapped.
 	Wrapper Wrapper `yaml:"wrapper"`
-	// WrapperConfig is the wrapper's configuration (svcwrap.json) resolved
-	// from the fields above, with the wrapper's defaults; nil when the
-	// program is not wrapped.
-	WrapperConfig *svcwrap.Config `yaml:"-" spec:"wrapper_config"`
 	// Contract is what Load decided from Wrap, Linux.Notify and the
 	// program's imports, with the reasons.
 	Contract Contract `yaml:"-" spec:"contract"`

@@ -12,11 +12,8 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/svcpack/svcpack/pkg/matrix"
-	"github.com/svcpack/svcpack/pkg/pgpsign"
 	"github.com/svcpack/svcpack/pkg/platform"
 	"github.com/svcpack/svcpack/pkg/version"
-	"github.com/svcpack/svcpack/pkg/winres"
 )
 
 // nameRE: what SCM, systemd, launchd and the package managers all accept.
@@ -104,19 +101,10 @@ func (c *Spec) validate(p *Problems, formats []Format, known func() (map[string]
 	c.checkMain(p)
 	c.checkTargets(p, known)
 	c.checkFormats(p, formats)
-	for i, f := range c.Ldflags {
-		// Executed as the build will, so that a missing field fails here.
-		o := matrix.Options{Ldflags: []string{f}}
-		if _, err := o.Args(platform.Target{OS: "linux", Arch: "amd64"}, "out"); err != nil {
-			p.Add(fmt.Sprintf("ldflags[%d]", i), "%v; the fields are {{.Version}}, {{.Commit}}, {{.Date}}, {{.Name}}, {{.Os}}, {{.Arch}}, {{.Variant}} and {{.ArchName}}", err)
-		}
-	}
+	// The ldflags templates are run by the binary format's check and the
+	// icon decoded by the exe format's, where the encoders are.
 	if c.Windows.Icon != "" {
-		if c.checkFile(p, "windows.icon", c.Windows.Icon) {
-			if err := winres.CheckIcon(c.Abs(string(c.Windows.Icon))); err != nil {
-				p.Add("windows.icon", "%q: %v", c.Windows.Icon, err)
-			}
-		}
+		c.checkFile(p, "windows.icon", c.Windows.Icon)
 	}
 	if c.LicenseFile != "" {
 		c.checkFile(p, "license_file", c.LicenseFile)
@@ -327,8 +315,7 @@ func (c *Spec) checkGPG(p *Problems) {
 }
 
 // resolveSecrets reads the signing password and the OpenPGP passphrase
-// from the environment, and checks that the OpenPGP key opens with it (a
-// wrong passphrase is a config error, caught by check).
+// from the environment.
 func (c *Spec) resolveSecrets(p *Problems, env Env) {
 	if sg := c.Windows.Sign; sg != nil && sg.PasswordEnv != "" && envName(sg.PasswordEnv) == "" {
 		if sg.Password = env.getenv(sg.PasswordEnv); sg.Password == "" {
@@ -348,13 +335,6 @@ func (c *Spec) resolveSecrets(p *Problems, env Env) {
 			return
 		}
 	}
-	if g.KeyFile == "" {
-		return
-	}
-	if _, err := os.Stat(string(g.KeyFile)); err != nil {
-		return // reported by checkGPG
-	}
-	if _, err := pgpsign.Load(string(g.KeyFile), g.Passphrase, c.Date); err != nil {
-		p.Add("gpg.key_file", "%v", err)
-	}
+	// Whether the key opens with it is the release core's check (gpg),
+	// which loads the key with the OpenPGP encoder.
 }

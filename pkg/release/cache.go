@@ -410,5 +410,3 @@ func (p *Plan) linkIfSame(rel string, data []byte) bool {
 	}
 	return link(old, p.Abs(rel)) == nil
 }
-
-// writeBytes is a fill function for writeFileAtomic and Job.Create that

@@ -2290,11 +2290,11 @@ func checkWingetID(t *testing.T, r *fieldsRelease, want any) {
 
 // resolvedFrom maps each resolved field of the spec (a `spec` tag: not in
 // the file, computed by Load) to the YAML fields it is computed from, as
-// config.Spec.wrapperConfig and resolveWrapper compute service.wrapper_config.
+// Load decides the contract fields.
 // commit and date come from git and SOURCE_DATE_EPOCH, from no field.
 // TestCacheKeysFollowReads checks this table against the specs Load makes.
 var resolvedFrom = map[string][]string{
-	"service.wrapper_config": {"name", "service.name", "service.args", "service.env", "service.restart.delay", "service.wrap", "service.wrapper"},
+
 	// The contract decisions, each forced in the base config (detected
 	// from main's imports for the targets with the tags only when auto).
 	"service.contract.wrap":   {"service.wrap"},

@@ -82,8 +82,8 @@ func TestProgramsContract(t *testing.T) {
 			if k.Wrap.On != tc.wrap || !strings.Contains(k.Wrap.Why, tc.wrapWhy) || k.Notify.On != tc.notify || !strings.Contains(k.Notify.Why, tc.notifyWhy) {
 				t.Errorf("contract %+v", k)
 			}
-			if (c.Service.WrapperConfig != nil) != tc.wrap {
-				t.Errorf("wrapper config %v with wrap %v", c.Service.WrapperConfig, tc.wrap)
+			if (c.Service.Contract.Wrap.On) != tc.wrap {
+				t.Errorf("wrap decided %v, want %v", c.Service.Contract.Wrap.On, tc.wrap)
 			}
 		})
 	}

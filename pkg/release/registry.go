@@ -2,12 +2,14 @@ package release
 
 import (
 	"fmt"
+	"os"
 	"slices"
 	"strings"
 
 	"github.com/svcpack/svcpack/pkg/config"
 	"github.com/svcpack/svcpack/pkg/format"
 	"github.com/svcpack/svcpack/pkg/packager"
+	"github.com/svcpack/svcpack/pkg/pgpsign"
 )
 
 // registry is the list of formats (pkg/format's), in pipeline order: the
@@ -16,8 +18,9 @@ func registry() []*packager.Packager { return format.All() }
 
 // Formats returns what config.Load needs to know of every packager: names,
 // defaults and rules (each packager's Check sees the planned targets);
-// and, as an internal format of its own, the rule that holds across them:
-// every artifact name renders and is one artifact's (checkNames).
+// and, as internal formats of their own, the rule that holds across them
+// (every artifact name renders and is one artifact's: checkNames) and the
+// OpenPGP key's (checkOpenPGPKey).
 func Formats() []config.Format {
 	pks := registry()
 	var out []config.Format
@@ -28,12 +31,32 @@ func Formats() []config.Format {
 		}
 		out = append(out, f)
 	}
-	return append(out, config.Format{Name: "names", Internal: true, Check: checkNames})
+	return append(out,
+		config.Format{Name: "names", Internal: true, Check: checkNames},
+		config.Format{Name: "gpg", Internal: true, Check: checkOpenPGPKey})
+}
+
+// checkOpenPGPKey opens the OpenPGP key with its passphrase, so that a key that
+// does not open (a wrong passphrase) is a config error, caught by check.
+func checkOpenPGPKey(s *config.Spec, probs *config.Problems) {
+	g := s.GPG
+	if g == nil || g.KeyFile == "" || g.PassphraseEnv != "" && g.Passphrase == "" {
+		return // reported by the config's rules
+	}
+	if _, err := os.Stat(string(g.KeyFile)); err != nil {
+		return // likewise
+	}
+	if _, err := pgpsign.Load(string(g.KeyFile), g.Passphrase, s.Date); err != nil {
+		probs.Add("gpg.key_file", "%v", err)
+	}
 }
 
 // Load reads and validates a config file with every packager's rules: the
 // one step `svcpack check` runs, and the first step of every release.
 func Load(path string, env config.Env) (*config.Spec, error) {
+	if env.ListImports == nil {
+		env.ListImports = listImports
+	}
 	return config.Load(path, env, Formats())
 }
 

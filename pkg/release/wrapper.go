@@ -114,7 +114,7 @@ func checkoutDir() string {
 	if !ok || !filepath.IsAbs(file) {
 		return ""
 	}
-	root := filepath.Dir(filepath.Dir(filepath.Dir(file))) // <root>/pkg/release/format_svcwrap.go
+	root := filepath.Dir(filepath.Dir(filepath.Dir(file))) // <root>/pkg/release/wrapper.go
 	mod, err := os.ReadFile(filepath.Join(root, "go.mod"))
 	if err != nil || !bytes.HasPrefix(mod, []byte("module "+svcpackModule+"\n")) {
 		return ""

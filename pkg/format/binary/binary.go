@@ -7,11 +7,15 @@ package binary
 
 import (
 	"context"
+	"fmt"
+	"os"
 
 	"github.com/svcpack/svcpack/pkg/config"
 	"github.com/svcpack/svcpack/pkg/format/internal/windows"
+	"github.com/svcpack/svcpack/pkg/matrix"
 	"github.com/svcpack/svcpack/pkg/packager"
 	"github.com/svcpack/svcpack/pkg/platform"
+	"github.com/svcpack/svcpack/pkg/winres"
 )
 
 // Binary is the packager of the non-Windows programs, as go build made
@@ -24,6 +28,7 @@ func Binary() *packager.Packager {
 		Reads:   packager.NameReads("name_template.binary_dir"),
 		Uses:    []packager.Kind{packager.KindRawBinary},
 		Paths:   packager.BinaryPaths,
+		Check:   checkLdflags,
 		Write:   writeBinary,
 	}
 }
@@ -31,6 +36,18 @@ func Binary() *packager.Packager {
 // notWindows is Binary's Applies: every target but Windows (the exe) and
 // the universal darwin binary (the universal format).
 func notWindows(_ *config.Spec, t platform.Target) bool { return t.OS != "windows" && !t.IsUniversal() }
+
+// checkLdflags runs every ldflags template as the build will, so that a
+// missing field fails at check (every target's build uses them: the check
+// lives with the binary packager, which runs for every spec).
+func checkLdflags(s *config.Spec, _ []platform.Target, probs *config.Problems) {
+	for i, f := range s.Ldflags {
+		o := matrix.Options{Ldflags: []string{f}}
+		if _, err := o.Args(platform.Target{OS: "linux", Arch: "amd64"}, "out"); err != nil {
+			probs.Add(fmt.Sprintf("ldflags[%d]", i), "%v; the fields are {{.Version}}, {{.Commit}}, {{.Date}}, {{.Name}}, {{.Os}}, {{.Arch}}, {{.Variant}} and {{.ArchName}}", err)
+		}
+	}
+}
 
 func writeBinary(_ context.Context, j *packager.Job) error {
 	raw, err := j.MustInput(packager.KindRawBinary)
@@ -65,6 +82,13 @@ func checkExe(s *config.Spec, _ []platform.Target, probs *config.Problems) {
 	}
 	if _, err := s.Version.Fixed(); err != nil {
 		probs.Add("version", "%v", err)
+	}
+	if icon := string(s.Windows.Icon); icon != "" {
+		if _, err := os.Stat(icon); err == nil { // a missing file is the config's to report
+			if err := winres.CheckIcon(icon); err != nil {
+				probs.Add("windows.icon", "%q: %v", s.Windows.Icon, err)
+			}
+		}
 	}
 	if err := windows.ResourceOptions(s).Validate(); err != nil {
 		probs.Add("windows", "%v", err)

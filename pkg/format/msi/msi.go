@@ -136,7 +136,7 @@ func msiPackage(s *config.Spec, t platform.Target, bin, wrapper string) enc.Pack
 		service.Settings = append(service.Settings, enc.Setting{Property: st[0], Env: st[1]})
 	}
 	service.Settings = append(service.Settings, enc.Setting{Property: windows.ArgsSetting})
-	if wc := s.Service.WrapperConfig; wc != nil {
+	if wc, err := windows.WrapperConfig(s); err == nil && s.Service.Contract.Wrap.On { // an error is the check's
 		// The wrapper reads the settings itself and, run by the
 		// uninstall, waits for the service and its program to end.
 		service.Wrapped, service.StopHelper = true, config.WrapperExe

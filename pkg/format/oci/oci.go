@@ -133,7 +133,7 @@ func check(s *config.Spec, planned []platform.Target, probs *config.Problems) {
 		}
 	}
 	if o.Port < 0 || o.Port > 65535 {
-		probs.Add("oci.port", "%d is not a TCP linux.Port: want 1 to 65535, or leave it out", o.Port)
+		probs.Add("oci.port", "%d is not a TCP port: want 1 to 65535, or leave it out", o.Port)
 	}
 	if o.Base != "" && len(targets) > 0 {
 		rel := o.Base

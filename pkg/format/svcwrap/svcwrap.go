@@ -29,8 +29,15 @@ func Packager() *packager.Packager {
 		Reads:   append(windows.ExeReads(), config.WrapField),
 		Uses:    []packager.Kind{packager.KindRawWrapper},
 		Paths:   paths,
+		Check:   check,
 		Write:   write,
 	}
+}
+
+// check validates the wrapper's settings (service.wrapper) by the
+// wrapper's own rules, when the program is wrapped.
+func check(s *config.Spec, _ []platform.Target, probs *config.Problems) {
+	windows.CheckWrapper(s, probs)
 }
 
 // wraps is the Applies of the wrapper: the targets the spec wraps.

@@ -28,7 +28,7 @@ import (
 // Reads are the fields the Windows service is made from.
 func Reads() []string {
 	return []string{"name", "service.name", "service.display_name", "service.description", "service.args", "service.start",
-		"service.account", "service.env", "service.restart", config.WrapField, "service.wrapper_config"}
+		"service.account", "service.env", "service.restart", config.WrapField, "service.wrapper"}
 }
 
 // Service maps the spec onto the Windows service of the install
@@ -41,7 +41,7 @@ func Service(s *config.Spec) winscripts.Service {
 		Exe: matrix.BinaryName(s.Name, "windows"), Args: sv.Args, Start: sv.Start, Account: sv.Account,
 		Env: sv.Env, RestartDelay: sv.Restart.Delay.Std(), ResetAfter: sv.Restart.ResetAfter.Std(),
 	}
-	if wc := sv.WrapperConfig; wc != nil {
+	if wc, err := WrapperConfig(s); err == nil && sv.Contract.Wrap.On { // an error is CheckWrapper's
 		ws.Wrapped = &winscripts.Wrapped{Program: ws.Exe, Args: sv.Args, Env: sv.Env, Config: config.WrapperConfigName, LogDir: wc.Logs.Dir}
 		ws.Exe, ws.Args, ws.Env = config.WrapperExe, nil, nil
 	}
@@ -107,18 +107,25 @@ func logFileNames(wc *svcwrap.Config) []string {
 // WrapperJSON is svcwrap.json for the Windows packages, or nil without
 // service.wrap.
 func WrapperJSON(s *config.Spec) ([]byte, error) {
-	if s.Service.WrapperConfig == nil {
+	if !s.Service.Contract.Wrap.On {
 		return nil, nil
 	}
-	return s.Service.WrapperConfig.Marshal()
+	wc, err := WrapperConfig(s)
+	if err != nil {
+		return nil, err
+	}
+	return wc.Marshal()
 }
 
 // WrapperFolders is the wrapper's log folder for the MSI, when it lies
 // inside the install folder, with write access for the service account.
 func WrapperFolders(s *config.Spec) []msi.Folder {
-	wc := s.Service.WrapperConfig
-	if wc == nil {
+	if !s.Service.Contract.Wrap.On {
 		return nil
+	}
+	wc, err := WrapperConfig(s)
+	if err != nil {
+		return nil // reported by CheckWrapper
 	}
 	// Config validation keeps a relative folder inside the install folder.
 	dir := path.Clean(strings.ReplaceAll(wc.Logs.Dir, `\`, "/"))
