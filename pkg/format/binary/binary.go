@@ -9,6 +9,8 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
+	"strings"
 
 	"github.com/svcpack/svcpack/pkg/config"
 	"github.com/svcpack/svcpack/pkg/format/internal/windows"
@@ -86,7 +88,8 @@ func checkExe(s *config.Spec, _ []platform.Target, probs *config.Problems) {
 	if icon := string(s.Windows.Icon); icon != "" {
 		if _, err := os.Stat(icon); err == nil { // a missing file is the config's to report
 			if err := winres.CheckIcon(icon); err != nil {
-				probs.Add("windows.icon", "%q: %v", s.Windows.Icon, err)
+				probs.Add("windows.icon", "%q: %v", asWritten(s, icon), err)
+				return // the resources would only repeat it
 			}
 		}
 	}
@@ -113,4 +116,13 @@ func writeExe(ctx context.Context, j *packager.Job) error {
 	return j.CreateFile(rel, packager.KindBinary, func(path string) error {
 		return windows.FinishExe(ctx, j, raw, path, windows.ResourceOptions(j.Spec))
 	})
+}
+
+// asWritten is path as svcpack.yaml names it: relative to its folder when
+// inside it (Load makes every path absolute).
+func asWritten(s *config.Spec, path string) string {
+	if rel, err := filepath.Rel(s.Dir, path); err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return rel
+	}
+	return path
 }
