@@ -34,6 +34,9 @@ func Packager() *packager.Packager {
 
 func check(s *config.Spec, _ []platform.Target, probs *config.Problems) {
 	windows.CheckSettings(s, probs)
+	if !windows.WrapperValid(s) {
+		return // the svcwrap check names the field
+	}
 	if err := windows.Service(s).Validate(); err != nil {
 		probs.Add("service", "%v", err)
 	}

@@ -75,3 +75,14 @@ func CheckWrapper(s *config.Spec, probs *config.Problems) {
 		probs.Add(wrapperField(fe.Field), "%s", fe.Msg)
 	}
 }
+
+// WrapperValid reports whether the wrapper's settings pass its rules (or
+// the program is not wrapped): CheckWrapper reports them at their fields,
+// so the service's own validation need not repeat them under "service".
+func WrapperValid(s *config.Spec) bool {
+	if !s.Service.Contract.Wrap.On {
+		return true
+	}
+	wc, err := WrapperConfig(s)
+	return err == nil && len(wc.Problems()) == 0
+}
