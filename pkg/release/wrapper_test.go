@@ -12,18 +12,17 @@ func TestWrapperRules(t *testing.T) {
 	const base = "name: hello\nmain: ./examples/hello\ntargets: [windows/amd64]\nformats: [zip]\nservice:\n  name: hello\n  restart: {delay: 3s}\n"
 	for _, tc := range []struct {
 		name, from, to string
-		env            []string
-		want           []string // substrings of the error
+		want           []string // substrings of the error, with the line
 	}{
-		{"wrapper values", "  restart: {delay: 3s}\n", "  restart: {delay: 3s}\n  wrap: true\n  wrapper:\n    restart: {factor: 0.5, max_restarts: -1}\n    logs: {keep: -1}\n", nil,
-			[]string{"service.wrapper.restart.factor: 0.5 is below 1", "service.wrapper.restart.max_restarts: -1 is below 1",
-				"service.wrapper.logs.keep: -1 is below 1"}},
-		{"wrapper log dir", "  restart: {delay: 3s}\n", "  restart: {delay: 3s}\n  wrap: true\n  wrapper: {logs: {dir: '..\\logs'}}\n", nil,
-			[]string{"service.wrapper.logs.dir", `"..\\logs" leaves the install folder`}},
-		{"wrapper log size", "  restart: {delay: 3s}\n", "  restart: {delay: 3s}\n  wrap: true\n  wrapper: {logs: {max_size: huge}}\n", nil,
-			[]string{"service.wrapper.logs.max_size:", `"huge" is not a size`}},
-		{"wrapper delay", "  restart: {delay: 3s}\n", "  restart: {delay: 3s}\n  wrap: true\n  wrapper: {restart: {max_delay: 1s}}\n", nil,
-			[]string{"service.wrapper.restart.max_delay: 1s is shorter than restart.delay 3s"}},
+		{"wrapper values", "  restart: {delay: 3s}\n", "  restart: {delay: 3s}\n  wrap: true\n  wrapper:\n    restart: {factor: 0.5, max_restarts: -1}\n    logs: {keep: -1}\n",
+			[]string{"svcpack.yaml:10: service.wrapper.restart.factor: 0.5 is below 1", "svcpack.yaml:10: service.wrapper.restart.max_restarts: -1 is below 1",
+				"svcpack.yaml:11: service.wrapper.logs.keep: -1 is below 1"}},
+		{"wrapper log dir", "  restart: {delay: 3s}\n", "  restart: {delay: 3s}\n  wrap: true\n  wrapper: {logs: {dir: '..\\logs'}}\n",
+			[]string{"svcpack.yaml:9: service.wrapper.logs.dir", `"..\\logs" leaves the install folder`}},
+		{"wrapper log size", "  restart: {delay: 3s}\n", "  restart: {delay: 3s}\n  wrap: true\n  wrapper: {logs: {max_size: huge}}\n",
+			[]string{"svcpack.yaml:9: service.wrapper.logs.max_size:", `"huge" is not a size`}},
+		{"wrapper delay", "  restart: {delay: 3s}\n", "  restart: {delay: 3s}\n  wrap: true\n  wrapper: {restart: {max_delay: 1s}}\n",
+			[]string{"svcpack.yaml:9: service.wrapper.restart.max_delay: 1s is shorter than restart.delay 3s"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if !strings.Contains(base, tc.from) {
