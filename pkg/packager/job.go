@@ -113,11 +113,14 @@ func (j *Job) LogCommand(args []string) { j.run.LogCommand(args) }
 // resize, a base image to hash); key names what is read, with a prefix
 // that says by whom.
 func Shared[T any](j *Job, key string, read func() (T, error)) (T, error) {
+	var zero T
 	v, err := j.run.Shared(key, func() (any, error) { return read() })
 	if err != nil {
-		var zero T
 		return zero, err
 	}
-	t, _ := v.(T) // a nil interface reads as the zero T
+	t, ok := v.(T)
+	if !ok {
+		return zero, fmt.Errorf("packager: shared %q holds a %T, not a %T: two readers use one key", key, v, zero)
+	}
 	return t, nil
 }
