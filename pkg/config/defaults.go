@@ -163,3 +163,14 @@ func (c *Spec) Abs(p string) string {
 	}
 	return filepath.Join(c.Dir, filepath.FromSlash(p))
 }
+
+// Rel is Abs undone: p relative to the config file's directory, with
+// forward slashes, as svcpack.yaml names it (p itself when it cannot be
+// made relative).
+func (c *Spec) Rel(p string) string {
+	rel, err := filepath.Rel(c.Dir, p)
+	if err != nil {
+		return p
+	}
+	return filepath.ToSlash(rel)
+}

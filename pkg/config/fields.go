@@ -2,7 +2,6 @@ package config
 
 import (
 	"fmt"
-	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
@@ -267,9 +266,7 @@ func (s *Spec) Portable() *Spec {
 		if v.Type() != pathType || !v.CanSet() || v.String() == "" {
 			return
 		}
-		if rel, err := filepath.Rel(s.Dir, v.String()); err == nil {
-			v.SetString(filepath.ToSlash(rel))
-		}
+		v.SetString(s.Rel(v.String()))
 	})
 	c.Dist, c.Dir, c.Path = "", "", ""
 	return c

@@ -38,6 +38,18 @@ func MatrixOptions(s *config.Spec, outDir string) matrix.Options {
 	}
 }
 
+// checkBuildFlags runs every ldflags template as the build will (an internal
+// check of the core, which runs go build), so that a missing field fails at
+// check.
+func checkBuildFlags(s *config.Spec, probs *config.Problems) {
+	for i, f := range s.Ldflags {
+		o := matrix.Options{Ldflags: []string{f}}
+		if _, err := o.Args(platform.Target{OS: "linux", Arch: "amd64"}, "out"); err != nil {
+			probs.Add(fmt.Sprintf("ldflags[%d]", i), "%v; the fields are {{.Version}}, {{.Commit}}, {{.Date}}, {{.Name}}, {{.Os}}, {{.Arch}}, {{.Variant}} and {{.ArchName}}", err)
+		}
+	}
+}
+
 // buildRaw runs go build for one target into the cache.
 func (p *Plan) buildRaw(ctx context.Context, t platform.Target) error {
 	mo := MatrixOptions(p.spec, p.rawDir("bin"))

@@ -218,11 +218,7 @@ func configDigests(s *config.Spec) (cfg, files string, err error) {
 		if err != nil {
 			return "", "", fmt.Errorf("config digest: %w", err)
 		}
-		rel, err := filepath.Rel(s.Dir, string(f))
-		if err != nil {
-			rel = string(f)
-		}
-		fmt.Fprintf(h, "%s %s\n", filepath.ToSlash(rel), d)
+		fmt.Fprintf(h, "%s %s\n", s.Rel(string(f)), d)
 	}
 	return cfg, hex.EncodeToString(h.Sum(nil)), nil
 }

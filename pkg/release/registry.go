@@ -18,9 +18,9 @@ func registry() []*packager.Packager { return format.All() }
 
 // Formats returns what config.Load needs to know of every packager: names,
 // defaults and rules (each packager's Check sees the planned targets);
-// and, as internal formats of their own, the rule that holds across them
-// (every artifact name renders and is one artifact's: checkNames) and the
-// OpenPGP key's (checkOpenPGPKey).
+// and, as internal formats of their own, the core's rules: the builds'
+// ldflags templates (checkBuildFlags), every artifact name renders and is one
+// artifact's (checkNames), the OpenPGP key opens (checkOpenPGPKey).
 func Formats() []config.Format {
 	pks := registry()
 	var out []config.Format
@@ -32,6 +32,7 @@ func Formats() []config.Format {
 		out = append(out, f)
 	}
 	return append(out,
+		config.Format{Name: "build", Internal: true, Check: checkBuildFlags},
 		config.Format{Name: "names", Internal: true, Check: checkNames},
 		config.Format{Name: "gpg", Internal: true, Check: checkOpenPGPKey})
 }

@@ -7,14 +7,10 @@ package binary
 
 import (
 	"context"
-	"fmt"
 	"os"
-	"path/filepath"
-	"strings"
 
 	"github.com/svcpack/svcpack/pkg/config"
 	"github.com/svcpack/svcpack/pkg/format/internal/windows"
-	"github.com/svcpack/svcpack/pkg/matrix"
 	"github.com/svcpack/svcpack/pkg/packager"
 	"github.com/svcpack/svcpack/pkg/platform"
 	"github.com/svcpack/svcpack/pkg/winres"
@@ -30,7 +26,6 @@ func Binary() *packager.Packager {
 		Reads:   packager.NameReads("name_template.binary_dir"),
 		Uses:    []packager.Kind{packager.KindRawBinary},
 		Paths:   packager.BinaryPaths,
-		Check:   checkLdflags,
 		Write:   writeBinary,
 	}
 }
@@ -39,19 +34,13 @@ func Binary() *packager.Packager {
 // the universal darwin binary (the universal format).
 func notWindows(_ *config.Spec, t platform.Target) bool { return t.OS != "windows" && !t.IsUniversal() }
 
-// checkLdflags runs every ldflags template as the build will, so that a
-// missing field fails at check (every target's build uses them: the check
-// lives with the binary packager, which runs for every spec).
-func checkLdflags(s *config.Spec, _ []platform.Target, probs *config.Problems) {
-	for i, f := range s.Ldflags {
-		o := matrix.Options{Ldflags: []string{f}}
-		if _, err := o.Args(platform.Target{OS: "linux", Arch: "amd64"}, "out"); err != nil {
-			probs.Add(fmt.Sprintf("ldflags[%d]", i), "%v; the fields are {{.Version}}, {{.Commit}}, {{.Date}}, {{.Name}}, {{.Os}}, {{.Arch}}, {{.Variant}} and {{.ArchName}}", err)
-		}
-	}
+func writeBinary(_ context.Context, j *packager.Job) error {
+	return writeProgram(j, func(raw, path string) error { return packager.CopyFile(raw, path, 0o755) })
 }
 
-func writeBinary(_ context.Context, j *packager.Job) error {
+// writeProgram makes the program of the job's target by finish, from the
+// raw build.
+func writeProgram(j *packager.Job, finish func(raw, path string) error) error {
 	raw, err := j.MustInput(packager.KindRawBinary)
 	if err != nil {
 		return err
@@ -60,7 +49,7 @@ func writeBinary(_ context.Context, j *packager.Job) error {
 	if err != nil {
 		return err
 	}
-	return j.CreateFile(rel, packager.KindBinary, func(path string) error { return packager.CopyFile(raw, path, 0o755) })
+	return j.CreateFile(rel, packager.KindBinary, func(path string) error { return finish(raw, path) })
 }
 
 // Exe is the packager of the Windows programs: resources patched in,
@@ -88,7 +77,7 @@ func checkExe(s *config.Spec, _ []platform.Target, probs *config.Problems) {
 	if icon := string(s.Windows.Icon); icon != "" {
 		if _, err := os.Stat(icon); err == nil { // a missing file is the config's to report
 			if err := winres.CheckIcon(icon); err != nil {
-				probs.Add("windows.icon", "%q: %v", asWritten(s, icon), err)
+				probs.Add("windows.icon", "%q: %v", s.Rel(icon), err)
 				return // the resources would only repeat it
 			}
 		}
@@ -105,24 +94,7 @@ func checkExe(s *config.Spec, _ []platform.Target, probs *config.Problems) {
 }
 
 func writeExe(ctx context.Context, j *packager.Job) error {
-	raw, err := j.MustInput(packager.KindRawBinary)
-	if err != nil {
-		return err
-	}
-	rel, err := packager.BinaryPath(j.Spec, j.Target)
-	if err != nil {
-		return err
-	}
-	return j.CreateFile(rel, packager.KindBinary, func(path string) error {
+	return writeProgram(j, func(raw, path string) error {
 		return windows.FinishExe(ctx, j, raw, path, windows.ResourceOptions(j.Spec))
 	})
-}
-
-// asWritten is path as svcpack.yaml names it: relative to its folder when
-// inside it (Load makes every path absolute).
-func asWritten(s *config.Spec, path string) string {
-	if rel, err := filepath.Rel(s.Dir, path); err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
-		return rel
-	}
-	return path
 }
