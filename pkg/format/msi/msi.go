@@ -81,7 +81,10 @@ func check(s *config.Spec, planned []platform.Target, probs *config.Problems) {
 			names = append(names, struct{ field, v string }{fmt.Sprintf("files[%d].dst", i), seg})
 		}
 	}
-	for _, f := range windows.WrapperFolders(s) {
+	// The wrapper's settings are the svcwrap check's to name at their
+	// fields: a wrapper it refuses has no folder here (wc nil).
+	wc, wrapErr := windows.Wrapper(s)
+	for _, f := range windows.WrapperFolders(s, wc) {
 		for _, seg := range strings.FieldsFunc(f.Path, func(r rune) bool { return r == '\\' || r == '/' }) {
 			names = append(names, struct{ field, v string }{"service.wrapper.logs.dir", seg})
 		}
@@ -98,7 +101,7 @@ func check(s *config.Spec, planned []platform.Target, probs *config.Problems) {
 			bad = true
 		}
 	}
-	if bad {
+	if bad || wrapErr != nil {
 		return
 	}
 	// The package the release would write, with stand-ins for the files
@@ -107,15 +110,18 @@ func check(s *config.Spec, planned []platform.Target, probs *config.Problems) {
 	if s.Service.Contract.Wrap.On {
 		wrapper = "svcwrap.exe"
 	}
-	pkg := msiPackage(s, platform.Target{OS: "windows", Arch: "amd64"}, "program.exe", wrapper)
-	if err := pkg.Validate(); err != nil {
+	pkg, err := msiPackage(s, platform.Target{OS: "windows", Arch: "amd64"}, "program.exe", wrapper)
+	if err == nil {
+		err = pkg.Validate()
+	}
+	if err != nil {
 		probs.Add("windows.msi", "%v", err)
 	}
 }
 
 // msiPackage maps the spec onto the MSI of target t: bin and wrapper are
 // the host paths of the exe and of svcwrap.exe ("" without the wrapper).
-func msiPackage(s *config.Spec, t platform.Target, bin, wrapper string) enc.Package {
+func msiPackage(s *config.Spec, t platform.Target, bin, wrapper string) (enc.Package, error) {
 	version, _ := s.Version.MSI()
 	files := []enc.File{{Name: matrix.BinaryName(s.Name, t.OS), Src: bin}}
 	for _, f := range s.Files {
@@ -127,7 +133,14 @@ func msiPackage(s *config.Spec, t platform.Target, bin, wrapper string) enc.Pack
 	if wrapper != "" {
 		files = append(files, enc.File{Name: config.WrapperExe, Src: wrapper})
 	}
-	sv := windows.Service(s)
+	sv, err := windows.Service(s)
+	if err != nil {
+		return enc.Package{}, err
+	}
+	wc, err := windows.Wrapper(s)
+	if err != nil {
+		return enc.Package{}, err
+	}
 	service := &enc.Service{
 		Name: sv.Name, DisplayName: sv.DisplayName, Description: sv.Description, Executable: sv.Exe, Args: sv.Args,
 		Start: sv.Start, Account: sv.Account, Env: sv.Env, RestartDelay: sv.RestartDelay, ResetAfter: sv.ResetAfter,
@@ -136,7 +149,7 @@ func msiPackage(s *config.Spec, t platform.Target, bin, wrapper string) enc.Pack
 		service.Settings = append(service.Settings, enc.Setting{Property: st[0], Env: st[1]})
 	}
 	service.Settings = append(service.Settings, enc.Setting{Property: windows.ArgsSetting})
-	if wc, err := windows.WrapperConfig(s); err == nil && s.Service.Contract.Wrap.On { // an error is the check's
+	if wc != nil {
 		// The wrapper reads the settings itself and, run by the
 		// uninstall, waits for the service and its program to end.
 		service.Wrapped, service.StopHelper = true, config.WrapperExe
@@ -148,10 +161,10 @@ func msiPackage(s *config.Spec, t platform.Target, bin, wrapper string) enc.Pack
 			UpgradeCode: s.Windows.MSI.UpgradeCode, URL: s.Homepage, Arch: t.Arch, InstallDir: s.Windows.MSI.InstallDir,
 		},
 		Files:   files,
-		Folders: windows.WrapperFolders(s),
+		Folders: windows.WrapperFolders(s, wc),
 		Service: service,
 		Date:    s.Date,
-	}
+	}, nil
 }
 
 func write(ctx context.Context, j *packager.Job) error {
@@ -161,7 +174,10 @@ func write(ctx context.Context, j *packager.Job) error {
 		return err
 	}
 	wrapper, _ := j.Input(packager.KindWrapper)
-	pkg := msiPackage(s, j.Target, bin, wrapper)
+	pkg, err := msiPackage(s, j.Target, bin, wrapper)
+	if err != nil {
+		return err
+	}
 	tmp, err := j.TempDir()
 	if err != nil {
 		return err

@@ -34,10 +34,11 @@ func Packager() *packager.Packager {
 
 func check(s *config.Spec, _ []platform.Target, probs *config.Problems) {
 	windows.CheckSettings(s, probs)
-	if !windows.WrapperValid(s) {
-		return // the svcwrap check names the field
+	sv, err := windows.Service(s)
+	if err != nil {
+		return // the wrapper's settings: the svcwrap check names them at their fields
 	}
-	if err := windows.Service(s).Validate(); err != nil {
+	if err := sv.Validate(); err != nil {
 		probs.Add("service", "%v", err)
 	}
 }
@@ -48,7 +49,10 @@ func write(ctx context.Context, j *packager.Job) error {
 	if err != nil {
 		return err
 	}
-	svc := windows.Service(s)
+	svc, err := windows.Service(s)
+	if err != nil {
+		return err
+	}
 	install, err := winscripts.Install(svc)
 	if err != nil {
 		return err

@@ -34,14 +34,18 @@ func Reads() []string {
 // Service maps the spec onto the Windows service of the install
 // scripts and the MSI, with its install-time settings. With service.wrap, the service runs the wrapper,
 // whose configuration carries the program's arguments and environment.
-func Service(s *config.Spec) winscripts.Service {
+func Service(s *config.Spec) (winscripts.Service, error) {
 	sv := s.Service
 	ws := winscripts.Service{
 		Name: sv.Name, DisplayName: sv.DisplayName, Description: sv.Description,
 		Exe: matrix.BinaryName(s.Name, "windows"), Args: sv.Args, Start: sv.Start, Account: sv.Account,
 		Env: sv.Env, RestartDelay: sv.Restart.Delay.Std(), ResetAfter: sv.Restart.ResetAfter.Std(),
 	}
-	if wc, err := WrapperConfig(s); err == nil && sv.Contract.Wrap.On { // an error is CheckWrapper's
+	wc, err := Wrapper(s)
+	if err != nil {
+		return ws, err
+	}
+	if wc != nil {
 		ws.Wrapped = &winscripts.Wrapped{Program: ws.Exe, Args: sv.Args, Env: sv.Env, Config: config.WrapperConfigName, LogDir: wc.Logs.Dir}
 		ws.Exe, ws.Args, ws.Env = config.WrapperExe, nil, nil
 	}
@@ -49,7 +53,7 @@ func Service(s *config.Spec) winscripts.Service {
 		ws.Settings = append(ws.Settings, winscripts.Setting{Name: st[0], Env: st[1]})
 	}
 	ws.Settings = append(ws.Settings, winscripts.Setting{Name: ArgsSetting})
-	return ws
+	return ws, nil
 }
 
 // Install-time settings: what an administrator may give to the MSI
@@ -107,25 +111,19 @@ func logFileNames(wc *svcwrap.Config) []string {
 // WrapperJSON is svcwrap.json for the Windows packages, or nil without
 // service.wrap.
 func WrapperJSON(s *config.Spec) ([]byte, error) {
-	if !s.Service.Contract.Wrap.On {
-		return nil, nil
-	}
-	wc, err := WrapperConfig(s)
-	if err != nil {
+	wc, err := Wrapper(s)
+	if wc == nil || err != nil {
 		return nil, err
 	}
 	return wc.Marshal()
 }
 
-// WrapperFolders is the wrapper's log folder for the MSI, when it lies
-// inside the install folder, with write access for the service account.
-func WrapperFolders(s *config.Spec) []msi.Folder {
-	if !s.Service.Contract.Wrap.On {
+// WrapperFolders is the log folder of the wrapper configured by wc (nil:
+// not wrapped) for the MSI, when it lies inside the install folder, with
+// write access for the service account.
+func WrapperFolders(s *config.Spec, wc *svcwrap.Config) []msi.Folder {
+	if wc == nil {
 		return nil
-	}
-	wc, err := WrapperConfig(s)
-	if err != nil {
-		return nil // reported by CheckWrapper
 	}
 	// Config validation keeps a relative folder inside the install folder.
 	dir := path.Clean(strings.ReplaceAll(wc.Logs.Dir, `\`, "/"))

@@ -1,18 +1,19 @@
 package windows
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/svcpack/svcpack/pkg/config"
 	"github.com/svcpack/svcpack/pkg/svcwrap"
 )
 
-// WrapperConfig returns the wrapper configuration for the Windows packages:
+// wrapperConfig returns the wrapper configuration for the Windows packages:
 // the program <name>.exe with the service's arguments and environment, the
 // service restart delay as the first backoff step, and the service.wrapper
 // settings, with the wrapper's defaults applied. It reports the first bad
 // log size as an error.
-func WrapperConfig(c *config.Spec) (*svcwrap.Config, error) {
+func wrapperConfig(c *config.Spec) (*svcwrap.Config, error) {
 	s := c.Service
 	w := s.Wrapper
 	wc := &svcwrap.Config{
@@ -66,7 +67,7 @@ func CheckWrapper(s *config.Spec, probs *config.Problems) {
 	if !s.Service.Contract.Wrap.On {
 		return
 	}
-	wc, err := WrapperConfig(s)
+	wc, err := wrapperConfig(s)
 	if err != nil {
 		probs.Add("service.wrapper.logs.max_size", "%v", err)
 		return
@@ -76,13 +77,20 @@ func CheckWrapper(s *config.Spec, probs *config.Problems) {
 	}
 }
 
-// WrapperValid reports whether the wrapper's settings pass its rules (or
-// the program is not wrapped): CheckWrapper reports them at their fields,
-// so the service's own validation need not repeat them under "service".
-func WrapperValid(s *config.Spec) bool {
+// Wrapper is the wrapper's configuration (svcwrap.json) of a wrapped spec,
+// nil when the program is not wrapped, or an error when its settings break
+// the wrapper's rules: CheckWrapper names each of those at its field (the
+// svcwrap format's check), so a release never gets one here.
+func Wrapper(s *config.Spec) (*svcwrap.Config, error) {
 	if !s.Service.Contract.Wrap.On {
-		return true
+		return nil, nil
 	}
-	wc, err := WrapperConfig(s)
-	return err == nil && len(wc.Problems()) == 0
+	wc, err := wrapperConfig(s)
+	if err != nil {
+		return nil, err
+	}
+	if ps := wc.Problems(); len(ps) > 0 {
+		return nil, fmt.Errorf("%s: %s", wrapperField(ps[0].Field), ps[0].Msg)
+	}
+	return wc, nil
 }
