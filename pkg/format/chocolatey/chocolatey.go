@@ -1,8 +1,9 @@
-// Package chocolatey is the format that writes chocolatey/<id>.<version>.nupkg, a Chocolatey
-// package whose install script installs the 386 or amd64 MSI silently
-// (downloaded from download_url, its SHA-256 checked) and whose uninstall
-// script removes it by the ProductCode read from the MSI. Chocolatey knows
-// no arm64 installer: Windows on arm64 runs the amd64 one.
+// Package chocolatey is the format that writes
+// chocolatey/<id>.<version>.nupkg, a Chocolatey package whose install script
+// installs the 386 or amd64 MSI silently (downloaded from download_url, its
+// SHA-256 checked) and whose uninstall script removes it by the ProductCode
+// read from the MSI. Chocolatey knows no arm64 installer: Windows on arm64
+// runs the amd64 one.
 package chocolatey
 
 import (
@@ -18,7 +19,7 @@ import (
 	"github.com/svcpack/svcpack/pkg/platform"
 )
 
-// Packager writes the chocolatey artifacts of the release.
+// Packager writes the Chocolatey package of the release.
 func Packager() *packager.Packager {
 	return &packager.Packager{
 		Name: "chocolatey", Kind: packager.KindChocolatey, ReleaseWide: true,

@@ -1,8 +1,8 @@
-// Package homebrew is the format that writes homebrew/<name>.rb, a Homebrew formula that
-// installs the program from the darwin and Linux tarballs (amd64 and
-// arm64; the universal tarball for every Mac when universal is on), each
-// with its SHA-256, and runs it with brew services as the service section
-// says: arguments, environment, restart policy and delay.
+// Package homebrew is the format that writes homebrew/<name>.rb, a Homebrew
+// formula that installs the program from the darwin and Linux tarballs
+// (amd64 and arm64; the universal tarball for every Mac when universal is
+// on), each with its SHA-256, and runs it with brew services as the service
+// section says: arguments, environment, restart policy and delay.
 package homebrew
 
 import (
@@ -16,7 +16,7 @@ import (
 	"github.com/svcpack/svcpack/pkg/platform"
 )
 
-// Packager writes the homebrew artifacts of the release.
+// Packager writes the Homebrew formula of the release.
 func Packager() *packager.Packager {
 	return &packager.Packager{
 		Name: "homebrew", Kind: packager.KindHomebrew, ReleaseWide: true,

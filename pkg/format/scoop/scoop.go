@@ -1,7 +1,7 @@
-// Package scoop is the format that writes scoop/<name>.json, a Scoop manifest for the Windows
-// zips: each with its URL and SHA-256, install-service.cmd run after
-// installing and uninstall-service.cmd before removing or updating, the
-// configuration files persisted, and autoupdate rules.
+// Package scoop is the format that writes scoop/<name>.json, a Scoop
+// manifest for the Windows zips: each with its URL and SHA-256, install-
+// service.cmd run after installing and uninstall-service.cmd before removing
+// or updating, the configuration files persisted, and autoupdate rules.
 package scoop
 
 import (
@@ -18,7 +18,7 @@ import (
 	"github.com/svcpack/svcpack/pkg/platform"
 )
 
-// Packager writes the scoop artifacts of the release.
+// Packager writes the Scoop manifest of the release.
 func Packager() *packager.Packager {
 	return &packager.Packager{
 		Name: "scoop", Kind: packager.KindScoop, ReleaseWide: true,

@@ -1,7 +1,7 @@
-// Package winget is the format that writes the winget manifests of the release's MSIs, in the
-// community repository's layout under winget/: one installer per
-// architecture with its download URL, SHA-256, and the ProductCode and
-// UpgradeCode read from the MSI itself.
+// Package winget is the format that writes the winget manifests of the
+// release's MSIs, in the community repository's layout under winget/: one
+// installer per architecture with its download URL, SHA-256, and the
+// ProductCode and UpgradeCode read from the MSI itself.
 package winget
 
 import (
@@ -15,7 +15,7 @@ import (
 	"github.com/svcpack/svcpack/pkg/platform"
 )
 
-// Packager writes the winget artifacts of the release.
+// Packager writes the winget manifests of the release.
 func Packager() *packager.Packager {
 	return &packager.Packager{
 		Name: "winget", Kind: packager.KindWinget, ReleaseWide: true,
