@@ -1,7 +1,8 @@
 // Package scoop is the format that writes scoop/<name>.json, a Scoop
-// manifest for the Windows zips: each with its URL and SHA-256, install-
-// service.cmd run after installing and uninstall-service.cmd before removing
-// or updating, the configuration files persisted, and autoupdate rules.
+// manifest for the Windows zips: each with its URL and SHA-256,
+// install-service.cmd run after installing and uninstall-service.cmd before
+// removing or updating, the configuration files persisted, and autoupdate
+// rules.
 package scoop
 
 import (
