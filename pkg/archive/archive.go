@@ -86,11 +86,8 @@ func mode(m fs.FileMode) fs.FileMode {
 }
 
 // Level is the deflate level of zip entries and tar.gz streams, with
-// github.com/klauspost/compress. Measured once, when it was chosen (no
-// bench repeats it), on the example's linux/amd64 program (6 MB): level 7's
-// output was within 0.8% of compress/flate's best compression, in a sixth
-// of its time; level 8 saved a further 0.2% for 1.4 times level 7's time,
-// and level 6 was 2.4% larger.
+// github.com/klauspost/compress: near the best compression for a fraction
+// of its time (the measurement that chose it is in docs/benchmarks.md).
 const Level = 7
 
 // WriteZip writes files as a zip archive: deflate at Level, entries sorted,

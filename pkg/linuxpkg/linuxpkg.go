@@ -240,9 +240,8 @@ func (o Options) info(dir string, format string) (*nfpm.Info, error) {
 			// nfpm stores the deb's data.tar and the rpm's payload; each is
 			// compressed once, here (compressDebData, relativePayload, which
 			// rewrites the payload anyway), with github.com/klauspost/compress
-			// at archive.Level (archive.NewGzip): measured once, when chosen,
-			// on the example's packages, about a third of the time of the
-			// compression it replaced, for 0.1-0.5% more bytes.
+			// at archive.Level (archive.NewGzip), faster than the compression
+			// it replaced for slightly more bytes (docs/benchmarks.md).
 			Deb: nfpm.Deb{Fields: map[string]string{}, Compression: "none"},
 			RPM: nfpm.RPM{Group: "System Environment/Daemons", Compression: "gzip:0"},
 			APK: nfpm.APK{Scripts: nfpm.APKScripts{PostUpgrade: scripts.PostInstall}},

@@ -17,8 +17,8 @@
 // first block gets the previous block as a preset dictionary), ending every
 // block with a flush and an empty final block: runs compress in parallel
 // (Options.Workers, GOMAXPROCS by default), output does not depend on the
-// number of workers, and the size is a sequential compressor's (see
-// bench/cab; resetting the history at every block cost 1.6% on an exe).
+// number of workers, and the size is a sequential compressor's (resetting
+// the history at every block costs size: docs/benchmarks.md).
 // cabextract, gcab, Wine's cabinet.dll and the tests' own reader extract
 // such cabinets byte for byte. A block that does not compress is written as
 // one stored deflate block, so a record never exceeds 32 KiB + 12 bytes.
@@ -111,11 +111,8 @@ const (
 )
 
 // DefaultLevel is the deflate level MSZIP uses when Options.Level is 0,
-// with github.com/klauspost/compress's encoder. On bench/cab's payload (a Go
-// exe and mixed data) its level 7 in 32 KiB blocks is 1.5% smaller than
-// gcab's (zlib's default level) for under its CPU time (go run ./bench/cab,
-// and -level for the others; level 6 is 0.9% larger, and 1.8% larger on the
-// example's exe alone).
+// with github.com/klauspost/compress's encoder: smaller than gcab's
+// cabinets for less CPU (go run ./bench/cab; figures in docs/benchmarks.md).
 const DefaultLevel = 7
 
 const (
