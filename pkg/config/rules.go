@@ -27,13 +27,13 @@ func textRules() map[string]rule {
 	return map[string]rule{
 		"name":                             serviceName,
 		"main":                             text,
-		"ldflags":                          text, // executed as templates in validate
+		"ldflags":                          text, // executed as templates by the core's build check
 		"tags":                             match(`^[A-Za-z0-9_.]+$`, "is not a build tag: want letters, digits, '_' and '.'"),
 		"dist":                             text,
 		"formats":                          match(`^[a-z0-9.]+$`, "is not a format name"),
 		"vendor":                           text,
 		"maintainer":                       nameEmail,
-		"homepage":                         httpURL(true),
+		"homepage":                         httpURL(true, "https://example.com/project"),
 		"license":                          spdxExpression,
 		"license_file":                     text,
 		"description":                      text,
@@ -47,7 +47,7 @@ func textRules() map[string]rule {
 		"windows.sign.cert":                text,
 		"windows.sign.key":                 text,
 		"windows.sign.password_env":        envName,
-		"windows.sign.timestamp_url":       httpURL(false),
+		"windows.sign.timestamp_url":       httpURL(false, "http://timestamp.example.com"),
 		"service.name":                     serviceName,
 		"service.display_name":             text,
 		"service.description":              text,
@@ -69,7 +69,7 @@ func textRules() map[string]rule {
 		"service.darwin.user":              match(`^[A-Za-z_][A-Za-z0-9_.-]{0,254}$`, "is not a macOS account name: want letters, digits, '_', '.' or '-', such as nobody or _hello"),
 		"service.wrapper.logs.dir":         text, // the wrapper's own rules apply (checkWrapper)
 		"service.wrapper.logs.max_size":    text, // a size, read by the wrapper's rules
-		"service.wrapper.health.url":       httpURL(false),
+		"service.wrapper.health.url":       httpURL(false, "http://127.0.0.1:8080/healthz"),
 		"files.src":                        text,
 		"files.dst":                        packagePath,
 		"gpg.key_file":                     text,
@@ -268,10 +268,11 @@ var hostRE = regexp.MustCompile(`^([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(
 // httpURL is an http(s) URL with a plain host name (no credentials) and
 // only the characters URLs hold unescaped (RFC 3986): no spaces, quotes,
 // angle brackets, backslashes or braces. With page set (a homepage) it may
-// not carry a query or fragment either.
-func httpURL(page bool) rule {
+// not carry a query or fragment either. example is a valid value of the
+// field, for the message.
+func httpURL(page bool, example string) rule {
 	return func(v string) string {
-		const want = "want an http(s) URL with a plain host name, such as https://example.com/project"
+		want := "want an http(s) URL with a plain host name, such as " + example
 		if strings.ContainsAny(v, " \"'<>\\^`{|}") {
 			return "holds characters a URL does not (spaces, quotes, <, >, \\, ^, `, {, |, }): " + want
 		}

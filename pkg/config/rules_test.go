@@ -38,17 +38,26 @@ func TestEveryTextFieldHasARule(t *testing.T) {
 	}
 }
 
+// TestURLRuleExample: each URL field's message shows a value of its own
+// kind, not another field's (a health check URL is no project page).
+func TestURLRuleExample(t *testing.T) {
+	msg := textRules()["service.wrapper.health.url"]("http://admin:secret@127.0.0.1:9091/-/healthy")
+	if !strings.Contains(msg, "holds credentials") || !strings.Contains(msg, "such as http://127.0.0.1:8080/healthz") {
+		t.Errorf("health.url with credentials: %q", msg)
+	}
+}
+
 func TestRules(t *testing.T) {
 	for _, tc := range []struct {
 		rule      rule
 		good, bad []string
 	}{
-		{httpURL(true),
+		{httpURL(true, "https://example.com/project"),
 			[]string{"https://example.com", "http://example.com:8080/a/b-c_d.e~f", "https://sub.example.co.uk/x/%20y"},
 			[]string{"ftp://example.com", "https://exa mple.com", "https://example.com/a'b", "https://example.com/\"", "https://u:p@example.com",
 				"https://example.com/?q=1", "https://example.com/#x", "https://ex_ample.com", "https://example.com:99999", "https:///x", "javascript:alert(1)",
 				"https://example.com/$(reboot)", "https://example.com/a`b`", "https://[::1]/"}},
-		{httpURL(false), []string{"http://127.0.0.1:8080/healthz?full=1", "https://ts.example.com/tsa"}, []string{"http://", "//x", "http://a b"}},
+		{httpURL(false, "http://127.0.0.1:8080/healthz"), []string{"http://127.0.0.1:8080/healthz?full=1", "https://ts.example.com/tsa"}, []string{"http://", "//x", "http://a b"}},
 		{nameEmail,
 			[]string{"Acme Ops <ops@example.com>", "J. Doe <j.doe+pkg@mail.example.org>"},
 			[]string{"Acme", "ops@example.com", "<ops@example.com>", "Acme <ops>", "Acme <ops@example.com> x", "A, B <a@example.com>", "Acme <ops@example.com>\nPre-Depends: x"}},
