@@ -170,7 +170,16 @@ type GPG struct {
 	// Passphrase is read from PassphraseEnv by Load; it is kept out of
 	// every cache key.
 	Passphrase string `yaml:"-" json:"-"`
+	// Key is the opened secret key, set during Load by the release core's
+	// gpg check, which opens it with the OpenPGP encoder (config imports
+	// none), so that a release opens the key once; nil until then. It is
+	// kept out of every cache key.
+	Key OpenedKey `yaml:"-" json:"-"`
 }
+
+// OpenedKey is a secret key as the release core opened it (its
+// *pgpsign.Signer); config only carries it.
+type OpenedKey any
 
 // NameTemplate holds the text/templates that name the artifacts, over the
 // variables ldflags templates see ({{.Name}}, {{.Version}}, {{.Os}},

@@ -13,6 +13,7 @@ import (
 	"github.com/svcpack/svcpack/internal/testgpg"
 	"github.com/svcpack/svcpack/internal/testtool"
 	"github.com/svcpack/svcpack/pkg/packager"
+	"github.com/svcpack/svcpack/pkg/pgpsign"
 )
 
 const gpgYAML = `name: hello
@@ -115,4 +116,23 @@ func TestGPGWrongPassphraseFailsCheck(t *testing.T) {
 	if err == nil || !regexp.MustCompile(`svcpack\.yaml:\d+: gpg\.key_file: .*wrong passphrase`).MatchString(err.Error()) {
 		t.Fatalf("err = %v, want a file:line gpg.key_file wrong passphrase error", err)
 	}
+}
+
+// TestGPGKeyOpenedOnce: Load opens the key (its gpg check) and the release
+// signs with that one: another key written over the file after Load is not
+// read again.
+func TestGPGKeyOpenedOnce(t *testing.T) {
+	k := testgpg.New(t, "ed25519", "")
+	c := helloProjectEnv(t, strings.Replace(fmt.Sprintf(gpgYAML, k.SecretFile, ", sign: [checksums]"), ", passphrase_env: TEST_GPG_PASSPHRASE", "", 1), nil, "linux/amd64")
+	if _, ok := c.GPG.Key.(*pgpsign.Signer); !ok {
+		t.Fatalf("Load left gpg's key %T, want the opened *pgpsign.Signer", c.GPG.Key)
+	}
+	other := testgpg.New(t, "ed25519", "")
+	writeTestFile(t, string(c.GPG.KeyFile), mustRead(t, other.SecretFile))
+	res, err := Release(context.Background(), c, Options{Dist: filepath.Join(t.TempDir(), "dist")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sums := filepath.Join(res.Dist, packager.ChecksumsName)
+	k.Verify(t, sums+".asc", sums) // signed by the key Load opened, not the file's new one
 }

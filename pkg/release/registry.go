@@ -38,7 +38,8 @@ func Formats() []config.Format {
 }
 
 // checkOpenPGPKey opens the OpenPGP key with its passphrase, so that a key that
-// does not open (a wrong passphrase) is a config error, caught by check.
+// does not open (a wrong passphrase) is a config error, caught by check, and
+// keeps it in the spec for the release (newPlan).
 func checkOpenPGPKey(s *config.Spec, probs *config.Problems) {
 	g := s.GPG
 	if g == nil || g.KeyFile == "" || g.PassphraseEnv != "" && g.Passphrase == "" {
@@ -47,9 +48,13 @@ func checkOpenPGPKey(s *config.Spec, probs *config.Problems) {
 	if _, err := os.Stat(string(g.KeyFile)); err != nil {
 		return // likewise
 	}
-	if _, err := pgpsign.Load(string(g.KeyFile), g.Passphrase, s.Date); err != nil {
+	k, err := pgpsign.Load(string(g.KeyFile), g.Passphrase, s.Date)
+	if err != nil {
 		probs.Add("gpg.key_file", "%v", err)
+		return
 	}
+	g.Key = k // Load's result carries it to the release: opened once
+
 }
 
 // Load reads and validates a config file with every packager's rules: the

@@ -101,10 +101,14 @@ func newPlan(s *config.Spec, o Options, dir string) (*Plan, error) {
 		return nil, err
 	}
 	p := &Plan{spec: s, dir: dir, dist: o.dist(s), targets: o.targets(s), rep: o.reporter(), sem: newSem(o.Parallelism), goTool: cmp.Or(o.GoTool, "go")}
-	if s.GPG != nil {
-		k, err := pgpsign.Load(string(s.GPG.KeyFile), s.GPG.Passphrase, s.Date)
-		if err != nil {
-			return nil, &StepError{Step: "gpg", Err: fmt.Errorf("%s: gpg.key_file: %w", s.Path, err)}
+	if g := s.GPG; g != nil {
+		// Load's gpg check opened the key; a spec made otherwise opens it here.
+		k, ok := g.Key.(*pgpsign.Signer)
+		if !ok {
+			var err error
+			if k, err = pgpsign.Load(string(g.KeyFile), g.Passphrase, s.Date); err != nil {
+				return nil, &StepError{Step: "gpg", Err: fmt.Errorf("%s: gpg.key_file: %w", s.Path, err)}
+			}
 		}
 		p.pgp = k
 	}
