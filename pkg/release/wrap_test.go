@@ -380,11 +380,13 @@ func TestWrapInstallsInWine(t *testing.T) {
 		t.Fatalf("install-service.cmd: %v\n%s", err, out)
 	}
 	check(zipDir)
-	if out, err := p.RunIn(dir, 3*time.Minute, "cmd", "/c", "uninstall-service.cmd"); err != nil {
+	out, err := p.RunIn(dir, 3*time.Minute, "cmd", "/c", "uninstall-service.cmd")
+	if err != nil {
 		t.Fatalf("uninstall-service.cmd: %v\n%s", err, out)
 	}
 	if _, err := winetest.PollHTTP(base+"/healthz", 2*time.Second); err == nil {
-		t.Error("the program still answers after uninstall-service.cmd")
+		log, _ := os.ReadFile(filepath.Join(dir, "logs", "plain-svcwrap.log"))
+		t.Errorf("the program still answers after uninstall-service.cmd; it printed:\n%s\nthe wrapper's log:\n%s", out, log)
 	}
 	if b, err := os.ReadFile(filepath.Join(dir, "stopped.txt")); err != nil {
 		t.Errorf("no graceful stop marker after uninstall-service.cmd: %v", err)
