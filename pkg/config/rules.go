@@ -27,6 +27,7 @@ func textRules() map[string]rule {
 	return map[string]rule{
 		"name":                             serviceName,
 		"main":                             text,
+		"tag_prefix":                       tagPrefix,
 		"ldflags":                          text, // executed as templates by the core's build check
 		"tags":                             match(`^[A-Za-z0-9_.]+$`, "is not a build tag: want letters, digits, '_' and '.'"),
 		"dist":                             text,

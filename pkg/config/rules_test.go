@@ -69,6 +69,8 @@ func TestRules(t *testing.T) {
 		{serviceName, []string{"hello", "hello-svc.2", "A_b"}, []string{"hello world", "-x", "a/b", strings.Repeat("x", 65), "a;b"}},
 		{account, []string{"LocalSystem", "LocalService", "NetworkService", `NT SERVICE\hello`}, []string{"Administrator", `NT SERVICE\`, `NT SERVICE\a b`, "localsystem"}},
 		{envValue, []string{"8080", "a & b | c > d ^ e % f ! g", `say "hi"`}, []string{`a\0b`}},
+		{tagPrefix, []string{"svc/", "services/hello/", "a.b_c+d-e/"},
+			[]string{"svc", "svc*/", "sv?/", "[s]vc/", `svc\/`, "/svc/", "svc//", "../", ".svc/", "s vc/", "svc/v"}},
 	} {
 		for _, v := range tc.good {
 			if msg := tc.rule(v); msg != "" {

@@ -37,6 +37,11 @@ type Spec struct {
 	// Version is the release version: as written, or (when empty)
 	// SVCPACK_VERSION, git describe or 0.0.0-dev; Load parses it.
 	Version Version `yaml:"version"`
+	// TagPrefix is the prefix of the git tags that name this program's
+	// versions, in a repository that releases several programs: with svc/,
+	// tag svc/v1.2.3 releases 1.2.3 and other tags are not used. Unset,
+	// tags holding a '/' are not used.
+	TagPrefix string `yaml:"tag_prefix"`
 	// Targets lists GOOS/GOARCH[/variant] targets to build.
 	Targets []platform.Target `yaml:"targets"`
 	// Ldflags are passed to go build, each a text/template over the build

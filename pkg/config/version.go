@@ -71,3 +71,10 @@ func git(dir string, args ...string) string {
 	}
 	return strings.TrimSpace(string(out))
 }
+
+// tagPrefix is tag_prefix's grammar: folder names, each followed by '/', of
+// characters that git allows in a tag name and that git describe's --match
+// patterns take literally.
+var tagPrefix = match(`^([A-Za-z0-9_+-][A-Za-z0-9._+-]*/)+$`, "is not a tag prefix: want folder names of letters, "+
+	"digits, '.', '_', '+' or '-', each followed by '/', such as svc/ for tags svc/v1.2.3 "+
+	"(git would read *, ?, [ and \\ as patterns)")

@@ -321,6 +321,8 @@ func fieldRows(p *fieldsProject) []fieldRow {
 		{path: "name", base: fieldsName, alt: "fieldsvc2", check: checkName},
 		{path: "main", base: "./cmd/fieldsvc", alt: "./cmd/fieldalt", check: checkMain},
 		{path: "version", base: fieldsVersion, alt: "4.8.2", check: checkVersion},
+		{path: "tag_prefix", base: "fields/", alt: "other/",
+			none: "the base sets version, so no tag is read (pkg/config's TestTagVersions releases from tags under a prefix)"},
 		{path: "targets", base: []string{"windows/amd64", "linux/amd64", "darwin/arm64"}, alt: []string{"windows/amd64", "linux/amd64"}, check: checkTargets, late: true},
 		{path: "ldflags", base: []string{"-s", "-w", "-X main.version={{.Version}}", "-X main.marker=ld-{{.Os}}-{{.Arch}}-{{.Name}}"},
 			alt: []string{"-s", "-w", "-X main.version={{.Version}}", "-X main.marker=alt-{{.Os}}"}, check: checkLdflags},
