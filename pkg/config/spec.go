@@ -110,6 +110,9 @@ type Version struct {
 	// Source says where the version came from: config, SVCPACK_VERSION,
 	// git describe or default.
 	Source string `json:"-"`
+	// Tag is the git tag git describe described the commit from
+	// (svc/v1.2.3), when the version came from it.
+	Tag string `json:"-"`
 
 	raw string // as written in the file
 }

@@ -18,10 +18,10 @@ func (c *Spec) resolveVersion(env Env) error {
 	v := &c.Version
 	// git describe, when the version comes from it, runs beside the log
 	// that gives the commit and its time: every command waits on these.
-	var described chan string
+	var described chan tagDescription
 	if env.getenv("SVCPACK_VERSION") == "" && v.raw == "" {
-		described = make(chan string, 1)
-		go func() { described <- git(c.Dir, "describe", "--tags", "--match", "v[0-9]*", "--dirty") }()
+		described = make(chan tagDescription, 1)
+		go func() { described <- describe(c.Dir, c.TagPrefix) }()
 	}
 	commit, commitTime, _ := strings.Cut(git(c.Dir, "log", "-1", "--no-show-signature", "--format=%H %ct"), " ")
 	c.Commit = commit
@@ -31,8 +31,8 @@ func (c *Spec) resolveVersion(env Env) error {
 	case v.raw != "":
 		v.Source = "config"
 	default:
-		if d := <-described; d != "" {
-			v.raw, v.Source = d, "git describe"
+		if d := <-described; d.desc != "" {
+			v.raw, v.Source, v.Tag = strings.TrimPrefix(d.desc, c.TagPrefix), "git describe", d.tag
 		} else {
 			v.raw, v.Source = version.Dev, "default"
 		}
@@ -78,3 +78,81 @@ func git(dir string, args ...string) string {
 var tagPrefix = match(`^([A-Za-z0-9_+-][A-Za-z0-9._+-]*/)+$`, "is not a tag prefix: want folder names of letters, "+
 	"digits, '.', '_', '+' or '-', each followed by '/', such as svc/ for tags svc/v1.2.3 "+
 	"(git would read *, ?, [ and \\ as patterns)")
+
+// tagDescription is what git says of the commit and the tags: the commit
+// described from the nearest tag that names a version (git describe --tags
+// --dirty: svc/v1.2.3-4-gabc1234-dirty) and that tag, or "" for both; and
+// the repository's tags, newest first, with how many of them name a version.
+type tagDescription struct {
+	desc, tag string
+	tags      []string
+	usable    int
+}
+
+// describe describes the commit in dir from the nearest tag that names a
+// version under prefix: prefix, then a version with or without a v
+// (svc/v1.2.3, svc/1.2.3), and no further '/'. Which one is nearest is git
+// describe's choice; tags that look like versions but are not (v1.2,
+// 2024.01) are excluded, so they do not hide an older release tag.
+func describe(dir, prefix string) tagDescription {
+	var d tagDescription
+	if out := git(dir, "for-each-ref", "--sort=-creatordate", "--format=%(refname)", "refs/tags/"); out != "" {
+		for _, ref := range strings.Split(out, "\n") {
+			d.tags = append(d.tags, strings.TrimPrefix(ref, "refs/tags/"))
+		}
+	}
+	if prefix != "" && tagPrefix(prefix) != "" {
+		return d // validate refuses the prefix; git would read it as a pattern
+	}
+	// git's patterns let * match '/' too.
+	args := []string{"describe", "--tags", "--dirty",
+		"--match", prefix + "v[0-9]*", "--match", prefix + "[0-9]*", "--exclude", prefix + "*/*"}
+	for _, t := range d.tags {
+		rest, ok := strings.CutPrefix(t, prefix)
+		switch {
+		case !ok || strings.Contains(rest, "/") || !startsVersion(rest):
+			// The patterns leave it out.
+		case tagVersion(rest):
+			d.usable++
+		default:
+			args = append(args, "--exclude", t)
+		}
+	}
+	if d.usable == 0 {
+		return d
+	}
+	d.desc = git(dir, args...)
+	if v, err := version.Parse(strings.TrimPrefix(d.desc, prefix)); err == nil {
+		tag := strings.TrimSuffix(d.desc, "-dirty")
+		if v.Hash != "" {
+			tag = strings.TrimSuffix(tag, fmt.Sprintf("-%d-g%s", v.Commits, v.Hash))
+		}
+		d.tag = tag
+	}
+	return d
+}
+
+// startsVersion reports whether a tag (without the prefix) matches git
+// describe's patterns v[0-9]* and [0-9]*.
+func startsVersion(s string) bool {
+	s = strings.TrimPrefix(s, "v")
+	return s != "" && s[0] >= '0' && s[0] <= '9'
+}
+
+// tagVersion reports whether a tag (without the prefix) names a version: a
+// semantic version, with or without a v, and not what git describe adds after
+// a tag (v1.2.3-4-gabc1234 and v1.2.3-dirty would read as builds after one).
+func tagVersion(s string) bool {
+	v, err := version.Parse(s)
+	return err == nil && v.Hash == "" && !v.Dirty
+}
+
+// From says where the version came from, for the lines that report it: "git
+// tag svc/v1.2.3" when git describe described the commit from that tag, else
+// Source.
+func (v Version) From() string {
+	if v.Tag != "" {
+		return "git tag " + v.Tag
+	}
+	return v.Source
+}
