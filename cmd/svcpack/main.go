@@ -313,7 +313,7 @@ func cmdCheck(args []string, stdout, stderr io.Writer) error {
 		targets = append(targets, t.String())
 	}
 	fmt.Fprintf(stdout, "%s: ok: %s %s (version from %s), targets %s, formats %s\n",
-		*path, cfg.Name, cfg.Version, cfg.Version.Source, strings.Join(targets, " "), strings.Join(cfg.Formats, " "))
+		*path, cfg.Name, cfg.Version, cfg.Version.From(), strings.Join(targets, " "), strings.Join(cfg.Formats, " "))
 	for _, l := range cfg.ContractSummary() {
 		fmt.Fprintf(stdout, "  %s\n", l)
 	}

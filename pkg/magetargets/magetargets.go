@@ -54,7 +54,7 @@ func Check() error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(os.Stderr, "%s: ok: %s %s (version from %s), %d targets\n", configPath(), c.Name, c.Version, c.Version.Source, len(c.Targets))
+	fmt.Fprintf(os.Stderr, "%s: ok: %s %s (version from %s), %d targets\n", configPath(), c.Name, c.Version, c.Version.From(), len(c.Targets))
 	for _, l := range c.ContractSummary() {
 		fmt.Fprintf(os.Stderr, "  %s\n", l)
 	}

@@ -127,9 +127,9 @@ func Release(ctx context.Context, s *config.Spec, o Options) (*Result, error) {
 		for _, t := range o.targets(s) {
 			ts = append(ts, t.String())
 		}
-		rep.printf(Normal, "svcpack: releasing part of %s %s (version from %s), targets %s, into %s\n", s.Name, s.Version, s.Version.Source, strings.Join(ts, " "), dist)
+		rep.printf(Normal, "svcpack: releasing part of %s %s (version from %s), targets %s, into %s\n", s.Name, s.Version, s.Version.From(), strings.Join(ts, " "), dist)
 	} else {
-		rep.printf(Normal, "svcpack: releasing %s %s (version from %s) into %s\n", s.Name, s.Version, s.Version.Source, dist)
+		rep.printf(Normal, "svcpack: releasing %s %s (version from %s) into %s\n", s.Name, s.Version, s.Version.From(), dist)
 	}
 	for _, l := range s.ContractSummary() {
 		rep.printf(Normal, "svcpack: %s\n", l)
