@@ -140,6 +140,26 @@ func OutputPath(outDir, name string, t platform.Target) string {
 // ldflags templates executed. It is exported so benchmarks and -v output use
 // exactly what Build runs.
 func (o *Options) Args(t platform.Target, output string) ([]string, error) {
+	flags, err := o.RenderLdflags(t)
+	if err != nil {
+		return nil, err
+	}
+	args := []string{"build", "-trimpath", "-buildvcs=false", "-o", output}
+	if len(flags) > 0 {
+		// Entries are joined with spaces, so "-X main.version=1.0" is the two
+		// linker arguments it reads as; a value with spaces needs its own
+		// quotes, as on the go command line.
+		args = append(args, "-ldflags="+strings.Join(flags, " "))
+	}
+	if len(o.Tags) > 0 {
+		args = append(args, "-tags="+strings.Join(o.Tags, ","))
+	}
+	return append(args, o.Main), nil
+}
+
+// RenderLdflags returns the ldflags templates executed for target t, one
+// string for each.
+func (o *Options) RenderLdflags(t platform.Target) ([]string, error) {
 	data := o.Data.For(t)
 	var flags []string
 	for _, f := range o.Ldflags {
@@ -153,17 +173,7 @@ func (o *Options) Args(t platform.Target, output string) ([]string, error) {
 		}
 		flags = append(flags, b.String())
 	}
-	args := []string{"build", "-trimpath", "-buildvcs=false", "-o", output}
-	if len(flags) > 0 {
-		// Entries are joined with spaces, so "-X main.version=1.0" is the two
-		// linker arguments it reads as; a value with spaces needs its own
-		// quotes, as on the go command line.
-		args = append(args, "-ldflags="+strings.Join(flags, " "))
-	}
-	if len(o.Tags) > 0 {
-		args = append(args, "-tags="+strings.Join(o.Tags, ","))
-	}
-	return append(args, o.Main), nil
+	return flags, nil
 }
 
 // env returns the environment for building target t.

@@ -40,13 +40,21 @@ func MatrixOptions(s *config.Spec, outDir string) matrix.Options {
 
 // checkBuildFlags runs every ldflags template as the build will (an internal
 // check of the core, which runs go build), so that a missing field fails at
-// check.
+// check; then checks that each -X names a variable the linker can set
+// (checkStamps).
 func checkBuildFlags(s *config.Spec, probs *config.Problems) {
+	var items []string
 	for i, f := range s.Ldflags {
-		o := matrix.Options{Ldflags: []string{f}}
-		if _, err := o.Args(platform.Target{OS: "linux", Arch: "amd64"}, "out"); err != nil {
+		o := matrix.Options{Ldflags: []string{f}, Data: packager.TemplateData(s, platform.Target{})}
+		r, err := o.RenderLdflags(platform.Target{OS: "linux", Arch: "amd64"})
+		if err != nil {
 			probs.Add(fmt.Sprintf("ldflags[%d]", i), "%v; the fields are {{.Version}}, {{.Commit}}, {{.Date}}, {{.Name}}, {{.Os}}, {{.Arch}}, {{.Variant}} and {{.ArchName}}", err)
+			continue
 		}
+		items = append(items, r...)
+	}
+	if len(items) == len(s.Ldflags) {
+		checkStamps(s, items, probs)
 	}
 }
 

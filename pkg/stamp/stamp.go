@@ -82,6 +82,38 @@ func Load(ctxt *build.Context, dir string) (*Package, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading package %s: %w", dir, err)
 	}
+	return load(bp)
+}
+
+// A Loader loads packages for several targets, reading and checking each
+// package's set of files once: most targets select the same files.
+type Loader struct {
+	loaded map[string]*Package // by directory and file names
+}
+
+// Load is the package function Load, for a set of files not seen before.
+func (l *Loader) Load(ctxt *build.Context, dir string) (*Package, error) {
+	bp, err := ctxt.ImportDir(dir, 0)
+	if err != nil {
+		return nil, fmt.Errorf("reading package %s: %w", dir, err)
+	}
+	key := strings.Join(append([]string{bp.Dir}, bp.GoFiles...), "\x00")
+	if p := l.loaded[key]; p != nil {
+		return p, nil
+	}
+	p, err := load(bp)
+	if err != nil {
+		return nil, err
+	}
+	if l.loaded == nil {
+		l.loaded = map[string]*Package{}
+	}
+	l.loaded[key] = p
+	return p, nil
+}
+
+// load parses and type-checks the files go/build selected.
+func load(bp *build.Package) (*Package, error) {
 	fset := token.NewFileSet()
 	var files []*ast.File
 	for _, name := range bp.GoFiles {

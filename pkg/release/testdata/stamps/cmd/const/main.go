@@ -1,0 +1,7 @@
+package main
+
+import "fmt"
+
+const version = "dev"
+
+func main() { fmt.Println(version) }

@@ -1,0 +1,7 @@
+package main
+
+import "fmt"
+
+var version = 1
+
+func main() { fmt.Println(version) }

@@ -1,0 +1,9 @@
+package main
+
+import (
+	"fmt"
+
+	"example.com/stamps/internal/version"
+)
+
+func main() { fmt.Println(version.Version, version.Commit) }

@@ -1,0 +1,3 @@
+module example.com/stamps
+
+go 1.26
