@@ -51,6 +51,23 @@ type Service struct {
 	Hardening bool
 	// HardeningOff names directives (the part before '=') to leave out.
 	HardeningOff []string
+	// Writable lists folders the service may write outside its own
+	// (ReadWritePaths=): absolute, clean paths of plain names, not / and
+	// nothing under /proc, /sys or /dev (CheckWritable). Each must exist
+	// when the service starts, and its permissions still apply.
+	Writable []string
+	// Capabilities are granted to the service's user, beside the
+	// CAP_NET_BIND_SERVICE a Port below 1024 gets: added to
+	// CapabilityBoundingSet= and AmbientCapabilities=, which drops
+	// PrivateUsers= (capabilities inside a user namespace are not the
+	// host's). Names as capabilities(7) writes them (CheckCapability).
+	Capabilities []string
+	// Groups are supplementary groups of the service (SupplementaryGroups=),
+	// system group names (CheckGroup) that must exist when it starts.
+	Groups []string
+	// RunPrograms leaves out the hardening lines RunProgramsDrops lists,
+	// which break programs the service runs as children.
+	RunPrograms bool
 	// Overrides replaces directives of the [Service] section by name: each
 	// value is written as one Directive=value line in place of the lines
 	// svcpack writes for that directive (or after them when it writes none
@@ -67,10 +84,7 @@ const DefaultBinDir = "/usr/bin"
 // hardening is the sandbox: what systemd-analyze security scores, minus what
 // a Go network service needs. Each entry is one directive line.
 func hardening(s Service) []string {
-	caps := ""
-	if s.Port > 0 && s.Port < 1024 {
-		caps = "CAP_NET_BIND_SERVICE"
-	}
+	caps := strings.Join(s.capabilities(), " ")
 	lines := []string{
 		"NoNewPrivileges=yes",
 		"ProtectSystem=strict",
@@ -109,14 +123,10 @@ func hardening(s Service) []string {
 		// the host's users.
 		lines = append(lines, "PrivateUsers=yes")
 	}
-	off := map[string]bool{}
-	for _, d := range s.HardeningOff {
-		off[d] = true
-	}
 	var out []string
 	for _, l := range lines {
 		name, _, _ := strings.Cut(l, "=")
-		if !off[name] {
+		if !slices.Contains(s.HardeningOff, name) && !(s.RunPrograms && slices.Contains(RunProgramsDrops, l)) {
 			out = append(out, l)
 		}
 	}
@@ -134,6 +144,7 @@ var ownedDirectives = map[string]string{
 	"Type": "notify", "ExecStart": "the program's path and arguments", "Restart": "the restart policy", "RestartSec": "the restart delay",
 	"User": "the user", "Group": "the user", "DynamicUser": "the user", "Environment": "the environment",
 	"MemoryMax": "memory_max", "CPUQuota": "cpu_quota",
+	"ReadWritePaths": "writable", "SupplementaryGroups": "groups",
 }
 
 // OwnedDirective reports the setting that a directive svcpack writes from
@@ -325,6 +336,9 @@ func (o Options) checkUnit() error {
 	if !limitRE.MatchString(s.MemoryMax) || !quotaRE.MatchString(s.CPUQuota) {
 		errs = append(errs, fmt.Errorf("linuxpkg: memory_max %q / cpu_quota %q: want 512M and 80%% forms", s.MemoryMax, s.CPUQuota))
 	}
+	if err := s.checkOpenings(); err != nil {
+		errs = append(errs, err)
+	}
 	texts := []string{o.Description, o.Homepage, s.Description}
 	texts = append(texts, s.Args...)
 	for k, v := range s.Env {
@@ -422,6 +436,7 @@ func Unit(o Options) ([]byte, error) {
 		"StateDirectory=" + s.Name, "CacheDirectory=" + s.Name, "LogsDirectory=" + s.Name,
 		"WorkingDirectory=/var/lib/" + s.Name,
 	}
+	sandbox = append(sandbox, s.openingLines()...)
 	var hard []string
 	if s.Hardening {
 		hard = hardening(s)
