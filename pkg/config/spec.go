@@ -96,6 +96,10 @@ type Spec struct {
 	// Date is the build date: SOURCE_DATE_EPOCH, else the commit time.
 	Date time.Time `yaml:"-" spec:"date"`
 
+	// Warnings are what Load found likely wrong but not invalid, each with
+	// file:line, field and fix.
+	Warnings []string `yaml:"-" json:"-"`
+
 	// Dir is the directory of the config file (absolute).
 	Dir string `yaml:"-" json:"-"`
 	// Path is the config file path as given to Load (for messages).

@@ -1,6 +1,9 @@
 // Package matrix cross-compiles a main package for a list of GOOS/GOARCH
 // targets: one `go build` per target with CGO_ENABLED=0, -trimpath and
 // templated ldflags, run in parallel up to a bound (GOMAXPROCS by default).
+// A program built in a git repository carries go build's version control
+// stamps (vcs.revision, vcs.time, vcs.modified, which debug.ReadBuildInfo
+// reads), unless Options.NoVCS or GOFLAGS=-buildvcs=false says otherwise.
 // The first failure cancels the builds still running and is reported with the
 // compiler's output for the failing target.
 //
@@ -79,6 +82,10 @@ type Options struct {
 	Parallelism int
 	// GoTool is the go command; default "go".
 	GoTool string
+	// NoVCS builds without the version control information go build
+	// otherwise stamps into a binary built in a repository
+	// (-buildvcs=false).
+	NoVCS bool
 	// Env is the base environment; nil means os.Environ().
 	Env []string
 	// OnStart, when set, is called before each build with the full command
@@ -144,7 +151,10 @@ func (o *Options) Args(t platform.Target, output string) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	args := []string{"build", "-trimpath", "-buildvcs=false", "-o", output}
+	args := []string{"build", "-trimpath", "-o", output}
+	if o.NoVCS {
+		args = append(args, "-buildvcs=false")
+	}
 	if len(flags) > 0 {
 		// Entries are joined with spaces, so "-X main.version=1.0" is the two
 		// linker arguments it reads as; a value with spaces needs its own
@@ -315,6 +325,10 @@ func (o *Options) BuildOne(ctx context.Context, t platform.Target) (Result, erro
 	if err != nil {
 		if ctx.Err() != nil {
 			return Result{}, context.Cause(ctx)
+		}
+		if bytes.Contains(out, []byte("error obtaining VCS status")) {
+			err = fmt.Errorf("%w (go build stamps the repository's state, read with git, into the binary: "+
+				"make git work in %s, or set GOFLAGS=-buildvcs=false to build without the stamps)", err, o.Dir)
 		}
 		return Result{}, &BuildError{Target: t, Output: string(out), Err: err}
 	}

@@ -3,6 +3,7 @@ package matrix
 import (
 	"bytes"
 	"context"
+	"debug/buildinfo"
 	"debug/elf"
 	"debug/macho"
 	"debug/pe"
@@ -243,6 +244,100 @@ func TestProgressKeepsCompilerOutput(t *testing.T) {
 		// -v's list of packages is progress, not part of the error.
 		if strings.Contains(err.Error()+"\n", "\nexample.com/broken\n") {
 			t.Fatalf("error %v holds -v's package lines", err)
+		}
+	}
+}
+
+// git runs git in dir for a test, as a user of its own.
+func git(t *testing.T, dir string, args ...string) string {
+	t.Helper()
+	cmd := exec.Command("git", append([]string{"-c", "user.name=T", "-c", "user.email=t@example.com", "-c", "commit.gpgsign=false"}, args...)...)
+	cmd.Dir = dir
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("git %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return strings.TrimSpace(string(out))
+}
+
+// TestVCSStamps builds in a git repository and checks that go build's
+// version control stamps are in the binary (vcs.revision the commit,
+// vcs.modified as the work tree is), and that two builds of one state are
+// the same bytes; NoVCS leaves them out.
+func TestVCSStamps(t *testing.T) {
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("no git")
+	}
+	dir := writeModule(t, prog)
+	git(t, dir, "init", "-q")
+	git(t, dir, "add", ".")
+	git(t, dir, "commit", "-q", "-m", "first")
+	commit := git(t, dir, "rev-parse", "HEAD")
+	// GOFLAGS=-buildvcs=false, in the environment or go env, turns the
+	// stamps off; the test sets what go build does by default.
+	env := append(os.Environ(), "GOFLAGS=-buildvcs=auto")
+	build := func(noVCS bool) ([]byte, map[string]string) {
+		t.Helper()
+		out := t.TempDir()
+		res, err := Build(context.Background(), Options{
+			Dir: dir, Main: "./cmd/x", Name: "x", OutDir: out, Env: env, NoVCS: noVCS,
+			Targets: targets("linux/amd64"), Ldflags: []string{"-s", "-w"},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		bi, err := buildinfo.ReadFile(res[0].Path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		settings := map[string]string{}
+		for _, s := range bi.Settings {
+			settings[s.Key] = s.Value
+		}
+		b, err := os.ReadFile(res[0].Path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b, settings
+	}
+	for _, modified := range []string{"false", "true"} {
+		if modified == "true" {
+			if err := os.WriteFile(filepath.Join(dir, "cmd/x/main.go"), []byte(prog+"\n// edited\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		b1, s := build(false)
+		if s["vcs"] != "git" || s["vcs.revision"] != commit || s["vcs.modified"] != modified || s["vcs.time"] == "" {
+			t.Errorf("modified %s: stamps %v, want vcs.revision %s", modified, s, commit)
+		}
+		if b2, _ := build(false); !bytes.Equal(b1, b2) {
+			t.Errorf("modified %s: two builds of one state differ", modified)
+		}
+	}
+	if _, s := build(true); s["vcs.revision"] != "" || s["vcs"] != "" {
+		t.Errorf("NoVCS: stamps %v", s)
+	}
+}
+
+// TestNoVCSOutsideARepository builds outside any repository: go build
+// stamps nothing and needs no git.
+func TestNoVCSOutsideARepository(t *testing.T) {
+	dir := writeModule(t, prog)
+	out := t.TempDir()
+	res, err := Build(context.Background(), Options{
+		Dir: dir, Main: "./cmd/x", Name: "x", OutDir: out, Env: append(os.Environ(), "GOFLAGS=-buildvcs=auto", "PATH="),
+		Targets: targets("linux/amd64"),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bi, err := buildinfo.ReadFile(res[0].Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range bi.Settings {
+		if strings.HasPrefix(s.Key, "vcs") {
+			t.Errorf("stamp %s=%s outside a repository", s.Key, s.Value)
 		}
 	}
 }

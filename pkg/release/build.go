@@ -7,6 +7,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -31,11 +33,37 @@ func (p *Plan) rawDir(sub string) string {
 // sets targets, parallelism and callbacks. The benchmarks build their
 // baseline from it, so that it is the very build svcpack runs.
 func MatrixOptions(s *config.Spec, outDir string) matrix.Options {
-	return matrix.Options{
+	o := matrix.Options{
 		Dir: s.Dir, Main: config.MainPackage(s.Main), Name: s.Name, OutDir: outDir,
 		Ldflags: s.Ldflags, Tags: s.Tags,
 		Data: packager.TemplateData(s, platform.Target{}),
 	}
+	if s.Commit != "" {
+		o.Env = trackedOnly(os.Environ())
+	}
+	return o
+}
+
+// trackedOnly returns env with git told to leave untracked files out of
+// git status (status.showUntrackedFiles=no, through GIT_CONFIG_COUNT), so
+// that the vcs.modified go build stamps says what the -dirty of a version
+// from git describe says: a tracked file differs from the commit. The
+// untracked files include svcpack's own outputs beside svcpack.yaml (dist/
+// once released, its cache, the staging folder a release fills while go
+// build runs), which would otherwise make two releases of one commit
+// differ. It is only for a repository with a commit: in one without, go
+// build stamps only when git status lists a file.
+func trackedOnly(env []string) []string {
+	n := 0
+	out := slices.DeleteFunc(slices.Clone(env), func(kv string) bool {
+		v, ok := strings.CutPrefix(kv, "GIT_CONFIG_COUNT=")
+		if ok {
+			n, _ = strconv.Atoi(v)
+		}
+		return ok
+	})
+	return append(out, fmt.Sprintf("GIT_CONFIG_KEY_%d=status.showUntrackedFiles", n),
+		fmt.Sprintf("GIT_CONFIG_VALUE_%d=no", n), fmt.Sprintf("GIT_CONFIG_COUNT=%d", n+1))
 }
 
 // checkBuildFlags runs every ldflags template as the build will (an internal

@@ -162,12 +162,15 @@ func debugBuildInfo() (*debug.BuildInfo, bool) { return debug.ReadBuildInfo() }
 
 // buildWrapper runs go build for the wrapper of target t, in svcpack's own
 // module (its go.mod and go.sum, no workspace, no changes), with the
-// matrix's reproducible flags, into the cache.
+// matrix's reproducible flags, into the cache. It carries no version control
+// stamps: its source is svcpack's module, and a checkout of svcpack (tests,
+// `go run ./cmd/svcpack`) would put that checkout's commit and state into
+// every release's wrapper.
 func (p *Plan) buildWrapper(ctx context.Context, t platform.Target) error {
 	name := strings.TrimSuffix(config.WrapperExe, ".exe")
 	mo := matrix.Options{
 		Dir: p.wrapSrc, Main: wrapperPackage, Name: name, OutDir: p.rawDir("wrap"), Ldflags: []string{"-s", "-w"},
-		GoTool: p.goTool, Env: append(matrix.Env(os.Environ(), t, "GOWORK", "GOFLAGS"), "GOWORK=off", "GOFLAGS=-mod=readonly"),
+		NoVCS: true, GoTool: p.goTool, Env: append(matrix.Env(os.Environ(), t, "GOWORK", "GOFLAGS"), "GOWORK=off", "GOFLAGS=-mod=readonly"),
 	}
 	r, err := p.goBuild(ctx, t, packager.KindRawWrapper, mo)
 	if err != nil {
