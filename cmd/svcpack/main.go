@@ -317,6 +317,9 @@ func cmdCheck(args []string, stdout, stderr io.Writer) error {
 	for _, l := range cfg.ContractSummary() {
 		fmt.Fprintf(stdout, "  %s\n", l)
 	}
+	for _, w := range cfg.Warnings {
+		fmt.Fprintf(stderr, "%s\n", w)
+	}
 	return nil
 }
 

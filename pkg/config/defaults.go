@@ -60,6 +60,7 @@ func (c *Spec) applyDefaults(formats []Format) {
 		if c.Files[i].Dst == "" && c.Files[i].Src != "" {
 			c.Files[i].Dst = path.Base(filepath.ToSlash(string(c.Files[i].Src)))
 		}
+		c.Files[i].Dst = DstPath(c.Files[i].Dst) // {{.ConfigDir}}/x is x
 	}
 	nt := &c.NameTemplate
 	if nt.Archive == "" {

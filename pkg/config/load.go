@@ -121,6 +121,7 @@ func Load(path string, env Env, formats []Format) (*Spec, error) {
 	if err := p.Err(); err != nil {
 		return nil, err
 	}
+	s.Warnings = p.warns
 	return s, nil
 }
 

@@ -52,10 +52,10 @@ func textRules() map[string]rule {
 		"service.name":                     serviceName,
 		"service.display_name":             text,
 		"service.description":              text,
-		"service.args":                     text,
+		"service.args":                     placeText,
 		"service.start":                    oneOf("auto", "delayed", "manual", "disabled"),
 		"service.account":                  account,
-		"service.env":                      envValue,
+		"service.env":                      both(envValue, placeText),
 		"service.env{}":                    envName,
 		"service.restart.policy":           oneOf("on-failure", "always"),
 		"service.linux.user":               match(`^[a-z_][a-z0-9_-]{0,30}$`, "is not a valid system user name: want lowercase letters, digits, '_' or '-', starting with a letter or '_', at most 31 characters"),
@@ -72,7 +72,7 @@ func textRules() map[string]rule {
 		"service.wrapper.logs.max_size":    text, // a size, read by the wrapper's rules
 		"service.wrapper.health.url":       httpURL(false, "http://127.0.0.1:8080/healthz"),
 		"files.src":                        text,
-		"files.dst":                        packagePath,
+		"files.dst":                        fileDst,
 		"gpg.key_file":                     text,
 		"gpg.passphrase_env":               envName,
 		"gpg.sign":                         oneOf(gpgTargets()...),
@@ -170,6 +170,16 @@ func text(v string) string {
 		return "is not valid UTF-8"
 	}
 	return ""
+}
+
+// both is a rule that holds when a and b hold.
+func both(a, b rule) rule {
+	return func(v string) string {
+		if msg := a(v); msg != "" {
+			return msg
+		}
+		return b(v)
+	}
 }
 
 func utf8Valid(s string) bool { return strings.ToValidUTF8(s, "\uFFFD") == s }
@@ -360,6 +370,40 @@ func windowsFolder(v string) string {
 
 // packagePath is a file's place inside the packages: relative, with /
 // separators, inside the install tree.
+// fileDst is a files[].dst: a path in the configuration folder, written
+// plainly or after {{.ConfigDir}}/. The state and log folders belong to the
+// service's account and are made at its start, so nothing is shipped there.
+func fileDst(v string) string {
+	t, err := ParsePlaces(v)
+	if err != nil {
+		return err.Error()
+	}
+	if len(t) > 0 && t[0].Place == ConfigDir {
+		if len(t) < 2 || t[1].Place != 0 || !strings.HasPrefix(t[1].Text, "/") {
+			return "names {{.ConfigDir}} without a file after it: want {{.ConfigDir}}/app.yaml or app.yaml"
+		}
+		t = append(PlaceText{{Text: strings.TrimPrefix(t[1].Text, "/")}}, t[2:]...)
+	}
+	for _, part := range t {
+		if part.Place != 0 {
+			return fmt.Sprintf("names %s: files are shipped to the configuration folder ({{.ConfigDir}}); "+
+				"the state and log folders belong to the service's account and are made when it starts", part.Place)
+		}
+	}
+	return packagePath(t.Render(nil, nil))
+}
+
+// DstPath is a files[].dst relative to the configuration folder: without a
+// leading {{.ConfigDir}}/.
+func DstPath(dst string) string {
+	for _, pre := range []string{"{{.ConfigDir}}/", "{{ .ConfigDir }}/"} {
+		if rest, ok := strings.CutPrefix(dst, pre); ok {
+			return rest
+		}
+	}
+	return dst
+}
+
 func packagePath(v string) string {
 	clean := strings.TrimPrefix(v, "./")
 	for _, seg := range strings.Split(clean, "/") {

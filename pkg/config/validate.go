@@ -30,9 +30,20 @@ const maxNameLen = 64
 // Problems collects validation errors, each prefixed with the config
 // file and the line of its field.
 type Problems struct {
-	s    *Spec
-	errs []error
-	adds int // calls to Add, duplicates included
+	s     *Spec
+	errs  []error
+	adds  int // calls to Add, duplicates included
+	warns []string
+}
+
+// Warn records a warning with field: something that releases but is likely
+// not what the user meant, said with its fix. Load keeps the warnings in
+// Spec.Warnings; `svcpack check` and the release print them.
+func (p *Problems) Warn(field, format string, args ...any) {
+	w := fmt.Sprintf("%s: %s: warning: %s", p.s.where(field), field, fmt.Sprintf(format, args...))
+	if !slices.Contains(p.warns, w) {
+		p.warns = append(p.warns, w)
+	}
 }
 
 // Add records a problem with field (a path such as "service.name" or
@@ -111,6 +122,7 @@ func (c *Spec) validate(p *Problems, formats []Format, known func() (map[string]
 	}
 	c.checkService(p)
 	c.checkFiles(p)
+	c.checkPlaces(p)
 	c.checkSign(p)
 	c.checkGPG(p)
 }

@@ -58,6 +58,9 @@ func Check() error {
 	for _, l := range c.ContractSummary() {
 		fmt.Fprintf(os.Stderr, "  %s\n", l)
 	}
+	for _, w := range c.Warnings {
+		fmt.Fprintf(os.Stderr, "%s\n", w)
+	}
 	return nil
 }
 

@@ -131,6 +131,9 @@ func Release(ctx context.Context, s *config.Spec, o Options) (*Result, error) {
 	} else {
 		rep.printf(Normal, "svcpack: releasing %s %s (version from %s) into %s\n", s.Name, s.Version, s.Version.From(), dist)
 	}
+	for _, w := range s.Warnings {
+		rep.printf(Quiet, "svcpack: %s\n", w)
+	}
 	for _, l := range s.ContractSummary() {
 		rep.printf(Normal, "svcpack: %s\n", l)
 	}
