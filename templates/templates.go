@@ -17,15 +17,18 @@ var files embed.FS
 // FS returns the embedded template files.
 func FS() fs.FS { return files }
 
-// Parse parses the named embedded template with the given functions.
-func Parse(name string, funcs template.FuncMap) (*template.Template, error) {
-	data, err := files.ReadFile(name)
-	if err != nil {
-		return nil, fmt.Errorf("templates: %s: %w", name, err)
-	}
-	t, err := template.New(name).Option("missingkey=error").Funcs(funcs).Parse(string(data))
-	if err != nil {
-		return nil, fmt.Errorf("templates: %s: %w", name, err)
+// Parse parses the named embedded template with the given functions, and
+// the named partials: files of {{define}}s the template may call.
+func Parse(name string, funcs template.FuncMap, partials ...string) (*template.Template, error) {
+	t := template.New(name).Option("missingkey=error").Funcs(funcs)
+	for _, n := range append([]string{name}, partials...) {
+		data, err := files.ReadFile(n)
+		if err != nil {
+			return nil, fmt.Errorf("templates: %s: %w", n, err)
+		}
+		if _, err := t.Parse(string(data)); err != nil {
+			return nil, fmt.Errorf("templates: %s: %w", n, err)
+		}
 	}
 	return t, nil
 }

@@ -28,7 +28,9 @@ func nextVersion(t *testing.T, format string) Options {
 // conffile, purge must delete it. Then it boots that root with systemd as
 // PID 1 (systemd-nspawn, private network) and installs the deb again: the
 // package must start the service under its hardened unit, running as its
-// user, answering /healthz.
+// user, answering /healthz; an upgrade restarts it; an administrator's
+// disable survives a reinstall; removal stops the service and masks the unit
+// (debhelper's way).
 func TestDebInstallsInChroot(t *testing.T) {
 	root := debroot.New(t)
 	deb := writePackage(t, options(t), "deb")
@@ -89,10 +91,16 @@ dpkg -i /opt/hello-next.deb </dev/null && echo "reinstall: exit 0"
 active
 echo "after the reinstall: $(get /)"
 echo "conffile: $(cat /etc/hello/config.yaml)"
+systemctl disable hello
+dpkg -i /opt/hello-next.deb </dev/null >/dev/null
+echo "disabled, then reinstalled: $(systemctl is-enabled hello)"
+dpkg -r hello >/dev/null
+echo "removed: $(systemctl is-active hello), $(systemctl is-enabled hello)"
 journalctl -u hello --no-pager | tail -20`, 4*time.Minute)
 	for _, want := range []string{"is-active: active", "User=hello", "SubState=running", "Type=notify", "healthz: ok",
 		"upgrade: exit 0", "after the upgrade: Edited from hello 1.4.2-1-gabc1234",
-		"reinstall: exit 0", "after the reinstall: Edited from hello 1.4.2-1-gabc1234", "conffile: greeting: Edited"} {
+		"reinstall: exit 0", "after the reinstall: Edited from hello 1.4.2-1-gabc1234", "conffile: greeting: Edited",
+		"disabled, then reinstalled: disabled", "removed: inactive, masked"} {
 		if !strings.Contains(log, want) {
 			t.Errorf("booted system: %q missing; nspawn: %v\n%s\ncheck log:\n%s", want, bootErr, bootOut, log)
 			break

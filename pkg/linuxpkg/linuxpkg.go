@@ -4,7 +4,10 @@
 // /etc/<name> that upgrades do not overwrite, copyright and changelog under
 // /usr/share/doc/<name>, and POSIX maintainer scripts that create the system
 // user and enable, start, restart, stop and disable the service, tolerating
-// systems where systemd is not running.
+// systems where systemd is not running. The deb's scripts do it as
+// debhelper's dh_installsystemd does, through deb-systemd-helper and
+// deb-systemd-invoke (init-system-helpers), so an administrator's disable
+// survives upgrades and policy-rc.d is asked before a start.
 //
 // Everything is deterministic: one modification time (Options.Date, from
 // SOURCE_DATE_EPOCH) for every file and the changelog, sorted contents.
@@ -176,16 +179,12 @@ func (o Options) info(dir string, format string) (*nfpm.Info, error) {
 		return nil, err
 	}
 	scripts := nfpm.Scripts{}
-	for name, dst := range map[string]*string{
-		"linux-postinstall.sh.tmpl": &scripts.PostInstall,
-		"linux-preremove.sh.tmpl":   &scripts.PreRemove,
-		"linux-postremove.sh.tmpl":  &scripts.PostRemove,
-	} {
-		body, err := Script(o, name)
+	for script, dst := range map[string]*string{"postinst": &scripts.PostInstall, "prerm": &scripts.PreRemove, "postrm": &scripts.PostRemove} {
+		body, err := Script(o, format, script)
 		if err != nil {
 			return nil, err
 		}
-		if *dst, err = write(strings.TrimSuffix(name, ".tmpl"), body); err != nil {
+		if *dst, err = write(script, body); err != nil {
 			return nil, err
 		}
 	}
@@ -389,19 +388,42 @@ func (o Options) changelog(maintainer string) []byte {
 		v, o.Date.UTC().Format(time.RFC3339), maintainer, "Release "+v+"."))
 }
 
-// Script renders one maintainer script template. Every value is written as
-// a single-quoted shell word (ShellQuote), and the names are checked first.
-func Script(o Options, name string) ([]byte, error) {
+// Scripts are the maintainer scripts Script renders: Debian's names for
+// what nfpm calls post-install, pre-remove and post-remove.
+func Scripts() []string { return []string{"postinst", "prerm", "postrm"} }
+
+// scriptTemplates are the templates of each format's scripts, in the order
+// of Scripts. The deb's follow debhelper's dh_installsystemd
+// (deb-systemd-helper, deb-systemd-invoke); the rpm's and apk's call
+// systemctl where it exists, as the rpm's %systemd macros do.
+var scriptTemplates = map[string][]string{
+	"deb": {"deb-postinst.sh.tmpl", "deb-prerm.sh.tmpl", "deb-postrm.sh.tmpl"},
+	"rpm": {"linux-postinstall.sh.tmpl", "linux-preremove.sh.tmpl", "linux-postremove.sh.tmpl"},
+	"apk": {"linux-postinstall.sh.tmpl", "linux-preremove.sh.tmpl", "linux-postremove.sh.tmpl"},
+}
+
+// Script renders the format's maintainer script named script, one of
+// Scripts (the apk runs its postinst after an upgrade too). Every value is
+// written as a single-quoted shell word (ShellQuote), and the names are
+// checked first.
+func Script(o Options, format, script string) ([]byte, error) {
+	i := slices.Index(Scripts(), script)
+	names, ok := scriptTemplates[format]
+	if i < 0 || !ok {
+		return nil, fmt.Errorf("linuxpkg: no %s script %q: want deb, rpm or apk, and one of %s", format, script, strings.Join(Scripts(), ", "))
+	}
 	if err := o.checkUnit(); err != nil {
 		return nil, err
 	}
-	t, err := templates.Parse(name, template.FuncMap{"sh": ShellQuote})
+	name := names[i]
+	t, err := templates.Parse(name, template.FuncMap{"sh": ShellQuote}, "linux-user.sh.tmpl")
 	if err != nil {
 		return nil, err
 	}
 	svc := o.serviceName()
 	var b bytes.Buffer
-	if err := t.Execute(&b, map[string]any{"Name": svc, "Unit": svc + ".service", "User": o.Service.User, "Comment": svc + " service", "Manual": o.Service.Manual}); err != nil {
+	if err := t.Execute(&b, map[string]any{"Name": svc, "Unit": svc + ".service", "User": o.Service.User, "Comment": svc + " service",
+		"Manual": o.Service.Manual, "Busybox": format != "deb"}); err != nil {
 		return nil, fmt.Errorf("linuxpkg: %s: %w", name, err)
 	}
 	return b.Bytes(), nil

@@ -288,111 +288,226 @@ func TestClash(t *testing.T) {
 
 func TestScriptsParse(t *testing.T) {
 	sh := testtool.Need(t, "sh", "dash")
-	for _, name := range []string{"linux-postinstall.sh.tmpl", "linux-preremove.sh.tmpl", "linux-postremove.sh.tmpl"} {
-		for _, v := range []struct {
-			user   string
-			manual bool
-		}{{"", false}, {"hello", false}, {"hello", true}} {
-			o := options(t)
-			o.Service.User, o.Service.Manual = v.user, v.manual
-			b, err := Script(o, name)
-			if err != nil {
-				t.Fatal(err)
-			}
-			p := filepath.Join(t.TempDir(), "s.sh")
-			os.WriteFile(p, b, 0o755)
-			if out, err := exec.Command(sh, "-n", p).CombinedOutput(); err != nil {
-				t.Errorf("sh -n %s: %v\n%s", name, err, out)
+	for _, format := range Formats() {
+		for _, script := range Scripts() {
+			for _, v := range []struct {
+				user   string
+				manual bool
+			}{{"", false}, {"hello", false}, {"hello", true}} {
+				o := options(t)
+				o.Service.User, o.Service.Manual = v.user, v.manual
+				b, err := Script(o, format, script)
+				if err != nil {
+					t.Fatal(err)
+				}
+				p := filepath.Join(t.TempDir(), "s.sh")
+				os.WriteFile(p, b, 0o755)
+				if out, err := exec.Command(sh, "-n", p).CombinedOutput(); err != nil {
+					t.Errorf("sh -n %s %s: %v\n%s", format, script, err, out)
+				}
 			}
 		}
 	}
+	if _, err := Script(options(t), "deb", "preinst"); err == nil {
+		t.Error("Script renders a preinst nobody writes")
+	}
 }
 
-// TestPostinstStart runs the post-install script, on install and on
-// upgrade, against a systemctl that records what it is asked: a unit
-// started by hand (Service.Manual) is neither enabled nor started, and an
-// upgrade only restarts a running one.
-func TestPostinstStart(t *testing.T) {
+// fakeTools are stand-ins for systemctl and init-system-helpers' commands
+// that append each call, as "command arguments", to the file $CALLS.
+// deb-systemd-helper answers was-enabled no when $DISABLED is set (the
+// administrator disabled the unit), debian-installed yes when $INSTALLED is.
+var fakeTools = map[string]string{
+	"systemctl":          "#!/bin/sh\necho \"systemctl $*\" >> \"$CALLS\"\n",
+	"deb-systemd-invoke": "#!/bin/sh\necho \"deb-systemd-invoke $*\" >> \"$CALLS\"\n",
+	"deb-systemd-helper": `#!/bin/sh
+echo "deb-systemd-helper $*" >> "$CALLS"
+case "$*" in
+*was-enabled*) [ -z "$DISABLED" ] ;;
+*debian-installed*) [ -n "$INSTALLED" ] ;;
+esac
+`,
+}
+
+// runScript runs the format's maintainer script with args in the test's
+// folder dir: as on a host where systemd runs when running is true (the
+// script's /run/systemd/system is dir/run-systemd-system, its /var is
+// dir/var), with the fake tools first on the PATH when tools is true, else
+// with an empty PATH; env is added to the environment. It returns the calls
+// the tools recorded and the script's output.
+func runScript(t *testing.T, o Options, dir, format, script string, running, tools bool, env []string, args ...string) (calls []string, out string) {
+	t.Helper()
 	sh := testtool.Need(t, "sh", "dash")
+	b, err := Script(o, format, script)
+	if err != nil {
+		t.Fatal(err)
+	}
+	systemd := filepath.Join(dir, "run-systemd-system")
+	if running {
+		os.Mkdir(systemd, 0o755)
+	}
+	b = bytes.ReplaceAll(b, []byte("/run/systemd/system"), []byte(systemd))
+	b = bytes.ReplaceAll(b, []byte("'/var/"), []byte("'"+dir+"/var/"))
+	path, callFile := filepath.Join(dir, "bin"), filepath.Join(dir, "calls")
+	os.Mkdir(path, 0o755)
+	if tools {
+		for name, body := range fakeTools {
+			os.WriteFile(filepath.Join(path, name), []byte(body), 0o755)
+		}
+		path += ":" + os.Getenv("PATH")
+	}
+	p := filepath.Join(dir, script)
+	os.WriteFile(p, b, 0o755)
+	cmd := exec.Command(sh, append([]string{p}, args...)...)
+	cmd.Env = append(append(os.Environ(), "PATH="+path, "CALLS="+callFile, "DPKG_ROOT="), env...)
+	o2, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("%s %s %v: %v\n%s", format, script, args, err, o2)
+	}
+	got, _ := os.ReadFile(callFile)
+	if s := strings.TrimSpace(string(got)); s != "" {
+		calls = strings.Split(s, "\n")
+	}
+	return calls, string(o2)
+}
+
+// TestPostinstStart runs the post-install scripts, on install and on
+// upgrade, against stand-ins that record what they are asked. The deb's
+// keeps the enabled state with deb-systemd-helper (an administrator's
+// disable stands) and starts with deb-systemd-invoke only where systemd
+// runs; the rpm's calls systemctl. A unit started by hand
+// (Service.Manual) is neither enabled nor started, and an upgrade only
+// restarts a running one.
+func TestPostinstStart(t *testing.T) {
+	const unit = "hello.service"
 	for _, tc := range []struct {
+		name    string
+		format  string
 		manual  bool
+		running bool
+		env     []string
 		args    []string
 		want    []string
 		wantNot []string
+		message bool
 	}{
-		{false, []string{"configure"}, []string{"enable hello.service", "start hello.service"}, nil},
-		{true, []string{"configure"}, nil, []string{"enable", "start"}},
-		{false, []string{"configure", "1.0.0"}, []string{"try-restart hello.service"}, []string{"enable", "start"}},
-		{true, []string{"configure", "1.0.0"}, []string{"try-restart hello.service"}, []string{"enable", "start"}},
+		{"deb install", "deb", false, true, nil, []string{"configure"},
+			[]string{"deb-systemd-helper unmask " + unit, "deb-systemd-helper enable " + unit, "systemctl --system daemon-reload", "deb-systemd-invoke start " + unit},
+			[]string{"update-state", "try-restart"}, false},
+		{"deb install, systemd not running", "deb", false, false, nil, []string{"configure"},
+			[]string{"deb-systemd-helper enable " + unit}, []string{"daemon-reload", "deb-systemd-invoke"}, false},
+		{"deb upgrade", "deb", false, true, nil, []string{"configure", "1.0.0"},
+			[]string{"deb-systemd-helper enable " + unit, "deb-systemd-invoke try-restart " + unit}, []string{"invoke start"}, false},
+		{"deb upgrade, disabled by the administrator", "deb", false, true, []string{"DISABLED=1"}, []string{"configure", "1.0.0"},
+			[]string{"deb-systemd-helper update-state " + unit, "deb-systemd-invoke try-restart " + unit}, []string{"helper enable"}, false},
+		{"deb abort-remove", "deb", false, true, nil, []string{"abort-remove"},
+			[]string{"deb-systemd-invoke start " + unit}, nil, false},
+		{"deb manual install", "deb", true, true, nil, []string{"configure"},
+			[]string{"deb-systemd-helper update-state " + unit}, []string{"helper enable", "unmask", "deb-systemd-invoke"}, true},
+		{"deb manual upgrade, enabled by the administrator", "deb", true, true, []string{"INSTALLED=1"}, []string{"configure", "1.0.0"},
+			[]string{"deb-systemd-helper unmask " + unit, "deb-systemd-helper enable " + unit, "deb-systemd-invoke try-restart " + unit},
+			[]string{"invoke start"}, false},
+		{"deb manual upgrade", "deb", true, true, nil, []string{"configure", "1.0.0"},
+			[]string{"deb-systemd-invoke try-restart " + unit}, []string{"helper enable", "invoke start"}, false},
+		{"rpm install", "rpm", false, true, nil, []string{"1"}, []string{"systemctl enable " + unit, "systemctl start " + unit}, nil, false},
+		{"rpm manual install", "rpm", true, true, nil, []string{"1"}, nil, []string{"enable", "start"}, true},
+		{"rpm upgrade", "rpm", false, true, nil, []string{"2"}, []string{"systemctl try-restart " + unit}, []string{"enable", " start"}, false},
+		{"rpm manual upgrade", "rpm", true, true, nil, []string{"2"}, []string{"systemctl try-restart " + unit}, []string{"enable", " start"}, false},
+		{"apk upgrade", "apk", false, true, nil, []string{"upgrade"}, []string{"systemctl try-restart " + unit}, []string{"enable", " start"}, false},
 	} {
-		o := options(t)
-		o.Service.User = "" // no account to create on this machine
-		o.Service.Manual = tc.manual
-		b, err := Script(o, "linux-postinstall.sh.tmpl")
-		if err != nil {
-			t.Fatal(err)
-		}
-		dir := t.TempDir()
-		// As on a host where systemd runs (the script checks for its
-		// runtime folder).
-		running := filepath.Join(dir, "run-systemd-system")
-		os.Mkdir(running, 0o755)
-		b = bytes.ReplaceAll(b, []byte("/run/systemd/system"), []byte(running))
-		script, calls := filepath.Join(dir, "postinst"), filepath.Join(dir, "calls")
-		os.WriteFile(script, b, 0o755)
-		os.WriteFile(filepath.Join(dir, "systemctl"), []byte("#!/bin/sh\necho \"$*\" >> "+ShellQuote(calls)+"\n"), 0o755)
-		cmd := exec.Command(sh, append([]string{script}, tc.args...)...)
-		cmd.Env = append(os.Environ(), "PATH="+dir+":"+os.Getenv("PATH"))
-		out, err := cmd.CombinedOutput()
-		if err != nil {
-			t.Fatalf("manual=%v %v: %v\n%s", tc.manual, tc.args, err, out)
-		}
-		got, _ := os.ReadFile(calls)
-		for _, w := range tc.want {
-			if !strings.Contains(string(got), w) {
-				t.Errorf("manual=%v %v: systemctl was not asked to %q; calls:\n%s", tc.manual, tc.args, w, got)
-			}
-		}
-		// wantNot are verbs: the first word of a call (its options aside).
-		for _, line := range strings.Split(strings.TrimSpace(string(got)), "\n") {
-			var verb string
-			for _, f := range strings.Fields(line) {
-				if !strings.HasPrefix(f, "-") {
-					verb = f
-					break
+		t.Run(tc.name, func(t *testing.T) {
+			o := options(t)
+			o.Service.User = "" // no account to create on this machine
+			o.Service.Manual = tc.manual
+			calls, out := runScript(t, o, t.TempDir(), tc.format, "postinst", tc.running, true, tc.env, tc.args...)
+			all := strings.Join(calls, "\n")
+			for _, w := range tc.want {
+				if !slices.Contains(calls, w) {
+					t.Errorf("%q was not called; calls:\n%s", w, all)
 				}
 			}
-			if slices.Contains(tc.wantNot, verb) {
-				t.Errorf("manual=%v %v: systemctl was asked to %q (%s); calls:\n%s", tc.manual, tc.args, verb, line, got)
+			for _, w := range tc.wantNot {
+				if strings.Contains(all, w) {
+					t.Errorf("a call holds %q; calls:\n%s", w, all)
+				}
 			}
-		}
-		if tc.manual && len(tc.args) == 1 && !strings.Contains(string(out), "systemctl enable --now hello.service") {
-			t.Errorf("a manual install does not say how to start the service:\n%s", out)
+			if tc.format == "deb" {
+				checkDebCalls(t, calls)
+			}
+			if said := strings.Contains(out, "systemctl enable --now hello.service"); said != tc.message {
+				t.Errorf("says how to start the service by hand: %v, want %v:\n%s", said, tc.message, out)
+			}
+		})
+	}
+}
+
+// checkDebCalls fails the test when a deb script called systemctl for
+// anything but daemon-reload, which debhelper's scripts do too (lintian's
+// maintainer-script-calls-systemctl).
+func checkDebCalls(t *testing.T, calls []string) {
+	t.Helper()
+	for _, c := range calls {
+		if strings.HasPrefix(c, "systemctl ") && c != "systemctl --system daemon-reload" {
+			t.Errorf("the deb's script called %q: only deb-systemd-helper and deb-systemd-invoke may", c)
 		}
 	}
 }
 
-// TestPostinstWithoutSystemctl: where systemctl is missing (a container,
-// a chroot) the post-install script does nothing of systemd's and
-// succeeds, whether the unit starts by hand or not.
-func TestPostinstWithoutSystemctl(t *testing.T) {
-	sh := testtool.Need(t, "sh", "dash")
-	for _, manual := range []bool{false, true} {
-		o := options(t)
-		o.Service.User, o.Service.Manual = "", manual
-		b, err := Script(o, "linux-postinstall.sh.tmpl")
-		if err != nil {
-			t.Fatal(err)
-		}
+// TestDebRemoveScripts runs the deb's prerm and postrm against the
+// stand-ins: the service stops on removal only (and not in a DPKG_ROOT
+// install), the unit is masked on removal, and forgotten on purge, which
+// deletes the service's state and logs too.
+func TestDebRemoveScripts(t *testing.T) {
+	const unit = "hello.service"
+	for _, tc := range []struct {
+		script string
+		env    []string
+		args   []string
+		want   []string
+	}{
+		{"prerm", nil, []string{"remove"}, []string{"deb-systemd-invoke stop " + unit}},
+		{"prerm", []string{"DPKG_ROOT=/mnt"}, []string{"remove"}, nil},
+		{"prerm", nil, []string{"upgrade", "1.5.0"}, nil},
+		{"prerm", nil, []string{"deconfigure", "in-favour", "other", "1.0"}, nil},
+		{"postrm", nil, []string{"remove"}, []string{"systemctl --system daemon-reload", "deb-systemd-helper mask " + unit}},
+		{"postrm", nil, []string{"upgrade", "1.5.0"}, nil},
+		{"postrm", nil, []string{"purge"}, []string{"deb-systemd-helper purge " + unit, "deb-systemd-helper unmask " + unit}},
+	} {
 		dir := t.TempDir()
-		script := filepath.Join(dir, "postinst")
-		os.WriteFile(script, b, 0o755)
-		// An empty PATH: no systemctl (no user to create, so nothing else
-		// is needed).
-		cmd := exec.Command(sh, script, "configure")
-		cmd.Env = append(os.Environ(), "PATH="+t.TempDir())
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Errorf("manual=%v: %v\n%s", manual, err, out)
+		state := filepath.Join(dir, "var/lib/hello")
+		os.MkdirAll(state, 0o755)
+		calls, _ := runScript(t, options(t), dir, "deb", tc.script, true, true, tc.env, tc.args...)
+		if strings.Join(calls, "\n") != strings.Join(tc.want, "\n") {
+			t.Errorf("%s %v %v: calls\n%s\nwant\n%s", tc.script, tc.env, tc.args, strings.Join(calls, "\n"), strings.Join(tc.want, "\n"))
+		}
+		_, err := os.Stat(state)
+		if kept := err == nil; kept != (tc.args[0] != "purge") {
+			t.Errorf("%s %v: /var/lib/hello kept: %v", tc.script, tc.args, kept)
+		}
+	}
+}
+
+// TestScriptsWithoutHelpers: where neither systemctl nor init-system-helpers
+// is installed (a container, a chroot), every script does nothing of
+// systemd's and succeeds, whether systemd's runtime folder is there or not.
+func TestScriptsWithoutHelpers(t *testing.T) {
+	for _, format := range Formats() {
+		for _, manual := range []bool{false, true} {
+			for _, running := range []bool{false, true} {
+				o := options(t)
+				// No account to create: useradd and rm are not on the PATH.
+				o.Service.User, o.Service.Manual = "", manual
+				args := map[string][][]string{
+					"deb": {{"configure"}, {"configure", "1.0.0"}, {"remove"}},
+					"rpm": {{"1"}, {"2"}, {"0"}},
+					"apk": {nil, {"upgrade"}},
+				}[format]
+				for _, script := range Scripts() {
+					for _, a := range args {
+						runScript(t, o, t.TempDir(), format, script, running, false, nil, a...)
+					}
+				}
+			}
 		}
 	}
 }
@@ -445,11 +560,20 @@ func TestDebContentsAndLintian(t *testing.T) {
 		t.Errorf("changelog.Debian starts %q", first)
 	}
 	lintian := testtool.Need(t, "lintian", "lintian")
-	out, _ := exec.Command(lintian, "--no-tag-display-limit", deb).CombinedOutput()
+	out, _ := exec.Command(lintian, "--tag-display-limit", "0", deb).CombinedOutput()
+	// The warnings every such package gets: none of them is the scripts'
+	// (maintainer-script-calls-systemctl, say).
+	expected := []string{
+		"initial-upload-closes-no-bugs", // a package outside Debian's archive closes no bug
+		"no-manual-page",                // a service's program has none
+	}
 	for _, line := range strings.Split(string(out), "\n") {
-		// Any error, and any changelog finding but the one every
-		// package outside Debian's archive gets.
-		if strings.HasPrefix(line, "E: ") || strings.Contains(line, "changelog") && !strings.Contains(line, "initial-upload-closes-no-bugs") {
+		kind, rest, _ := strings.Cut(line, ": ")
+		if kind != "E" && kind != "W" {
+			continue
+		}
+		// "W: hello: tag [where]"
+		if f := strings.Fields(rest); len(f) < 2 || kind == "E" || !slices.Contains(expected, f[1]) {
 			t.Errorf("lintian: %s", line)
 		}
 	}

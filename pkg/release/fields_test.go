@@ -1700,21 +1700,26 @@ func checkServiceName(t *testing.T, r *fieldsRelease, want any) {
 	eq(t, "apk unit", string(r.apkFiles(t)[unit]), u)
 	eq(t, "Linux tar.gz unit", string(r.tarGzFiles(t, linuxT)[v+".service"]), u)
 	// The maintainer scripts enable the unit by its name (read as the
-	// shell reads the command: shlex).
+	// shell reads the command: shlex): the deb's with deb-systemd-helper,
+	// as debhelper's scripts do, the others with systemctl.
 	for where, script := range map[string]string{
 		"deb postinst":      r.debControl(t, "postinst"),
 		"rpm scripts":       string(runTool(t, "rpm", "rpm", "-qp", "--nosignature", "--scripts", r.rpm(t))),
 		"apk .post-install": string(r.apkFiles(t)[".post-install"]),
 	} {
+		command := "systemctl"
+		if where == "deb postinst" {
+			command = "deb-systemd-helper"
+		}
 		var words []string
 		for _, l := range strings.Split(script, "\n") {
-			if l = strings.TrimSpace(l); strings.HasPrefix(l, "systemctl enable ") {
+			if l = strings.TrimSpace(l); strings.HasPrefix(l, command+" enable ") {
 				words = shellWords(t, l)
 				break
 			}
 		}
 		if len(words) < 3 || words[2] != v+".service" {
-			t.Errorf("the %s does not run systemctl enable %s.service (words %q):\n%s", where, v, words, script)
+			t.Errorf("the %s does not run %s enable %s.service (words %q):\n%s", where, command, v, words, script)
 		}
 	}
 	eq(t, "MSI ServiceInstall Name", r.msiRow(t, "ServiceInstall", "ServiceInstall", "Svc")["Name"], v)
@@ -1780,7 +1785,7 @@ func checkStart(t *testing.T, r *fieldsRelease, want any) {
 		t.Errorf("install-service.cmd does not create a delayed-auto service:\n%s", r.installScript(t))
 	}
 	// Started at boot on Linux and macOS too (manual and disabled: not).
-	if !strings.Contains(r.debControl(t, "postinst"), "systemctl enable '"+fieldsService+".service'") {
+	if !strings.Contains(r.debControl(t, "postinst"), "deb-systemd-helper enable '"+fieldsService+".service'") {
 		t.Errorf("the deb's postinst does not enable the unit:\n%s", r.debControl(t, "postinst"))
 	}
 	if install := string(r.tarGzFiles(t, darwinT)["install.sh"]); !strings.Contains(install, `launchctl bootstrap system "$PLIST"`) || strings.Contains(install, "launchctl disable") {
