@@ -74,6 +74,9 @@ func (f family) check(s *config.Spec, _ []platform.Target, probs *config.Problem
 	if s.Maintainer == "" {
 		probs.AddAt("maintainer", []string{"vendor", "formats", "targets"}, "is not set (and vendor %q is not \"Name <email>\"): Linux packages (deb, rpm, apk) need a maintainer such as \"Acme Ops <ops@example.com>\"; set maintainer, or leave the Linux package formats out", s.Vendor)
 	}
+	if f.format != "apk" {
+		warnDistName(s, probs)
+	}
 	if probs.Len() > before {
 		return // the encoder would only repeat it, without the field
 	}
@@ -83,6 +86,28 @@ func (f family) check(s *config.Spec, _ []platform.Target, probs *config.Problem
 	if err := o.Validate(f.format); err != nil {
 		probs.Add("service", "%v", err)
 	}
+}
+
+// warnDistName warns when the deb and rpm would carry the name of a Debian
+// package: apt-get upgrade replaces such a package with Debian's whenever
+// Debian's version is higher (and an rpm distribution that packages the
+// name too may do the same). The deb and rpm say it once: one message.
+func warnDistName(s *config.Spec, probs *config.Problems) {
+	taken, err := enc.DebianPackage(s.Name)
+	if err != nil {
+		probs.Warn("name", "cannot compare it with Debian's package names: %v", err)
+		return
+	}
+	if !taken {
+		return
+	}
+	release, _ := enc.DebianRelease()
+	probs.Warn("name", "%q is also the name of a package of %s: where users add your apt repository, apt-get upgrade "+
+		"replaces your deb with Debian's whenever Debian's version is higher (an rpm distribution packaging %s may do the same). "+
+		"Choose another package name (the name field sets it, and the program's: %s-server or acme-%s, say), or have users prefer your "+
+		"repository with an apt preferences entry, /etc/apt/preferences.d/%s: \"Package: %s\", \"Pin: origin <your repository's host>\", "+
+		"\"Pin-Priority: 900\" (above the 500 Debian's packages have)",
+		s.Name, release, s.Name, s.Name, s.Name, s.Name, s.Name)
 }
 
 func (f family) write(_ context.Context, j *packager.Job) error {
