@@ -8,6 +8,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"go/build"
 	"io"
 	"io/fs"
 	"os"
@@ -20,6 +21,7 @@ import (
 	"text/template"
 
 	"github.com/svcpack/svcpack/pkg/config"
+	"github.com/svcpack/svcpack/pkg/stamp"
 	"github.com/svcpack/svcpack/templates"
 )
 
@@ -27,8 +29,9 @@ import (
 // from what the module shows: its main package (go list: the module root or
 // cmd/...), homepage (a github.com, gitlab.com, ... module path), license
 // (the LICENSE file's text), vendor and maintainer (git config, else the
-// LICENSE's copyright holder). It adds dist/ and .dist.cache/ to .gitignore.
-// It never overwrites an existing config.
+// LICENSE's copyright holder), the variable ldflags stamp the version into
+// (pkg/stamp's Find; none, no -X). It adds dist/ and .dist.cache/ to
+// .gitignore. It never overwrites an existing config.
 func cmdInit(args []string, stdout, stderr io.Writer) error {
 	fset := flag.NewFlagSet("init", flag.ContinueOnError)
 	fset.SetOutput(stderr)
@@ -73,6 +76,10 @@ func cmdInit(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	stampVar, err := findStamp(dir, mod, *mainPkg)
+	if err != nil {
+		return err
+	}
 	tmpl, err := templates.Parse("svcpack.yaml.tmpl", template.FuncMap{"q": yamlQuote})
 	if err != nil {
 		return err
@@ -83,6 +90,7 @@ func cmdInit(args []string, stdout, stderr io.Writer) error {
 		"Homepage": homepageOf(mod.Path), "License": lic.spdx, "LicenseFile": lic.file,
 		"DownloadURL": downloadURLOf(homepageOf(mod.Path)),
 		"ImageRef":    imageRefOf(homepageOf(mod.Path), *name),
+		"Stamp":       stampVar,
 	}); err != nil {
 		return err
 	}
@@ -106,13 +114,28 @@ func cmdInit(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf(".gitignore: %w", err)
 	}
+	if stampVar != "" {
+		fmt.Fprintf(stdout, "ldflags stamp the version into %s (-X)\n", stampVar)
+	} else {
+		fmt.Fprintf(stdout, "no string variable version in package main or in a version package: ldflags stamp no version (%s says how to add one)\n", *path)
+	}
 	if len(added) > 0 {
-		fmt.Fprintf(stdout, "added %s to %s\n", strings.Join(added, " and "), filepath.Join(dir, ".gitignore"))
+		fmt.Fprintf(stdout, "added %s to %s: commit it before releasing (a release of a work tree with changes is versioned -dirty)\n",
+			strings.Join(added, " and "), filepath.Join(dir, ".gitignore"))
 	}
 	if *vendor == "" || *maintainer == "" {
 		fmt.Fprintf(stdout, "set vendor and maintainer (\"Name <email>\") in %s before releasing: the MSI and the Linux packages need them (svcpack check says what is missing)\n", *path)
 	}
 	return nil
+}
+
+// findStamp is the -X target for the version ("main.version",
+// "example.com/m/internal/version.Version"; pkg/stamp's Find), or "" when
+// the module has no string variable -X can set for it.
+func findStamp(dir string, mod module, mainPkg string) (string, error) {
+	ctxt := build.Default // the host's target, as go build has it
+	ctxt.CgoEnabled = false
+	return stamp.Find(&ctxt, filepath.Join(dir, filepath.FromSlash(mainPkg)), mod.Dir, mod.Path)
 }
 
 // module is what `go list -m` says of the module in a directory.
