@@ -117,7 +117,8 @@ func cmdInit(args []string, stdout, stderr io.Writer) error {
 	if stampVar != "" {
 		fmt.Fprintf(stdout, "ldflags stamp the version into %s (-X)\n", stampVar)
 	} else {
-		fmt.Fprintf(stdout, "no string variable version in package main or in a version package: ldflags stamp no version (%s says how to add one)\n", *path)
+		fmt.Fprintf(stdout, "no string variable version in package main or in a version package: "+
+			"ldflags stamp no version (%s says how to add one)\n", *path)
 	}
 	if len(added) > 0 {
 		fmt.Fprintf(stdout, "added %s to %s: commit it before releasing (a release of a work tree with changes is versioned -dirty)\n",

@@ -116,7 +116,8 @@ func checkStamps(s *config.Spec, items []string, probs *config.Problems) {
 		}
 		field := fmt.Sprintf("ldflags[%d]", x.item)
 		if defaulted {
-			probs.AddAt(field, []string{"main"}, "svcpack's default %s: %s; or set ldflags in %s", x.flagString, msg, filepath.Base(s.Path))
+			probs.AddAt(field, []string{"main"}, "svcpack's default %s: %s; or set ldflags in %s",
+				x.flagString, msg, filepath.Base(s.Path))
 		} else {
 			probs.Add(field, "%s: %s", x.flagString, msg)
 		}
@@ -256,7 +257,8 @@ func (st *stamper) list(pkg string) pkgDir {
 	switch dir := strings.TrimSpace(string(out)); {
 	case err != nil:
 		why := strings.TrimSuffix(firstLine(stderr.String()), "; to add it:")
-		return pkgDir{err: fmt.Sprintf("go list finds no package %s (%s), so the linker sets nothing", pkg, cmp.Or(why, err.Error()))}
+		return pkgDir{err: fmt.Sprintf("go list finds no package %s (%s), so the linker sets nothing",
+			pkg, cmp.Or(why, err.Error()))}
 	case dir == "":
 		return pkgDir{err: fmt.Sprintf("go list names no directory for package %s, so it cannot be checked", pkg)}
 	default:
