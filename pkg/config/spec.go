@@ -118,7 +118,8 @@ type Version struct {
 	// (svc/v1.2.3), when the version came from it.
 	Tag string `json:"-"`
 
-	raw string // as written in the file
+	raw  string          // as written in the file
+	tags *tagDescription // what git said of the tags, for checkVersionTags
 }
 
 // Field is the field path messages name for the version: "version", or

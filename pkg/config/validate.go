@@ -109,6 +109,7 @@ func (c *Spec) validate(p *Problems, formats []Format, known func() (map[string]
 	if _, err := version.Parse(c.Version.raw); err != nil {
 		p.Add(c.Version.Field(), "%v", err)
 	}
+	c.checkVersionTags(p)
 	c.checkMain(p)
 	c.checkTargets(p, known)
 	c.checkFormats(p, formats)

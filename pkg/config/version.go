@@ -31,7 +31,9 @@ func (c *Spec) resolveVersion(env Env) error {
 	case v.raw != "":
 		v.Source = "config"
 	default:
-		if d := <-described; d.desc != "" {
+		d := <-described
+		v.tags = &d
+		if d.desc != "" {
 			v.raw, v.Source, v.Tag = strings.TrimPrefix(d.desc, c.TagPrefix), "git describe", d.tag
 		} else {
 			v.raw, v.Source = version.Dev, "default"
@@ -81,12 +83,12 @@ var tagPrefix = match(`^([A-Za-z0-9_+-][A-Za-z0-9._+-]*/)+$`, "is not a tag pref
 
 // tagDescription is what git says of the commit and the tags: the commit
 // described from the nearest tag that names a version (git describe --tags
-// --dirty: svc/v1.2.3-4-gabc1234-dirty) and that tag, or "" for both; and
-// the repository's tags, newest first, with how many of them name a version.
+// --dirty: svc/v1.2.3-4-gabc1234-dirty) and that tag, or "" for both; the
+// repository's tags, those of them that name a version under the prefix,
+// and those that look like one (v1.2) but name none, each newest first.
 type tagDescription struct {
-	desc, tag string
-	tags      []string
-	usable    int
+	desc, tag              string
+	tags, usable, misnamed []string
 }
 
 // describe describes the commit in dir from the nearest tag that names a
@@ -113,12 +115,15 @@ func describe(dir, prefix string) tagDescription {
 		case !ok || strings.Contains(rest, "/") || !startsVersion(rest):
 			// The patterns leave it out.
 		case tagVersion(rest):
-			d.usable++
+			d.usable = append(d.usable, t)
 		default:
 			args = append(args, "--exclude", t)
+			if rest[0] == 'v' {
+				d.misnamed = append(d.misnamed, t)
+			}
 		}
 	}
-	if d.usable == 0 {
+	if len(d.usable) == 0 {
 		return d
 	}
 	d.desc = git(dir, args...)
@@ -155,4 +160,74 @@ func (v Version) From() string {
 		return "git tag " + v.Tag
 	}
 	return v.Source
+}
+
+// checkVersionTags warns when git describe was asked for the version and the
+// repository has tags, but the version is not from one of them, or a tag
+// newer than the one used looks like a version but names none.
+func (c *Spec) checkVersionTags(p *Problems) {
+	d, prefix := c.Version.tags, c.TagPrefix
+	if d == nil || len(d.tags) == 0 {
+		return
+	}
+	field := "version"
+	if prefix != "" {
+		field = "tag_prefix"
+	}
+	switch {
+	case d.desc != "":
+		if newer := d.misnamed[:misnamedBefore(d.tags, d.misnamed, d.tag)]; len(newer) > 0 {
+			p.Warn(field, "newer tags that look like versions name none (%s), so the version is from the older tag %s: "+
+				"tag releases %svMAJOR.MINOR.PATCH, three numbers", few(newer), d.tag, prefix)
+		}
+	case len(d.usable) > 0:
+		p.Warn(field, "no tag naming a version (%s) is an ancestor of this commit, so the version is %s: "+
+			"in a shallow clone, fetch the history (git fetch --unshallow --tags)", few(d.usable), version.Dev)
+	case prefix != "":
+		p.Warn(field, "the repository has tags (%s) but none under %s names a version, so the version is %s: "+
+			"tag releases %sv1.2.3, or set tag_prefix to the folder of this program's tags", few(d.tags), prefix,
+			version.Dev, prefix)
+	default:
+		fix := "tag releases v1.2.3 (or 1.2.3)"
+		if folder, tag := folderTag(d.tags); tag != "" {
+			fix = fmt.Sprintf("set tag_prefix: %s to release from tags such as %s, or tag releases v1.2.3", folder, tag)
+		}
+		p.Warn(field, "the repository has tags (%s) but none names a version, so the version is %s: %s",
+			few(d.tags), version.Dev, fix)
+	}
+}
+
+// misnamedBefore is how many of misnamed come before tag in tags (both
+// newest first).
+func misnamedBefore(tags, misnamed []string, tag string) int {
+	n := 0
+	for _, t := range tags {
+		if t == tag || n == len(misnamed) {
+			break
+		}
+		if t == misnamed[n] {
+			n++
+		}
+	}
+	return n
+}
+
+// folderTag finds the newest tag that names a version after a folder
+// (svc/v1.2.3), and that folder (svc/).
+func folderTag(tags []string) (folder, tag string) {
+	for _, t := range tags {
+		if i := strings.LastIndexByte(t, '/'); i > 0 && tagVersion(t[i+1:]) && tagPrefix(t[:i+1]) == "" {
+			return t[:i+1], t
+		}
+	}
+	return "", ""
+}
+
+// few names the first three of a list and how many more there are.
+func few(list []string) string {
+	const n = 3
+	if len(list) <= n {
+		return strings.Join(list, ", ")
+	}
+	return fmt.Sprintf("%s and %d more", strings.Join(list[:n], ", "), len(list)-n)
 }

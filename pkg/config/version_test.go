@@ -52,6 +52,10 @@ func gitProject(t *testing.T, yaml string, steps ...string) string {
 			write(fmt.Sprintf("file%d.txt", commits), "x")
 			run("add", ".")
 			run("commit", "-qm", fmt.Sprintf("change %d", commits))
+		case "orphan": // a commit that no tag so far is an ancestor of
+			run("checkout", "-q", "--orphan", "side")
+			commits++
+			run("commit", "-qm", "orphan")
 		case "dirty":
 			write(FileName, yaml+"# edited\n")
 		default:
@@ -129,5 +133,54 @@ func TestTagPrefixGrammar(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("tag_prefix %q: got %v, want an error with %s", bad, err, want)
 		}
+	}
+}
+
+// TestTagWarnings: check warns, naming the tags and the fix, when the
+// repository has tags but the version comes from none of them, and when a
+// newer tag looks like a version but names none; a usable tag, a repository
+// without tags and a configured version warn of nothing.
+func TestTagWarnings(t *testing.T) {
+	svc := strings.Replace(good, "name: hello\n", "name: hello\ntag_prefix: svc/\n", 1)
+	configured := strings.Replace(good, "name: hello\n", "name: hello\nversion: 1.0.0\n", 1)
+	for _, tc := range []struct {
+		name, yaml string
+		steps      []string
+		want       string // "": no warning
+	}{
+		{"no prefix, only tags with a folder", good, []string{"tag svc/v1.2.3", "commit", "tag svc/v1.2.4"},
+			"svcpack.yaml: version: warning: the repository has tags (svc/v1.2.4, svc/v1.2.3) but none names a " +
+				"version, so the version is 0.0.0-dev: set tag_prefix: svc/ to release from tags such as svc/v1.2.4, " +
+				"or tag releases v1.2.3"},
+		{"another prefix's tags", svc, []string{"tag other/v1.2.3", "commit", "tag v2.0.0"},
+			"svcpack.yaml:2: tag_prefix: warning: the repository has tags (v2.0.0, other/v1.2.3) but none under svc/ " +
+				"names a version, so the version is 0.0.0-dev: tag releases svc/v1.2.3, or set tag_prefix"},
+		{"tags naming no version", good,
+			[]string{"tag release-1", "commit", "tag v1.2", "commit", "tag a", "commit", "tag b"},
+			"version: warning: the repository has tags (b, a, v1.2 and 1 more) but none names a version, " +
+				"so the version is 0.0.0-dev: tag releases v1.2.3 (or 1.2.3)"},
+		{"no tag is an ancestor", good, []string{"tag v1.0.0", "orphan"},
+			"version: warning: no tag naming a version (v1.0.0) is an ancestor of this commit, so the version is 0.0.0-dev"},
+		{"a newer tag names no version", good, []string{"tag v1.2.0", "commit", "tag v1.3"},
+			"version: warning: newer tags that look like versions name none (v1.3), so the version is from the " +
+				"older tag v1.2.0: tag releases vMAJOR.MINOR.PATCH, three numbers"},
+		{"an older tag names no version", good, []string{"tag v1.1", "commit", "tag v1.2.0"}, ""},
+		{"a usable tag", good, []string{"tag svc/v2.0.0", "commit", "tag 1.2.0"}, ""},
+		{"a usable tag under the prefix", svc, []string{"tag svc/v1.2.3", "commit", "tag other/v2.0.0"}, ""},
+		{"no tags", good, nil, ""},
+		{"the version is configured", configured, []string{"tag svc/v1.2.3"}, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := load(gitProject(t, tc.yaml, tc.steps...), env())
+			if err != nil {
+				t.Fatal(err)
+			}
+			switch {
+			case tc.want == "" && len(c.Warnings) > 0:
+				t.Errorf("warnings %q, want none", c.Warnings)
+			case tc.want != "" && (len(c.Warnings) != 1 || !strings.Contains(c.Warnings[0], tc.want)):
+				t.Errorf("warnings %q, want one holding\n%s", c.Warnings, tc.want)
+			}
+		})
 	}
 }
