@@ -82,14 +82,19 @@ func setup(args []string, stderr io.Writer) (*wrapper, error) {
 	if err != nil {
 		return nil, err
 	}
-	applied, err := applyServiceSettings(cfg)
-	if err != nil {
-		return nil, fmt.Errorf("svcwrap: the settings recorded for service %s: %w", cfg.Service, err)
-	}
 	base := filepath.Dir(*cfgPath)
 	if base != dir && !filepath.IsAbs(cfg.Program) {
 		// A config given with -config names the program relative to itself.
 		dir = base
+	}
+	// The folders first: the settings an administrator recorded at install
+	// time are used as they are.
+	if cfg, err = cfg.Expanded(dir); err != nil {
+		return nil, err
+	}
+	applied, err := applyServiceSettings(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("svcwrap: the settings recorded for service %s: %w", cfg.Service, err)
 	}
 	outPath, eventsPath := cfg.LogFiles(dir)
 	events, err := svcwrap.OpenRotating(eventsPath, int64(cfg.Logs.MaxSize), cfg.Logs.Keep)

@@ -94,6 +94,7 @@ class Service
   end
   def opt_bin = @formula.opt_bin
   def var = @formula.var
+  def etc = @formula.etc
   def method_missing(name, *args, **kw)
     value = args.empty? ? kw : args[0]
     value = value.map(&:to_s) if value.is_a?(Array)

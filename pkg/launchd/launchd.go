@@ -104,11 +104,25 @@ func (o Options) check() error {
 	return nil
 }
 
+// BinDir is where install.sh puts the program.
+const BinDir = "/usr/local/bin"
+
+// ConfDir is where install.sh puts the configuration files of name.
+func ConfDir(name string) string { return "/usr/local/etc/" + name }
+
+// StateDir is the daemon's working directory, which install.sh makes and
+// gives to its user.
+func StateDir(name string) string { return "/usr/local/var/lib/" + name }
+
+// LogDir is where the daemon's output goes, which install.sh makes and
+// gives to its user.
+func LogDir(name string) string { return "/Library/Logs/" + name }
+
 func (o Options) data() (map[string]any, error) {
 	if err := o.check(); err != nil {
 		return nil, err
 	}
-	bin := "/usr/local/bin/" + o.Name
+	bin := BinDir + "/" + o.Name
 	type kv struct{ K, V string }
 	var env []kv
 	for _, k := range slices.Sorted(maps.Keys(o.Env)) {
@@ -121,8 +135,8 @@ func (o Options) data() (map[string]any, error) {
 	return map[string]any{
 		"Name": o.Name, "Label": o.Label, "Program": append([]string{bin}, o.Args...), "Env": env,
 		"UserName": o.UserName, "Always": o.Always, "Manual": o.Manual, "Throttle": throttle,
-		"Bin": bin, "ConfDir": "/usr/local/etc/" + o.Name, "LogDir": "/Library/Logs/" + o.Name,
-		"WorkingDirectory": "/usr/local/var/lib/" + o.Name, "Configs": o.Configs,
+		"Bin": bin, "ConfDir": ConfDir(o.Name), "LogDir": LogDir(o.Name),
+		"WorkingDirectory": StateDir(o.Name), "Configs": o.Configs,
 	}, nil
 }
 

@@ -235,7 +235,7 @@ func (b *builder) service(files []*fileInfo) {
 	if display == "" {
 		display = s.Name
 	}
-	arguments := escapeFormatted(strings.Join(args, " "))
+	arguments := formattedMarked(strings.Join(args, " "))
 	if s.Wrapped {
 		arguments = ""
 	}
@@ -290,7 +290,7 @@ func (b *builder) service(files []*fileInfo) {
 			if e, ok := effective[k]; ok {
 				v.WriteString(escapeFormatted(k+"=") + e)
 			} else {
-				v.WriteString(escapeFormatted(k + "=" + s.Env[k]))
+				v.WriteString(formattedMarked(k + "=" + s.Env[k]))
 			}
 			v.WriteString("[~]")
 		}
@@ -382,7 +382,14 @@ func (b *builder) settings(s *Service) map[string]string {
 		} else {
 			prop, def = identifier("SvcpackEnv_", st.Env, b.keys), s.Env[st.Env]
 		}
-		if def != "" { // a property's value is never empty: unset means ""
+		switch {
+		case strings.Contains(def, InstallDirMark):
+			// A default naming the install folder is formatted once the
+			// folder is known (CostFinalize), unless the setting was given.
+			deflt := identifier("SvcpackDefault_", st.Property, b.keys)
+			b.add(customActionRow{Action: deflt, Type: caSetProperty, Source: prop, Target: formattedMarked(def)})
+			b.both(seq(deflt, "NOT "+st.Property, 1010+i))
+		case def != "": // a property's value is never empty: unset means ""
 			b.add(propertyRow{Property: prop, Value: def})
 		}
 		set := identifier("SvcpackSet_", st.Property, b.keys)

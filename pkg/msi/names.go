@@ -81,6 +81,12 @@ func uuidV5(ns [16]byte, name string) [16]byte {
 	return u
 }
 
+// formattedMarked is escapeFormatted for a text that may hold
+// InstallDirMark, which becomes a reference to the install folder.
+func formattedMarked(s string) string {
+	return strings.ReplaceAll(escapeFormatted(s), InstallDirMark, "["+installDirID+"]")
+}
+
 // escapeFormatted escapes the brackets of a literal in a Formatted column.
 func escapeFormatted(s string) string {
 	var b strings.Builder
@@ -100,7 +106,8 @@ func escapeFormatted(s string) string {
 // quoteArg quotes one command-line argument by the rules of
 // CommandLineToArgvW.
 func quoteArg(a string) string {
-	if a != "" && !strings.ContainsAny(a, " \t\"") {
+	// The install folder may hold spaces: an argument naming it is quoted.
+	if a != "" && !strings.ContainsAny(a, " \t\"") && !strings.Contains(a, InstallDirMark) {
 		return a
 	}
 	var b strings.Builder

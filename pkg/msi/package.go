@@ -57,19 +57,28 @@ type File struct {
 	Config bool
 }
 
+// InstallDirMark stands, in a service's Args and Env values, for the folder
+// the product is installed in, as chosen at install time (the INSTALLDIR
+// property, which ends in a backslash). It is made of control characters,
+// which no other text in a package may hold.
+const InstallDirMark = "\x00INSTALLDIR\x00"
+
 // Service is a Windows service run from one of the package's files.
 type Service struct {
 	Name, DisplayName, Description string
 	// Executable is the File.Name of the program; empty means the first
 	// file whose name ends in .exe.
 	Executable string
-	Args       []string
+	// Args may hold InstallDirMark, which the service receives as the
+	// folder the product is installed in.
+	Args []string
 	// Start is auto (default), delayed, manual or disabled.
 	Start string
 	// Account is LocalSystem (default), LocalService, NetworkService,
 	// their NT AUTHORITY\ forms, or a virtual account NT SERVICE\<name>.
 	Account string
-	// Env is written to the service's Environment registry value.
+	// Env is written to the service's Environment registry value; values
+	// may hold InstallDirMark.
 	Env map[string]string
 	// RestartDelay, when positive, makes the service manager restart the
 	// service after each failure; ResetAfter resets the failure count.

@@ -49,6 +49,11 @@ type Config struct {
 	// Health, when set, is polled: the service reports RUNNING once it first
 	// passes, and Failures consecutive failures restart the program.
 	Health *Health `json:"health,omitempty"`
+	// Folders, when set, names folders that Args and Env values name as
+	// ${name}: the wrapper replaces each with the folder's absolute path (a
+	// relative one is under the install folder, made if missing) and $$
+	// with $. Without Folders, Args and Env are used as they are.
+	Folders map[string]string `json:"folders,omitempty"`
 }
 
 // Restart is the restart policy: the n-th consecutive restart waits
@@ -235,8 +240,9 @@ func (c *Config) ApplyDefaults() {
 }
 
 var (
-	serviceRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
-	envNameRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+	folderNameRE = regexp.MustCompile(`^[a-z]+$`)
+	serviceRE    = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
+	envNameRE    = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 )
 
 // Problems lists every problem of a configuration whose defaults are
@@ -255,6 +261,22 @@ func (c *Config) Problems() []*FieldError {
 	for i, a := range c.Args {
 		if strings.ContainsRune(a, 0) {
 			bad(fmt.Sprintf("args[%d]", i), "%q holds a NUL character, which no command line can carry", a)
+		}
+		if err := c.checkFolders(a); err != nil {
+			bad(fmt.Sprintf("args[%d]", i), "%v", err)
+		}
+	}
+	for _, k := range sortedKeys(c.Folders) {
+		if !folderNameRE.MatchString(k) {
+			bad("folders."+k, "%q is not a folder name: want lower-case letters", k)
+		}
+		if v := c.Folders[k]; v == "" || strings.ContainsAny(v, "\"<>|*?$") || strings.ContainsRune(v, 0) {
+			bad("folders."+k, "%q is not a folder: want a path relative to the install folder, such as data, or absolute", v)
+		}
+	}
+	for _, k := range sortedKeys(c.Env) {
+		if err := c.checkFolders(c.Env[k]); err != nil {
+			bad("env."+k, "%v", err)
 		}
 	}
 	for _, k := range sortedKeys(c.Env) {
@@ -482,4 +504,87 @@ func (c *Config) LogFiles(dir string) (output, events string) {
 		logDir = filepath.Join(dir, logDir)
 	}
 	return filepath.Join(logDir, c.Service+".log"), filepath.Join(logDir, c.Service+"-svcwrap.log")
+}
+
+// checkFolders checks the ${name} references of v when Folders is set.
+func (c *Config) checkFolders(v string) error {
+	if c.Folders == nil {
+		return nil
+	}
+	_, err := expandFolders(v, func(name string) (string, bool) {
+		_, ok := c.Folders[name]
+		return "", ok
+	})
+	return err
+}
+
+// expandFolders replaces ${name} in v by folder(name) and $$ by $.
+func expandFolders(v string, folder func(string) (string, bool)) (string, error) {
+	var b strings.Builder
+	for {
+		i := strings.IndexByte(v, '$')
+		if i < 0 {
+			b.WriteString(v)
+			return b.String(), nil
+		}
+		b.WriteString(v[:i])
+		v = v[i:]
+		switch {
+		case strings.HasPrefix(v, "$$"):
+			b.WriteByte('$')
+			v = v[2:]
+		case strings.HasPrefix(v, "${"):
+			end := strings.IndexByte(v, '}')
+			if end < 0 {
+				return "", fmt.Errorf("%q opens ${ without closing it: write $$ for a $", v)
+			}
+			dir, ok := folder(v[2:end])
+			if !ok {
+				return "", fmt.Errorf("${%s} is not one of the folders: write $$ for a $", v[2:end])
+			}
+			b.WriteString(dir)
+			v = v[end+1:]
+		default:
+			return "", fmt.Errorf("%q: a $ starts ${folder} or $$ (a $) when folders are set", v)
+		}
+	}
+}
+
+// Expanded returns the configuration with the folders in Args and Env
+// replaced by their paths under dir (the install folder); relative folders
+// are made there when missing. It returns c itself without Folders.
+func (c *Config) Expanded(dir string) (*Config, error) {
+	if c.Folders == nil {
+		return c, nil
+	}
+	paths := map[string]string{}
+	for name, f := range c.Folders {
+		p := filepath.FromSlash(f)
+		if !filepath.IsAbs(p) {
+			p = filepath.Join(dir, p)
+			if err := os.MkdirAll(p, 0o755); err != nil {
+				return nil, fmt.Errorf("svcwrap: folder %s: %w", name, err)
+			}
+		}
+		paths[name] = p
+	}
+	folder := func(name string) (string, bool) { p, ok := paths[name]; return p, ok }
+	out := *c
+	out.Args = make([]string, len(c.Args))
+	for i, a := range c.Args {
+		v, err := expandFolders(a, folder)
+		if err != nil {
+			return nil, fmt.Errorf("svcwrap: args[%d]: %w", i, err)
+		}
+		out.Args[i] = v
+	}
+	out.Env = make(map[string]string, len(c.Env))
+	for k, v := range c.Env {
+		e, err := expandFolders(v, folder)
+		if err != nil {
+			return nil, fmt.Errorf("svcwrap: env.%s: %w", k, err)
+		}
+		out.Env[k] = e
+	}
+	return &out, nil
 }

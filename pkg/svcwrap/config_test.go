@@ -1,6 +1,9 @@
 package svcwrap
 
 import (
+	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -159,5 +162,44 @@ func TestAllowedConfigs(t *testing.T) {
 		if _, err := Parse([]byte(js), "svcwrap.json"); err != nil {
 			t.Errorf("%s: %v", js, err)
 		}
+	}
+}
+
+// TestFolders: with Folders, ${name} in args and env values is the folder's
+// path under the install folder (made when missing) and $$ a $; an unknown
+// name or a lone $ is a problem; without Folders, text stays as it is.
+func TestFolders(t *testing.T) {
+	dir := t.TempDir()
+	c := &Config{Service: "s", Program: "p.exe", Args: []string{"-rules", "${config}" + string(filepath.Separator) + "rules.json", "-cost=$$5"},
+		Env: map[string]string{"DATA": "${state}"}, Folders: map[string]string{"config": ".", "state": "data"}}
+	c.ApplyDefaults()
+	if p := c.Problems(); len(p) != 0 {
+		t.Fatalf("problems: %v", p)
+	}
+	got, err := c.Expanded(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"-rules", filepath.Join(dir, "rules.json"), "-cost=$5"}; !slices.Equal(got.Args, want) {
+		t.Errorf("args %q, want %q", got.Args, want)
+	}
+	if got.Env["DATA"] != filepath.Join(dir, "data") {
+		t.Errorf("DATA = %q", got.Env["DATA"])
+	}
+	if fi, err := os.Stat(filepath.Join(dir, "data")); err != nil || !fi.IsDir() {
+		t.Errorf("the state folder was not made: %v", err)
+	}
+	if c.Args[1] != "${config}"+string(filepath.Separator)+"rules.json" {
+		t.Error("Expanded changed the configuration it was called on")
+	}
+	for _, bad := range []string{"${nope}", "a $ b", "${config"} {
+		c.Args = []string{bad}
+		if p := c.Problems(); len(p) == 0 {
+			t.Errorf("%q: no problem", bad)
+		}
+	}
+	plain := &Config{Args: []string{"$HOME ${config}"}}
+	if got, err := plain.Expanded(dir); err != nil || got.Args[0] != "$HOME ${config}" {
+		t.Errorf("without folders: %q, %v", got.Args, err)
 	}
 }

@@ -33,6 +33,15 @@ import (
 	"github.com/svcpack/svcpack/templates"
 )
 
+// DirMark stands, in a service's Args and Env values, for the folder the
+// scripts are run from, where the service is installed (cmd's %~dp0, which
+// ends in a backslash). It is made of control characters, which no other
+// text may hold.
+const DirMark = "\x00DIR\x00"
+
+// unmarked is v without DirMark, for the checks of its own text.
+func unmarked(v string) string { return strings.ReplaceAll(v, DirMark, "") }
+
 // Service describes the service the scripts install.
 type Service struct {
 	// Name is the service name (letters, digits, '.', '_', '-').
@@ -57,6 +66,10 @@ type Service struct {
 	StartTimeout time.Duration
 	// StopTimeout bounds the wait for STOPPED (default 60 s).
 	StopTimeout time.Duration
+	// Writable lists folders, relative to the install folder, that
+	// install-service.cmd makes and lets the service's account write (its
+	// data folder, say); the wrapper's log folder is made anyway.
+	Writable []string
 	// Wrapped, when set, says that Exe is svcpack's service wrapper, which
 	// runs the program described there; Args and Env are then empty (the
 	// wrapper's configuration file carries them).
@@ -135,9 +148,16 @@ func (s Service) Validate() error {
 	check("display name", s.DisplayName)
 	check("description", s.Description)
 	for i, a := range s.Args {
-		check(fmt.Sprintf("args[%d]", i), a)
+		check(fmt.Sprintf("args[%d]", i), unmarked(a))
+	}
+	for _, w := range s.Writable {
+		check("writable folder", w)
+		if w == "" || isAbsWindows(w) || strings.ContainsAny(w, `"%!:*?<>|`) || slices.Contains(strings.FieldsFunc(w, isSep), "..") {
+			bad("writable folder", w, `want a folder inside the install folder, such as data`)
+		}
 	}
 	for k, v := range s.Env {
+		v = unmarked(v)
 		check("env "+k, v)
 		if strings.Contains(v, `\0`) {
 			bad("env "+k, v, `holds \0, which reg.exe reads as the separator of REG_MULTI_SZ values`)
@@ -307,9 +327,13 @@ func setLines(s Service) []string {
 	if len(s.Args) > 0 {
 		var cmdline strings.Builder
 		for _, a := range s.Args {
-			cmdline.WriteString(" " + ArgvQuote(a))
+			if strings.Contains(a, DirMark) { // the folder may hold spaces
+				cmdline.WriteString(` "` + CRTBody(a) + `"`)
+			} else {
+				cmdline.WriteString(" " + ArgvQuote(a))
+			}
 		}
-		lines = append(lines, SetLine("SVC_ARGS", CRTBody(cmdline.String())))
+		lines = append(lines, dirMarked(SetLine("SVC_ARGS", CRTBody(cmdline.String()))))
 	}
 	_, pairs := envList(s.Env)
 	for i, pair := range pairs {
@@ -319,7 +343,7 @@ func setLines(s Service) []string {
 		if i == len(pairs)-1 {
 			body = CRTBody(pair)
 		}
-		lines = append(lines, SetLine(fmt.Sprintf("SVC_EP%d", i+1), body))
+		lines = append(lines, dirMarked(SetLine(fmt.Sprintf("SVC_EP%d", i+1), body)))
 	}
 	if w := s.Wrapped; w != nil {
 		// %~dp0 (the script's folder, ending in \) is expanded inside the
@@ -331,8 +355,26 @@ func setLines(s Service) []string {
 		}
 		lines = append(lines, `set "SVC_LOGS=`+prefix+setBody(dir)+`"`)
 	}
+	for i, w := range s.Writable {
+		dir := strings.TrimRight(strings.ReplaceAll(w, "/", `\`), `\`)
+		lines = append(lines, fmt.Sprintf(`set "SVC_W%d=%%~dp0%s"`, i+1, setBody(dir)))
+	}
 	return lines
 }
+
+// writableIndexes numbers the writable folders as setLines names them
+// (SVC_W1, ...).
+func writableIndexes(ws []string) []int {
+	var out []int
+	for i := range ws {
+		out = append(out, i+1)
+	}
+	return out
+}
+
+// dirMarked turns the DirMarks of a set line into %~dp0, which cmd expands
+// when it runs the line (delayed expansion is off there).
+func dirMarked(line string) string { return strings.ReplaceAll(line, DirMark, "%~dp0") }
 
 func envList(env map[string]string) (names []string, pairs []string) {
 	for k := range env {
@@ -344,6 +386,8 @@ func envList(env map[string]string) (names []string, pairs []string) {
 	}
 	return names, pairs
 }
+
+func isSep(r rune) bool { return r == '/' || r == '\\' }
 
 // isAbsWindows reports whether p is an absolute Windows path (C:\x, \\server\x).
 func isAbsWindows(p string) bool {
@@ -437,6 +481,7 @@ func (s Service) data() (map[string]any, error) {
 		"StartTimeoutSeconds": int64(s.StartTimeout.Seconds()),
 		"StopTimeoutSeconds":  int64(s.StopTimeout.Seconds()),
 		"Wrapped":             s.Wrapped != nil,
+		"Writable":            writableIndexes(s.Writable),
 		"LogAccount":          logAccount(s.Account, s.Name),
 		"Settings":            settings,
 		"SettingNames":        strings.Join(settingNames, " "),
@@ -493,17 +538,26 @@ func Readme(s Service, info ReadmeInfo) ([]byte, error) {
 	if acct == "" {
 		acct = "LocalSystem"
 	}
+	shown := func(v string) string { return strings.ReplaceAll(v, DirMark, `<this folder>\`) }
+	shownAll := func(vs []string) []string {
+		var out []string
+		for _, v := range vs {
+			out = append(out, shown(v))
+		}
+		return out
+	}
 	_, pairs := envList(s.Env)
 	var wrapped map[string]any
 	if w := s.Wrapped; w != nil {
 		_, wpairs := envList(w.Env)
 		pairs = wpairs
-		wrapped = map[string]any{"Program": w.Program, "Args": w.Args, "Config": w.Config, "LogDir": w.LogDir}
+		wrapped = map[string]any{"Program": w.Program, "Args": shownAll(w.Args), "Config": w.Config, "LogDir": w.LogDir}
 	}
+	pairs = shownAll(pairs)
 	return render("windows-readme.txt.tmpl", map[string]any{
 		"Wrapped": wrapped,
 		"Name":    s.Name, "DisplayName": s.DisplayName, "Description": s.Description, "Exe": s.Exe,
-		"Args": s.Args, "Account": acct, "StartType": st,
+		"Args": shownAll(s.Args), "Account": acct, "StartType": st,
 		"RestartDelay": s.RestartDelay.String(), "ResetAfter": s.ResetAfter.String(),
 		"Version": info.Version, "Arch": info.Arch, "Files": info.Files, "Env": pairs,
 		"License": info.License, "Homepage": info.Homepage, "Settings": s.Settings,

@@ -148,3 +148,41 @@ func TestValidateRejects(t *testing.T) {
 		})
 	}
 }
+
+// TestDirMark: arguments and environment values naming the install folder
+// take cmd's %~dp0 (outside the escaping that keeps every other % literal),
+// quoted since the folder may hold spaces; README.txt shows the folder in
+// words; writable folders are made and granted to the account.
+func TestDirMark(t *testing.T) {
+	s := example()
+	s.Args = []string{"run", "-config", DirMark + `conf\app 100%.yaml`}
+	s.Env = map[string]string{"DATA": DirMark + "data"}
+	s.Settings = nil
+	s.Writable = []string{"data"}
+	b, err := Install(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		`set "SVC_ARGS= run -config \"%~dp0conf\app 100%%.yaml\""`,
+		`set "SVC_EP1=DATA=%~dp0data"`,
+		`set "SVC_W1=%~dp0data"`,
+		`if not exist "!SVC_W1!\" mkdir "!SVC_W1!"`,
+		`icacls "!SVC_W1!" /grant "NT AUTHORITY\LocalService:(OI)(CI)M"`,
+	} {
+		if !bytes.Contains(b, []byte(want)) {
+			t.Errorf("install-service.cmd lacks %s", want)
+		}
+	}
+	if bytes.Contains(b, []byte("\x00")) {
+		t.Error("a mark is left in the script")
+	}
+	r, err := Readme(s, ReadmeInfo{Version: "1", Arch: "amd64"})
+	if err != nil || !bytes.Contains(r, []byte(`"<this folder>\conf\app 100%.yaml"`)) {
+		t.Errorf("README.txt: %v\n%s", err, r)
+	}
+	s.Writable = []string{`..\x`}
+	if _, err := Install(s); err == nil {
+		t.Error("a writable folder outside the install folder was accepted")
+	}
+}

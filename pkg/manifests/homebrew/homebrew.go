@@ -47,9 +47,25 @@ type Archive struct {
 	URL, SHA256 string
 }
 
+// Folder marks: a service argument or environment value may hold these,
+// which the formula writes as the Homebrew folder they name (Ruby
+// interpolation: "#{etc}/<name>/app.yaml"). They are control characters,
+// which no other text may hold.
+const (
+	// EtcMark is etc/<name>, where Configs are installed.
+	EtcMark = "\x00etc\x00"
+	// StateMark is var/lib/<name>, the service's working directory.
+	StateMark = "\x00var/lib\x00"
+	// LogMark is var/log/<name>, made for the service's own logs (its
+	// output goes to var/log/<name>.log).
+	LogMark = "\x00var/log\x00"
+	// BinMark is the folder of the installed program (opt_bin).
+	BinMark = "\x00opt_bin\x00"
+)
+
 // Service is how brew services runs the program.
 type Service struct {
-	// Args follow the program.
+	// Args follow the program; they may hold folder marks (EtcMark).
 	Args []string
 	// Always restarts the program whenever it exits; else only when it
 	// fails.
@@ -57,8 +73,24 @@ type Service struct {
 	// RestartDelay is the least time between starts (whole seconds, at
 	// least 1).
 	RestartDelay time.Duration
-	// Env is the program's environment.
+	// Env is the program's environment; values may hold folder marks.
 	Env map[string]string
+}
+
+// rbMarked is s as a Ruby double-quoted string in which the folder marks
+// interpolate the folders of the formula name.
+func rbMarked(s, name string) string {
+	r := strings.NewReplacer(EtcMark, `#{etc}/`+name, StateMark, `#{var}/lib/`+name, LogMark, `#{var}/log/`+name, BinMark, `#{opt_bin}`)
+	parts := strings.Split(s, "\x00")
+	for i := 0; i < len(parts); i += 2 {
+		parts[i] = strings.TrimSuffix(strings.TrimPrefix(rb(parts[i]), `"`), `"`)
+	}
+	return `"` + r.Replace(strings.Join(parts, "\x00")) + `"`
+}
+
+// unmarked is s without its folder marks.
+func unmarked(s string) string {
+	return strings.NewReplacer(EtcMark, "", StateMark, "", LogMark, "", BinMark, "").Replace(s)
 }
 
 var (
@@ -161,9 +193,11 @@ func (f Formula) strings() []string {
 	out := []string{f.Desc, f.Homepage, f.Version, f.License, f.Binary}
 	out = append(out, f.Configs...)
 	if s := f.Service; s != nil {
-		out = append(out, s.Args...)
+		for _, a := range s.Args {
+			out = append(out, unmarked(a))
+		}
 		for k, v := range s.Env {
-			out = append(out, k, v)
+			out = append(out, k, unmarked(v))
 		}
 	}
 	return out
@@ -237,13 +271,13 @@ func (f Formula) Ruby() ([]byte, error) {
 		b.WriteString("\n")
 		w(1, "def post_install")
 		w(2, "(var/%s).mkpath", rb("lib/"+f.Name))
-		w(2, "(var/%s).mkpath", rb("log"))
+		w(2, "(var/%s).mkpath", rb("log/"+f.Name))
 		w(1, "end")
 		b.WriteString("\n")
 		w(1, "service do")
 		run := []string{"opt_bin/" + rb(f.Binary)}
 		for _, a := range s.Args {
-			run = append(run, rb(a))
+			run = append(run, rbMarked(a, f.Name))
 		}
 		w(2, "run [%s]", strings.Join(run, ", "))
 		if s.Always {
@@ -255,7 +289,7 @@ func (f Formula) Ruby() ([]byte, error) {
 		if len(s.Env) > 0 {
 			var kv []string
 			for _, k := range slices.Sorted(maps.Keys(s.Env)) {
-				kv = append(kv, k+": "+rb(s.Env[k]))
+				kv = append(kv, k+": "+rbMarked(s.Env[k], f.Name))
 			}
 			w(2, "environment_variables %s", strings.Join(kv, ", "))
 		}

@@ -72,7 +72,7 @@ func TestFormula(t *testing.T) {
 				t.Errorf("%s: %v, want %q", k, r.Fields[k], v)
 			}
 		}
-		wantInstalls := [][]string{{"install", "bin", "hello"}, {"install", "etc/hello", "config.yaml"}, {"install", "etc/hello/conf", "conf/extra.yaml"}, {"mkpath", "var/lib/hello"}, {"mkpath", "var/log"}}
+		wantInstalls := [][]string{{"install", "bin", "hello"}, {"install", "etc/hello", "config.yaml"}, {"install", "etc/hello/conf", "conf/extra.yaml"}, {"mkpath", "var/lib/hello"}, {"mkpath", "var/log/hello"}}
 		if !reflect.DeepEqual(r.Installs, wantInstalls) {
 			t.Errorf("installs %v, want %v", r.Installs, wantInstalls)
 		}
@@ -84,6 +84,27 @@ func TestFormula(t *testing.T) {
 		if !reflect.DeepEqual(r.Service, wantService) {
 			t.Errorf("service %v\nwant %v", r.Service, wantService)
 		}
+	}
+}
+
+// TestFolderMarks: the folder marks become the folders Homebrew gives the
+// formula, read back by Ruby; text around them stays text.
+func TestFolderMarks(t *testing.T) {
+	f := sample()
+	f.Service.Args = []string{"-rules", EtcMark + "/rules.json", "-data=" + StateMark, "#{x}" + LogMark, BinMark + "/tool"}
+	f.Service.Env = map[string]string{"STATE": StateMark + "/db"}
+	r := brewtest.Read(t, write(t, f), "macos", "arm")
+	want := []any{"opt_bin/hello", "-rules", "etc/hello/rules.json", "-data=var/lib/hello", "#{x}var/log/hello", "opt_bin/tool"}
+	if !reflect.DeepEqual(r.Service["run"], want) {
+		t.Errorf("run %v, want %v", r.Service["run"], want)
+	}
+	if got := r.Service["environment_variables"].(map[string]any)["STATE"]; got != "var/lib/hello/db" {
+		t.Errorf("STATE = %v", got)
+	}
+	// A lone NUL is not a mark: refused as a control character.
+	f.Service.Args = []string{"a\x00b"}
+	if _, err := f.Ruby(); err == nil {
+		t.Error("a NUL that is not a mark was accepted")
 	}
 }
 

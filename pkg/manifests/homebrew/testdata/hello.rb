@@ -38,7 +38,7 @@ class Hello < Formula
 
   def post_install
     (var/"lib/hello").mkpath
-    (var/"log").mkpath
+    (var/"log/hello").mkpath
   end
 
   service do
