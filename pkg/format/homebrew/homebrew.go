@@ -34,13 +34,28 @@ func homebrewName(s *config.Spec) string { return strings.ToLower(s.Name) }
 
 func homebrewPath(s *config.Spec) string { return "homebrew/" + homebrewName(s) + ".rb" }
 
+// brewDir marks each place for the formula, which writes it as the
+// folder Homebrew gives it.
+func brewDir(p config.Place) string {
+	switch p {
+	case config.ConfigDir:
+		return enc.EtcMark
+	case config.StateDir:
+		return enc.StateMark
+	case config.LogDir:
+		return enc.LogMark
+	}
+	return enc.BinMark
+}
+
 // homebrewFormula maps the spec onto the formula, without tarballs.
 func homebrewFormula(s *config.Spec) enc.Formula {
 	f := enc.Formula{
 		Name: homebrewName(s), Desc: s.Description, Homepage: s.Homepage, Version: s.Version.String(), License: s.License,
 		Binary: s.Name,
 		Service: &enc.Service{
-			Args: s.Service.Args, Always: s.Service.Restart.Policy == "always", RestartDelay: s.Service.Restart.Delay.Std(), Env: s.Service.Env,
+			Args: packager.RenderArgs(s.Service.Args, brewDir), Always: s.Service.Restart.Policy == "always",
+			RestartDelay: s.Service.Restart.Delay.Std(), Env: packager.RenderEnv(s.Service.Env, brewDir),
 		},
 	}
 	f.Configs = packager.ConfigFiles(s)

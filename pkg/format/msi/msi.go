@@ -21,6 +21,7 @@ import (
 	enc "github.com/svcpack/svcpack/pkg/msi"
 	"github.com/svcpack/svcpack/pkg/packager"
 	"github.com/svcpack/svcpack/pkg/platform"
+	"github.com/svcpack/svcpack/pkg/winscripts"
 )
 
 // Packager writes <name>_<version>_windows_<arch>.msi.
@@ -84,7 +85,7 @@ func check(s *config.Spec, planned []platform.Target, probs *config.Problems) {
 	// The wrapper's settings are the svcwrap check's to name at their
 	// fields: a wrapper it refuses has no folder here (wc nil).
 	wc, wrapErr := windows.Wrapper(s)
-	for _, f := range windows.WrapperFolders(s, wc) {
+	for _, f := range windows.Folders(s, wc) {
 		for _, seg := range strings.FieldsFunc(f.Path, func(r rune) bool { return r == '\\' || r == '/' }) {
 			names = append(names, struct{ field, v string }{"service.wrapper.logs.dir", seg})
 		}
@@ -141,9 +142,22 @@ func msiPackage(s *config.Spec, t platform.Target, bin, wrapper string) (enc.Pac
 	if err != nil {
 		return enc.Package{}, err
 	}
+	// The scripts' install folder is the MSI's: INSTALLDIR.
+	mark := func(v string) string { return strings.ReplaceAll(v, winscripts.DirMark, enc.InstallDirMark) }
+	var args []string
+	for _, a := range sv.Args {
+		args = append(args, mark(a))
+	}
+	var env map[string]string
+	for k, v := range sv.Env {
+		if env == nil {
+			env = map[string]string{}
+		}
+		env[k] = mark(v)
+	}
 	service := &enc.Service{
-		Name: sv.Name, DisplayName: sv.DisplayName, Description: sv.Description, Executable: sv.Exe, Args: sv.Args,
-		Start: sv.Start, Account: sv.Account, Env: sv.Env, RestartDelay: sv.RestartDelay, ResetAfter: sv.ResetAfter,
+		Name: sv.Name, DisplayName: sv.DisplayName, Description: sv.Description, Executable: sv.Exe, Args: args,
+		Start: sv.Start, Account: sv.Account, Env: env, RestartDelay: sv.RestartDelay, ResetAfter: sv.ResetAfter,
 	}
 	for _, st := range windows.EnvSettings(s) {
 		service.Settings = append(service.Settings, enc.Setting{Property: st[0], Env: st[1]})
@@ -161,7 +175,7 @@ func msiPackage(s *config.Spec, t platform.Target, bin, wrapper string) (enc.Pac
 			UpgradeCode: s.Windows.MSI.UpgradeCode, URL: s.Homepage, Arch: t.Arch, InstallDir: s.Windows.MSI.InstallDir,
 		},
 		Files:   files,
-		Folders: windows.WrapperFolders(s, wc),
+		Folders: windows.Folders(s, wc),
 		Service: service,
 		Date:    s.Date,
 	}, nil

@@ -181,6 +181,23 @@ func ociAnnotations(s *config.Spec) map[string]string {
 	return a
 }
 
+// placeDir is where the image puts each place: files in /etc/<name>,
+// state in the working directory (owned by the image's user), logs in
+// /var/log/<service> (made for that user when the config names it).
+func placeDir(s *config.Spec) func(config.Place) string {
+	return func(p config.Place) string {
+		switch p {
+		case config.ConfigDir:
+			return "/etc/" + s.Name
+		case config.StateDir:
+			return cmp.Or(s.OCI.WorkDir, "/")
+		case config.LogDir:
+			return "/var/log/" + s.Service.Name
+		}
+		return path.Dir(ociProgram(s))
+	}
+}
+
 // ociRootFiles are the paths of the files ociImage puts in the image,
 // owned by root: the program first.
 func ociRootFiles(s *config.Spec) []string {
@@ -280,17 +297,21 @@ func ociImage(ctx context.Context, s *config.Spec, t platform.Target, bin, goToo
 	if wd := strings.TrimPrefix(o.WorkDir, "/"); wd != "" {
 		app = append(app, enc.File{Name: wd, Mode: fs.ModeDir | 0o755, UID: uid, GID: gid})
 	}
+	dir := placeDir(s)
+	if logs := dir(config.LogDir); s.UsesPlace(config.LogDir) && logs != o.WorkDir {
+		app = append(app, enc.File{Name: strings.TrimPrefix(logs, "/"), Mode: fs.ModeDir | 0o755, UID: uid, GID: gid})
+	}
 	layers = append(layers, enc.Layer{CreatedBy: "svcpack: " + s.Name + " " + s.Version.String(), Files: app})
 
 	var env []string
 	for _, k := range slices.Sorted(maps.Keys(s.Service.Env)) {
-		env = append(env, k+"="+s.Service.Env[k])
+		env = append(env, k+"="+config.PlacesIn(s.Service.Env[k], dir))
 	}
 	annotations := ociAnnotations(s)
 	cfg := enc.Config{
 		// uid:gid always: the working directory is the group's too, and a
 		// runtime gives a bare uid the group 0.
-		User: strconv.Itoa(uid) + ":" + strconv.Itoa(gid), Entrypoint: []string{prog}, Cmd: s.Service.Args, Env: env, WorkingDir: o.WorkDir,
+		User: strconv.Itoa(uid) + ":" + strconv.Itoa(gid), Entrypoint: []string{prog}, Cmd: packager.RenderArgs(s.Service.Args, dir), Env: env, WorkingDir: o.WorkDir,
 		Labels: annotations, StopSignal: "SIGTERM",
 	}
 	if o.Port > 0 {

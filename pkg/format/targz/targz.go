@@ -105,9 +105,25 @@ func launchdOptions(s *config.Spec) launchd.Options {
 		user = "" // launchd runs a daemon without UserName as root
 	}
 	return launchd.Options{
-		Name: s.Name, Label: launchdLabel(s), Args: s.Service.Args, Env: s.Service.Env, UserName: user,
+		Name: s.Name, Label: launchdLabel(s), Args: packager.RenderArgs(s.Service.Args, darwinDir(s)),
+		Env: packager.RenderEnv(s.Service.Env, darwinDir(s)), UserName: user,
 		Always: s.Service.Restart.Policy == "always", RestartDelay: s.Service.Restart.Delay.Std(), Configs: configs,
 		Manual: s.Service.StartsByHand(),
+	}
+}
+
+// darwinDir is where install.sh puts each place.
+func darwinDir(s *config.Spec) func(config.Place) string {
+	return func(p config.Place) string {
+		switch p {
+		case config.ConfigDir:
+			return launchd.ConfDir(s.Name)
+		case config.StateDir:
+			return launchd.StateDir(s.Name)
+		case config.LogDir:
+			return launchd.LogDir(s.Name)
+		}
+		return launchd.BinDir
 	}
 }
 

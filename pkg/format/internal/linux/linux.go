@@ -12,6 +12,7 @@ import (
 
 	"github.com/svcpack/svcpack/pkg/config"
 	"github.com/svcpack/svcpack/pkg/linuxpkg"
+	"github.com/svcpack/svcpack/pkg/packager"
 	"github.com/svcpack/svcpack/pkg/platform"
 )
 
@@ -37,12 +38,29 @@ func Options(s *config.Spec, t platform.Target, bin string, format string) linux
 		Homepage: s.Homepage, License: s.License, Description: s.Description,
 		Binary: bin, BinDir: sv.Linux.BinDir, Files: files, LicenseFile: string(s.LicenseFile), Date: s.Date,
 		Service: linuxpkg.Service{
-			Name: sv.Name, Description: sv.Description, Args: sv.Args, Env: sv.Env, User: sv.Linux.User,
+			Name: sv.Name, Description: sv.Description, Args: packager.RenderArgs(sv.Args, Dir(s)), Env: packager.RenderEnv(sv.Env, Dir(s)),
+			User:    sv.Linux.User,
 			Restart: sv.Restart.Policy, RestartDelay: sv.Restart.Delay.Std(), Notify: sv.Contract.Notify.On,
 			Manual:    sv.StartsByHand(),
 			MemoryMax: sv.Linux.MemoryMax, CPUQuota: sv.Linux.CPUQuota, Port: Port(s),
 			Hardening: sv.Linux.HardeningOn(), HardeningOff: sv.Linux.HardeningOff, Overrides: sv.Linux.Unit,
 		},
+	}
+}
+
+// Dir is where a Linux package puts each place: files in /etc/<name>,
+// state and logs in the unit's StateDirectory= and LogsDirectory=.
+func Dir(s *config.Spec) func(config.Place) string {
+	return func(p config.Place) string {
+		switch p {
+		case config.ConfigDir:
+			return "/etc/" + s.Name
+		case config.StateDir:
+			return "/var/lib/" + s.Service.Name
+		case config.LogDir:
+			return "/var/log/" + s.Service.Name
+		}
+		return cmp.Or(s.Service.Linux.BinDir, linuxpkg.DefaultBinDir)
 	}
 }
 

@@ -36,17 +36,31 @@ func Reads() []string {
 // whose configuration carries the program's arguments and environment.
 func Service(s *config.Spec) (winscripts.Service, error) {
 	sv := s.Service
+	wc, err := Wrapper(s)
+	// The places: the folder the service is installed in, as the scripts
+	// and the MSI learn it at install time.
+	args := make([]string, len(sv.Args))
+	for i, a := range sv.Args {
+		args[i] = installerText(a, winscripts.DirMark, wc)
+	}
+	var env map[string]string
+	if sv.Env != nil {
+		env = map[string]string{}
+		for k, v := range sv.Env {
+			env[k] = installerText(v, winscripts.DirMark, wc)
+		}
+	}
 	ws := winscripts.Service{
 		Name: sv.Name, DisplayName: sv.DisplayName, Description: sv.Description,
-		Exe: matrix.BinaryName(s.Name, "windows"), Args: sv.Args, Start: sv.Start, Account: sv.Account,
-		Env: sv.Env, RestartDelay: sv.Restart.Delay.Std(), ResetAfter: sv.Restart.ResetAfter.Std(),
+		Exe: matrix.BinaryName(s.Name, "windows"), Args: args, Start: sv.Start, Account: sv.Account,
+		Env: env, RestartDelay: sv.Restart.Delay.Std(), ResetAfter: sv.Restart.ResetAfter.Std(),
+		Writable: WritableFolders(s, wc),
 	}
-	wc, err := Wrapper(s)
 	if err != nil {
 		return ws, err
 	}
 	if wc != nil {
-		ws.Wrapped = &winscripts.Wrapped{Program: ws.Exe, Args: sv.Args, Env: sv.Env, Config: config.WrapperConfigName, LogDir: wc.Logs.Dir}
+		ws.Wrapped = &winscripts.Wrapped{Program: ws.Exe, Args: args, Env: env, Config: config.WrapperConfigName, LogDir: wc.Logs.Dir}
 		ws.Exe, ws.Args, ws.Env = config.WrapperExe, nil, nil
 	}
 	for _, st := range EnvSettings(s) {
@@ -116,6 +130,12 @@ func WrapperJSON(s *config.Spec) ([]byte, error) {
 		return nil, err
 	}
 	return wc.Marshal()
+}
+
+// Folders are the folders the MSI makes for the service's account: the
+// wrapper's log folder and the WritableFolders.
+func Folders(s *config.Spec, wc *svcwrap.Config) []msi.Folder {
+	return append(WrapperFolders(s, wc), writableMSIFolders(s, wc)...)
 }
 
 // WrapperFolders is the log folder of the wrapper configured by wc (nil:

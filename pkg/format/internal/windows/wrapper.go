@@ -2,6 +2,8 @@ package windows
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/svcpack/svcpack/pkg/config"
@@ -19,8 +21,8 @@ func wrapperConfig(c *config.Spec) (*svcwrap.Config, error) {
 	wc := &svcwrap.Config{
 		Service: s.Name,
 		Program: c.Name + ".exe",
-		Args:    s.Args,
-		Env:     s.Env,
+		Args:    slices.Clone(s.Args),
+		Env:     maps.Clone(s.Env),
 		Restart: svcwrap.Restart{
 			Delay:       svcwrap.Duration(s.Restart.Delay),
 			Factor:      w.Restart.Factor,
@@ -42,6 +44,15 @@ func wrapperConfig(c *config.Spec) (*svcwrap.Config, error) {
 		wc.Health = &svcwrap.Health{URL: h.URL, Interval: svcwrap.Duration(h.Interval), Timeout: svcwrap.Duration(h.Timeout), Failures: h.Failures, AllowRemote: h.AllowRemote}
 	}
 	wc.ApplyDefaults()
+	if usesPlaces(c) {
+		wc.Folders = wrapperFolders(wc)
+		for i, a := range wc.Args {
+			wc.Args[i] = wrapperText(a)
+		}
+		for k, v := range wc.Env {
+			wc.Env[k] = wrapperText(v)
+		}
+	}
 	return wc, nil
 }
 
@@ -93,4 +104,10 @@ func Wrapper(s *config.Spec) (*svcwrap.Config, error) {
 		return nil, fmt.Errorf("%s: %s", wrapperField(ps[0].Field), ps[0].Msg)
 	}
 	return wc, nil
+}
+
+// usesPlaces reports whether the service's arguments or environment name
+// a place.
+func usesPlaces(s *config.Spec) bool {
+	return slices.ContainsFunc(config.Places, s.UsesPlace)
 }
