@@ -3,6 +3,7 @@ package config
 import (
 	"fmt"
 	"net/url"
+	"path"
 	"reflect"
 	"regexp"
 	"strconv"
@@ -65,6 +66,9 @@ func textRules() map[string]rule {
 		"service.linux.bin_dir":            match(`^/(usr|opt)(/[A-Za-z0-9_+-][A-Za-z0-9._+-]*)*$`, "is not an absolute directory under /usr or /opt of plain names: want /usr/bin (the default) or /usr/lib/<name>"),
 		"service.linux.unit{}":             match(`^[A-Z][A-Za-z]+$`, "is not a systemd directive name such as ProtectHome"),
 		"service.linux.unit":               unitValue,
+		"service.linux.writable":           writablePath,
+		"service.linux.capabilities":       match(`^CAP_[A-Z_]+$`, "is not a capability name: want one of capabilities(7) in upper case, such as CAP_NET_BIND_SERVICE"),
+		"service.linux.groups":             match(`^[a-z_][a-z0-9_-]{0,30}$`, "is not a valid system group name: want lowercase letters, digits, '_' or '-', starting with a letter or '_', at most 31 characters, such as adm"),
 		"service.wrap":                     oneOf("auto", "true", "false"),
 		"service.linux.notify":             oneOf("auto", "true", "false"),
 		"service.darwin.user":              match(`^[A-Za-z_][A-Za-z0-9_.-]{0,254}$`, "is not a macOS account name: want letters, digits, '_', '.' or '-', such as nobody or _hello"),
@@ -363,6 +367,26 @@ func windowsFolder(v string) string {
 	for _, seg := range strings.FieldsFunc(v, func(r rune) bool { return r == '\\' || r == '/' }) {
 		if seg == "." || seg == ".." {
 			return fmt.Sprintf("holds %q: %s, without . or ..", seg, want)
+		}
+	}
+	return ""
+}
+
+// writablePath is a folder the unit's ReadWritePaths= can carry unquoted
+// and the sandbox may open: absolute and clean, of plain names, not the
+// root and not the kernel's /proc, /sys or /dev.
+func writablePath(v string) string {
+	const want = "want an absolute folder of plain names (letters, digits, '.', '_', '-', '+', '@') such as /srv/www"
+	if v == "/" {
+		return "is the whole file system, which undoes ProtectSystem=strict: " + want +
+			", or leave ProtectSystem out with service.linux.hardening_off"
+	}
+	if !regexp.MustCompile(`^(/[A-Za-z0-9._+@-]+)+$`).MatchString(v) || path.Clean(v) != v {
+		return "is not a clean absolute path: " + want + ", without '.' or '..' and with no trailing '/'"
+	}
+	for _, d := range []string{"/proc", "/sys", "/dev"} {
+		if v == d || strings.HasPrefix(v, d+"/") {
+			return "is under " + d + ", the kernel's interface, which the sandbox keeps read-only: " + want
 		}
 	}
 	return ""

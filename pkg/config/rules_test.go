@@ -69,6 +69,9 @@ func TestRules(t *testing.T) {
 		{serviceName, []string{"hello", "hello-svc.2", "A_b"}, []string{"hello world", "-x", "a/b", strings.Repeat("x", 65), "a;b"}},
 		{account, []string{"LocalSystem", "LocalService", "NetworkService", `NT SERVICE\hello`}, []string{"Administrator", `NT SERVICE\`, `NT SERVICE\a b`, "localsystem"}},
 		{envValue, []string{"8080", "a & b | c > d ^ e % f ! g", `say "hi"`}, []string{`a\0b`}},
+		{writablePath, []string{"/srv/www", "/var/www/site-1", "/opt/a+b@c", "/device"},
+			[]string{"/", "srv", "/srv/", "/srv/../etc", "/srv/./www", "//srv", "/srv/my www", "/srv/%n", `/srv/a"b`, `/srv\x`,
+				"/proc", "/proc/sys", "/sys/fs", "/dev", "/dev/shm", "-/srv"}},
 		{tagPrefix, []string{"svc/", "services/hello/", "a.b_c+d-e/"},
 			[]string{"svc", "svc*/", "sv?/", "[s]vc/", `svc\/`, "/svc/", "svc//", "../", ".svc/", "s vc/", "svc/v"}},
 	} {

@@ -453,6 +453,19 @@ type Linux struct {
 	// the hardening directives and the State/Cache/Logs/WorkingDirectory
 	// lines svcpack writes.
 	Unit map[string]string `yaml:"unit"`
+	// Writable lists folders outside its own that the service may write
+	// (ReadWritePaths=, such as /srv/www): absolute, each existing when the
+	// service starts.
+	Writable []string `yaml:"writable"`
+	// Capabilities are Linux capabilities granted to the service
+	// (CAP_NET_BIND_SERVICE, ...): bounding set and ambient set.
+	Capabilities []string `yaml:"capabilities"`
+	// Groups are supplementary groups of the service (SupplementaryGroups=,
+	// such as adm), which must exist when it starts.
+	Groups []string `yaml:"groups"`
+	// RunPrograms leaves out the hardening lines that break programs the
+	// service runs (JIT runtimes, taskset, free, ...).
+	RunPrograms bool `yaml:"run_programs"`
 	// Notify selects Type=notify (the program sends READY=1) or Type=exec;
 	// auto (the default) picks notify exactly for programs that import an
 	// sd_notify package (see Contract).

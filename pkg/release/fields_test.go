@@ -381,6 +381,12 @@ func fieldRows(p *fieldsProject) []fieldRow {
 		{path: "service.linux.bin_dir", base: "/usr/lib/fieldsvc", alt: "/opt/fields/bin", check: checkBinDir},
 		{path: "service.linux.unit", base: map[string]string{"ProtectHome": "read-only", "CacheDirectory": "fields-cache"},
 			alt: map[string]string{"ProtectHome": "tmpfs"}, check: checkUnitOverrides},
+		{path: "service.linux.writable", base: []string{"/srv/fields"}, alt: []string{"/srv/other", "/var/www"}, check: unitList("ReadWritePaths")},
+		{path: "service.linux.groups", base: []string{"adm"}, alt: []string{"adm", "www-data"}, check: unitList("SupplementaryGroups")},
+		// A capability drops PrivateUsers=, which the hardening rows read.
+		{path: "service.linux.capabilities", unset: "a capability leaves PrivateUsers= out, which the hardening rows expect",
+			alt: []string{"CAP_NET_RAW"}, checkAlt: checkCapabilities},
+		{path: "service.linux.run_programs", base: false, alt: true, check: checkRunPrograms},
 		{path: "service.darwin.user", base: "_fieldsd", alt: "_otherd", check: checkDarwinUser},
 		{path: "service.wrap", base: true, edit: func(cfg map[string]any) []string {
 			sv := cfg["service"].(map[string]any)
@@ -1906,6 +1912,31 @@ func checkBinDir(t *testing.T, r *fieldsRelease, want any) {
 func checkUnitOverrides(t *testing.T, r *fieldsRelease, want any) {
 	for k, v := range want.(map[string]string) {
 		eq(t, "unit "+k, r.unitValues(t, k), []string{v})
+	}
+}
+
+// unitList checks a directive that carries a list field's values, joined
+// by spaces.
+func unitList(key string) func(t *testing.T, r *fieldsRelease, want any) {
+	return func(t *testing.T, r *fieldsRelease, want any) {
+		eq(t, "unit "+key, r.unitValue(t, key), strings.Join(strs(want), " "))
+	}
+}
+
+func checkCapabilities(t *testing.T, r *fieldsRelease) {
+	eq(t, "unit CapabilityBoundingSet", r.unitValue(t, "CapabilityBoundingSet"), "CAP_NET_RAW")
+	eq(t, "unit AmbientCapabilities", r.unitValue(t, "AmbientCapabilities"), "CAP_NET_RAW")
+	eq(t, "unit PrivateUsers", r.unitValues(t, "PrivateUsers"), []string(nil))
+}
+
+func checkRunPrograms(t *testing.T, r *fieldsRelease, want any) {
+	for _, l := range linuxpkg.RunProgramsDrops {
+		if name, _, _ := strings.Cut(l, "="); slices.Contains(r.spec.Service.Linux.HardeningOff, name) {
+			continue
+		}
+		if has := strings.Contains(r.unit(t), "\n"+l+"\n"); has == (want == true) {
+			t.Errorf("unit: %s present %v, with run_programs %v", l, has, want)
+		}
 	}
 }
 

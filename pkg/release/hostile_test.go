@@ -189,7 +189,7 @@ func TestHostileValues(t *testing.T) {
 					if _, ok := accepted[path]; ok {
 						delete(accepted, path)
 						for _, r := range rows {
-							if r.path == path && r.base != nil {
+							if r.path == path { // a nil base is null: the field unset
 								setConfig(cfg, r.path, r.base)
 							}
 						}

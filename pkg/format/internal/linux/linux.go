@@ -44,6 +44,8 @@ func Options(s *config.Spec, t platform.Target, bin string, format string) linux
 			Manual:    sv.StartsByHand(),
 			MemoryMax: sv.Linux.MemoryMax, CPUQuota: sv.Linux.CPUQuota, Port: Port(s),
 			Hardening: sv.Linux.HardeningOn(), HardeningOff: sv.Linux.HardeningOff, Overrides: sv.Linux.Unit,
+			Writable: sv.Linux.Writable, Capabilities: sv.Linux.Capabilities, Groups: sv.Linux.Groups,
+			RunPrograms: sv.Linux.RunPrograms,
 		},
 	}
 }
@@ -107,6 +109,7 @@ func CheckUnit(s *config.Spec, probs *config.Problems) {
 			probs.Add("service.linux.unit."+k, "%v", strings.TrimPrefix(err.Error(), "linuxpkg: "))
 		}
 	}
+	checkCapabilities(l, probs)
 	if l.BinDir != "" {
 		if err := linuxpkg.CheckBinDir(l.BinDir); err != nil {
 			probs.Add("service.linux.bin_dir", "%v", strings.TrimPrefix(err.Error(), "linuxpkg: "))
@@ -116,6 +119,29 @@ func CheckUnit(s *config.Spec, probs *config.Problems) {
 		dir := cmp.Or(l.BinDir, linuxpkg.DefaultBinDir)
 		probs.AddAt("name", []string{"service.linux.bin_dir"}, "%q would be installed as %s/%s, a program the base system already has (package %s in Debian or Alpine): dpkg refuses to overwrite it, and elsewhere it would replace the system's command. Rename the program (name: %s-server, say), or install it outside the PATH with service.linux.bin_dir: /usr/lib/%s",
 			s.Name, dir, s.Name, owners, s.Name, s.Name)
+	}
+}
+
+// checkCapabilities refuses names that are not capabilities, and
+// capabilities the unit would not grant: with the directives that grant
+// them left out or replaced.
+func checkCapabilities(l config.Linux, probs *config.Problems) {
+	for i, c := range l.Capabilities {
+		if err := linuxpkg.CheckCapability(c); err != nil {
+			probs.Add("service.linux.capabilities["+strconv.Itoa(i)+"]", "%v", strings.TrimPrefix(err.Error(), "linuxpkg: "))
+		}
+	}
+	if len(l.Capabilities) == 0 {
+		return
+	}
+	if slices.Contains(l.HardeningOff, "AmbientCapabilities") {
+		probs.Add("service.linux.hardening_off", "leaves AmbientCapabilities out, so service.linux.capabilities %s "+
+			"would not be granted: keep one of them", strings.Join(l.Capabilities, " "))
+	}
+	for _, d := range []string{"CapabilityBoundingSet", "AmbientCapabilities"} {
+		if _, ok := l.Unit[d]; ok {
+			probs.Add("service.linux.unit."+d, "replaces the %s= that service.linux.capabilities writes: keep one of them", d)
+		}
 	}
 }
 
@@ -136,6 +162,10 @@ func ownerField(directive string) string {
 		return "service.linux.memory_max"
 	case "CPUQuota":
 		return "service.linux.cpu_quota"
+	case "ReadWritePaths":
+		return "service.linux.writable"
+	case "SupplementaryGroups":
+		return "service.linux.groups"
 	}
 	return "settings"
 }
