@@ -5,12 +5,12 @@
 //
 // Usage:
 //
-//	hello run [-addr host:port]   serve until stopped (what the service managers run)
-//	hello version                 print the version
+//	hello run [-addr host:port] [-config file]   serve until stopped (what the service managers run)
+//	hello version                               print the version
 //
 // The listen address is -addr, else ADDR, else :PORT, else :8080. A greeting may be
-// set in config.yaml (`greeting: Hi`), looked up in HELLO_CONFIG, then
-// /etc/hello/config.yaml, then beside the executable.
+// set in a config file (`greeting: Hi`): -config (which must exist), else
+// HELLO_CONFIG, /etc/hello/config.yaml or config.yaml beside the executable.
 package main
 
 import (
@@ -41,10 +41,15 @@ func main() {
 	case "run":
 		fs := flag.NewFlagSet("run", flag.ExitOnError)
 		addr := fs.String("addr", listenAddr(), "listen address host:port")
+		config := fs.String("config", "", "config file (svcpack.yaml passes {{.ConfigDir}}/config.yaml)")
 		_ = fs.Parse(os.Args[min(2, len(os.Args)):])
 		logger := log.New(os.Stderr, "hello: ", log.LstdFlags)
 		if err := service.RunNotify("hello", func(ctx context.Context, ready func()) error {
-			return serve(ctx, *addr, loadGreeting(), logger, ready)
+			greeting, err := loadGreeting(*config)
+			if err != nil {
+				return err
+			}
+			return serve(ctx, *addr, greeting, logger, ready)
 		}); err != nil {
 			logger.Printf("stopped with error: %v", err)
 			os.Exit(1)
@@ -68,9 +73,16 @@ func listenAddr() string {
 	return ":" + port
 }
 
-// loadGreeting reads `greeting:` from the first config.yaml found.
-func loadGreeting() string {
+// loadGreeting reads `greeting:` from config, which must exist when given,
+// else from the first config.yaml found.
+func loadGreeting(config string) (string, error) {
 	var paths []string
+	if config != "" {
+		if _, err := os.Stat(config); err != nil {
+			return "", fmt.Errorf("-config: %w", err)
+		}
+		paths = append(paths, config)
+	}
 	if p := os.Getenv("HELLO_CONFIG"); p != "" {
 		paths = append(paths, p)
 	}
@@ -85,11 +97,11 @@ func loadGreeting() string {
 		}
 		for _, line := range strings.Split(string(data), "\n") {
 			if v, ok := strings.CutPrefix(strings.TrimSpace(line), "greeting:"); ok {
-				return strings.Trim(strings.TrimSpace(v), `"'`)
+				return strings.Trim(strings.TrimSpace(v), `"'`), nil
 			}
 		}
 	}
-	return "Hello"
+	return "Hello", nil
 }
 
 // handler serves / and /healthz.

@@ -50,6 +50,18 @@ func ociProject(t *testing.T, port int, targets string, extra string) *config.Sp
 	return c
 }
 
+// linuxArgs are the service's arguments with the places where the Linux
+// packages and the image put them.
+func linuxArgs(c *config.Spec) []string {
+	var out []string
+	for _, a := range c.Service.Args {
+		out = append(out, config.PlacesIn(a, func(p config.Place) string {
+			return map[config.Place]string{config.ConfigDir: "/etc/netsvc", config.StateDir: "/var/lib/netsvc"}[p]
+		}))
+	}
+	return out
+}
+
 // skopeoJSON runs skopeo inspect with args and decodes its JSON.
 func skopeoJSON(t *testing.T, v any, args ...string) []byte {
 	t.Helper()
@@ -167,7 +179,7 @@ func TestOCIImagesReadByTools(t *testing.T) {
 			eq(t, "created", cfg.Created, "2023-11-14T22:13:20Z")
 			eq(t, "User", cfg.Config.User, "65532:65532")
 			eq(t, "Entrypoint", cfg.Config.Entrypoint, []string{"/usr/bin/netsvc"})
-			eq(t, "Cmd", cfg.Config.Cmd, c.Service.Args)
+			eq(t, "Cmd", cfg.Config.Cmd, linuxArgs(c))
 			eq(t, "Env", cfg.Config.Env, []string{"GREETING=two words", "PORT=8093", "STATE_DIRECTORY=/var/lib/netsvc"})
 			eq(t, "ExposedPorts", cfg.Config.ExposedPorts, map[string]any{"8093/tcp": map[string]any{}})
 			eq(t, "WorkingDir", cfg.Config.WorkingDir, "/var/lib/netsvc")
@@ -182,7 +194,7 @@ func TestOCIImagesReadByTools(t *testing.T) {
 			bundle := filepath.Join(t.TempDir(), "bundle")
 			spec := umociUnpack(t, layout, "1.0.0", bundle)
 			proc := spec["process"].(map[string]any)
-			eq(t, "runtime args", proc["args"], anySlice(append([]string{"/usr/bin/netsvc"}, c.Service.Args...)))
+			eq(t, "runtime args", proc["args"], anySlice(append([]string{"/usr/bin/netsvc"}, linuxArgs(c)...)))
 			eq(t, "runtime cwd", proc["cwd"], "/var/lib/netsvc")
 			eq(t, "runtime user", proc["user"], map[string]any{"uid": float64(65532), "gid": float64(65532)})
 			for _, e := range []string{"GREETING=two words", "PORT=8093"} {
@@ -315,6 +327,8 @@ func TestOCIImageRuns(t *testing.T) {
 			"/zone?name=Europe/Paris": "14:00 CEST",
 			"/roots":                  "/etc/ssl/certs/ca-certificates.crt ",
 			"/write":                  "STATE_DIRECTORY /var/lib/netsvc <nil>",
+			"/rules":                  `/etc/netsvc/rules.json {"hooks": ["deploy"]}`,
+			"/data":                   "/var/lib/netsvc/probe <nil>",
 		} {
 			if got, err := get(path); err != nil || !strings.Contains(got, want) {
 				t.Errorf("%s: %q %v, want %q", path, got, err, want)

@@ -35,10 +35,10 @@ func programProject(t *testing.T, name string, port int, edit func(string) strin
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	for _, f := range []string{"main.go", "go.mod", "go.sum", "svcpack.yaml"} {
+	for _, f := range []string{"main.go", "go.mod", "go.sum", "svcpack.yaml", "rules.json"} {
 		b, err := os.ReadFile(filepath.Join(src, f))
-		if os.IsNotExist(err) && f == "go.sum" {
-			continue // netsvc needs nothing but the standard library
+		if os.IsNotExist(err) && (f == "go.sum" || f == "rules.json") {
+			continue // netsvc needs nothing but the standard library; only it has rules
 		}
 		if err != nil {
 			t.Fatal(err)
@@ -123,6 +123,16 @@ func TestProgramsInWine(t *testing.T) {
 				img := p.MustRun(time.Minute, "reg", "query", `HKLM\System\CurrentControlSet\Services\`+name, "/v", "ImagePath")
 				if !strings.Contains(img, winDir+`\svcwrap.exe`) {
 					t.Errorf("%s: the service does not run the wrapper:\n%s", how, img)
+				}
+				if name != "netsvc" {
+					return
+				}
+				// The places, in the folder the service was installed in.
+				if got := strings.TrimSpace(winetest.WaitHTTP(t, base+"/rules", 10*time.Second)); got != winDir+`\rules.json {"hooks": ["deploy"]}` {
+					t.Errorf("%s: /rules answered %q", how, got)
+				}
+				if got := strings.TrimSpace(winetest.WaitHTTP(t, base+"/data", 10*time.Second)); got != winDir+`\data\probe <nil>` {
+					t.Errorf("%s: /data answered %q", how, got)
 				}
 			}
 			zipDir := `C:\Program Files\svcpack tests\` + name
@@ -232,7 +242,7 @@ func TestProgramsInBootedDebian(t *testing.T) {
 		port  int
 		paths []string
 	}{
-		{"netsvc", 8083, []string{"/interfaces", "/resolve?name=svcpack-test.example", "/zone?name=Europe/Paris", "/roots", "/write"}},
+		{"netsvc", 8083, []string{"/interfaces", "/resolve?name=svcpack-test.example", "/zone?name=Europe/Paris", "/roots", "/write", "/rules", "/data"}},
 		{"sdnotifysvc", 8084, []string{"/notified"}},
 		{"logger", 8085, []string{"/interfaces"}},
 	} {
@@ -251,7 +261,8 @@ func TestProgramsInBootedDebian(t *testing.T) {
 		"netsvc is-active: active", "netsvc Type=exec", "netsvc SubState=running", "netsvc DynamicUser=yes",
 		"netsvc /interfaces: lo up|loopback|running 127.0.0.1/8", "netsvc /resolve?name=svcpack-test.example: 192.0.2.7",
 		"netsvc /zone?name=Europe/Paris: 14:00 CEST", "netsvc /roots: /etc/ssl/certs/ca-certificates.crt ",
-		"netsvc /write: STATE_DIRECTORY /var/lib/netsvc <nil>", "netsvc /write: CACHE_DIRECTORY /var/cache/netsvc <nil>", "netsvc /write: LOGS_DIRECTORY /var/log/netsvc <nil>",
+		"netsvc /write: STATE_DIRECTORY /var/lib/netsvc <nil>",
+		`netsvc /rules: /etc/netsvc/rules.json {"hooks": ["deploy"]}`, "netsvc /data: /var/lib/netsvc/probe <nil>", "netsvc /write: CACHE_DIRECTORY /var/cache/netsvc <nil>", "netsvc /write: LOGS_DIRECTORY /var/log/netsvc <nil>",
 		"sdnotifysvc is-active: active", "sdnotifysvc Type=notify", "sdnotifysvc SubState=running", "sdnotifysvc /notified: true",
 		"logger is-active: active", "logger Type=exec", "path=/usr/lib/logger/logger", "logger /interfaces: lo ",
 		"bsdutils: /usr/bin/logger",

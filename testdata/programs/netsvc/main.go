@@ -11,6 +11,13 @@
 //	/roots            the size of the TLS root bundle crypto/x509 reads
 //	/write            writes a file into each directory systemd names in
 //	                  STATE_DIRECTORY, CACHE_DIRECTORY and LOGS_DIRECTORY
+//	/rules            the -rules file's path and content, read at start
+//	/data             writes a file into -data and says where
+//
+// Like many programs it takes its configuration file as a flag and exits at
+// start when it cannot read it (-rules), and writes its state where a flag
+// says (-data): given paths that are wrong on one platform, it crash-loops
+// there.
 package main
 
 import (
@@ -34,13 +41,31 @@ func main() {
 		def = "127.0.0.1:" + p
 	}
 	addr := flag.String("addr", def, "listen address")
+	rules := flag.String("rules", "", "rules file to read at start")
+	data := flag.String("data", "", "folder to write state into")
 	flag.Parse()
+	if *rules != "" {
+		b, err := os.ReadFile(*rules)
+		if err != nil {
+			log.Fatalf("netsvc: cannot load the rules: %v", err)
+		}
+		loaded = *rules + " " + strings.TrimSpace(string(b))
+	}
+	if *data != "" {
+		if err := os.WriteFile(filepath.Join(*data, "started"), []byte("ok\n"), 0o600); err != nil {
+			log.Fatalf("netsvc: the data folder is not writable: %v", err)
+		}
+		dataDir = *data
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := serve(ctx, *addr, nil); err != nil {
 		log.Fatal(err)
 	}
 }
+
+// What the flags gave: the rules file's path and content, the data folder.
+var loaded, dataDir string
 
 // serve answers on addr until ctx ends; ready, when set, is called once
 // the listener is bound.
@@ -102,6 +127,11 @@ func serve(ctx context.Context, addr string, ready func()) error {
 			err := os.WriteFile(filepath.Join(dir, "netsvc-probe"), []byte("ok\n"), 0o600)
 			fmt.Fprintf(w, "%s %s %v\n", v, dir, err)
 		}
+	})
+	mux.HandleFunc("/rules", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, loaded) })
+	mux.HandleFunc("/data", func(w http.ResponseWriter, _ *http.Request) {
+		f := filepath.Join(dataDir, "probe")
+		fmt.Fprintf(w, "%s %v\n", f, os.WriteFile(f, []byte("ok\n"), 0o600))
 	})
 	l, err := net.Listen("tcp", addr)
 	if err != nil {
