@@ -154,7 +154,8 @@ func (b *builder) files(files []*fileInfo) {
 }
 
 // folders adds, for each empty folder, a component with a CreateFolder row
-// and, with an SDDL, an MsiLockPermissionsEx row.
+// and, with an SDDL, an MsiLockPermissionsEx row; and one for each vendor
+// folder above the install folder.
 func (b *builder) folders() {
 	for _, f := range b.p.Folders {
 		rel := path.Join(folderSegments(f.Path)...)
@@ -167,7 +168,18 @@ func (b *builder) folders() {
 			b.add(lockPermissionsRow{ID: identifier("L_", rel, b.keys), LockObject: dir, Table: "CreateFolder", SDDL: f.SDDL})
 		}
 	}
-	if len(b.p.Folders) > 0 {
+	// The vendor's folders above the install folder, each a component of
+	// its own: uninstalling removes them when empty (Wine removes only the
+	// folders of components, and their subfolders).
+	segs := installDirSegments(&b.p.Product)
+	for i := range len(segs) - 1 {
+		dir := fmt.Sprintf("INSTALLDIR_%d", i+1)
+		comp := identifier("C_vendor_", dir, b.keys)
+		b.add(componentRow{Component: comp, ComponentID: b.componentGUID(comp), Directory: dir, Attributes: b.compAttr})
+		b.add(featureComponentsRow{Feature: featureID, Component: comp})
+		b.add(createFolderRow{Directory: dir, Component: comp})
+	}
+	if len(b.p.Folders) > 0 || len(segs) > 1 {
 		b.execute = append(b.execute, seq("RemoveFolders", "", 3600), seq("CreateFolders", "", 3700))
 	}
 }
@@ -388,7 +400,7 @@ func (b *builder) settings(s *Service) map[string]string {
 			// folder is known (CostFinalize), unless the setting was given.
 			deflt := identifier("SvcpackDefault_", st.Property, b.keys)
 			b.add(customActionRow{Action: deflt, Type: caSetProperty, Source: prop, Target: formattedMarked(def)})
-			b.both(seq(deflt, "NOT "+st.Property, 1010+i))
+			b.both(seq(deflt, "NOT "+st.Property, 1100+i))
 		case def != "": // a property's value is never empty: unset means ""
 			b.add(propertyRow{Property: prop, Value: def})
 		}
@@ -411,13 +423,18 @@ func (b *builder) both(r sequenceRow) {
 }
 
 // purge adds what uninstalling with PURGE=1 removes besides the product:
-// the config files and the files named by Folder.Purge, then their folders
-// when empty. RemoveFile rows have no condition, so each folder's rows
-// name a private property that a custom action sets to the folder's path
-// only when PURGE="1" on a removal that is not a major upgrade's; unset,
-// Windows Installer skips the rows. They belong to a component that every
-// uninstall removes (the service executable's, else the first file's that
-// is not a config file).
+// the config files, every file of the install folder and of the Folders
+// (logs, data, the program's own files: a wildcard, which Wine 8 ignores,
+// and the files Folder.Purge names), then those folders and the
+// vendor folders above the install folder, each when empty. RemoveFile
+// rows have no condition, so each folder's rows name a private property
+// that a custom action sets to the folder's path only when PURGE="1" on a
+// removal that is not a major upgrade's; unset, Windows Installer skips the
+// rows. They belong to a component that every uninstall removes (the
+// service executable's, else the first file's that is not a config file).
+// Their keys order the rows as RemoveFiles takes them: files first, then
+// folders from the deepest up, so each folder is empty when its turn
+// comes.
 func (b *builder) purge(files []*fileInfo) {
 	var anchor string
 	exe := ""
@@ -429,46 +446,57 @@ func (b *builder) purge(files []*fileInfo) {
 			anchor = f.component
 		}
 	}
-	byDir := map[string][][2]string{} // Directory id -> FileName values ("" removes the folder) and long names
-	var order []string
-	add := func(dir, fileName, long string) {
-		if _, ok := byDir[dir]; !ok {
-			order = append(order, dir)
-		}
-		byDir[dir] = append(byDir[dir], [2]string{fileName, long})
-	}
-	for _, f := range files {
-		if f.Config {
-			add(f.dir, f.fileName, path.Base(f.Name))
-		}
-	}
-	// Then each such folder, when that left it empty: the permanent
-	// components' folders are otherwise left to Windows Installer's
-	// judgement.
-	for _, dir := range slices.Clone(order) {
-		add(dir, "", "")
-	}
-	for _, fo := range b.p.Folders {
-		if len(fo.Purge) == 0 {
-			continue
-		}
-		dir := b.dirs[path.Join(folderSegments(fo.Path)...)]
-		used := map[string]bool{}
-		for _, name := range fo.Purge {
-			add(dir, defaultName(name, used), name)
-		}
-		add(dir, "", "")
-	}
-	if anchor == "" || len(order) == 0 {
+	if anchor == "" {
 		return
 	}
-	for i, dir := range order {
-		prop := identifier("SvcpackPurge_", dir, b.keys)
-		for _, name := range byDir[dir] {
-			b.add(removeFileRow{FileKey: identifier("P_", dir+"_"+name[1], b.keys), Component: anchor, FileName: name[0], DirProperty: prop, InstallMode: 2}) // msidbRemoveFileInstallModeOnRemove
+	depth := map[string]int{} // Directory id -> depth below the install folder
+	var dirs []string         // in the order first named
+	addDir := func(id string, d int) {
+		if _, ok := depth[id]; !ok {
+			dirs = append(dirs, id)
+			depth[id] = d
 		}
+	}
+	type fileRow struct{ dir, fileName, long string }
+	var rows []fileRow
+	for _, f := range files {
+		if f.Config {
+			rows = append(rows, fileRow{f.dir, f.fileName, path.Base(f.Name)})
+			addDir(f.dir, strings.Count(f.Name, "/")) // conf/app.yaml is one folder down
+		}
+	}
+	addDir(installDirID, 0)
+	rows = append(rows, fileRow{installDirID, "*", "*"})
+	for _, fo := range b.p.Folders {
+		segs := folderSegments(fo.Path)
+		dir := b.dirs[path.Join(segs...)]
+		addDir(dir, len(segs))
+		used := map[string]bool{}
+		for _, name := range fo.Purge {
+			rows = append(rows, fileRow{dir, defaultName(name, used), name})
+		}
+		rows = append(rows, fileRow{dir, "*", "*"})
+	}
+	segs := installDirSegments(&b.p.Product)
+	for i := len(segs) - 2; i >= 0; i-- { // the vendor folders, when the install folder was their only content
+		addDir(fmt.Sprintf("INSTALLDIR_%d", i+1), i-len(segs)+1)
+	}
+	props := map[string]string{}
+	for i, dir := range dirs {
+		prop := identifier("SvcpackPurge_", dir, b.keys)
+		props[dir] = prop
 		b.add(customActionRow{Action: prop, Type: caSetProperty, Source: prop, Target: "[" + dir + "]"})
 		b.execute = append(b.execute, seq(prop, purgeProp+`="1" AND REMOVE~="ALL" AND NOT UPGRADINGPRODUCTCODE`, 1010+i))
+	}
+	for i, r := range rows {
+		key := identifier(fmt.Sprintf("P%03d_", i), r.dir+"_"+r.long, b.keys)
+		b.add(removeFileRow{FileKey: key, Component: anchor, FileName: r.fileName, DirProperty: props[r.dir], InstallMode: 2}) // msidbRemoveFileInstallModeOnRemove
+	}
+	byDepth := slices.Clone(dirs)
+	slices.SortStableFunc(byDepth, func(a, b string) int { return depth[b] - depth[a] })
+	for i, dir := range byDepth {
+		key := identifier(fmt.Sprintf("Q%03d_", i), dir, b.keys)
+		b.add(removeFileRow{FileKey: key, Component: anchor, DirProperty: props[dir], InstallMode: 2})
 	}
 	b.secure = append(b.secure, purgeProp)
 }

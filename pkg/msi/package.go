@@ -133,9 +133,10 @@ type Folder struct {
 	// MsiLockPermissionsEx table (Windows Installer 5.0), e.g. to let a
 	// service account write there: "D:PAI(A;OICI;FA;;;SY)...".
 	SDDL string
-	// Purge names files (the service's logs) that uninstalling with
-	// PURGE=1 removes from the folder, before the folder itself when it is
-	// then empty.
+	// Uninstalling with PURGE=1 removes every file in the folder (a
+	// wildcard, which Windows Installer honours and Wine 8 does not), the
+	// files Purge names (the service's logs: by name, for every
+	// implementation), then the folder when that left it empty.
 	Purge []string
 }
 

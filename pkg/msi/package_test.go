@@ -142,7 +142,9 @@ func TestPackageMsiinfo(t *testing.T) {
 		"\t1.2.3\t\t513\t\tSVCPACK_UPGRADE_DETECTED", // MigrateFeatures | VersionMaxInclusive: same-version upgrades
 		// Config files: permanent (256 | 16 | 128), purged on request.
 		"C_config.yaml\t{5CC36223-F6F3-538A-A418-6AC4FFF53451}\tINSTALLDIR\t400\t\tconfig.yaml",
-		"P_INSTALLDIR_config.yaml\tC_hello.exe\tCONFIG~1.YAM|config.yaml\tSvcpackPurge_INSTALLDIR\t2",
+		"P000_INSTALLDIR_config.yaml\tC_hello.exe\tCONFIG~1.YAM|config.yaml\tSvcpackPurge_INSTALLDIR\t2",
+		"P001_INSTALLDIR__\tC_hello.exe\t*\tSvcpackPurge_INSTALLDIR\t2", // then every other file
+		"Q000_INSTALLDIR\tC_hello.exe\t\tSvcpackPurge_INSTALLDIR\t2", "Q001_INSTALLDIR_1\tC_hello.exe\t\tSvcpackPurge_INSTALLDIR_1\t2",
 		"SvcpackPurge_INSTALLDIR\t51\tSvcpackPurge_INSTALLDIR\t[INSTALLDIR]\t",
 		"SvcpackPurge_INSTALLDIR\tPURGE=\"1\" AND REMOVE~=\"ALL\" AND NOT UPGRADINGPRODUCTCODE\t1010",
 		// Settings: read back, restored unless given, recorded when given.
@@ -382,7 +384,6 @@ func TestValidate(t *testing.T) {
 		{"two argument settings", func(p *Package) { p.Service.Settings[0].Env = "" }, "two settings set the arguments"},
 		{"stop helper missing", func(p *Package) { p.Service.StopHelper = "nope.exe" }, "stop helper"},
 		{"config executable", func(p *Package) { p.Files[0].Config = true }, "cannot be a config file"},
-		{"purge name", func(p *Package) { p.Folders = []Folder{{Path: "logs", Purge: []string{"a:b"}}} }, "file to purge"},
 	}
 	for _, tt := range tests {
 		p := base()
@@ -474,9 +475,15 @@ func TestPackageWrapped(t *testing.T) {
 		"InstallExecuteSequence": {"SvcpackWaitStopped\t$C_svcwrap.exe=2\t1950", "StopServices\tVersionNT\t1900", "DeleteServices\tVersionNT\t2000"},
 		"Registry":               {"R_setting_PORT\t2\tSYSTEM\\CurrentControlSet\\Services\\hello\\Parameters\\Environment\tPort\t[PORT]\tC_setting_PORT"},
 		"RemoveFile": {
-			"P_D_logs_hello.log\tC_svcwrap.exe\thello.log\tSvcpackPurge_D_logs\t2",
-			"P_D_logs_hello.1.log\tC_svcwrap.exe\tHELLO1~1.LOG|hello.1.log\tSvcpackPurge_D_logs\t2",
-			"P_D_logs_\tC_svcwrap.exe\t\tSvcpackPurge_D_logs\t2",
+			// Files first, every one of the install folder and the logs,
+			// then the folders from the deepest up, the vendor's last.
+			"P001_INSTALLDIR__\tC_svcwrap.exe\t*\tSvcpackPurge_INSTALLDIR\t2",
+			"P002_D_logs_hello.log\tC_svcwrap.exe\thello.log\tSvcpackPurge_D_logs\t2",
+			"P003_D_logs_hello.1.log\tC_svcwrap.exe\tHELLO1~1.LOG|hello.1.log\tSvcpackPurge_D_logs\t2",
+			"P004_D_logs__\tC_svcwrap.exe\t*\tSvcpackPurge_D_logs\t2",
+			"Q000_D_logs\tC_svcwrap.exe\t\tSvcpackPurge_D_logs\t2",
+			"Q001_INSTALLDIR\tC_svcwrap.exe\t\tSvcpackPurge_INSTALLDIR\t2",
+			"Q002_INSTALLDIR_1\tC_svcwrap.exe\t\tSvcpackPurge_INSTALLDIR_1\t2",
 		},
 	} {
 		exp := run(t, msiinfo, "export", path, tbl)

@@ -30,7 +30,7 @@ func TestInstallDirMark(t *testing.T) {
 		t.Errorf("Registry lacks DATA=[INSTALLDIR]data:\n%s", reg)
 	}
 	seq := run(t, msiinfo, "export", path, "InstallExecuteSequence")
-	if !strings.Contains(seq, "SvcpackDefault_SERVICE_ARGS\tNOT SERVICE_ARGS\t1011") {
+	if !strings.Contains(seq, "SvcpackDefault_SERVICE_ARGS\tNOT SERVICE_ARGS\t1101") {
 		t.Errorf("the default is not set after CostFinalize, unless given:\n%s", seq)
 	}
 	if props := run(t, msiinfo, "export", path, "Property"); strings.Contains(props, "SvcpackArgs") || strings.Contains(props, "\x00") {

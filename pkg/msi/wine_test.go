@@ -259,14 +259,17 @@ func TestWineConfigAndSettingsSurvive(t *testing.T) {
 	if left := listDir(t, p.HostPath(wineInstallDir)); !slices.Equal(left, []string{"config.yaml"}) {
 		t.Errorf("after msiexec /x the install folder holds %v, want only config.yaml", left)
 	}
-	// Installing again keeps it; PURGE=1 removes it, and the folder.
+	// Installing again keeps it; PURGE=1 removes it, the folder, and the
+	// vendor's folder above it.
 	mustMsiexec(t, p, "/i", v101)
 	if got := answer(t, p, defaultPort); got != "Edited from hello 1.0.1" {
 		t.Errorf("reinstalled hello answers %q", got)
 	}
 	mustMsiexec(t, p, "/x", v101, "PURGE=1")
-	if _, err := os.Stat(p.HostPath(wineInstallDir)); !os.IsNotExist(err) {
-		t.Errorf("after msiexec /x PURGE=1 the install folder holds %v", listDir(t, p.HostPath(wineInstallDir)))
+	for _, d := range []string{wineInstallDir, `C:\Program Files\Acme`} {
+		if _, err := os.Stat(p.HostPath(d)); !os.IsNotExist(err) {
+			t.Errorf("after msiexec /x PURGE=1, %s holds %v", d, listDir(t, p.HostPath(d)))
+		}
 	}
 }
 

@@ -4,8 +4,10 @@ import (
 	"archive/zip"
 	"context"
 	"debug/pe"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -443,7 +445,8 @@ files:
 // PORT given at install time, edits its config file and upgrades it: the
 // program answers on the given port, from the new release, and the edit
 // stays. Removing it leaves what the README says (the config file, the
-// logs, the program's own marker), and PURGE=1 only the marker. From the
+// logs, the program's own marker), and PURGE=1 nothing, not even the
+// vendor's folder. From the
 // zip, install-service.cmd PORT=... does the same, remembered when run
 // again. (The wrapper reads the recorded settings itself, which Wine shows;
 // the service's Environment value, which Wine ignores, plays no part.)
@@ -499,8 +502,29 @@ func TestWrapSettingsInWine(t *testing.T) {
 		t.Errorf("reinstalled after removal, PORT is %q: the removal should have forgotten the setting", got)
 	}
 	p.MustRun(3*time.Minute, "msiexec", "/x", msi2, "/qn", "PURGE=1")
-	if left := listDir(t, p.HostPath(msiDir)); !slices.Equal(left, []string{"stopped.txt"}) {
+	// The logs go, then the folders up to the vendor's, each when empty.
+	// Windows also removes the program's own marker (a wildcard), and with
+	// it the folders; Wine 8 ignores wildcards, and keeps them for it.
+	if p.Native() {
+		for _, d := range []string{msiDir, `C:\Program Files\Acme`} {
+			if _, err := os.Stat(p.HostPath(d)); !errors.Is(err, fs.ErrNotExist) {
+				t.Errorf("after msiexec /x PURGE=1, %s is still there (%v): %v", d, err, listDir(t, p.HostPath(d)))
+			}
+		}
+	} else if left := listDir(t, p.HostPath(msiDir)); !slices.Equal(left, []string{"stopped.txt"}) {
 		t.Errorf("after msiexec /x PURGE=1 the install folder holds %v, want only the program's marker", left)
+	}
+	// A program that writes nothing of its own (its marker to NUL, given
+	// at install time): Wine too leaves nothing, not even the vendor's
+	// folder.
+	os.Remove(p.HostPath(msiDir + `\stopped.txt`))
+	p.MustRun(3*time.Minute, "msiexec", "/i", msi2, "/qn", "SERVICE_ARGS=-marker NUL")
+	get(defaultPort, "/healthz")
+	p.MustRun(3*time.Minute, "msiexec", "/x", msi2, "/qn", "PURGE=1")
+	for _, d := range []string{msiDir, `C:\Program Files\Acme`} {
+		if _, err := os.Stat(p.HostPath(d)); !errors.Is(err, fs.ErrNotExist) {
+			t.Errorf("after msiexec /x PURGE=1 of a program that wrote nothing, %s is still there (%v): %v", d, err, listDir(t, p.HostPath(d)))
+		}
 	}
 
 	// The zip: install-service.cmd PORT=..., then again without it.
