@@ -39,7 +39,7 @@ windows:
   copyright: (c) Acme Corp
   msi: {upgrade_code: 6B2A1E7C-5D3F-4A1B-9C8D-0E1F2A3B4C5D}
 service:
-  args: [run, -addr, "127.0.0.1:8080"]
+  args: [run, -addr, "127.0.0.1:8080", -config, "{{.ConfigDir}}/config.yaml"]
   env: {PORT: "8080"}
   restart: {delay: 7s}
 files:
@@ -427,9 +427,11 @@ func TestHomebrewFormula(t *testing.T) {
 		eq(t, where+" version", r.Fields["version"], "1.4.2")
 		eq(t, where+" license", r.Fields["license"], "MIT")
 		eq(t, where+" desc", r.Fields["desc"], "Says hello over HTTP")
-		eq(t, where+" installs", r.Installs, [][]string{{"install", "bin", "hello"}, {"install", "etc/hello", "config.yaml"}, {"mkpath", "var/lib/hello"}, {"mkpath", "var/log"}})
+		eq(t, where+" installs", r.Installs, [][]string{{"install", "bin", "hello"}, {"install", "etc/hello", "config.yaml"}, {"mkpath", "var/lib/hello"}, {"mkpath", "var/log/hello"}})
 		eq(t, where+" service", r.Service, map[string]any{
-			"run": []any{"opt_bin/hello", "run", "-addr", "127.0.0.1:8080"}, "keep_alive": map[string]any{"successful_exit": false},
+			// -config names the file where the formula installs it.
+			"run":               []any{"opt_bin/hello", "run", "-addr", "127.0.0.1:8080", "-config", "etc/hello/config.yaml"},
+			"keep_alive":        map[string]any{"successful_exit": false},
 			"throttle_interval": float64(7), "environment_variables": map[string]any{"PORT": "8080"},
 			"working_dir": "var/lib/hello", "log_path": "var/log/hello.log", "error_log_path": "var/log/hello.log",
 		})
