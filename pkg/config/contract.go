@@ -165,6 +165,10 @@ func notifyNone(known []string) string {
 	return fmt.Sprintf("it imports none of the sd_notify packages svcpack knows (%s and %d more)", strings.Join(known[:2], ", "), len(known)-2)
 }
 
+// svcpackService is the package of svcpack's own service contract, which
+// does not ask svc.IsWindowsService (so its programs run under Wine too).
+const svcpackService = "github.com/svcpack/svcpack/service"
+
 // ContractSummary says, one line per platform the targets hold, what the
 // packages do with the program and why: for `svcpack check` and the
 // release's first lines.
@@ -176,6 +180,11 @@ func (c *Spec) ContractSummary() []string {
 			what = "wrapped: svcwrap.exe is the service and runs the program"
 		}
 		out = append(out, fmt.Sprintf("windows: %s, because %s", what, w.Why))
+		if !w.On && strings.HasPrefix(w.Why, "it speaks to the Windows SCM itself") && !strings.Contains(w.Why, svcpackService+" imports") {
+			out = append(out, "windows, under Wine: a program that asks svc.IsWindowsService whether it runs as a service "+
+				"(kardianos/service does) is told no there, never reports RUNNING, and the MSI rolls back; "+
+				"try the Windows packages in Wine with service.wrap: true, and this build on Windows")
+		}
 	}
 	if n := c.Service.Contract.Notify; n.Why != "" {
 		what := "systemd unit Type=exec"

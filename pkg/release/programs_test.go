@@ -85,6 +85,12 @@ func TestProgramsContract(t *testing.T) {
 			if (c.Service.Contract.Wrap.On) != tc.wrap {
 				t.Errorf("wrap decided %v, want %v", c.Service.Contract.Wrap.On, tc.wrap)
 			}
+			// check says that a program deciding by svc.IsWindowsService
+			// does not reach RUNNING under Wine, and what to do there.
+			summary := strings.Join(c.ContractSummary(), "\n")
+			if wine := strings.Contains(summary, "under Wine"); wine != !tc.wrap || wine && !strings.Contains(summary, "service.wrap: true") {
+				t.Errorf("the Wine note (want it: %v):\n%s", !tc.wrap, summary)
+			}
 		})
 	}
 }
@@ -93,18 +99,30 @@ func TestProgramsContract(t *testing.T) {
 // for Windows as their configs say, installs each from the zip
 // (install-service.cmd under Program Files) and from the MSI, and checks
 // that the service (svcwrap.exe, since neither speaks to the SCM) reaches
-// RUNNING and the program answers; uninstalling removes the service. (The
-// kardianos/service program is proven on the windows-latest CI job: under
-// Wine svc.IsWindowsService() answers false, so it never reports RUNNING.)
+// RUNNING and the program answers; uninstalling removes the service. The
+// kardianos/service program is installed with service.wrap: true, the
+// way check tells its users to try it in Wine (unwrapped, under Wine
+// svc.IsWindowsService() answers false and it never reports RUNNING; the
+// windows-latest CI job installs it unwrapped).
 func TestProgramsInWine(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs Wine")
 	}
 	p := winetest.New(t)
-	for _, name := range []string{"netsvc", "sdnotifysvc"} {
+	// The kardianos/service program asks svc.IsWindowsService, which Wine
+	// answers no: unwrapped it never reports RUNNING there (check says so),
+	// wrapped it runs as the wrapper's child.
+	wrap := func(y string) string {
+		return strings.Replace(y, "  account: LocalService\n", "  account: LocalService\n  wrap: true\n", 1)
+	}
+	for _, tc := range []struct {
+		name string
+		edit func(string) string
+	}{{"netsvc", nil}, {"sdnotifysvc", nil}, {"kardianossvc", wrap}} {
+		name := tc.name
 		t.Run(name, func(t *testing.T) {
 			port := testtool.FreePort(t)
-			c, err := programProject(t, name, port, nil)
+			c, err := programProject(t, name, port, tc.edit)
 			if err != nil {
 				t.Fatal(err)
 			}
