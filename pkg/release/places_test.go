@@ -4,12 +4,14 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/svcpack/svcpack/internal/testtool"
+	"github.com/svcpack/svcpack/internal/textread"
 	"github.com/svcpack/svcpack/internal/winetest"
 	"github.com/svcpack/svcpack/pkg/config"
 )
@@ -101,4 +103,92 @@ func TestPlacesUnwrappedInWine(t *testing.T) {
 	served("msi", `C:\Program Files\Acme\Placed Hello`)
 	p.MustRun(3*time.Minute, "msiexec", "/x", msi, "/qn")
 
+}
+
+// everyPlaceYAML names every place in the arguments and the environment,
+// for every format that runs the program; %s is service.wrap.
+const everyPlaceYAML = `name: hello
+main: ./examples/hello
+vendor: Acme Corp
+maintainer: Acme Ops <ops@example.com>
+description: Says hello from a file
+license: MIT
+homepage: https://example.com/hello
+download_url: https://example.com/dl/{{.File}}
+formats: [zip, msi, deb, tar.gz, homebrew, oci]
+windows:
+  msi: {upgrade_code: 3D2C1B0A-8F7E-4D6C-9B5A-1E2F3A4B5C6D, install_dir: Acme\Placed Hello}
+service:
+  args: [run, -config, "{{.ConfigDir}}/conf/greeting.yaml", "-data={{.StateDir}}", -logs, "{{.LogDir}}", -bin, "{{.InstallDir}}"]
+  env: {DB: "{{.StateDir}}/db"}
+  account: LocalService
+  wrap: %s
+  linux: {notify: true}
+files:
+  - {src: greeting.yaml, dst: "{{.ConfigDir}}/conf/greeting.yaml", config: true}
+`
+
+// TestPlacesInEveryFormat renders one config that names every place for
+// every format that runs the program, and reads back from each artifact,
+// with a reader nobody here wrote where one exists, the path the program
+// will be given there.
+func TestPlacesInEveryFormat(t *testing.T) {
+	c := placesProject(t, fmt.Sprintf(everyPlaceYAML, "false"), "linux/amd64", "darwin/arm64", "windows/amd64")
+	res, err := Release(context.Background(), c, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &fieldsRelease{spec: c, res: res}
+	args := func(conf, data, logs, bin string) []string {
+		return []string{"run", "-config", conf, "-data=" + data, "-logs", logs, "-bin", bin}
+	}
+	linux := args("/etc/hello/conf/greeting.yaml", "/var/lib/hello", "/var/log/hello", "/usr/bin")
+	eq(t, "unit ExecStart", textread.SystemdWords(r.unitValue(t, "ExecStart"), true), append([]string{"/usr/bin/hello"}, linux...))
+	eq(t, "unit Environment", r.unitValue(t, "Environment"), "DB=/var/lib/hello/db")
+	if _, ok := r.debFiles(t)["etc/hello/conf/greeting.yaml"]; !ok {
+		t.Errorf("the deb does not install /etc/hello/conf/greeting.yaml")
+	}
+	eq(t, "image Cmd", r.ociConfig(t).Config.Cmd, linux)
+	eq(t, "plist ProgramArguments", r.plist(t)["ProgramArguments"], anySlice(append([]string{"/usr/local/bin/hello"},
+		args("/usr/local/etc/hello/conf/greeting.yaml", "/usr/local/var/lib/hello", "/Library/Logs/hello", "/usr/local/bin")...)))
+	eq(t, "plist DB", jsonAt(r.plist(t), "EnvironmentVariables.DB"), "/usr/local/var/lib/hello/db")
+	brew := r.brew(t, "macos", "arm")
+	eq(t, "Homebrew run", brew.Service["run"], anySlice(append([]string{"opt_bin/hello"},
+		args("etc/hello/conf/greeting.yaml", "var/lib/hello", "var/log/hello", "opt_bin")...)))
+	if !slices.ContainsFunc(brew.Installs, func(i []string) bool {
+		return slices.Equal(i, []string{"install", "etc/hello/conf", "conf/greeting.yaml"})
+	}) {
+		t.Errorf("the formula does not install etc/hello/conf/greeting.yaml: %v", brew.Installs)
+	}
+	// Windows, unwrapped: the folder as install-service.cmd (%~dp0) and
+	// the MSI ([INSTALLDIR]) learn it at install time; data\ and logs\ are
+	// made for the account.
+	// (cmd expands %~dp0 as it runs the line; TestPlacesUnwrappedInWine
+	// runs it.)
+	for _, w := range []string{`set "SVC_ARGS= run -config \"%~dp0conf\greeting.yaml\" \"-data=%~dp0data\.\" -logs \"%~dp0logs\.\" -bin \"%~dp0.\""`,
+		`mkdir "!SVC_W1!"`, `mkdir "!SVC_W2!"`, `set "SVC_W1=%~dp0data"`, `set "SVC_W2=%~dp0logs"`} {
+		if !strings.Contains(r.installScript(t), w) {
+			t.Errorf("install-service.cmd lacks %s", w)
+		}
+	}
+	msiArgs := r.msiRow(t, "CustomAction", "Action", "SvcpackDefault_SERVICE_ARGS")["Target"]
+	eq(t, "MSI arguments", textread.Argv(msiArgs), args(`[INSTALLDIR]conf\greeting.yaml`, `[INSTALLDIR]data\.`, `[INSTALLDIR]logs\.`, `[INSTALLDIR].`))
+	for _, dir := range []string{"data", "logs"} {
+		if r.msiRow(t, "CreateFolder", "Directory_", "D_"+dir) == nil {
+			t.Errorf("the MSI makes no %s folder", dir)
+		}
+	}
+
+	// Wrapped: the wrapper learns its folder when it starts.
+	yaml := strings.Replace(fmt.Sprintf(everyPlaceYAML, "true"), "formats: [zip, msi, deb, tar.gz, homebrew, oci]", "formats: [zip, msi]", 1)
+	c = placesProject(t, yaml, "windows/amd64")
+	if res, err = Release(context.Background(), c, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	r = &fieldsRelease{spec: c, res: res}
+	for where, cfg := range r.wrapperConfigs(t) {
+		eq(t, where+" svcwrap.json args", cfg["args"], anySlice(args(`${config}\conf\greeting.yaml`, "${state}", "${logs}", "${install}")))
+		eq(t, where+" svcwrap.json env", cfg["env"], map[string]any{"DB": `${state}\db`})
+		eq(t, where+" svcwrap.json folders", cfg["folders"], map[string]any{"config": ".", "state": "data", "logs": "logs", "install": "."})
+	}
 }

@@ -183,7 +183,7 @@ func ociAnnotations(s *config.Spec) map[string]string {
 
 // placeDir is where the image puts each place: files in /etc/<name>,
 // state in the working directory (owned by the image's user), logs in
-// /var/log/<service> (made for that user when the config names it).
+// /var/log/<name> (made for that user when the config names it).
 func placeDir(s *config.Spec) func(config.Place) string {
 	return func(p config.Place) string {
 		switch p {
@@ -192,7 +192,7 @@ func placeDir(s *config.Spec) func(config.Place) string {
 		case config.StateDir:
 			return cmp.Or(s.OCI.WorkDir, "/")
 		case config.LogDir:
-			return "/var/log/" + s.Service.Name
+			return "/var/log/" + s.Name
 		}
 		return path.Dir(ociProgram(s))
 	}
