@@ -86,15 +86,9 @@ func TestPlacesUnwrappedInWine(t *testing.T) {
 		}
 	}
 	const zipDir = `C:\Program Files\Placed Hello zip`
-	dir := p.HostPath(zipDir)
-	unpack(t, filepath.Join(res.Dist, "hello_1.0.0_windows_amd64.zip"), dir)
-	if out, err := p.RunIn(dir, 3*time.Minute, "cmd", "/c", "install-service.cmd"); err != nil || !strings.Contains(out, "RUNNING") {
-		t.Fatalf("install-service.cmd: %v\n%s", err, out)
-	}
+	dir := installFromZip(t, p, filepath.Join(res.Dist, "hello_1.0.0_windows_amd64.zip"), zipDir)
 	served("zip", zipDir)
-	if out, err := p.RunIn(dir, 3*time.Minute, "cmd", "/c", "uninstall-service.cmd"); err != nil {
-		t.Fatalf("uninstall-service.cmd: %v\n%s", err, out)
-	}
+	uninstallFromZip(t, p, dir)
 	if state, out := p.WaitServiceGone("hello", time.Minute); state != "" {
 		t.Fatalf("service still present after uninstall-service.cmd: %s\n%s", state, out)
 	}

@@ -154,15 +154,9 @@ func TestProgramsInWine(t *testing.T) {
 				}
 			}
 			zipDir := `C:\Program Files\svcpack tests\` + name
-			dir := p.HostPath(zipDir)
-			unpack(t, filepath.Join(res.Dist, name+"_1.0.0_windows_amd64.zip"), dir)
-			if out, err := p.RunIn(dir, 3*time.Minute, "cmd", "/c", "install-service.cmd"); err != nil || !strings.Contains(out, "RUNNING") {
-				t.Fatalf("install-service.cmd: %v\n%s", err, out)
-			}
+			dir := installFromZip(t, p, filepath.Join(res.Dist, name+"_1.0.0_windows_amd64.zip"), zipDir)
 			running("zip", zipDir)
-			if out, err := p.RunIn(dir, 3*time.Minute, "cmd", "/c", "uninstall-service.cmd"); err != nil {
-				t.Fatalf("uninstall-service.cmd: %v\n%s", err, out)
-			}
+			uninstallFromZip(t, p, dir)
 			msi := filepath.Join(res.Dist, name+"_1.0.0_windows_amd64.msi")
 			p.MustRun(3*time.Minute, "msiexec", "/i", msi, "/qn")
 			running("msi", `C:\Program Files\svcpack\`+name)

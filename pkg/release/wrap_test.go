@@ -376,16 +376,9 @@ func TestWrapInstallsInWine(t *testing.T) {
 
 	// From the zip, under Program Files.
 	const zipDir = `C:\Program Files\Plain & Co`
-	dir := p.HostPath(zipDir)
-	unpack(t, filepath.Join(res.Dist, "plain_2.0.1_windows_amd64.zip"), dir)
-	if out, err := p.RunIn(dir, 3*time.Minute, "cmd", "/c", "install-service.cmd"); err != nil || !strings.Contains(out, "RUNNING") {
-		t.Fatalf("install-service.cmd: %v\n%s", err, out)
-	}
+	dir := installFromZip(t, p, filepath.Join(res.Dist, "plain_2.0.1_windows_amd64.zip"), zipDir)
 	check(zipDir)
-	out, err := p.RunIn(dir, 3*time.Minute, "cmd", "/c", "uninstall-service.cmd")
-	if err != nil {
-		t.Fatalf("uninstall-service.cmd: %v\n%s", err, out)
-	}
+	out := uninstallFromZip(t, p, dir)
 	if _, err := winetest.PollHTTP(base+"/healthz", 2*time.Second); err == nil {
 		log, _ := os.ReadFile(filepath.Join(dir, "logs", "plain-svcwrap.log"))
 		t.Errorf("the program still answers after uninstall-service.cmd; it printed:\n%s\nthe wrapper's log:\n%s", out, log)

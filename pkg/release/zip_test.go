@@ -220,6 +220,30 @@ func TestZipInstallsInWine(t *testing.T) {
 	}
 }
 
+// installFromZip unpacks the zip into the Windows folder winDir of p and
+// runs its install-service.cmd there, which must report RUNNING; it returns
+// the host folder.
+func installFromZip(t *testing.T, p *winetest.Prefix, zipPath, winDir string) string {
+	t.Helper()
+	dir := p.HostPath(winDir)
+	unpack(t, zipPath, dir)
+	if out, err := p.RunIn(dir, 3*time.Minute, "cmd", "/c", "install-service.cmd"); err != nil || !strings.Contains(out, "RUNNING") {
+		t.Fatalf("install-service.cmd: %v\n%s", err, out)
+	}
+	return dir
+}
+
+// uninstallFromZip runs uninstall-service.cmd in the host folder dir and
+// returns what it printed.
+func uninstallFromZip(t *testing.T, p *winetest.Prefix, dir string) string {
+	t.Helper()
+	out, err := p.RunIn(dir, 3*time.Minute, "cmd", "/c", "uninstall-service.cmd")
+	if err != nil {
+		t.Fatalf("uninstall-service.cmd: %v\n%s", err, out)
+	}
+	return out
+}
+
 func unpack(t *testing.T, zipPath, dir string) {
 	t.Helper()
 	zr, err := zip.OpenReader(zipPath)
