@@ -101,29 +101,62 @@ var (
 	versionRE = regexp.MustCompile(`^[0-9A-Za-z][0-9A-Za-z._+~-]*$`)
 )
 
-// ClassName is the Ruby class Homebrew expects for a formula name: each
-// part between '-', '_', '.' and ' ' capitalised and joined (hello-server:
-// HelloServer), '+' spelled x, and '@' before a digit AT.
+// ClassName is the Ruby class Homebrew looks for in the file of a formula
+// name (Formulary's class_s): the name capitalised (its first letter upper
+// case, the rest lower case); a separator ('-', '_', '.' or white space)
+// followed by an ASCII letter or digit dropped and that character upper
+// case (hello-server: HelloServer; a separator before anything else
+// stays); every '+' spelled x; and the first '@' between a character and a
+// digit spelled AT (node@18: NodeAT18). Homebrew adds no prefix to a name
+// that starts with a digit: its class is no Ruby constant, which
+// Validate refuses.
 func ClassName(name string) string {
-	var b strings.Builder
-	upper := true
 	rs := []rune(strings.ToLower(name))
-	for i, r := range rs {
+	if len(rs) > 0 {
+		rs[0] = unicode.ToUpper(rs[0])
+	}
+	var out []rune
+	for i := 0; i < len(rs); i++ {
+		r := rs[i]
 		switch {
-		case r == '-' || r == '_' || r == '.' || r == ' ':
-			upper = true
+		case strings.ContainsRune("-_. \t\n\r\f\v", r) && i+1 < len(rs) && isASCIIAlnum(rs[i+1]):
+			out = append(out, unicode.ToUpper(rs[i+1]))
+			i++
 		case r == '+':
-			b.WriteRune('x')
-		case r == '@' && i+1 < len(rs) && unicode.IsDigit(rs[i+1]):
-			b.WriteString("AT")
-		case upper:
-			b.WriteRune(unicode.ToUpper(r))
-			upper = false
+			out = append(out, 'x')
 		default:
-			b.WriteRune(r)
+			out = append(out, r)
 		}
 	}
-	return b.String()
+	for i := 1; i+1 < len(out); i++ {
+		if out[i] == '@' && out[i-1] != '\n' && out[i+1] >= '0' && out[i+1] <= '9' {
+			out = append(out[:i], append([]rune("AT"), out[i+1:]...)...)
+			break
+		}
+	}
+	return string(out)
+}
+
+func isASCIIAlnum(r rune) bool {
+	return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9'
+}
+
+// rubyConstRE is a Ruby constant (class) name of ASCII characters.
+var rubyConstRE = regexp.MustCompile(`^[A-Z][A-Za-z0-9_]*$`)
+
+// checkClassName refuses a name whose class (ClassName) is no Ruby
+// constant: brew could not load the formula, whatever class it declared.
+func checkClassName(name string) error {
+	c := ClassName(name)
+	switch {
+	case c != "" && c[0] >= '0' && c[0] <= '9':
+		return fmt.Errorf("homebrew: formula name %q starts with a digit: Homebrew looks for the class %q in it, "+
+			"and a Ruby class name cannot start with a digit (homebrew-core spells such names out: 6tunnel is sixtunnel)", name, c)
+	case !rubyConstRE.MatchString(c):
+		return fmt.Errorf("homebrew: formula name %q: Homebrew looks for the class %q in it, which is no Ruby class name: "+
+			"want a letter first and '-', '_' or '.' only between letters and digits", name, c)
+	}
+	return nil
 }
 
 // Validate reports what the formula cannot say.
@@ -131,6 +164,8 @@ func (f Formula) Validate() error {
 	switch {
 	case !nameRE.MatchString(f.Name):
 		return fmt.Errorf("homebrew: formula name %q: want lower-case letters, digits and . _ + -, starting with a letter or digit", f.Name)
+	case checkClassName(f.Name) != nil:
+		return checkClassName(f.Name)
 	case strings.TrimSpace(f.Desc) == "":
 		return fmt.Errorf("homebrew: a formula needs a description (desc)")
 	case !urlRE.MatchString(f.Homepage):

@@ -186,9 +186,54 @@ func TestValidate(t *testing.T) {
 			t.Errorf("%s: %v, want an error with %q", tc.name, err, tc.want)
 		}
 	}
-	for name, want := range map[string]string{"hello": "Hello", "hello-server": "HelloServer", "a_b.c": "ABC", "foo+bar": "Fooxbar", "node@18": "NodeAT18"} {
-		if got := ClassName(name); got != want {
-			t.Errorf("ClassName(%q) = %q, want %q", name, got, want)
+}
+
+// TestClassName checks ClassName against Homebrew's own examples (its
+// Formulary spec) and more, has Ruby read each valid name's formula back
+// (the class it declares is the one Homebrew looks for), and refuses the
+// names whose class Ruby cannot hold.
+func TestClassName(t *testing.T) {
+	for _, tc := range []struct{ name, class string }{
+		{"hello", "Hello"},
+		{"hello-server", "HelloServer"},
+		{"foo++", "Fooxx"},
+		{"shell.fm", "ShellFm"},
+		{"pkg-config", "PkgConfig"},
+		{"s-lang", "SLang"},
+		{"foo_bar", "FooBar"},
+		{"openssl@1.1", "OpensslAT11"},
+		{"node@18", "NodeAT18"},
+		{"a_b.c", "ABC"},
+		{"foo+bar", "Fooxbar"},
+		{"mqtt2influxdb", "Mqtt2influxdb"}, // no capital after a digit
+		{"x-2go", "X2go"},
+		{"a@1@2", "AAT1@2"}, // the first '@' only
+		{"3proxy", "3proxy"},
+		{"foo-", "Foo-"},
+		{"foo-+bar", "Foo-xbar"},
+	} {
+		if got := ClassName(tc.name); got != tc.class {
+			t.Errorf("ClassName(%q) = %q, want %q", tc.name, got, tc.class)
+		}
+	}
+	for _, name := range []string{"hello-server", "foo++", "shell.fm", "s-lang", "mqtt2influxdb", "x-2go", "a1.2"} {
+		f := sample()
+		f.Name = name
+		if r := brewtest.Read(t, write(t, f), "macos", "arm"); r.Class != ClassName(name) {
+			t.Errorf("%s: Ruby read the class %q, want %q", name, r.Class, ClassName(name))
+		}
+	}
+	for name, want := range map[string]string{
+		"3proxy":   "starts with a digit",
+		"6tunnel":  "starts with a digit",
+		"foo-":     `the class "Foo-"`,
+		"foo-+bar": `the class "Foo-xbar"`,
+		"a..b":     `the class "A.B"`,
+	} {
+		f := sample()
+		f.Name = name
+		if _, err := f.Ruby(); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: %v, want an error with %q", name, err, want)
 		}
 	}
 }
