@@ -26,7 +26,7 @@ type rule func(v string) string
 // the values' rule and path+"{}" the keys'.
 func textRules() map[string]rule {
 	return map[string]rule{
-		"name":                             serviceName,
+		"name":                             notOption("-/", nameCommands, serviceName),
 		"main":                             text,
 		"tag_prefix":                       tagPrefix,
 		"ldflags":                          text, // executed as templates by the core's build check
@@ -50,7 +50,7 @@ func textRules() map[string]rule {
 		"windows.sign.key":                 text,
 		"windows.sign.password_env":        envName,
 		"windows.sign.timestamp_url":       httpURL(false, "http://timestamp.example.com"),
-		"service.name":                     serviceName,
+		"service.name":                     notOption("-/", nameCommands, serviceName),
 		"service.display_name":             text,
 		"service.description":              text,
 		"service.args":                     placeText,
@@ -59,7 +59,7 @@ func textRules() map[string]rule {
 		"service.env":                      both(envValue, placeText),
 		"service.env{}":                    envName,
 		"service.restart.policy":           oneOf("on-failure", "always"),
-		"service.linux.user":               match(`^[a-z_][a-z0-9_-]{0,30}$`, "is not a valid system user name: want lowercase letters, digits, '_' or '-', starting with a letter or '_', at most 31 characters"),
+		"service.linux.user":               notOption("-", "useradd, getent and chown", match(`^[a-z_][a-z0-9_-]{0,30}$`, "is not a valid system user name: want lowercase letters, digits, '_' or '-', starting with a letter or '_', at most 31 characters")),
 		"service.linux.memory_max":         match(`^([0-9]+[KMGT]?|[0-9]+%|infinity)$`, "is not valid: want bytes with an optional K, M, G or T suffix (512M), a percentage (50%) or infinity"),
 		"service.linux.cpu_quota":          match(`^[0-9]+%$`, "is not valid: want a percentage such as 80% (200% = two cores)"),
 		"service.linux.hardening_off":      match(`^[A-Za-z]+$`, "is not a systemd directive name"),
@@ -68,10 +68,10 @@ func textRules() map[string]rule {
 		"service.linux.unit":               unitValue,
 		"service.linux.writable":           writablePath,
 		"service.linux.capabilities":       match(`^CAP_[A-Z_]+$`, "is not a capability name: want one of capabilities(7) in upper case, such as CAP_NET_BIND_SERVICE"),
-		"service.linux.groups":             match(`^[a-z_][a-z0-9_-]{0,30}$`, "is not a valid system group name: want lowercase letters, digits, '_' or '-', starting with a letter or '_', at most 31 characters, such as adm"),
+		"service.linux.groups":             notOption("-", "groupadd and getent, which make and look up a group,", match(`^[a-z_][a-z0-9_-]{0,30}$`, "is not a valid system group name: want lowercase letters, digits, '_' or '-', starting with a letter or '_', at most 31 characters, such as adm")),
 		"service.wrap":                     oneOf("auto", "true", "false"),
 		"service.linux.notify":             oneOf("auto", "true", "false"),
-		"service.darwin.user":              match(`^[A-Za-z_][A-Za-z0-9_.-]{0,254}$`, "is not a macOS account name: want letters, digits, '_', '.' or '-', such as nobody or _hello"),
+		"service.darwin.user":              notOption("-", "id and chown in install.sh", match(`^[A-Za-z_][A-Za-z0-9_.-]{0,254}$`, "is not a macOS account name: want letters, digits, '_', '.' or '-', such as nobody or _hello")),
 		"service.wrapper.logs.dir":         text, // the wrapper's own rules apply (checkWrapper)
 		"service.wrapper.logs.max_size":    text, // a size, read by the wrapper's rules
 		"service.wrapper.health.url":       httpURL(false, "http://127.0.0.1:8080/healthz"),
@@ -84,12 +84,37 @@ func textRules() map[string]rule {
 		"name_template.package":            text,
 		"name_template.binary_dir":         text,
 		"download_url":                     text, // a template: the manifests' checks render it
-		"chocolatey.id":                    match(nugetIDRE.String(), "is not a package id: want letters, digits and '_', in parts joined by '.' or '-', such as hello-server"),
-		"winget.package_id":                match(wingetIDRE.String(), "is not a winget package identifier: want Publisher.Package, 2 to 8 parts of 1 to 32 letters, digits, '-', '_' or '+' separated by dots, such as Acme.Hello"),
+		"chocolatey.id":                    notOption("-/", "choco install", match(nugetIDRE.String(), "is not a package id: want letters, digits and '_', in parts joined by '.' or '-', such as hello-server")),
+		"winget.package_id":                notOption("-/", "winget install", match(wingetIDRE.String(), "is not a winget package identifier: want Publisher.Package, 2 to 8 parts of 1 to 32 letters, digits, '-', '_' or '+' separated by dots, such as Acme.Hello")),
 		"oci.base":                         text,
 		"oci.user":                         match(`^[0-9]{1,10}(:[0-9]{1,10})?$`, "is not a numeric uid[:gid] such as 65532:65532: an image from scratch has no user database to look names up in"),
 		"oci.workdir":                      match(`^/([A-Za-z0-9_+-][A-Za-z0-9._+-]*(/[A-Za-z0-9_+-][A-Za-z0-9._+-]*)*)?$`, "is not an absolute directory of plain names: want /var/lib/<service> (the default) or /srv/app"),
 		"oci.push":                         match(`^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:[0-9]{1,5})?(/[a-z0-9]+([._-]+[a-z0-9]+)*)+(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?$`, "is not a registry reference: want host[:port]/repository[:tag] in lower case, such as ghcr.io/acme/hello or registry.example.com:5000/team/hello:latest"),
+	}
+}
+
+// nameCommands are the commands of the generated scripts that take a
+// service's name as an argument.
+const nameCommands = "systemctl, launchctl, sc and reg"
+
+// notOption is rule r for a name that generated scripts (or the users of a
+// package manager) pass to commands: one beginning with one of the
+// characters in leads ('-', and '/' for Windows' commands) would be read
+// there as an option, whatever the quoting, so it is refused first, naming
+// those commands (cmds). Where a command allows it the scripts also end
+// option parsing with -- before a path, or anchor a relative one as
+// ./name (docs/security.md has the table); names have no such defence in
+// sc, reg or deb-systemd-helper, so their rules carry it.
+func notOption(leads, cmds string, r rule) rule {
+	return func(v string) string {
+		if v == "" || !strings.ContainsRune(leads, rune(v[0])) {
+			return r(v)
+		}
+		msg := fmt.Sprintf("begins with %q, which %s would read as an option", v[:1], cmds)
+		if more := r(v); more != "" {
+			msg += "; it " + more
+		}
+		return msg
 	}
 }
 
@@ -414,7 +439,12 @@ func fileDst(v string) string {
 				"the state and log folders belong to the service's account and are made when it starts", part.Place)
 		}
 	}
-	return packagePath(t.Render(nil, nil))
+	rel := t.Render(nil, nil)
+	if strings.HasPrefix(strings.TrimPrefix(rel, "./"), "-") {
+		return fmt.Sprintf("begins with '-' (as %q), which install in the darwin install.sh would read as an option: "+
+			"want a file name starting with a letter, digit, '_' or '.', such as app.yaml", rel)
+	}
+	return packagePath(rel)
 }
 
 // DstPath is a files[].dst relative to the configuration folder: without a
