@@ -40,7 +40,15 @@ type Env struct {
 	// lister (config imports none of svcpack's tools); nil fails a decision
 	// that needs it.
 	ListImports func(ctx context.Context, q ImportQuery) (Imports, error)
+	// DistOutside lets the config's dist (and the cache folder beside it)
+	// lie outside the project folder, the config file's folder: the user
+	// allowed it (svcpack -dist-outside). SVCPACK_DIST_OUTSIDE=1 in Getenv
+	// does the same.
+	DistOutside bool
 }
+
+// distOutside reports whether the user allowed a dist outside the project.
+func (e Env) distOutside() bool { return e.DistOutside || e.getenv(DistOutsideEnv) == "1" }
 
 func (e Env) getenv(k string) string {
 	if e.Getenv == nil {
@@ -107,6 +115,7 @@ func Load(path string, env Env, formats []Format) (*Spec, error) {
 	}
 	p := &Problems{s: s}
 	s.validate(p, formats, known)
+	s.checkProject(p, env.distOutside())
 	s.resolvePaths()
 	s.resolveContract(p, imports)
 	s.checkWrapper(p)

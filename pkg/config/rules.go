@@ -77,6 +77,7 @@ func textRules() map[string]rule {
 		"service.wrapper.health.url":       httpURL(false, "http://127.0.0.1:8080/healthz"),
 		"files.src":                        text,
 		"files.dst":                        fileDst,
+		"allow_outside":                    text, // host paths, resolved by checkProject
 		"gpg.key_file":                     text,
 		"gpg.passphrase_env":               envName,
 		"gpg.sign":                         oneOf(gpgTargets()...),

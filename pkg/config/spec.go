@@ -49,7 +49,8 @@ type Spec struct {
 	Ldflags []string `yaml:"ldflags"`
 	// Tags are build tags passed to go build.
 	Tags []string `yaml:"tags"`
-	// Dist is the output directory; absolute after Load.
+	// Dist is the output directory; absolute after Load. Load refuses one
+	// outside the project folder unless Env allows it (DistOutside).
 	Dist string `yaml:"dist"`
 	// Formats lists the artifact formats to produce besides binaries.
 	Formats []string `yaml:"formats"`
@@ -73,6 +74,11 @@ type Spec struct {
 	Service Service `yaml:"service"`
 	// Files are extra files shipped in every package.
 	Files []File `yaml:"files"`
+	// AllowOutside lists files and folders outside the project folder
+	// (relative to it, or absolute) that files[].src, license_file and
+	// windows.icon may name: without it, a shipped file must lie inside
+	// the project folder once symbolic links are resolved.
+	AllowOutside []string `yaml:"allow_outside"`
 	// GPG, when set, signs the debs, rpms and checksums.txt with an
 	// OpenPGP key.
 	GPG *GPG `yaml:"gpg"`

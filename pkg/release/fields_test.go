@@ -410,6 +410,8 @@ func fieldRows(p *fieldsProject) []fieldRow {
 		{path: "files.src", base: "conf/fields.conf", alt: "conf/other.conf", check: checkFileSrc},
 		{path: "files.dst", base: fieldsConfDst, alt: "settings/other.conf", check: checkFileDst},
 		{path: "files.config", base: true, alt: false, check: checkFileConfig},
+		{path: "allow_outside", base: []string{"../fields-shared"}, alt: []string{"../other-shared"},
+			none: "it only lets check accept shipped files outside the project folder (pkg/config's TestShippedFilesInsideProject)"},
 		{path: "gpg.key_file", base: p.gpg.SecretFile, alt: p.gpgAlt.SecretFile, check: checkGPGKey},
 		{path: "gpg.passphrase_env", base: "FIELDS_GPG_PASS", alt: "FIELDS_GPG_PASS_2", check: checkPassphraseEnv},
 		{path: "gpg.sign", base: []string{"rpm", "checksums"}, alt: []string{"deb", "rpm", "checksums"}, check: checkGPGSign},
