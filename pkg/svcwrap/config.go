@@ -557,18 +557,24 @@ func (c *Config) Expanded(dir string) (*Config, error) {
 	if c.Folders == nil {
 		return c, nil
 	}
-	paths := map[string]string{}
-	for name, f := range c.Folders {
+	// A folder is made the first time a value names it: one nothing names
+	// is not left behind.
+	made := map[string]string{}
+	folder := func(name string) (string, bool) {
+		if p, ok := made[name]; ok {
+			return p, true
+		}
+		f, ok := c.Folders[name]
+		if !ok {
+			return "", false
+		}
 		p := filepath.FromSlash(f)
 		if !filepath.IsAbs(p) {
 			p = filepath.Join(dir, p)
-			if err := os.MkdirAll(p, 0o755); err != nil {
-				return nil, fmt.Errorf("svcwrap: folder %s: %w", name, err)
-			}
 		}
-		paths[name] = p
+		made[name] = p
+		return p, true
 	}
-	folder := func(name string) (string, bool) { p, ok := paths[name]; return p, ok }
 	out := *c
 	out.Args = make([]string, len(c.Args))
 	for i, a := range c.Args {
@@ -585,6 +591,13 @@ func (c *Config) Expanded(dir string) (*Config, error) {
 			return nil, fmt.Errorf("svcwrap: env.%s: %w", k, err)
 		}
 		out.Env[k] = e
+	}
+	for _, name := range sortedKeys(made) {
+		if f := filepath.FromSlash(c.Folders[name]); !filepath.IsAbs(f) {
+			if err := os.MkdirAll(made[name], 0o755); err != nil {
+				return nil, fmt.Errorf("svcwrap: folder %s: %w", name, err)
+			}
+		}
 	}
 	return &out, nil
 }

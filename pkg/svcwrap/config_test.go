@@ -189,6 +189,13 @@ func TestFolders(t *testing.T) {
 	if fi, err := os.Stat(filepath.Join(dir, "data")); err != nil || !fi.IsDir() {
 		t.Errorf("the state folder was not made: %v", err)
 	}
+	c.Folders["logs"] = "logs"
+	if _, err := c.Expanded(dir); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "logs")); !os.IsNotExist(err) {
+		t.Errorf("a folder nothing names was made: %v", err)
+	}
 	if c.Args[1] != "${config}"+string(filepath.Separator)+"rules.json" {
 		t.Error("Expanded changed the configuration it was called on")
 	}

@@ -538,7 +538,14 @@ func Readme(s Service, info ReadmeInfo) ([]byte, error) {
 	if acct == "" {
 		acct = "LocalSystem"
 	}
-	shown := func(v string) string { return strings.ReplaceAll(v, DirMark, `<this folder>\`) }
+	shown := func(v string) string {
+		if !strings.Contains(v, DirMark) {
+			return v
+		}
+		// The "." that keeps a folder argument from ending in a backslash
+		// is for the C runtime, not for the reader.
+		return strings.TrimSuffix(strings.ReplaceAll(v, DirMark, `<this folder>\`), `\.`)
+	}
 	shownAll := func(vs []string) []string {
 		var out []string
 		for _, v := range vs {
