@@ -3,6 +3,7 @@ package winscripts
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/svcpack/svcpack/pkg/winargv"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -265,12 +266,12 @@ func TestScriptsCarryValuesExactly(t *testing.T) {
 	}
 }
 
-// quoted is ArgvQuote of each argument: how the command line in the
+// quoted is winargv.Quote of each argument: how the command line in the
 // registry spells them.
 func quoted(args []string) []string {
 	var out []string
 	for _, a := range args {
-		out = append(out, ArgvQuote(a))
+		out = append(out, winargv.Quote(a))
 	}
 	return out
 }

@@ -6,10 +6,10 @@
 //
 // Quoting, from the inside out. A service's command line is parsed by the
 // program with CommandLineToArgvW's rules, so each argument is quoted by
-// them (ArgvQuote: backslashes are doubled before a quote and at the end).
+// them (winargv.Quote: backslashes are doubled before a quote and at the end).
 // sc.exe and reg.exe take their own arguments by the C runtime's same
 // rules, so what they receive inside double quotes is escaped once more
-// (CRTBody). cmd.exe then reads each value exactly once, in a
+// (winargv.Escape). cmd.exe then reads each value exactly once, in a
 // `set "VAR=value"` line with delayed expansion off, where % is doubled and
 // & | < > ^ ( ) are caret-escaped wherever a quote inside the value leaves
 // them outside quotes (SetLine); commands use the values as !VAR! with
@@ -30,6 +30,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/svcpack/svcpack/pkg/winargv"
 	"github.com/svcpack/svcpack/templates"
 )
 
@@ -233,45 +234,10 @@ func account(acct, name string) (obj, password string, err error) {
 // Percent doubles % for a batch file.
 func Percent(s string) string { return strings.ReplaceAll(s, "%", "%%") }
 
-// ArgvQuote quotes one argument of a command line by the rules of
-// CommandLineToArgvW (and the C runtime): as is when it holds no space, tab
-// or quote, else in double quotes, with every run of backslashes doubled
-// before a quote (which is escaped) and at the end.
-func ArgvQuote(a string) string {
-	if a != "" && !strings.ContainsAny(a, " \t\"") {
-		return a
-	}
-	return `"` + CRTBody(a) + `"`
-}
-
-// CRTBody escapes s to stand between the double quotes of one argument
-// parsed by the C runtime's rules: a quote becomes \", the backslashes
-// before it and at the end are doubled, others stay.
-func CRTBody(s string) string {
-	var b strings.Builder
-	slashes := 0
-	for _, r := range s {
-		switch r {
-		case '\\':
-			slashes++
-		case '"':
-			b.WriteString(strings.Repeat(`\`, slashes+1))
-			slashes = 0
-		default:
-			slashes = 0
-		}
-		b.WriteRune(r)
-	}
-	b.WriteString(strings.Repeat(`\`, slashes))
-	return b.String()
-}
-
-// crtInner is CRTBody without doubling the backslashes at the end: for a
-// part of an argument that more text follows.
+// crtInner is winargv.EscapeMarked without doubling the backslashes at the
+// end: for a part of an argument that more text follows.
 func crtInner(s string) string {
-	body := CRTBody(s)
-	trailing := len(s) - len(strings.TrimRight(s, `\`))
-	return body[:len(body)-trailing]
+	return strings.TrimSuffix(winargv.EscapeMarked(s+"x", DirMark), "x")
 }
 
 // SetLine returns a batch line `set "NAME=value"` that sets NAME to
@@ -318,22 +284,18 @@ func hasArgsSetting(s Service) bool {
 
 // setLines returns the `set "VAR=value"` lines that hold every configured
 // value, each escaped for where it is used: sc and reg take them inside
-// double quotes (CRTBody).
+// double quotes (winargv.Escape).
 func setLines(s Service) []string {
 	lines := []string{
-		SetLine("SVC_DISPLAY", CRTBody(s.DisplayName)),
-		SetLine("SVC_DESCRIPTION", CRTBody(s.Description)),
+		SetLine("SVC_DISPLAY", winargv.Escape(s.DisplayName)),
+		SetLine("SVC_DESCRIPTION", winargv.Escape(s.Description)),
 	}
 	if len(s.Args) > 0 {
 		var cmdline strings.Builder
-		for _, a := range s.Args {
-			if strings.Contains(a, DirMark) { // the folder may hold spaces
-				cmdline.WriteString(` "` + CRTBody(a) + `"`)
-			} else {
-				cmdline.WriteString(" " + ArgvQuote(a))
-			}
+		for _, a := range s.Args { // %~dp0 may hold spaces and ends in a backslash
+			cmdline.WriteString(" " + winargv.QuoteMarked(a, DirMark))
 		}
-		lines = append(lines, dirMarked(SetLine("SVC_ARGS", CRTBody(cmdline.String()))))
+		lines = append(lines, dirMarked(SetLine("SVC_ARGS", winargv.EscapeMarked(cmdline.String(), DirMark))))
 	}
 	_, pairs := envList(s.Env)
 	for i, pair := range pairs {
@@ -341,7 +303,7 @@ func setLines(s Service) []string {
 		// some: only the last one ends the argument reg reads.
 		body := crtInner(pair)
 		if i == len(pairs)-1 {
-			body = CRTBody(pair)
+			body = winargv.EscapeMarked(pair, DirMark)
 		}
 		lines = append(lines, dirMarked(SetLine(fmt.Sprintf("SVC_EP%d", i+1), body)))
 	}
@@ -492,7 +454,7 @@ func (s Service) data() (map[string]any, error) {
 }
 
 func render(name string, data any) ([]byte, error) {
-	t, err := templates.Parse(name, template.FuncMap{"argv": ArgvQuote})
+	t, err := templates.Parse(name, template.FuncMap{"argv": winargv.Quote})
 	if err != nil {
 		return nil, err
 	}

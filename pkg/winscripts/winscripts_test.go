@@ -3,6 +3,7 @@ package winscripts
 import (
 	"bytes"
 	"flag"
+	"github.com/svcpack/svcpack/pkg/winargv"
 	"os"
 	"path/filepath"
 	"strings"
@@ -85,11 +86,11 @@ func TestEscaping(t *testing.T) {
 		if got := SetLine("X", tc.in); got != tc.set {
 			t.Errorf("SetLine(%q) = %s, want %s", tc.in, got, tc.set)
 		}
-		if got := CRTBody(tc.in); got != tc.crt {
-			t.Errorf("CRTBody(%q) = %s, want %s", tc.in, got, tc.crt)
+		if got := winargv.Escape(tc.in); got != tc.crt {
+			t.Errorf("winargv.Escape(%q) = %s, want %s", tc.in, got, tc.crt)
 		}
-		if got := ArgvQuote(tc.in); got != tc.argv {
-			t.Errorf("ArgvQuote(%q) = %s, want %s", tc.in, got, tc.argv)
+		if got := winargv.Quote(tc.in); got != tc.argv {
+			t.Errorf("winargv.Quote(%q) = %s, want %s", tc.in, got, tc.argv)
 		}
 	}
 	s := example()
