@@ -3,7 +3,6 @@ package winscripts
 import (
 	"encoding/json"
 	"fmt"
-	"github.com/svcpack/svcpack/pkg/winargv"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,8 +11,8 @@ import (
 	"time"
 
 	"github.com/svcpack/svcpack/internal/testtool"
-
 	"github.com/svcpack/svcpack/internal/winetest"
+	"github.com/svcpack/svcpack/pkg/winargv"
 )
 
 // TestScriptsInWine installs, reinstalls and uninstalls the example service

@@ -3,12 +3,13 @@ package winscripts
 import (
 	"bytes"
 	"flag"
-	"github.com/svcpack/svcpack/pkg/winargv"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/svcpack/svcpack/pkg/winargv"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
