@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -172,6 +173,104 @@ func TestInstallScriptStart(t *testing.T) {
 		}
 		if tc.manual && !tc.running && !strings.Contains(string(out), "sudo launchctl bootstrap system "+plist) {
 			t.Errorf("%s: install.sh does not say how to start it:\n%s", tc.name, out)
+		}
+	}
+}
+
+// optionNames are configured names a command would read as options if
+// they reached it first.
+var optionNames = []string{"-rf", "--help", "-x"}
+
+// TestInstallScriptOptionNames runs install.sh, in a temporary root, with
+// configuration files named like options (-rf, --help, -x): stand-ins for
+// install, chown, id, rm and launchctl record each call's argv (install
+// and rm then run the real commands, so the files land). Every argument
+// made of such a name must come after -- and be anchored (./-rf or an
+// absolute path). Names the encoder cannot anchor (the program, label and
+// user) it refuses.
+func TestInstallScriptOptionNames(t *testing.T) {
+	sh := testtool.Need(t, "sh", "dash")
+	realInstall, realRm := testtool.Need(t, "install", "coreutils"), testtool.Need(t, "rm", "coreutils")
+	o := example()
+	o.Configs = append(append([]string(nil), optionNames...), "conf/-y")
+	b, err := InstallScript(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir, root := t.TempDir(), t.TempDir()
+	for _, p := range []string{"/usr/local/", "/Library/"} {
+		b = bytes.ReplaceAll(b, []byte(p), []byte(root+p))
+	}
+	os.MkdirAll(filepath.Join(dir, "conf"), 0o755)
+	for _, f := range append(o.Configs, "hello", "com.example.hello.plist") {
+		os.WriteFile(filepath.Join(dir, f), []byte("file "+f+"\n"), 0o644)
+	}
+	script := filepath.Join(dir, "install.sh")
+	os.WriteFile(script, b, 0o755)
+	if out, err := exec.Command(sh, "-n", script).CombinedOutput(); err != nil {
+		t.Fatalf("sh -n: %v\n%s", err, out)
+	}
+	bin := filepath.Join(t.TempDir(), "bin")
+	os.Mkdir(bin, 0o755)
+	record := `printf '%s' "$(basename "$0")" >> "$CALLS"; printf '\037%s' "$@" >> "$CALLS"; echo >> "$CALLS"` + "\n"
+	for name, body := range map[string]string{
+		"launchctl": `[ "$1" != print ]`,
+		"id":        `[ $# != 1 ] || echo 0`,
+		"chown":     `true`,
+		"install":   `for a; do [ "$a" != -o ] || exit 0; done; exec ` + realInstall + ` "$@"`,
+		"rm":        `exec ` + realRm + ` "$@"`,
+	} {
+		os.WriteFile(filepath.Join(bin, name), []byte("#!/bin/sh\n"+record+body+"\n"), 0o755)
+	}
+	calls := filepath.Join(t.TempDir(), "calls")
+	for _, args := range [][]string{nil, {"--uninstall"}} {
+		cmd := exec.Command(sh, append([]string{script}, args...)...)
+		cmd.Env = append(os.Environ(), "PATH="+bin+":"+os.Getenv("PATH"), "CALLS="+calls)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("install.sh %v: %v\n%s", args, err, out)
+		}
+	}
+	for _, f := range o.Configs {
+		got, err := os.ReadFile(filepath.Join(root, "usr/local/etc/hello", f))
+		if string(got) != "file "+f+"\n" {
+			t.Errorf("configuration file %s was not installed: %q, %v", f, got, err)
+		}
+	}
+	data, _ := os.ReadFile(calls)
+	seen := map[string]bool{}
+	for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+		argv := strings.Split(line, "\037")
+		end := slices.Index(argv, "--")
+		if argv[0] != "launchctl" && !(argv[0] == "id" && len(argv) == 2) && end < 0 {
+			t.Errorf("%s was given no --: %q", argv[0], argv)
+		}
+		for i, a := range argv[1:] {
+			for _, v := range append(optionNames, "-y") {
+				if a != v && !strings.HasSuffix(a, "/"+v) {
+					continue
+				}
+				seen[v] = true
+				if i+1 <= end || strings.HasPrefix(a, "-") {
+					t.Errorf("%s reads %q as an option: %q", argv[0], a, argv)
+				}
+			}
+		}
+	}
+	for _, v := range append(optionNames, "-y") {
+		if !seen[v] {
+			t.Errorf("no command was given %s; calls:\n%s", v, data)
+		}
+	}
+	for _, v := range append(optionNames, "/delete") {
+		for field, edit := range map[string]func(*Options){
+			"name": func(o *Options) { o.Name = v }, "label": func(o *Options) { o.Label = v },
+			"user": func(o *Options) { o.UserName = v },
+		} {
+			o := example()
+			edit(&o)
+			if _, err := InstallScript(o); err == nil {
+				t.Errorf("%s %q was accepted", field, v)
+			}
 		}
 	}
 }

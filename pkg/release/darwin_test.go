@@ -67,7 +67,7 @@ func TestDarwinUser(t *testing.T) {
 				t.Errorf("UserName %q, Label %v; want %q", u, got["Label"], tc.user)
 			}
 			install := string(tarEntry(t, tgz, "install.sh"))
-			if tc.user != "" && !strings.Contains(install, "chown '"+tc.user+"' '/usr/local/var/lib/hello' '/Library/Logs/hello'") {
+			if tc.user != "" && !strings.Contains(install, "chown -- '"+tc.user+"' '/usr/local/var/lib/hello' '/Library/Logs/hello'") {
 				t.Errorf("install.sh does not give %s its folders:\n%s", tc.user, install)
 			}
 		})

@@ -38,6 +38,11 @@ func hostileStrings() []string {
 		"Pre-Depends: evil, Maintainer: x <y@example.com>",
 		"é ÿ € œ Ω",
 		"'; rm -rf / #",
+		// Options, where a command would read them as such (the names'
+		// rules refuse them; the scripts end options with -- before paths).
+		// Windows' /switches are fed to its encoders in their own tests:
+		// a /folder means something else to each platform's paths.
+		"-rf", "--help",
 	}
 }
 
@@ -236,6 +241,30 @@ func verifyUnit(t *testing.T, r *fieldsRelease) {
 	}
 }
 
+// installOptions are the options (and their values) install.sh gives its
+// commands before the -- that ends them.
+var installOptions = []string{"-d", "-m", "0755", "0644", "-o", "root", "-g", "wheel"}
+
+// checkOptions fails the test when a command install.sh ran (argv, its
+// name first) took anything but its own options before a --: a value
+// there could be read as an option. launchctl takes no options from it.
+func checkOptions(t *testing.T, argv []string) {
+	t.Helper()
+	if argv[0] == "launchctl" {
+		return
+	}
+	end := slices.Index(argv, "--")
+	if end < 0 {
+		t.Errorf("install.sh ran %s without --: %q", argv[0], argv)
+		return
+	}
+	for _, a := range argv[1:end] {
+		if !slices.Contains(installOptions, a) {
+			t.Errorf("install.sh gave %s %q before --: %q", argv[0], a, argv)
+		}
+	}
+}
+
 // runInstallScript runs the darwin tarball's install.sh with sh in a
 // sandbox: launchctl, install, chown and id are recorders on PATH that log
 // their arguments, NUL-separated, one command a line. The configuration
@@ -257,7 +286,7 @@ func runInstallScript(t *testing.T, r *fieldsRelease) {
 		case "launchctl":
 			body += "[ \"$1\" = print ] && exit 1\nexit 0\n"
 		case "dirname":
-			body = "#!/bin/sh\nprintf '%s\\n' \"${1%/*}\"\n"
+			body = "#!/bin/sh\n[ \"$1\" != -- ] || shift\nprintf '%s\\n' \"${1%/*}\"\n"
 		}
 		writeTestFile(t, filepath.Join(stubs, name), []byte(body))
 		os.Chmod(filepath.Join(stubs, name), 0o755)
@@ -278,13 +307,14 @@ func runInstallScript(t *testing.T, r *fieldsRelease) {
 		if args[0] == "install" {
 			installs = append(installs, args[1:])
 		}
+		checkOptions(t, args)
 	}
 	conf := "/usr/local/etc/" + r.spec.Name
 	for _, f := range r.spec.Files {
 		if !f.Config {
 			continue
 		}
-		want := []string{"-m", "0644", f.Dst, conf + "/" + f.Dst}
+		want := []string{"-m", "0644", "--", "./" + f.Dst, conf + "/" + f.Dst}
 		if !slices.ContainsFunc(installs, func(a []string) bool { return slices.Equal(a, want) }) {
 			t.Errorf("install.sh did not run install %q; it ran: %q\n%s", want, installs, out)
 		}
