@@ -737,3 +737,44 @@ func TestGzipHoldsNoTime(t *testing.T) {
 	}
 	check("rpm payload", rpm[main.end:])
 }
+
+// TestOptionNamesRefused: the maintainer scripts pass the package's name,
+// the unit's and the user's to systemctl, deb-systemd-helper, getent,
+// groupadd, useradd, addgroup and adduser, which read a word beginning
+// with '-' as an option wherever it stands (and deb-systemd-helper takes
+// no --). Script and Unit refuse such names on their own, in every format.
+func TestOptionNamesRefused(t *testing.T) {
+	base := func() Options {
+		return Options{
+			Name: "hello", Version: "1.0.0", Arch: "amd64", Maintainer: "Acme <ops@example.com>",
+			Service: Service{Name: "hello", User: "hello", Restart: "on-failure", RestartDelay: time.Second},
+		}
+	}
+	for _, format := range Formats() {
+		for _, script := range Scripts() {
+			if _, err := Script(base(), format, script); err != nil {
+				t.Fatalf("%s %s of a plain service: %v", format, script, err)
+			}
+		}
+	}
+	for _, v := range []string{"-rf", "--help", "-x"} {
+		for field, edit := range map[string]func(*Options){
+			"name":         func(o *Options) { o.Name = v },
+			"service name": func(o *Options) { o.Service.Name = v },
+			"user":         func(o *Options) { o.Service.User = v },
+		} {
+			o := base()
+			edit(&o)
+			if _, err := Unit(o); err == nil {
+				t.Errorf("Unit took the %s %q", field, v)
+			}
+			for _, format := range Formats() {
+				for _, script := range Scripts() {
+					if b, err := Script(o, format, script); err == nil {
+						t.Errorf("%s %s took the %s %q:\n%s", format, script, field, v, b)
+					}
+				}
+			}
+		}
+	}
+}

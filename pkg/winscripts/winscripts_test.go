@@ -188,3 +188,73 @@ func TestDirMark(t *testing.T) {
 		t.Error("a writable folder outside the install folder was accepted")
 	}
 }
+
+// TestOptionNames feeds names that cmd's commands (sc, reg, icacls,
+// mkdir) or a Unix one would read as options: a service or program name
+// so made is refused; every other value is set once, in a set line, and
+// reaches a command only as a variable standing where the command takes a
+// value (after DisplayName=, /d, the service's name) or, as a folder,
+// anchored in the script's folder (%~dp0\-rf, an absolute path).
+func TestOptionNames(t *testing.T) {
+	for _, v := range []string{"/delete", "-x", "--help", "/?"} {
+		for field, edit := range map[string]func(*Service){
+			"name": func(s *Service) { s.Name = v }, "exe": func(s *Service) { s.Exe = v + ".exe" },
+		} {
+			s := example()
+			edit(&s)
+			if _, err := Install(s); err == nil {
+				t.Errorf("Install took the %s %q", field, v)
+			}
+			if _, err := Uninstall(s); err == nil {
+				t.Errorf("Uninstall took the %s %q", field, v)
+			}
+		}
+	}
+	for _, logs := range []string{"", "/delete", "-x"} {
+		s := example()
+		if logs != "" {
+			s = wrapped()
+			s.Wrapped.LogDir = logs
+		} else {
+			s.Env["GREETING"] = "/delete"
+		}
+		s.DisplayName, s.Description = "/delete", "-rf"
+		s.Writable = []string{"-rf", "/delete", "--help", `\x`}
+		b, err := Install(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, line := range strings.Split(string(b), "\r\n") {
+			if !strings.Contains(line, "/delete") && !strings.Contains(line, "-rf") && !strings.Contains(line, "-x") &&
+				!strings.Contains(line, "--help") {
+				continue
+			}
+			if strings.Contains(line, "echo ") || strings.HasPrefix(line, "rem ") {
+				continue
+			}
+			name, value, ok := strings.Cut(strings.TrimPrefix(line, `set "`), "=")
+			if !ok || !strings.HasPrefix(line, `set "`) {
+				t.Errorf("a command line holds an option-like value itself: %s", line)
+				continue
+			}
+			if (strings.HasPrefix(name, "SVC_W") || name == "SVC_LOGS") && !strings.HasPrefix(value, `%~dp0`) {
+				t.Errorf("folder %s is not anchored in the script's folder: %s", name, line)
+			}
+		}
+		for _, want := range []string{`DisplayName= "!SVC_DISPLAY!"`, `sc description "%SVC_NAME%" "!SVC_DESCRIPTION!"`} {
+			if !strings.Contains(string(b), want) {
+				t.Errorf("install-service.cmd lacks %s", want)
+			}
+		}
+		for _, line := range strings.Split(string(b), "\r\n") {
+			if strings.Contains(line, "echo ") || strings.HasPrefix(line, "rem ") {
+				continue
+			}
+			for _, cmd := range []string{"mkdir ", "icacls "} {
+				if i := strings.Index(line, cmd); i >= 0 && !strings.HasPrefix(line[i+len(cmd):], `"!SVC_`) {
+					t.Errorf("%s is given something other than a folder variable: %s", cmd, line)
+				}
+			}
+		}
+	}
+}
