@@ -9,6 +9,7 @@ package textread
 import (
 	"fmt"
 	"strings"
+	"unicode/utf8"
 )
 
 // CmdSet reads a `set "NAME=value"` line of a batch file as cmd.exe does
@@ -198,4 +199,46 @@ func MSIFormatted(v string) string {
 		b.WriteByte(v[i])
 	}
 	return b.String()
+}
+
+// MSIFormat reads a Windows Installer Formatted value as Windows Installer
+// formats it, strictly: [\x] is the character x, [~] a NUL, [NAME] the
+// value of NAME in props; any other bracket or brace, which Windows
+// Installer might resolve (a property, [%ENV], [#file], [$component],
+// [!file], a {group}) or leave as written, is an error, so that a value
+// reading back without one holds nothing that formatting would change.
+func MSIFormat(v string, props map[string]string) (string, error) {
+	var b strings.Builder
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		switch {
+		case c == '{' || c == '}' || c == ']':
+			return "", fmt.Errorf("a bare %q at byte %d", c, i)
+		case c != '[':
+			b.WriteByte(c)
+			continue
+		}
+		end := strings.IndexByte(v[i+1:], ']')
+		if end < 0 {
+			return "", fmt.Errorf("an unclosed [ at byte %d", i)
+		}
+		if strings.HasPrefix(v[i:], `[\]]`) {
+			b.WriteByte(']')
+			i += 3
+			continue
+		}
+		inner := v[i+1 : i+1+end]
+		switch value, ok := props[inner]; {
+		case inner == "~":
+			b.WriteByte(0)
+		case strings.HasPrefix(inner, "\\") && utf8.RuneCountInString(inner) == 2:
+			b.WriteString(inner[1:])
+		case ok:
+			b.WriteString(value)
+		default:
+			return "", fmt.Errorf("[%s] at byte %d would be formatted", inner, i)
+		}
+		i += 1 + end
+	}
+	return b.String(), nil
 }

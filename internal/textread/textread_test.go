@@ -23,6 +23,14 @@ func TestReaders(t *testing.T) {
 	if got := SystemdWords(`"A=$x %%"`, false); !slices.Equal(got, []string{"A=$x %"}) {
 		t.Errorf("SystemdWords env: %q", got)
 	}
+	if got, err := MSIFormat(`a[\[]b[\]]c[~]d[\{][\}][\é][D]`, map[string]string{"D": `C:\x\`}); err != nil || got != "a[b]c\x00d{}é"+`C:\x\` {
+		t.Errorf("MSIFormat: %q %v", got, err)
+	}
+	for _, bad := range []string{"[P]", "{x}", "a]", "[%PATH]", "[\\ab]", "[x"} {
+		if got, err := MSIFormat(bad, nil); err == nil {
+			t.Errorf("MSIFormat(%s) = %q, want an error", bad, got)
+		}
+	}
 	if got := MSIFormatted(`a[\[]b[\]]c[~]d`); got != "a[b]c\x00d" {
 		t.Errorf("MSIFormatted: %q", got)
 	}

@@ -165,7 +165,7 @@ func (b *builder) folders() {
 		b.add(featureComponentsRow{Feature: featureID, Component: comp})
 		b.add(createFolderRow{Directory: dir, Component: comp})
 		if f.SDDL != "" {
-			b.add(lockPermissionsRow{ID: identifier("L_", rel, b.keys), LockObject: dir, Table: "CreateFolder", SDDL: f.SDDL})
+			b.add(lockPermissionsRow{ID: identifier("L_", rel, b.keys), LockObject: dir, Table: "CreateFolder", SDDL: literal(f.SDDL)})
 		}
 	}
 	// The vendor's folders above the install folder, each a component of
@@ -225,7 +225,7 @@ func (b *builder) upgrades() {
 	code := guidString(b.ns)
 	b.add(upgradeRow{UpgradeCode: code, VersionMax: b.version, Attributes: 1 | 0x200, ActionProperty: upgradeProp}) // msidbUpgradeAttributesMigrateFeatures | VersionMaxInclusive
 	b.add(upgradeRow{UpgradeCode: code, VersionMin: b.version, Attributes: 2, ActionProperty: downgradeProp})       // msidbUpgradeAttributesOnlyDetect
-	b.add(launchConditionRow{Condition: "NOT " + downgradeProp, Description: escapeFormatted("A newer version of " + b.p.Product.Name + " is already installed.")})
+	b.add(launchConditionRow{Condition: "NOT " + downgradeProp, Description: literal("A newer version of " + b.p.Product.Name + " is already installed.")})
 }
 
 // service adds the service tables.
@@ -239,15 +239,12 @@ func (b *builder) service(files []*fileInfo) {
 		}
 	}
 	account, _ := startName(s.Account)
-	args := make([]string, len(s.Args))
-	for i, arg := range s.Args {
-		args[i] = quoteArg(arg)
-	}
 	display := s.DisplayName
 	if display == "" {
 		display = s.Name
 	}
-	arguments := formattedMarked(strings.Join(args, " "))
+	name := literal(s.Name)
+	arguments := quoteArgs(s.Args)
 	if s.Wrapped {
 		arguments = ""
 	}
@@ -256,8 +253,8 @@ func (b *builder) service(files []*fileInfo) {
 		arguments = v
 	}
 	b.add(serviceInstallRow{
-		ID: "Svc", Name: s.Name, DisplayName: escapeFormatted(display), ServiceType: 0x10, StartType: startTypes[s.Start],
-		ErrorControl: 1, StartName: account, Arguments: arguments, Component: comp, Description: s.Description,
+		ID: "Svc", Name: name, DisplayName: literal(display), ServiceType: 0x10, StartType: startTypes[s.Start],
+		ErrorControl: 1, StartName: literal(account), Arguments: arguments, Component: comp, Description: literal(s.Description),
 	})
 	// Start on install (when it starts automatically), stop on install and
 	// uninstall, delete on uninstall.
@@ -265,7 +262,7 @@ func (b *builder) service(files []*fileInfo) {
 	if startTypes[s.Start] == 2 {
 		event |= 1
 	}
-	b.add(serviceControlRow{ID: "SvcControl", Name: s.Name, Event: event, Wait: intp(1), Component: comp})
+	b.add(serviceControlRow{ID: "SvcControl", Name: name, Event: event, Wait: intp(1), Component: comp})
 	b.execute = append(b.execute,
 		seq("StopServices", "VersionNT", 1900),
 		seq("DeleteServices", "VersionNT", 2000),
@@ -274,7 +271,7 @@ func (b *builder) service(files []*fileInfo) {
 	configure := false
 	if s.Start == serviceDelayed {
 		// SERVICE_CONFIG_DELAYED_AUTO_START_INFO, on install and reinstall.
-		b.add(serviceConfigRow{ID: "SvcDelayed", Name: s.Name, Event: 1 | 4, ConfigType: 3, Argument: "1", Component: comp})
+		b.add(serviceConfigRow{ID: "SvcDelayed", Name: name, Event: 1 | 4, ConfigType: 3, Argument: "1", Component: comp})
 		configure = true
 	}
 	if s.RestartDelay > 0 {
@@ -283,30 +280,30 @@ func (b *builder) service(files []*fileInfo) {
 		if s.ResetAfter > 0 {
 			reset = intp(int(s.ResetAfter / time.Second))
 		}
-		b.add(serviceFailureActionsRow{ID: "SvcRecovery", Name: s.Name, Event: 1 | 4, ResetPeriod: reset,
-			Actions: "1[~]1[~]1", DelayActions: ms + "[~]" + ms + "[~]" + ms, Component: comp}) // SC_ACTION_RESTART three times
+		b.add(serviceFailureActionsRow{ID: "SvcRecovery", Name: name, Event: 1 | 4, ResetPeriod: reset,
+			Actions: "1[~]1[~]1", DelayActions: formatted(ms + "[~]" + ms + "[~]" + ms), Component: comp}) // SC_ACTION_RESTART three times
 		// SERVICE_CONFIG_FAILURE_ACTIONS_FLAG: recovery also when the
 		// service stops with an error exit code (as svcpack's service
 		// wrapper does after too many restarts), not only on a crash; the
 		// zip's install-service.cmd does the same with sc failureflag.
-		b.add(serviceConfigRow{ID: "SvcFailureFlag", Name: s.Name, Event: 1 | 4, ConfigType: 4, Argument: "1", Component: comp})
+		b.add(serviceConfigRow{ID: "SvcFailureFlag", Name: name, Event: 1 | 4, ConfigType: 4, Argument: "1", Component: comp})
 		configure = true
 	}
 	if configure {
 		b.execute = append(b.execute, seq("MsiConfigureServices", `VersionMsi >= "5.00"`, 5850))
 	}
 	if len(s.Env) > 0 && !s.Wrapped {
-		var v strings.Builder
-		v.WriteString("[~]")
+		v := formatted("[~]")
 		for _, k := range slices.Sorted(maps.Keys(s.Env)) {
 			if e, ok := effective[k]; ok {
-				v.WriteString(escapeFormatted(k+"=") + e)
+				v += literal(k+"=") + e
 			} else {
-				v.WriteString(formattedMarked(k + "=" + s.Env[k]))
+				v += literalMarked(k + "=" + s.Env[k])
 			}
-			v.WriteString("[~]")
+			v += "[~]"
 		}
-		b.add(registryRow{Registry: "SvcEnvironment", Root: 2, Key: `SYSTEM\CurrentControlSet\Services\` + s.Name, Name: "Environment", Value: v.String(), Component: comp})
+		key := literal(`SYSTEM\CurrentControlSet\Services\` + s.Name)
+		b.add(registryRow{Registry: "SvcEnvironment", Root: 2, Key: key, Name: "Environment", Value: v, Component: comp})
 	}
 	if b.db.Table("Registry") != nil {
 		b.execute = append(b.execute, seq("RemoveRegistryValues", "", 2600), seq("WriteRegistryValues", "", 5000))
@@ -318,17 +315,13 @@ func (b *builder) service(files []*fileInfo) {
 				helper = f
 			}
 		}
-		args := make([]string, len(s.StopArgs))
-		for i, a := range s.StopArgs {
-			args[i] = escapeFormatted(quoteArg(a))
-		}
 		// After StopServices, before DeleteServices and RemoveFiles, when
 		// the helper's own component is being removed (an uninstall, or
 		// the one a major upgrade runs). Deferred and as LocalSystem, like
 		// the service actions; its exit code is logged, not fatal: a
 		// service that will not stop must not make the product impossible
 		// to remove.
-		b.add(customActionRow{Action: stopHelperAction, Type: caExe | caSourceFile | caContinue | caInScript | caNoImpersonate, Source: helper.key, Target: strings.Join(args, " ")})
+		b.add(customActionRow{Action: stopHelperAction, Type: caExe | caSourceFile | caContinue | caInScript | caNoImpersonate, Source: helper.key, Target: quoteArgs(s.StopArgs)})
 		b.execute = append(b.execute, seq(stopHelperAction, "$"+helper.component+"=2", 1950))
 	}
 }
@@ -355,8 +348,8 @@ const stopHelperAction = "SvcpackWaitStopped"
 // wrapped it returns, by environment variable ("" for the arguments), the
 // formatted text of the effective value: a private property holding the
 // default, which the given value replaces.
-func (b *builder) settings(s *Service) map[string]string {
-	effective := map[string]string{}
+func (b *builder) settings(s *Service) map[string]formatted {
+	effective := map[string]formatted{}
 	locType := 2 // msidbLocatorTypeRawValue
 	if b.compAttr != 0 {
 		locType |= 16 // msidbLocatorType64bit
@@ -369,9 +362,9 @@ func (b *builder) settings(s *Service) map[string]string {
 		}
 		sig := identifier("Setting_", st.Property, b.keys)
 		b.add(appSearchRow{Property: old, Signature: sig})
-		b.add(regLocatorRow{Signature: sig, Root: 2, Key: key, Name: escapeFormatted(name), Type: intp(locType)})
+		b.add(regLocatorRow{Signature: sig, Root: 2, Key: literal(key), Name: literal(name), Type: intp(locType)})
 		restore := identifier("SvcpackRestore_", st.Property, b.keys)
-		b.add(customActionRow{Action: restore, Type: caSetProperty, Source: st.Property, Target: "[" + old + "]"})
+		b.add(customActionRow{Action: restore, Type: caSetProperty, Source: st.Property, Target: ref(old)})
 		b.both(seq(restore, "NOT "+st.Property+" AND "+old, 60+i))
 		b.secure = append(b.secure, st.Property, old)
 
@@ -379,19 +372,13 @@ func (b *builder) settings(s *Service) map[string]string {
 		reg := identifier("R_setting_", st.Property, b.keys)
 		b.add(componentRow{Component: comp, ComponentID: b.componentGUID(comp), Directory: installDirID, Attributes: b.compAttr | compRegistryKeyPath, Condition: st.Property, KeyPath: reg})
 		b.add(featureComponentsRow{Feature: featureID, Component: comp})
-		b.add(registryRow{Registry: reg, Root: 2, Key: key, Name: escapeFormatted(name), Value: "[" + st.Property + "]", Component: comp})
+		b.add(registryRow{Registry: reg, Root: 2, Key: literal(key), Name: literal(name), Value: ref(st.Property), Component: comp})
 
 		if s.Wrapped {
 			continue
 		}
-		prop, def := "SvcpackArgs", ""
-		if st.Env == "" {
-			args := make([]string, len(s.Args))
-			for j, a := range s.Args {
-				args[j] = quoteArg(a)
-			}
-			def = strings.Join(args, " ")
-		} else {
+		prop, def := "SvcpackArgs", commandLine(s.Args)
+		if st.Env != "" {
 			prop, def = identifier("SvcpackEnv_", st.Env, b.keys), s.Env[st.Env]
 		}
 		switch {
@@ -399,15 +386,15 @@ func (b *builder) settings(s *Service) map[string]string {
 			// A default naming the install folder is formatted once the
 			// folder is known (CostFinalize), unless the setting was given.
 			deflt := identifier("SvcpackDefault_", st.Property, b.keys)
-			b.add(customActionRow{Action: deflt, Type: caSetProperty, Source: prop, Target: formattedMarked(def)})
+			b.add(customActionRow{Action: deflt, Type: caSetProperty, Source: prop, Target: literalMarked(def)})
 			b.both(seq(deflt, "NOT "+st.Property, 1100+i))
 		case def != "": // a property's value is never empty: unset means ""
 			b.add(propertyRow{Property: prop, Value: def})
 		}
 		set := identifier("SvcpackSet_", st.Property, b.keys)
-		b.add(customActionRow{Action: set, Type: caSetProperty, Source: prop, Target: "[" + st.Property + "]"})
+		b.add(customActionRow{Action: set, Type: caSetProperty, Source: prop, Target: ref(st.Property)})
 		b.both(seq(set, st.Property, 160+i))
-		effective[st.Env] = "[" + prop + "]"
+		effective[st.Env] = ref(prop)
 	}
 	if len(s.Settings) > 0 {
 		b.both(seq("AppSearch", "", 50))
@@ -485,7 +472,7 @@ func (b *builder) purge(files []*fileInfo) {
 	for i, dir := range dirs {
 		prop := identifier("SvcpackPurge_", dir, b.keys)
 		props[dir] = prop
-		b.add(customActionRow{Action: prop, Type: caSetProperty, Source: prop, Target: "[" + dir + "]"})
+		b.add(customActionRow{Action: prop, Type: caSetProperty, Source: prop, Target: ref(dir)})
 		b.execute = append(b.execute, seq(prop, purgeProp+`="1" AND REMOVE~="ALL" AND NOT UPGRADINGPRODUCTCODE`, 1010+i))
 	}
 	for i, r := range rows {

@@ -5,18 +5,22 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 	"unicode/utf8"
 
 	"github.com/richardlehane/mscfb"
+	"github.com/svcpack/svcpack/internal/textread"
+	"github.com/svcpack/svcpack/pkg/winargv"
 )
 
 // FuzzPackage writes packages whose product name, service display name,
 // description, argument and environment value are arbitrary: Validate
 // refuses them, or Write succeeds, github.com/richardlehane/mscfb reads the
 // result, and its string pool holds each value as the tables need it
-// (code page 1252; [ and ] escaped in Formatted columns, arguments quoted).
+// (code page 1252; [ ] { } escaped in Formatted columns, arguments quoted).
 func FuzzPackage(f *testing.F) {
 	for _, s := range []string{"x", "[ProductName]", "[~]", `a "b" \c`, "{x}", "%PATH%", "é€", "日本", "\x00", "a\r\nb"} {
 		f.Add(s, s)
@@ -58,7 +62,7 @@ func FuzzPackage(f *testing.F) {
 		if data == nil {
 			t.Fatal("no _StringData stream")
 		}
-		for _, s := range []string{"P " + a, escapeFormatted("D " + b), escapeFormatted(quoteArg(b)), escapeFormatted("V=" + a)} {
+		for _, s := range []string{"P " + a, string(literal("D " + b)), string(quoteArgs([]string{b})), string(literal("V=" + a))} {
 			enc, err := encode1252(s)
 			if err != nil {
 				t.Fatalf("Validate accepted %q, which code page 1252 cannot hold", s)
@@ -66,6 +70,32 @@ func FuzzPackage(f *testing.F) {
 			if !bytes.Contains(data, enc) {
 				t.Errorf("the string pool lacks %q", s)
 			}
+		}
+	})
+}
+
+// FuzzFormatted: any text, with the install folder's mark or not, escaped
+// for a Formatted column reads back, by the rules of Windows Installer's
+// formatting (textread.MSIFormat), as the text with the folder in place of
+// the mark; a command line of it splits into the arguments.
+func FuzzFormatted(f *testing.F) {
+	for _, s := range []string{"x", "[ProductName]", "[~]", `[\[]`, "{x}", "{[x]}", "[%PATH]", "[#f] [$c] [!f]", `a\`, "\"", ""} {
+		f.Add(s)
+	}
+	const dir = `C:\Program Files\A b\`
+	f.Fuzz(func(t *testing.T, s string) {
+		if !utf8.ValidString(s) || strings.Contains(s, "\x00") {
+			return
+		}
+		props := map[string]string{installDirID: dir}
+		if got, err := textread.MSIFormat(string(literal(s)), props); err != nil || got != s {
+			t.Fatalf("literal(%q) = %s reads %q, %v", s, literal(s), got, err)
+		}
+		args := []string{s, InstallDirMark + s, s + InstallDirMark, "next"}
+		line, err := textread.MSIFormat(string(quoteArgs(args)), props)
+		want := []string{s, dir + s, s + dir, "next"}
+		if err != nil || !slices.Equal(winargv.Split(line), want) {
+			t.Fatalf("quoteArgs(%q) = %s reads %q (%v), want %q", args, quoteArgs(args), winargv.Split(line), err, want)
 		}
 	})
 }

@@ -81,55 +81,6 @@ func uuidV5(ns [16]byte, name string) [16]byte {
 	return u
 }
 
-// formattedMarked is escapeFormatted for a text that may hold
-// InstallDirMark, which becomes a reference to the install folder.
-func formattedMarked(s string) string {
-	return strings.ReplaceAll(escapeFormatted(s), InstallDirMark, "["+installDirID+"]")
-}
-
-// escapeFormatted escapes the brackets of a literal in a Formatted column.
-func escapeFormatted(s string) string {
-	var b strings.Builder
-	for _, r := range s {
-		switch r {
-		case '[':
-			b.WriteString(`[\[]`)
-		case ']':
-			b.WriteString(`[\]]`)
-		default:
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
-}
-
-// quoteArg quotes one command-line argument by the rules of
-// CommandLineToArgvW.
-func quoteArg(a string) string {
-	// The install folder may hold spaces: an argument naming it is quoted.
-	if a != "" && !strings.ContainsAny(a, " \t\"") && !strings.Contains(a, InstallDirMark) {
-		return a
-	}
-	var b strings.Builder
-	b.WriteByte('"')
-	slashes := 0
-	for _, r := range a {
-		switch r {
-		case '\\':
-			slashes++
-		case '"':
-			b.WriteString(strings.Repeat(`\`, 2*slashes+1))
-			slashes = 0
-		default:
-			slashes = 0
-		}
-		b.WriteRune(r)
-	}
-	b.WriteString(strings.Repeat(`\`, slashes))
-	b.WriteByte('"')
-	return b.String()
-}
-
 // valid83 reports whether name is already a valid short (8.3) name.
 func valid83(name string) bool {
 	base, ext, dot := strings.Cut(name, ".")

@@ -77,6 +77,10 @@ func rowColumns(r row) ([]Column, error) {
 		switch c.Type {
 		case String:
 			ok = ft.Kind() == reflect.String
+			if ok && (ft == reflect.TypeOf(formatted(""))) != formattedCategories[c.Category] {
+				return nil, fmt.Errorf("msi: table %s: field %s (%s), column %s (%s): %w", r.table(), fields[i].Name, ft,
+					c.Name, c.Category, errFormattedType)
+			}
 		case Binary:
 			ok = ft == reflect.TypeOf([]byte(nil))
 		default:
@@ -90,6 +94,7 @@ func rowColumns(r row) ([]Column, error) {
 }
 
 // addRow adds a typed row to its table, creating the table on first use.
+// A value outside its column's category (checkCategory) is refused.
 func addRow(db *Database, r row) error {
 	t := db.Table(r.table())
 	if t == nil {
@@ -115,6 +120,12 @@ func addRow(db *Database, r row) error {
 			values = append(values, int(f.Elem().Int()))
 		case f.Kind() == reflect.Int:
 			values = append(values, int(f.Int()))
+		case f.Kind() == reflect.String:
+			c := t.Columns[len(values)]
+			if err := checkCategory(c.Category, f.String()); f.String() != "" && err != nil {
+				return fmt.Errorf("msi: table %s, column %s: %w", t.Name, c.Name, err)
+			}
+			values = append(values, f.String())
 		default:
 			values = append(values, f.Interface())
 		}

@@ -5,10 +5,13 @@ package msi
 // the Windows Installer SDK's export notation (s/S string, l/L localizable
 // string, i/I integer of 2 or 4 bytes, v/V binary, followed by the size;
 // upper case is nullable; a trailing * marks a key column) and the
-// _Validation category. The Go type follows the storage type: string for
-// strings ("" is null), int for integers, *int for nullable integers,
+// _Validation category, the one place that says how Windows Installer
+// reads the column. The Go type follows the storage type: string for
+// strings ("" is null), formatted for the categories Windows Installer
+// formats at install time, int for integers, *int for nullable integers,
 // []byte for binary data. rowColumns checks the tags against the field
-// types, and a test runs it over every row type (allRows).
+// types, and a test runs it over every row type (allRows); addRow checks
+// each value against its category (checkCategory).
 
 // row is a row of one of the standard tables.
 type row interface{ table() string }
@@ -60,11 +63,11 @@ type createFolderRow struct {
 func (createFolderRow) table() string { return "CreateFolder" }
 
 type customActionRow struct {
-	Action       string `msi:"Action,s72*,Identifier"`
-	Type         int    `msi:"Type,i2"`
-	Source       string `msi:"Source,S72,CustomSource"`
-	Target       string `msi:"Target,S255,Formatted"`
-	ExtendedType *int   `msi:"ExtendedType,I4"`
+	Action       string    `msi:"Action,s72*,Identifier"`
+	Type         int       `msi:"Type,i2"`
+	Source       string    `msi:"Source,S72,CustomSource"`
+	Target       formatted `msi:"Target,S255,Formatted"`
+	ExtendedType *int      `msi:"ExtendedType,I4"`
 }
 
 func (customActionRow) table() string { return "CustomAction" }
@@ -118,8 +121,8 @@ type iconRow struct {
 func (iconRow) table() string { return "Icon" }
 
 type launchConditionRow struct {
-	Condition   string `msi:"Condition,s255*,Condition"`
-	Description string `msi:"Description,l255,Formatted"`
+	Condition   string    `msi:"Condition,s255*,Condition"`
+	Description formatted `msi:"Description,l255,Formatted"`
 }
 
 func (launchConditionRow) table() string { return "LaunchCondition" }
@@ -147,36 +150,36 @@ type msiFileHashRow struct {
 func (msiFileHashRow) table() string { return "MsiFileHash" }
 
 type lockPermissionsRow struct {
-	ID         string `msi:"MsiLockPermissionsEx,s72*,Identifier"`
-	LockObject string `msi:"LockObject,s72,Identifier"`
-	Table      string `msi:"Table,s32,Text"`
-	SDDL       string `msi:"SDDLText,l0,FormattedSDDLText"`
-	Condition  string `msi:"Condition,S255,Condition"`
+	ID         string    `msi:"MsiLockPermissionsEx,s72*,Identifier"`
+	LockObject string    `msi:"LockObject,s72,Identifier"`
+	Table      string    `msi:"Table,s32,Text"`
+	SDDL       formatted `msi:"SDDLText,l0,FormattedSDDLText"`
+	Condition  string    `msi:"Condition,S255,Condition"`
 }
 
 func (lockPermissionsRow) table() string { return "MsiLockPermissionsEx" }
 
 type serviceConfigRow struct {
-	ID         string `msi:"MsiServiceConfig,s72*,Identifier"`
-	Name       string `msi:"Name,l255,Formatted"`
-	Event      int    `msi:"Event,i2"`
-	ConfigType int    `msi:"ConfigType,i4"`
-	Argument   string `msi:"Argument,S0,Formatted"`
-	Component  string `msi:"Component_,s72,Identifier"`
+	ID         string    `msi:"MsiServiceConfig,s72*,Identifier"`
+	Name       formatted `msi:"Name,l255,Formatted"`
+	Event      int       `msi:"Event,i2"`
+	ConfigType int       `msi:"ConfigType,i4"`
+	Argument   formatted `msi:"Argument,S0,Formatted"`
+	Component  string    `msi:"Component_,s72,Identifier"`
 }
 
 func (serviceConfigRow) table() string { return "MsiServiceConfig" }
 
 type serviceFailureActionsRow struct {
-	ID            string `msi:"MsiServiceConfigFailureActions,s72*,Identifier"`
-	Name          string `msi:"Name,l255,Formatted"`
-	Event         int    `msi:"Event,i2"`
-	ResetPeriod   *int   `msi:"ResetPeriod,I4"`
-	RebootMessage string `msi:"RebootMessage,L255,Formatted"`
-	Command       string `msi:"Command,L255,Formatted"`
-	Actions       string `msi:"Actions,S255,Formatted"`
-	DelayActions  string `msi:"DelayActions,S255,Formatted"`
-	Component     string `msi:"Component_,s72,Identifier"`
+	ID            string    `msi:"MsiServiceConfigFailureActions,s72*,Identifier"`
+	Name          formatted `msi:"Name,l255,Formatted"`
+	Event         int       `msi:"Event,i2"`
+	ResetPeriod   *int      `msi:"ResetPeriod,I4"`
+	RebootMessage formatted `msi:"RebootMessage,L255,Formatted"`
+	Command       formatted `msi:"Command,L255,Formatted"`
+	Actions       formatted `msi:"Actions,S255,Formatted"`
+	DelayActions  formatted `msi:"DelayActions,S255,Formatted"`
+	Component     string    `msi:"Component_,s72,Identifier"`
 }
 
 func (serviceFailureActionsRow) table() string { return "MsiServiceConfigFailureActions" }
@@ -189,22 +192,22 @@ type propertyRow struct {
 func (propertyRow) table() string { return "Property" }
 
 type registryRow struct {
-	Registry  string `msi:"Registry,s72*,Identifier"`
-	Root      int    `msi:"Root,i2"`
-	Key       string `msi:"Key,l255,RegPath"`
-	Name      string `msi:"Name,L255,Formatted"`
-	Value     string `msi:"Value,L0,Formatted"`
-	Component string `msi:"Component_,s72,Identifier"`
+	Registry  string    `msi:"Registry,s72*,Identifier"`
+	Root      int       `msi:"Root,i2"`
+	Key       formatted `msi:"Key,l255,RegPath"`
+	Name      formatted `msi:"Name,L255,Formatted"`
+	Value     formatted `msi:"Value,L0,Formatted"`
+	Component string    `msi:"Component_,s72,Identifier"`
 }
 
 func (registryRow) table() string { return "Registry" }
 
 type regLocatorRow struct {
-	Signature string `msi:"Signature_,s72*,Identifier"`
-	Root      int    `msi:"Root,i2"`
-	Key       string `msi:"Key,s255,RegPath"`
-	Name      string `msi:"Name,S255,Formatted"`
-	Type      *int   `msi:"Type,I2"`
+	Signature string    `msi:"Signature_,s72*,Identifier"`
+	Root      int       `msi:"Root,i2"`
+	Key       formatted `msi:"Key,s255,RegPath"`
+	Name      formatted `msi:"Name,S255,Formatted"`
+	Type      *int      `msi:"Type,I2"`
 }
 
 func (regLocatorRow) table() string { return "RegLocator" }
@@ -220,42 +223,42 @@ type removeFileRow struct {
 func (removeFileRow) table() string { return "RemoveFile" }
 
 type serviceControlRow struct {
-	ID        string `msi:"ServiceControl,s72*,Identifier"`
-	Name      string `msi:"Name,l255,Formatted"`
-	Event     int    `msi:"Event,i2"`
-	Arguments string `msi:"Arguments,L255,Formatted"`
-	Wait      *int   `msi:"Wait,I2"`
-	Component string `msi:"Component_,s72,Identifier"`
+	ID        string    `msi:"ServiceControl,s72*,Identifier"`
+	Name      formatted `msi:"Name,l255,Formatted"`
+	Event     int       `msi:"Event,i2"`
+	Arguments formatted `msi:"Arguments,L255,Formatted"`
+	Wait      *int      `msi:"Wait,I2"`
+	Component string    `msi:"Component_,s72,Identifier"`
 }
 
 func (serviceControlRow) table() string { return "ServiceControl" }
 
 type serviceInstallRow struct {
-	ID             string `msi:"ServiceInstall,s72*,Identifier"`
-	Name           string `msi:"Name,s255,Formatted"`
-	DisplayName    string `msi:"DisplayName,L255,Formatted"`
-	ServiceType    int    `msi:"ServiceType,i4"`
-	StartType      int    `msi:"StartType,i4"`
-	ErrorControl   int    `msi:"ErrorControl,i4"`
-	LoadOrderGroup string `msi:"LoadOrderGroup,S255,Formatted"`
-	Dependencies   string `msi:"Dependencies,S255,Formatted"`
-	StartName      string `msi:"StartName,S255,Formatted"`
-	Password       string `msi:"Password,S255,Formatted"`
-	Arguments      string `msi:"Arguments,S255,Formatted"`
-	Component      string `msi:"Component_,s72,Identifier"`
-	Description    string `msi:"Description,L255,Text"`
+	ID             string    `msi:"ServiceInstall,s72*,Identifier"`
+	Name           formatted `msi:"Name,s255,Formatted"`
+	DisplayName    formatted `msi:"DisplayName,L255,Formatted"`
+	ServiceType    int       `msi:"ServiceType,i4"`
+	StartType      int       `msi:"StartType,i4"`
+	ErrorControl   int       `msi:"ErrorControl,i4"`
+	LoadOrderGroup formatted `msi:"LoadOrderGroup,S255,Formatted"`
+	Dependencies   formatted `msi:"Dependencies,S255,Formatted"`
+	StartName      formatted `msi:"StartName,S255,Formatted"`
+	Password       formatted `msi:"Password,S255,Formatted"`
+	Arguments      formatted `msi:"Arguments,S255,Formatted"`
+	Component      string    `msi:"Component_,s72,Identifier"`
+	Description    formatted `msi:"Description,L255,Formatted"`
 }
 
 func (serviceInstallRow) table() string { return "ServiceInstall" }
 
 type upgradeRow struct {
-	UpgradeCode    string `msi:"UpgradeCode,s38*,Guid"`
-	VersionMin     string `msi:"VersionMin,S20*,Text"`
-	VersionMax     string `msi:"VersionMax,S20*,Text"`
-	Language       string `msi:"Language,S255*,Language"`
-	Attributes     int    `msi:"Attributes,i4*"`
-	Remove         string `msi:"Remove,S255,Formatted"`
-	ActionProperty string `msi:"ActionProperty,s72,UpperCase"`
+	UpgradeCode    string    `msi:"UpgradeCode,s38*,Guid"`
+	VersionMin     string    `msi:"VersionMin,S20*,Text"`
+	VersionMax     string    `msi:"VersionMax,S20*,Text"`
+	Language       string    `msi:"Language,S255*,Language"`
+	Attributes     int       `msi:"Attributes,i4*"`
+	Remove         formatted `msi:"Remove,S255,Formatted"`
+	ActionProperty string    `msi:"ActionProperty,s72,UpperCase"`
 }
 
 func (upgradeRow) table() string { return "Upgrade" }

@@ -1748,7 +1748,7 @@ func checkDisplayName(t *testing.T, r *fieldsRelease, want any) {
 
 func checkServiceDescription(t *testing.T, r *fieldsRelease, want any) {
 	eq(t, "unit Description", textread.SystemdSpecifiers(r.unitValue(t, "Description"), false), str(want))
-	eq(t, "MSI ServiceInstall Description", r.msiRow(t, "ServiceInstall", "ServiceInstall", "Svc")["Description"], str(want))
+	eq(t, "MSI ServiceInstall Description", textread.MSIFormatted(r.msiRow(t, "ServiceInstall", "ServiceInstall", "Svc")["Description"]), str(want))
 	eq(t, "install-service.cmd SVC_DESCRIPTION", r.cmdArg(t, "SVC_DESCRIPTION"), str(want))
 }
 
