@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -268,24 +267,11 @@ func finishPart(p *Plan) error {
 // read whole, and a real one is a few kilobytes.
 const maxPartManifest = 16 << 20
 
-// readLimited reads a file of at most max bytes.
-func readLimited(file string, max int64) ([]byte, error) {
-	f, err := os.Open(file)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, max+1))
-	if err == nil && int64(len(data)) > max {
-		err = fmt.Errorf("%s: over %d bytes", file, max)
-	}
-	return data, err
-}
-
-// ReadPart reads a part's manifest from its directory.
+// ReadPart reads a part's manifest from its directory, opened as every
+// file of a part is (openPartFile): a link, a named pipe or a device in
+// its place is refused without reading it.
 func ReadPart(dir string) (*Part, error) {
-	file := filepath.Join(dir, PartName)
-	data, err := readLimited(file, maxPartManifest)
+	data, err := readPartManifest(dir)
 	if errors.Is(err, fs.ErrNotExist) {
 		if _, err := os.Stat(filepath.Join(dir, packager.ManifestName)); err == nil {
 			return nil, fmt.Errorf("%s holds a whole release (%s), not a part: make parts with svcpack release -partial", dir, packager.ManifestName)
@@ -293,13 +279,23 @@ func ReadPart(dir string) (*Part, error) {
 		return nil, fmt.Errorf("%s has no %s: a part is the dist directory of svcpack release -partial, uploaded whole", dir, PartName)
 	}
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%s: %w", dir, err)
 	}
 	var m Part
 	if err := json.Unmarshal(data, &m); err != nil {
-		return nil, fmt.Errorf("%s: %w", file, err)
+		return nil, fmt.Errorf("%s: %w", filepath.Join(dir, PartName), err)
 	}
 	return &m, nil
+}
+
+// readPartManifest reads the part manifest of the part folder dir.
+func readPartManifest(dir string) ([]byte, error) {
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return nil, err
+	}
+	defer root.Close()
+	return readPartFile(root, PartName, maxPartManifest)
 }
 
 // PartDirs expands shell patterns naming parts (parts/*), as a shell
