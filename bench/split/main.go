@@ -69,8 +69,7 @@ func run(rounds int) error {
 	dist := func(name string) string { return filepath.Join(tmp, "out", name) }
 	// Each run starts with no dist/ (its cache stays), as on a fresh CI
 	// runner: replacing the last round's dist/ would charge a run with
-	// deleting the last round's files, which for the merge are the parts'
-	// (its dist/ held their only other links).
+	// deleting the last round's files.
 	fresh := func(names ...string) error {
 		for _, n := range names {
 			if err := os.RemoveAll(dist(n)); err != nil {
@@ -142,7 +141,7 @@ func run(rounds int) error {
 	fmt.Printf("median single release, 2 cores: %.2fs\n", s.Seconds())
 	fmt.Printf("median 2-way split, 1 core each, then merge: %.2fs: %.2fx the single release\n", p.Seconds(), p.Seconds()/s.Seconds())
 	fmt.Printf("median merge: %.3fs: %.1f%% of the single release\n", m.Seconds(), 100*m.Seconds()/s.Seconds())
-	// What the merge reads and hashes to check the parts: the files their
+	// What the merge copies and hashes to check the parts: the files their
 	// manifests list.
 	var size int64
 	for i := range 2 {
@@ -154,7 +153,7 @@ func run(rounds int) error {
 			size += a.Size
 		}
 	}
-	fmt.Printf("the merge reads and hashes the parts' %.0f MB: %.2f GB/s over its whole run\n", float64(size)/1e6, float64(size)/1e9/m.Seconds())
+	fmt.Printf("the merge copies and hashes the parts' %.0f MB: %.2f GB/s over its whole run\n", float64(size)/1e6, float64(size)/1e9/m.Seconds())
 	return nil
 }
 

@@ -225,7 +225,7 @@ func cmdMerge(ctx context.Context, args []string, stderr io.Writer) error {
 		return usageError{errors.New("name the parts to merge: svcpack merge parts/*")}
 	}
 	o := c.options(stderr)
-	parts := release.OpenParts(ctx, dirs, o) // hashing starts while the config loads
+	parts := release.OpenParts(ctx, dirs, o) // the manifests only: Merge reads the files once it has checked them
 	cfg, err := release.LoadForMerge(c.config, config.OSEnv(), parts)
 	if err != nil {
 		return err
