@@ -9,10 +9,15 @@
 //
 //	svcpack release [-config svcpack.yaml] [-v|-q] [-p N] [-force] [-cpuprofile file]
 //	svcpack build   [-config svcpack.yaml] [-v|-q] [-target os/arch]...
-//	svcpack check   [-config svcpack.yaml]
+//	svcpack check   [-config svcpack.yaml] [-dist-outside]
 //	svcpack verify  [-config svcpack.yaml] [-v|-q] [-p N]
 //	svcpack publish [-config svcpack.yaml]
 //	svcpack init    [-name NAME] [-main ./cmd/NAME]
+//
+// The config's dist must lie inside the config file's folder unless
+// -dist-outside (or SVCPACK_DIST_OUTSIDE=1) allows otherwise; -dist, typed
+// by the user, may name any folder. Either way svcpack replaces only a
+// dist folder it made.
 package main
 
 import (
@@ -111,6 +116,7 @@ type common struct {
 	quiet   bool
 	par     int
 	dist    string
+	outside bool
 }
 
 func (c *common) register(fs *flag.FlagSet) {
@@ -119,6 +125,21 @@ func (c *common) register(fs *flag.FlagSet) {
 	fs.BoolVar(&c.quiet, "q", false, "print errors only")
 	fs.IntVar(&c.par, "p", 0, "parallel jobs (default GOMAXPROCS)")
 	fs.StringVar(&c.dist, "dist", "", "output directory (default: the config's dist)")
+	registerOutside(fs, &c.outside)
+}
+
+// registerOutside adds -dist-outside, which allows the config's dist
+// outside the project folder.
+func registerOutside(fs *flag.FlagSet, v *bool) {
+	fs.BoolVar(v, "dist-outside", false, "allow the config's dist (and its cache) outside the config file's folder "+
+		"(also "+config.DistOutsideEnv+"=1)")
+}
+
+// env is the environment Load sees, with -dist-outside.
+func (c *common) env() config.Env {
+	e := config.OSEnv()
+	e.DistOutside = c.outside
+	return e
 }
 
 func (c *common) options(stderr io.Writer) release.Options {
@@ -157,7 +178,7 @@ func loadForCommand(name string, args []string, stderr io.Writer) (*config.Spec,
 	if err := parse(fs, args); err != nil {
 		return nil, release.Options{}, err
 	}
-	cfg, err := release.Load(c.config, config.OSEnv())
+	cfg, err := release.Load(c.config, c.env())
 	return cfg, c.options(stderr), err
 }
 
@@ -187,7 +208,7 @@ func cmdRelease(ctx context.Context, args []string, stderr io.Writer) error {
 		}
 		defer pprof.StopCPUProfile()
 	}
-	cfg, err := release.Load(c.config, config.OSEnv())
+	cfg, err := release.Load(c.config, c.env())
 	if err != nil {
 		return err
 	}
@@ -226,7 +247,7 @@ func cmdMerge(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	o := c.options(stderr)
 	parts := release.OpenParts(ctx, dirs, o) // the manifests only: Merge reads the files once it has checked them
-	cfg, err := release.LoadForMerge(c.config, config.OSEnv(), parts)
+	cfg, err := release.LoadForMerge(c.config, c.env(), parts)
 	if err != nil {
 		return err
 	}
@@ -284,7 +305,7 @@ func cmdBuild(ctx context.Context, args []string, stderr io.Writer) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	cfg, err := release.Load(c.config, config.OSEnv())
+	cfg, err := release.Load(c.config, c.env())
 	if err != nil {
 		return err
 	}
@@ -301,10 +322,14 @@ func cmdCheck(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("check", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	path := fs.String("config", config.FileName, "config file")
+	var outside bool
+	registerOutside(fs, &outside)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	cfg, err := release.Load(*path, config.OSEnv())
+	env := config.OSEnv()
+	env.DistOutside = outside
+	cfg, err := release.Load(*path, env)
 	if err != nil {
 		return err
 	}

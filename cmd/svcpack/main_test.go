@@ -169,7 +169,8 @@ files:
 `
 
 // parityProject writes a tiny main package, its files and yaml to a new
-// directory with a dist/ holding one file.
+// directory with a dist/ holding one file (and the marker of a dist that
+// svcpack made, so that a release may replace it).
 func parityProject(t *testing.T, yaml string) string {
 	t.Helper()
 	dir := t.TempDir()
@@ -178,14 +179,15 @@ func parityProject(t *testing.T, yaml string) string {
 		t.Fatal(err)
 	}
 	for name, data := range map[string][]byte{
-		"go.mod":         []byte("module example.com/demo\n\ngo 1.26\n"),
-		"main.go":        []byte("package main\n\nfunc main() {}\n"),
-		"conf.yaml":      []byte("a: 1\n"),
-		"icon.png":       icon.Bytes(),
-		"notanimage.png": []byte("GIF89a"),
-		config.FileName:  []byte(yaml),
-		"dist/keep.txt":  []byte("x"),
-		"arm64.oci.tar":  arm64Image(t),
+		"go.mod":                     []byte("module example.com/demo\n\ngo 1.26\n"),
+		"main.go":                    []byte("package main\n\nfunc main() {}\n"),
+		"conf.yaml":                  []byte("a: 1\n"),
+		"icon.png":                   icon.Bytes(),
+		"notanimage.png":             []byte("GIF89a"),
+		config.FileName:              []byte(yaml),
+		"dist/keep.txt":              []byte("x"),
+		"dist/" + release.DistMarker: []byte("svcpack made this folder\n"),
+		"arm64.oci.tar":              arm64Image(t),
 	} {
 		os.MkdirAll(filepath.Dir(filepath.Join(dir, name)), 0o755)
 		if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
@@ -193,6 +195,81 @@ func parityProject(t *testing.T, yaml string) string {
 		}
 	}
 	return dir
+}
+
+// names lists the names in a folder, sorted, separated by spaces.
+func names(t *testing.T, dir string) string {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, e := range entries {
+		out = append(out, e.Name())
+	}
+	return strings.Join(out, " ")
+}
+
+// TestDistOutsideProject: a config's dist outside the project folder is
+// refused by check, release and build, naming the way to allow it, and
+// nothing there is touched; -dist-outside allows it, but a release still
+// replaces only a dist that svcpack made. -dist, typed by the user, may
+// name a folder anywhere.
+func TestDistOutsideProject(t *testing.T) {
+	other := t.TempDir()
+	dist := filepath.Join(other, "dist")
+	if err := os.MkdirAll(dist, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dist, "keep.txt"), []byte("not svcpack's"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	small := strings.Replace(paritySpec, "targets: [linux/amd64, windows/amd64]",
+		"targets: [linux/amd64]\nformats: [tar.gz]", 1)
+	dir := parityProject(t, strings.Replace(small, "main: .\n", "main: .\ndist: "+dist+"\n", 1))
+	unchanged := func(what string) {
+		t.Helper()
+		if got := names(t, other) + " / " + names(t, dist); got != "dist / keep.txt" {
+			t.Errorf("%s: the folder outside changed: %s", what, got)
+		}
+	}
+	for _, args := range [][]string{{"check"}, {"release", "-q"}, {"build", "-q"}} {
+		code, _, errs := runIn(t, dir, args...)
+		wants := []string{"svcpack.yaml:3: dist:", "is outside the project folder", "-dist-outside (SVCPACK_DIST_OUTSIDE=1)"}
+		for _, want := range wants {
+			if code != 1 || !strings.Contains(errs, want) {
+				t.Errorf("%s: exit %d, stderr lacks %q:\n%s", args[0], code, want, errs)
+			}
+		}
+		unchanged(args[0])
+	}
+	if code, _, errs := runIn(t, dir, "check", "-dist-outside"); code != 0 {
+		t.Errorf("check -dist-outside: exit %d\n%s", code, errs)
+	}
+	code, _, errs := runIn(t, dir, "release", "-q", "-dist-outside")
+	if code != 1 || !strings.Contains(errs, "no "+release.DistMarker+": svcpack did not make it") {
+		t.Errorf("release -dist-outside into a folder svcpack did not make: exit %d\n%s", code, errs)
+	}
+	unchanged("release -dist-outside")
+	if err := os.Remove(filepath.Join(dist, "keep.txt")); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, errs := runIn(t, dir, "release", "-q", "-dist-outside"); code != 0 {
+		t.Fatalf("release -dist-outside into an empty folder: exit %d\n%s", code, errs)
+	}
+	if _, err := os.Stat(filepath.Join(dist, release.DistMarker)); err != nil {
+		t.Errorf("the release outside is not marked: %v", err)
+	}
+	// The command line's -dist, with a config whose dist is its own.
+	inside := parityProject(t, small)
+	cli := filepath.Join(other, "cli")
+	if code, _, errs := runIn(t, inside, "release", "-q", "-dist", cli); code != 0 {
+		t.Fatalf("release -dist %s: exit %d\n%s", cli, code, errs)
+	}
+	if _, err := os.Stat(filepath.Join(cli, "checksums.txt")); err != nil {
+		t.Errorf("release -dist wrote no release there: %v", err)
+	}
 }
 
 // arm64Image is an OCI layout archive holding one linux/arm64 image: a
@@ -320,9 +397,8 @@ func TestCheckAndReleaseAgree(t *testing.T) {
 			if !regexp.MustCompile(`svcpack\.yaml:\d+: `).MatchString(checkErr) {
 				t.Errorf("check names no file:line: %s", checkErr)
 			}
-			entries, _ := os.ReadDir(filepath.Join(dir, "dist"))
-			if len(entries) != 1 || entries[0].Name() != "keep.txt" {
-				t.Errorf("dist/ changed: %v", entries)
+			if got := names(t, filepath.Join(dir, "dist")); got != release.DistMarker+" keep.txt" {
+				t.Errorf("dist/ changed: %s", got)
 			}
 			all, _ := os.ReadDir(dir)
 			for _, e := range all {
@@ -444,8 +520,8 @@ func TestKilledReleaseLeavesNothing(t *testing.T) {
 	if len(left) == 0 {
 		t.Fatal("the killed release left no staging folder: nothing to test")
 	}
-	if entries, _ := os.ReadDir(filepath.Join(dir, "dist")); len(entries) != 1 {
-		t.Errorf("dist/ changed under a killed release: %v", entries)
+	if got := names(t, filepath.Join(dir, "dist")); got != release.DistMarker+" keep.txt" {
+		t.Errorf("dist/ changed under a killed release: %s", got)
 	}
 	again := exec.Command(exe, "release")
 	again.Dir = dir

@@ -75,13 +75,15 @@ func (c *Spec) checkDist(p *Problems, root string) {
 		p.AddAt("dist", nil, "%q is the project folder %s itself: a release replaces its dist folder; "+
 			"name a folder inside it, such as dist", c.Dist, root)
 	case !Inside(root, got):
-		p.AddAt("dist", nil, "%q is outside the project folder %s (it is %s%s): a release writes there and replaces "+
-			"what was there; name a folder inside the project, such as dist, %s", c.Dist, root, got, viaLink(dist, got), allow)
+		p.AddAt("dist", nil, "%q is outside the project folder %s (it is %s%s): a release writes there and "+
+			"replaces what was there; name a folder inside the project, such as dist, %s",
+			c.Dist, root, got, viaLink(dist, got), allow)
 	default:
 		cache := CacheDir(dist)
 		got, err := ResolvePath(cache)
 		if err != nil {
-			p.AddAt("dist", nil, "the cache folder %s beside %q: %v: remove it, %s", filepath.Base(cache), c.Dist, err, allow)
+			p.AddAt("dist", nil, "the cache folder %s beside %q: %v: remove it, %s",
+				filepath.Base(cache), c.Dist, err, allow)
 		} else if !Inside(root, got) {
 			p.AddAt("dist", nil, "the cache folder %s beside %q is outside the project folder %s (it is %s%s): "+
 				"remove it, %s", filepath.Base(cache), c.Dist, root, got, viaLink(cache, got), allow)

@@ -12,12 +12,13 @@
 //
 // Targets read the config named by SVCPACK_CONFIG (default svcpack.yaml in
 // the current directory); SVCPACK_FORCE=1 makes a release redo every
-// artifact instead of reusing those whose inputs did not change. They are thin: parse config, call pkg/release.
+// artifact instead of reusing those whose inputs did not change, and
+// SVCPACK_DIST_OUTSIDE=1 lets the config's dist lie outside the project
+// folder (config.Load reads it). They are thin: parse config, call pkg/release.
 package magetargets
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -173,7 +174,7 @@ func Test(ctx context.Context) error {
 }
 
 // Clean removes the dist directory named in svcpack.yaml and its
-// incremental-release cache.
+// incremental-release cache, each only if svcpack made it (release.Clean).
 func Clean() error {
 	dir := ""
 	c, err := release.Load(configPath(), config.OSEnv())
@@ -184,7 +185,7 @@ func Clean() error {
 	} else {
 		dir = c.Dist
 	}
-	return errors.Join(os.RemoveAll(dir), os.RemoveAll(release.CacheDir(dir)))
+	return release.Clean(dir)
 }
 
 // partPatterns splits Merge's argument into patterns at spaces, unless it

@@ -82,10 +82,8 @@ type cache struct {
 
 // CacheDir is where a release into dist keeps what the next incremental
 // release needs (the raw binaries, state.json, raw.json): .dist.cache
-// beside dist.
-func CacheDir(dist string) string {
-	return filepath.Join(filepath.Dir(dist), "."+filepath.Base(dist)+".cache")
-}
+// beside dist (config.CacheDir, which Load keeps inside the project).
+func CacheDir(dist string) string { return config.CacheDir(dist) }
 
 // openCache reads the previous state; a missing or unreadable state means
 // a full release.
@@ -95,7 +93,13 @@ func openCache(dist string) (*cache, error) {
 		next: state{Version: cacheVersion, Jobs: map[string]jobRecord{}},
 		raw:  map[string]rawRecord{}, digests: map[string]string{},
 	}
+	if err := checkCacheOwned(c.dir); err != nil {
+		return nil, fmt.Errorf("cache: %w", err)
+	}
 	if err := os.MkdirAll(c.dir, 0o755); err != nil {
+		return nil, fmt.Errorf("cache: %w", err)
+	}
+	if err := writeMarker(c.dir, cacheMarker); err != nil {
 		return nil, fmt.Errorf("cache: %w", err)
 	}
 	if b, err := os.ReadFile(filepath.Join(c.dir, "state.json")); err == nil {

@@ -18,6 +18,7 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -183,6 +184,9 @@ func runStaged(ctx context.Context, s *config.Spec, o Options, st staged) (*Plan
 	failed := func(err error) (*Plan, error) {
 		return nil, fmt.Errorf("%s failed, %s left unchanged: %w", st.what, dist, err)
 	}
+	if err := checkDistOwned(dist); err != nil {
+		return nil, fmt.Errorf("%s: %w", st.what, err)
+	}
 	parent := filepath.Dir(dist)
 	if err := os.MkdirAll(parent, 0o755); err != nil {
 		return nil, fmt.Errorf("%s: %w", st.what, err)
@@ -205,6 +209,9 @@ func runStaged(ctx context.Context, s *config.Spec, o Options, st staged) (*Plan
 		return nil, fmt.Errorf("%s: %w", st.what, err)
 	}
 	defer os.RemoveAll(staging) // after a successful swap this is gone already
+	if err := markStaging(staging, dist); err != nil {
+		return nil, fmt.Errorf("%s: %w", st.what, err)
+	}
 	p, err := newPlan(s, o, staging)
 	if err != nil {
 		return failed(err)
@@ -240,7 +247,13 @@ func runStaged(ctx context.Context, s *config.Spec, o Options, st staged) (*Plan
 func Build(ctx context.Context, s *config.Spec, o Options) (*Result, error) {
 	rep := o.reporter()
 	dist := o.dist(s)
+	if err := errors.Join(checkDistOwned(dist), checkCacheOwned(CacheDir(dist))); err != nil {
+		return nil, fmt.Errorf("build: %w", err)
+	}
 	if err := os.MkdirAll(dist, 0o755); err != nil {
+		return nil, fmt.Errorf("build: %w", err)
+	}
+	if err := writeMarker(dist, DistMarker); err != nil {
 		return nil, fmt.Errorf("build: %w", err)
 	}
 	p, err := newPlan(s, o, dist)
@@ -370,13 +383,19 @@ func ReadManifest(dist string) (*Manifest, error) {
 }
 
 // removeStale removes what runs that died left beside dist (staging and
-// swap folders, the cache's temporary files), and says so. The caller
-// holds the cache lock, so no live run owns them.
+// swap folders, the cache's temporary files), and says so; a folder of
+// those names that svcpack did not make (see ownedLeftover) is left, with
+// a warning. The caller holds the cache lock, so no live run owns them.
 func removeStale(dist string, rep *reporter) {
 	var gone []string
 	for _, pattern := range []string{"." + filepath.Base(dist) + ".staging-*", "." + filepath.Base(dist) + ".old-*"} {
 		matches, _ := filepath.Glob(filepath.Join(filepath.Dir(dist), pattern))
 		for _, m := range matches {
+			if !ownedLeftover(m) {
+				rep.printf(Quiet, "svcpack: warning: leaving %s: it holds files and no %s, so svcpack did not make it\n",
+					m, DistMarker)
+				continue
+			}
 			if err := os.RemoveAll(m); err == nil {
 				gone = append(gone, filepath.Base(m))
 			}
@@ -389,8 +408,12 @@ func removeStale(dist string, rep *reporter) {
 }
 
 // swapDir replaces dst with src: dst is moved aside, src renamed into place,
-// and the old tree removed. Both live in the same parent directory.
+// and the old tree removed. Both live in the same parent directory. A dst
+// that svcpack did not make is left as it is (see checkDistOwned).
 func swapDir(src, dst string) error {
+	if err := checkDistOwned(dst); err != nil {
+		return err
+	}
 	old := ""
 	if _, err := os.Stat(dst); err == nil {
 		tmp, err := os.MkdirTemp(filepath.Dir(dst), "."+filepath.Base(dst)+".old-")
