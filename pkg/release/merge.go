@@ -8,7 +8,6 @@ import (
 	"io/fs"
 	"maps"
 	"os"
-	"path"
 	"path/filepath"
 	"runtime"
 	"slices"
@@ -22,8 +21,12 @@ import (
 )
 
 // Merging the parts of a split release (parts.go makes them): the parts
-// are checked against each other and the checkout, then their files are
-// linked into dist/ with the release-wide artifacts made there.
+// are checked against each other and the checkout, without reading their
+// files; then their files are copied into the staging folder of dist/,
+// each copy checked against the digest its part lists (partfile.go says
+// how a part's files are opened), and the release-wide artifacts are made
+// there. No file is read before every manifest has passed its checks, and
+// each file listed is read once.
 
 // LoadForMerge loads the config at path to merge the parts ps: the
 // contract decisions made from the program's imports are taken from the
@@ -49,53 +52,32 @@ func LoadForMerge(path string, env config.Env, ps *Parts) (*config.Spec, error) 
 }
 
 // Parts are the parts of a split release to merge, as OpenParts found
-// them: each one's manifest (or why it could not be read) and the digests
-// of the files it lists, computed in the background from the moment the
-// manifests are read, while the config loads.
+// them: each one's manifest, or why it could not be read.
 type Parts struct {
 	read []partRead
-	done chan struct{} // closed when every digest is in
 }
 
-// partRead is one part's directory, manifest or the error reading it, and
-// the digests of its artifacts' files, by index in m.Artifacts.
+// partRead is one part's directory, and its manifest or the error reading
+// it.
 type partRead struct {
-	dir     string
-	m       *Part
-	err     error
-	digests []fileDigest
+	dir string
+	m   *Part
+	err error
 }
 
-// OpenParts reads the manifests of the parts in dirs and starts hashing
-// the files they list, o.Parallelism files at a time (every core by
-// default), until done or ctx ends. What it finds is checked by Merge.
+// OpenParts reads the manifests of the parts in dirs (see ReadPart), and
+// no other file: Merge checks the manifests first, then copies and hashes
+// the files they list, as many at a time as its own Options say (o is not
+// used). Once ctx ends, the manifests left are not read.
 func OpenParts(ctx context.Context, dirs []string, o Options) *Parts {
-	ps := &Parts{read: make([]partRead, len(dirs)), done: make(chan struct{})}
-	var names []string
-	var into []*fileDigest
+	ps := &Parts{read: make([]partRead, len(dirs))}
 	for i, dir := range dirs {
 		r := &ps.read[i]
 		r.dir = dir
-		r.m, r.err = ReadPart(dir)
-		if r.err != nil {
-			continue
-		}
-		r.digests = make([]fileDigest, len(r.m.Artifacts))
-		for j, a := range r.m.Artifacts {
-			// Only plain paths inside the part are read (Merge refuses the
-			// others without reading them).
-			if filepath.IsLocal(filepath.FromSlash(a.Path)) && path.Clean(a.Path) == a.Path {
-				names = append(names, filepath.Join(dir, filepath.FromSlash(a.Path)))
-				into = append(into, &r.digests[j])
-			}
+		if r.err = ctx.Err(); r.err == nil {
+			r.m, r.err = ReadPart(dir)
 		}
 	}
-	go func() {
-		defer close(ps.done)
-		for i, d := range digestFiles(ctx, names, o.Parallelism) {
-			*into[i] = d
-		}
-	}()
 	return ps
 }
 
@@ -116,10 +98,10 @@ func within(path, dir string) bool {
 	return err == nil && filepath.IsLocal(rel) || rel == "."
 }
 
-// mergedPart is a checked part.
+// mergedPart is a checked part: named dir, read from the folder root.
 type mergedPart struct {
-	dir string
-	m   *Part
+	dir, root string
+	m         *Part
 }
 
 // checkParts checks the parts against want (this checkout's part
@@ -145,20 +127,14 @@ func checkParts(ctx context.Context, s *config.Spec, want Part, ps *Parts, dist 
 			continue
 		}
 		c.strays(r.dir, root, listed)
-		parts = append(parts, mergedPart{dir: r.dir, m: r.m})
-	}
-	// Every file must be the one its part made.
-	select {
-	case <-ps.done:
-	case <-ctx.Done():
+		parts = append(parts, mergedPart{dir: r.dir, root: root, m: r.m})
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("merge: %w", err)
 	}
-	c.digests()
 	c.covered()
 	if len(c.problems) > 0 {
-		return nil, &MergeError{Problems: c.problems}
+		return nil, refused(c.problems)
 	}
 	return parts, nil
 }
@@ -173,12 +149,23 @@ type partCheck struct {
 	owner         map[string]string // target -> part dir
 	paths         map[string]string // artifact path -> part dir
 	seen          map[string]string // a part's absolute folder -> its name
-	files         []partFile        // hashed by OpenParts
 	goPart, goVer string            // the first part read, and its Go
 }
 
 func (c *partCheck) bad(format string, args ...any) {
 	c.problems = append(c.problems, fmt.Sprintf(format, args...))
+}
+
+// maxProblems bounds the reasons a MergeError lists: a hostile manifest
+// can have tens of thousands of wrong lines.
+const maxProblems = 100
+
+// refused is the MergeError for problems, the first maxProblems of them.
+func refused(problems []string) *MergeError {
+	if n := len(problems) - maxProblems; n > 0 {
+		problems = append(problems[:maxProblems:maxProblems], fmt.Sprintf("(and %d more)", n))
+	}
+	return &MergeError{Problems: problems}
 }
 
 // locate returns the folder the part r is read from, when it is a part
@@ -248,11 +235,11 @@ func (c *partCheck) agree(dir string, m *Part) {
 	}
 }
 
-// targets claims the part's targets, each of the config's and in no other
-// part, and returns them.
+// targets claims the part's targets, each of the config's, listed once and
+// in no other part, and returns them.
 func (c *partCheck) targets(dir string, m *Part) []platform.Target {
 	var own []platform.Target
-	for _, ts := range m.Targets {
+	for _, ts := range c.once(dir, "target", m.Targets) {
 		t, err := platform.Parse(ts)
 		if err != nil || !slices.Contains(c.s.Targets, t) {
 			c.bad("part %s: target %q is not among %s's targets", dir, ts, c.s.Path)
@@ -272,8 +259,8 @@ func (c *partCheck) targets(dir string, m *Part) []platform.Target {
 
 // artifacts checks the part's manifest against what svcpack.yaml makes for
 // its targets (a combined target, darwin/universal, is the part's when it
-// holds every target combined into it: splitsNoCombined), queues each
-// listed file for its digest check, and returns the names listed.
+// holds every target combined into it: splitsNoCombined), each file listed
+// once, and returns the names listed. It reads none of the files.
 func (c *partCheck) artifacts(r partRead, own []platform.Target) (map[string]bool, bool) {
 	dir, m := r.dir, r.m
 	declared, err := partArtifacts(c.s, own)
@@ -281,8 +268,20 @@ func (c *partCheck) artifacts(r partRead, own []platform.Target) (map[string]boo
 		c.bad("part %s: %v", dir, err)
 		return nil, false
 	}
+	var paths []string
+	for _, a := range m.Artifacts {
+		paths = append(paths, a.Path)
+	}
+	first := map[string]bool{}
+	for _, p := range c.once(dir, "artifact", paths) {
+		first[p] = true
+	}
 	listed := map[string]bool{PartName: true}
-	for j, a := range m.Artifacts {
+	for _, a := range m.Artifacts {
+		if !first[a.Path] {
+			continue // a repeated line, refused by once
+		}
+		delete(first, a.Path)
 		listed[a.Path] = true
 		if o, ok := c.paths[a.Path]; ok {
 			c.bad("artifact %s is in two parts: %s and %s", a.Path, o, dir)
@@ -302,7 +301,6 @@ func (c *partCheck) artifacts(r partRead, own []platform.Target) (map[string]boo
 		if d.Kind != a.Kind || d.Platform() != a.Platform() {
 			c.bad("part %s: artifact %s is listed as %s for %q, but svcpack.yaml makes it as %s for %q", dir, a.Path, a.Kind, a.Target(), d.Kind, d.Target())
 		}
-		c.files = append(c.files, partFile{dir: dir, a: a, got: &r.digests[j]})
 	}
 	for _, rel := range slices.Sorted(maps.Keys(declared)) {
 		if !listed[rel] {
@@ -310,6 +308,25 @@ func (c *partCheck) artifacts(r partRead, own []platform.Target) (map[string]boo
 		}
 	}
 	return listed, true
+}
+
+// once refuses each name the part's manifest lists more than once under
+// what ("target", "artifact"), with the number of times, and returns the
+// names without repeats, in their order.
+func (c *partCheck) once(dir, what string, names []string) []string {
+	count := map[string]int{}
+	var out []string
+	for _, n := range names {
+		if count[n]++; count[n] == 1 {
+			out = append(out, n)
+		}
+	}
+	for _, n := range out {
+		if count[n] > 1 {
+			c.bad("part %s: %s %q is listed %d times in its %s", dir, what, n, count[n], PartName)
+		}
+	}
+	return out
 }
 
 // strays refuses a file the manifest does not list (a stray, or another
@@ -324,25 +341,13 @@ func (c *partCheck) strays(dir, root string, listed map[string]bool) {
 			c.bad("part %s: %v", dir, err)
 		case d.IsDir():
 		case !d.Type().IsRegular():
-			c.bad("part %s: %s is not a regular file (%s)", dir, filepath.ToSlash(rel), d.Type())
+			c.bad("part %s: %v", dir, notRegular(rel, d.Type()))
 		case rel == DistMarker:
 		case !listed[filepath.ToSlash(rel)]:
 			c.bad("part %s: %s is not listed in its %s", dir, filepath.ToSlash(rel), PartName)
 		}
 		return nil
 	})
-}
-
-// digests checks every listed file against the digest OpenParts took.
-func (c *partCheck) digests() {
-	for _, f := range c.files {
-		switch d, a := f.got, f.a; {
-		case d.err != nil:
-			c.bad("part %s: artifact %s: %v (an incomplete download?)", f.dir, a.Path, d.err)
-		case d.sum != a.SHA256 || d.size != a.Size:
-			c.bad("part %s: artifact %s is not the file the part made (sha256 %s, %d bytes; listed %s, %d bytes): damaged in transfer?", f.dir, a.Path, d.sum, d.size, a.SHA256, a.Size)
-		}
-	}
 }
 
 // covered checks that every target of the config is in a part.
@@ -389,89 +394,110 @@ func contractText(c config.Contract) string {
 	return fmt.Sprintf("wrap %v and notify %v", c.Wrap.On, c.Notify.On)
 }
 
-// partFile is an artifact of a part and what its file holds.
-type partFile struct {
-	dir string
-	a   Artifact
-	got *fileDigest
+// mergeHooks let tests act inside a merge; nil outside them.
+var mergeHooks struct {
+	// hashed is called when the copy of a part's file (part, the part's
+	// name, rel the file's path) has been hashed, before it is checked
+	// and published.
+	hashed func(part, rel string)
 }
 
-// fileDigest is the SHA-256 and size of a file's content, or why they
-// could not be read.
-type fileDigest struct {
-	sum  string
-	size int64
+// stageParts copies every part's files into the plan's staging folder,
+// workers at a time, and checks each copy against its part's manifest
+// (stagePartFile). Files that are not the ones listed make a *MergeError
+// naming each; once ctx ends, no more files are read.
+func stageParts(ctx context.Context, p *Plan, parts []mergedPart, workers int) error {
+	var files []*stagedFile
+	for i := range parts {
+		part := &parts[i]
+		root, err := os.OpenRoot(part.root)
+		if err != nil {
+			return fmt.Errorf("part %s: %w", part.dir, err)
+		}
+		defer root.Close()
+		for _, a := range part.m.Artifacts {
+			if err := p.claim(a.Path, "part "+part.dir); err != nil { // no release-wide job may write it too
+				return err
+			}
+			files = append(files, &stagedFile{part: part.dir, root: root, a: a})
+		}
+	}
+	stageEach(ctx, p, files, workers)
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("merge: %w", err)
+	}
+	var problems []string
+	for _, f := range files {
+		var mm *mismatchError
+		switch {
+		case errors.As(f.err, &mm):
+			problems = append(problems, fmt.Sprintf("part %s: artifact %v", f.part, f.err))
+		case errors.Is(f.err, fs.ErrNotExist):
+			problems = append(problems, fmt.Sprintf("part %s: artifact %s: %v (an incomplete download?)",
+				f.part, f.a.Path, f.err))
+		case f.err != nil:
+			problems = append(problems, fmt.Sprintf("part %s: artifact %s: %v", f.part, f.a.Path, f.err))
+		}
+	}
+	if len(problems) > 0 {
+		return refused(problems)
+	}
+	for _, f := range files {
+		p.add(f.a)
+	}
+	return nil
+}
+
+// stagedFile is a file of a part to copy into the staging folder: the
+// part's name, its folder and the artifact; and why it could not be.
+type stagedFile struct {
+	part string
+	root *os.Root
+	a    Artifact
 	err  error
 }
 
-// digestFiles hashes the files, workers at a time (GOMAXPROCS when 0), the
-// largest first so that no worker is left with a large file at the end;
-// once ctx ends, the files left get its error.
-// Merge checks the very digest checksums.txt publishes, SHA-256.
-func digestFiles(ctx context.Context, paths []string, workers int) []fileDigest {
+// stageEach runs stagePartFile for files, workers at a time (GOMAXPROCS
+// when 0), the largest first so that no worker is left with a large file
+// at the end; once ctx ends, the files left get its error.
+func stageEach(ctx context.Context, p *Plan, files []*stagedFile, workers int) {
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
-	out := make([]fileDigest, len(paths))
-	order := make([]int, len(paths))
-	size := make([]int64, len(paths))
-	for i, p := range paths {
-		order[i] = i
-		if fi, err := os.Stat(p); err == nil {
-			size[i] = fi.Size()
-		}
-	}
-	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(size[b], size[a]) })
-	next := make(chan int)
+	order := slices.Clone(files)
+	slices.SortStableFunc(order, func(x, y *stagedFile) int { return cmp.Compare(y.a.Size, x.a.Size) })
+	next := make(chan *stagedFile)
 	var wg sync.WaitGroup
-	for range min(workers, len(paths)) {
+	for range min(workers, len(files)) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for i := range next {
-				d := &out[i]
-				if d.err = ctx.Err(); d.err == nil { // after Ctrl-C, no more reading
-					d.sum, d.size, d.err = hashRegularFile(paths[i])
+			for f := range next {
+				if f.err = ctx.Err(); f.err != nil { // after Ctrl-C, no more reading
+					continue
 				}
+				var hashed func()
+				if h := mergeHooks.hashed; h != nil {
+					hashed = func() { h(f.part, f.a.Path) }
+				}
+				f.err = stagePartFile(f.root, f.a, p.Abs(f.a.Path), artifactMode(f.a.Kind), hashed)
 			}
 		}()
 	}
-	for _, i := range order {
-		next <- i
+	for _, f := range order {
+		next <- f
 	}
 	close(next)
 	wg.Wait()
-	return out
-}
-
-// hashRegularFile is hashFile for a file that must be a regular one: a
-// part's symbolic link to /dev/zero or a named pipe must not hang the
-// merge (Merge refuses them).
-func hashRegularFile(path string) (string, int64, error) {
-	fi, err := os.Lstat(path)
-	if err != nil {
-		return "", 0, err
-	}
-	if !fi.Mode().IsRegular() {
-		return "", 0, fmt.Errorf("%s is not a regular file (%s)", path, fi.Mode().Type())
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		return "", 0, err
-	}
-	defer f.Close()
-	if st, err := f.Stat(); err != nil || !os.SameFile(fi, st) {
-		return "", 0, fmt.Errorf("%s changed while it was read", path)
-	}
-	return hashOpen(f)
 }
 
 // Merge makes the release of s from parts made by Release with
 // Options.Partial (their dist directories, opened by OpenParts): it checks
 // them (see checkParts), then writes dist/ as Release does, through a staging
-// directory, with the parts' artifacts (hard-linked where the file system
-// allows), the release-wide artifacts, checksums.txt, its signature and
-// artifacts.json. A refused merge returns a *MergeError and writes nothing.
+// directory, with copies of the parts' artifacts, each checked against the
+// digest its part lists (see stageParts), the release-wide artifacts,
+// checksums.txt, its signature and artifacts.json. A refused merge returns
+// a *MergeError and leaves dist/ as it was.
 func Merge(ctx context.Context, s *config.Spec, ps *Parts, o Options) (*Result, error) {
 	rep := o.reporter()
 	dist := o.dist(s)
@@ -494,25 +520,21 @@ func Merge(ctx context.Context, s *config.Spec, ps *Parts, o Options) (*Result, 
 			once = append(once, pk)
 		}
 	}
-	// The parts' files go in first (hard-linked where the file system
-	// allows), then the release-wide jobs run on them.
+	// The parts' files go in first, then the release-wide jobs run on them.
 	fill := func(p *Plan) error {
+		if err := stageParts(ctx, p, parts, o.Parallelism); err != nil {
+			return err
+		}
 		for _, part := range parts {
-			for _, a := range part.m.Artifacts {
-				src := filepath.Join(part.dir, filepath.FromSlash(a.Path))
-				if err := p.claim(a.Path, "part "+part.dir); err != nil { // no release-wide job may write it too
-					return err
-				}
-				if err := linkOrCopy(src, p.Abs(a.Path), artifactMode(a.Kind)); err != nil {
-					return fmt.Errorf("part %s: %s: %w", part.dir, a.Path, err)
-				}
-				p.add(a)
-			}
 			rep.printf(Normal, "  %-10s %-15s %s\n", "part", part.dir, strings.Join(part.m.Targets, " "))
 		}
 		return nil
 	}
 	p, err := runStaged(ctx, s, o, staged{what: "merge", fill: fill, pks: once, end: finish})
+	var me *MergeError
+	if errors.As(err, &me) {
+		return nil, me // a part's file was not the one listed: dist/ is as it was
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -520,20 +542,6 @@ func Merge(ctx context.Context, s *config.Spec, ps *Parts, o Options) (*Result, 
 	rep.table(dist, arts)
 	rep.printf(Normal, "svcpack: merged %d parts of %s %s: %d artifacts in %.1fs\n", len(parts), s.Name, s.Version, len(arts), time.Since(start).Seconds())
 	return &Result{Dist: dist, Artifacts: arts}, nil
-}
-
-// linkOrCopy puts src at dst with mode: a hard link where the file system
-// allows and src has that mode, otherwise a copy. (A part's files may
-// have lost their modes on the way: actions/upload-artifact keeps none.)
-func linkOrCopy(src, dst string, mode fs.FileMode) error {
-	fi, err := os.Stat(src)
-	if err != nil {
-		return err
-	}
-	if fi.Mode().Perm() == mode && link(src, dst) == nil {
-		return nil
-	}
-	return packager.CopyFile(src, dst, mode)
 }
 
 // artifactMode is the mode a release gives an artifact of kind k: the
