@@ -133,7 +133,10 @@ type stamper struct {
 }
 
 // pkgDir is where an import path's package is, or why it is not found.
-type pkgDir struct{ dir, err string }
+type pkgDir struct {
+	dir, err string
+	outside  bool // the package is not the main module's
+}
 
 // check says why x stamps nothing, and how to fix it, or "" when it
 // stamps (or cannot be judged).
@@ -151,7 +154,7 @@ func (st *stamper) check(x xFlag) string {
 	byMsg := map[string][]string{}
 	var order []string
 	for _, t := range st.targets() {
-		msg := st.checkIn(x, pd.dir, t)
+		msg := st.checkIn(x, pd.dir, pd.outside, t)
 		if msg == "" {
 			continue
 		}
@@ -186,8 +189,10 @@ func (st *stamper) targets() []platform.Target {
 	return out
 }
 
-// checkIn checks x in the package at dir as built for t.
-func (st *stamper) checkIn(x xFlag, dir string, t platform.Target) string {
+// checkIn checks x in the package at dir as built for t; outside says the
+// package is not the module's (a dependency's, the standard library's), so
+// its source is not the user's to change.
+func (st *stamper) checkIn(x xFlag, dir string, outside bool, t platform.Target) string {
 	ctxt := build.Default
 	ctxt.GOOS, ctxt.GOARCH, ctxt.CgoEnabled, ctxt.BuildTags = t.OS, t.Arch, false, st.s.Tags
 	p, err := st.loader.Load(&ctxt, dir)
@@ -203,13 +208,25 @@ func (st *stamper) checkIn(x xFlag, dir string, t platform.Target) string {
 		at = fmt.Sprintf("%s:%d", st.s.Rel(v.Pos.Filename), v.Pos.Line)
 	}
 	fix := fmt.Sprintf("make it `var %s = \"dev\"`", x.name)
+	if outside {
+		// Not the user's to edit: in the module cache, vendor or GOROOT.
+		fix = others(p, x)
+	}
 	switch v.Kind {
 	case stamp.Missing:
 		if st.optional {
 			return ""
 		}
-		return fmt.Sprintf("no variable %s in package %s (%s), so the linker sets nothing: declare `var %s = \"dev\"` there",
-			x.name, x.pkg, st.local(dir), x.name)
+		if outside {
+			return fmt.Sprintf("no variable %s in package %s (outside the module, in %s), so the linker sets nothing; %s",
+				x.name, x.pkg, dir, fix)
+		}
+		declare := fmt.Sprintf("declare `var %s = \"dev\"` there", x.name)
+		if near := p.Nearest(x.name); near != "" {
+			declare = fmt.Sprintf("did you mean -X %s.%s? Else %s", x.pkg, near, declare)
+		}
+		return fmt.Sprintf("no variable %s in package %s (%s), so the linker sets nothing: %s",
+			x.name, x.pkg, st.local(dir), declare)
 	case stamp.Const:
 		return fmt.Sprintf("%s.%s is a const in %s, which -X cannot set; %s", x.pkg, x.name, at, fix)
 	case stamp.NotString:
@@ -245,7 +262,9 @@ func (st *stamper) dir(pkg string) pkgDir {
 
 // list runs go list in the project for the directory of pkg.
 func (st *stamper) list(pkg string) pkgDir {
-	args := []string{"list", "-f", "{{.Dir}}"}
+	// "main:" for a package of the main module (or of a workspace's),
+	// then the directory.
+	args := []string{"list", "-f", "{{with .Module}}{{if .Main}}main{{end}}{{end}}:{{.Dir}}"}
 	if len(st.s.Tags) > 0 {
 		args = append(args, "-tags="+strings.Join(st.s.Tags, ","))
 	}
@@ -254,7 +273,8 @@ func (st *stamper) list(pkg string) pkgDir {
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
-	switch dir := strings.TrimSpace(string(out)); {
+	mod, dir, _ := strings.Cut(strings.TrimSpace(string(out)), ":")
+	switch {
 	case err != nil:
 		why := strings.TrimSuffix(firstLine(stderr.String()), "; to add it:")
 		return pkgDir{err: fmt.Sprintf("go list finds no package %s (%s), so the linker sets nothing",
@@ -262,8 +282,28 @@ func (st *stamper) list(pkg string) pkgDir {
 	case dir == "":
 		return pkgDir{err: fmt.Sprintf("go list names no directory for package %s, so it cannot be checked", pkg)}
 	default:
-		return pkgDir{dir: dir}
+		return pkgDir{dir: dir, outside: mod != "main"}
 	}
+}
+
+// maxListed is how many names others lists.
+const maxListed = 8
+
+// others says which variable to name instead of x, in a package whose
+// source is not the user's to change: the nearest name -X can set there,
+// else the names it can set, else that it can set none.
+func others(p *stamp.Package, x xFlag) string {
+	if near := p.Nearest(x.name); near != "" {
+		return fmt.Sprintf("did you mean -X %s.%s, the nearest name -X can set there?", x.pkg, near)
+	}
+	names := p.Settable()
+	switch {
+	case len(names) == 0:
+		return "-X can set no variable there: remove this -X"
+	case len(names) > maxListed:
+		names = append(names[:maxListed:maxListed], fmt.Sprintf("and %d more", len(names)-maxListed))
+	}
+	return "-X can set only " + strings.Join(names, ", ") + " there"
 }
 
 func isDir(p string) bool {

@@ -18,6 +18,7 @@ func TestCheckStamps(t *testing.T) {
 		ldflags    []string // one item a line, from line 6
 		targets    string
 		want       []string // substrings of the error; none: it loads
+		not        []string // what the error must not say
 	}{
 		{name: "settable", main: "./cmd/ok", ldflags: []string{"-s", "-X main.version={{.Version}}"}},
 		{name: "-X= form", main: "./cmd/ok", ldflags: []string{"-X=main.version={{.Version}}"}},
@@ -36,6 +37,22 @@ func TestCheckStamps(t *testing.T) {
 			want: []string{"main.version in cmd/computed/main.go:8 is initialised with a non-constant expression"}},
 		{name: "missing", main: "./cmd/missing", ldflags: []string{"-X main.version=1"},
 			want: []string{"svcpack.yaml:6: ldflags[0]: -X main.version: no variable version in package main (./cmd/missing)"}},
+		{name: "misspelt", main: "./cmd/ok", ldflags: []string{"-X main.Verison=1"},
+			want: []string{"ldflags[0]: -X main.Verison: no variable Verison in package main (./cmd/ok), so the linker sets nothing: " +
+				"did you mean -X main.version? Else declare `var Verison = \"dev\"` there"}},
+		// example.com/common, a module of its own that go.mod requires (and
+		// replaces with ./common), stands for a dependency in the module
+		// cache: its source is not the user's to change.
+		{name: "dependency", main: "./cmd/ok", ldflags: []string{"-X example.com/common/version.Revision={{.Commit}}"}},
+		{name: "dependency, misspelt", main: "./cmd/ok", ldflags: []string{"-X example.com/common/version.Revison={{.Commit}}"},
+			want: []string{"ldflags[0]: -X example.com/common/version.Revison: no variable Revison in package example.com/common/version " +
+				"(outside the module, in ", "so the linker sets nothing; " +
+				"did you mean -X example.com/common/version.Revision, the nearest name -X can set there?"},
+			not: []string{"declare", "var Revison"}},
+		{name: "dependency, no name near", main: "./cmd/ok", ldflags: []string{"-X example.com/common/version.Commit={{.Commit}}"},
+			want: []string{"no variable Commit in package example.com/common/version (outside the module",
+				"-X can set only Branch, BuildDate, BuildUser, Revision, Version there"},
+			not: []string{"declare", "did you mean"}},
 		{name: "other package", main: "./cmd/missing", ldflags: []string{"-X example.com/stamps/internal/version.Version=1"}},
 		{name: "other package, const", main: "./cmd/missing", ldflags: []string{"-s", "-X example.com/stamps/internal/version.Commit={{.Commit}}"},
 			want: []string{"svcpack.yaml:7: ldflags[1]: -X example.com/stamps/internal/version.Commit: " +
@@ -87,6 +104,11 @@ func TestCheckStamps(t *testing.T) {
 			for _, w := range tc.want {
 				if !strings.Contains(err.Error(), w) {
 					t.Errorf("error lacks %q:\n%v", w, err)
+				}
+			}
+			for _, n := range tc.not {
+				if strings.Contains(err.Error(), n) {
+					t.Errorf("error says %q:\n%v", n, err)
 				}
 			}
 		})

@@ -171,6 +171,66 @@ func (p *Package) Lookup(name string) Var {
 	return v
 }
 
+// Settable lists the package-level names -X can set in the package (Lookup
+// says Settable), sorted.
+func (p *Package) Settable() []string {
+	var out []string
+	for _, name := range p.types.Scope().Names() { // sorted
+		if p.Lookup(name).Kind == Settable {
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
+// Nearest is the name -X can set in the package that is nearest to name, a
+// name it cannot (a misspelling: Revision for Revison, version for
+// Version), or "" when none is near: at most one edit (an insertion, a
+// deletion, a substitution, two neighbours swapped) for every three
+// letters, ignoring case. Of two as near, the one nearer in case wins, then
+// the first in order.
+func (p *Package) Nearest(name string) string {
+	limit := max(1, len(name)/3)
+	best, bestFolded, bestExact := "", limit+1, 0
+	for _, cand := range p.Settable() {
+		if cand == name {
+			continue
+		}
+		folded := editDistance(strings.ToLower(cand), strings.ToLower(name))
+		exact := editDistance(cand, name)
+		if folded < bestFolded || folded == bestFolded && exact < bestExact {
+			best, bestFolded, bestExact = cand, folded, exact
+		}
+	}
+	return best
+}
+
+// editDistance is the optimal string alignment distance between a and b:
+// the fewest insertions, deletions, substitutions and swaps of neighbours
+// (no substring edited twice) that turn one into the other, by byte.
+func editDistance(a, b string) int {
+	// d[i][j] is the distance between a[:i] and b[:j]; three rows suffice.
+	prev2, prev, cur := make([]int, len(b)+1), make([]int, len(b)+1), make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
+				cur[j] = min(cur[j], prev2[j-2]+1)
+			}
+		}
+		prev2, prev, cur = prev, cur, prev2
+	}
+	return prev[len(b)]
+}
+
 // varKind is a variable's Kind: its type, then its initialiser.
 func (p *Package) varKind(obj *types.Var) Kind {
 	t := obj.Type()

@@ -4,6 +4,7 @@ import (
 	"go/build"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 )
 
@@ -54,6 +55,33 @@ func TestLookup(t *testing.T) {
 	}
 	if linux.Name != "main" {
 		t.Errorf("package name %q, want main", linux.Name)
+	}
+}
+
+// TestNearest checks the names -X can set in testdata/prog and the one a
+// misspelling is nearest to.
+func TestNearest(t *testing.T) {
+	p, err := Load(target("linux", "amd64"), filepath.Join("testdata", "prog"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := p.Settable(), []string{"Version", "folded", "version"}; !slices.Equal(got, want) {
+		t.Errorf("Settable = %q, want %q", got, want)
+	}
+	for name, want := range map[string]string{
+		"Verison":  "Version", // swapped neighbours; Version is nearer in case than version
+		"versoin":  "version",
+		"VERSION":  "Version",
+		"fodled":   "folded",
+		"folde":    "folded",
+		"computd":  "", // not settable
+		"constant": "",
+		"Commit":   "",
+		"ver":      "", // too far for three letters
+	} {
+		if got := p.Nearest(name); got != want {
+			t.Errorf("Nearest(%q) = %q, want %q", name, got, want)
+		}
 	}
 }
 
