@@ -29,9 +29,10 @@ import (
 // from what the module shows: its main package (go list: the module root or
 // cmd/...), homepage (a github.com, gitlab.com, ... module path), license
 // (the LICENSE file's text), vendor and maintainer (git config, else the
-// LICENSE's copyright holder), the variable ldflags stamp the version into
-// (pkg/stamp's Find; none, no -X). It adds dist/ and .dist.cache/ to
-// .gitignore. It never overwrites an existing config.
+// LICENSE's copyright holder), the variables ldflags stamp the version into
+// (findStamps: the program's own, else a well-known version package it
+// imports; none, no -X). It adds dist/ and .dist.cache/ to .gitignore. It
+// never overwrites an existing config.
 func cmdInit(args []string, stdout, stderr io.Writer) error {
 	fset := flag.NewFlagSet("init", flag.ContinueOnError)
 	fset.SetOutput(stderr)
@@ -76,7 +77,7 @@ func cmdInit(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	stampVar, err := findStamp(dir, mod, *mainPkg)
+	stamps, stampNote, err := findStamps(dir, mod, *mainPkg)
 	if err != nil {
 		return err
 	}
@@ -85,12 +86,12 @@ func cmdInit(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	var b bytes.Buffer
-	if err := tmpl.Execute(&b, map[string]string{
+	if err := tmpl.Execute(&b, map[string]any{
 		"Name": *name, "Main": *mainPkg, "UpgradeCode": code, "Vendor": *vendor, "Maintainer": *maintainer,
 		"Homepage": homepageOf(mod.Path), "License": lic.spdx, "LicenseFile": lic.file,
 		"DownloadURL": downloadURLOf(homepageOf(mod.Path)),
 		"ImageRef":    imageRefOf(homepageOf(mod.Path), *name),
-		"Stamp":       stampVar,
+		"Stamps":      stamps,
 	}); err != nil {
 		return err
 	}
@@ -114,11 +115,11 @@ func cmdInit(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf(".gitignore: %w", err)
 	}
-	if stampVar != "" {
-		fmt.Fprintf(stdout, "ldflags stamp the version into %s (-X)\n", stampVar)
+	if len(stamps) > 0 {
+		fmt.Fprintf(stdout, "ldflags stamp %s (-X): %s\n", describeStamps(stamps), stampNote)
 	} else {
-		fmt.Fprintf(stdout, "no string variable version in package main or in a version package: "+
-			"ldflags stamp no version (%s says how to add one)\n", *path)
+		fmt.Fprintf(stdout, "no string variable version in package main or in a version package%s: "+
+			"ldflags stamp no version (%s says how to add one)\n", stampNote, *path)
 	}
 	if len(added) > 0 {
 		fmt.Fprintf(stdout, "added %s to %s: commit it before releasing (a release of a work tree with changes is versioned -dirty)\n",
@@ -130,13 +131,111 @@ func cmdInit(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-// findStamp is the -X target for the version ("main.version",
-// "example.com/m/internal/version.Version"; pkg/stamp's Find), or "" when
-// the module has no string variable -X can set for it.
-func findStamp(dir string, mod module, mainPkg string) (string, error) {
+// A knownStamp is a version package that programs import from a
+// dependency and stamp with -X, rather than declaring a variable of their
+// own.
+type knownStamp struct {
+	path  string   // the package's import path
+	about string   // what it is, for init's output
+	vars  []string // name=template: its variables and the ldflags value for each
+}
+
+// knownStamps are the well-known version packages init looks for among the
+// main package's dependencies (go list -deps) when the program has no
+// version variable of its own, first match first; init stamps only the
+// variables of each that pkg/stamp finds settable. Keep it to packages
+// many programs share, whose variables svcpack's ldflags values fill.
+var knownStamps = []knownStamp{
+	{
+		path:  "github.com/prometheus/common/version",
+		about: "the Prometheus projects' version package",
+		vars:  []string{"Version={{.Version}}", "Revision={{.Commit}}"},
+	},
+}
+
+// findStamps is what ldflags stamp, as -X arguments
+// ("main.version={{.Version}}"), and why, for init to say: the program's
+// or the module's own version variable (pkg/stamp's Find), else the
+// variables of a well-known version package the main package imports
+// (knownStamps), else none (and the note says why, or is "").
+func findStamps(dir string, mod module, mainPkg string) ([]string, string, error) {
 	ctxt := build.Default // the host's target, as go build has it
 	ctxt.CgoEnabled = false
-	return stamp.Find(&ctxt, filepath.Join(dir, filepath.FromSlash(mainPkg)), mod.Dir, mod.Path)
+	own, err := stamp.Find(&ctxt, filepath.Join(dir, filepath.FromSlash(mainPkg)), mod.Dir, mod.Path)
+	if err != nil {
+		return nil, "", err
+	}
+	known, listErr := importedStamp(dir, mainPkg)
+	if own != "" {
+		why := "the program's own variable"
+		if !strings.HasPrefix(own, "main.") {
+			why = "the module's own version package"
+		}
+		if known != nil {
+			why += fmt.Sprintf(", chosen over %s (%s), which it also imports: a program prints its own; "+
+				"add that package's -X lines too if it prints that one as well", known.path, known.about)
+		}
+		return []string{own + "={{.Version}}"}, why, nil
+	}
+	if listErr != nil {
+		return nil, fmt.Sprintf(" (nor a well-known one among its imports: %v)", listErr), nil
+	}
+	if known == nil {
+		return nil, "", nil
+	}
+	out, err := goCmd(dir, "list", "-f", "{{.Dir}}", "--", known.path)
+	if err != nil {
+		return nil, fmt.Sprintf(" (%s is imported, but not found: %v)", known.path, err), nil
+	}
+	p, err := stamp.Load(&ctxt, strings.TrimSpace(string(out)))
+	if err != nil {
+		return nil, fmt.Sprintf(" (%s is imported, but not read: %v)", known.path, err), nil
+	}
+	var xs, names []string
+	for _, v := range known.vars {
+		name, _, _ := strings.Cut(v, "=")
+		names = append(names, name)
+		if p.Lookup(name).Kind == stamp.Settable {
+			xs = append(xs, known.path+"."+v)
+		}
+	}
+	if len(xs) == 0 {
+		return nil, fmt.Sprintf(" (the program imports %s, but -X can set none of %s there)",
+			known.path, strings.Join(names, ", ")), nil
+	}
+	return xs, fmt.Sprintf("the program declares no version variable of its own, and imports %s (%s)",
+		known.path, known.about), nil
+}
+
+// stampValues name what the ldflags templates of knownStamps stamp.
+var stampValues = map[string]string{"{{.Version}}": "the version", "{{.Commit}}": "the commit"}
+
+// describeStamps says what -X arguments stamp where: "the version into
+// main.version", "the version into p.Version and the commit into
+// p.Revision".
+func describeStamps(xs []string) string {
+	var parts []string
+	for _, x := range xs {
+		target, value, _ := strings.Cut(x, "=")
+		parts = append(parts, cmp.Or(stampValues[value], value)+" into "+target)
+	}
+	return strings.Join(parts, " and ")
+}
+
+// importedStamp is the first of knownStamps that the main package imports,
+// directly or through its dependencies, or nil.
+func importedStamp(dir, mainPkg string) (*knownStamp, error) {
+	out, err := goCmd(dir, "list", "-deps", "-f", "{{.ImportPath}}", "--", mainPkg)
+	if err != nil {
+		return nil, fmt.Errorf("listing the imports of %s: %w", mainPkg, err)
+	}
+	deps := strings.Fields(string(out))
+	for i, k := range knownStamps {
+		if slices.Contains(deps, k.path) {
+			return &knownStamps[i], nil
+		}
+	}
+	return nil, nil
 }
 
 // module is what `go list -m` says of the module in a directory.

@@ -67,3 +67,72 @@ func TestInitStampsAVariableItFound(t *testing.T) {
 		})
 	}
 }
+
+// TestInitStampsAWellKnownVersionPackage runs init on testdata/promver, a
+// module whose programs import github.com/prometheus/common/version: the
+// one with no version variable of its own gets -X lines for that package's
+// settable variables, the one with main.version keeps main.version, and
+// check passes the config either way.
+func TestInitStampsAWellKnownVersionPackage(t *testing.T) {
+	const pv = "github.com/prometheus/common/version"
+	// A stand-in for the module in which Revision is a const: -X cannot
+	// set it, so init leaves it out.
+	constRevision := map[string]string{
+		"go.mod": "module example.com/promver\n\ngo 1.26\n\nrequire github.com/prometheus/common v0.70.1\n\n" +
+			"replace github.com/prometheus/common => ./common\n",
+		"common/go.mod": "module github.com/prometheus/common\n\ngo 1.26\n",
+		"common/version/version.go": "package version\n\n// Version is set by -X.\nvar Version string\n\n" +
+			"// Revision is a const.\nconst Revision = \"\"\n",
+	}
+	for _, tc := range []struct {
+		name    string
+		args    []string
+		files   map[string]string // written over testdata/promver's
+		ldflags []string
+		says    string
+	}{
+		{"imported", nil, nil,
+			[]string{"-s", "-w", "-X " + pv + ".Version={{.Version}}", "-X " + pv + ".Revision={{.Commit}}"},
+			"ldflags stamp the version into " + pv + ".Version and the commit into " + pv + ".Revision (-X): " +
+				"the program declares no version variable of its own, and imports " + pv},
+		{"its own main.version", []string{"-main", "./cmd/own"}, nil,
+			[]string{"-s", "-w", "-X main.version={{.Version}}"},
+			"ldflags stamp the version into main.version (-X): the program's own variable, chosen over " + pv},
+		{"only what -X can set", nil, constRevision,
+			[]string{"-s", "-w", "-X " + pv + ".Version={{.Version}}"},
+			"ldflags stamp the version into " + pv + ".Version (-X): the program declares no version variable"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			if err := os.CopyFS(dir, os.DirFS(filepath.Join("testdata", "promver"))); err != nil {
+				t.Fatal(err)
+			}
+			for name, data := range tc.files {
+				p := filepath.Join(dir, filepath.FromSlash(name))
+				if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			args := []string{"init", "-vendor", "Demo Co", "-maintainer", "Demo Ops <ops@example.com>"}
+			args = append(args, tc.args...)
+			code, out, errs := runIn(t, dir, args...)
+			if code != 0 {
+				t.Fatalf("init: exit %d: %s", code, errs)
+			}
+			if !strings.Contains(out, tc.says) {
+				t.Errorf("init said:\n%s\nwant %q", out, tc.says)
+			}
+			yaml := mustReadFile(t, filepath.Join(dir, config.FileName))
+			c, err := release.Load(filepath.Join(dir, config.FileName), config.Env{})
+			if err != nil {
+				t.Fatalf("the config init wrote does not pass check: %v\n%s", err, yaml)
+			}
+			if !slices.Equal(c.Ldflags, tc.ldflags) {
+				t.Errorf("ldflags %q, want %q\n%s", c.Ldflags, tc.ldflags, yaml)
+			}
+		})
+	}
+}
