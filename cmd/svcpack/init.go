@@ -29,7 +29,8 @@ import (
 // from what the module shows: its main package (go list: the module root or
 // cmd/...), homepage (a github.com, gitlab.com, ... module path), license
 // (the LICENSE file's text), vendor and maintainer (git config, else the
-// LICENSE's copyright holder), the variables ldflags stamp the version into
+// LICENSE's copyright holder; it says which, and that the vendor names the
+// Windows install folder), the variables ldflags stamp the version into
 // (findStamps: the program's own, else a well-known version package it
 // imports; none, no -X). It adds dist/ and .dist.cache/ to .gitignore. It
 // never overwrites an existing config.
@@ -66,12 +67,18 @@ func cmdInit(args []string, stdout, stderr io.Writer) error {
 		return usageError{fmt.Errorf("-name %q: want letters, digits, '.', '_' and '-', starting with a letter or digit (it names the artifacts and the service)", *name)}
 	}
 	lic := detectLicense(dir)
-	gitName, gitEmail := gitConfig("user.name"), gitConfig("user.email")
+	gitName, gitEmail := gitConfig(dir, "user.name"), gitConfig(dir, "user.email")
+	vendorFrom, maintainerFrom := "-vendor", "-maintainer"
 	if *vendor == "" {
-		*vendor = cmp.Or(gitName, lic.holder)
+		switch {
+		case gitName != "":
+			*vendor, vendorFrom = gitName, "git config user.name"
+		case lic.holder != "":
+			*vendor, vendorFrom = lic.holder, lic.file+"'s copyright holder"
+		}
 	}
 	if *maintainer == "" && gitName != "" && gitEmail != "" {
-		*maintainer = gitName + " <" + gitEmail + ">"
+		*maintainer, maintainerFrom = gitName+" <"+gitEmail+">", "git config user.name and user.email"
 	}
 	code, err := newGUID()
 	if err != nil {
@@ -110,6 +117,18 @@ func cmdInit(args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stdout, "wrote %s for %s (main %s; MSI upgrade code %s: keep it fixed for this product forever)\n", *path, mod.Path, *mainPkg, code)
 	if lic.spdx != "" {
 		fmt.Fprintf(stdout, "license: %s, from %s%s\n", lic.spdx, lic.file, lic.note)
+	}
+	if *vendor != "" {
+		advice := ""
+		if vendorFrom == "git config user.name" {
+			advice = ": set vendor: to your organisation" // a person's name, most likely
+		}
+		fmt.Fprintf(stdout, "vendor: %s (from %s; it names the Windows install folder C:\\Program Files\\%s\\%s%s)\n",
+			*vendor, vendorFrom, *vendor, *name, advice)
+	}
+	if *maintainer != "" {
+		fmt.Fprintf(stdout, "maintainer: %s (from %s; the Linux packages' maintainer field)\n",
+			*maintainer, maintainerFrom)
 	}
 	added, err := ignoreOutputs(filepath.Join(dir, ".gitignore"))
 	if err != nil {
@@ -471,9 +490,11 @@ func sanitize(s string) string {
 	return out
 }
 
-// gitConfig returns a git configuration value, or "".
-func gitConfig(key string) string {
-	out, err := exec.Command("git", "config", "--get", key).Output()
+// gitConfig returns a git configuration value as git reads it in dir, or "".
+func gitConfig(dir, key string) string {
+	cmd := exec.Command("git", "config", "--get", key)
+	cmd.Dir = dir
+	out, err := cmd.Output()
 	if err != nil {
 		return ""
 	}

@@ -136,3 +136,72 @@ func TestInitStampsAWellKnownVersionPackage(t *testing.T) {
 		})
 	}
 }
+
+// TestInitSaysWhereVendorAndMaintainerCameFrom runs init with the vendor
+// and maintainer from git's user settings, from the LICENSE and from its
+// flags: it says where each came from, and that the vendor names the MSI's
+// install folder.
+func TestInitSaysWhereVendorAndMaintainerCameFrom(t *testing.T) {
+	const install = `it names the Windows install folder C:\Program Files\`
+	for _, tc := range []struct {
+		name      string
+		gitconfig string
+		license   string
+		args      []string
+		says      []string
+		not       []string
+	}{
+		{"git config", "[user]\n\tname = Seed maintainers\n\temail = seed@example.com\n", "", nil,
+			[]string{"vendor: Seed maintainers (from git config user.name; " + install +
+				`Seed maintainers\demo: set vendor: to your organisation)`,
+				"maintainer: Seed maintainers <seed@example.com> (from git config user.name and user.email; "},
+			nil},
+		{"LICENSE", "", "Copyright 2015 The Prometheus Authors\n\nLicensed under the Apache License.\n", nil,
+			[]string{"vendor: The Prometheus Authors (from LICENSE's copyright holder; " + install +
+				`The Prometheus Authors\demo)`,
+				"set vendor and maintainer"},
+			[]string{"maintainer: ", "your organisation"}},
+		{"flags", "[user]\n\tname = Seed maintainers\n\temail = seed@example.com\n", "",
+			[]string{"-vendor", "Demo Co", "-maintainer", "Demo Ops <ops@example.com>"},
+			[]string{"vendor: Demo Co (from -vendor; " + install + `Demo Co\demo)`,
+				"maintainer: Demo Ops <ops@example.com> (from -maintainer; "},
+			[]string{"Seed", "set vendor and maintainer"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			gitconfig := filepath.Join(t.TempDir(), "gitconfig")
+			if err := os.WriteFile(gitconfig, []byte(tc.gitconfig), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			t.Setenv("GIT_CONFIG_GLOBAL", gitconfig)
+			t.Setenv("GIT_CONFIG_NOSYSTEM", "1")
+			dir := t.TempDir()
+			t.Setenv("GIT_CEILING_DIRECTORIES", filepath.Dir(dir)) // no repository's settings
+			files := map[string]string{
+				"go.mod":  "module example.com/demo\n\ngo 1.26\n",
+				"main.go": "package main\n\nfunc main() {}\n",
+			}
+			if tc.license != "" {
+				files["LICENSE"] = tc.license
+			}
+			for name, data := range files {
+				if err := os.WriteFile(filepath.Join(dir, name), []byte(data), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			code, out, errs := runIn(t, dir, append([]string{"init"}, tc.args...)...)
+			if code != 0 {
+				t.Fatalf("init: exit %d: %s", code, errs)
+			}
+			for _, s := range tc.says {
+				if !strings.Contains(out, s) {
+					t.Errorf("init did not say %q:\n%s", s, out)
+				}
+			}
+			for _, s := range tc.not {
+				if strings.Contains(out, s) {
+					t.Errorf("init said %q:\n%s", s, out)
+				}
+			}
+		})
+	}
+}
