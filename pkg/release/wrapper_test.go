@@ -19,6 +19,8 @@ func TestWrapperRules(t *testing.T) {
 				"svcpack.yaml:11: service.wrapper.logs.keep: -1 is below 1"}},
 		{"wrapper log dir", "  restart: {delay: 3s}\n", "  restart: {delay: 3s}\n  wrap: true\n  wrapper: {logs: {dir: '..\\logs'}}\n",
 			[]string{"svcpack.yaml:9: service.wrapper.logs.dir", `"..\\logs" leaves the install folder`}},
+		{"wrapper log dir at a drive's root", "  restart: {delay: 3s}\n", "  restart: {delay: 3s}\n  wrap: true\n  wrapper: {logs: {dir: /delete}}\n",
+			[]string{"svcpack.yaml:9: service.wrapper.logs.dir", `"/delete" is rooted at the current drive on Windows`, `D:\logs\hello`}},
 		{"wrapper log size", "  restart: {delay: 3s}\n", "  restart: {delay: 3s}\n  wrap: true\n  wrapper: {logs: {max_size: huge}}\n",
 			[]string{"svcpack.yaml:9: service.wrapper.logs.max_size:", `"huge" is not a size`}},
 		{"wrapper delay", "  restart: {delay: 3s}\n", "  restart: {delay: 3s}\n  wrap: true\n  wrapper: {restart: {max_delay: 1s}}\n",

@@ -86,6 +86,20 @@ func CheckWrapper(s *config.Spec, probs *config.Problems) {
 	for _, fe := range wc.Problems() {
 		probs.Add(wrapperField(fe.Field), "%s", fe.Msg)
 	}
+	// On this (Linux or macOS) machine /logs is absolute; on Windows, where
+	// the wrapper runs, it is the root of whatever drive is current.
+	if d := s.Service.Wrapper.Logs.Dir; rootedWithoutDrive(d) {
+		probs.Add("service.wrapper.logs.dir", "%q is rooted at the current drive on Windows, which the installers would "+
+			"read as a folder of the install folder: want a folder inside it (default logs), or a path with a drive, "+
+			"such as D:\\logs\\%s", d, s.Service.Name)
+	}
+}
+
+// rootedWithoutDrive reports a Windows path that starts at a drive's root
+// without naming the drive (\x or /x, not \\server\x or //server/x).
+func rootedWithoutDrive(p string) bool {
+	return (strings.HasPrefix(p, `\`) || strings.HasPrefix(p, "/")) &&
+		!strings.HasPrefix(p, `\\`) && !strings.HasPrefix(p, "//")
 }
 
 // Wrapper is the wrapper's configuration (svcwrap.json) of a wrapped spec,

@@ -66,3 +66,13 @@ func TestWrapperConfig(t *testing.T) {
 		t.Errorf("not wrapped: %s, %v", got, err)
 	}
 }
+
+func TestRootedWithoutDrive(t *testing.T) {
+	for p, want := range map[string]bool{
+		"/delete": true, `\logs`: true, "logs": false, `D:\logs`: false, `\\server\share`: false, "//server/share": false, "": false,
+	} {
+		if got := rootedWithoutDrive(p); got != want {
+			t.Errorf("rootedWithoutDrive(%q) = %v, want %v", p, got, want)
+		}
+	}
+}
