@@ -21,6 +21,7 @@ import (
 
 	"github.com/ProtonMail/go-crypto/openpgp"
 	"github.com/ProtonMail/go-crypto/openpgp/armor"
+	"github.com/ProtonMail/go-crypto/openpgp/clearsign"
 	"github.com/ProtonMail/go-crypto/openpgp/packet"
 )
 
@@ -173,5 +174,36 @@ func (s *Signer) PublicKey() ([]byte, error) {
 		return nil, err
 	}
 	b.WriteByte('\n')
+	return b.Bytes(), nil
+}
+
+// SignCleartext returns data clear-signed (RFC 4880, section 7): the text,
+// dash-escaped, under a "BEGIN PGP SIGNED MESSAGE" header naming the hash,
+// followed by the armored signature, as apt's InRelease files are. Trailing
+// spaces and tabs on a line are not covered by the signature, so text that
+// has them should not be signed this way.
+func (s *Signer) SignCleartext(data []byte) ([]byte, error) {
+	var b bytes.Buffer
+	w, err := clearsign.Encode(&b, s.key, s.config)
+	if err != nil {
+		return nil, fmt.Errorf("pgpsign: clear-signing: %w", err)
+	}
+	if _, err := w.Write(data); err != nil {
+		return nil, fmt.Errorf("pgpsign: clear-signing: %w", err)
+	}
+	if err := w.Close(); err != nil {
+		return nil, fmt.Errorf("pgpsign: clear-signing: %w", err)
+	}
+	b.WriteByte('\n')
+	return b.Bytes(), nil
+}
+
+// PublicKeyBinary returns the public key unarmored, as a keyring file that
+// apt's Signed-By and gpgv --keyring read.
+func (s *Signer) PublicKeyBinary() ([]byte, error) {
+	var b bytes.Buffer
+	if err := s.entity.Serialize(&b); err != nil {
+		return nil, fmt.Errorf("pgpsign: %w", err)
+	}
 	return b.Bytes(), nil
 }

@@ -3,6 +3,7 @@ package pgpsign_test
 import (
 	"bytes"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/svcpack/svcpack/internal/testgpg"
+	"github.com/svcpack/svcpack/internal/testtool"
 	"github.com/svcpack/svcpack/pkg/pgpsign"
 )
 
@@ -113,5 +115,56 @@ func TestLoadRejects(t *testing.T) {
 	}
 	if _, err := pgpsign.Parse([]byte("not a key"), "", releaseDate); err == nil {
 		t.Error("Parse accepted garbage")
+	}
+}
+
+// TestSignCleartext clear-signs text as apt's InRelease is: gpgv accepts it
+// with the binary public key as its keyring, the same text signed twice
+// gives the same bytes, and a changed line fails.
+func TestSignCleartext(t *testing.T) {
+	gpgv := testtool.Need(t, "gpgv", "gpgv")
+	for _, algo := range []string{"rsa2048", "ed25519"} {
+		t.Run(algo, func(t *testing.T) {
+			k := testgpg.New(t, algo, "")
+			s, err := pgpsign.Load(k.SecretFile, "", releaseDate)
+			if err != nil {
+				t.Fatal(err)
+			}
+			text := []byte("Origin: hello\nSuite: stable\n-dash line\nSHA256:\n 00 1 main/Packages\n")
+			signed, err := s.SignCleartext(text)
+			if err != nil {
+				t.Fatal(err)
+			}
+			again, _ := s.SignCleartext(text)
+			if !bytes.Equal(signed, again) {
+				t.Errorf("two clear signatures of the same text differ:\n%s\n%s", signed, again)
+			}
+			if !bytes.HasPrefix(signed, []byte("-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA256\n\n")) ||
+				!bytes.HasSuffix(signed, []byte("-----END PGP SIGNATURE-----\n")) {
+				t.Errorf("not a cleartext signature:\n%s", signed)
+			}
+			dir := t.TempDir()
+			keyring := filepath.Join(dir, "key.gpg")
+			pub, err := s.PublicKeyBinary()
+			if err != nil {
+				t.Fatal(err)
+			}
+			os.WriteFile(keyring, pub, 0o644)
+			for _, tc := range []struct {
+				name string
+				data []byte
+				ok   bool
+			}{
+				{"as signed", signed, true},
+				{"a line changed", bytes.Replace(signed, []byte("Suite: stable"), []byte("Suite: stabla"), 1), false},
+			} {
+				file := filepath.Join(dir, "InRelease")
+				os.WriteFile(file, tc.data, 0o644)
+				out, err := exec.Command(gpgv, "--keyring", keyring, file).CombinedOutput()
+				if (err == nil) != tc.ok {
+					t.Errorf("%s: gpgv: %v (want ok %v)\n%s", tc.name, err, tc.ok, out)
+				}
+			}
+		})
 	}
 }
