@@ -7,7 +7,6 @@ package main
 import (
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -21,17 +20,6 @@ import (
 	"github.com/svcpack/svcpack/internal/winetest"
 	"github.com/svcpack/svcpack/pkg/svcwrap"
 )
-
-// buildWindows builds a main package of this module for windows/amd64.
-func buildWindows(t *testing.T, pkg, out string) {
-	t.Helper()
-	cmd := exec.Command("go", "build", "-trimpath", "-o", out, pkg)
-	cmd.Dir = filepath.Join("..", "..")
-	cmd.Env = append(os.Environ(), "GOOS=windows", "GOARCH=amd64", "CGO_ENABLED=0")
-	if b, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build %s: %v\n%s", pkg, err, b)
-	}
-}
 
 // hostPids returns the host PIDs of the prefix's processes whose command
 // line names exe: Wine runs each Windows process as a Linux process, so a
@@ -134,8 +122,8 @@ func TestWrapperInWine(t *testing.T) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	buildWindows(t, "./cmd/svcwrap", filepath.Join(dir, "svcwrap.exe"))
-	buildWindows(t, "./internal/cmd/plainsvc", filepath.Join(dir, "plainsvc.exe"))
+	winetest.BuildExe(t, filepath.Join(dir, "svcwrap.exe"), "../../cmd/svcwrap")
+	winetest.BuildExe(t, filepath.Join(dir, "plainsvc.exe"), "../../internal/cmd/plainsvc")
 	port := testtool.FreePort(t)
 	base := fmt.Sprintf("http://127.0.0.1:%d", port)
 	cfg := &svcwrap.Config{

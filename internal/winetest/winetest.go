@@ -347,3 +347,17 @@ func PollHTTP(url string, timeout time.Duration) (string, error) {
 	}
 	return "", fmt.Errorf("GET %s: no 200 answer within %v: %v", url, timeout, lastErr)
 }
+
+// BuildExe builds the Go main package pkg (a folder or a file, as go build
+// takes it, relative to the test's folder) for windows/amd64 with cgo off
+// and -trimpath into out, with flags (such as -ldflags=...) before the
+// package; a failure ends the test with the compiler's output.
+func BuildExe(t testing.TB, out, pkg string, flags ...string) {
+	t.Helper()
+	args := append(append([]string{"build", "-trimpath", "-o", out}, flags...), pkg)
+	cmd := exec.Command("go", args...)
+	cmd.Env = append(os.Environ(), "GOOS=windows", "GOARCH=amd64", "CGO_ENABLED=0")
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build %s: %v\n%s", pkg, err, b)
+	}
+}

@@ -2,7 +2,6 @@ package winetest
 
 import (
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -20,11 +19,7 @@ func TestGoProgramRuns(t *testing.T) {
 		t.Fatal(err)
 	}
 	exe := filepath.Join(dir, "rnd.exe")
-	build := exec.Command("go", "build", "-o", exe, src)
-	build.Env = append(os.Environ(), "GOOS=windows", "GOARCH=amd64", "CGO_ENABLED=0")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	BuildExe(t, exe, src)
 	out := p.MustRun(time.Minute, exe)
 	if !strings.Contains(out, "random ok 16") {
 		t.Fatalf("unexpected output: %q", out)

@@ -3,7 +3,6 @@ package msi
 import (
 	"encoding/json"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"testing"
 	"time"
@@ -24,11 +23,7 @@ func TestWineMSICarriesArgsExactly(t *testing.T) {
 	}
 	p := winetest.New(t)
 	exe := filepath.Join(t.TempDir(), "argvsvc.exe")
-	build := exec.Command("go", "build", "-trimpath", "-o", exe, "../../internal/cmd/argvsvc")
-	build.Env = append(os.Environ(), "GOOS=windows", "GOARCH=amd64", "CGO_ENABLED=0")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	winetest.BuildExe(t, exe, "../../internal/cmd/argvsvc")
 	args := []string{"plain", "a b", `a b\`, `C:\path with space\`, `x"y`, `"`, `\\"`, `\\`, "",
 		`--flag="v 1"`, `\\server\share\`, `a\\b`, "[ProductName]", "[%PATH]", "{x} [~] [\\[]", "next",
 		"-config", InstallDirMark + `conf\app.yaml`}

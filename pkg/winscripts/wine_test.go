@@ -28,11 +28,7 @@ func TestScriptsInWine(t *testing.T) {
 	if err := os.MkdirAll(hostDir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	build := exec.Command("go", "build", "-trimpath", "-o", filepath.Join(hostDir, "hello.exe"), "../../examples/hello")
-	build.Env = append(os.Environ(), "GOOS=windows", "GOARCH=amd64", "CGO_ENABLED=0")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	winetest.BuildExe(t, filepath.Join(hostDir, "hello.exe"), "../../examples/hello")
 	port := testtool.FreePort(t)
 
 	s := example()
@@ -188,11 +184,7 @@ func TestScriptsCarryValuesExactly(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { os.RemoveAll(hostDir) })
-	build := exec.Command("go", "build", "-trimpath", "-o", filepath.Join(hostDir, "argvsvc.exe"), "../../internal/cmd/argvsvc")
-	build.Env = append(os.Environ(), "GOOS=windows", "GOARCH=amd64", "CGO_ENABLED=0")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	winetest.BuildExe(t, filepath.Join(hostDir, "argvsvc.exe"), "../../internal/cmd/argvsvc")
 	args := []string{"plain", "a b", `a b\`, `C:\path with space\`, `x"y`, `"`, `\\"`, "100%", `^&|<>()`, "",
 		`--flag="v 1"`, `\\server\share\`, `a\\b`, "'single'", "semi;colon", `"quoted & spaced"`}
 	windowsOnly := []string{`%PATH%`, `!PATH!`, `%%`, "a!b", "é日本"}
