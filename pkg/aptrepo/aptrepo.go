@@ -168,7 +168,7 @@ func (r Repository) readDebs(paths []string) ([]deb, error) {
 		}
 		sum := sha256.Sum256(b)
 		d := deb{control: c, source: p, size: int64(len(b)), sha256: hex.EncodeToString(sum[:])}
-		d.pool = path.Join("pool", r.Component, poolPrefix(c.name), c.name, filepath.Base(p))
+		d.pool = path.Join("pool", r.Component, PoolPrefix(c.name), c.name, filepath.Base(p))
 		for _, key := range []string{d.pool, c.name + " " + c.version + " " + c.architecture} {
 			if other, ok := seen[key]; ok {
 				return nil, fmt.Errorf("aptrepo: %s and %s are both %s", other, p, key)
@@ -192,9 +192,9 @@ func cmpStrings(pairs ...string) int {
 	return 0
 }
 
-// poolPrefix is the pool's folder for a package name: its first letter,
+// PoolPrefix is the pool's folder for a package name: its first letter,
 // or for lib* packages the first four, as Debian's archive has them.
-func poolPrefix(name string) string {
+func PoolPrefix(name string) string {
 	if strings.HasPrefix(name, "lib") && len(name) > 3 {
 		return name[:4]
 	}

@@ -112,6 +112,15 @@ func (c *Spec) applyDefaults(formats []Format) {
 	if s.Restart.ResetAfter == 0 {
 		s.Restart.ResetAfter = Duration(24 * time.Hour)
 	}
+	if c.Apt.Suite == "" {
+		c.Apt.Suite = "stable"
+	}
+	if c.Apt.Component == "" {
+		c.Apt.Component = "main"
+	}
+	if c.Apt.Origin == "" && nameRE.MatchString(c.Name) { // a bad name is reported as itself
+		c.Apt.Origin = c.Name
+	}
 	o := &c.OCI
 	if o.User == "" {
 		o.User = "65532:65532"

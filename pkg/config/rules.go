@@ -87,12 +87,19 @@ func textRules() map[string]rule {
 		"download_url":                     text, // a template: the manifests' checks render it
 		"chocolatey.id":                    notOption("-/", "choco install", match(nugetIDRE.String(), "is not a package id: want letters, digits and '_', in parts joined by '.' or '-', such as hello-server")),
 		"winget.package_id":                notOption("-/", "winget install", match(wingetIDRE.String(), "is not a winget package identifier: want Publisher.Package, 2 to 8 parts of 1 to 32 letters, digits, '-', '_' or '+' separated by dots, such as Acme.Hello")),
+		"apt.suite":                        match(aptWordRE, "is not an apt suite: want letters, digits and . + _ ~ -, such as stable"),
+		"apt.component":                    match(aptWordRE, "is not an apt component: want letters, digits and . + _ ~ -, such as main"),
+		"apt.origin":                       match(aptWordRE, "is not an apt origin: want letters, digits and . + _ ~ -, such as acme"),
 		"oci.base":                         text,
 		"oci.user":                         match(`^[0-9]{1,10}(:[0-9]{1,10})?$`, "is not a numeric uid[:gid] such as 65532:65532: an image from scratch has no user database to look names up in"),
 		"oci.workdir":                      match(`^/([A-Za-z0-9_+-][A-Za-z0-9._+-]*(/[A-Za-z0-9_+-][A-Za-z0-9._+-]*)*)?$`, "is not an absolute directory of plain names: want /var/lib/<service> (the default) or /srv/app"),
 		"oci.push":                         match(`^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:[0-9]{1,5})?(/[a-z0-9]+([._-]+[a-z0-9]+)*)+(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?$`, "is not a registry reference: want host[:port]/repository[:tag] in lower case, such as ghcr.io/acme/hello or registry.example.com:5000/team/hello:latest"),
 	}
 }
+
+// aptWordRE is what an apt suite, component and origin may be: one word,
+// safe as a path element and in Release.
+const aptWordRE = `^[A-Za-z0-9][A-Za-z0-9.+_~-]*$`
 
 // nameCommands are the commands of the generated scripts that take a
 // service's name as an argument.

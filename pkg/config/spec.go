@@ -96,6 +96,8 @@ type Spec struct {
 	Chocolatey Chocolatey `yaml:"chocolatey"`
 	// OCI sets the container images of the oci format.
 	OCI OCI `yaml:"oci"`
+	// Apt sets the apt repository of the apt format.
+	Apt Apt `yaml:"apt"`
 
 	// Commit is the git commit of the project, when known.
 	Commit string `yaml:"-" spec:"commit"`
@@ -238,6 +240,19 @@ const (
 	DefaultPackageName = "{{.Conventional}}"
 	DefaultBinaryDir   = "{{.Name}}_{{.Os}}_{{.ArchName}}"
 )
+
+// Apt holds the apt repository settings (the apt format): where the
+// debs are found in it, and the name apt preferences pin it by.
+type Apt struct {
+	// Suite is the folder under dists/ that sources name (default
+	// "stable").
+	Suite string `yaml:"suite"`
+	// Component is the repository's one component (default "main").
+	Component string `yaml:"component"`
+	// Origin is Release's Origin and Label (default: the name), which
+	// preferences pin on (Pin: release o=<origin>).
+	Origin string `yaml:"origin"`
+}
 
 // OCI holds the container image settings (the oci format): what the image
 // is built on, how its container runs, and where `svcpack publish` pushes it.

@@ -6,6 +6,7 @@
 package format
 
 import (
+	"github.com/svcpack/svcpack/pkg/format/apt"
 	"github.com/svcpack/svcpack/pkg/format/binary"
 	"github.com/svcpack/svcpack/pkg/format/chocolatey"
 	"github.com/svcpack/svcpack/pkg/format/homebrew"
@@ -34,6 +35,7 @@ func All() []*packager.Packager {
 		linuxpkg.Deb(),
 		linuxpkg.RPM(),
 		linuxpkg.APK(),
+		apt.Packager(),
 		targz.Packager(),
 		sbom.Packager(),
 		winget.Packager(),

@@ -528,3 +528,20 @@ func FileName(o Options, format string) (string, error) {
 	}
 	return name, nil
 }
+
+// debArches are the Debian architectures of nfpm's architecture names
+// that differ from them (as nfpm's deb packager maps them).
+var debArches = map[string]string{
+	"386": "i386", "arm5": "armel", "arm6": "armhf", "arm7": "armhf", "mips64le": "mips64el", "mipsle": "mipsel",
+	"ppc64le": "ppc64el",
+}
+
+// DebArch is the Architecture field of o's deb (amd64, arm64, armhf,
+// i386, ...), which an apt repository files it under.
+func DebArch(o Options) string {
+	a := o.nfpmArch()
+	if d, ok := debArches[a]; ok {
+		return d
+	}
+	return a
+}

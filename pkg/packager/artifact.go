@@ -22,6 +22,7 @@ const (
 	KindHomebrew   Kind = "homebrew"   // the Homebrew formula of the tarballs
 	KindOCI        Kind = "oci"        // a Linux target's OCI image (layout archive)
 	KindOCIIndex   Kind = "oci-index"  // the multi-platform image index over them
+	KindApt        Kind = "apt"        // the apt repository of the debs
 	KindChecksums  Kind = "checksums"
 	KindSignature  Kind = "signature"
 )

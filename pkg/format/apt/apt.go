@@ -1,0 +1,121 @@
+// Package apt is the format that writes apt/, a signed apt repository of
+// the release's debs (pkg/aptrepo): the pool, each architecture's Packages,
+// Release, InRelease and Release.gpg under dists/<apt.suite>, and the
+// public key as <name>.gpg (for Signed-By) and <name>.asc. Served as is by
+// any web server, it is what hosts' apt-get update and upgrade read.
+package apt
+
+import (
+	"context"
+	"io"
+	"os"
+	"path"
+
+	"github.com/svcpack/svcpack/pkg/aptrepo"
+	"github.com/svcpack/svcpack/pkg/config"
+	"github.com/svcpack/svcpack/pkg/format/internal/linux"
+	"github.com/svcpack/svcpack/pkg/format/linuxpkg"
+	enc "github.com/svcpack/svcpack/pkg/linuxpkg"
+	"github.com/svcpack/svcpack/pkg/packager"
+	"github.com/svcpack/svcpack/pkg/platform"
+)
+
+// Dir is the repository's folder in dist/.
+const Dir = "apt"
+
+// Packager writes the apt repository of the release's debs.
+func Packager() *packager.Packager {
+	return &packager.Packager{
+		Name: "apt", Kind: packager.KindApt, ReleaseWide: true,
+		Doc:     "Linux: a signed apt repository of the debs (`apt-get install` from any static web server)",
+		Applies: func(s *config.Spec, _ platform.Target) bool { return s.HasOS("linux") },
+		Reads:   []string{"name", "date", "gpg", "apt.suite", "apt.component", "apt.origin"},
+		Uses:    []packager.Kind{packager.KindDeb},
+		Check:   check,
+		Paths:   paths,
+		Write:   write,
+	}
+}
+
+func repository(s *config.Spec) aptrepo.Repository {
+	return aptrepo.Repository{
+		Suite: s.Apt.Suite, Component: s.Apt.Component, Origin: s.Apt.Origin, Date: s.Date, KeyName: s.Name,
+	}
+}
+
+func check(s *config.Spec, _ []platform.Target, probs *config.Problems) {
+	if !s.Wants("deb") {
+		probs.AddAt("formats", []string{"targets"},
+			"apt is set, and the apt repository holds the debs: add deb to formats, or leave apt out")
+	}
+	if !s.HasOS("linux") {
+		probs.AddAt("targets", []string{"formats"},
+			"has no linux target: the apt repository holds Linux debs; add one, or leave apt out of formats")
+	}
+	if s.GPG == nil {
+		probs.AddAt("formats", []string{"gpg"},
+			"apt is set, and an apt repository must be signed (apt refuses an unsigned one): "+
+				"set gpg.key_file to an RSA or Ed25519 secret key, or leave apt out of formats")
+	}
+}
+
+func write(_ context.Context, j *packager.Job) error {
+	var debs []string
+	for _, a := range j.Inputs(packager.KindDeb) {
+		debs = append(debs, j.Path(a))
+	}
+	files, err := repository(j.Spec).Build(debs, j.OpenPGP())
+	if err != nil {
+		return err
+	}
+	for _, f := range files {
+		fill := packager.WriteBytes(f.Data)
+		if f.Source != "" {
+			fill = copyFrom(f.Source)
+		}
+		if err := j.Create(Dir+"/"+f.Path, fill); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func copyFrom(src string) func(io.Writer) error {
+	return func(w io.Writer) error {
+		f, err := os.Open(src)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		_, err = io.Copy(w, f)
+		return err
+	}
+}
+
+// paths are the tree Build writes for the spec's Linux debs.
+func paths(s *config.Spec, _ platform.Target) ([]string, error) {
+	r := repository(s)
+	dists := path.Join(Dir, "dists", r.Suite)
+	arches := map[string]bool{}
+	var out []string
+	for _, t := range s.Targets {
+		if t.OS != "linux" {
+			continue
+		}
+		o := linux.Options(s, t, "", "deb")
+		name, err := linuxpkg.Name(s, t, "deb", o)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, path.Join(Dir, "pool", r.Component, aptrepo.PoolPrefix(o.Name), o.Name, path.Base(name)))
+		arch := enc.DebArch(o)
+		if !arches[arch] {
+			arches[arch] = true
+			for _, ext := range []string{"", ".gz", ".xz"} {
+				out = append(out, path.Join(dists, r.Component, "binary-"+arch, "Packages"+ext))
+			}
+		}
+	}
+	return append(out, dists+"/Release", dists+"/InRelease", dists+"/Release.gpg",
+		path.Join(Dir, s.Name+".gpg"), path.Join(Dir, s.Name+".asc")), nil
+}
