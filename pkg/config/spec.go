@@ -96,6 +96,8 @@ type Spec struct {
 	Chocolatey Chocolatey `yaml:"chocolatey"`
 	// OCI sets the container images of the oci format.
 	OCI OCI `yaml:"oci"`
+	// Dnf sets the dnf/yum repository of the dnf format.
+	Dnf Dnf `yaml:"dnf"`
 	// Apt sets the apt repository of the apt format.
 	Apt Apt `yaml:"apt"`
 
@@ -252,6 +254,13 @@ type Apt struct {
 	// Origin is Release's Origin and Label (default: the name), which
 	// preferences pin on (Pin: release o=<origin>).
 	Origin string `yaml:"origin"`
+}
+
+// Dnf holds the dnf/yum repository settings (the dnf format).
+type Dnf struct {
+	// URL is where dist/dnf/ is served from (https://example.com/dnf/):
+	// the .repo file's baseurl, and its key's URL below it.
+	URL string `yaml:"url"`
 }
 
 // OCI holds the container image settings (the oci format): what the image

@@ -9,6 +9,7 @@ import (
 	"github.com/svcpack/svcpack/pkg/format/apt"
 	"github.com/svcpack/svcpack/pkg/format/binary"
 	"github.com/svcpack/svcpack/pkg/format/chocolatey"
+	"github.com/svcpack/svcpack/pkg/format/dnf"
 	"github.com/svcpack/svcpack/pkg/format/homebrew"
 	"github.com/svcpack/svcpack/pkg/format/linuxpkg"
 	"github.com/svcpack/svcpack/pkg/format/msi"
@@ -35,6 +36,7 @@ func All() []*packager.Packager {
 		linuxpkg.Deb(),
 		linuxpkg.RPM(),
 		linuxpkg.APK(),
+		dnf.Packager(),
 		apt.Packager(),
 		targz.Packager(),
 		sbom.Packager(),
