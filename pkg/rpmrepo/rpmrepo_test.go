@@ -311,7 +311,8 @@ func TestMetadataRefuses(t *testing.T) {
 }
 
 func TestRepoFile(t *testing.T) {
-	ok := Repo{ID: "hello", Name: "Hello service", BaseURL: "https://example.com/rpm/", KeyURL: "https://example.com/key.asc"}
+	ok := Repo{ID: "hello", Name: "Hello service", BaseURL: "https://example.com/rpm/",
+		KeyURL: "https://example.com/key.asc"}
 	got, err := ok.File()
 	if err != nil {
 		t.Fatal(err)
