@@ -330,7 +330,7 @@ func fieldRows(p *fieldsProject) []fieldRow {
 		{path: "dist", base: "out/fieldsdist", alt: "out/otherdist", check: checkDist},
 		// Every format, in an order of our own (the default set, the package
 		// managers and oci; the order is what makes the value not the default).
-		{path: "formats", base: []string{"sbom", "tar.gz", "apk", "rpm", "deb", "msi", "zip", "winget", "scoop", "chocolatey", "homebrew", "oci", "dnf"}, alt: []string{"sbom", "tar.gz", "rpm", "deb", "msi", "zip", "winget", "scoop", "chocolatey", "homebrew", "oci", "dnf"}, check: checkFormats, late: true},
+		{path: "formats", base: []string{"sbom", "tar.gz", "apk", "rpm", "deb", "msi", "zip", "winget", "scoop", "chocolatey", "homebrew", "oci", "dnf", "apt"}, alt: []string{"sbom", "tar.gz", "rpm", "deb", "msi", "zip", "winget", "scoop", "chocolatey", "homebrew", "oci", "dnf", "apt"}, check: checkFormats, late: true},
 		{path: "vendor", base: "Fieldwork Vendor Ltd", alt: "Otherwork Vendor Ltd", check: checkVendor},
 		{path: "maintainer", base: "Fiona Field <fiona@fields.example.org>", alt: "Oscar Other <oscar@fields.example.org>", check: checkMaintainer},
 		{path: "homepage", base: fieldsHomepage, alt: "https://other.example.net/svc", check: checkHomepage},
@@ -417,6 +417,9 @@ func fieldRows(p *fieldsProject) []fieldRow {
 		{path: "gpg.sign", base: []string{"rpm", "checksums"}, alt: []string{"deb", "rpm", "checksums"}, check: checkGPGSign},
 		{path: "download_url", base: "https://dl.fields.example.org/{{.Name}}/v{{.Version}}/{{.File}}", alt: "https://other.example.net/{{.Version}}/{{.File}}", check: checkDownloadURLs},
 		{path: "winget.package_id", base: "Fields.Svc", alt: "Fields.Other", check: checkWingetID},
+		{path: "apt.suite", base: "fields", alt: "other", check: aptRelease("Suite")},
+		{path: "apt.component", base: "fieldcomp", alt: "othercomp", check: aptRelease("Components")},
+		{path: "apt.origin", base: "FieldsOrigin", alt: "OtherOrigin", check: aptRelease("Origin")},
 		{path: "dnf.url", base: "https://fields.example.org/dnf", alt: "https://other.example.net/rpm/", check: checkDnfURL},
 		{path: "chocolatey.id", base: "fields-svc", alt: "fields-other", check: checkChocolateyID},
 		// Not the defaults, yet names the other rows still find by suffix.
@@ -2289,6 +2292,19 @@ func (r *fieldsRelease) brew(t *testing.T, platform, cpu string) brewtest.Result
 }
 
 // checkDnfURL: the .repo file points dnf at the repository and its key.
+// aptRelease checks a field of the apt repository's Release file.
+func aptRelease(field string) func(t *testing.T, r *fieldsRelease, want any) {
+	return func(t *testing.T, r *fieldsRelease, want any) {
+		b, err := os.ReadFile(r.art(t, packager.KindApt, "", "apt/dists/"+r.spec.Apt.Suite+"/Release"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if line := field + ": " + str(want); !slices.Contains(strings.Split(string(b), "\n"), line) {
+			t.Errorf("Release lacks %q:\n%s", line, b)
+		}
+	}
+}
+
 func checkDnfURL(t *testing.T, r *fieldsRelease, want any) {
 	repo, err := os.ReadFile(r.art(t, packager.KindDnf, "", "dnf/"+fieldsName+".repo"))
 	if err != nil {
