@@ -607,6 +607,10 @@ func TestRPMContentsAndRpmlint(t *testing.T) {
 	if a := run(t, rpmTool, "-qp", "--qf", "%{ARCH} %{VERSION}-%{RELEASE}", r); a != "x86_64 1.4.2~rc.1+build.7-1" {
 		t.Errorf("rpm arch/version %q", a)
 	}
+	// Not this machine's name: the rpm is the same bytes wherever it is made.
+	if h := run(t, rpmTool, "-qp", "--qf", "%{BUILDHOST}", r); h != "reproducible" {
+		t.Errorf("rpm build host %q, want reproducible", h)
+	}
 	if cl := run(t, rpmTool, "-qp", "--changelog", r); !strings.Contains(cl, " Acme Corp <ops@example.com> - 1.4.2~rc.1+build.7-1\n") {
 		t.Errorf("rpm changelog does not name the package's version:\n%s", cl)
 	}
