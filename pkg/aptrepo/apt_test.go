@@ -84,3 +84,46 @@ func TestAptGetInstalls(t *testing.T) {
 		})
 	}
 }
+
+// TestAptGetUpgrades: apt installs version 1 from the first tree; served
+// the second tree (grown from the first), apt-get upgrade installs the newer
+// version, and apt-cache madison shows both.
+func TestAptGetUpgrades(t *testing.T) {
+	root := debroot.New(t)
+	s := signer(t)
+	r := aptrepo.Repository{Origin: "hello", Date: date, KeyName: "hello"}
+	one := build(t, r, []string{makeDeb(t, t.TempDir(), "hello", "1.2.0", "amd64", "")}, s)
+	r.Previous = one
+	two := build(t, r, []string{makeDeb(t, t.TempDir(), "hello", "1.10.0", "amd64", "")}, s)
+	serve := one
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		http.FileServer(http.Dir(serve)).ServeHTTP(w, req)
+	}))
+	defer srv.Close()
+
+	os.Remove(root.Path("/etc/apt/sources.list"))
+	os.RemoveAll(root.Path("/etc/apt/sources.list.d"))
+	root.Put(filepath.Join(one, "hello.gpg"), "/etc/apt/keyrings/hello.gpg")
+	root.Write("/etc/apt/sources.list.d/hello.sources", []byte("Types: deb\nURIs: "+srv.URL+"\nSuites: stable\n"+
+		"Components: main\nArchitectures: amd64\nSigned-By: /etc/apt/keyrings/hello.gpg\n"), 0o644)
+	root.MustRun("apt-get", "update", "-o", "Acquire::Retries=0")
+	root.MustRun("apt-get", "install", "-y", "--no-install-recommends", "hello")
+	if out := root.MustRun("dpkg-query", "-W", "hello"); !strings.Contains(out, "1.2.0-1") {
+		t.Fatalf("installed from the first tree: %s", out)
+	}
+	serve = two
+	// Both trees were written within a second: apt's If-Modified-Since
+	// would get 304 for the new InRelease, so it forgets the old lists.
+	root.MustRun("sh", "-c", "rm -rf /var/lib/apt/lists/*")
+	root.MustRun("apt-get", "update", "-o", "Acquire::Retries=0")
+	out := root.MustRun("apt-cache", "madison", "hello")
+	for _, v := range []string{"1.2.0-1", "1.10.0-1"} {
+		if !strings.Contains(out, v) {
+			t.Errorf("apt-cache madison hello does not show %s:\n%s", v, out)
+		}
+	}
+	root.MustRun("apt-get", "upgrade", "-y")
+	if out := root.MustRun("dpkg-query", "-W", "hello"); !strings.Contains(out, "1.10.0-1") {
+		t.Errorf("apt-get upgrade left %s", out)
+	}
+}

@@ -16,8 +16,14 @@
 // armored detached signature, and the public key is written binary (for
 // Signed-By) and armored.
 //
-// The tree depends only on its inputs: the debs, the repository's fields
-// and the key, with the date given (never the clock); the compressors write
+// A repository grows: Build given the previous tree (Repository.Previous)
+// keeps its debs besides the new ones, the newest Keep versions of each
+// package and architecture (in Debian's version order), and remakes every
+// index from all of them. A published deb never changes: one of the same
+// package, version and architecture with other bytes is refused.
+//
+// The tree depends only on its inputs: the debs, the previous tree, the
+// repository's fields and the key, with the date given (never the clock); the compressors write
 // no names or times, and the signatures are pkg/pgpsign's reproducible
 // ones.
 package aptrepo
@@ -61,7 +67,18 @@ type Repository struct {
 	// KeyName is the base name of the public key files (<KeyName>.gpg
 	// and .asc).
 	KeyName string
+	// Previous is the host folder of the tree this one grows from (the
+	// previous release's, as served), or "" for a tree of the new debs
+	// alone. It is read, never written.
+	Previous string
+	// Keep is how many versions of each package and architecture the
+	// tree keeps (default DefaultKeep).
+	Keep int
 }
+
+// DefaultKeep is how many versions of each package and architecture a
+// tree keeps when Repository.Keep is zero.
+const DefaultKeep = 5
 
 // File is one file of the tree: its content, or for a deb in the pool the
 // host file to copy.
@@ -91,6 +108,9 @@ func (r Repository) withDefaults() Repository {
 	r.Codename = orDefault(r.Codename, r.Suite)
 	r.Component = orDefault(r.Component, "main")
 	r.Label = orDefault(r.Label, r.Origin)
+	if r.Keep == 0 {
+		r.Keep = DefaultKeep
+	}
 	return r
 }
 
@@ -113,11 +133,16 @@ func (r Repository) check() error {
 	if r.Date.IsZero() {
 		return errors.New("aptrepo: no date for Release")
 	}
+	if r.Keep < 1 {
+		return fmt.Errorf("aptrepo: keep %d: want at least 1 version of each package", r.Keep)
+	}
 	return nil
 }
 
 // Build reads the debs (host paths) and returns the repository's tree,
-// sorted by path, signed by signer.
+// sorted by path, signed by signer. With r.Previous, the tree also holds
+// the previous tree's debs (at their paths there), after every check on it
+// has passed; nothing is read from it but pool/ and the signed indexes.
 func (r Repository) Build(debs []string, signer *pgpsign.Signer) ([]File, error) {
 	r = r.withDefaults()
 	if err := r.check(); err != nil {
@@ -132,6 +157,15 @@ func (r Repository) Build(debs []string, signer *pgpsign.Signer) ([]File, error)
 	pkgs, err := r.readDebs(debs)
 	if err != nil {
 		return nil, err
+	}
+	if r.Previous != "" {
+		prev, err := r.readPrevious(signer)
+		if err != nil {
+			return nil, err
+		}
+		if pkgs, err = r.grow(prev, pkgs); err != nil {
+			return nil, err
+		}
 	}
 	var files []File
 	for _, d := range pkgs {
@@ -166,6 +200,9 @@ func (r Repository) readDebs(paths []string) ([]deb, error) {
 		if err != nil {
 			return nil, fmt.Errorf("aptrepo: %s: %w", p, err)
 		}
+		if c.parsed, err = parseVersion(c.version); err != nil {
+			return nil, fmt.Errorf("aptrepo: %s: %w", p, err)
+		}
 		sum := sha256.Sum256(b)
 		d := deb{control: c, source: p, size: int64(len(b)), sha256: hex.EncodeToString(sum[:])}
 		d.pool = path.Join("pool", r.Component, PoolPrefix(c.name), c.name, filepath.Base(p))
@@ -177,20 +214,99 @@ func (r Repository) readDebs(paths []string) ([]deb, error) {
 		}
 		out = append(out, d)
 	}
-	slices.SortFunc(out, func(a, b deb) int {
-		return cmpStrings(a.name, b.name, a.version, b.version, a.architecture, b.architecture)
-	})
+	sortDebs(out)
 	return out, nil
 }
 
-func cmpStrings(pairs ...string) int {
-	for i := 0; i+1 < len(pairs); i += 2 {
-		if c := strings.Compare(pairs[i], pairs[i+1]); c != 0 {
+// sortDebs orders debs by name, version (Debian's order, then the
+// version's text, which tells 1.0 from 1.0-0) and architecture.
+func sortDebs(debs []deb) {
+	slices.SortFunc(debs, func(a, b deb) int {
+		if c := strings.Compare(a.name, b.name); c != 0 {
 			return c
 		}
-	}
-	return 0
+		if c := a.parsed.compare(b.parsed); c != 0 {
+			return c
+		}
+		if c := strings.Compare(a.version, b.version); c != 0 {
+			return c
+		}
+		return strings.Compare(a.architecture, b.architecture)
+	})
 }
+
+// grow merges the previous tree's debs and the new ones: a new deb that
+// the tree already has (same package, version and architecture) must be
+// the same bytes, and is kept at its published path; then each package
+// and architecture keeps its newest r.Keep versions. A new deb that would
+// not be kept is refused: the release would publish nothing of it.
+func (r Repository) grow(prev, added []deb) ([]deb, error) {
+	byKey, byPath := map[string]deb{}, map[string]deb{}
+	for _, d := range prev {
+		if old, ok := byKey[d.key()]; ok {
+			return nil, fmt.Errorf("aptrepo: previous tree %s: %s and %s are both %s", r.Previous, old.pool, d.pool, d.key())
+		}
+		byKey[d.key()], byPath[d.pool] = d, d
+	}
+	all := slices.Clone(prev)
+	isNew := map[string]bool{}
+	for _, d := range added {
+		if old, ok := byKey[d.key()]; ok {
+			if old.sha256 != d.sha256 {
+				return nil, fmt.Errorf("aptrepo: %s is %s, which the previous tree already has as %s with other "+
+					"bytes (SHA256 %s, not %s): a repository never changes a published package; "+
+					"release a new version", d.source, d.key(), old.pool, old.sha256, d.sha256)
+			}
+			isNew[old.pool] = true
+			continue
+		}
+		if old, ok := byPath[d.pool]; ok {
+			return nil, fmt.Errorf("aptrepo: %s would replace %s of the previous tree, which is %s",
+				d.source, d.pool, old.key())
+		}
+		isNew[d.pool] = true
+		all = append(all, d)
+	}
+	sortDebs(all)
+	var out []deb
+	for i := 0; i < len(all); {
+		j := i
+		for j < len(all) && all[j].name == all[i].name {
+			j++
+		}
+		out = append(out, r.keepNewest(all[i:j])...)
+		i = j
+	}
+	for _, d := range out {
+		delete(isNew, d.pool)
+	}
+	if len(isNew) > 0 {
+		p := slices.Sorted(maps.Keys(isNew))[0]
+		return nil, fmt.Errorf("aptrepo: %s is older than the %d newest versions of its package and architecture "+
+			"that the tree keeps, so the release would not publish it: raise keep, or release a newer version",
+			p, r.Keep)
+	}
+	sortDebs(out)
+	return out, nil
+}
+
+// keepNewest returns the newest r.Keep versions of each architecture of
+// one package's debs (sorted by version).
+func (r Repository) keepNewest(debs []deb) []deb {
+	count := map[string]int{}
+	var out []deb
+	for i := len(debs) - 1; i >= 0; i-- {
+		d := debs[i]
+		if count[d.architecture] < r.Keep {
+			count[d.architecture]++
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+// key names a deb by package, version and architecture.
+func (d deb) key() string { return d.name + " " + d.version + " " + d.architecture }
 
 // PoolPrefix is the pool's folder for a package name: its first letter,
 // or for lib* packages the first four, as Debian's archive has them.

@@ -20,6 +20,7 @@ import (
 type control struct {
 	text                        string // the stanza, ending in one newline
 	name, version, architecture string
+	parsed                      debVersion // version, parsed
 }
 
 // readControl reads the control file of the deb in b: the ar member
