@@ -29,7 +29,7 @@ func Packager() *packager.Packager {
 		Name: "apt", Kind: packager.KindApt, ReleaseWide: true,
 		Doc:     "Linux: a signed apt repository of the debs (`apt-get install` from any static web server)",
 		Applies: func(s *config.Spec, _ platform.Target) bool { return s.HasOS("linux") },
-		Reads:   []string{"name", "date", "gpg", "apt.suite", "apt.component", "apt.origin"},
+		Reads:   []string{"name", "date", "gpg", "apt.suite", "apt.component", "apt.origin", "name_template.package"},
 		Uses:    []packager.Kind{packager.KindDeb},
 		Check:   check,
 		Paths:   paths,

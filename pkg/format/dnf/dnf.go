@@ -31,7 +31,7 @@ func Packager() *packager.Packager {
 		Name: "dnf", Kind: packager.KindDnf, ReleaseWide: true,
 		Doc:     "Linux: a signed dnf/yum repository of the rpms, with its `.repo` file (`dnf install` from any static web server)",
 		Applies: func(s *config.Spec, _ platform.Target) bool { return s.HasOS("linux") },
-		Reads:   []string{"name", "date", "gpg", "dnf.url"},
+		Reads:   []string{"name", "date", "gpg", "dnf.url", "name_template.package"},
 		Uses:    []packager.Kind{packager.KindRPM},
 		Check:   check,
 		Paths:   paths,
