@@ -80,6 +80,19 @@ func CopyFile(src, dst string, mode os.FileMode) error {
 	})
 }
 
+// WriteFrom is a Job.Create fill that copies the file at src.
+func WriteFrom(src string) func(io.Writer) error {
+	return func(w io.Writer) error {
+		f, err := os.Open(src)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		_, err = io.Copy(w, f)
+		return err
+	}
+}
+
 // WriteBytes is a fill function (Job.Create) that writes b.
 func WriteBytes(b []byte) func(io.Writer) error {
 	return func(w io.Writer) error {

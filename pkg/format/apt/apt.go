@@ -7,8 +7,6 @@ package apt
 
 import (
 	"context"
-	"io"
-	"os"
 	"path"
 
 	"github.com/svcpack/svcpack/pkg/aptrepo"
@@ -71,25 +69,13 @@ func write(_ context.Context, j *packager.Job) error {
 	for _, f := range files {
 		fill := packager.WriteBytes(f.Data)
 		if f.Source != "" {
-			fill = copyFrom(f.Source)
+			fill = packager.WriteFrom(f.Source)
 		}
 		if err := j.Create(Dir+"/"+f.Path, fill); err != nil {
 			return err
 		}
 	}
 	return nil
-}
-
-func copyFrom(src string) func(io.Writer) error {
-	return func(w io.Writer) error {
-		f, err := os.Open(src)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		_, err = io.Copy(w, f)
-		return err
-	}
 }
 
 // paths are the tree Build writes for the spec's Linux debs.

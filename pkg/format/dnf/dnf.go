@@ -9,8 +9,6 @@ package dnf
 import (
 	"context"
 	"errors"
-	"io"
-	"os"
 	"path"
 	"strings"
 
@@ -97,7 +95,7 @@ func write(_ context.Context, j *packager.Job) error {
 		return err
 	}
 	for _, r := range rpms {
-		if err := j.Create(Dir+"/"+r.Href, copyFrom(r.File)); err != nil {
+		if err := j.Create(Dir+"/"+r.Href, packager.WriteFrom(r.File)); err != nil {
 			return err
 		}
 	}
@@ -118,18 +116,6 @@ func write(_ context.Context, j *packager.Job) error {
 		return err
 	}
 	return j.Create(Dir+"/"+repoName(s), packager.WriteBytes(data))
-}
-
-func copyFrom(src string) func(io.Writer) error {
-	return func(w io.Writer) error {
-		f, err := os.Open(src)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		_, err = io.Copy(w, f)
-		return err
-	}
 }
 
 // paths are the tree write makes for the spec's Linux rpms.
