@@ -16,16 +16,6 @@ import (
 	"github.com/svcpack/svcpack/pkg/packager"
 )
 
-const dnfYAML = `name: hello
-main: ./examples/hello
-vendor: Acme Corp
-maintainer: Acme Corp <ops@example.com>
-formats: [%s]
-%s
-service:
-  args: [run]
-`
-
 // TestDnfRepository: the dnf format writes the repository of the rpms
 // under dist/dnf, every file of it in artifacts.json and checksums.txt,
 // and Debian's dnf reads it from loopback at dnf.url with the .repo file
@@ -39,7 +29,7 @@ func TestDnfRepository(t *testing.T) {
 	dnfDir := &servedDir{}
 	srv := httptest.NewServer(dnfDir)
 	defer srv.Close()
-	yaml := fmt.Sprintf(dnfYAML, "rpm, dnf", fmt.Sprintf("gpg: {key_file: %q}\ndnf: {url: %q}", k.SecretFile, srv.URL+"/"))
+	yaml := fmt.Sprintf(repoYAML, "rpm, dnf", fmt.Sprintf("gpg: {key_file: %q}\ndnf: {url: %q}", k.SecretFile, srv.URL+"/"))
 	c := helloProjectEnv(t, yaml, nil, "linux/amd64", "linux/arm64")
 	res, err := Release(context.Background(), c, Options{})
 	if err != nil {
@@ -49,11 +39,6 @@ func TestDnfRepository(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	kinds := map[string]packager.Kind{}
-	for _, a := range m.Artifacts {
-		kinds[a.Path] = a.Kind
-	}
-	sums, _ := os.ReadFile(filepath.Join(res.Dist, packager.ChecksumsName))
 	rpms, _ := filepath.Glob(filepath.Join(res.Dist, "*.rpm"))
 	if len(rpms) != 2 {
 		t.Fatalf("the release made %d rpms, want 2", len(rpms))
@@ -63,14 +48,7 @@ func TestDnfRepository(t *testing.T) {
 	for _, r := range rpms {
 		want = append(want, "dnf/packages/"+filepath.Base(r))
 	}
-	for _, p := range want {
-		if kinds[p] != packager.KindDnf {
-			t.Errorf("artifacts.json: %s is %q, want dnf", p, kinds[p])
-		}
-		if !strings.Contains(string(sums), "  "+p+"\n") {
-			t.Errorf("checksums.txt does not list %s", p)
-		}
-	}
+	checkListed(t, res.Dist, m, packager.KindDnf, want...)
 	dnfDir.set(filepath.Join(res.Dist, "dnf"))
 	dnfReads(t, res.Dist, k)
 }
@@ -170,7 +148,7 @@ func TestDnfRefuses(t *testing.T) {
 		{"url with a variable", "rpm, dnf", gpg + "\ndnf: {url: \"https://example.com/$basearch/\"}", "dnf.url"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := helloLoad(t, fmt.Sprintf(dnfYAML, tc.formats, tc.rest), nil)
+			_, err := helloLoad(t, fmt.Sprintf(repoYAML, tc.formats, tc.rest), nil)
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("load: %v, want an error with %q", err, tc.want)
 			}
