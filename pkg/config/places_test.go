@@ -77,6 +77,17 @@ func TestPlacesInConfig(t *testing.T) {
 	if s.Files[0].Dst != "conf.yaml" {
 		t.Errorf("dst %q, want conf.yaml (relative to the configuration folder)", s.Files[0].Dst)
 	}
+	// The variable however spaced, as the other texts take it.
+	for _, dst := range []string{"{{ .ConfigDir}}/sub/a.yaml", "{{.ConfigDir }}/sub/a.yaml", "{{  .ConfigDir  }}/sub/a.yaml"} {
+		if got := DstPath(dst); got != "sub/a.yaml" {
+			t.Errorf("DstPath(%q) = %q, want sub/a.yaml", dst, got)
+		}
+	}
+	for _, dst := range []string{"{{.ConfigDir}}", "{{.StateDir}}/x", "{{.Nope}}/x"} {
+		if got := DstPath(dst); got != dst {
+			t.Errorf("DstPath(%q) = %q: a refused dst stays as written, for the rule to name", dst, got)
+		}
+	}
 	if len(s.Warnings) != 2 {
 		t.Fatalf("warnings %q, want two (args[1] and args[3])", s.Warnings)
 	}

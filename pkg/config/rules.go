@@ -6,6 +6,7 @@ import (
 	"path"
 	"reflect"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -436,11 +437,9 @@ func fileDst(v string) string {
 	if err != nil {
 		return err.Error()
 	}
-	if len(t) > 0 && t[0].Place == ConfigDir {
-		if len(t) < 2 || t[1].Place != 0 || !strings.HasPrefix(t[1].Text, "/") {
-			return "names {{.ConfigDir}} without a file after it: want {{.ConfigDir}}/app.yaml or app.yaml"
-		}
-		t = append(PlaceText{{Text: strings.TrimPrefix(t[1].Text, "/")}}, t[2:]...)
+	t, ok := inConfigDir(t)
+	if !ok {
+		return "names {{.ConfigDir}} without a file after it: want {{.ConfigDir}}/app.yaml or app.yaml"
 	}
 	for _, part := range t {
 		if part.Place != 0 {
@@ -456,15 +455,32 @@ func fileDst(v string) string {
 	return packagePath(rel)
 }
 
-// DstPath is a files[].dst relative to the configuration folder: without a
-// leading {{.ConfigDir}}/.
-func DstPath(dst string) string {
-	for _, pre := range []string{"{{.ConfigDir}}/", "{{ .ConfigDir }}/"} {
-		if rest, ok := strings.CutPrefix(dst, pre); ok {
-			return rest
-		}
+// inConfigDir is a files[].dst relative to the configuration folder: t
+// without a leading {{.ConfigDir}}/, however the variable is spaced. ok is
+// false when t names the folder with no file after it.
+func inConfigDir(t PlaceText) (PlaceText, bool) {
+	if len(t) == 0 || t[0].Place != ConfigDir {
+		return t, true
 	}
-	return dst
+	if len(t) < 2 || t[1].Place != 0 || !strings.HasPrefix(t[1].Text, "/") {
+		return nil, false
+	}
+	return append(PlaceText{{Text: strings.TrimPrefix(t[1].Text, "/")}}, t[2:]...), true
+}
+
+// DstPath is a files[].dst relative to the configuration folder: without a
+// leading {{.ConfigDir}}/. A dst the files.dst rule refuses is returned as
+// it is, for the rule to name.
+func DstPath(dst string) string {
+	t, err := ParsePlaces(dst)
+	if err != nil {
+		return dst
+	}
+	rel, ok := inConfigDir(t)
+	if !ok || slices.ContainsFunc(rel, func(p PlacePart) bool { return p.Place != 0 }) {
+		return dst
+	}
+	return rel.Render(nil, nil)
 }
 
 func packagePath(v string) string {
