@@ -27,7 +27,7 @@ const (
 )
 
 // Places lists every place, in the order messages name them.
-var Places = []Place{ConfigDir, StateDir, LogDir, InstallDir}
+func Places() []Place { return []Place{ConfigDir, StateDir, LogDir, InstallDir} }
 
 // Var is the variable that names p in a config text ("ConfigDir").
 func (p Place) Var() string {
@@ -92,7 +92,7 @@ const placeHelp = "the variables are {{.ConfigDir}} (where files[] are shipped),
 	"{{.LogDir}} (its logs) and {{.InstallDir}} (the program's folder)"
 
 func placeNamed(name string) Place {
-	for _, p := range Places {
+	for _, p := range Places() {
 		if p.Var() == name {
 			return p
 		}

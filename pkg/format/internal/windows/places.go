@@ -71,7 +71,7 @@ func wrapperFolderName(p config.Place) string {
 // wrapperFolders are the wrapper's Folders for the places.
 func wrapperFolders(wc *svcwrap.Config) map[string]string {
 	out := map[string]string{}
-	for _, p := range config.Places {
+	for _, p := range config.Places() {
 		f := placeFolder(wc, p)
 		if f == "" {
 			f = "."

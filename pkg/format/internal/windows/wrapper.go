@@ -123,5 +123,5 @@ func Wrapper(s *config.Spec) (*svcwrap.Config, error) {
 // usesPlaces reports whether the service's arguments or environment name
 // a place.
 func usesPlaces(s *config.Spec) bool {
-	return slices.ContainsFunc(config.Places, s.UsesPlace)
+	return slices.ContainsFunc(config.Places(), s.UsesPlace)
 }
