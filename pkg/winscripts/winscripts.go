@@ -153,7 +153,7 @@ func (s Service) Validate() error {
 	}
 	for _, w := range s.Writable {
 		check("writable folder", w)
-		if w == "" || isAbsWindows(w) || strings.ContainsAny(w, `"%!:*?<>|`) || slices.Contains(strings.FieldsFunc(w, isSep), "..") {
+		if w == "" || IsAbs(w) || strings.ContainsAny(w, `"%!:*?<>|`) || slices.Contains(strings.FieldsFunc(w, isSep), "..") {
 			bad("writable folder", w, `want a folder inside the install folder, such as data`)
 		}
 	}
@@ -312,7 +312,7 @@ func setLines(s Service) []string {
 		// quotes; the configured folder is escaped like any value.
 		dir := strings.TrimRight(strings.ReplaceAll(w.LogDir, "/", `\`), `\`)
 		prefix := ""
-		if !isAbsWindows(dir) {
+		if !IsAbs(dir) {
 			prefix = "%~dp0"
 		}
 		lines = append(lines, `set "SVC_LOGS=`+prefix+setBody(dir)+`"`)
@@ -351,8 +351,9 @@ func envList(env map[string]string) (names []string, pairs []string) {
 
 func isSep(r rune) bool { return r == '/' || r == '\\' }
 
-// isAbsWindows reports whether p is an absolute Windows path (C:\x, \\server\x).
-func isAbsWindows(p string) bool {
+// IsAbs reports whether p is an absolute Windows path (C:\x, \\server\x),
+// whatever the system svcpack runs on.
+func IsAbs(p string) bool {
 	return len(p) >= 3 && p[1] == ':' && (p[2] == '\\' || p[2] == '/') || strings.HasPrefix(p, `\\`)
 }
 

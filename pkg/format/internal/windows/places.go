@@ -7,6 +7,7 @@ import (
 	"github.com/svcpack/svcpack/pkg/config"
 	"github.com/svcpack/svcpack/pkg/msi"
 	"github.com/svcpack/svcpack/pkg/svcwrap"
+	"github.com/svcpack/svcpack/pkg/winscripts"
 )
 
 // StateFolder is the service's data folder on Windows, inside the install
@@ -41,7 +42,7 @@ func installerText(v, mark string, wc *svcwrap.Config) string {
 		switch {
 		case f == "":
 			return mark
-		case isAbsWindows(f):
+		case winscripts.IsAbs(f):
 			return f + `\`
 		}
 		return mark + f + `\`
@@ -120,11 +121,6 @@ func renderWindows(v string, dir func(config.Place) string, sepEnded bool, lit f
 		b.WriteString(text)
 	}
 	return b.String()
-}
-
-// isAbsWindows reports whether p is an absolute Windows path.
-func isAbsWindows(p string) bool {
-	return len(p) >= 3 && p[1] == ':' && (p[2] == '\\' || p[2] == '/') || strings.HasPrefix(p, `\\`)
 }
 
 // WritableFolders are the folders inside the install folder that the
