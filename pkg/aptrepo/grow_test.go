@@ -3,8 +3,11 @@ package aptrepo_test
 import (
 	"crypto/sha256"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -165,7 +168,13 @@ func TestBuildGrowRefuses(t *testing.T) {
 		{"not clear-signed", copyTree(t, func(dir string) {
 			os.WriteFile(filepath.Join(dir, "dists/stable/InRelease"), []byte("Origin: hello\n"), 0o644)
 		}), r, "is not clear-signed"},
-		{"no tree", t.TempDir(), r, "no dists/stable/InRelease"},
+		{"no InRelease", copyTree(t, func(dir string) { os.Remove(filepath.Join(dir, "dists/stable/InRelease")) }), r,
+			"no dists/stable/InRelease"},
+		{"a pool without dists", func() string {
+			dir := t.TempDir()
+			os.Mkdir(filepath.Join(dir, "pool"), 0o755)
+			return dir
+		}(), r, "no dists/stable/InRelease"},
 		{"not a folder", deb, r, "is not a folder"},
 		{"another suite", one, aptrepo.Repository{Suite: "prod", Origin: "hello", Date: date, KeyName: "hello"},
 			"it is not an apt tree of suite prod"},
@@ -194,5 +203,27 @@ func TestBuildGrowRefuses(t *testing.T) {
 				t.Errorf("Build: %v, want an error with %q", err, tc.want)
 			}
 		})
+	}
+}
+
+// TestBuildGrowsFromEmpty: the first release into an empty checkout (a
+// folder with neither dists/ nor pool/, here with .git and a README) gives
+// the tree a build without a previous tree gives.
+func TestBuildGrowsFromEmpty(t *testing.T) {
+	s := signer(t)
+	r := aptrepo.Repository{Origin: "hello", Date: date, KeyName: "hello"}
+	debs := []string{makeDeb(t, t.TempDir(), "hello", "1.2.0", "amd64", "")}
+	empty := t.TempDir()
+	os.Mkdir(filepath.Join(empty, ".git"), 0o755)
+	os.WriteFile(filepath.Join(empty, "README.md"), []byte("the apt tree\n"), 0o644)
+	if !aptrepo.Fresh(empty) {
+		t.Fatal("Fresh: a folder without dists/ and pool/ holds a repository")
+	}
+	got, err := grown(t, r, empty, debs, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a, b := tree(t, got), tree(t, build(t, r, debs, s)); !reflect.DeepEqual(a, b) {
+		t.Errorf("the tree grown from an empty folder differs from a fresh one: %v", slices.Sorted(maps.Keys(a)))
 	}
 }

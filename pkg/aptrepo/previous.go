@@ -22,12 +22,26 @@ import (
 )
 
 // A repository grows: given the previous tree (Repository.Previous), the
-// new one holds its debs besides the new ones. The previous tree is
+// new one holds its debs besides the new ones (a folder with neither dists/
+// nor pool/ is the empty start of one, see Fresh). The previous tree is
 // trusted only as far as the key vouches for it: its InRelease must verify
 // with the signer's public key, each Packages index must have the size and
 // SHA-256 that InRelease gives it, and each deb of the pool the SHA-256
 // that an index gives it, so that a deb put in the pool by hand (or
 // changed there) is refused rather than republished under the key.
+
+// Fresh reports whether the folder dir holds no repository yet: it has
+// neither dists/ nor pool/ (the first release into an empty checkout of the
+// branch or bucket that will serve the tree). A tree grown from such a
+// folder holds the new debs alone; any other folder must be a signed tree.
+func Fresh(dir string) bool {
+	for _, sub := range []string{"dists", "pool"} {
+		if _, err := os.Lstat(filepath.Join(dir, sub)); !errors.Is(err, fs.ErrNotExist) {
+			return false
+		}
+	}
+	return true
+}
 
 // PreviousPaths lists, as slash paths in the tree, the files of the
 // previous tree in dir that a build growing from it may write: every .deb
@@ -100,6 +114,9 @@ func (r Repository) readPrevious(signer *pgpsign.Signer) ([]deb, error) {
 	}
 	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
 		return nil, where("is not a folder: want the previous release's apt tree (a checkout of what serves it)")
+	}
+	if Fresh(dir) {
+		return nil, nil
 	}
 	inRelease := path.Join("dists", r.Suite, "InRelease")
 	signed, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(inRelease)))

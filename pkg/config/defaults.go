@@ -121,6 +121,9 @@ func (c *Spec) applyDefaults(formats []Format) {
 	if c.Apt.Origin == "" && nameRE.MatchString(c.Name) { // a bad name is reported as itself
 		c.Apt.Origin = c.Name
 	}
+	if c.Apt.Keep == 0 && c.lines["apt.keep"] == 0 { // keep: 0 written is refused
+		c.Apt.Keep = DefaultAptKeep
+	}
 	o := &c.OCI
 	if o.User == "" {
 		o.User = "65532:65532"

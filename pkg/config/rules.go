@@ -91,6 +91,7 @@ func textRules() map[string]rule {
 		"apt.suite":                        match(aptWordRE, "is not an apt suite: want letters, digits and . + _ ~ -, such as stable"),
 		"apt.component":                    match(aptWordRE, "is not an apt component: want letters, digits and . + _ ~ -, such as main"),
 		"apt.origin":                       match(aptWordRE, "is not an apt origin: want letters, digits and . + _ ~ -, such as acme"),
+		"apt.previous":                     text, // a host folder, checked by checkApt
 		"dnf.url":                          httpURL(true, "https://example.com/dnf/"),
 		"oci.base":                         text,
 		"oci.user":                         match(`^[0-9]{1,10}(:[0-9]{1,10})?$`, "is not a numeric uid[:gid] such as 65532:65532: an image from scratch has no user database to look names up in"),

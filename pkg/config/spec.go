@@ -254,6 +254,15 @@ type Apt struct {
 	// Origin is Release's Origin and Label (default: the name), which
 	// preferences pin on (Pin: release o=<origin>).
 	Origin string `yaml:"origin"`
+	// Previous is the folder of the tree this release's repository grows
+	// from (a checkout of the branch or bucket that serves it), relative to
+	// svcpack.yaml: its debs stay beside the new ones. It is read, never
+	// written, and may lie outside the project: its InRelease must verify
+	// with gpg's key and its debs match the indexes it signs.
+	Previous Path `yaml:"previous"`
+	// Keep is how many versions of each package and architecture the
+	// repository keeps, the newest ones (default 5, at least 1).
+	Keep int `yaml:"keep"`
 }
 
 // Dnf holds the dnf/yum repository settings (the dnf format).

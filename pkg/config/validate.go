@@ -126,6 +126,30 @@ func (c *Spec) validate(p *Problems, formats []Format, known func() (map[string]
 	c.checkPlaces(p)
 	c.checkSign(p)
 	c.checkGPG(p)
+	c.checkApt(p)
+}
+
+// DefaultAptKeep is apt.keep's default: the versions of each package and
+// architecture an apt repository keeps.
+const DefaultAptKeep = 5
+
+// checkApt checks the fields of a repository that grows: keep counts
+// versions, and previous is an existing folder. Previous may lie outside
+// the project folder: it is read, never written, and what the release takes
+// from it is what the configured key signed (the apt format checks that).
+func (c *Spec) checkApt(p *Problems) {
+	if c.Apt.Keep < 1 {
+		p.Add("apt.keep", "%d is below 1: want how many versions of each package and architecture the "+
+			"repository keeps, such as %d (the default)", c.Apt.Keep, DefaultAptKeep)
+	}
+	if c.Apt.Previous == "" {
+		return
+	}
+	abs := c.Abs(string(c.Apt.Previous))
+	if st, err := os.Stat(abs); err != nil || !st.IsDir() {
+		p.Add("apt.previous", "%q is not a folder (looked for %s): want the previous release's apt tree, such as "+
+			"a checkout of the branch that serves it, relative to %s", c.Apt.Previous, abs, filepath.Base(c.Path))
+	}
 }
 
 // checkName reports a required name left empty (its grammar is a text rule).

@@ -2,12 +2,17 @@
 // the release's debs (pkg/aptrepo): the pool, each architecture's Packages,
 // Release, InRelease and Release.gpg under dists/<apt.suite>, and the
 // public key as <name>.gpg (for Signed-By) and <name>.asc. Served as is by
-// any web server, it is what hosts' apt-get update and upgrade read.
+// any web server, it is what hosts' apt-get update and upgrade read. With
+// apt.previous, the repository grows from the tree served before: its debs
+// stay beside the new ones (apt.keep versions of each package and
+// architecture) and every index is remade from all of them.
 package apt
 
 import (
 	"context"
 	"path"
+	"slices"
+	"strings"
 
 	"github.com/svcpack/svcpack/pkg/aptrepo"
 	"github.com/svcpack/svcpack/pkg/config"
@@ -27,17 +32,19 @@ func Packager() *packager.Packager {
 		Name: "apt", Kind: packager.KindApt, ReleaseWide: true,
 		Doc:     "Linux: a signed apt repository of the debs (`apt-get install` from any static web server)",
 		Applies: func(s *config.Spec, _ platform.Target) bool { return s.HasOS("linux") },
-		Reads:   []string{"name", "date", "gpg", "apt.suite", "apt.component", "apt.origin", "name_template.package"},
-		Uses:    []packager.Kind{packager.KindDeb},
-		Check:   check,
-		Paths:   paths,
-		Write:   write,
+		Reads: []string{"name", "date", "gpg", "apt.suite", "apt.component", "apt.origin", "apt.previous", "apt.keep",
+			"name_template.package"},
+		Uses:  []packager.Kind{packager.KindDeb},
+		Check: check,
+		Paths: paths,
+		Write: write,
 	}
 }
 
 func repository(s *config.Spec) aptrepo.Repository {
 	return aptrepo.Repository{
 		Suite: s.Apt.Suite, Component: s.Apt.Component, Origin: s.Apt.Origin, Date: s.Date, KeyName: s.Name,
+		Previous: string(s.Apt.Previous), Keep: s.Apt.Keep,
 	}
 }
 
@@ -78,12 +85,25 @@ func write(_ context.Context, j *packager.Job) error {
 	return nil
 }
 
-// paths are the tree Build writes for the spec's Linux debs.
+// paths are the tree Build writes for the spec's Linux debs, and the
+// previous tree's debs and indexes it may keep.
 func paths(s *config.Spec, _ platform.Target) ([]string, error) {
 	r := repository(s)
 	dists := path.Join(Dir, "dists", r.Suite)
 	arches := map[string]bool{}
 	var out []string
+	if r.Previous != "" {
+		prev, err := aptrepo.PreviousPaths(r.Previous, r.Suite, r.Component)
+		if err != nil {
+			return nil, err
+		}
+		for _, p := range prev {
+			if arch, ok := strings.CutPrefix(path.Base(path.Dir(p)), "binary-"); ok && path.Base(p) == "Packages" {
+				arches[arch] = true
+			}
+			out = append(out, path.Join(Dir, p))
+		}
+	}
 	for _, t := range s.Targets {
 		if t.OS != "linux" {
 			continue
@@ -93,7 +113,10 @@ func paths(s *config.Spec, _ platform.Target) ([]string, error) {
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, path.Join(Dir, "pool", r.Component, aptrepo.PoolPrefix(o.Name), o.Name, path.Base(name)))
+		deb := path.Join(Dir, "pool", r.Component, aptrepo.PoolPrefix(o.Name), o.Name, path.Base(name))
+		if !slices.Contains(out, deb) { // the previous tree has it: the same bytes, or Build refuses
+			out = append(out, deb)
+		}
 		arch := enc.DebArch(o)
 		if !arches[arch] {
 			arches[arch] = true
