@@ -57,7 +57,8 @@ commands:
   build     build binaries only (default: this machine's target) into dist/
   check     validate svcpack.yaml and print the resolved version
   verify    release twice into temporary directories and compare every artifact
-  publish   push the release's OCI image index to oci.push's registries
+  publish   deliver the release: push the OCI image index to oci.push's registries,
+            commit the formula to homebrew.tap and the manifest to scoop.bucket
   init      write a starter svcpack.yaml with a fresh MSI upgrade code
 
 run 'svcpack <command> -h' for a command's flags
@@ -348,9 +349,10 @@ func cmdCheck(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-// cmdPublish pushes the image index of the release in dist/ to the
-// registries oci.push names, with credentials from the environment or the
-// Docker config file.
+// cmdPublish delivers the release in dist/: the image index to the
+// registries oci.push names (credentials from the environment or the Docker
+// config file), the formula to homebrew.tap and the manifest to
+// scoop.bucket.
 func cmdPublish(ctx context.Context, args []string, stderr io.Writer) error {
 	cfg, o, err := loadForCommand("publish", args, stderr)
 	if err != nil {

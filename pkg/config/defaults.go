@@ -1,6 +1,7 @@
 package config
 
 import (
+	"cmp"
 	"os"
 	"path"
 	"path/filepath"
@@ -122,8 +123,13 @@ func (c *Spec) applyDefaults(formats []Format) {
 		c.Apt.Origin = c.Name
 	}
 	if c.Apt.Keep == 0 && c.lines["apt.keep"] == 0 { // keep: 0 written is refused
-		c.Apt.Keep = DefaultAptKeep
+		c.Apt.Keep = DefaultKeep
 	}
+	if c.Dnf.Keep == 0 && c.lines["dnf.keep"] == 0 {
+		c.Dnf.Keep = DefaultKeep
+	}
+	c.Homebrew.Tap.defaults("Formula", c.Maintainer)
+	c.Scoop.Bucket.defaults("bucket", c.Maintainer)
 	o := &c.OCI
 	if o.User == "" {
 		o.User = "65532:65532"
@@ -186,4 +192,15 @@ func (c *Spec) Rel(p string) string {
 		return p
 	}
 	return filepath.ToSlash(rel)
+}
+
+// defaults fills a git repository's branch, folder and author when it is
+// set.
+func (g *GitRepo) defaults(folder, maintainer string) {
+	if g.Repository == "" {
+		return
+	}
+	g.Branch = cmp.Or(g.Branch, "main")
+	g.Folder = cmp.Or(g.Folder, folder)
+	g.Author = cmp.Or(g.Author, maintainer)
 }

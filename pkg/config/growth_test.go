@@ -8,7 +8,8 @@ import (
 )
 
 // TestAptGrowth: apt.keep defaults to 5 and must be at least 1; apt.previous
-// must be a folder, and may lie outside the project (it is only read).
+// must be a folder, and may lie outside the project (it is only read); the
+// same holds for dnf's.
 func TestAptGrowth(t *testing.T) {
 	outside := t.TempDir()
 	for _, tc := range []struct {
@@ -24,6 +25,10 @@ func TestAptGrowth(t *testing.T) {
 			want: []string{"apt.previous: \"conf.yaml\" is not a folder", "previous release's apt tree"}},
 		{name: "previous missing", apt: "apt: {previous: ../gone}", want: []string{"apt.previous:", "is not a folder"}},
 		{name: "previous outside", apt: "apt: {previous: " + outside + "}", keep: 5},
+		{name: "dnf keep 0", apt: "dnf: {keep: 0}", want: []string{"dnf.keep: 0 is below 1"}},
+		{name: "dnf previous missing", apt: "dnf: {previous: ../gone}",
+			want: []string{"dnf.previous:", "is not a folder", "previous release's dnf tree"}},
+		{name: "dnf previous outside", apt: "dnf: {previous: " + outside + "}", keep: 5},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s, err := load(project(t, good+tc.apt+"\n"), Env{})
@@ -57,5 +62,65 @@ func TestAptGrowth(t *testing.T) {
 	}
 	if want := filepath.Join(filepath.Dir(path), "site/apt"); string(s.Apt.Previous) != want {
 		t.Errorf("apt.previous is %s, want %s", s.Apt.Previous, want)
+	}
+}
+
+// TestGitRepos: a tap and a bucket take defaults from the maintainer, need
+// their format, and refuse what git would read as an option or a bad ref.
+func TestGitRepos(t *testing.T) {
+	const formats = "formats: [homebrew, scoop]\ndownload_url: https://dl.example.com/{{.File}}\n" +
+		"targets: [darwin/arm64, windows/amd64]\nmaintainer: Ann <ann@example.com>\n"
+	for _, tc := range []struct {
+		name, yaml string
+		want       []string // empty: accepted
+	}{
+		{name: "defaults", yaml: "homebrew: {tap: {repository: ../tap}}\nscoop: {bucket: {repository: https://github.com/acme/bucket.git}}"},
+		{name: "no format", yaml: "homebrew: {tap: {repository: ../tap}}", want: []string{
+			"homebrew.tap.repository: is set, and formats has no homebrew"}},
+		{name: "option", yaml: "homebrew: {tap: {repository: -upload-pack=x}}", want: []string{
+			`homebrew.tap.repository: "-upload-pack=x" begins with "-"`}},
+		{name: "user in URL", yaml: "scoop: {bucket: {repository: 'https://me:secret@github.com/a/b'}}", want: []string{
+			"holds credentials"}},
+		{name: "ssh URL", yaml: "scoop: {bucket: {repository: 'ssh://git@github.com/a/b'}}", want: []string{
+			"scoop.bucket.repository:"}},
+		{name: "bad branch", yaml: "homebrew: {tap: {repository: ../tap, branch: a..b}}", want: []string{
+			`homebrew.tap.branch: "a..b" is not a plain branch name`}},
+		{name: "branch option", yaml: "homebrew: {tap: {repository: ../tap, branch: -f}}", want: []string{
+			"homebrew.tap.branch:"}},
+		{name: "bad folder", yaml: "scoop: {bucket: {repository: ../b, folder: ../x}}", want: []string{
+			"scoop.bucket.folder:"}},
+		{name: "branch alone", yaml: "scoop: {bucket: {branch: main}}", want: []string{
+			"scoop.bucket.branch: is set, and scoop.bucket.repository is not"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			yaml := strings.Replace(good, "targets: [linux/amd64, windows/amd64]\n", "", 1) + formats + tc.yaml + "\n"
+			formats := []Format{{Name: "homebrew"}, {Name: "scoop"}, {Name: "zip"}}
+			if tc.name == "no format" {
+				yaml = strings.Replace(yaml, "formats: [homebrew, scoop]", "formats: [zip]", 1)
+			}
+			s, err := Load(project(t, yaml), Env{}, formats)
+			if len(tc.want) == 0 {
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, g := range []GitRepo{s.Homebrew.Tap, s.Scoop.Bucket} {
+					if g.Branch != "main" || g.Author != "Ann <ann@example.com>" {
+						t.Errorf("defaults: %+v", g)
+					}
+				}
+				if s.Homebrew.Tap.Folder != "Formula" || s.Scoop.Bucket.Folder != "bucket" {
+					t.Errorf("folders: %q, %q", s.Homebrew.Tap.Folder, s.Scoop.Bucket.Folder)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatalf("load accepted %q", tc.yaml)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("load: %v\nwant %q", err, w)
+				}
+			}
+		})
 	}
 }

@@ -93,12 +93,63 @@ func textRules() map[string]rule {
 		"apt.origin":                       match(aptWordRE, "is not an apt origin: want letters, digits and . + _ ~ -, such as acme"),
 		"apt.previous":                     text, // a host folder, checked by checkApt
 		"dnf.url":                          httpURL(true, "https://example.com/dnf/"),
+		"dnf.previous":                     text, // a host folder, checked by checkGrowth
+		"apt.url":                          httpURL(true, "https://example.com/apt/"),
+		"homebrew.tap.repository":          gitRepository,
+		"homebrew.tap.branch":              gitBranch,
+		"homebrew.tap.folder":              gitFolder,
+		"homebrew.tap.token_env":           envName,
+		"homebrew.tap.author":              nameEmail,
+		"scoop.bucket.repository":          gitRepository,
+		"scoop.bucket.branch":              gitBranch,
+		"scoop.bucket.folder":              gitFolder,
+		"scoop.bucket.token_env":           envName,
+		"scoop.bucket.author":              nameEmail,
 		"oci.base":                         text,
 		"oci.user":                         match(`^[0-9]{1,10}(:[0-9]{1,10})?$`, "is not a numeric uid[:gid] such as 65532:65532: an image from scratch has no user database to look names up in"),
 		"oci.workdir":                      match(`^/([A-Za-z0-9_+-][A-Za-z0-9._+-]*(/[A-Za-z0-9_+-][A-Za-z0-9._+-]*)*)?$`, "is not an absolute directory of plain names: want /var/lib/<service> (the default) or /srv/app"),
 		"oci.push":                         match(`^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:[0-9]{1,5})?(/[a-z0-9]+([._-]+[a-z0-9]+)*)+(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?$`, "is not a registry reference: want host[:port]/repository[:tag] in lower case, such as ghcr.io/acme/hello or registry.example.com:5000/team/hello:latest"),
 	}
 }
+
+// gitRepository is a tap's or bucket's repository: an https URL (httpURL
+// refuses a user or password in it: the token comes from token_env) or a host folder,
+// never an option to git.
+func gitRepository(v string) string {
+	if strings.Contains(v, "://") {
+		if msg := httpURL(false, "https://github.com/acme/homebrew-tap.git")(v); msg != "" {
+			return msg
+		}
+		if !strings.HasPrefix(v, "https://") {
+			return "is not an https URL: want https://github.com/acme/homebrew-tap.git, or a local folder"
+		}
+		return ""
+	}
+	if strings.HasPrefix(v, "-") {
+		return "begins with \"-\", which git would read as an option: write ./" + v
+	}
+	return text(v)
+}
+
+// gitBranch is a plain branch name (git check-ref-format, and never an
+// option).
+func gitBranch(v string) string {
+	const msg = "is not a plain branch name: want letters, digits and _ . + - in parts joined by '/', " +
+		"without '..' or a part ending in '.' or '.lock', such as main"
+	if m := match(`^[A-Za-z0-9_][A-Za-z0-9_.+-]*(/[A-Za-z0-9_][A-Za-z0-9_.+-]*)*$`, msg)(v); m != "" {
+		return m
+	}
+	for _, part := range strings.Split(v, "/") {
+		if strings.Contains(part, "..") || strings.HasSuffix(part, ".") || strings.HasSuffix(part, ".lock") {
+			return msg
+		}
+	}
+	return ""
+}
+
+// gitFolder is a relative folder of plain names in a repository, or ".".
+var gitFolder = match(`^(\.|[A-Za-z0-9_][A-Za-z0-9_.+-]*(/[A-Za-z0-9_][A-Za-z0-9_.+-]*)*)$`,
+	"is not a relative folder of plain names: want Formula, bucket, or . for the top")
 
 // aptWordRE is what an apt suite, component and origin may be: one word,
 // safe as a path element and in Release.

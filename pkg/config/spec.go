@@ -100,6 +100,10 @@ type Spec struct {
 	Dnf Dnf `yaml:"dnf"`
 	// Apt sets the apt repository of the apt format.
 	Apt Apt `yaml:"apt"`
+	// Homebrew sets where `svcpack publish` commits the Homebrew formula.
+	Homebrew Homebrew `yaml:"homebrew"`
+	// Scoop sets where `svcpack publish` commits the Scoop manifest.
+	Scoop Scoop `yaml:"scoop"`
 
 	// Commit is the git commit of the project, when known.
 	Commit string `yaml:"-" spec:"commit"`
@@ -254,6 +258,10 @@ type Apt struct {
 	// Origin is Release's Origin and Label (default: the name), which
 	// preferences pin on (Pin: release o=<origin>).
 	Origin string `yaml:"origin"`
+	// URL is where dist/apt/ is served from (https://example.com/apt/):
+	// the URIs of the sources install.sh writes (the install.sh format
+	// needs it).
+	URL string `yaml:"url"`
 	// Previous is the folder of the tree this release's repository grows
 	// from (a checkout of the branch or bucket that serves it), relative to
 	// svcpack.yaml: its debs stay beside the new ones. It is read, never
@@ -270,6 +278,50 @@ type Dnf struct {
 	// URL is where dist/dnf/ is served from (https://example.com/dnf/):
 	// the .repo file's baseurl, and its key's URL below it.
 	URL string `yaml:"url"`
+	// Previous is the folder of the tree this release's repository grows
+	// from (a checkout of what serves it), relative to svcpack.yaml: its
+	// rpms stay beside the new ones. It is read, never written, and may lie
+	// outside the project: its repomd.xml.asc must verify with gpg's key,
+	// and its rpms match the metadata it signs.
+	Previous Path `yaml:"previous"`
+	// Keep is how many versions of each package and architecture the
+	// repository keeps, the newest ones (default 5, at least 1).
+	Keep int `yaml:"keep"`
+}
+
+// Homebrew holds the Homebrew settings of `svcpack publish`.
+type Homebrew struct {
+	// Tap is the git repository the formula is committed to (under
+	// Formula/ by default).
+	Tap GitRepo `yaml:"tap"`
+}
+
+// Scoop holds the Scoop settings of `svcpack publish`.
+type Scoop struct {
+	// Bucket is the git repository the manifest is committed to (under
+	// bucket/ by default).
+	Bucket GitRepo `yaml:"bucket"`
+}
+
+// GitRepo is a git repository `svcpack publish` commits a release's file
+// to, one commit per release.
+type GitRepo struct {
+	// Repository is a local folder (relative to svcpack.yaml; a checkout,
+	// whose working tree must be clean, or a bare repository) or an https
+	// URL. Empty: nothing is committed.
+	Repository string `yaml:"repository"`
+	// Branch is the branch committed to (default main).
+	Branch string `yaml:"branch"`
+	// Folder is the file's folder in the repository (default Formula for a
+	// tap, bucket for a bucket; "." for the top).
+	Folder string `yaml:"folder"`
+	// TokenEnv names the environment variable holding the token pushed to
+	// an https URL with (as the password of user x-access-token, which
+	// GitHub and most forges accept); never written anywhere.
+	TokenEnv string `yaml:"token_env"`
+	// Author is the commit's author and committer, "Name <email>" (default:
+	// the maintainer).
+	Author string `yaml:"author"`
 }
 
 // OCI holds the container image settings (the oci format): what the image

@@ -126,29 +126,65 @@ func (c *Spec) validate(p *Problems, formats []Format, known func() (map[string]
 	c.checkPlaces(p)
 	c.checkSign(p)
 	c.checkGPG(p)
-	c.checkApt(p)
+	c.checkGrowth(p)
+	c.checkGitRepos(p)
 }
 
-// DefaultAptKeep is apt.keep's default: the versions of each package and
-// architecture an apt repository keeps.
-const DefaultAptKeep = 5
+// DefaultKeep is apt.keep's and dnf.keep's default: the versions of each
+// package and architecture a repository keeps.
+const DefaultKeep = 5
 
-// checkApt checks the fields of a repository that grows: keep counts
+// checkGrowth checks the fields of the repositories that grow: keep counts
 // versions, and previous is an existing folder. Previous may lie outside
 // the project folder: it is read, never written, and what the release takes
-// from it is what the configured key signed (the apt format checks that).
-func (c *Spec) checkApt(p *Problems) {
-	if c.Apt.Keep < 1 {
-		p.Add("apt.keep", "%d is below 1: want how many versions of each package and architecture the "+
-			"repository keeps, such as %d (the default)", c.Apt.Keep, DefaultAptKeep)
+// from it is what the configured key signed (the formats check that).
+func (c *Spec) checkGrowth(p *Problems) {
+	for _, r := range []struct {
+		format   string
+		previous Path
+		keep     int
+	}{{"apt", c.Apt.Previous, c.Apt.Keep}, {"dnf", c.Dnf.Previous, c.Dnf.Keep}} {
+		if r.keep < 1 {
+			p.Add(r.format+".keep", "%d is below 1: want how many versions of each package and architecture the "+
+				"repository keeps, such as %d (the default)", r.keep, DefaultKeep)
+		}
+		if r.previous == "" {
+			continue
+		}
+		abs := c.Abs(string(r.previous))
+		if st, err := os.Stat(abs); err != nil || !st.IsDir() {
+			p.Add(r.format+".previous", "%q is not a folder (looked for %s): want the previous release's %s tree, "+
+				"such as a checkout of the branch that serves it, relative to %s (an empty folder starts one)",
+				r.previous, abs, r.format, filepath.Base(c.Path))
+		}
 	}
-	if c.Apt.Previous == "" {
-		return
-	}
-	abs := c.Abs(string(c.Apt.Previous))
-	if st, err := os.Stat(abs); err != nil || !st.IsDir() {
-		p.Add("apt.previous", "%q is not a folder (looked for %s): want the previous release's apt tree, such as "+
-			"a checkout of the branch that serves it, relative to %s", c.Apt.Previous, abs, filepath.Base(c.Path))
+}
+
+// checkGitRepos checks the tap and the bucket `svcpack publish` commits
+// to: each needs its format and an author. The repository itself is
+// looked at by publish (a release does not need it).
+func (c *Spec) checkGitRepos(p *Problems) {
+	for _, g := range []struct {
+		field, format string
+		repo          GitRepo
+	}{{"homebrew.tap", "homebrew", c.Homebrew.Tap}, {"scoop.bucket", "scoop", c.Scoop.Bucket}} {
+		if g.repo.Repository == "" {
+			for _, sub := range []string{"branch", "folder", "token_env", "author"} {
+				if c.lines[g.field+"."+sub] != 0 {
+					p.Add(g.field+"."+sub, "is set, and %s.repository is not: set the repository to commit to, "+
+						"or leave %s out", g.field, g.field)
+				}
+			}
+			continue
+		}
+		if !slices.Contains(c.Formats, g.format) {
+			p.AddAt(g.field+".repository", []string{"formats"}, "is set, and formats has no %s, whose file "+
+				"publish commits there: add %s to formats, or leave %s out", g.format, g.format, g.field)
+		}
+		if g.repo.Author == "" {
+			p.Add(g.field+".author", "is empty, and the maintainer is not \"Name <email>\": set the commit's author, "+
+				"such as \"Release Bot <bot@example.com>\"")
+		}
 	}
 }
 

@@ -132,9 +132,10 @@ func Merge(ctx context.Context, parts string) error {
 	return err
 }
 
-// Publish pushes the release's OCI image index in dist/ to the registries
-// oci.push names (credentials from SVCPACK_REGISTRY_USERNAME and
-// SVCPACK_REGISTRY_PASSWORD, else the Docker config file).
+// Publish delivers the release in dist/: the OCI image index to the
+// registries oci.push names (credentials from SVCPACK_REGISTRY_USERNAME and
+// SVCPACK_REGISTRY_PASSWORD, else the Docker config file), the Homebrew
+// formula to homebrew.tap and the Scoop manifest to scoop.bucket.
 func Publish(ctx context.Context) error {
 	c, err := release.Load(configPath(), config.OSEnv())
 	if err != nil {

@@ -155,6 +155,8 @@ func newFieldsProject(t *testing.T) *fieldsProject {
 		"legal/OTHER-LICENSE.txt":  "Other license text.\n",
 		"conf/fields.conf":         "fields = true\n",
 		"conf/other.conf":          "other = true\n",
+		// An empty checkout of what will serve the apt tree.
+		"site/apt/README.md": "The apt repository.\n",
 	}
 	for name, content := range files {
 		writeTestFile(t, filepath.Join(dir, name), []byte(content))
@@ -420,6 +422,22 @@ func fieldRows(p *fieldsProject) []fieldRow {
 		{path: "apt.suite", base: "fields", alt: "other", check: aptRelease("Suite")},
 		{path: "apt.component", base: "fieldcomp", alt: "othercomp", check: aptRelease("Components")},
 		{path: "apt.origin", base: "FieldsOrigin", alt: "OtherOrigin", check: aptRelease("Origin")},
+		{path: "apt.previous", unset: "the base release starts its tree; TestAptRepositoryGrows grows one from another",
+			alt: "site/apt", checkAlt: aptFromEmpty},
+		{path: "apt.keep", base: 3, alt: 2, none: "it counts the versions of a grown tree (TestAptRepositoryGrows, " +
+			"aptrepo's TestBuildGrows)"},
+		{path: "homebrew.tap.repository", base: "../fields-tap", alt: "../other-tap", none: publishOnly},
+		{path: "homebrew.tap.branch", base: "fields", alt: "other", none: publishOnly},
+		{path: "homebrew.tap.folder", base: "FieldsFormula", alt: "Formula", none: publishOnly},
+		{path: "homebrew.tap.token_env", base: "FIELDS_TAP_TOKEN", alt: "OTHER_TAP_TOKEN", none: publishOnly},
+		{path: "homebrew.tap.author", base: "Tap Bot <tap@fields.example.org>", alt: "Other Bot <o@fields.example.org>",
+			none: publishOnly},
+		{path: "scoop.bucket.repository", base: "../fields-bucket", alt: "../other-bucket", none: publishOnly},
+		{path: "scoop.bucket.branch", base: "fields", alt: "other", none: publishOnly},
+		{path: "scoop.bucket.folder", base: "fields-bucket", alt: ".", none: publishOnly},
+		{path: "scoop.bucket.token_env", base: "FIELDS_BUCKET_TOKEN", alt: "OTHER_BUCKET_TOKEN", none: publishOnly},
+		{path: "scoop.bucket.author", base: "Bucket Bot <b@fields.example.org>", alt: "Other Bot <o@fields.example.org>",
+			none: publishOnly},
 		{path: "dnf.url", base: "https://fields.example.org/dnf", alt: "https://other.example.net/rpm/", check: checkDnfURL},
 		{path: "chocolatey.id", base: "fields-svc", alt: "fields-other", check: checkChocolateyID},
 		// Not the defaults, yet names the other rows still find by suffix.
@@ -2302,6 +2320,18 @@ func aptRelease(field string) func(t *testing.T, r *fieldsRelease, want any) {
 		if line := field + ": " + str(want); !slices.Contains(strings.Split(string(b), "\n"), line) {
 			t.Errorf("Release lacks %q:\n%s", line, b)
 		}
+	}
+}
+
+// publishOnly is why no artifact shows a tap's or bucket's settings.
+const publishOnly = "svcpack publish reads it to commit the formula or manifest (TestPublishTapAndBucket)"
+
+// aptFromEmpty: a tree grown from an empty checkout is the release's own
+// debs, signed.
+func aptFromEmpty(t *testing.T, r *fieldsRelease) {
+	in := r.art(t, packager.KindApt, "", "apt/dists/"+r.spec.Apt.Suite+"/InRelease")
+	if b, err := os.ReadFile(in); err != nil || !bytes.Contains(b, []byte("BEGIN PGP SIGNED MESSAGE")) {
+		t.Errorf("the apt tree grown from an empty folder has no signed InRelease: %v", err)
 	}
 }
 

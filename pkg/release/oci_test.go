@@ -572,7 +572,7 @@ auth: {htpasswd: {realm: svcpack-test, path: %s}}
 			}
 			writeTestFile(t, filepath.Join(dockerConfig, "config.json"), []byte(cfg))
 			var log bytes.Buffer
-			pushed, err := Publish(context.Background(), c, PublishOptions{Dist: res.Dist, Getenv: func(k string) string { return env[k] }, Log: &log})
+			published, err := Publish(context.Background(), c, PublishOptions{Dist: res.Dist, Getenv: func(k string) string { return env[k] }, Log: &log})
 			if tc.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
 					t.Errorf("publish: %v, want an error with %q", err, tc.wantErr)
@@ -582,8 +582,8 @@ auth: {htpasswd: {realm: svcpack-test, path: %s}}
 			if err != nil {
 				t.Fatalf("publish: %v\n%s", err, logs.String())
 			}
-			eq(t, "pushed", len(pushed), 2)
-			for _, p := range pushed {
+			eq(t, "pushed", len(published.Images), 2)
+			for _, p := range published.Images {
 				eq(t, p.Reference+" digest", p.Digest, want)
 			}
 			for _, tag := range []string{"1.0.0", "stable"} {

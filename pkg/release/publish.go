@@ -3,7 +3,6 @@ package release
 import (
 	"cmp"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -34,54 +33,110 @@ type Pushed struct {
 	Digest string
 }
 
-// Publish pushes the release's multi-platform image index (the oci-index
-// artifact that artifacts.json in dist records, checked against its
-// SHA-256) to every oci.push reference. It releases nothing: run it after
-// a release of the same config.
-func Publish(ctx context.Context, s *config.Spec, o PublishOptions) ([]Pushed, error) {
-	if !s.Wants("oci") {
-		return nil, errors.New("publish: formats does not name oci, so the release has no image to push")
-	}
-	if len(s.OCI.Push) == 0 {
-		return nil, fmt.Errorf("publish: %s: oci.push is empty: list the references to push to, such as ghcr.io/acme/%s", s.Path, s.Name)
-	}
+// Committed is one file Publish committed to a tap or a bucket.
+type Committed struct {
+	// Field is the config section (homebrew.tap, scoop.bucket).
+	Field string
+	// Repository is where it went; Path the file's path there.
+	Repository, Path string
+	// Commit is the new commit, or "" when the repository already held the
+	// file as released.
+	Commit string
+}
+
+// Published is what Publish did.
+type Published struct {
+	Images  []Pushed
+	Commits []Committed
+}
+
+// Publish delivers a release made from the same config: it pushes the
+// multi-platform image index to every oci.push reference, and commits the
+// Homebrew formula to homebrew.tap and the Scoop manifest to scoop.bucket.
+// Every file is checked against the SHA-256 artifacts.json records, and
+// every destination's settings (a token named by token_env) before the
+// first push or commit.
+func Publish(ctx context.Context, s *config.Spec, o PublishOptions) (Published, error) {
+	var out Published
 	dist := cmp.Or(o.Dist, s.Dist)
 	m, err := ReadManifest(dist)
 	if err != nil {
-		return nil, fmt.Errorf("publish: %w (release first)", err)
+		return out, fmt.Errorf("publish: %w (release first)", err)
 	}
 	if m.Version != s.Version.String() {
-		return nil, fmt.Errorf("publish: %s holds version %s, the config resolves to %s: release again first", dist, m.Version, s.Version)
+		return out, fmt.Errorf("publish: %s holds version %s, the config resolves to %s: release again first", dist, m.Version, s.Version)
 	}
-	var index *Artifact
-	for i, a := range m.Artifacts {
-		if a.Kind == packager.KindOCIIndex {
-			index = &m.Artifacts[i]
-		}
-	}
-	if index == nil {
-		return nil, fmt.Errorf("publish: %s records no %s artifact: release with oci in formats first", filepath.Join(dist, packager.ManifestName), packager.KindOCIIndex)
-	}
-	file := filepath.Join(dist, filepath.FromSlash(index.Path))
-	if sum, _, err := hashFile(file); err != nil || sum != index.SHA256 {
-		return nil, fmt.Errorf("publish: %s is not the file the release recorded (%v): release again", file, err)
-	}
-	tag := oci.Tag(m.Version)
-	up, err := oci.NewUpload(file) // read and laid out once for every reference
-	if err != nil {
-		return nil, fmt.Errorf("publish: %w", err)
-	}
-	defer up.Close()
-	var out []Pushed
-	for _, ref := range s.OCI.Push {
-		d, err := up.Push(ctx, ref, oci.PushOptions{Getenv: o.Getenv, Tag: tag})
+	var steps []func() error
+	if s.Wants("oci") && len(s.OCI.Push) > 0 {
+		file, err := recorded(dist, m, packager.KindOCIIndex, "oci")
 		if err != nil {
-			return out, fmt.Errorf("publish: %w", err)
+			return out, err
 		}
-		out = append(out, Pushed{Reference: ref, Tag: tag, Digest: d})
-		if o.Log != nil {
-			fmt.Fprintf(o.Log, "svcpack publish: %s -> %s (%s)\n", index.Path, ref, d)
+		steps = append(steps, func() error { return pushImage(ctx, s, o, file, m.Version, &out) })
+	}
+	for _, g := range gitTargets(s) {
+		if g.repo.Repository == "" {
+			continue
+		}
+		step, err := commitStep(ctx, s, o, dist, m, g, &out)
+		if err != nil {
+			return out, err
+		}
+		steps = append(steps, step)
+	}
+	if len(steps) == 0 {
+		return out, fmt.Errorf("publish: %s: nothing to publish: set oci.push (with oci in formats), "+
+			"homebrew.tap.repository or scoop.bucket.repository", s.Path)
+	}
+	for _, step := range steps {
+		if err := step(); err != nil {
+			return out, err
 		}
 	}
 	return out, nil
+}
+
+// recorded is the host path of the release's one artifact of kind, checked
+// against the SHA-256 the manifest records.
+func recorded(dist string, m *Manifest, kind packager.Kind, format string) (string, error) {
+	var a *Artifact
+	for i := range m.Artifacts {
+		if m.Artifacts[i].Kind == kind {
+			a = &m.Artifacts[i]
+		}
+	}
+	if a == nil {
+		return "", fmt.Errorf("publish: %s records no %s artifact: release with %s in formats first",
+			filepath.Join(dist, packager.ManifestName), kind, format)
+	}
+	file := filepath.Join(dist, filepath.FromSlash(a.Path))
+	if sum, _, err := hashFile(file); err != nil || sum != a.SHA256 {
+		return "", fmt.Errorf("publish: %s is not the file the release recorded (%v): release again", file, err)
+	}
+	return file, nil
+}
+
+// pushImage pushes the image index to every oci.push reference.
+func pushImage(ctx context.Context, s *config.Spec, o PublishOptions, file, version string, out *Published) error {
+	tag := oci.Tag(version)
+	up, err := oci.NewUpload(file) // read and laid out once for every reference
+	if err != nil {
+		return fmt.Errorf("publish: %w", err)
+	}
+	defer up.Close()
+	for _, ref := range s.OCI.Push {
+		d, err := up.Push(ctx, ref, oci.PushOptions{Getenv: o.Getenv, Tag: tag})
+		if err != nil {
+			return fmt.Errorf("publish: %w", err)
+		}
+		out.Images = append(out.Images, Pushed{Reference: ref, Tag: tag, Digest: d})
+		logf(o.Log, "svcpack publish: %s -> %s (%s)\n", filepath.Base(file), ref, d)
+	}
+	return nil
+}
+
+func logf(w io.Writer, format string, args ...any) {
+	if w != nil {
+		fmt.Fprintf(w, format, args...)
+	}
 }
