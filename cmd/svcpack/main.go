@@ -354,10 +354,25 @@ func cmdCheck(args []string, stdout, stderr io.Writer) error {
 // config file), the formula to homebrew.tap and the manifest to
 // scoop.bucket.
 func cmdPublish(ctx context.Context, args []string, stderr io.Writer) error {
-	cfg, o, err := loadForCommand("publish", args, stderr)
+	fs := flag.NewFlagSet("publish", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var c common
+	c.register(fs)
+	ifSet := fs.Bool("if-configured", false, "succeed, saying so, when the config names nowhere to publish "+
+		"(a workflow shared by projects that do and do not publish)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	cfg, err := release.Load(c.config, c.env())
 	if err != nil {
 		return err
 	}
+	o := c.options(stderr)
 	_, err = release.Publish(ctx, cfg, release.PublishOptions{Dist: o.Dist, Getenv: os.Getenv, Log: stderr})
+	if *ifSet && errors.Is(err, release.ErrNothingToPublish) {
+		fmt.Fprintf(stderr, "svcpack publish: %s names nowhere to publish (oci.push, homebrew.tap, scoop.bucket, "+
+			"pages): nothing done\n", cfg.Path)
+		return nil
+	}
 	return err
 }

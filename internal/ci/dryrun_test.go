@@ -86,6 +86,10 @@ func (d *dryRun) job(name string, steps []step, matrix map[string]string) {
 					return v
 				}
 			}
+			// No secrets or tokens here, as in a fork's run.
+			if strings.HasPrefix(e, "secrets.") || e == "github.token" || e == "github.actor" {
+				return ""
+			}
 			if !keep {
 				t.Fatalf("job %s: the dry run cannot evaluate ${{ %s }}", name, e)
 			}

@@ -130,6 +130,10 @@ func (c *Spec) applyDefaults(formats []Format) {
 	}
 	c.Homebrew.Tap.defaults("Formula", c.Maintainer)
 	c.Scoop.Bucket.defaults("bucket", c.Maintainer)
+	if c.Pages.Repository != "" && c.Pages.Branch == "" {
+		c.Pages.Branch = "gh-pages"
+	}
+	c.Pages.defaults(".", c.Maintainer)
 	o := &c.OCI
 	if o.User == "" {
 		o.User = "65532:65532"

@@ -104,6 +104,10 @@ type Spec struct {
 	Homebrew Homebrew `yaml:"homebrew"`
 	// Scoop sets where `svcpack publish` commits the Scoop manifest.
 	Scoop Scoop `yaml:"scoop"`
+	// Pages is the git repository whose branch a static host serves
+	// (GitHub Pages' gh-pages): `svcpack publish` commits the apt and dnf
+	// trees and install.sh there.
+	Pages GitRepo `yaml:"pages"`
 
 	// Commit is the git commit of the project, when known.
 	Commit string `yaml:"-" spec:"commit"`
@@ -310,10 +314,11 @@ type GitRepo struct {
 	// whose working tree must be clean, or a bare repository) or an https
 	// URL. Empty: nothing is committed.
 	Repository string `yaml:"repository"`
-	// Branch is the branch committed to (default main).
+	// Branch is the branch committed to (default main; gh-pages for
+	// pages).
 	Branch string `yaml:"branch"`
 	// Folder is the file's folder in the repository (default Formula for a
-	// tap, bucket for a bucket; "." for the top).
+	// tap, bucket for a bucket, "." (the top) for pages).
 	Folder string `yaml:"folder"`
 	// TokenEnv names the environment variable holding the token pushed to
 	// an https URL with (as the password of user x-access-token, which

@@ -160,14 +160,14 @@ func (c *Spec) checkGrowth(p *Problems) {
 	}
 }
 
-// checkGitRepos checks the tap and the bucket `svcpack publish` commits
-// to: each needs its format and an author. The repository itself is
+// checkGitRepos checks the tap, the bucket and the pages `svcpack publish`
+// commits to: each needs its formats and an author. The repository itself is
 // looked at by publish (a release does not need it).
 func (c *Spec) checkGitRepos(p *Problems) {
 	for _, g := range []struct {
 		field, format string
 		repo          GitRepo
-	}{{"homebrew.tap", "homebrew", c.Homebrew.Tap}, {"scoop.bucket", "scoop", c.Scoop.Bucket}} {
+	}{{"homebrew.tap", "homebrew", c.Homebrew.Tap}, {"scoop.bucket", "scoop", c.Scoop.Bucket}, {"pages", "", c.Pages}} {
 		if g.repo.Repository == "" {
 			for _, sub := range []string{"branch", "folder", "token_env", "author"} {
 				if c.lines[g.field+"."+sub] != 0 {
@@ -177,7 +177,11 @@ func (c *Spec) checkGitRepos(p *Problems) {
 			}
 			continue
 		}
-		if !slices.Contains(c.Formats, g.format) {
+		if g.format == "" && !slices.Contains(c.Formats, "apt") && !slices.Contains(c.Formats, "dnf") {
+			p.AddAt(g.field+".repository", []string{"formats"}, "is set, and formats has neither apt nor dnf, "+
+				"whose trees publish commits there: add them to formats, or leave %s out", g.field)
+		}
+		if g.format != "" && !slices.Contains(c.Formats, g.format) {
 			p.AddAt(g.field+".repository", []string{"formats"}, "is set, and formats has no %s, whose file "+
 				"publish commits there: add %s to formats, or leave %s out", g.format, g.format, g.field)
 		}

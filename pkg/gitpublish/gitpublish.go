@@ -47,6 +47,16 @@ type Repo struct {
 	Name, Email string
 }
 
+// Change is what a commit does to the repository.
+type Change struct {
+	// Files are written (made or replaced).
+	Files []File
+	// Replace lists folders (slash paths) emptied first: the files under
+	// them afterwards are the ones in Files (a package repository's tree,
+	// whose old packages are dropped as it keeps its last versions).
+	Replace []string
+}
+
 // File is one file to commit.
 type File struct {
 	// Path is its slash path in the repository.
@@ -71,29 +81,29 @@ var pathRE = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.+-]*(/[A-Za-z0-9_][A-Z
 
 // Commit writes files into the repository and commits them with message,
 // dated date. Nothing is committed when the repository already holds them.
-func Commit(ctx context.Context, r Repo, files []File, message string, date time.Time) (Result, error) {
-	if err := r.check(files); err != nil {
+func Commit(ctx context.Context, r Repo, c Change, message string, date time.Time) (Result, error) {
+	if err := r.check(c); err != nil {
 		return Result{}, err
 	}
 	g := git{env: r.env(date)}
 	if local, bare, err := g.localKind(ctx, r.Location); err != nil {
 		return Result{}, err
 	} else if local && !bare {
-		return r.commitCheckout(ctx, g, files, message)
+		return r.commitCheckout(ctx, g, c, message)
 	}
 	tmp, err := os.MkdirTemp("", "svcpack-gitpublish-")
 	if err != nil {
 		return Result{}, fmt.Errorf("gitpublish: %w", err)
 	}
 	defer os.RemoveAll(tmp)
-	return r.commitClone(ctx, g, tmp, files, message)
+	return r.commitClone(ctx, g, tmp, c, message)
 }
 
 // Check makes the checks Commit makes before it writes: the settings, and
 // for a local checkout that its working tree is clean and on the branch.
 // A caller committing to several repositories checks them all first.
-func Check(ctx context.Context, r Repo, files []File) error {
-	if err := r.check(files); err != nil {
+func Check(ctx context.Context, r Repo, c Change) error {
+	if err := r.check(c); err != nil {
 		return err
 	}
 	g := git{env: r.env(time.Time{})}
@@ -104,7 +114,7 @@ func Check(ctx context.Context, r Repo, files []File) error {
 	return r.checkCheckout(ctx, g)
 }
 
-func (r Repo) check(files []File) error {
+func (r Repo) check(c Change) error {
 	switch {
 	case r.Location == "":
 		return errors.New("gitpublish: no repository given")
@@ -114,12 +124,16 @@ func (r Repo) check(files []File) error {
 		return fmt.Errorf("gitpublish: %s: branch %q is not a plain branch name", r.Location, r.Branch)
 	case r.Name == "" || r.Email == "":
 		return fmt.Errorf("gitpublish: %s: the commit needs an author name and email", r.Location)
-	case len(files) == 0:
+	case len(c.Files) == 0:
 		return fmt.Errorf("gitpublish: %s: no files to commit", r.Location)
 	}
-	for _, f := range files {
-		if !pathRE.MatchString(f.Path) || strings.Contains(f.Path, "..") {
-			return fmt.Errorf("gitpublish: %s: %q is not a relative path of plain names", r.Location, f.Path)
+	paths := c.Replace
+	for _, f := range c.Files {
+		paths = append(paths, f.Path)
+	}
+	for _, p := range paths {
+		if !pathRE.MatchString(p) || strings.Contains(p, "..") {
+			return fmt.Errorf("gitpublish: %s: %q is not a relative path of plain names", r.Location, p)
 		}
 	}
 	return nil
@@ -144,11 +158,11 @@ func (r Repo) env(date time.Time) []string {
 
 // commitCheckout commits in a local checkout, which must be clean and on
 // the branch.
-func (r Repo) commitCheckout(ctx context.Context, g git, files []File, message string) (Result, error) {
+func (r Repo) commitCheckout(ctx context.Context, g git, c Change, message string) (Result, error) {
 	if err := r.checkCheckout(ctx, g); err != nil {
 		return Result{}, err
 	}
-	hash, err := r.commitIn(ctx, g, r.Location, files, message)
+	hash, err := r.commitIn(ctx, g, r.Location, c, message)
 	return Result{Commit: hash}, err
 }
 
@@ -172,7 +186,7 @@ func (r Repo) checkCheckout(ctx context.Context, g git) error {
 }
 
 // commitClone clones the repository into tmp, commits there and pushes.
-func (r Repo) commitClone(ctx context.Context, g git, tmp string, files []File, message string) (Result, error) {
+func (r Repo) commitClone(ctx context.Context, g git, tmp string, c Change, message string) (Result, error) {
 	dir := filepath.Join(tmp, "repo")
 	if _, err := g.run(ctx, tmp, "clone", "--quiet", "--no-checkout", "--", r.Location, dir); err != nil {
 		return Result{}, err
@@ -186,7 +200,7 @@ func (r Repo) commitClone(ctx context.Context, g git, tmp string, files []File, 
 	} else if err := g.orphan(ctx, dir, r.Branch); err != nil {
 		return Result{}, err
 	}
-	hash, err := r.commitIn(ctx, g, dir, files, message)
+	hash, err := r.commitIn(ctx, g, dir, c, message)
 	if err != nil || hash == "" {
 		return Result{Commit: hash}, err
 	}
@@ -198,9 +212,17 @@ func (r Repo) commitClone(ctx context.Context, g git, tmp string, files []File, 
 
 // commitIn writes the files in the work tree dir and commits them; it
 // returns "" when nothing changed.
-func (r Repo) commitIn(ctx context.Context, g git, dir string, files []File, message string) (string, error) {
+func (r Repo) commitIn(ctx context.Context, g git, dir string, c Change, message string) (string, error) {
+	for _, folder := range c.Replace {
+		if _, err := g.run(ctx, dir, "rm", "-r", "-q", "--cached", "--ignore-unmatch", "--", folder); err != nil {
+			return "", err
+		}
+		if err := os.RemoveAll(filepath.Join(dir, filepath.FromSlash(folder))); err != nil {
+			return "", fmt.Errorf("gitpublish: %w", err)
+		}
+	}
 	args := []string{"add", "--"}
-	for _, f := range files {
+	for _, f := range c.Files {
 		full := filepath.Join(dir, filepath.FromSlash(f.Path))
 		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
 			return "", fmt.Errorf("gitpublish: %w", err)

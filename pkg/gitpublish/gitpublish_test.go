@@ -36,8 +36,8 @@ func repo(loc string) Repo {
 	return Repo{Location: loc, Branch: "main", Name: "Release Bot", Email: "bot@example.com"}
 }
 
-func formula(version string) []File {
-	return []File{{Path: "Formula/hello.rb", Data: []byte("class Hello < Formula\n  version \"" + version + "\"\nend\n")}}
+func formula(version string) Change {
+	return Change{Files: []File{{Path: "Formula/hello.rb", Data: []byte("class Hello < Formula\n  version \"" + version + "\"\nend\n")}}}
 }
 
 // TestCommitBare: each release adds one commit to a bare repository (the
@@ -140,15 +140,16 @@ func TestCommitRefuses(t *testing.T) {
 	for _, tc := range []struct {
 		name  string
 		r     Repo
-		files []File
+		files Change
 		want  string
 	}{
 		{"option", repo("--upload-pack=touch x"), formula("1"), "read by git as an option"},
 		{"branch option", Repo{Location: dir, Branch: "-f", Name: "a", Email: "b"}, formula("1"), "not a plain branch"},
 		{"no author", Repo{Location: dir, Branch: "main"}, formula("1"), "needs an author"},
-		{"path up", repo(dir), []File{{Path: "../x.rb"}}, "not a relative path"},
-		{"pathspec magic", repo(dir), []File{{Path: ":(top)x"}}, "not a relative path"},
-		{"no files", repo(dir), nil, "no files"},
+		{"path up", repo(dir), Change{Files: []File{{Path: "../x.rb"}}}, "not a relative path"},
+		{"pathspec magic", repo(dir), Change{Files: []File{{Path: ":(top)x"}}}, "not a relative path"},
+		{"no files", repo(dir), Change{}, "no files"},
+		{"replace up", repo(dir), Change{Files: formula("1").Files, Replace: []string{".."}}, "not a relative path"},
 		{"not a folder", repo(filepath.Join(dir, "gone")), formula("1"), "is not a folder"},
 		{"not a repository", repo(dir), formula("1"), "is not a git repository"},
 	} {
@@ -204,5 +205,27 @@ func TestCommitURL(t *testing.T) {
 	}
 	if got := gitOut(t, bare, "rev-parse", "main"); got != res.Commit {
 		t.Errorf("main is %s, the commit %s", got, res.Commit)
+	}
+}
+
+// TestCommitReplace: a replaced folder holds only the files given after
+// the commit (what it held before is gone), and files elsewhere stay.
+func TestCommitReplace(t *testing.T) {
+	testtool.Need(t, "git", "git")
+	bare := filepath.Join(t.TempDir(), "site.git")
+	gitOut(t, t.TempDir(), "init", "--quiet", "--bare", "-b", "gh-pages", bare)
+	r := repo(bare)
+	r.Branch = "gh-pages"
+	ctx := context.Background()
+	first := Change{Files: []File{{Path: "apt/pool/a_1.deb", Data: []byte("1")}, {Path: "index.html", Data: []byte("x")}},
+		Replace: []string{"apt"}}
+	second := Change{Files: []File{{Path: "apt/pool/a_2.deb", Data: []byte("2")}}, Replace: []string{"apt"}}
+	for _, c := range []Change{first, second} {
+		if _, err := Commit(ctx, r, c, "site", date); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := gitOut(t, bare, "ls-tree", "-r", "--name-only", "gh-pages"); got != "apt/pool/a_2.deb\nindex.html" {
+		t.Errorf("the branch holds:\n%s", got)
 	}
 }

@@ -3,9 +3,11 @@ package release
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"path/filepath"
+	"slices"
 
 	"github.com/svcpack/svcpack/pkg/config"
 	"github.com/svcpack/svcpack/pkg/oci"
@@ -44,6 +46,10 @@ type Committed struct {
 	Commit string
 }
 
+// ErrNothingToPublish is Publish's error for a config that names no
+// destination.
+var ErrNothingToPublish = errors.New("nothing to publish")
+
 // Published is what Publish did.
 type Published struct {
 	Images  []Pushed
@@ -52,12 +58,17 @@ type Published struct {
 
 // Publish delivers a release made from the same config: it pushes the
 // multi-platform image index to every oci.push reference, and commits the
-// Homebrew formula to homebrew.tap and the Scoop manifest to scoop.bucket.
-// Every file is checked against the SHA-256 artifacts.json records, and
+// Homebrew formula to homebrew.tap, the Scoop manifest to scoop.bucket, and
+// the apt and dnf trees (with install.sh) to pages. Every file is checked against the SHA-256 artifacts.json records, and
 // every destination's settings (a token named by token_env) before the
 // first push or commit.
 func Publish(ctx context.Context, s *config.Spec, o PublishOptions) (Published, error) {
 	var out Published
+	image := s.Wants("oci") && len(s.OCI.Push) > 0
+	if !image && !slices.ContainsFunc(gitTargets(s), func(g gitTarget) bool { return g.repo.Repository != "" }) {
+		return out, fmt.Errorf("publish: %s: %w: set oci.push (with oci in formats), "+
+			"homebrew.tap.repository, scoop.bucket.repository or pages.repository", s.Path, ErrNothingToPublish)
+	}
 	dist := cmp.Or(o.Dist, s.Dist)
 	m, err := ReadManifest(dist)
 	if err != nil {
@@ -67,7 +78,7 @@ func Publish(ctx context.Context, s *config.Spec, o PublishOptions) (Published, 
 		return out, fmt.Errorf("publish: %s holds version %s, the config resolves to %s: release again first", dist, m.Version, s.Version)
 	}
 	var steps []func() error
-	if s.Wants("oci") && len(s.OCI.Push) > 0 {
+	if image {
 		file, err := recorded(dist, m, packager.KindOCIIndex, "oci")
 		if err != nil {
 			return out, err
@@ -83,10 +94,6 @@ func Publish(ctx context.Context, s *config.Spec, o PublishOptions) (Published, 
 			return out, err
 		}
 		steps = append(steps, step)
-	}
-	if len(steps) == 0 {
-		return out, fmt.Errorf("publish: %s: nothing to publish: set oci.push (with oci in formats), "+
-			"homebrew.tap.repository or scoop.bucket.repository", s.Path)
 	}
 	for _, step := range steps {
 		if err := step(); err != nil {
@@ -109,6 +116,12 @@ func recorded(dist string, m *Manifest, kind packager.Kind, format string) (stri
 		return "", fmt.Errorf("publish: %s records no %s artifact: release with %s in formats first",
 			filepath.Join(dist, packager.ManifestName), kind, format)
 	}
+	return recordedFile(dist, *a)
+}
+
+// recordedFile is the host path of artifact a, checked against the SHA-256
+// the manifest records.
+func recordedFile(dist string, a Artifact) (string, error) {
 	file := filepath.Join(dist, filepath.FromSlash(a.Path))
 	if sum, _, err := hashFile(file); err != nil || sum != a.SHA256 {
 		return "", fmt.Errorf("publish: %s is not the file the release recorded (%v): release again", file, err)
