@@ -157,6 +157,7 @@ func newFieldsProject(t *testing.T) *fieldsProject {
 		"conf/other.conf":          "other = true\n",
 		// An empty checkout of what will serve the apt tree.
 		"site/apt/README.md": "The apt repository.\n",
+		"site/dnf/README.md": "The dnf repository.\n",
 	}
 	for name, content := range files {
 		writeTestFile(t, filepath.Join(dir, name), []byte(content))
@@ -438,7 +439,17 @@ func fieldRows(p *fieldsProject) []fieldRow {
 		{path: "scoop.bucket.token_env", base: "FIELDS_BUCKET_TOKEN", alt: "OTHER_BUCKET_TOKEN", none: publishOnly},
 		{path: "scoop.bucket.author", base: "Bucket Bot <b@fields.example.org>", alt: "Other Bot <o@fields.example.org>",
 			none: publishOnly},
+		{path: "pages.repository", base: "../fields-site", alt: "../other-site", none: publishOnly},
+		{path: "pages.branch", base: "fields-pages", alt: "gh-pages", none: publishOnly},
+		{path: "pages.folder", base: "fields", alt: ".", none: publishOnly},
+		{path: "pages.token_env", base: "FIELDS_PAGES_TOKEN", alt: "OTHER_PAGES_TOKEN", none: publishOnly},
+		{path: "pages.author", base: "Pages Bot <p@fields.example.org>", alt: "Other Bot <o@fields.example.org>",
+			none: publishOnly},
 		{path: "dnf.url", base: "https://fields.example.org/dnf", alt: "https://other.example.net/rpm/", check: checkDnfURL},
+		{path: "dnf.previous", unset: "the base release starts its tree; TestDnfRepositoryGrows grows one from another",
+			alt: "site/dnf", checkAlt: dnfFromEmpty},
+		{path: "dnf.keep", base: 3, alt: 2, none: "it counts the versions of a grown tree (TestDnfRepositoryGrows, " +
+			"rpmrepo's TestGrow)"},
 		{path: "chocolatey.id", base: "fields-svc", alt: "fields-other", check: checkChocolateyID},
 		// Not the defaults, yet names the other rows still find by suffix.
 		{path: "name_template.archive", base: "fields_{{.Name}}_{{.Version}}_{{.Os}}_{{.ArchName}}", alt: "{{.Name}}-{{.Version}}-{{.Os}}-{{.ArchName}}", check: checkArchiveNames},
@@ -2323,8 +2334,9 @@ func aptRelease(field string) func(t *testing.T, r *fieldsRelease, want any) {
 	}
 }
 
-// publishOnly is why no artifact shows a tap's or bucket's settings.
-const publishOnly = "svcpack publish reads it to commit the formula or manifest (TestPublishTapAndBucket)"
+// publishOnly is why no artifact shows a tap's, bucket's or pages' settings.
+const publishOnly = "svcpack publish reads it to commit the formula, the manifest or the trees " +
+	"(TestPublishTapAndBucket, TestAptRepositoryGrows)"
 
 // aptFromEmpty: a tree grown from an empty checkout is the release's own
 // debs, signed.
@@ -2332,6 +2344,15 @@ func aptFromEmpty(t *testing.T, r *fieldsRelease) {
 	in := r.art(t, packager.KindApt, "", "apt/dists/"+r.spec.Apt.Suite+"/InRelease")
 	if b, err := os.ReadFile(in); err != nil || !bytes.Contains(b, []byte("BEGIN PGP SIGNED MESSAGE")) {
 		t.Errorf("the apt tree grown from an empty folder has no signed InRelease: %v", err)
+	}
+}
+
+// dnfFromEmpty: a tree grown from an empty checkout is the release's own
+// rpms, signed.
+func dnfFromEmpty(t *testing.T, r *fieldsRelease) {
+	asc := r.art(t, packager.KindDnf, "", "dnf/repodata/repomd.xml.asc")
+	if b, err := os.ReadFile(asc); err != nil || !bytes.Contains(b, []byte("BEGIN PGP SIGNATURE")) {
+		t.Errorf("the dnf tree grown from an empty folder has no signed repomd.xml: %v", err)
 	}
 }
 

@@ -1,6 +1,7 @@
 package rpmrepo
 
 import (
+	"io/fs"
 	"os"
 	"path/filepath"
 	"testing"
@@ -69,13 +70,62 @@ func writeRepo(t *testing.T, dir string, rpms []RPM, o Options) []File {
 		t.Fatal(err)
 	}
 	for _, f := range files {
-		p := filepath.Join(dir, filepath.FromSlash(f.Path))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, f.Data, 0o644); err != nil {
-			t.Fatal(err)
-		}
+		writeFile(t, filepath.Join(dir, filepath.FromSlash(f.Path)), f.Data)
 	}
 	return files
+}
+
+// grow grows the repository in prev by added, keeping keep versions, and
+// writes the grown tree (the rpms copied, the metadata signed by s) into a
+// new folder, which it returns.
+func grow(t *testing.T, prev string, s *pgpsign.Signer, added []RPM, keep int) (string, error) {
+	t.Helper()
+	key, err := s.PublicKeyBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rpms, err := Grow(prev, key, added, keep)
+	if err != nil {
+		return "", err
+	}
+	dir := t.TempDir()
+	for _, r := range rpms {
+		data, err := os.ReadFile(r.File)
+		if err != nil {
+			t.Fatal(err)
+		}
+		writeFile(t, filepath.Join(dir, filepath.FromSlash(r.Href)), data)
+	}
+	writeRepo(t, dir, rpms, Options{Date: date, Signer: s})
+	return dir, nil
+}
+
+// writeFile writes data at path, making its folder.
+func writeFile(t *testing.T, path string, data []byte) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// readTree returns every file under dir by slash path.
+func readTree(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		data, err := os.ReadFile(p)
+		rel, _ := filepath.Rel(dir, p)
+		out[filepath.ToSlash(rel)] = string(data)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
 }

@@ -74,7 +74,7 @@ var depKinds = []depKind{
 
 // pkg is one rpm as the metadata describes it.
 type pkg struct {
-	href, checksum                          string
+	file, href, checksum                    string
 	size                                    int64
 	name, arch, epoch, version, release     string
 	summary, description, packager, url     string
@@ -119,7 +119,8 @@ func readRPM(path, href string) (*pkg, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	p := &pkg{href: href, checksum: hex.EncodeToString(hash.Sum(nil)), size: size, headerStart: start, headerEnd: end}
+	p := &pkg{file: path, href: href, checksum: hex.EncodeToString(hash.Sum(nil)), size: size,
+		headerStart: start, headerEnd: end}
 	if err := p.fill(sig, main); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}

@@ -12,6 +12,25 @@
 // --simple-md-filenames), gzip is written without a name or time, and the
 // packages are listed in the order of their location, so the same rpms give
 // the same bytes. No sqlite databases are written: dnf reads the XML.
+//
+// A repository grows: Grow, given the previous tree (the previous
+// release's repository, as served), keeps its rpms beside the new ones,
+// the newest versions of each name and arch (DefaultKeep of them unless
+// told) in rpm's version order, and Metadata remakes every index from
+// all of them. A
+// published rpm never changes: a new one of the same name, epoch, version,
+// release and arch with other bytes is refused. The previous tree is
+// trusted only as far as the key vouches for it: repomd.xml's signature,
+// then the checksums down from it to primary.xml.gz and each rpm it
+// lists, and nothing under packages/ that it does not list, so that an
+// rpm put in the tree by hand (or changed there) is refused rather than
+// republished under the key. Everything is checked before anything is
+// returned, and nothing of the tree is written. The metadata names no
+// repository, so the key is what tells this repository's tree from
+// another's.
+//
+// The .repo file can give the repository a dnf priority, so that a
+// distribution package of the same name never replaces the service's.
 package rpmrepo
 
 import (
@@ -135,8 +154,7 @@ func readAll(rpms []RPM) ([]*pkg, error) {
 		if err != nil {
 			return nil, fmt.Errorf("rpmrepo: %w", err)
 		}
-		nevra := fmt.Sprintf("%s-%s:%s-%s.%s", p.name, p.epoch, p.version, p.release, p.arch)
-		for _, key := range []string{"href " + r.Href, nevra} {
+		for _, key := range []string{"href " + r.Href, p.nevra()} {
 			if prev, ok := seen[key]; ok {
 				return nil, fmt.Errorf("rpmrepo: %s and %s are both %s", prev, r.File, strings.TrimPrefix(key, "href "))
 			}
@@ -150,12 +168,23 @@ func readAll(rpms []RPM) ([]*pkg, error) {
 
 // checkHref refuses a location that is not a clean relative path.
 func checkHref(href string) error {
-	u, err := url.Parse(href)
-	if err != nil || href == "" || u.Scheme != "" || u.Host != "" || strings.HasPrefix(href, "/") ||
-		slices.Contains(strings.Split(href, "/"), "..") || strings.ContainsAny(href, "?#\\") || hasControl(href) {
+	if !relativeHref(href) {
 		return fmt.Errorf("rpmrepo: location %q is not a relative path in the repository", href)
 	}
 	return nil
+}
+
+// relativeHref reports whether href is a relative path in the repository
+// that stays in it.
+func relativeHref(href string) bool {
+	u, err := url.Parse(href)
+	return err == nil && href != "" && u.Scheme == "" && u.Host == "" && !strings.HasPrefix(href, "/") &&
+		!slices.Contains(strings.Split(href, "/"), "..") && !strings.ContainsAny(href, "?#\\") && !hasControl(href)
+}
+
+// nevra names a package by name, epoch, version, release and arch.
+func (p *pkg) nevra() string {
+	return fmt.Sprintf("%s-%s:%s-%s.%s", p.name, p.epoch, p.version, p.release, p.arch)
 }
 
 // compressed gzips the document doc at path and returns it with its entry
@@ -196,13 +225,20 @@ type Repo struct {
 	BaseURL string
 	// KeyURL is where its public key is served.
 	KeyURL string
+	// Priority is the repository's dnf priority (priority=), 0 for none.
+	// dnf takes a package from the repository of the lowest number that
+	// has one of its name, whatever the versions elsewhere, and the
+	// distribution's repositories have the default, 99: a number below
+	// it (such as 10) keeps a distribution package of the same name from
+	// ever replacing this repository's.
+	Priority int
 }
 
 var repoID = regexp.MustCompile(`^[A-Za-z0-9._:-]+$`)
 
 // File returns the .repo file, with gpgcheck and repo_gpgcheck on: dnf
 // checks every rpm's signature and repomd.xml's. Values that the file's
-// syntax cannot carry are refused.
+// syntax cannot carry, and a negative priority, are refused.
 func (r Repo) File() ([]byte, error) {
 	if !repoID.MatchString(r.ID) {
 		return nil, fmt.Errorf("rpmrepo: repository id %q: use letters, digits and - _ . :", r.ID)
@@ -217,6 +253,10 @@ func (r Repo) File() ([]byte, error) {
 			return nil, fmt.Errorf("rpmrepo: %s %q is not an http(s) or file URL dnf reads", u.what, u.v)
 		}
 	}
+	if r.Priority < 0 {
+		return nil, fmt.Errorf("rpmrepo: repository priority %d: want 1 (most preferred) and up, "+
+			"below dnf's default 99 to win over the distribution, or 0 for none", r.Priority)
+	}
 	name := r.Name
 	if name == "" {
 		name = r.ID
@@ -224,6 +264,9 @@ func (r Repo) File() ([]byte, error) {
 	var b strings.Builder
 	fmt.Fprintf(&b, "[%s]\nname=%s\nbaseurl=%s\nenabled=1\ngpgcheck=1\nrepo_gpgcheck=1\ngpgkey=%s\n",
 		r.ID, name, r.BaseURL, r.KeyURL)
+	if r.Priority != 0 {
+		fmt.Fprintf(&b, "priority=%d\n", r.Priority)
+	}
 	return []byte(b.String()), nil
 }
 

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/svcpack/svcpack/internal/testgpg"
 	"github.com/svcpack/svcpack/internal/testtool"
 )
 
@@ -100,15 +101,27 @@ func readGzipXML(t *testing.T, path string, v any) {
 	}
 }
 
-// TestCreaterepoAgrees runs createrepo_c over the same rpms and compares
-// its metadata with ours, parsed: the packages, their checksums, sizes,
-// header ranges, dependencies, files and changelogs.
+// TestCreaterepoAgrees runs createrepo_c over the rpms of a repository,
+// released at once or grown from the previous release's tree, and
+// compares its metadata with ours, parsed: the packages, their checksums,
+// sizes, header ranges, dependencies, files and changelogs.
 func TestCreaterepoAgrees(t *testing.T) {
 	createrepo := testtool.Need(t, "createrepo_c", "createrepo-c")
 	_, s := signingKey(t)
-	ours := t.TempDir()
-	rpms := []RPM{writeRPM(t, ours, "1.2.3", s), writeRPM(t, ours, "1.3.0~rc.1", s)}
-	writeRepo(t, ours, rpms, Options{Date: date, Signer: s})
+	once, _ := released(t, s, "1.2.3", "1.3.0~rc.1")
+	first, _ := released(t, s, "1.2.3")
+	grown, err := grow(t, first, s, []RPM{writeRPM(t, t.TempDir(), "1.3.0~rc.1", s)}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ name, ours string }{{"one release", once}, {"grown", grown}} {
+		t.Run(tc.name, func(t *testing.T) { createrepoAgrees(t, createrepo, tc.ours) })
+	}
+}
+
+// createrepoAgrees runs createrepo_c over the rpms of the repository in
+// ours and compares its metadata with ours.
+func createrepoAgrees(t *testing.T, createrepo, ours string) {
 	theirs := t.TempDir()
 	cmd := exec.Command(createrepo, "--simple-md-filenames", "--no-database", "--outputdir", theirs, ours)
 	if out, err := cmd.CombinedOutput(); err != nil {
@@ -145,52 +158,69 @@ func TestCreaterepoAgrees(t *testing.T) {
 // (gpgcheck, repo_gpgcheck) and an unreadable repository an error.
 func dnf(t *testing.T, dir, url, keyURL string, args ...string) (string, error) {
 	t.Helper()
+	return dnfRepos(t, dir, []Repo{{ID: "hello", Name: "hello test", BaseURL: url, KeyURL: keyURL}}, args...)
+}
+
+// dnfRepos is dnf over the repositories repos.
+func dnfRepos(t *testing.T, dir string, repos []Repo, args ...string) (string, error) {
+	t.Helper()
 	bin := testtool.Need(t, "dnf", "dnf")
-	repos := filepath.Join(dir, "repos")
-	if err := os.MkdirAll(repos, 0o755); err != nil {
-		t.Fatal(err)
+	reposDir := filepath.Join(dir, "repos")
+	all := []string{"-y", "--setopt=reposdir=" + reposDir, "--installroot=" + filepath.Join(dir, "root"),
+		"--setopt=cachedir=" + filepath.Join(dir, "cache"), "--releasever=1", "--disablerepo=*",
+		"--setopt=skip_if_unavailable=False"}
+	for _, r := range repos {
+		data, err := r.File()
+		if err != nil {
+			t.Fatal(err)
+		}
+		writeFile(t, filepath.Join(reposDir, r.ID+".repo"), data)
+		all = append(all, "--enablerepo="+r.ID)
 	}
-	repo, err := Repo{ID: "hello", Name: "hello test", BaseURL: url, KeyURL: keyURL}.File()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(repos, "hello.repo"), repo, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	all := append([]string{"-y", "--setopt=reposdir=" + repos, "--installroot=" + filepath.Join(dir, "root"),
-		"--setopt=cachedir=" + filepath.Join(dir, "cache"), "--releasever=1", "--disablerepo=*", "--enablerepo=hello",
-		"--setopt=skip_if_unavailable=False"}, args...)
-	out, err := exec.Command(bin, all...).CombinedOutput()
+	out, err := exec.Command(bin, append(all, args...)...).CombinedOutput()
 	return string(out), err
 }
 
 // TestDnfReadsRepository serves a signed repository of two versions on
-// loopback and reads it with dnf, every check on: makecache verifies
-// repomd.xml's signature, repoquery sees both versions, download fetches
-// the newer, and rpm -K verifies it with the key; a tampered repomd.xml or
-// primary.xml.gz makes makecache fail.
+// loopback, released at once or grown from the previous release's tree,
+// and reads it with dnf, every check on: makecache verifies repomd.xml's
+// signature, repoquery sees both versions, download fetches the newer, and
+// rpm -K verifies it with the key; a tampered repomd.xml or primary.xml.gz
+// makes makecache fail.
 func TestDnfReadsRepository(t *testing.T) {
 	testtool.Need(t, "dnf", "dnf")
-	rpmBin := testtool.Need(t, "rpm", "rpm")
 	k, s := signingKey(t)
-	root := t.TempDir()
-	rpms := []RPM{writeRPM(t, root, "1.2.3", s), writeRPM(t, root, "1.10.0", s)}
-	writeRepo(t, root, rpms, Options{Date: date, Signer: s})
-	key, err := os.ReadFile(k.PublicFile)
+	once, _ := released(t, s, "1.2.3", "1.10.0")
+	first, _ := released(t, s, "1.2.3")
+	grown, err := grow(t, first, s, []RPM{writeRPM(t, t.TempDir(), "1.10.0", s)}, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(root, "RPM-GPG-KEY-hello"), key, 0o644); err != nil {
-		t.Fatal(err)
+	for _, tc := range []struct{ name, root string }{{"one release", once}, {"grown", grown}} {
+		t.Run(tc.name, func(t *testing.T) { dnfReads(t, k, tc.root) })
 	}
+}
+
+// serve serves the repository in root on loopback, with the public key of
+// k as RPM-GPG-KEY-hello, and returns its URL and the key's.
+func serve(t *testing.T, k *testgpg.Key, root string) (url, keyURL string) {
+	t.Helper()
+	writeFile(t, filepath.Join(root, "RPM-GPG-KEY-hello"), readFileT(t, k.PublicFile))
 	srv := httptest.NewServer(http.FileServer(http.Dir(root)))
-	defer srv.Close()
-	keyURL := srv.URL + "/RPM-GPG-KEY-hello"
+	t.Cleanup(srv.Close)
+	return srv.URL + "/", srv.URL + "/RPM-GPG-KEY-hello"
+}
+
+// dnfReads reads the repository of hello 1.2.3 and 1.10.0 in root with
+// dnf.
+func dnfReads(t *testing.T, k *testgpg.Key, root string) {
+	rpmBin := testtool.Need(t, "rpm", "rpm")
+	url, keyURL := serve(t, k, root)
 	work := t.TempDir()
-	if out, err := dnf(t, work, srv.URL+"/", keyURL, "makecache"); err != nil {
+	if out, err := dnf(t, work, url, keyURL, "makecache"); err != nil {
 		t.Fatalf("dnf makecache: %v\n%s", err, out)
 	}
-	out, err := dnf(t, work, srv.URL+"/", keyURL, "repoquery", "--qf", "%{name}-%{version}-%{release}.%{arch}", "hello")
+	out, err := dnf(t, work, url, keyURL, "repoquery", "--qf", "%{name}-%{version}-%{release}.%{arch}", "hello")
 	if err != nil {
 		t.Fatalf("dnf repoquery: %v\n%s", err, out)
 	}
@@ -199,21 +229,57 @@ func TestDnfReadsRepository(t *testing.T) {
 			t.Errorf("dnf repoquery does not list %s:\n%s", want, out)
 		}
 	}
-	dl := filepath.Join(work, "download")
-	if out, err := dnf(t, work, srv.URL+"/", keyURL, "download", "--destdir="+dl, "hello"); err != nil {
-		t.Fatalf("dnf download (Debian package dnf-plugins-core): %v\n%s", err, out)
-	}
-	got, _ := filepath.Glob(filepath.Join(dl, "*.rpm"))
-	if len(got) != 1 || filepath.Base(got[0]) != "hello-1.10.0-1.x86_64.rpm" {
-		t.Fatalf("dnf download fetched %v, want the newer hello-1.10.0-1.x86_64.rpm", got)
+	got := dnfDownload(t, work, []Repo{{ID: "hello", Name: "hello test", BaseURL: url, KeyURL: keyURL}})
+	if got != "hello-1.10.0-1.x86_64.rpm" {
+		t.Fatalf("dnf download fetched %s, want the newer hello-1.10.0-1.x86_64.rpm", got)
 	}
 	db := filepath.Join(work, "rpmdb")
-	for _, args := range [][]string{{"--import", k.PublicFile}, {"-K", got[0]}} {
+	rpmFile := filepath.Join(work, "download", got)
+	for _, args := range [][]string{{"--import", k.PublicFile}, {"-K", rpmFile}} {
 		if out, err := exec.Command(rpmBin, append([]string{"--dbpath", db}, args...)...).CombinedOutput(); err != nil {
 			t.Fatalf("rpm %s: %v\n%s", strings.Join(args, " "), err, out)
 		}
 	}
-	t.Run("tampered", func(t *testing.T) { dnfRefusesTampered(t, root, keyURL, srv.URL+"/") })
+	t.Run("tampered", func(t *testing.T) { dnfRefusesTampered(t, root, keyURL, url) })
+}
+
+// dnfDownload runs dnf download hello over repos into work/download and
+// returns the name of the one rpm it fetched.
+func dnfDownload(t *testing.T, work string, repos []Repo) string {
+	t.Helper()
+	dl := filepath.Join(work, "download")
+	if out, err := dnfRepos(t, work, repos, "download", "--destdir="+dl, "hello"); err != nil {
+		t.Fatalf("dnf download (Debian package dnf-plugins-core): %v\n%s", err, out)
+	}
+	got, _ := filepath.Glob(filepath.Join(dl, "*.rpm"))
+	if len(got) != 1 {
+		t.Fatalf("dnf download fetched %v, want one rpm", got)
+	}
+	return filepath.Base(got[0])
+}
+
+// TestDnfPriority serves hello 1.2.3 as this repository and 1.10.0 as a
+// distribution's: with a priority below the default 99, dnf takes ours
+// though it is older; without one, it takes the newer.
+func TestDnfPriority(t *testing.T) {
+	testtool.Need(t, "dnf", "dnf")
+	k, s := signingKey(t)
+	root := t.TempDir()
+	for name, version := range map[string]string{"ours": "1.2.3", "distro": "1.10.0"} {
+		dir := filepath.Join(root, name)
+		writeRepo(t, dir, []RPM{writeRPM(t, dir, version, s)}, Options{Date: date, Signer: s})
+	}
+	url, keyURL := serve(t, k, root)
+	for _, tc := range []struct {
+		priority int
+		want     string
+	}{{10, "hello-1.2.3-1.x86_64.rpm"}, {0, "hello-1.10.0-1.x86_64.rpm"}} {
+		repos := []Repo{{ID: "hello", BaseURL: url + "ours/", KeyURL: keyURL, Priority: tc.priority},
+			{ID: "distro", BaseURL: url + "distro/", KeyURL: keyURL}}
+		if got := dnfDownload(t, t.TempDir(), repos); got != tc.want {
+			t.Errorf("priority %d: dnf download fetched %s, want %s", tc.priority, got, tc.want)
+		}
+	}
 }
 
 // dnfRefusesTampered changes one byte of repomd.xml, then of
@@ -322,6 +388,11 @@ func TestRepoFile(t *testing.T) {
 	if string(got) != want {
 		t.Errorf("File:\n%s\nwant\n%s", got, want)
 	}
+	preferred := ok
+	preferred.Priority = 10
+	if got, err := preferred.File(); err != nil || string(got) != want+"priority=10\n" {
+		t.Errorf("File with priority 10: %v\n%s\nwant\n%spriority=10", err, got, want)
+	}
 	for _, tc := range []struct {
 		name string
 		edit func(*Repo)
@@ -335,6 +406,7 @@ func TestRepoFile(t *testing.T) {
 		{"base URL ftp", func(r *Repo) { r.BaseURL = "ftp://a/" }, "base URL"},
 		{"base URL with dnf variable", func(r *Repo) { r.BaseURL = "https://a/$basearch/" }, "base URL"},
 		{"key URL with space", func(r *Repo) { r.KeyURL = "https://a/k b" }, "key URL"},
+		{"negative priority", func(r *Repo) { r.Priority = -1 }, "priority -1"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := ok

@@ -3,13 +3,17 @@
 // with repomd.xml and its signature, the public key as RPM-GPG-KEY-<name>,
 // and <name>.repo for /etc/yum.repos.d, which points dnf at dnf.url with
 // gpgcheck and repo_gpgcheck on. Served as is by any web server, it is what
-// hosts' dnf install and dnf upgrade read.
+// hosts' dnf install and dnf upgrade read. With dnf.previous, the
+// repository grows from the tree served before: its rpms stay beside the new
+// ones (dnf.keep versions of each package and architecture) and the
+// metadata is remade from all of them.
 package dnf
 
 import (
 	"context"
 	"errors"
 	"path"
+	"slices"
 	"strings"
 
 	"github.com/svcpack/svcpack/pkg/config"
@@ -29,13 +33,19 @@ func Packager() *packager.Packager {
 		Name: "dnf", Kind: packager.KindDnf, ReleaseWide: true,
 		Doc:     "Linux: a signed dnf/yum repository of the rpms, with its `.repo` file (`dnf install` from any static web server)",
 		Applies: func(s *config.Spec, _ platform.Target) bool { return s.HasOS("linux") },
-		Reads:   []string{"name", "date", "gpg", "dnf.url", "name_template.package"},
+		Reads:   []string{"name", "date", "gpg", "dnf.url", "dnf.previous", "dnf.keep", "name_template.package"},
 		Uses:    []packager.Kind{packager.KindRPM},
 		Check:   check,
 		Paths:   paths,
 		Write:   write,
 	}
 }
+
+// Priority is the .repo file's priority: dnf takes a package from the
+// repository of the lowest number that has it, whatever the versions
+// elsewhere (the distribution's repositories are 99), so a distribution
+// package of the same name never replaces ours.
+const Priority = 10
 
 func keyName(s *config.Spec) string { return "RPM-GPG-KEY-" + s.Name }
 
@@ -47,7 +57,7 @@ func repo(s *config.Spec) rpmrepo.Repo {
 	if !strings.HasSuffix(base, "/") {
 		base += "/"
 	}
-	return rpmrepo.Repo{ID: s.Name, Name: s.Name, BaseURL: base, KeyURL: base + keyName(s)}
+	return rpmrepo.Repo{ID: s.Name, Name: s.Name, BaseURL: base, KeyURL: base + keyName(s), Priority: Priority}
 }
 
 func check(s *config.Spec, _ []platform.Target, probs *config.Problems) {
@@ -90,6 +100,15 @@ func write(_ context.Context, j *packager.Job) error {
 	if signer == nil {
 		return errors.New("dnf: the repository must be signed, and no gpg key is set")
 	}
+	if prev := string(s.Dnf.Previous); prev != "" {
+		pub, err := signer.PublicKeyBinary()
+		if err != nil {
+			return err
+		}
+		if rpms, err = rpmrepo.Grow(prev, pub, rpms, s.Dnf.Keep); err != nil {
+			return err
+		}
+	}
 	files, err := rpmrepo.Metadata(rpms, rpmrepo.Options{Date: s.Date, Signer: signer})
 	if err != nil {
 		return err
@@ -118,9 +137,19 @@ func write(_ context.Context, j *packager.Job) error {
 	return j.Create(Dir+"/"+repoName(s), packager.WriteBytes(data))
 }
 
-// paths are the tree write makes for the spec's Linux rpms.
+// paths are the tree write makes for the spec's Linux rpms, and the
+// previous tree's rpms it may keep.
 func paths(s *config.Spec, _ platform.Target) ([]string, error) {
 	var out []string
+	if prev := string(s.Dnf.Previous); prev != "" {
+		kept, err := rpmrepo.PreviousPaths(prev)
+		if err != nil {
+			return nil, err
+		}
+		for _, p := range kept {
+			out = append(out, path.Join(Dir, p))
+		}
+	}
 	for _, t := range s.Targets {
 		if t.OS != "linux" {
 			continue
@@ -129,7 +158,9 @@ func paths(s *config.Spec, _ platform.Target) ([]string, error) {
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, path.Join(Dir, "packages", path.Base(name)))
+		if p := path.Join(Dir, "packages", path.Base(name)); !slices.Contains(out, p) {
+			out = append(out, p) // else the previous tree has it: the same bytes, or Grow refuses
+		}
 	}
 	for _, p := range rpmrepo.Paths(true) {
 		out = append(out, path.Join(Dir, p))
