@@ -155,3 +155,85 @@ func TestDnfRefuses(t *testing.T) {
 		})
 	}
 }
+
+// TestDnfRepositoryGrows releases 1.0.0, then 1.1.0 grown from the tree of
+// the first as served (dnf.previous, a folder outside the project): the
+// second tree keeps 1.0.0's rpms, byte for byte, beside its own, and lists
+// them in artifacts.json; Debian's dnf sees both versions and downloads the
+// newer. With dnf.keep 1 a third release's tree drops both older ones.
+func TestDnfRepositoryGrows(t *testing.T) {
+	dnf := testtool.Need(t, "dnf", "dnf")
+	k := testgpg.New(t, "rsa2048", "")
+	served := &servedDir{}
+	srv := httptest.NewServer(served)
+	defer srv.Close()
+	site := filepath.Join(t.TempDir(), "site")
+	release := func(version, extra string) *Result {
+		t.Helper()
+		settings := fmt.Sprintf("gpg: {key_file: %q}\ndnf: {url: %q, previous: %q%s}", k.SecretFile, srv.URL+"/", site, extra)
+		c := helloProjectEnv(t, fmt.Sprintf(repoYAML, "rpm, dnf", settings), map[string]string{"SVCPACK_VERSION": version},
+			"linux/amd64")
+		res, err := Release(context.Background(), c, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Publishing: the site now serves this tree.
+		if err := os.RemoveAll(site); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.CopyFS(site, os.DirFS(filepath.Join(res.Dist, "dnf"))); err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	if err := os.MkdirAll(site, 0o755); err != nil { // an empty checkout before the first release
+		t.Fatal(err)
+	}
+	one := release("1.0.0", "")
+	old := x86RPM(t, one.Dist)
+	two := release("1.1.0", "")
+	m, err := ReadManifest(two.Dist)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkListed(t, two.Dist, m, packager.KindDnf, "dnf/packages/"+old, "dnf/packages/"+x86RPM(t, two.Dist))
+	a, _ := os.ReadFile(filepath.Join(one.Dist, old))
+	b, _ := os.ReadFile(filepath.Join(two.Dist, "dnf/packages", old))
+	if len(a) == 0 || string(a) != string(b) {
+		t.Error("the grown tree's 1.0.0 rpm is not the one the first release published")
+	}
+	served.set(site)
+	work := t.TempDir()
+	repos := filepath.Join(work, "repos")
+	os.MkdirAll(repos, 0o755)
+	repo, _ := os.ReadFile(filepath.Join(site, "hello.repo"))
+	os.WriteFile(filepath.Join(repos, "hello.repo"), repo, 0o644)
+	run := func(args ...string) string {
+		t.Helper()
+		all := append([]string{"-y", "--setopt=reposdir=" + repos, "--installroot=" + filepath.Join(work, "root"),
+			"--setopt=cachedir=" + filepath.Join(work, "cache"), "--releasever=1", "--disablerepo=*",
+			"--enablerepo=hello", "--setopt=skip_if_unavailable=False"}, args...)
+		out, err := exec.Command(dnf, all...).CombinedOutput()
+		if err != nil {
+			t.Fatalf("dnf %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+		return string(out)
+	}
+	out := run("repoquery", "--qf", "%{name}-%{version}-%{release}", "hello")
+	for _, v := range []string{"hello-1.0.0-1", "hello-1.1.0-1"} {
+		if !strings.Contains(out, v) {
+			t.Errorf("dnf repoquery does not list %s:\n%s", v, out)
+		}
+	}
+	dl := filepath.Join(work, "download")
+	run("download", "--destdir="+dl, "hello")
+	if got, _ := filepath.Glob(filepath.Join(dl, "*.rpm")); len(got) != 1 || filepath.Base(got[0]) != x86RPM(t, two.Dist) {
+		t.Errorf("dnf download fetched %v, want the newer %s", got, x86RPM(t, two.Dist))
+	}
+
+	three := release("1.2.0", ", keep: 1")
+	got, _ := filepath.Glob(filepath.Join(three.Dist, "dnf/packages/*.rpm"))
+	if len(got) != 1 || filepath.Base(got[0]) != x86RPM(t, three.Dist) {
+		t.Errorf("with keep 1 the tree holds %v, want only %s", got, x86RPM(t, three.Dist))
+	}
+}
