@@ -146,6 +146,19 @@ func (r *Root) MustRun(args ...string) string {
 // system: files the script needs go elsewhere (/opt).
 func (r *Root) Boot(script string, timeout time.Duration) (log string, bootErr error, bootOut string) {
 	r.t.Helper()
+	return r.boot(script, timeout, "--private-network")
+}
+
+// BootHostNetwork is Boot on the host's network: the script reaches
+// servers the test runs on the host's loopback (a package repository), and
+// the services it starts listen there too (use ports no other test uses).
+func (r *Root) BootHostNetwork(script string, timeout time.Duration) (log string, bootErr error, bootOut string) {
+	r.t.Helper()
+	return r.boot(script, timeout)
+}
+
+func (r *Root) boot(script string, timeout time.Duration, flags ...string) (log string, bootErr error, bootOut string) {
+	r.t.Helper()
 	r.Write("/usr/local/bin/svcpack-check", []byte("#!/bin/bash\nexec > /svcpack-check.log 2>&1\n"+script+"\nsystemctl poweroff\n"), 0o755)
 	r.Write("/etc/systemd/system/svcpack-check.service",
 		[]byte("[Unit]\nDescription=svcpack package check\n[Service]\nType=oneshot\nExecStart=/usr/local/bin/svcpack-check\n[Install]\nWantedBy=multi-user.target\n"), 0o644)
@@ -158,7 +171,8 @@ func (r *Root) Boot(script string, timeout time.Duration) (log string, bootErr e
 	os.Remove(r.Path("/svcpack-check.log"))
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
-	boot := exec.CommandContext(ctx, r.nspawn, "-q", "--register=no", "--keep-unit", "--private-network", "-D", r.Dir, "--boot")
+	args := append([]string{"-q", "--register=no", "--keep-unit"}, flags...)
+	boot := exec.CommandContext(ctx, r.nspawn, append(args, "-D", r.Dir, "--boot")...)
 	out, err := boot.CombinedOutput()
 	b, _ := os.ReadFile(r.Path("/svcpack-check.log"))
 	return string(b), err, Tail(out, 15)

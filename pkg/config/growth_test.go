@@ -16,6 +16,7 @@ func TestAptGrowth(t *testing.T) {
 		name, apt string
 		keep      int
 		want      []string // empty: accepted
+		warn      string
 	}{
 		{name: "defaults", keep: 5},
 		{name: "keep 1", apt: "apt: {keep: 1}", keep: 1},
@@ -23,10 +24,12 @@ func TestAptGrowth(t *testing.T) {
 		{name: "keep negative", apt: "apt:\n  keep: -2", want: []string{"apt.keep: -2 is below 1"}},
 		{name: "previous inside", apt: "apt: {previous: conf.yaml}",
 			want: []string{"apt.previous: \"conf.yaml\" is not a folder", "previous release's apt tree"}},
-		{name: "previous missing", apt: "apt: {previous: ../gone}", want: []string{"apt.previous:", "is not a folder"}},
+		{name: "previous and its parent missing", apt: "apt: {previous: ../gone/apt}",
+			want: []string{"apt.previous:", "is not a folder"}},
+		{name: "previous missing", apt: "apt: {previous: apt-tree}", keep: 5, warn: "does not exist yet: this release starts the apt tree"},
 		{name: "previous outside", apt: "apt: {previous: " + outside + "}", keep: 5},
 		{name: "dnf keep 0", apt: "dnf: {keep: 0}", want: []string{"dnf.keep: 0 is below 1"}},
-		{name: "dnf previous missing", apt: "dnf: {previous: ../gone}",
+		{name: "dnf previous missing", apt: "dnf: {previous: ../gone/dnf}",
 			want: []string{"dnf.previous:", "is not a folder", "previous release's dnf tree"}},
 		{name: "dnf previous outside", apt: "dnf: {previous: " + outside + "}", keep: 5},
 	} {
@@ -38,6 +41,9 @@ func TestAptGrowth(t *testing.T) {
 				}
 				if s.Apt.Keep != tc.keep {
 					t.Errorf("apt.keep is %d, want %d", s.Apt.Keep, tc.keep)
+				}
+				if w := strings.Join(s.Warnings, "\n"); tc.warn != "" && (!strings.Contains(w, tc.warn) || s.Apt.Previous != "") {
+					t.Errorf("warnings %q, apt.previous %q: want %q and no previous tree", w, s.Apt.Previous, tc.warn)
 				}
 				return
 			}

@@ -11,6 +11,7 @@ import (
 	"github.com/svcpack/svcpack/pkg/format/chocolatey"
 	"github.com/svcpack/svcpack/pkg/format/dnf"
 	"github.com/svcpack/svcpack/pkg/format/homebrew"
+	"github.com/svcpack/svcpack/pkg/format/install"
 	"github.com/svcpack/svcpack/pkg/format/linuxpkg"
 	"github.com/svcpack/svcpack/pkg/format/msi"
 	"github.com/svcpack/svcpack/pkg/format/oci"
@@ -39,6 +40,7 @@ func All() []*packager.Packager {
 		dnf.Packager(),
 		apt.Packager(),
 		targz.Packager(),
+		install.Packager(),
 		sbom.Packager(),
 		winget.Packager(),
 		scoop.Packager(),

@@ -23,6 +23,7 @@ const (
 	KindOCI        Kind = "oci"        // a Linux target's OCI image (layout archive)
 	KindOCIIndex   Kind = "oci-index"  // the multi-platform image index over them
 	KindApt        Kind = "apt"        // the apt repository of the debs
+	KindInstallSh  Kind = "install.sh" // the script that adds the repositories
 	KindDnf        Kind = "dnf"        // the dnf/yum repository of the rpms
 	KindChecksums  Kind = "checksums"
 	KindSignature  Kind = "signature"

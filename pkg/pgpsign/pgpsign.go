@@ -121,6 +121,10 @@ func selfSigTime(sig *packet.Signature) time.Time {
 	return sig.CreationTime
 }
 
+// Fingerprint returns the primary key's fingerprint in upper-case hex (40
+// digits for a v4 key), as gpg --fingerprint names the key users trust.
+func (s *Signer) Fingerprint() string { return fmt.Sprintf("%X", s.entity.PrimaryKey.Fingerprint) }
+
 // KeyID returns the signing key's ID in hex, as gpg prints it.
 func (s *Signer) KeyID() string { return fmt.Sprintf("%016X", s.key.KeyId) }
 

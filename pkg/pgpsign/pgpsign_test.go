@@ -49,6 +49,10 @@ func TestSignatureVerifiesWithGPG(t *testing.T) {
 			if !strings.Contains(status, s.KeyID()) {
 				t.Errorf("gpg status does not name key %s:\n%s", s.KeyID(), status)
 			}
+			// VALIDSIG ends with the primary key's fingerprint.
+			if fpr := s.Fingerprint(); len(fpr) != 40 || !strings.Contains(status, fpr) {
+				t.Errorf("gpg status does not name fingerprint %s:\n%s", fpr, status)
+			}
 			// The key was made now, after the release date: the signature
 			// must not predate it (gpg would reject it), so it carries the
 			// key's own time instead.

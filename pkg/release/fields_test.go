@@ -333,7 +333,7 @@ func fieldRows(p *fieldsProject) []fieldRow {
 		{path: "dist", base: "out/fieldsdist", alt: "out/otherdist", check: checkDist},
 		// Every format, in an order of our own (the default set, the package
 		// managers and oci; the order is what makes the value not the default).
-		{path: "formats", base: []string{"sbom", "tar.gz", "apk", "rpm", "deb", "msi", "zip", "winget", "scoop", "chocolatey", "homebrew", "oci", "dnf", "apt"}, alt: []string{"sbom", "tar.gz", "rpm", "deb", "msi", "zip", "winget", "scoop", "chocolatey", "homebrew", "oci", "dnf", "apt"}, check: checkFormats, late: true},
+		{path: "formats", base: []string{"sbom", "tar.gz", "apk", "rpm", "deb", "msi", "zip", "winget", "scoop", "chocolatey", "homebrew", "oci", "dnf", "apt", "install.sh"}, alt: []string{"sbom", "tar.gz", "rpm", "deb", "msi", "zip", "winget", "scoop", "chocolatey", "homebrew", "oci", "dnf", "apt", "install.sh"}, check: checkFormats, late: true},
 		{path: "vendor", base: "Fieldwork Vendor Ltd", alt: "Otherwork Vendor Ltd", check: checkVendor},
 		{path: "maintainer", base: "Fiona Field <fiona@fields.example.org>", alt: "Oscar Other <oscar@fields.example.org>", check: checkMaintainer},
 		{path: "homepage", base: fieldsHomepage, alt: "https://other.example.net/svc", check: checkHomepage},
@@ -423,9 +423,11 @@ func fieldRows(p *fieldsProject) []fieldRow {
 		{path: "apt.suite", base: "fields", alt: "other", check: aptRelease("Suite")},
 		{path: "apt.component", base: "fieldcomp", alt: "othercomp", check: aptRelease("Components")},
 		{path: "apt.origin", base: "FieldsOrigin", alt: "OtherOrigin", check: aptRelease("Origin")},
-		{path: "apt.previous", unset: "the base release starts its tree; TestAptRepositoryGrows grows one from another",
+		{path: "apt.url", base: "https://fields.example.org/apt/", alt: "https://other.example.net/debian",
+			check: installShValue("APT_URL")},
+		{path: "apt.previous", unset: "the base release starts its tree; TestShipToHosts grows one from another",
 			alt: "site/apt", checkAlt: aptFromEmpty},
-		{path: "apt.keep", base: 3, alt: 2, none: "it counts the versions of a grown tree (TestAptRepositoryGrows, " +
+		{path: "apt.keep", base: 3, alt: 2, none: "it counts the versions of a grown tree (TestShipToHosts, " +
 			"aptrepo's TestBuildGrows)"},
 		{path: "homebrew.tap.repository", base: "../fields-tap", alt: "../other-tap", none: publishOnly},
 		{path: "homebrew.tap.branch", base: "fields", alt: "other", none: publishOnly},
@@ -2334,9 +2336,22 @@ func aptRelease(field string) func(t *testing.T, r *fieldsRelease, want any) {
 	}
 }
 
+// installShValue reads a value of install.sh back with sh itself: the
+// script's line that sets the variable, evaluated.
+func installShValue(variable string) func(t *testing.T, r *fieldsRelease, want any) {
+	return func(t *testing.T, r *fieldsRelease, want any) {
+		script := r.art(t, packager.KindInstallSh, "", "install.sh")
+		out, err := exec.Command("sh", "-c", `eval "$(grep "^$1=" "$2")" && eval "printf %s \"\$$1\""`, "sh",
+			variable, script).CombinedOutput()
+		if err != nil || string(out) != str(want) {
+			t.Errorf("install.sh sets %s to %q (%v), want %q", variable, out, err, want)
+		}
+	}
+}
+
 // publishOnly is why no artifact shows a tap's, bucket's or pages' settings.
 const publishOnly = "svcpack publish reads it to commit the formula, the manifest or the trees " +
-	"(TestPublishTapAndBucket, TestAptRepositoryGrows)"
+	"(TestPublishTapAndBucket, TestShipToHosts)"
 
 // aptFromEmpty: a tree grown from an empty checkout is the release's own
 // debs, signed.

@@ -34,7 +34,7 @@ func gitTargets(s *config.Spec) []gitTarget {
 }
 
 // pagesKinds are the artifacts the pages branch serves.
-var pagesKinds = []packager.Kind{packager.KindApt, packager.KindDnf}
+var pagesKinds = []packager.Kind{packager.KindApt, packager.KindDnf, packager.KindInstallSh}
 
 // commitStep checks a tap's, bucket's or pages' settings and the release's
 // files for it, and returns the step that commits them there.

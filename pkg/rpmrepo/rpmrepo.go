@@ -215,6 +215,12 @@ func sum(b []byte) string {
 	return hex.EncodeToString(h[:])
 }
 
+// PreferredPriority is the .repo priority that prefers a release's own
+// repository: dnf takes a package from the repository of the lowest
+// number that has it, whatever the versions elsewhere (distributions' are
+// 99), so a distribution package of the same name never replaces ours.
+const PreferredPriority = 10
+
 // Repo is a .repo file for /etc/yum.repos.d.
 type Repo struct {
 	// ID is the section name ([hello]): letters, digits and -_.:

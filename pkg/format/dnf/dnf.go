@@ -41,12 +41,6 @@ func Packager() *packager.Packager {
 	}
 }
 
-// Priority is the .repo file's priority: dnf takes a package from the
-// repository of the lowest number that has it, whatever the versions
-// elsewhere (the distribution's repositories are 99), so a distribution
-// package of the same name never replaces ours.
-const Priority = 10
-
 func keyName(s *config.Spec) string { return "RPM-GPG-KEY-" + s.Name }
 
 func repoName(s *config.Spec) string { return s.Name + ".repo" }
@@ -57,7 +51,7 @@ func repo(s *config.Spec) rpmrepo.Repo {
 	if !strings.HasSuffix(base, "/") {
 		base += "/"
 	}
-	return rpmrepo.Repo{ID: s.Name, Name: s.Name, BaseURL: base, KeyURL: base + keyName(s), Priority: Priority}
+	return rpmrepo.Repo{ID: s.Name, Name: s.Name, BaseURL: base, KeyURL: base + keyName(s), Priority: rpmrepo.PreferredPriority}
 }
 
 func check(s *config.Spec, _ []platform.Target, probs *config.Problems) {
