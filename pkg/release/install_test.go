@@ -14,6 +14,7 @@ import (
 	"github.com/svcpack/svcpack/internal/debroot"
 	"github.com/svcpack/svcpack/internal/testgpg"
 	"github.com/svcpack/svcpack/internal/testtool"
+	"github.com/svcpack/svcpack/pkg/packager"
 )
 
 // shipYAML releases the example as README's "Ship to your hosts" does:
@@ -149,4 +150,56 @@ func field(log, prefix string) string {
 		}
 	}
 	return ""
+}
+
+// TestVerifyGrownRepositories: verify releases twice over the same previous
+// trees and finds every file of the grown apt and dnf trees and install.sh
+// byte-identical; the trees it compared hold the previous release's
+// packages.
+func TestVerifyGrownRepositories(t *testing.T) {
+	k := testgpg.New(t, "rsa2048", "")
+	site := t.TempDir()
+	yaml := fmt.Sprintf(`name: hello
+main: ./examples/hello
+vendor: Acme Corp
+maintainer: Acme Ops <ops@example.com>
+formats: [deb, rpm, tar.gz, apt, dnf, install.sh]
+gpg: {key_file: %[1]q, sign: [rpm, checksums]}
+apt: {url: https://pkgs.example.com/apt/, previous: %[2]q}
+dnf: {url: https://pkgs.example.com/dnf/, previous: %[3]q}
+download_url: https://dl.example.com/{{.Version}}/{{.File}}
+service:
+  args: [run]
+`, k.SecretFile, filepath.Join(site, "apt"), filepath.Join(site, "dnf"))
+	first := helloProjectEnv(t, yaml, map[string]string{"SVCPACK_VERSION": "1.0.0"}, "linux/amd64")
+	res, err := Release(context.Background(), first, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tree := range []string{"apt", "dnf"} {
+		if err := os.CopyFS(filepath.Join(site, tree), os.DirFS(filepath.Join(res.Dist, tree))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	second := helloProjectEnv(t, yaml, map[string]string{"SVCPACK_VERSION": "1.1.0"}, "linux/amd64")
+	diffs, err := Verify(context.Background(), second, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(diffs) != 0 {
+		t.Errorf("the grown trees are not reproducible:\n%s", FormatDifferences(diffs))
+	}
+	res2, err := Release(context.Background(), second, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := ReadManifest(res2.Dist)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkListed(t, res2.Dist, m, packager.KindApt, "apt/pool/main/h/hello/hello_1.0.0-1_amd64.deb",
+		"apt/pool/main/h/hello/hello_1.1.0-1_amd64.deb")
+	checkListed(t, res2.Dist, m, packager.KindDnf, "dnf/packages/hello-1.0.0-1.x86_64.rpm",
+		"dnf/packages/hello-1.1.0-1.x86_64.rpm")
+	checkListed(t, res2.Dist, m, packager.KindInstallSh, "install.sh")
 }
