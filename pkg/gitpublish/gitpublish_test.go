@@ -7,7 +7,6 @@ import (
 	"net/http/cgi"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -17,20 +16,6 @@ import (
 )
 
 var date = time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
-
-// gitOut runs git in dir (the test's own commands, with a fixed identity).
-func gitOut(t *testing.T, dir string, args ...string) string {
-	t.Helper()
-	cmd := exec.Command("git", args...)
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "GIT_CONFIG_GLOBAL="+os.DevNull, "GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@x",
-		"GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@x")
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("git %s: %v\n%s", strings.Join(args, " "), err, out)
-	}
-	return strings.TrimSpace(string(out))
-}
 
 func repo(loc string) Repo {
 	return Repo{Location: loc, Branch: "main", Name: "Release Bot", Email: "bot@example.com"}
@@ -46,7 +31,7 @@ func formula(version string) Change {
 func TestCommitBare(t *testing.T) {
 	testtool.Need(t, "git", "git")
 	bare := filepath.Join(t.TempDir(), "tap.git")
-	gitOut(t, t.TempDir(), "init", "--quiet", "--bare", "-b", "main", bare)
+	testtool.Git(t, t.TempDir(), "init", "--quiet", "--bare", "-b", "main", bare)
 	ctx := context.Background()
 	for i, step := range []struct {
 		version string
@@ -60,14 +45,14 @@ func TestCommitBare(t *testing.T) {
 		if (res.Commit != "") != step.changed || res.Pushed != step.changed {
 			t.Errorf("step %d: %+v, want a commit: %v", i, res, step.changed)
 		}
-		if got := gitOut(t, bare, "rev-list", "--count", "main"); got != step.commits {
+		if got := testtool.Git(t, bare, "rev-list", "--count", "main"); got != step.commits {
 			t.Errorf("step %d: main has %s commits, want %s", i, got, step.commits)
 		}
 	}
-	if got := gitOut(t, bare, "show", "main:Formula/hello.rb"); !strings.Contains(got, `"1.1.0"`) {
+	if got := testtool.Git(t, bare, "show", "main:Formula/hello.rb"); !strings.Contains(got, `"1.1.0"`) {
 		t.Errorf("the tap's formula: %s", got)
 	}
-	if got := gitOut(t, bare, "log", "-1", "--format=%an <%ae> %cn %aI %s", "main"); got !=
+	if got := testtool.Git(t, bare, "log", "-1", "--format=%an <%ae> %cn %aI %s", "main"); got !=
 		"Release Bot <bot@example.com> Release Bot 2026-12-01T10:00:00+00:00 hello 1.1.0" {
 		t.Errorf("the commit: %s", got)
 	}
@@ -78,21 +63,21 @@ func TestCommitBare(t *testing.T) {
 func TestCommitOtherBranch(t *testing.T) {
 	testtool.Need(t, "git", "git")
 	work := t.TempDir()
-	gitOut(t, work, "init", "--quiet", "-b", "main")
+	testtool.Git(t, work, "init", "--quiet", "-b", "main")
 	os.WriteFile(filepath.Join(work, "README.md"), []byte("tap\n"), 0o644)
-	gitOut(t, work, "add", "README.md")
-	gitOut(t, work, "commit", "--quiet", "-m", "start")
+	testtool.Git(t, work, "add", "README.md")
+	testtool.Git(t, work, "commit", "--quiet", "-m", "start")
 	bare := filepath.Join(t.TempDir(), "tap.git")
-	gitOut(t, work, "clone", "--quiet", "--bare", work, bare)
+	testtool.Git(t, work, "clone", "--quiet", "--bare", work, bare)
 	r := repo(bare)
 	r.Branch = "formulae"
 	if _, err := Commit(context.Background(), r, formula("1.0.0"), "hello 1.0.0", date); err != nil {
 		t.Fatal(err)
 	}
-	if got := gitOut(t, bare, "ls-tree", "-r", "--name-only", "formulae"); got != "Formula/hello.rb" {
+	if got := testtool.Git(t, bare, "ls-tree", "-r", "--name-only", "formulae"); got != "Formula/hello.rb" {
 		t.Errorf("branch formulae holds %q", got)
 	}
-	if got := gitOut(t, bare, "rev-list", "--count", "main"); got != "1" {
+	if got := testtool.Git(t, bare, "rev-list", "--count", "main"); got != "1" {
 		t.Errorf("main has %s commits", got)
 	}
 }
@@ -103,16 +88,16 @@ func TestCommitOtherBranch(t *testing.T) {
 func TestCommitCheckout(t *testing.T) {
 	testtool.Need(t, "git", "git")
 	dir := t.TempDir()
-	gitOut(t, dir, "init", "--quiet", "-b", "main")
+	testtool.Git(t, dir, "init", "--quiet", "-b", "main")
 	os.WriteFile(filepath.Join(dir, "README.md"), []byte("tap\n"), 0o644)
-	gitOut(t, dir, "add", "README.md")
-	gitOut(t, dir, "commit", "--quiet", "-m", "start")
+	testtool.Git(t, dir, "add", "README.md")
+	testtool.Git(t, dir, "commit", "--quiet", "-m", "start")
 	ctx := context.Background()
 	res, err := Commit(ctx, repo(dir), formula("1.0.0"), "hello 1.0.0", date)
 	if err != nil || res.Commit == "" || res.Pushed {
 		t.Fatalf("Commit: %+v, %v", res, err)
 	}
-	if got := gitOut(t, dir, "rev-list", "--count", "main"); got != "2" {
+	if got := testtool.Git(t, dir, "rev-list", "--count", "main"); got != "2" {
 		t.Errorf("main has %s commits, want 2", got)
 	}
 
@@ -124,8 +109,8 @@ func TestCommitCheckout(t *testing.T) {
 	if b, _ := os.ReadFile(filepath.Join(dir, "Formula/hello.rb")); !strings.Contains(string(b), `"1.0.0"`) {
 		t.Errorf("the refused commit wrote the formula: %s", b)
 	}
-	gitOut(t, dir, "checkout", "--quiet", "--", "README.md")
-	gitOut(t, dir, "checkout", "--quiet", "-b", "other")
+	testtool.Git(t, dir, "checkout", "--quiet", "--", "README.md")
+	testtool.Git(t, dir, "checkout", "--quiet", "-b", "other")
 	if _, err := Commit(ctx, repo(dir), formula("1.1.0"), "hello 1.1.0", date); err == nil ||
 		!strings.Contains(err.Error(), `is on "other", not on branch main`) {
 		t.Errorf("Commit on another branch: %v", err)
@@ -180,8 +165,8 @@ func TestCommitURL(t *testing.T) {
 	gitBin := testtool.Need(t, "git", "git")
 	root := t.TempDir()
 	bare := filepath.Join(root, "tap.git")
-	gitOut(t, root, "init", "--quiet", "--bare", "-b", "main", bare)
-	gitOut(t, bare, "config", "http.receivepack", "true")
+	testtool.Git(t, root, "init", "--quiet", "--bare", "-b", "main", bare)
+	testtool.Git(t, bare, "config", "http.receivepack", "true")
 	backend := &cgi.Handler{Path: gitBin, Args: []string{"http-backend"},
 		Env: []string{"GIT_PROJECT_ROOT=" + root, "GIT_HTTP_EXPORT_ALL=1"}}
 	want := "Basic " + base64.StdEncoding.EncodeToString([]byte("x-access-token:s3cret"))
@@ -203,7 +188,7 @@ func TestCommitURL(t *testing.T) {
 	if err != nil || !res.Pushed {
 		t.Fatalf("Commit with the token: %+v, %v", res, err)
 	}
-	if got := gitOut(t, bare, "rev-parse", "main"); got != res.Commit {
+	if got := testtool.Git(t, bare, "rev-parse", "main"); got != res.Commit {
 		t.Errorf("main is %s, the commit %s", got, res.Commit)
 	}
 }
@@ -213,7 +198,7 @@ func TestCommitURL(t *testing.T) {
 func TestCommitReplace(t *testing.T) {
 	testtool.Need(t, "git", "git")
 	bare := filepath.Join(t.TempDir(), "site.git")
-	gitOut(t, t.TempDir(), "init", "--quiet", "--bare", "-b", "gh-pages", bare)
+	testtool.Git(t, t.TempDir(), "init", "--quiet", "--bare", "-b", "gh-pages", bare)
 	r := repo(bare)
 	r.Branch = "gh-pages"
 	ctx := context.Background()
@@ -225,7 +210,7 @@ func TestCommitReplace(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if got := gitOut(t, bare, "ls-tree", "-r", "--name-only", "gh-pages"); got != "apt/pool/a_2.deb\nindex.html" {
+	if got := testtool.Git(t, bare, "ls-tree", "-r", "--name-only", "gh-pages"); got != "apt/pool/a_2.deb\nindex.html" {
 		t.Errorf("the branch holds:\n%s", got)
 	}
 }

@@ -81,10 +81,6 @@ func dnfReads(t *testing.T, dist string, k *testgpg.Key) {
 	dnf := testtool.Need(t, "dnf", "dnf")
 	rpmBin := testtool.Need(t, "rpm", "rpm")
 	work := t.TempDir()
-	repos := filepath.Join(work, "repos")
-	if err := os.MkdirAll(repos, 0o755); err != nil {
-		t.Fatal(err)
-	}
 	repo, err := os.ReadFile(filepath.Join(dist, "dnf", "hello.repo"))
 	if err != nil {
 		t.Fatal(err)
@@ -94,20 +90,7 @@ func dnfReads(t *testing.T, dist string, k *testgpg.Key) {
 			t.Errorf("hello.repo lacks %q:\n%s", want, repo)
 		}
 	}
-	if err := os.WriteFile(filepath.Join(repos, "hello.repo"), repo, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	run := func(args ...string) string {
-		t.Helper()
-		all := append([]string{"-y", "--setopt=reposdir=" + repos, "--installroot=" + filepath.Join(work, "root"),
-			"--setopt=cachedir=" + filepath.Join(work, "cache"), "--releasever=1", "--disablerepo=*",
-			"--enablerepo=hello", "--setopt=skip_if_unavailable=False"}, args...)
-		out, err := exec.Command(dnf, all...).CombinedOutput()
-		if err != nil {
-			t.Fatalf("dnf %s: %v\n%s", strings.Join(args, " "), err, out)
-		}
-		return string(out)
-	}
+	run := dnfRunner(t, dnf, work, repo)
 	run("makecache")
 	name := x86RPM(t, dist)
 	nevra := strings.TrimSuffix(name, ".rpm")
@@ -129,6 +112,30 @@ func dnfReads(t *testing.T, dist string, k *testgpg.Key) {
 		if out, err := exec.Command(rpmBin, append([]string{"--dbpath", db}, args...)...).CombinedOutput(); err != nil {
 			t.Fatalf("rpm %s: %v\n%s", strings.Join(args, " "), err, out)
 		}
+	}
+}
+
+// dnfRunner runs dnf in work with the .repo file repo as its only
+// repository (installroot and cache in work), failing the test on an error.
+func dnfRunner(t *testing.T, dnf, work string, repo []byte) func(args ...string) string {
+	t.Helper()
+	repos := filepath.Join(work, "repos")
+	if err := os.MkdirAll(repos, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(repos, "hello.repo"), repo, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return func(args ...string) string {
+		t.Helper()
+		all := append([]string{"-y", "--setopt=reposdir=" + repos, "--installroot=" + filepath.Join(work, "root"),
+			"--setopt=cachedir=" + filepath.Join(work, "cache"), "--releasever=1", "--disablerepo=*",
+			"--enablerepo=hello", "--setopt=skip_if_unavailable=False"}, args...)
+		out, err := exec.Command(dnf, all...).CombinedOutput()
+		if err != nil {
+			t.Fatalf("dnf %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+		return string(out)
 	}
 }
 
@@ -204,21 +211,8 @@ func TestDnfRepositoryGrows(t *testing.T) {
 	}
 	served.set(site)
 	work := t.TempDir()
-	repos := filepath.Join(work, "repos")
-	os.MkdirAll(repos, 0o755)
 	repo, _ := os.ReadFile(filepath.Join(site, "hello.repo"))
-	os.WriteFile(filepath.Join(repos, "hello.repo"), repo, 0o644)
-	run := func(args ...string) string {
-		t.Helper()
-		all := append([]string{"-y", "--setopt=reposdir=" + repos, "--installroot=" + filepath.Join(work, "root"),
-			"--setopt=cachedir=" + filepath.Join(work, "cache"), "--releasever=1", "--disablerepo=*",
-			"--enablerepo=hello", "--setopt=skip_if_unavailable=False"}, args...)
-		out, err := exec.Command(dnf, all...).CombinedOutput()
-		if err != nil {
-			t.Fatalf("dnf %s: %v\n%s", strings.Join(args, " "), err, out)
-		}
-		return string(out)
-	}
+	run := dnfRunner(t, dnf, work, repo)
 	out := run("repoquery", "--qf", "%{name}-%{version}-%{release}", "hello")
 	for _, v := range []string{"hello-1.0.0-1", "hello-1.1.0-1"} {
 		if !strings.Contains(out, v) {

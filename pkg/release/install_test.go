@@ -51,7 +51,7 @@ func TestShipToHosts(t *testing.T) {
 	k := testgpg.New(t, "ed25519", "")
 	work := t.TempDir()
 	site, pages := filepath.Join(work, "site"), filepath.Join(work, "pages.git")
-	gitIn(t, work, "init", "--quiet", "--bare", "-b", "gh-pages", pages)
+	testtool.Git(t, work, "init", "--quiet", "--bare", "-b", "gh-pages", pages)
 	if err := os.MkdirAll(site, 0o755); err != nil {
 		t.Fatal(err)
 	}

@@ -3,7 +3,6 @@ package release
 import (
 	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -39,11 +38,11 @@ func TestPublishTapAndBucket(t *testing.T) {
 	testtool.Need(t, "git", "git")
 	root := t.TempDir()
 	tap, bucket := filepath.Join(root, "tap.git"), filepath.Join(root, "bucket")
-	gitIn(t, root, "init", "--quiet", "--bare", "-b", "main", tap)
-	gitIn(t, root, "init", "--quiet", "-b", "master", bucket)
+	testtool.Git(t, root, "init", "--quiet", "--bare", "-b", "main", tap)
+	testtool.Git(t, root, "init", "--quiet", "-b", "master", bucket)
 	os.WriteFile(filepath.Join(bucket, "README.md"), []byte("bucket\n"), 0o644)
-	gitIn(t, bucket, "add", "README.md")
-	gitIn(t, bucket, "commit", "--quiet", "-m", "start")
+	testtool.Git(t, bucket, "add", "README.md")
+	testtool.Git(t, bucket, "commit", "--quiet", "-m", "start")
 	env := map[string]string{"BUCKET_TOKEN": "unused for a folder"}
 	getenv := func(k string) string { return env[k] }
 	publish := func(version string) (Published, error) {
@@ -57,7 +56,7 @@ func TestPublishTapAndBucket(t *testing.T) {
 		return Publish(context.Background(), s, PublishOptions{Dist: res.Dist, Getenv: getenv})
 	}
 	counts := func() (string, string) {
-		return gitIn(t, tap, "rev-list", "--count", "main"), gitIn(t, bucket, "rev-list", "--count", "master")
+		return testtool.Git(t, tap, "rev-list", "--count", "main"), testtool.Git(t, bucket, "rev-list", "--count", "master")
 	}
 	for _, step := range []struct {
 		version, tap, bucket string
@@ -73,10 +72,10 @@ func TestPublishTapAndBucket(t *testing.T) {
 			t.Errorf("after %s: the tap has %s commits, the bucket %s; want %s and %s", step.version, a, b, step.tap, step.bucket)
 		}
 	}
-	if got := gitIn(t, tap, "show", "main:Formula/hello.rb"); !strings.Contains(got, "1.1.0") {
+	if got := testtool.Git(t, tap, "show", "main:Formula/hello.rb"); !strings.Contains(got, "1.1.0") {
 		t.Errorf("the tap's formula:\n%s", got)
 	}
-	if got := gitIn(t, bucket, "log", "-1", "--format=%an <%ae>: %s"); got != "Bucket Bot <bucket@example.com>: hello 1.1.0" {
+	if got := testtool.Git(t, bucket, "log", "-1", "--format=%an <%ae>: %s"); got != "Bucket Bot <bucket@example.com>: hello 1.1.0" {
 		t.Errorf("the bucket's commit: %s", got)
 	}
 	if _, err := os.Stat(filepath.Join(bucket, "hello.json")); err != nil {
@@ -87,7 +86,7 @@ func TestPublishTapAndBucket(t *testing.T) {
 	if _, err := publish("1.2.0"); err == nil || !strings.Contains(err.Error(), "the working tree is not clean") {
 		t.Errorf("publish to a dirty bucket: %v", err)
 	}
-	gitIn(t, bucket, "checkout", "--", "README.md")
+	testtool.Git(t, bucket, "checkout", "--", "README.md")
 	delete(env, "BUCKET_TOKEN")
 	if _, err := publish("1.2.0"); err == nil || !strings.Contains(err.Error(), "scoop.bucket.token_env names BUCKET_TOKEN, which is not set") {
 		t.Errorf("publish without the token: %v", err)
@@ -95,18 +94,4 @@ func TestPublishTapAndBucket(t *testing.T) {
 	if a, b := counts(); a != "2" || b != "3" {
 		t.Errorf("refused publishes committed: the tap has %s commits, the bucket %s", a, b)
 	}
-}
-
-// gitIn runs git in dir with a fixed identity and returns its trimmed output.
-func gitIn(t *testing.T, dir string, args ...string) string {
-	t.Helper()
-	cmd := exec.Command("git", args...)
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "GIT_CONFIG_GLOBAL="+os.DevNull, "GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@x",
-		"GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@x")
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("git %s: %v\n%s", strings.Join(args, " "), err, out)
-	}
-	return strings.TrimSpace(string(out))
 }
