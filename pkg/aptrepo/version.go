@@ -1,6 +1,7 @@
 package aptrepo
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"math"
@@ -101,7 +102,7 @@ func compareParts(a, b string) int {
 		for (i < len(a) && !isDigit(a[i])) || (j < len(b) && !isDigit(b[j])) {
 			ac, bc := order(a, i), order(b, j)
 			if ac != bc {
-				return sign(ac - bc)
+				return cmp.Compare(ac, bc)
 			}
 			i, j = i+1, j+1
 		}
@@ -125,7 +126,7 @@ func compareParts(a, b string) int {
 			return -1
 		}
 		if first != 0 {
-			return sign(first)
+			return cmp.Compare(first, 0)
 		}
 	}
 	return 0
@@ -147,16 +148,6 @@ func order(s string, i int) int {
 	default:
 		return int(c) + 256
 	}
-}
-
-func sign(n int) int {
-	switch {
-	case n < 0:
-		return -1
-	case n > 0:
-		return 1
-	}
-	return 0
 }
 
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }

@@ -1,6 +1,7 @@
 package rpmrepo
 
 import (
+	"cmp"
 	"strings"
 )
 
@@ -159,20 +160,10 @@ func compareRuns(x, y string, digits bool) int {
 	if digits {
 		x, y = strings.TrimLeft(x, "0"), strings.TrimLeft(y, "0")
 		if len(x) != len(y) {
-			return sign(len(x) - len(y))
+			return cmp.Compare(len(x), len(y))
 		}
 	}
 	return strings.Compare(x, y)
-}
-
-func sign(n int) int {
-	switch {
-	case n < 0:
-		return -1
-	case n > 0:
-		return 1
-	}
-	return 0
 }
 
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }
