@@ -42,8 +42,8 @@ func TestAptGrowth(t *testing.T) {
 				if s.Apt.Keep != tc.keep {
 					t.Errorf("apt.keep is %d, want %d", s.Apt.Keep, tc.keep)
 				}
-				if w := strings.Join(s.Warnings, "\n"); tc.warn != "" && (!strings.Contains(w, tc.warn) || s.Apt.Previous != "") {
-					t.Errorf("warnings %q, apt.previous %q: want %q and no previous tree", w, s.Apt.Previous, tc.warn)
+				if w := strings.Join(s.Warnings, "\n"); tc.warn != "" && !strings.Contains(w, tc.warn) {
+					t.Errorf("warnings %q: want %q", w, tc.warn)
 				}
 				return
 			}

@@ -142,29 +142,28 @@ const DefaultKeep = 5
 func (c *Spec) checkGrowth(p *Problems) {
 	for _, r := range []struct {
 		format   string
-		previous *Path
+		previous Path
 		keep     int
-	}{{"apt", &c.Apt.Previous, c.Apt.Keep}, {"dnf", &c.Dnf.Previous, c.Dnf.Keep}} {
+	}{{"apt", c.Apt.Previous, c.Apt.Keep}, {"dnf", c.Dnf.Previous, c.Dnf.Keep}} {
 		if r.keep < 1 {
 			p.Add(r.format+".keep", "%d is below 1: want how many versions of each package and architecture the "+
 				"repository keeps, such as %d (the default)", r.keep, DefaultKeep)
 		}
-		if *r.previous == "" {
+		if r.previous == "" {
 			continue
 		}
-		abs := c.Abs(string(*r.previous))
+		abs := c.Abs(string(r.previous))
 		st, err := os.Stat(abs)
 		if errors.Is(err, fs.ErrNotExist) && isDir(filepath.Dir(abs)) {
 			// The first release: the served tree has no such folder yet.
 			p.Warn(r.format+".previous", "%s does not exist yet: this release starts the %s tree "+
 				"(on the next one, it must hold the tree as served)", abs, r.format)
-			*r.previous = ""
 			continue
 		}
 		if err != nil || !st.IsDir() {
 			p.Add(r.format+".previous", "%q is not a folder (looked for %s): want the previous release's %s tree, "+
 				"such as a checkout of the branch that serves it, relative to %s (an empty folder starts one)",
-				*r.previous, abs, r.format, filepath.Base(c.Path))
+				r.previous, abs, r.format, filepath.Base(c.Path))
 		}
 	}
 }

@@ -6,8 +6,10 @@ import (
 	"debug/elf"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sync"
@@ -217,10 +219,15 @@ func (c *cache) fileDigest(path string) (string, error) {
 }
 
 // pathDigest is the SHA-256 of a file's content, or of a directory's tree
-// (an OCI image layout named by oci.base).
+// (an OCI image layout named by oci.base, a previous repository tree), or
+// "absent" for a path that does not exist.
 func pathDigest(path string) (string, error) {
-	if st, err := os.Stat(path); err == nil && st.IsDir() {
+	st, err := os.Stat(path)
+	if err == nil && st.IsDir() {
 		return hashTree(path)
+	}
+	if errors.Is(err, fs.ErrNotExist) {
+		return "absent", nil // a previous tree not made yet (Load refuses any other missing path)
 	}
 	sum, _, err := hashFile(path)
 	return sum, err

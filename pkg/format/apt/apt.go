@@ -44,7 +44,7 @@ func Packager() *packager.Packager {
 func repository(s *config.Spec) aptrepo.Repository {
 	return aptrepo.Repository{
 		Suite: s.Apt.Suite, Component: s.Apt.Component, Origin: s.Apt.Origin, Date: s.Date, KeyName: s.Name,
-		Previous: string(s.Apt.Previous), Keep: s.Apt.Keep,
+		Previous: linux.Previous(s.Apt.Previous), Keep: s.Apt.Keep,
 	}
 }
 

@@ -94,7 +94,7 @@ func write(_ context.Context, j *packager.Job) error {
 	if signer == nil {
 		return errors.New("dnf: the repository must be signed, and no gpg key is set")
 	}
-	if prev := string(s.Dnf.Previous); prev != "" {
+	if prev := linux.Previous(s.Dnf.Previous); prev != "" {
 		pub, err := signer.PublicKeyBinary()
 		if err != nil {
 			return err
@@ -135,7 +135,7 @@ func write(_ context.Context, j *packager.Job) error {
 // previous tree's rpms it may keep.
 func paths(s *config.Spec, _ platform.Target) ([]string, error) {
 	var out []string
-	if prev := string(s.Dnf.Previous); prev != "" {
+	if prev := linux.Previous(s.Dnf.Previous); prev != "" {
 		kept, err := rpmrepo.PreviousPaths(prev)
 		if err != nil {
 			return nil, err

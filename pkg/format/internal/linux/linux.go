@@ -5,7 +5,10 @@ package linux
 
 import (
 	"cmp"
+	"errors"
+	"io/fs"
 	"maps"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -168,4 +171,17 @@ func ownerField(directive string) string {
 		return "service.linux.groups"
 	}
 	return "settings"
+}
+
+// Previous is a repository's previous tree as the format reads it: the
+// folder p, or "" when it does not exist yet (the first release into the
+// served branch starts the tree; check warns).
+func Previous(p config.Path) string {
+	if p == "" {
+		return ""
+	}
+	if _, err := os.Stat(string(p)); errors.Is(err, fs.ErrNotExist) {
+		return ""
+	}
+	return string(p)
 }
