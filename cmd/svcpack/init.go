@@ -21,6 +21,7 @@ import (
 	"text/template"
 
 	"github.com/svcpack/svcpack/pkg/config"
+	"github.com/svcpack/svcpack/pkg/release"
 	"github.com/svcpack/svcpack/pkg/stamp"
 	"github.com/svcpack/svcpack/templates"
 )
@@ -42,11 +43,24 @@ func cmdInit(args []string, stdout, stderr io.Writer) error {
 	mainPkg := fset.String("main", "", "main package (default: found with go list: the module root, else cmd/...)")
 	vendor := fset.String("vendor", "", "company or author (default: git config user.name, else the LICENSE's copyright holder)")
 	maintainer := fset.String("maintainer", "", "package maintainer, \"Name <email>\" (default: git config user.name and user.email)")
+	ci := fset.String("ci", "", "write the release workflow: github (the default when the module or the git remote is on "+
+		"github.com; with an existing config, only the workflow), or none")
+	force := fset.Bool("force", false, "with -ci github: replace an existing "+release.WorkflowPath)
+	version := fset.String("svcpack-version", "", "with -ci github: the svcpack version the workflow runs "+
+		"(default: this svcpack's own, which a local build does not have)")
 	if err := parse(fset, args); err != nil {
 		return err
 	}
+	if *ci != "" && *ci != "github" && *ci != "none" {
+		return usageError{fmt.Errorf("-ci %q: want github or none", *ci)}
+	}
+	wf := workflowInit{explicit: *ci == "github", force: *force, version: *version}
 	if _, err := os.Stat(*path); err == nil {
-		return fmt.Errorf("%s already exists; remove it first or pass -config with another name", *path)
+		if wf.explicit {
+			return wf.write(*path, stdout)
+		}
+		return fmt.Errorf("%s already exists; remove it first or pass -config with another name "+
+			"(svcpack init -ci github writes only the release workflow for it)", *path)
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return err
 	}
@@ -146,6 +160,14 @@ func cmdInit(args []string, stdout, stderr io.Writer) error {
 	}
 	if *vendor == "" || *maintainer == "" {
 		fmt.Fprintf(stdout, "set vendor and maintainer (\"Name <email>\") in %s before releasing: the MSI and the Linux packages need them (svcpack check says what is missing)\n", *path)
+	}
+	if *ci == "" && onGitHub(dir, mod.Path) || wf.explicit {
+		if err := wf.write(*path, stdout); err != nil {
+			if wf.explicit {
+				return err
+			}
+			fmt.Fprintf(stdout, "release workflow not written: %v\n", err)
+		}
 	}
 	return nil
 }

@@ -346,6 +346,11 @@ func cmdCheck(args []string, stdout, stderr io.Writer) error {
 	for _, w := range cfg.Warnings {
 		fmt.Fprintf(stderr, "%s\n", w)
 	}
+	if top, err := gitTop(cfg.Dir); err == nil {
+		if w := release.WorkflowDrift(top); w != "" {
+			fmt.Fprintf(stderr, "%s: warning: %s\n", *path, w)
+		}
+	}
 	return nil
 }
 

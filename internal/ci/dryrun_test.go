@@ -65,6 +65,12 @@ type dryRun struct {
 	caches   string            // what actions/cache saved, by job
 	output   map[string]string // each run step's output, by "job: step"
 	skipped  []string
+	// vars are the values of the github.* and runner.* expressions the
+	// workflow uses beyond the matrix; secrets are empty, as in a fork.
+	vars map[string]string
+	// action is the composite action.yml that uses: ActionRepository@...
+	// steps expand to (svcpack's own), or "" when none is expected.
+	action string
 }
 
 func (d *dryRun) job(name string, steps []step, matrix map[string]string) {
@@ -80,20 +86,14 @@ func (d *dryRun) job(name string, steps []step, matrix map[string]string) {
 	// value from run to run) stay as they are.
 	expandKeep := func(s string, keep bool) string {
 		return exprRE.ReplaceAllStringFunc(s, func(m string) string {
-			e := exprRE.FindStringSubmatch(m)[1]
-			if k, ok := strings.CutPrefix(e, "matrix."); ok {
-				if v, ok := matrix[k]; ok {
-					return v
-				}
+			v, ok := d.eval(exprRE.FindStringSubmatch(m)[1], matrix, nil)
+			if !ok && !keep {
+				t.Fatalf("job %s: the dry run cannot evaluate %s", name, m)
 			}
-			// No secrets or tokens here, as in a fork's run.
-			if strings.HasPrefix(e, "secrets.") || e == "github.token" || e == "github.actor" {
-				return ""
+			if !ok {
+				return m
 			}
-			if !keep {
-				t.Fatalf("job %s: the dry run cannot evaluate ${{ %s }}", name, e)
-			}
-			return m
+			return v
 		})
 	}
 	expand := func(s string) string { return expandKeep(s, false) }
@@ -135,29 +135,131 @@ func (d *dryRun) job(name string, steps []step, matrix map[string]string) {
 			d.upload(expand(s.With["name"]), filepath.Join(d.work, s.With["path"]), s.With["if-no-files-found"] == "error")
 		case action == "actions/download-artifact":
 			d.download(s.With["pattern"], filepath.Join(d.work, s.With["path"]))
+		case d.action != "" && strings.HasPrefix(s.Uses, actionRepository+"@"):
+			d.composite(name, s, matrix, expand)
 		case s.Uses != "":
 			t.Fatalf("job %s: the dry run does not know %s", name, s.Uses)
 		case strings.Contains(s.Run, "gh release"):
 			d.skipped = append(d.skipped, name+": "+s.Name)
 		default:
-			if s.Shell != "" && s.Shell != "bash" {
-				t.Fatalf("job %s, step %q: shell %s (the dry run runs bash)", name, s.Name, s.Shell)
-			}
-			cmd := exec.Command("bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", expand(s.Run))
-			cmd.Dir = filepath.Join(d.work, s.WorkDir)
-			cmd.Env = append(os.Environ(), "CI=true", "GITHUB_OUTPUT="+filepath.Join(t.TempDir(), "output"))
-			for k, v := range s.Env {
-				cmd.Env = append(cmd.Env, k+"="+expand(v))
-			}
-			var out testtool.Buffer
-			cmd.Stdout, cmd.Stderr = &out, &out
-			if err := cmd.Run(); err != nil {
-				t.Fatalf("job %s, step %q: %v\n%s", name, cmp(s.Name, s.Run), err, out.String())
-			}
-			d.output[name+": "+cmp(s.Name, s.Run)] = out.String()
-			t.Logf("job %s, step %q: ok", name, cmp(s.Name, s.Run))
+			d.run(name, s, expand)
 		}
 	}
+}
+
+// run runs a run: step in bash, as GitHub does (-eo pipefail), its env and
+// script expanded.
+func (d *dryRun) run(job string, s step, expand func(string) string) {
+	t := d.t
+	if s.Shell != "" && s.Shell != "bash" {
+		t.Fatalf("job %s, step %q: shell %s (the dry run runs bash)", job, s.Name, s.Shell)
+	}
+	cmd := exec.Command("bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", expand(s.Run))
+	cmd.Dir = filepath.Join(d.work, expand(s.WorkDir))
+	cmd.Env = append(os.Environ(), "CI=true", "GITHUB_OUTPUT="+filepath.Join(t.TempDir(), "output"))
+	for k, v := range s.Env {
+		cmd.Env = append(cmd.Env, k+"="+expand(v))
+	}
+	var out testtool.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("job %s, step %q: %v\n%s", job, cmp(s.Name, s.Run), err, out.String())
+	}
+	d.output[job+": "+cmp(s.Name, s.Run)] = out.String()
+	t.Logf("job %s, step %q: ok", job, cmp(s.Name, s.Run))
+}
+
+// actionRepository is svcpack's action, which the generated workflow uses.
+const actionRepository = "svcpack/svcpack"
+
+// composite runs the steps of the composite action d.action for a step
+// that uses it: its inputs are the step's with: values (expanded in the
+// job) over the action's defaults, github.action_ref the ref it is used at.
+func (d *dryRun) composite(job string, s step, matrix map[string]string, expand func(string) string) {
+	t := d.t
+	b, err := os.ReadFile(d.action)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var a struct {
+		Inputs map[string]struct {
+			Default string `yaml:"default"`
+		} `yaml:"inputs"`
+		Runs struct {
+			Using string `yaml:"using"`
+			Steps []step `yaml:"steps"`
+		} `yaml:"runs"`
+	}
+	if err := yaml.Unmarshal(b, &a); err != nil || a.Runs.Using != "composite" {
+		t.Fatalf("%s: not a composite action: %v", d.action, err)
+	}
+	inputs := map[string]string{}
+	for k, in := range a.Inputs {
+		inputs[k] = in.Default
+	}
+	for k, v := range s.With {
+		if _, ok := a.Inputs[k]; !ok {
+			t.Fatalf("job %s, step %q: the action has no input %s", job, s.Name, k)
+		}
+		inputs[k] = expand(v)
+	}
+	_, ref, _ := strings.Cut(s.Uses, "@")
+	d.vars["github.action_ref"] = ref
+	defer delete(d.vars, "github.action_ref")
+	inner := func(text string) string {
+		return exprRE.ReplaceAllStringFunc(text, func(m string) string {
+			v, ok := d.eval(exprRE.FindStringSubmatch(m)[1], matrix, inputs)
+			if !ok {
+				t.Fatalf("job %s: the dry run cannot evaluate %s in %s", job, m, d.action)
+			}
+			return v
+		})
+	}
+	for _, cs := range a.Runs.Steps {
+		if cs.Uses != "" {
+			t.Fatalf("%s: the dry run runs only run: steps of the action", d.action)
+		}
+		for k, v := range s.Env {
+			if cs.Env == nil {
+				cs.Env = map[string]string{}
+			}
+			if _, ok := cs.Env[k]; !ok {
+				cs.Env[k] = expand(v) // the step's env reaches the action's steps
+			}
+		}
+		cs.Name = cmp(s.Name, cs.Name)
+		d.run(job, cs, inner)
+	}
+}
+
+// eval evaluates an expression of the workflow: matrix.*, inputs.* (in an
+// action), secrets.* (empty), the github.* and runner.* values of d.vars,
+// and a || b of those.
+func (d *dryRun) eval(e string, matrix, inputs map[string]string) (string, bool) {
+	if l, r, ok := strings.Cut(e, "||"); ok {
+		lv, lok := d.eval(strings.TrimSpace(l), matrix, inputs)
+		if lok && lv != "" {
+			return lv, true
+		}
+		return d.eval(strings.TrimSpace(r), matrix, inputs)
+	}
+	if k, ok := strings.CutPrefix(e, "matrix."); ok {
+		v, ok := matrix[k]
+		return v, ok
+	}
+	if k, ok := strings.CutPrefix(e, "inputs."); ok && inputs != nil {
+		v, ok := inputs[k]
+		return v, ok
+	}
+	if strings.HasPrefix(e, "secrets.") {
+		return "", true // no secrets here, as in a fork's run
+	}
+	switch e {
+	case "github.token", "github.actor":
+		return "", true
+	}
+	v, ok := d.vars[e]
+	return v, ok
 }
 
 func cmp(a, b string) string {
@@ -286,7 +388,7 @@ func TestReleaseWorkflowDryRun(t *testing.T) {
 		t.Fatalf("release.yml: want a matrix job part (2+ parts) and a merge job that needs it")
 	}
 	base := t.TempDir()
-	d := &dryRun{t: t, pristine: filepath.Join(base, "checkout"), work: filepath.Join(base, "work", "svcpack"), store: filepath.Join(base, "artifacts"),
+	d := &dryRun{t: t, vars: map[string]string{}, pristine: filepath.Join(base, "checkout"), work: filepath.Join(base, "work", "svcpack"), store: filepath.Join(base, "artifacts"),
 		caches: filepath.Join(base, "caches"), output: map[string]string{}}
 	checkout(t, git, d.pristine)
 	if err := os.MkdirAll(d.store, 0o755); err != nil {
