@@ -186,6 +186,21 @@ func (r Repository) Build(debs []string, signer *pgpsign.Signer) ([]File, error)
 	return files, nil
 }
 
+// CheckPrevious makes every check Build makes on the previous tree (its
+// signature, indexes and pool), so that check refuses what a release
+// would; with no previous tree it checks nothing.
+func (r Repository) CheckPrevious(signer *pgpsign.Signer) error {
+	r = r.withDefaults()
+	if r.Previous == "" {
+		return nil
+	}
+	if err := r.check(); err != nil {
+		return err
+	}
+	_, err := r.readPrevious(signer)
+	return err
+}
+
 // readDebs reads each deb's control file and digest, and refuses two debs
 // of one file name or of one package, version and architecture.
 func (r Repository) readDebs(paths []string) ([]deb, error) {

@@ -159,10 +159,9 @@ func (c *Spec) resolveContract(p *Problems, lists importLists) {
 // notifyNone is the reason for Type=exec: none of the known sd_notify
 // packages is imported.
 func notifyNone(known []string) string {
-	if len(known) <= 2 {
-		return fmt.Sprintf("it imports none of the sd_notify packages svcpack knows (%s)", strings.Join(known, ", "))
-	}
-	return fmt.Sprintf("it imports none of the sd_notify packages svcpack knows (%s and %d more)", strings.Join(known[:2], ", "), len(known)-2)
+	return fmt.Sprintf("it imports none of the sd_notify packages svcpack knows (%s); a program that sends "+
+		"READY=1 with code of its own (a copy of one of them) needs service.linux.notify: true",
+		strings.Join(known, ", "))
 }
 
 // svcpackService is the package of svcpack's own service contract, which

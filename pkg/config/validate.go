@@ -154,7 +154,7 @@ func (c *Spec) checkGrowth(p *Problems) {
 		}
 		abs := c.Abs(string(r.previous))
 		st, err := os.Stat(abs)
-		if errors.Is(err, fs.ErrNotExist) && isDir(filepath.Dir(abs)) {
+		if errors.Is(err, fs.ErrNotExist) {
 			// The first release: the served tree has no such folder yet.
 			p.Warn(r.format+".previous", "%s does not exist yet: this release starts the %s tree "+
 				"(on the next one, it must hold the tree as served)", abs, r.format)
@@ -168,10 +168,6 @@ func (c *Spec) checkGrowth(p *Problems) {
 	}
 }
 
-func isDir(path string) bool {
-	st, err := os.Stat(path)
-	return err == nil && st.IsDir()
-}
 
 // checkGitRepos checks the tap, the bucket and the pages `svcpack publish`
 // commits to: each needs its formats and an author. The repository itself is

@@ -12,9 +12,10 @@
 // arguments or the repository's config, so neither the process list nor
 // .git/config holds it.
 //
-// The commit's author and committer are the release's, and its date the
-// release date, so publishing the same release twice makes the same
-// commit; files already as the release has them make no commit at all.
+// The commit's author and committer are the release's, dated when it is
+// made (a tree exported from the branch gets files newer than the last
+// publish's, so web servers answer If-Modified-Since with the new files);
+// files already as the release has them make no commit at all.
 package gitpublish
 
 import (

@@ -116,7 +116,6 @@ func TestShipToHosts(t *testing.T) {
 		"for i in $(seq 1 30); do systemctl is-active --quiet hello && break; sleep 1; done",
 		`echo "before: $(` + get + `)"`,
 		`echo "pid before: $(systemctl show -p MainPID --value hello)"`,
-		"rm -rf /var/lib/apt/lists/*", // both trees were served within a second (If-Modified-Since)
 		"apt-get update -o Acquire::Retries=0 2>&1 | tail -3",
 		"DEBIAN_FRONTEND=noninteractive apt-get upgrade -y 2>&1 | tail -5",
 		"sleep 1",
@@ -202,4 +201,23 @@ service:
 	checkListed(t, res2.Dist, m, packager.KindDnf, "dnf/packages/hello-1.0.0-1.x86_64.rpm",
 		"dnf/packages/hello-1.1.0-1.x86_64.rpm")
 	checkListed(t, res2.Dist, m, packager.KindInstallSh, "install.sh")
+
+	// check refuses a previous tree the key does not vouch for, as the
+	// release would: a changed index, a changed repomd.xml.
+	for _, tc := range []struct{ file, field, want string }{
+		{"apt/dists/stable/main/binary-amd64/Packages", "apt.previous:", "is not the one InRelease signs"},
+		{"dnf/repodata/repomd.xml", "dnf.previous:", "does not verify"},
+	} {
+		p := filepath.Join(site, filepath.FromSlash(tc.file))
+		orig, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		os.WriteFile(p, append(orig, '\n'), 0o644)
+		_, err = helloLoad(t, yaml, map[string]string{"SVCPACK_VERSION": "1.2.0"})
+		if err == nil || !strings.Contains(err.Error(), tc.field) || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("check of a tampered %s: %v", tc.file, err)
+		}
+		os.WriteFile(p, orig, 0o644)
+	}
 }

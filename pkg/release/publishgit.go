@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/svcpack/svcpack/pkg/config"
 	"github.com/svcpack/svcpack/pkg/gitpublish"
@@ -70,7 +71,7 @@ func commitStep(ctx context.Context, s *config.Spec, o PublishOptions, dist stri
 	}
 	return func() error {
 		res, err := gitpublish.Commit(ctx, r, change,
-			fmt.Sprintf("%s %s", s.Name, m.Version), s.Date)
+			fmt.Sprintf("%s %s", s.Name, m.Version), time.Now())
 		if err != nil {
 			return fmt.Errorf("publish: %s: %w", g.field, err)
 		}

@@ -20,6 +20,7 @@ import (
 	"github.com/svcpack/svcpack/pkg/format/linuxpkg"
 	enc "github.com/svcpack/svcpack/pkg/linuxpkg"
 	"github.com/svcpack/svcpack/pkg/packager"
+	"github.com/svcpack/svcpack/pkg/pgpsign"
 	"github.com/svcpack/svcpack/pkg/platform"
 )
 
@@ -61,6 +62,14 @@ func check(s *config.Spec, _ []platform.Target, probs *config.Problems) {
 		probs.AddAt("formats", []string{"gpg"},
 			"apt is set, and an apt repository must be signed (apt refuses an unsigned one): "+
 				"set gpg.key_file to an RSA or Ed25519 secret key, or leave apt out of formats")
+		return
+	}
+	if r := repository(s); r.Previous != "" {
+		if signer, err := pgpsign.Load(string(s.GPG.KeyFile), s.GPG.Passphrase, s.Date); err == nil {
+			if err := r.CheckPrevious(signer); err != nil {
+				probs.Add("apt.previous", "%v", err)
+			}
+		} // else the gpg check reports the key
 	}
 }
 

@@ -20,6 +20,7 @@ import (
 	"github.com/svcpack/svcpack/pkg/format/internal/linux"
 	"github.com/svcpack/svcpack/pkg/format/linuxpkg"
 	"github.com/svcpack/svcpack/pkg/packager"
+	"github.com/svcpack/svcpack/pkg/pgpsign"
 	"github.com/svcpack/svcpack/pkg/platform"
 	"github.com/svcpack/svcpack/pkg/rpmrepo"
 )
@@ -81,6 +82,26 @@ func check(s *config.Spec, _ []platform.Target, probs *config.Problems) {
 	}
 	if _, err := repo(s).File(); err != nil {
 		probs.Add("dnf.url", "%v", err)
+	}
+	checkPrevious(s, probs)
+}
+
+// checkPrevious makes every check a release makes on the previous tree.
+func checkPrevious(s *config.Spec, probs *config.Problems) {
+	prev := linux.Previous(s.Dnf.Previous)
+	if prev == "" || s.GPG == nil {
+		return
+	}
+	signer, err := pgpsign.Load(string(s.GPG.KeyFile), s.GPG.Passphrase, s.Date)
+	if err != nil {
+		return // the gpg check reports the key
+	}
+	pub, err := signer.PublicKeyBinary()
+	if err == nil {
+		_, err = rpmrepo.Grow(prev, pub, nil, s.Dnf.Keep)
+	}
+	if err != nil {
+		probs.Add("dnf.previous", "%v", err)
 	}
 }
 
