@@ -141,9 +141,22 @@ type Tarball struct {
 	// Installer is the path of the tarball's own install.sh (darwin),
 	// which places the program and starts it with launchctl.
 	Installer string
+	// Files are the other files the tarball holds that the program reads
+	// (linux), each installed where the packages install it.
+	Files []TarballFile
 	// BinPath is where the unit's ExecStart runs the program (linux),
 	// such as /usr/bin/hello.
 	BinPath string
+}
+
+// TarballFile is a file of a Linux tarball that the script installs.
+type TarballFile struct {
+	// Src is its path inside the tarball; Dst its absolute path on the
+	// host (/etc/hello/config.yaml).
+	Src, Dst string
+	// Config keeps a file already at Dst (an administrator's edit), as
+	// the packages keep a configuration file on upgrade.
+	Config bool
 }
 
 // PinPriority is the apt Pin-Priority of the package from its repository:
@@ -356,7 +369,17 @@ func (t Tarball) check(field string) error {
 		errs = append(errs, matches(field+".BinPath", t.BinPath, absPathRE,
 			"the program's absolute path in a folder, such as /usr/bin/hello: "+
 				"letters, digits and . _ + - between slashes"))
+		for i, f := range t.Files {
+			errs = append(errs, matches(fmt.Sprintf("%s.Files[%d].Src", field, i), f.Src, relPathRE, inside),
+				matches(fmt.Sprintf("%s.Files[%d].Dst", field, i), f.Dst, absPathRE,
+					"an absolute path in a folder, such as /etc/hello/config.yaml: "+
+						"letters, digits and . _ + - between slashes"))
+		}
 		return errors.Join(errs...)
+	}
+	if len(t.Files) > 0 {
+		errs = append(errs, fmt.Errorf("installsh: %s.Files: want none for %s, whose Installer places them",
+			field, t.OS))
 	}
 	for _, f := range [][2]string{{"Unit", t.Unit}, {"BinPath", t.BinPath}} {
 		if f[1] != "" {
@@ -482,6 +505,23 @@ func (s Script) writeValues(b *bytes.Buffer, key []byte) {
 		b.WriteString("\t\t;;\n")
 	}
 	b.WriteString("\t*) return 1 ;;\n\tesac\n}\n")
+	b.WriteString("\n# tarball_files OS/ARCH calls ship SRC DST KEEP for each other file it installs.\n")
+	b.WriteString("tarball_files() {\n\tcase $1 in\n")
+	for _, t := range s.Tarballs {
+		if len(t.Files) == 0 {
+			continue
+		}
+		fmt.Fprintf(b, "\t%s)\n", word(t.OS+"/"+t.Arch))
+		for _, f := range t.Files {
+			keep := ""
+			if f.Config {
+				keep = "keep"
+			}
+			fmt.Fprintf(b, "\t\tship %s %s %s\n", word(f.Src), word(f.Dst), word(keep))
+		}
+		b.WriteString("\t\t;;\n")
+	}
+	b.WriteString("\tesac\n}\n")
 	b.WriteString("\n# The repositories' public key, armored.\nkey_armored() {\n\tcat <<'END_OF_KEY'\n")
 	b.Write(key)
 	b.WriteString("END_OF_KEY\n}\n")

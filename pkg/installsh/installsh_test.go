@@ -38,7 +38,9 @@ func sample(t *testing.T) installsh.Script {
 		Tarballs: []installsh.Tarball{
 			{OS: "linux", Arch: "amd64", URL: dl + "hello_1.2.3_linux_amd64.tar.gz",
 				File: "hello_1.2.3_linux_amd64.tar.gz", Binary: "hello", Unit: "hello-svc.service",
-				BinPath: "/usr/bin/hello"},
+				BinPath: "/usr/bin/hello", Files: []installsh.TarballFile{
+					{Src: "config.yaml", Dst: "/etc/hello/config.yaml", Config: true},
+					{Src: "LICENSE", Dst: "/usr/share/doc/hello/LICENSE"}}},
 			{OS: "linux", Arch: "arm64", URL: dl + "hello_1.2.3_linux_arm64.tar.gz",
 				File: "hello_1.2.3_linux_arm64.tar.gz", Binary: "hello", Unit: "hello-svc.service",
 				BinPath: "/usr/bin/hello"},
@@ -171,7 +173,7 @@ func checkValueLines(t *testing.T, values string) {
 	t.Helper()
 	fixed := map[string]bool{"#!/bin/sh": true, "set -eu": true, "": true, "tarball() {": true, "\tcase $1 in": true,
 		"\t\t;;": true, "\t*) return 1 ;;": true, "\tesac": true, "}": true, "key_armored() {": true,
-		"\tcat <<'END_OF_KEY'": true, "END_OF_KEY": true}
+		"\tcat <<'END_OF_KEY'": true, "END_OF_KEY": true, "tarball_files() {": true}
 	inKey := false
 	for line := range strings.Lines(values) {
 		line = strings.TrimSuffix(line, "\n")
@@ -188,6 +190,15 @@ func checkValueLines(t *testing.T, values string) {
 			continue
 		}
 		if fixed[line] || strings.HasPrefix(line, "#") {
+			continue
+		}
+		if args, ok := strings.CutPrefix(line, "\t\tship "); ok {
+			// ship 'src' 'dst' 'keep': three words; a word holds no space
+			// but inside its quotes, so the line splits at "' '".
+			words := strings.Split(args, "' '")
+			if len(words) != 3 || !isWord(words[0]+"'") || !isWord("'"+words[1]+"'") || !isWord("'"+words[2]) {
+				t.Errorf("value line %q is not ship and three words", line)
+			}
 			continue
 		}
 		name, v, ok := strings.Cut(strings.TrimLeft(line, "\t"), "=")

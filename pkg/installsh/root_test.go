@@ -205,9 +205,11 @@ func TestTarballInDebianRoot(t *testing.T) {
 	unit := "[Unit]\nDescription=hello\n[Service]\nExecStart=/usr/local/bin/hello\nDynamicUser=yes\n" +
 		"[Install]\nWantedBy=multi-user.target\n"
 	files := map[string]string{"hello": "#!/bin/sh\necho hello from the tarball\n", "hello.service": unit,
-		"README.txt": "hello\n"}
+		"README.txt": "hello\n", "config.yaml": "greeting: Hello\n", "rules.json": "{}\n"}
 	tb := installsh.Tarball{OS: "linux", Arch: runtime.GOARCH, URL: r.url(hostileDir + file), File: file,
-		Binary: "hello", Unit: "hello.service", BinPath: "/usr/local/bin/hello"}
+		Binary: "hello", Unit: "hello.service", BinPath: "/usr/local/bin/hello", Files: []installsh.TarballFile{
+			{Src: "config.yaml", Dst: "/etc/hello/config.yaml", Config: true},
+			{Src: "rules.json", Dst: "/etc/hello/rules.json"}}}
 	s := installsh.Script{Name: "hello", Version: "1.0.0", Key: publicKey(t, signer), Fingerprint: fpr,
 		Apt:      &installsh.Apt{URL: "http://127.0.0.1:1/apt", Origin: "acme"},
 		Tarballs: []installsh.Tarball{tb}, ChecksumsURL: r.url(hostileDir + "checksums.txt"),
@@ -230,7 +232,7 @@ func TestTarballInDebianRoot(t *testing.T) {
 	nothingInstalled("wrong SHA-256")
 
 	withUser := map[string]string{"hello": files["hello"], "hello.service": strings.Replace(unit, "DynamicUser=yes",
-		"User=hello-svc", 1)}
+		"User=hello-svc", 1), "config.yaml": files["config.yaml"], "rules.json": files["rules.json"]}
 	r.publish(t, hostileDir, file, tarGz(t, withUser), "", signer)
 	out, err = root.Run("sh", "/install.sh", "--tarball")
 	if err == nil || !strings.Contains(out, "the service runs as the user hello-svc, which does not exist") {
@@ -260,6 +262,32 @@ func TestTarballInDebianRoot(t *testing.T) {
 	if got, _ := readRoot(t, root, "/etc/systemd/system/hello.service"); got != unit {
 		t.Errorf("the unit is %q", got)
 	}
+	// The shipped files are where the packages put them; run again, an
+	// edited configuration file is kept and the other file replaced.
+	for p, want := range map[string]string{"/etc/hello/config.yaml": "greeting: Hello\n", "/etc/hello/rules.json": "{}\n"} {
+		if got, mode := readRoot(t, root, p); got != want || mode != 0o644 {
+			t.Errorf("%s: %q (mode %v), want %q", p, got, mode, want)
+		}
+	}
+	root.Write("/etc/hello/config.yaml", []byte("greeting: Howdy\n"), 0o644)
+	root.Write("/etc/hello/rules.json", []byte("stale\n"), 0o644)
+	out = root.MustRun("sh", "/install.sh", "--tarball")
+	if got, _ := readRoot(t, root, "/etc/hello/config.yaml"); got != "greeting: Howdy\n" ||
+		!strings.Contains(out, "/etc/hello/config.yaml: kept as it is") {
+		t.Errorf("the edited configuration file is %q:\n%s", got, out)
+	}
+	if got, _ := readRoot(t, root, "/etc/hello/rules.json"); got != "{}\n" {
+		t.Errorf("rules.json is %q after a second run", got)
+	}
+	// A tarball without a file the script ships installs nothing.
+	missing := map[string]string{"hello": files["hello"], "hello.service": unit, "config.yaml": files["config.yaml"]}
+	root.MustRun("rm", "-f", "/usr/local/bin/hello", "/etc/systemd/system/hello.service")
+	r.publish(t, hostileDir, file, tarGz(t, missing), "", signer)
+	if out, err := root.Run("sh", "/install.sh", "--tarball"); err == nil || !strings.Contains(out, "has no rules.json") {
+		t.Errorf("a tarball without rules.json: %v\n%s", err, out)
+	}
+	nothingInstalled("a file missing")
+	r.publish(t, hostileDir, file, tarball, "", signer)
 
 	os.Remove(root.Path("/usr/bin/gpgv"))
 	out = root.MustRun("sh", "/install.sh", "--tarball")

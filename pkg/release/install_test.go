@@ -41,7 +41,9 @@ files:
 // with the repository served over HTTP on 127.0.0.1: release 1.0.0 and
 // publish it to the pages branch, which the site serves; install.sh adds
 // the repository (apt-get update verifies InRelease with the embedded key)
-// and installs the service; the admin edits the conffile; release 1.1.0
+// and installs the service (and, with --tarball in another root, installs
+// the checked tarball with its configuration file); the admin edits the
+// conffile; release 1.1.0
 // grows the served tree and is published. Booted with systemd, the service
 // answers with the edited greeting and 1.0.0; apt-get upgrade installs
 // 1.1.0, keeps the conffile and restarts the service, which answers 1.1.0.
@@ -99,6 +101,20 @@ func TestShipToHosts(t *testing.T) {
 			t.Errorf("install.sh did not make %s: %v\n%s", want, err, out)
 		}
 	}
+	// Where no repository fits: the same script installs the tarball, its
+	// signature checked by the root's gpgv, with the configuration file.
+	other := debroot.New(t)
+	other.Put(filepath.Join(site, "install.sh"), "/opt/install.sh")
+	if out, err := other.Run("sh", "/opt/install.sh", "--tarball"); err != nil ||
+		!strings.Contains(out, "checksums.txt: good signature") {
+		t.Errorf("install.sh --tarball: %v\n%s", err, out)
+	}
+	for _, p := range []string{"/usr/bin/hello", "/etc/systemd/system/hello.service", "/etc/hello/config.yaml"} {
+		if _, err := os.Stat(other.Path(p)); err != nil {
+			t.Errorf("install.sh --tarball did not install %s: %v", p, err)
+		}
+	}
+
 	conf := "/etc/hello/config.yaml"
 	b, err := os.ReadFile(root.Path(conf))
 	if err != nil {

@@ -20,6 +20,7 @@ import (
 	"errors"
 	"path"
 	"slices"
+	"strings"
 
 	"github.com/svcpack/svcpack/pkg/config"
 	"github.com/svcpack/svcpack/pkg/format/internal/linux"
@@ -43,7 +44,7 @@ func Packager() *packager.Packager {
 		Applies: func(s *config.Spec, _ platform.Target) bool { return s.HasOS("linux") || s.HasOS("darwin") },
 		Reads: append(packager.NameReads("name_template.archive"), "formats", "targets", "gpg", "service.name",
 			"service.linux.bin_dir", "apt.url", "apt.suite", "apt.component", "apt.origin", "dnf.url",
-			"download_url"),
+			"download_url", "files"),
 		Check: check,
 		Paths: func(*config.Spec, platform.Target) ([]string, error) { return []string{Name}, nil },
 		Write: write,
@@ -170,6 +171,14 @@ func tarball(s *config.Spec, t platform.Target) (installsh.Tarball, error) {
 	} else {
 		tb.Unit = s.Service.Name + ".service"
 		tb.BinPath = path.Join(cmp.Or(s.Service.Linux.BinDir, enc.DefaultBinDir), s.Name)
+		for _, f := range s.Files { // where the Linux packages put them
+			dst := f.Dst
+			if !path.IsAbs(dst) {
+				dst = path.Join("/etc", s.Name, dst)
+			}
+			tb.Files = append(tb.Files, installsh.TarballFile{Src: strings.TrimPrefix(f.Dst, "/"), Dst: dst,
+				Config: f.Config})
+		}
 	}
 	return tb, nil
 }

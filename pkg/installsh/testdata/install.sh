@@ -57,6 +57,16 @@ tarball() {
 	esac
 }
 
+# tarball_files OS/ARCH calls ship SRC DST KEEP for each other file it installs.
+tarball_files() {
+	case $1 in
+	'linux/amd64')
+		ship 'config.yaml' '/etc/hello/config.yaml' 'keep'
+		ship 'LICENSE' '/usr/share/doc/hello/LICENSE' ''
+		;;
+	esac
+}
+
 # The repositories' public key, armored.
 key_armored() {
 	cat <<'END_OF_KEY'
@@ -411,16 +421,39 @@ install_tarball() {
 	install_linux
 }
 
+# ship SRC DST KEEP: checks that the tarball holds SRC; once installing,
+# installs it at DST (mode 0644), unless KEEP is set and DST exists: a
+# configuration file the administrator may have edited stays as it is.
+ship() {
+	if [ ! -f "$TMP/x/$1" ]; then
+		die "$T_FILE has no $1"
+	fi
+	if [ -z "$installing" ]; then
+		return 0
+	fi
+	if [ -n "$3" ] && [ -e "$2" ]; then
+		say "$2: kept as it is (the release's is $1 in the tarball)"
+		return 0
+	fi
+	install -d -m 0755 -- "${2%/*}"
+	install -m 0644 -- "$TMP/x/$1" "$2"
+	shipped="$shipped $2"
+}
+
 install_linux() {
+	installing='' shipped=''
 	unit="/etc/systemd/system/$SERVICE.service"
 	user=$(sed -n 's/^User=//p' "$TMP/x/$T_UNIT" | head -n 1)
 	if [ -n "$user" ] && ! id -u -- "$user" >/dev/null 2>&1; then
 		die "the service runs as the user $user, which does not exist: create it" \
 			"(useradd --system --no-create-home $user) and run install.sh again"
 	fi
+	tarball_files "$os/$arch" # checks that each is in the tarball before anything is installed
 	install -d -m 0755 -- "${T_BINPATH%/*}" /etc/systemd/system
 	install -m 0755 -- "$TMP/x/$T_BINARY" "$T_BINPATH"
 	install -m 0644 -- "$TMP/x/$T_UNIT" "$unit"
+	installing=yes
+	tarball_files "$os/$arch"
 	if [ -d /run/systemd/system ]; then
 		running=
 		if systemctl is-active --quiet -- "$SERVICE.service"; then
@@ -443,7 +476,7 @@ install_linux() {
 		"  logs:     journalctl -u $SERVICE" \
 		"  upgrade:  run install.sh --tarball again" \
 		"  remove:   systemctl disable --now $SERVICE.service" \
-		"            rm $unit $T_BINPATH" \
+		"            rm $unit $T_BINPATH$shipped" \
 		"            systemctl daemon-reload"
 }
 
