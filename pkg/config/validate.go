@@ -168,7 +168,6 @@ func (c *Spec) checkGrowth(p *Problems) {
 	}
 }
 
-
 // checkGitRepos checks the tap, the bucket and the pages `svcpack publish`
 // commits to: each needs its formats and an author. The repository itself is
 // looked at by publish (a release does not need it).

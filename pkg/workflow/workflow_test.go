@@ -81,8 +81,11 @@ func Lint(t *testing.T, w Workflow) string {
 // action.yml with the inputs the workflow gives it.
 func TestActionlint(t *testing.T) {
 	for name, edit := range map[string]func(*Workflow){
-		"everything":  func(*Workflow) {},
-		"one part":    func(w *Workflow) { w.Parts = w.Parts[:1]; w.Files, w.Env, w.Site, w.Publish, w.Packages = nil, nil, nil, false, false },
+		"everything": func(*Workflow) {},
+		"one part": func(w *Workflow) {
+			w.Parts = w.Parts[:1]
+			w.Files, w.Env, w.Site, w.Publish, w.Packages = nil, nil, nil, false, false
+		},
 		"tag prefix":  func(w *Workflow) { w.Tags = []string{"svc/v*"}; w.Config, w.Dist = "svc/svcpack.yaml", "svc/dist" },
 		"no site":     func(w *Workflow) { w.Site = nil },
 		"apt only":    func(w *Workflow) { w.Site.Dnf = "" },
