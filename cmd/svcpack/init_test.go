@@ -2,6 +2,7 @@ package main
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -203,5 +204,45 @@ func TestInitSaysWhereVendorAndMaintainerCameFrom(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestInitWritesTheWorkflow: in a git repository of a module on github.com,
+// init writes the release workflow beside the config; run again with -ci
+// github it refuses to replace it (with -force it does); a local build
+// without -svcpack-version says how to pin one.
+func TestInitWritesTheWorkflow(t *testing.T) {
+	dir := t.TempDir()
+	for name, data := range map[string]string{
+		"go.mod":  "module github.com/acme/demo\n\ngo 1.26\n",
+		"main.go": "package main\n\nvar version = \"dev\"\n\nfunc main() { println(version) }\n",
+	} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if out, err := exec.Command("git", "-C", dir, "init", "-q").CombinedOutput(); err != nil {
+		t.Fatalf("git init: %v\n%s", err, out)
+	}
+	args := []string{"init", "-vendor", "Demo Co", "-maintainer", "Demo Ops <ops@example.com>"}
+	code, out, errs := runIn(t, dir, args...)
+	if code != 0 || !strings.Contains(out, "release workflow not written: -ci github pins the svcpack version") {
+		t.Fatalf("init without a version: exit %d:\n%s%s", code, out, errs)
+	}
+	code, out, errs = runIn(t, dir, "init", "-ci", "github", "-svcpack-version", "v1.2.3")
+	wf := filepath.Join(dir, ".github", "workflows", "release.yml")
+	if code != 0 || !strings.Contains(out, "svcpack v1.2.3, a part each for windows, linux, darwin") {
+		t.Fatalf("init -ci github: exit %d:\n%s%s", code, out, errs)
+	}
+	if text := mustReadFile(t, wf); !strings.Contains(text, "uses: svcpack/svcpack@v1.2.3") {
+		t.Errorf("the workflow:\n%s", text)
+	}
+	if code, _, errs = runIn(t, dir, "init", "-ci", "github", "-svcpack-version", "v1.2.4"); code == 0 ||
+		!strings.Contains(errs, "already exists: pass -force") {
+		t.Errorf("init -ci github over a workflow: exit %d: %s", code, errs)
+	}
+	if code, _, errs = runIn(t, dir, "init", "-ci", "github", "-force", "-svcpack-version", "v1.2.4"); code != 0 ||
+		!strings.Contains(mustReadFile(t, wf), "svcpack/svcpack@v1.2.4") {
+		t.Errorf("init -ci github -force: exit %d: %s", code, errs)
 	}
 }

@@ -63,8 +63,8 @@ func (wf workflowInit) write(path string, stdout io.Writer) error {
 	if err := packager.WriteFileAtomic(file, 0o644, packager.WriteBytes(b.Bytes())); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "wrote %s: svcpack %s in %d parts (%s) on tags %s, svcpack check on pull requests\n",
-		file, version, len(w.Parts), partNames(w), strings.Join(w.Tags, " "))
+	fmt.Fprintf(stdout, "wrote %s: svcpack %s, a part each for %s, on tags %s; svcpack check on pull requests\n",
+		file, version, strings.Join(w.PartNames(), ", "), strings.Join(w.Tags, " "))
 	for _, f := range w.Files {
 		fmt.Fprintf(stdout, "  set secret %s: the content of %s (never commit that file)\n", f.Secret, f.Path)
 	}
@@ -75,8 +75,6 @@ func (wf workflowInit) write(path string, stdout io.Writer) error {
 	}
 	return nil
 }
-
-func partNames(w interface{ PartNames() []string }) string { return strings.Join(w.PartNames(), ", ") }
 
 // gitTop is the top of the git work tree holding dir.
 func gitTop(dir string) (string, error) {

@@ -347,7 +347,7 @@ func cmdCheck(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stderr, "%s\n", w)
 	}
 	if top, err := gitTop(cfg.Dir); err == nil {
-		if w := release.WorkflowDrift(top); w != "" {
+		if w := release.WorkflowDrift(top, release.RunningVersion()); w != "" {
 			fmt.Fprintf(stderr, "%s: warning: %s\n", *path, w)
 		}
 	}

@@ -149,7 +149,7 @@ func project(t *testing.T, git, root, dir string) {
 	runIn(git, "init", "-q")
 	out := runIn("go", "run", "github.com/svcpack/svcpack/cmd/svcpack@"+dryVersion, "init", "-ci", "github")
 	t.Logf("svcpack init -ci github:\n%s", out)
-	if !strings.Contains(out, "svcpack "+dryVersion+" in 3 parts (windows, linux, darwin)") {
+	if !strings.Contains(out, "svcpack "+dryVersion+", a part each for windows, linux, darwin") {
 		t.Errorf("init's report:\n%s", out)
 	}
 	if _, err := exec.Command("go", "run", "github.com/svcpack/svcpack/cmd/svcpack@"+dryVersion, "init", "-ci",

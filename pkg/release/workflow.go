@@ -178,10 +178,9 @@ func goModOf(dir string) (string, error) {
 var pinnedRE = regexp.MustCompile(`uses:\s*` + regexp.QuoteMeta(ActionRepository) + `@(v[0-9][^\s#]*)`)
 
 // WorkflowDrift is the warning `svcpack check` gives when the release
-// workflow at top runs another svcpack than the running one ("" when they
-// agree, or either is unknown).
-func WorkflowDrift(top string) string {
-	running := RunningVersion()
+// workflow at top runs another svcpack than running, the version of the
+// one running (RunningVersion); "" when they agree, or either is unknown.
+func WorkflowDrift(top, running string) string {
 	b, err := os.ReadFile(filepath.Join(top, filepath.FromSlash(WorkflowPath)))
 	if err != nil || running == "" {
 		return ""

@@ -4,11 +4,10 @@ import (
 	"bytes"
 	"io"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/rhysd/actionlint"
+	"github.com/svcpack/svcpack/internal/testtool"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -40,37 +39,7 @@ func Lint(t *testing.T, w Workflow) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, local := range []bool{false, true} {
-		dir := t.TempDir()
-		text := b.String()
-		if local {
-			text = strings.ReplaceAll(text, w.Action+"@"+w.Version, "./")
-			if err := os.WriteFile(filepath.Join(dir, "action.yml"), action, 0o644); err != nil {
-				t.Fatal(err)
-			}
-		}
-		file := filepath.Join(dir, ".github", "workflows", "release.yml")
-		os.MkdirAll(filepath.Dir(file), 0o755)
-		os.Mkdir(filepath.Join(dir, ".git"), 0o755)
-		if err := os.WriteFile(file, []byte(text), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		linter, err := actionlint.NewLinter(io.Discard, &actionlint.LinterOptions{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		project, err := actionlint.NewProject(dir)
-		if err != nil {
-			t.Fatal(err)
-		}
-		errs, err := linter.LintFile(file, project)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, e := range errs {
-			t.Errorf("actionlint (local action %v): %d:%d: %s [%s]", local, e.Line, e.Column, e.Message, e.Kind)
-		}
-	}
+	testtool.Actionlint(t, b.String(), action, w.Action+"@"+w.Version)
 	if t.Failed() {
 		t.Logf("the workflow:\n%s", b.String())
 	}
