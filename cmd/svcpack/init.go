@@ -441,6 +441,13 @@ func detectLicense(dir string) license {
 // ignoreOutputs adds what a release writes beside svcpack.yaml (dist/ and
 // its cache) to the .gitignore at path, and returns what it added.
 func ignoreOutputs(path string) ([]string, error) {
+	return ignore(path, "svcpack release output", []string{"dist/", ".dist.cache/"})
+}
+
+// ignore adds the paths (relative to the .gitignore at path, each anchored
+// with a leading /) that it does not list yet under a comment, and returns
+// what it added.
+func ignore(path, comment string, paths []string) ([]string, error) {
 	b, err := os.ReadFile(path)
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return nil, err
@@ -450,7 +457,7 @@ func ignoreOutputs(path string) ([]string, error) {
 		have[strings.TrimPrefix(strings.TrimSpace(l), "/")] = true
 	}
 	var add []string
-	for _, p := range []string{"dist/", ".dist.cache/"} {
+	for _, p := range paths {
 		if !have[p] && !have[strings.TrimSuffix(p, "/")] {
 			add = append(add, p)
 		}
@@ -461,7 +468,7 @@ func ignoreOutputs(path string) ([]string, error) {
 	if len(b) > 0 && !bytes.HasSuffix(b, []byte("\n")) {
 		b = append(b, '\n')
 	}
-	b = append(b, "# svcpack release output\n"...)
+	b = append(b, "# "+comment+"\n"...)
 	for _, p := range add {
 		b = append(b, "/"+p+"\n"...)
 	}

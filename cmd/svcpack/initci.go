@@ -65,8 +65,16 @@ func (wf workflowInit) write(path string, stdout io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "wrote %s: svcpack %s, a part each for %s, on tags %s; svcpack check on pull requests\n",
 		file, version, strings.Join(w.PartNames(), ", "), strings.Join(w.Tags, " "))
+	var secretFiles []string
 	for _, f := range w.Files {
 		fmt.Fprintf(stdout, "  set secret %s: the content of %s (never commit that file)\n", f.Secret, f.Path)
+		secretFiles = append(secretFiles, f.Path)
+	}
+	if added, err := ignore(filepath.Join(top, ".gitignore"), "written from secrets by the release workflow",
+		secretFiles); err != nil {
+		return err
+	} else if len(added) > 0 {
+		fmt.Fprintf(stdout, "added %s to %s\n", strings.Join(added, " and "), filepath.Join(top, ".gitignore"))
 	}
 	for _, e := range w.Env {
 		if !strings.HasPrefix(e.Secret, "GITHUB_") {

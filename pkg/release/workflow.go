@@ -100,13 +100,18 @@ func parts(targets []platform.Target) []workflow.Part {
 
 // secrets names the secrets each key file and passphrase comes from.
 func secrets(s *config.Spec, w *workflow.Workflow, rel func(string) (string, error)) error {
-	file := func(p config.Path, secret string, base64 bool) error {
+	file := func(field string, p config.Path, secret string, base64 bool) error {
 		if p == "" {
 			return nil
 		}
 		r, err := rel(string(p))
+		if err != nil {
+			return fmt.Errorf("workflow: %s %s is outside the repository: the workflow writes it from secrets.%s "+
+				"into its checkout; name a path inside it, such as keys/%s, and keep that file out of git "+
+				"(.gitignore)", field, p, secret, filepath.Base(string(p)))
+		}
 		w.Files = append(w.Files, workflow.SecretFile{Path: r, Secret: secret, Base64: base64})
-		return err
+		return nil
 	}
 	env := func(name, secret string) {
 		if name != "" && !slices.ContainsFunc(w.Env, func(e workflow.SecretEnv) bool { return e.Var == name }) {
@@ -115,12 +120,13 @@ func secrets(s *config.Spec, w *workflow.Workflow, rel func(string) (string, err
 	}
 	var errs []error
 	if g := s.GPG; g != nil {
-		errs = append(errs, file(g.KeyFile, "SVCPACK_GPG_KEY", false))
+		errs = append(errs, file("gpg.key_file", g.KeyFile, "SVCPACK_GPG_KEY", false))
 		env(g.PassphraseEnv, "SVCPACK_GPG_PASSPHRASE")
 	}
 	if sg := s.Windows.Sign; sg != nil {
-		errs = append(errs, file(sg.PKCS12, "SVCPACK_SIGN_PKCS12", true), file(sg.Cert, "SVCPACK_SIGN_CERT", false),
-			file(sg.Key, "SVCPACK_SIGN_KEY", false))
+		errs = append(errs, file("windows.sign.pkcs12", sg.PKCS12, "SVCPACK_SIGN_PKCS12", true),
+			file("windows.sign.cert", sg.Cert, "SVCPACK_SIGN_CERT", false),
+			file("windows.sign.key", sg.Key, "SVCPACK_SIGN_KEY", false))
 		env(sg.PasswordEnv, "SVCPACK_SIGN_PASSWORD")
 	}
 	for _, g := range []config.GitRepo{s.Pages, s.Homebrew.Tap, s.Scoop.Bucket} {
@@ -145,6 +151,9 @@ func site(s *config.Spec, w *workflow.Workflow, rel func(string) (string, error)
 		return nil
 	}
 	st := &workflow.Site{Branch: s.Pages.Branch, Folder: s.Pages.Folder}
+	if strings.Contains(s.Pages.Repository, "://") {
+		st.Remote = s.Pages.Repository // else a folder of the release machine: the workflow's own repository
+	}
 	for _, p := range []struct {
 		dst  *string
 		tree config.Path

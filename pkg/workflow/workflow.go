@@ -98,6 +98,9 @@ type SecretEnv struct {
 // Site is the branch a static host serves and where each repository's
 // tree from it goes.
 type Site struct {
+	// Remote is the repository the branch is fetched from: a URL, or ""
+	// for the workflow's own (origin).
+	Remote string
 	// Branch is the served branch (gh-pages); Folder the trees' folder
 	// in it (".").
 	Branch, Folder string
@@ -196,7 +199,7 @@ func (w Workflow) values() []string {
 		v = append(v, f.Path)
 	}
 	if w.Site != nil {
-		v = append(v, w.Site.Branch, w.Site.Folder, w.Site.Apt, w.Site.Dnf)
+		v = append(v, w.Site.Remote, w.Site.Branch, w.Site.Folder, w.Site.Apt, w.Site.Dnf)
 	}
 	return slices.DeleteFunc(v, func(s string) bool { return s == "" })
 }
@@ -331,8 +334,9 @@ func (w Workflow) secrets() []*yaml.Node {
 			mapping("FILE", str(f.Path), "SECRET", str("${{ secrets."+f.Secret+" }}")), script))
 	}
 	if s := w.Site; s != nil {
-		steps = append(steps, run("Fetch the served package repositories", mapping("BRANCH", str(s.Branch),
-			"FOLDER", str(s.Folder), "APT", str(s.Apt), "DNF", str(s.Dnf)), siteScript))
+		steps = append(steps, run("Fetch the served package repositories", mapping("REMOTE", str(cmp.Or(s.Remote,
+			"origin")), "BRANCH", str(s.Branch), "FOLDER", str(s.Folder), "APT", str(s.Apt), "DNF", str(s.Dnf)),
+			siteScript))
 	}
 	return steps
 }
@@ -340,8 +344,8 @@ func (w Workflow) secrets() []*yaml.Node {
 // siteScript copies the trees the branch serves into the previous trees'
 // folders (their parents made: on the first release there is no tree).
 const siteScript = `site=$(mktemp -d)
-if git ls-remote --exit-code --heads origin "$BRANCH" >/dev/null 2>&1; then
-  git fetch --quiet --depth 1 origin "$BRANCH"
+if git ls-remote --exit-code --heads -- "$REMOTE" "$BRANCH" >/dev/null 2>&1; then
+  git fetch --quiet --depth 1 -- "$REMOTE" "$BRANCH"
   git archive FETCH_HEAD | tar -x -C "$site"
 fi
 for pair in "apt:$APT" "dnf:$DNF"; do
