@@ -51,6 +51,7 @@ func textRules() map[string]rule {
 		"windows.sign.key":                 text,
 		"windows.sign.password_env":        envName,
 		"windows.sign.timestamp_url":       httpURL(false, "http://timestamp.example.com"),
+		"windows.sign.command":             text, // a program and its argument templates (checkSignCommand)
 		"service.name":                     notOption("-/", nameCommands, serviceName),
 		"service.display_name":             text,
 		"service.description":              text,

@@ -183,6 +183,17 @@ type Sign struct {
 	PasswordEnv string `yaml:"password_env"`
 	// TimestampURL is an RFC 3161 time-stamping server (optional).
 	TimestampURL string `yaml:"timestamp_url"`
+	// Command signs with a command instead of a key file (a cloud signing
+	// service's tool): its program and arguments, each a template over
+	// {{.In}} (the file to sign), {{.Out}} (where the command writes the
+	// signed file) and {{.File}} (the artifact's name), run in the config's
+	// folder once per exe and MSI. Secrets reach it through the
+	// environment only. A program named by a path relative to svcpack.yaml
+	// is a file of the project, whose content the cache key covers.
+	Command []string `yaml:"command"`
+	// Program is Command's program when it is a file of the project
+	// (resolved by Load), so that the cache key covers its content.
+	Program Path `yaml:"-" spec:"windows.sign.program"`
 	// Password is read from PasswordEnv by Load; it is kept out of every
 	// cache key.
 	Password string `yaml:"-" json:"-"`

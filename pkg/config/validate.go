@@ -12,6 +12,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"text/template"
 
 	"github.com/svcpack/svcpack/pkg/platform"
 	"github.com/svcpack/svcpack/pkg/version"
@@ -372,10 +373,14 @@ func (c *Spec) checkSign(p *Problems) {
 		return
 	}
 	switch {
+	case len(sg.Command) > 0 && (sg.PKCS12 != "" || sg.Cert != "" || sg.Key != ""):
+		p.Add("windows.sign.command", "is set, and so is a key (pkcs12, cert or key): sign with one of them")
+	case len(sg.Command) > 0:
+		c.checkSignCommand(p, sg)
 	case sg.PKCS12 != "" && (sg.Cert != "" || sg.Key != ""):
 		p.Add("windows.sign", "both pkcs12 and cert/key are set: give one of them")
 	case sg.PKCS12 == "" && (sg.Cert == "" || sg.Key == ""):
-		p.Add("windows.sign", "needs pkcs12, or both cert and key (PEM)")
+		p.Add("windows.sign", "needs pkcs12, or both cert and key (PEM), or a signing command")
 	}
 	for _, f := range []struct {
 		field string
@@ -385,6 +390,56 @@ func (c *Spec) checkSign(p *Problems) {
 			c.checkFile(p, f.field, f.path)
 		}
 	}
+}
+
+// checkSignCommand checks the signing command: its templates render with
+// the file to sign and the signed file's place, and its program is a file
+// of the project (resolved into Program) or one on the PATH.
+func (c *Spec) checkSignCommand(p *Problems, sg *Sign) {
+	joined := strings.Join(sg.Command, " ")
+	for _, v := range []string{"{{.In}}", "{{.Out}}"} {
+		if !strings.Contains(joined, v) {
+			p.Add("windows.sign.command", "does not name %s: the command gets the file to sign as {{.In}} and "+
+				"writes the signed file to {{.Out}}, such as [scripts/sign.sh, \"{{.In}}\", \"{{.Out}}\"]", v)
+		}
+	}
+	for i, arg := range sg.Command {
+		if _, err := SignCommandArg(arg, "in", "out", "file"); err != nil {
+			p.Add(fmt.Sprintf("windows.sign.command[%d]", i), "%q: %v", arg, err)
+		}
+	}
+	prog := sg.Command[0]
+	switch {
+	case strings.Contains(prog, "{{"):
+		p.Add("windows.sign.command[0]", "%q: the program is a name, not a template", prog)
+	case strings.ContainsRune(prog, '/') || strings.ContainsRune(prog, '\\'):
+		abs := c.Abs(prog)
+		if st, err := os.Stat(abs); err != nil || st.IsDir() {
+			p.Add("windows.sign.command[0]", "%q is not a file (looked for %s): name the signing program by a "+
+				"path relative to %s, or by its name on the PATH", prog, abs, filepath.Base(c.Path))
+			return
+		}
+		sg.Program = Path(abs)
+	default:
+		if _, err := exec.LookPath(prog); err != nil {
+			p.Add("windows.sign.command[0]", "%q is not on the PATH: install it, or name it by a path relative "+
+				"to %s", prog, filepath.Base(c.Path))
+		}
+	}
+}
+
+// SignCommandArg renders one argument of windows.sign.command for the file
+// to sign (in), the signed file's place (out) and the artifact's name.
+func SignCommandArg(arg, in, out, file string) (string, error) {
+	t, err := template.New("arg").Option("missingkey=error").Parse(arg)
+	if err != nil {
+		return "", err
+	}
+	var b strings.Builder
+	if err := t.Execute(&b, struct{ In, Out, File string }{in, out, file}); err != nil {
+		return "", fmt.Errorf("want only {{.In}}, {{.Out}} and {{.File}}: %w", err)
+	}
+	return b.String(), nil
 }
 
 func (c *Spec) checkGPG(p *Problems) {

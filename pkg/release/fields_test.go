@@ -157,10 +157,17 @@ func newFieldsProject(t *testing.T) *fieldsProject {
 		"conf/other.conf":          "other = true\n",
 		// An empty checkout of what will serve the apt tree.
 		"site/apt/README.md": "The apt repository.\n",
+		// windows.sign.command's program: osslsigncode over the PEM key,
+		// run in the project's folder, the password from the environment.
+		"sign/sign.sh": "#!/bin/sh\nset -eu\nprintf %s \"$FIELDS_SIGN_PASS\" | osslsigncode sign -h sha256 " +
+			"-certs keys/cert.pem -key keys/key.pem -readpass /dev/stdin -time 1700000000 -in \"$1\" -out \"$2\" >/dev/null\n",
 		"site/dnf/README.md": "The dnf repository.\n",
 	}
 	for name, content := range files {
 		writeTestFile(t, filepath.Join(dir, name), []byte(content))
+	}
+	if err := os.Chmod(filepath.Join(dir, "sign/sign.sh"), 0o755); err != nil {
+		t.Fatal(err)
 	}
 	fieldsBases(t, dir)
 	writeTestFile(t, filepath.Join(dir, "art/fields.png"), fieldsIcon(t, 0))
@@ -357,6 +364,17 @@ func fieldRows(p *fieldsProject) []fieldRow {
 				delete(sg, "key")
 				sg["pkcs12"] = "keys/code.p12"
 				return []string{"windows.sign.cert", "windows.sign.key"}
+			},
+			checkAlt: func(t *testing.T, r *fieldsRelease) { r.checkSigned(t, p.signCert) }, late: true},
+		{path: "windows.sign.command", unset: "windows.sign takes a key or a command, and the base sets cert and key",
+			edit: func(cfg map[string]any) []string {
+				sg := cfg["windows"].(map[string]any)["sign"].(map[string]any)
+				for _, k := range []string{"cert", "key", "pkcs12", "timestamp_url"} {
+					delete(sg, k)
+				}
+				sg["command"] = []string{"sign/sign.sh", "{{.In}}", "{{.Out}}"}
+				return []string{"windows.sign.cert", "windows.sign.key", "windows.sign.pkcs12", "windows.sign.timestamp_url",
+					"windows.sign.program"}
 			},
 			checkAlt: func(t *testing.T, r *fieldsRelease) { r.checkSigned(t, p.signCert) }, late: true},
 		{path: "windows.sign.cert", base: "keys/cert.pem", alt: "keys/cert-alt.pem", check: checkSignCert},
@@ -2441,6 +2459,7 @@ var resolvedFrom = map[string][]string{
 	// from main's imports for the targets with the tags only when auto).
 	"service.contract.wrap":   {"service.wrap"},
 	"service.contract.notify": {"service.linux.notify"},
+	"windows.sign.program":    {"windows.sign.command"},
 	"commit":                  nil,
 	"date":                    nil,
 }

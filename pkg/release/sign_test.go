@@ -80,3 +80,47 @@ func TestWrongPasswordFailsCheck(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+// TestSignCommand signs with a command (testdata/sign/sign-with-pem.sh,
+// osslsigncode over a PEM key, as a cloud signing tool would): the exe and
+// the MSI verify against the certificate; a command that fails fails the
+// release with its message and the artifact's name, and leaves dist/ as it
+// was.
+func TestSignCommand(t *testing.T) {
+	tool := testtool.Need(t, "osslsigncode", "osslsigncode")
+	_, cert := testKeys(t, "unused")
+	t.Setenv("SIGN_CERT", cert)
+	t.Setenv("SIGN_KEY", filepath.Join(filepath.Dir(cert), "key.pem"))
+	script, err := filepath.Abs("../../testdata/sign/sign-with-pem.sh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	yaml := strings.Replace(signedYAML, `sign: {pkcs12: %q, password_env: TEST_SIGN_PASSWORD}`,
+		`sign: {command: [%q, "{{.In}}", "{{.Out}}"]}`, 1)
+	c := helloProjectEnv(t, fmt.Sprintf(yaml, script, testtool.FreePort(t)), nil, "windows/amd64")
+	res, err := Release(context.Background(), c, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{filepath.Join(res.Dist, "hello_windows_amd64", "hello.exe"),
+		filepath.Join(res.Dist, "hello_1.4.2_windows_amd64.msi")} {
+		out, err := exec.Command(tool, "verify", "-CAfile", cert, "-in", f).CombinedOutput()
+		if err != nil || !strings.Contains(string(out), "Signature verification: ok") {
+			t.Errorf("osslsigncode verify %s: %v\n%s", filepath.Base(f), err, out)
+		}
+	}
+	t.Setenv("SIGN_FAIL", "the token is locked")
+	_, err = Release(context.Background(), c, Options{Dist: filepath.Join(t.TempDir(), "dist"), Force: true})
+	if err == nil || !strings.Contains(err.Error(), "signing service: the token is locked") ||
+		!strings.Contains(err.Error(), "hello.exe") {
+		t.Errorf("a failing signing command: %v", err)
+	}
+	// A command that returns the file unsigned (cp) is refused.
+	yaml = strings.Replace(signedYAML, `sign: {pkcs12: %q, password_env: TEST_SIGN_PASSWORD}`,
+		`sign: {command: [cp, %q, "{{.Out}}"]}`, 1)
+	c = helloProjectEnv(t, fmt.Sprintf(yaml, "{{.In}}", testtool.FreePort(t)), nil, "windows/amd64")
+	_, err = Release(context.Background(), c, Options{Dist: filepath.Join(t.TempDir(), "dist")})
+	if err == nil || !strings.Contains(err.Error(), "returned a file without an Authenticode signature") {
+		t.Errorf("a command that does not sign: %v", err)
+	}
+}

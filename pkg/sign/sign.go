@@ -6,7 +6,8 @@
 // reproducible: RSA PKCS#1 v1.5 signatures are deterministic once the signed
 // attributes, time included, are fixed.
 //
-// The key comes from a PKCS#12 file or from PEM certificate and key files;
+// The key comes from a PKCS#12 file or from PEM certificate and key files,
+// or a signing command (a cloud signing service's tool) signs instead;
 // the password is given by the caller (svcpack reads it from an environment
 // variable only) and passed to the tools on standard input, never on a
 // command line. Check validates tool, files and password before any build.
@@ -40,6 +41,15 @@ type Authenticode struct {
 	Time time.Time
 	// Tool is the osslsigncode command; default "osslsigncode".
 	Tool string
+	// Command, when set, signs instead of a key: a program and its
+	// arguments, rendered by Arg for each file, run in Dir; it writes the
+	// signed file where {{.Out}} says. Its output is shown when it fails.
+	Command []string
+	// Dir is where Command runs.
+	Dir string
+	// Arg renders one argument of Command for the file to sign, the signed
+	// file's place and the artifact's name.
+	Arg func(arg, in, out, file string) (string, error)
 }
 
 func (a *Authenticode) tool() string {
@@ -52,6 +62,9 @@ func (a *Authenticode) tool() string {
 // Check verifies, before anything is built, that the signer tool exists, the
 // key files exist, and the password opens the key.
 func (a *Authenticode) Check(ctx context.Context) error {
+	if len(a.Command) > 0 {
+		return nil // checked by the config; the command itself is tried on the first file
+	}
 	if _, err := exec.LookPath(a.tool()); err != nil {
 		return fmt.Errorf("sign: %s not found: install it (Debian package osslsigncode) or remove windows.sign from svcpack.yaml", a.tool())
 	}
@@ -98,6 +111,9 @@ func firstLine(b []byte) string {
 // Sign signs the exe or MSI at path in place (through a temporary file
 // beside it, renamed on success).
 func (a *Authenticode) Sign(ctx context.Context, path string) error {
+	if len(a.Command) > 0 {
+		return a.signWithCommand(ctx, path)
+	}
 	tmp := filepath.Join(filepath.Dir(path), ".tmp-sign-"+filepath.Base(path))
 	args := []string{"sign", "-h", "sha256"}
 	if a.Password != "" {
@@ -138,6 +154,63 @@ func (a *Authenticode) Sign(ctx context.Context, path string) error {
 	}
 	if err != nil {
 		os.Remove(tmp)
+		return fmt.Errorf("sign: %s: %w", path, err)
+	}
+	return nil
+}
+
+// signWithCommand runs the signing command over a copy of the file and
+// takes its output only when it is the same file with an Authenticode
+// signature added (osslsigncode extract-signature finds one): a command
+// that fails, writes nothing or returns an unsigned file is an error naming
+// the file, with the command's output.
+func (a *Authenticode) signWithCommand(ctx context.Context, path string) error {
+	dir, err := os.MkdirTemp(filepath.Dir(path), ".tmp-sign-")
+	if err != nil {
+		return fmt.Errorf("sign: %w", err)
+	}
+	defer os.RemoveAll(dir)
+	in, out := filepath.Join(dir, "in-"+filepath.Base(path)), filepath.Join(dir, filepath.Base(path))
+	data, err := os.ReadFile(path)
+	if err == nil {
+		err = os.WriteFile(in, data, 0o644)
+	}
+	if err != nil {
+		return fmt.Errorf("sign: %w", err)
+	}
+	var args []string
+	for _, t := range a.Command {
+		arg, err := a.Arg(t, in, out, filepath.Base(path))
+		if err != nil {
+			return fmt.Errorf("sign: windows.sign.command: %w", err)
+		}
+		args = append(args, arg)
+	}
+	cmd := exec.CommandContext(ctx, args[0], args[1:]...)
+	cmd.Dir = a.Dir
+	var log bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &log, &log
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("sign: %s: the signing command %s failed: %v\n%s", filepath.Base(path), a.Command[0], err,
+			strings.TrimSpace(log.String()))
+	}
+	if _, err := os.Stat(out); err != nil {
+		return fmt.Errorf("sign: %s: the signing command %s wrote no signed file ({{.Out}}):\n%s",
+			filepath.Base(path), a.Command[0], strings.TrimSpace(log.String()))
+	}
+	check := exec.CommandContext(ctx, a.tool(), "extract-signature", "-in", out, "-out", filepath.Join(dir, "sig"))
+	if msg, err := check.CombinedOutput(); err != nil {
+		return fmt.Errorf("sign: %s: the signing command %s returned a file without an Authenticode signature "+
+			"(osslsigncode extract-signature: %s)", filepath.Base(path), a.Command[0], firstLine(msg))
+	}
+	st, err := os.Stat(path)
+	if err == nil {
+		err = os.Chmod(out, st.Mode().Perm())
+	}
+	if err == nil {
+		err = os.Rename(out, path)
+	}
+	if err != nil {
 		return fmt.Errorf("sign: %s: %w", path, err)
 	}
 	return nil

@@ -3,6 +3,8 @@ package windows
 import (
 	"context"
 	"fmt"
+	"path/filepath"
+	"slices"
 
 	"github.com/svcpack/svcpack/pkg/config"
 	"github.com/svcpack/svcpack/pkg/matrix"
@@ -67,9 +69,14 @@ func ResourceOptions(s *config.Spec) winres.Options {
 // Authenticode maps the spec's windows.sign onto the signer.
 func Authenticode(s *config.Spec) *sign.Authenticode {
 	sg := s.Windows.Sign
+	command := slices.Clone(sg.Command)
+	if sg.Program != "" {
+		command[0] = string(sg.Program) // a file of the project, by its absolute path
+	}
 	return &sign.Authenticode{
 		PKCS12: string(sg.PKCS12), Cert: string(sg.Cert), Key: string(sg.Key), Password: sg.Password,
 		TimestampURL: sg.TimestampURL, Description: s.Windows.ProductName, URL: s.Homepage, Time: s.Date,
+		Command: command, Dir: filepath.Dir(s.Path), Arg: config.SignCommandArg,
 	}
 }
 
