@@ -24,6 +24,7 @@ const (
 	KindOCIIndex   Kind = "oci-index"  // the multi-platform image index over them
 	KindApt        Kind = "apt"        // the apt repository of the debs
 	KindInstallSh  Kind = "install.sh" // the script that adds the repositories
+	KindProvenance Kind = "provenance" // the signed in-toto provenance of the release
 	KindDnf        Kind = "dnf"        // the dnf/yum repository of the rpms
 	KindChecksums  Kind = "checksums"
 	KindSignature  Kind = "signature"

@@ -309,13 +309,15 @@ func (p *Plan) prepare(ctx context.Context) error {
 	return nil
 }
 
-// finish writes checksums.txt (and its signature) and artifacts.json. In
+// finish writes checksums.txt (and its signature), the provenance (with a
+// gpg key) and artifacts.json. In
 // an incremental release whose artifacts are all unchanged, they come out
 // identical and the previous files are kept.
 func finish(p *Plan) error {
 	start := time.Now()
 	var sums bytes.Buffer
-	for _, a := range p.Artifacts() {
+	listed := p.Artifacts()
+	for _, a := range listed {
 		fmt.Fprintf(&sums, "%s  %s\n", a.SHA256, a.Path)
 	}
 	if err := p.small(packager.ChecksumsName, packager.KindChecksums, sums.Bytes()); err != nil {
@@ -334,6 +336,14 @@ func finish(p *Plan) error {
 			return &StepError{Step: "gpg", Target: packager.ChecksumsName, Err: err}
 		}
 		p.rep.step("gpg", packager.ChecksumsName, time.Since(start))
+	}
+	if p.pgp != nil {
+		start := time.Now()
+		name := ProvenanceName(s.Name, s.Version.String())
+		if err := writeProvenance(p, listed); err != nil {
+			return &StepError{Step: "provenance", Target: name, Err: err}
+		}
+		p.rep.step("provenance", name, time.Since(start))
 	}
 
 	m := Manifest{Name: s.Name, Version: s.Version.String(), Commit: s.Commit, Date: s.Date.UTC().Format(time.RFC3339), Artifacts: p.Artifacts()}
