@@ -112,6 +112,7 @@ func textRules() map[string]rule {
 		"scoop.bucket.token_env":           envName,
 		"scoop.bucket.author":              nameEmail,
 		"oci.base":                         text,
+		"oci.sign.key":                     text,
 		"oci.user":                         match(`^[0-9]{1,10}(:[0-9]{1,10})?$`, "is not a numeric uid[:gid] such as 65532:65532: an image from scratch has no user database to look names up in"),
 		"oci.workdir":                      match(`^/([A-Za-z0-9_+-][A-Za-z0-9._+-]*(/[A-Za-z0-9_+-][A-Za-z0-9._+-]*)*)?$`, "is not an absolute directory of plain names: want /var/lib/<service> (the default) or /srv/app"),
 		"oci.push":                         match(`^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:[0-9]{1,5})?(/[a-z0-9]+([._-]+[a-z0-9]+)*)+(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?$`, "is not a registry reference: want host[:port]/repository[:tag] in lower case, such as ghcr.io/acme/hello or registry.example.com:5000/team/hello:latest"),

@@ -367,6 +367,16 @@ type OCI struct {
 	// multi-platform image index to (host/repository[:tag]; without a tag,
 	// the version's).
 	Push []string `yaml:"push"`
+	// Sign signs what `svcpack publish` pushes (the index and each image)
+	// as cosign does with a key, so that cosign verify --key accepts it.
+	Sign OCISign `yaml:"sign"`
+}
+
+// OCISign holds the key of the image signatures.
+type OCISign struct {
+	// Key is a PKCS#8 PEM private key (ECDSA P-256, RSA or Ed25519, as
+	// openssl genpkey writes it), outside version control.
+	Key Path `yaml:"key"`
 }
 
 // CACertificatesOn reports whether the image carries the TLS root bundle.

@@ -129,6 +129,7 @@ func (c *Spec) validate(p *Problems, formats []Format, known func() (map[string]
 	c.checkSign(p)
 	c.checkGPG(p)
 	c.checkGrowth(p)
+	c.checkOCISign(p)
 	c.checkGitRepos(p)
 }
 
@@ -440,6 +441,20 @@ func SignCommandArg(arg, in, out, file string) (string, error) {
 		return "", fmt.Errorf("want only {{.In}}, {{.Out}} and {{.File}}: %w", err)
 	}
 	return b.String(), nil
+}
+
+// checkOCISign checks the image signatures' key file: it exists, and is
+// only used with images that are pushed.
+func (c *Spec) checkOCISign(p *Problems) {
+	k := c.OCI.Sign.Key
+	if k == "" {
+		return
+	}
+	c.checkFile(p, "oci.sign.key", k)
+	if len(c.OCI.Push) == 0 {
+		p.AddAt("oci.sign.key", []string{"oci.push"}, "is set, and oci.push is empty: svcpack publish signs the "+
+			"images it pushes; name where to push them, or leave oci.sign out")
+	}
 }
 
 func (c *Spec) checkGPG(p *Problems) {

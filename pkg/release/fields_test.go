@@ -9,6 +9,9 @@ import (
 	"compress/gzip"
 	"context"
 	"crypto"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha256"
 	"crypto/x509"
@@ -203,6 +206,14 @@ func newFieldsProject(t *testing.T) *fieldsProject {
 	p.tsaCert = filepath.Join(ca, "tsa-cert.pem")
 	p.tsa = newTestTSA(t, filepath.Join(ca, "tsa-key.pem"), p.tsaCert)
 
+	for _, name := range []string{"image.pem", "image-alt.pem"} {
+		k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+		if err != nil {
+			t.Fatal(err)
+		}
+		der, _ := x509.MarshalPKCS8PrivateKey(k)
+		writeTestFile(t, filepath.Join(keys, name), pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}))
+	}
 	p.gpg = testgpg.New(t, "rsa2048", fieldsGPGPass)
 	p.gpgAlt = testgpg.New(t, "ed25519", fieldsGPGPass)
 	p.env = map[string]string{
@@ -483,6 +494,8 @@ func fieldRows(p *fieldsProject) []fieldRow {
 		{path: "oci.ca_certificates", base: true, alt: false, check: checkOCICACertificates,
 			checkAlt: ociLacks("etc/ssl/certs/ca-certificates.crt")},
 		{path: "oci.tzdata", base: true, alt: false, check: checkOCITZData, checkAlt: ociLacks("usr/share/zoneinfo/Europe/Paris")},
+		{path: "oci.sign.key", base: "keys/image.pem", alt: "keys/image-alt.pem",
+			none: "svcpack publish signs the pushed images with it (TestPublishSigned, verified by cosign)"},
 		{path: "oci.push", base: []string{"registry.fields.example.org:5000/fields/svc"}, alt: []string{"registry.fields.example.org:5000/other/svc:edge"},
 			none: "svcpack publish reads it to push the image index (TestPublish pushes to a registry server)"},
 	}

@@ -3,10 +3,15 @@ package release
 import (
 	"bytes"
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
 	"crypto/sha256"
+	"crypto/x509"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"encoding/pem"
 	"fmt"
 	"io"
 	"net/http"
@@ -510,39 +515,7 @@ func programPID(t *testing.T, port int) int {
 // (skopeo) under the version's tag and an explicit one, and without
 // credentials the registry refuses the push.
 func TestPublish(t *testing.T) {
-	registry := testtool.Need(t, "docker-registry", "docker-registry")
-	port := testtool.FreePort(t)
-	dir := t.TempDir()
-	hash, err := bcrypt.GenerateFromPassword([]byte("s3cret pass"), bcrypt.MinCost)
-	if err != nil {
-		t.Fatal(err)
-	}
-	writeTestFile(t, filepath.Join(dir, "htpasswd"), []byte("tester:"+string(hash)+"\n"))
-	writeTestFile(t, filepath.Join(dir, "config.yml"), []byte(fmt.Sprintf(`version: 0.1
-log: {level: warn}
-storage: {filesystem: {rootdirectory: %s}}
-http: {addr: 127.0.0.1:%d}
-auth: {htpasswd: {realm: svcpack-test, path: %s}}
-`, filepath.Join(dir, "data"), port, filepath.Join(dir, "htpasswd"))))
-	var logs testtool.Buffer
-	srv := exec.Command(registry, "serve", filepath.Join(dir, "config.yml"))
-	srv.Stdout, srv.Stderr = &logs, &logs
-	if err := srv.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Process.Kill(); srv.Wait() })
-	host := "127.0.0.1:" + strconv.Itoa(port)
-	for i := 0; ; i++ {
-		resp, err := http.Get("http://" + host + "/v2/")
-		if err == nil {
-			resp.Body.Close()
-			break
-		}
-		if i == 100 {
-			t.Fatalf("the registry does not answer: %v\n%s", err, logs.String())
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	host := startRegistry(t, true)
 
 	c := ociProject(t, 8094, "linux/amd64, linux/arm64", "  push: ["+host+"/svcpack/netsvc, \""+host+"/svcpack/netsvc:stable\"]\n")
 	res, err := Release(context.Background(), c, Options{Dist: filepath.Join(t.TempDir(), "dist")})
@@ -580,7 +553,7 @@ auth: {htpasswd: {realm: svcpack-test, path: %s}}
 				return
 			}
 			if err != nil {
-				t.Fatalf("publish: %v\n%s", err, logs.String())
+				t.Fatalf("publish: %v", err)
 			}
 			eq(t, "pushed", len(published.Images), 2)
 			for _, p := range published.Images {
@@ -652,4 +625,113 @@ func mustBlob(t *testing.T, l *oci.Layout, d oci.Descriptor) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// startRegistry starts Debian's docker-registry on loopback, with htpasswd
+// authentication (user tester, password "s3cret pass") when auth is set,
+// and returns its host:port.
+func startRegistry(t *testing.T, auth bool) string {
+	t.Helper()
+	registry := testtool.Need(t, "docker-registry", "docker-registry")
+	port := testtool.FreePort(t)
+	dir := t.TempDir()
+	config := fmt.Sprintf("version: 0.1\nlog: {level: warn}\nstorage: {filesystem: {rootdirectory: %s}}\n"+
+		"http: {addr: 127.0.0.1:%d}\n", filepath.Join(dir, "data"), port)
+	if auth {
+		hash, err := bcrypt.GenerateFromPassword([]byte("s3cret pass"), bcrypt.MinCost)
+		if err != nil {
+			t.Fatal(err)
+		}
+		writeTestFile(t, filepath.Join(dir, "htpasswd"), []byte("tester:"+string(hash)+"\n"))
+		config += fmt.Sprintf("auth: {htpasswd: {realm: svcpack-test, path: %s}}\n", filepath.Join(dir, "htpasswd"))
+	}
+	writeTestFile(t, filepath.Join(dir, "config.yml"), []byte(config))
+	var logs testtool.Buffer
+	srv := exec.Command(registry, "serve", filepath.Join(dir, "config.yml"))
+	srv.Stdout, srv.Stderr = &logs, &logs
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Process.Kill(); srv.Wait() })
+	host := "127.0.0.1:" + strconv.Itoa(port)
+	for i := 0; ; i++ {
+		resp, err := http.Get("http://" + host + "/v2/")
+		if err == nil {
+			resp.Body.Close()
+			return host
+		}
+		if i == 100 {
+			t.Fatalf("the registry does not answer: %v\n%s", err, logs.String())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// TestPublishSigned: with oci.sign, publish pushes a signature of the
+// index and of each image beside them (tags sha256-<hex>.sig), which the
+// real cosign verifies with the public key (no transparency log); a key
+// that did not sign them is refused by cosign, and so is an image whose
+// signature is missing.
+func TestPublishSigned(t *testing.T) {
+	cosign, err := exec.LookPath("cosign")
+	if err != nil {
+		testtool.Missing(t, "cosign (not a Debian package: go install github.com/sigstore/cosign/v2/cmd/cosign@"+
+			"v2.6.5, as .ci/run does, with $(go env GOPATH)/bin on the PATH)")
+	}
+	host := startRegistry(t, false)
+	dir := t.TempDir()
+	keys := map[string]string{}
+	for _, name := range []string{"image", "other"} {
+		k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+		if err != nil {
+			t.Fatal(err)
+		}
+		der, _ := x509.MarshalPKCS8PrivateKey(k)
+		pub, _ := x509.MarshalPKIXPublicKey(&k.PublicKey)
+		writeTestFile(t, filepath.Join(dir, name+".pem"), pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}))
+		writeTestFile(t, filepath.Join(dir, name+".pub"), pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: pub}))
+		keys[name] = filepath.Join(dir, name+".pub")
+	}
+	repo := host + "/svcpack/netsvc"
+	c := ociProject(t, 8095, "linux/amd64, linux/arm64", "  push: ["+repo+"]\n  sign: {key: "+
+		strconv.Quote(filepath.Join(dir, "image.pem"))+"}\n")
+	res, err := Release(context.Background(), c, Options{Dist: filepath.Join(t.TempDir(), "dist")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	published, err := Publish(context.Background(), c, PublishOptions{Dist: res.Dist})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := published.Images[0]
+	if len(p.Signatures) != 3 || !strings.HasSuffix(p.Signatures[0], strings.Replace(p.Digest, ":", "-", 1)+".sig") {
+		t.Fatalf("signatures pushed: %v (index %s)", p.Signatures, p.Digest)
+	}
+	verify := func(key, ref string) (string, error) {
+		cmd := exec.Command(cosign, "verify", "--key", key, "--insecure-ignore-tlog=true", "--allow-http-registry=true",
+			"--allow-insecure-registry=true", ref)
+		cmd.Env = append(os.Environ(), "HOME="+t.TempDir(), "TUF_ROOT="+t.TempDir())
+		out, err := cmd.CombinedOutput()
+		return string(out), err
+	}
+	var index struct {
+		Manifests []struct {
+			Digest string `json:"digest"`
+		} `json:"manifests"`
+	}
+	if err := json.Unmarshal(skopeoJSON(t, nil, "--raw", "--tls-verify=false", "docker://"+repo+"@"+p.Digest), &index); err != nil {
+		t.Fatal(err)
+	}
+	refs := []string{repo + "@" + p.Digest}
+	for _, m := range index.Manifests {
+		refs = append(refs, repo+"@"+m.Digest)
+	}
+	for _, ref := range refs {
+		if out, err := verify(keys["image"], ref); err != nil || !strings.Contains(out, "docker-manifest-digest") {
+			t.Errorf("cosign verify %s: %v\n%s", ref, err, out)
+		}
+		if out, err := verify(keys["other"], ref); err == nil {
+			t.Errorf("cosign verify with another key accepted %s:\n%s", ref, out)
+		}
+	}
 }

@@ -3,11 +3,13 @@ package release
 import (
 	"cmp"
 	"context"
+	"crypto"
 	"errors"
 	"fmt"
 	"io"
 	"path/filepath"
 	"slices"
+	"strings"
 
 	"github.com/svcpack/svcpack/pkg/config"
 	"github.com/svcpack/svcpack/pkg/oci"
@@ -33,6 +35,9 @@ type Pushed struct {
 	// Digest is the image index's digest, which the registry now holds
 	// under the reference.
 	Digest string
+	// Signatures are the tags of the signatures pushed beside it (with
+	// oci.sign): the index's first, then each image's.
+	Signatures []string
 }
 
 // Committed is one file Publish committed to a tap or a bucket.
@@ -137,13 +142,28 @@ func pushImage(ctx context.Context, s *config.Spec, o PublishOptions, file, vers
 		return fmt.Errorf("publish: %w", err)
 	}
 	defer up.Close()
+	var signer crypto.Signer
+	if k := string(s.OCI.Sign.Key); k != "" {
+		if signer, err = oci.LoadSigningKey(k); err != nil {
+			return fmt.Errorf("publish: %w", err)
+		}
+	}
 	for _, ref := range s.OCI.Push {
-		d, err := up.Push(ctx, ref, oci.PushOptions{Getenv: o.Getenv, Tag: tag})
+		po := oci.PushOptions{Getenv: o.Getenv, Tag: tag}
+		d, err := up.Push(ctx, ref, po)
 		if err != nil {
 			return fmt.Errorf("publish: %w", err)
 		}
-		out.Images = append(out.Images, Pushed{Reference: ref, Tag: tag, Digest: d})
+		p := Pushed{Reference: ref, Tag: tag, Digest: d}
 		logf(o.Log, "svcpack publish: %s -> %s (%s)\n", filepath.Base(file), ref, d)
+		if signer != nil {
+			if p.Signatures, err = up.Sign(ctx, ref, signer, po); err != nil {
+				return fmt.Errorf("publish: %w", err)
+			}
+			logf(o.Log, "svcpack publish: signed the index and %d images: %s\n", len(p.Signatures)-1,
+				strings.Join(p.Signatures, " "))
+		}
+		out.Images = append(out.Images, p)
 	}
 	return nil
 }

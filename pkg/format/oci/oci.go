@@ -101,6 +101,13 @@ func linuxTargets(s *config.Spec) []platform.Target {
 // base image with an image for each, and references publish can push to.
 func check(s *config.Spec, planned []platform.Target, probs *config.Problems) {
 	o := s.OCI
+	if k := string(o.Sign.Key); k != "" {
+		if _, err := os.Stat(k); err == nil { // a missing file is the config's to report
+			if _, err := enc.LoadSigningKey(k); err != nil {
+				probs.Add("oci.sign.key", "%v", err)
+			}
+		}
+	}
 	targets := linuxTargets(s)
 	if len(targets) == 0 {
 		probs.AddAt("formats", []string{"targets"}, "names oci, which makes images of Linux targets, and targets has none: add linux/amd64 (say), or leave oci out")
