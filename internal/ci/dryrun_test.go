@@ -55,7 +55,8 @@ var exprRE = regexp.MustCompile(`\$\{\{\s*([^}]*?)\s*\}\}`)
 // the same key when a job last ended, as the cache action's post step
 // does (restore-keys are not tried); the
 // paths outside it (Go's caches, from step outputs) are this machine's
-// own. Steps that talk to GitHub (gh) are skipped and listed. Anything
+// own. Steps that talk to GitHub (gh, artifact attestations) are skipped
+// and listed. Anything
 // else unknown fails the test, so a new step is either understood or seen.
 type dryRun struct {
 	t        *testing.T
@@ -137,10 +138,10 @@ func (d *dryRun) job(name string, steps []step, matrix map[string]string) {
 			d.download(s.With["pattern"], filepath.Join(d.work, s.With["path"]))
 		case d.action != "" && strings.HasPrefix(s.Uses, actionRepository+"@"):
 			d.composite(name, s, matrix, expand)
+		case strings.Contains(s.Run, "gh release") || action == "actions/attest-build-provenance":
+			d.skipped = append(d.skipped, name+": "+s.Name)
 		case s.Uses != "":
 			t.Fatalf("job %s: the dry run does not know %s", name, s.Uses)
-		case strings.Contains(s.Run, "gh release"):
-			d.skipped = append(d.skipped, name+": "+s.Name)
 		default:
 			d.run(name, s, expand)
 		}
@@ -402,7 +403,8 @@ func TestReleaseWorkflowDryRun(t *testing.T) {
 	if err := os.Rename(filepath.Join(d.work, "dist"), merged); err != nil {
 		t.Fatal(err)
 	}
-	if want := []string{"merge: Publish the GitHub release"}; fmt.Sprint(d.skipped) != fmt.Sprint(want) {
+	if want := []string{"merge: Attest the files' provenance (GitHub's artifact attestations)",
+		"merge: Publish the GitHub release"}; fmt.Sprint(d.skipped) != fmt.Sprint(want) {
 		t.Errorf("skipped steps %q, want %q", d.skipped, want)
 	}
 

@@ -77,7 +77,8 @@ func TestGeneratedWorkflowDryRun(t *testing.T) {
 	if err := os.Rename(filepath.Join(d.work, "dist"), merged); err != nil {
 		t.Fatal(err)
 	}
-	if want := []string{"merge: Publish the GitHub release"}; fmt.Sprint(d.skipped) != fmt.Sprint(want) {
+	if want := []string{"merge: Attest the files' provenance (GitHub's artifact attestations)",
+		"merge: Publish the GitHub release"}; fmt.Sprint(d.skipped) != fmt.Sprint(want) {
 		t.Errorf("skipped steps %q, want %q", d.skipped, want)
 	}
 	d.job("single", []step{{Name: "release", Run: "go run github.com/svcpack/svcpack/cmd/svcpack@" + dryVersion +

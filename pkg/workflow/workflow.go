@@ -119,6 +119,7 @@ var (
 	cache    = action{"actions/cache", "27d5ce7f107fe9357f9df03efb73ab90386fccae", "v5.0.5"}
 	upload   = action{"actions/upload-artifact", "bbbca2ddaa5d8feaa63e36b76fdaad77386f024f", "v7.0.0"}
 	download = action{"actions/download-artifact", "3e5f45b2cfb9172054b4087a40e8e0b5a5461e7c", "v8.0.1"}
+	attest   = action{"actions/attest-build-provenance", "977bb373ede98d70efbf0b7b13af9c3d6651dc60", "v4.1.0"}
 )
 
 var (
@@ -261,7 +262,7 @@ func (w Workflow) partJob() *yaml.Node {
 
 // mergeJob merges the parts, checks and publishes them.
 func (w Workflow) mergeJob() *yaml.Node {
-	perms := mapping("contents", str("write"))
+	perms := mapping("contents", str("write"), "id-token", str("write"), "attestations", str("write"))
 	if w.Packages {
 		perms.Content = append(perms.Content, str("packages"), str("write"))
 	}
@@ -274,6 +275,8 @@ func (w Workflow) mergeJob() *yaml.Node {
 	steps = append(steps,
 		w.svcpack("Merge the parts", "merge", "-config", w.Config, "parts/*"),
 		run("Check the checksums", mapping("DIST", str(w.dist())), `cd "$DIST" && sha256sum -c --strict checksums.txt`),
+		step("Attest the files' provenance (GitHub's artifact attestations)", attest,
+			mapping("subject-checksums", str(w.dist()+"/checksums.txt")), nil),
 		run("Publish the GitHub release", mapping("GH_TOKEN", str("${{ github.token }}"), "TAG",
 			str("${{ github.ref_name }}"), "DIST", str(w.dist())), releaseScript))
 	if w.Publish {
