@@ -264,6 +264,27 @@ func text(field, v string) error {
 	return nil
 }
 
+// filePath checks a shipped file's path in the tarball (relative) or on
+// the host (absolute): any text on one line, passed to install as one
+// quoted word after --, but no "." or ".." element, which would leave the
+// tarball or the folder it names.
+func filePath(field, v string, absolute bool) error {
+	if err := text(field, v); err != nil {
+		return err
+	}
+	rel, abs := strings.CutPrefix(v, "/")
+	if abs != absolute {
+		return fmt.Errorf("installsh: %s: %q: want a path %s", field, v,
+			map[bool]string{true: "from / (such as /etc/hello/config.yaml)", false: "inside the tarball, not from /"}[absolute])
+	}
+	for _, e := range strings.Split(rel, "/") {
+		if e == "" || e == "." || e == ".." {
+			return fmt.Errorf("installsh: %s: %q: want a clean path, without empty, . or .. elements", field, v)
+		}
+	}
+	return nil
+}
+
 // isControl reports C0 and C1 controls, DEL and the Unicode line and
 // paragraph separators.
 func isControl(r rune) bool {
@@ -370,10 +391,8 @@ func (t Tarball) check(field string) error {
 			"the program's absolute path in a folder, such as /usr/bin/hello: "+
 				"letters, digits and . _ + - between slashes"))
 		for i, f := range t.Files {
-			errs = append(errs, matches(fmt.Sprintf("%s.Files[%d].Src", field, i), f.Src, relPathRE, inside),
-				matches(fmt.Sprintf("%s.Files[%d].Dst", field, i), f.Dst, absPathRE,
-					"an absolute path in a folder, such as /etc/hello/config.yaml: "+
-						"letters, digits and . _ + - between slashes"))
+			errs = append(errs, filePath(fmt.Sprintf("%s.Files[%d].Src", field, i), f.Src, false),
+				filePath(fmt.Sprintf("%s.Files[%d].Dst", field, i), f.Dst, true))
 		}
 		return errors.Join(errs...)
 	}

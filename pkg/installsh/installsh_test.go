@@ -388,3 +388,38 @@ func TestDefaults(t *testing.T) {
 		}
 	}
 }
+
+// TestFilesAreData: a shipped file's paths that mean something to a shell
+// reach ship as the exact words written (the script's own function run
+// with a stand-in ship that prints its arguments); a path leaving the
+// tarball or its folder is refused.
+func TestFilesAreData(t *testing.T) {
+	sh := testtool.Need(t, "dash", "dash")
+	s := sample(t)
+	files := []installsh.TarballFile{
+		{Src: "conf/$(touch pwned) `id` 'q'.yaml", Dst: "/etc/hello/a b;c'd $HOME.yaml", Config: true},
+		{Src: "-rf", Dst: "/etc/hello/--help"},
+	}
+	s.Tarballs[0].Files = files
+	script := string(render(t, s))
+	values, _, _ := strings.Cut(script, "\n# The repositories' public key")
+	dir := t.TempDir()
+	prog := values + "\nship() { printf '%s|%s|%s\\n' \"$1\" \"$2\" \"$3\"; }\ntarball_files linux/amd64\n"
+	cmd := exec.Command(sh, "-c", prog)
+	cmd.Dir = dir
+	out, err := cmd.CombinedOutput()
+	want := files[0].Src + "|" + files[0].Dst + "|keep\n" + files[1].Src + "|" + files[1].Dst + "|\n"
+	if err != nil || string(out) != want {
+		t.Errorf("ship got:\n%s(%v)\nwant:\n%s", out, err, want)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Errorf("running the values made files: %v", entries)
+	}
+	for _, f := range []installsh.TarballFile{{Src: "../x", Dst: "/etc/x"}, {Src: "x", Dst: "etc/x"},
+		{Src: "/x", Dst: "/etc/x"}, {Src: "x", Dst: "/etc/../x"}, {Src: "a//b", Dst: "/etc/x"}} {
+		s.Tarballs[0].Files = []installsh.TarballFile{f}
+		if err := s.Validate(); err == nil {
+			t.Errorf("%+v was accepted", f)
+		}
+	}
+}
