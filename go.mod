@@ -10,6 +10,7 @@ require (
 	github.com/goreleaser/nfpm/v2 v2.45.2
 	github.com/klauspost/compress v1.19.2
 	github.com/magefile/mage v1.17.2
+	github.com/miekg/pkcs11 v1.1.2
 	github.com/rhysd/actionlint v1.7.12
 	github.com/richardlehane/mscfb v1.0.9
 	github.com/tc-hib/winres v0.3.1

@@ -8,6 +8,12 @@
 // nonce, and v6 signatures a random salt, so those keys are refused with an
 // error that says so. The creation time is the release date
 // (SOURCE_DATE_EPOCH or the commit time), never the clock.
+//
+// The secret key comes from a file (Load, Parse) or stays on a token:
+// FromSigner pairs the key's certificate (gpg --export) with a
+// crypto.Signer, such as a PKCS#11 key from pkg/pkcs11key, for the same key
+// material. A token's key must be RSA: go-crypto signs EdDSA only with its
+// own in-memory key type, and ECDSA is not reproducible.
 package pgpsign
 
 import (
@@ -50,25 +56,12 @@ func Load(path, passphrase string, date time.Time) (*Signer, error) {
 
 // Parse is Load over the key's bytes.
 func Parse(data []byte, passphrase string, date time.Time) (*Signer, error) {
-	var entities openpgp.EntityList
-	var err error
-	if bytes.Contains(data, []byte("-----BEGIN PGP")) {
-		entities, err = openpgp.ReadArmoredKeyRing(bytes.NewReader(data))
-	} else {
-		entities, err = openpgp.ReadKeyRing(bytes.NewReader(data))
-	}
+	e, err := readEntity(data, "secret key (gpg --export-secret-keys --armor KEYID)")
 	if err != nil {
-		return nil, fmt.Errorf("not an OpenPGP key: %w", err)
+		return nil, err
 	}
-	if len(entities) != 1 {
-		return nil, fmt.Errorf("holds %d keys; export exactly one secret key (gpg --export-secret-keys --armor KEYID)", len(entities))
-	}
-	e := entities[0]
 	if e.PrivateKey == nil {
 		return nil, errors.New("holds a public key only; export the secret key (gpg --export-secret-keys --armor KEYID)")
-	}
-	if date.IsZero() {
-		date = time.Unix(315532800, 0) // 1980-01-01, as the rest of the release
 	}
 	sk, ok := e.SigningKey(time.Now())
 	if !ok {
@@ -84,6 +77,34 @@ func Parse(data []byte, passphrase string, date time.Time) (*Signer, error) {
 		if err := sk.PrivateKey.Decrypt([]byte(passphrase)); err != nil {
 			return nil, fmt.Errorf("wrong passphrase: %w", err)
 		}
+	}
+	return newSigner(e, sk, date)
+}
+
+// readEntity reads exactly one key (armored or binary) from data; what
+// names the export to ask for.
+func readEntity(data []byte, what string) (*openpgp.Entity, error) {
+	var entities openpgp.EntityList
+	var err error
+	if bytes.Contains(data, []byte("-----BEGIN PGP")) {
+		entities, err = openpgp.ReadArmoredKeyRing(bytes.NewReader(data))
+	} else {
+		entities, err = openpgp.ReadKeyRing(bytes.NewReader(data))
+	}
+	if err != nil {
+		return nil, fmt.Errorf("not an OpenPGP key: %w", err)
+	}
+	if len(entities) != 1 {
+		return nil, fmt.Errorf("holds %d keys; export exactly one %s", len(entities), what)
+	}
+	return entities[0], nil
+}
+
+// newSigner checks that the signing key sk of e, its secret part usable,
+// gives reproducible signatures, and pins the signature time.
+func newSigner(e *openpgp.Entity, sk openpgp.Key, date time.Time) (*Signer, error) {
+	if date.IsZero() {
+		date = time.Unix(315532800, 0) // 1980-01-01, as the rest of the release
 	}
 	switch sk.PublicKey.PubKeyAlgo {
 	case packet.PubKeyAlgoRSA, packet.PubKeyAlgoRSASignOnly, packet.PubKeyAlgoEdDSA, packet.PubKeyAlgoEd25519:

@@ -1,0 +1,5 @@
+//go:build cgo
+
+package softhsm
+
+const cgoEnabled = true
