@@ -113,6 +113,16 @@ func textRules() map[string]rule {
 		"scoop.bucket.author":              nameEmail,
 		"oci.base":                         text,
 		"oci.sign.key":                     text,
+		"oci.sign.pkcs11.module":           pkcs11Module,
+		"oci.sign.pkcs11.uri":              pkcs11URI,
+		"oci.sign.pkcs11.pin_env":          envName,
+		"gpg.public_key":                   text,
+		"gpg.pkcs11.module":                pkcs11Module,
+		"gpg.pkcs11.uri":                   pkcs11URI,
+		"gpg.pkcs11.pin_env":               envName,
+		"windows.sign.pkcs11.module":       pkcs11Module,
+		"windows.sign.pkcs11.uri":          pkcs11URI,
+		"windows.sign.pkcs11.pin_env":      envName,
 		"oci.user":                         match(`^[0-9]{1,10}(:[0-9]{1,10})?$`, "is not a numeric uid[:gid] such as 65532:65532: an image from scratch has no user database to look names up in"),
 		"oci.workdir":                      match(`^/([A-Za-z0-9_+-][A-Za-z0-9._+-]*(/[A-Za-z0-9_+-][A-Za-z0-9._+-]*)*)?$`, "is not an absolute directory of plain names: want /var/lib/<service> (the default) or /srv/app"),
 		"oci.push":                         match(`^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:[0-9]{1,5})?(/[a-z0-9]+([._-]+[a-z0-9]+)*)+(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?$`, "is not a registry reference: want host[:port]/repository[:tag] in lower case, such as ghcr.io/acme/hello or registry.example.com:5000/team/hello:latest"),
@@ -157,6 +167,27 @@ func gitBranch(v string) string {
 // gitFolder is a relative folder of plain names in a repository, or ".".
 var gitFolder = match(`^(\.|[A-Za-z0-9_][A-Za-z0-9_.+-]*(/[A-Za-z0-9_][A-Za-z0-9_.+-]*)*)$`,
 	"is not a relative folder of plain names: want Formula, bucket, or . for the top")
+
+// pkcs11Module is a PKCS#11 library: an absolute path on the release
+// machine.
+func pkcs11Module(v string) string {
+	if !strings.HasPrefix(v, "/") && !(len(v) > 2 && v[1] == ':') {
+		return "is not an absolute path: want the token's PKCS#11 library, such as /usr/lib/softhsm/libsofthsm2.so"
+	}
+	return text(v)
+}
+
+// pkcs11URI is a PKCS#11 URI without a PIN (the token's own rules are
+// the release core's, which opens it).
+func pkcs11URI(v string) string {
+	switch {
+	case !strings.HasPrefix(strings.ToLower(v), "pkcs11:"):
+		return "is not a PKCS#11 URI: want pkcs11:token=<label>;object=<key label> (RFC 7512)"
+	case strings.Contains(strings.ToLower(v), "pin-value") || strings.Contains(strings.ToLower(v), "pin-source"):
+		return "holds a PIN: give it in the variable pin_env names, never in the config"
+	}
+	return text(v)
+}
 
 // aptWordRE is what an apt suite, component and origin may be: one word,
 // safe as a path element and in Release.

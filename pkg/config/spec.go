@@ -183,6 +183,9 @@ type Sign struct {
 	PasswordEnv string `yaml:"password_env"`
 	// TimestampURL is an RFC 3161 time-stamping server (optional).
 	TimestampURL string `yaml:"timestamp_url"`
+	// PKCS11 takes the signing key from a PKCS#11 token (with Cert, the
+	// certificate chain), through osslsigncode's PKCS#11 engine.
+	PKCS11 *PKCS11 `yaml:"pkcs11"`
 	// Command signs with a command instead of a key file (a cloud signing
 	// service's tool): its program and arguments, each a template over
 	// {{.In}} (the file to sign), {{.Out}} (where the command writes the
@@ -193,7 +196,7 @@ type Sign struct {
 	Command []string `yaml:"command"`
 	// Program is Command's program when it is a file of the project
 	// (resolved by Load), so that the cache key covers its content.
-	Program Path `yaml:"-" spec:"windows.sign.program"`
+	Program Path `yaml:"-" spec:"program"`
 	// Password is read from PasswordEnv by Load; it is kept out of every
 	// cache key.
 	Password string `yaml:"-" json:"-"`
@@ -209,6 +212,13 @@ type GPG struct {
 	PassphraseEnv string `yaml:"passphrase_env"`
 	// Sign lists what to sign: deb, rpm, checksums (default: all three).
 	Sign []string `yaml:"sign"`
+	// PublicKey is the key's certificate (gpg --export --armor) when its
+	// secret half is on a token (PKCS11): the token signs, the certificate
+	// says who.
+	PublicKey Path `yaml:"public_key"`
+	// PKCS11 takes the secret key from a PKCS#11 token instead of KeyFile
+	// (an RSA key: go-crypto signs Ed25519 only in memory).
+	PKCS11 *PKCS11 `yaml:"pkcs11"`
 	// Passphrase is read from PassphraseEnv by Load; it is kept out of
 	// every cache key.
 	Passphrase string `yaml:"-" json:"-"`
@@ -217,6 +227,21 @@ type GPG struct {
 	// none), so that a release opens the key once; nil until then. It is
 	// kept out of every cache key.
 	Key OpenedKey `yaml:"-" json:"-"`
+}
+
+// PKCS11 names a key on a PKCS#11 token: a hardware module, a cloud HSM's
+// library or SoftHSM2.
+type PKCS11 struct {
+	// Module is the token's PKCS#11 library (an absolute path on the
+	// release machine, such as /usr/lib/softhsm/libsofthsm2.so).
+	Module string `yaml:"module"`
+	// URI names the token and the key (RFC 7512:
+	// pkcs11:token=release;object=signing), never the PIN.
+	URI string `yaml:"uri"`
+	// PINEnv names the environment variable holding the token's PIN.
+	PINEnv string `yaml:"pin_env"`
+	// PIN is read from PINEnv by Load; it is kept out of every cache key.
+	PIN string `yaml:"-" json:"-"`
 }
 
 // OpenedKey is a secret key as the release core opened it (its
@@ -377,6 +402,8 @@ type OCISign struct {
 	// Key is a PKCS#8 PEM private key (ECDSA P-256, RSA or Ed25519, as
 	// openssl genpkey writes it), outside version control.
 	Key Path `yaml:"key"`
+	// PKCS11 takes the key from a PKCS#11 token instead.
+	PKCS11 *PKCS11 `yaml:"pkcs11"`
 }
 
 // CACertificatesOn reports whether the image carries the TLS root bundle.

@@ -374,6 +374,13 @@ func (c *Spec) checkSign(p *Problems) {
 		return
 	}
 	switch {
+	case sg.PKCS11 != nil && (sg.PKCS12 != "" || sg.Key != "" || len(sg.Command) > 0):
+		p.Add("windows.sign.pkcs11", "is set, and so is pkcs12, key or command: sign with one of them")
+	case sg.PKCS11 != nil && sg.Cert == "":
+		p.Add("windows.sign.cert", "is empty, and a token's key signs with its certificate: give the PEM certificate "+
+			"chain of the key on the token")
+	case sg.PKCS11 != nil:
+		c.checkPKCS11(p, "windows.sign.pkcs11", sg.PKCS11)
 	case len(sg.Command) > 0 && (sg.PKCS12 != "" || sg.Cert != "" || sg.Key != ""):
 		p.Add("windows.sign.command", "is set, and so is a key (pkcs12, cert or key): sign with one of them")
 	case len(sg.Command) > 0:
@@ -390,6 +397,25 @@ func (c *Spec) checkSign(p *Problems) {
 		if f.path != "" {
 			c.checkFile(p, f.field, f.path)
 		}
+	}
+}
+
+// checkPKCS11 checks a token's settings: its library exists, and pin_env
+// names the variable of its PIN (resolveSecrets reads it). Whether the URI
+// names a key the PIN unlocks is the release core's check, which opens it.
+func (c *Spec) checkPKCS11(p *Problems, field string, t *PKCS11) {
+	if st, err := os.Stat(t.Module); t.Module != "" && (err != nil || st.IsDir()) {
+		p.Add(field+".module", "%q is not a file: install the token's PKCS#11 library (SoftHSM2: the softhsm2 "+
+			"package, /usr/lib/softhsm/libsofthsm2.so) or name where it is", t.Module)
+	}
+	if t.Module == "" {
+		p.Add(field+".module", "is empty: name the token's PKCS#11 library, such as /usr/lib/softhsm/libsofthsm2.so")
+	}
+	if t.URI == "" {
+		p.Add(field+".uri", "is empty: name the token and key, such as pkcs11:token=release;object=signing")
+	}
+	if t.PINEnv == "" {
+		p.Add(field+".pin_env", "is empty: name the environment variable that holds the token's PIN")
 	}
 }
 
@@ -446,11 +472,17 @@ func SignCommandArg(arg, in, out, file string) (string, error) {
 // checkOCISign checks the image signatures' key file: it exists, and is
 // only used with images that are pushed.
 func (c *Spec) checkOCISign(p *Problems) {
-	k := c.OCI.Sign.Key
-	if k == "" {
+	k, tok := c.OCI.Sign.Key, c.OCI.Sign.PKCS11
+	switch {
+	case k == "" && tok == nil:
 		return
+	case k != "" && tok != nil:
+		p.Add("oci.sign.pkcs11", "is set, and so is oci.sign.key: the key is on the token or in the file, not both")
+	case tok != nil:
+		c.checkPKCS11(p, "oci.sign.pkcs11", tok)
+	default:
+		c.checkFile(p, "oci.sign.key", k)
 	}
-	c.checkFile(p, "oci.sign.key", k)
 	if len(c.OCI.Push) == 0 {
 		p.AddAt("oci.sign.key", []string{"oci.push"}, "is set, and oci.push is empty: svcpack publish signs the "+
 			"images it pushes; name where to push them, or leave oci.sign out")
@@ -462,9 +494,19 @@ func (c *Spec) checkGPG(p *Problems) {
 	if g == nil {
 		return
 	}
-	if g.KeyFile == "" {
-		p.Add("gpg.key_file", "is empty: give the secret key file (gpg --export-secret-keys --armor KEYID > release.asc), or remove the gpg section")
-	} else {
+	switch {
+	case g.PKCS11 != nil && g.KeyFile != "":
+		p.Add("gpg.pkcs11", "is set, and so is gpg.key_file: the key is on the token or in the file, not both")
+	case g.PKCS11 != nil && g.PublicKey == "":
+		p.Add("gpg.public_key", "is empty, and the token holds only the secret key: give the key's certificate "+
+			"(gpg --export --armor KEYID > release.pub.asc)")
+	case g.PKCS11 != nil:
+		c.checkFile(p, "gpg.public_key", g.PublicKey)
+		c.checkPKCS11(p, "gpg.pkcs11", g.PKCS11)
+	case g.KeyFile == "":
+		p.Add("gpg.key_file", "is empty: give the secret key file (gpg --export-secret-keys --armor KEYID > release.asc), "+
+			"or a token (gpg.pkcs11 with gpg.public_key), or remove the gpg section")
+	default:
 		c.checkFile(p, "gpg.key_file", g.KeyFile)
 	}
 }
@@ -475,6 +517,16 @@ func (c *Spec) resolveSecrets(p *Problems, env Env) {
 	if sg := c.Windows.Sign; sg != nil && sg.PasswordEnv != "" && envName(sg.PasswordEnv) == "" {
 		if sg.Password = env.getenv(sg.PasswordEnv); sg.Password == "" {
 			p.Add("windows.sign.password_env", "%s is not set or empty: export the signing key's password in it", sg.PasswordEnv)
+		}
+	}
+	for _, t := range []struct {
+		field string
+		tok   *PKCS11
+	}{{"windows.sign.pkcs11", c.signToken()}, {"gpg.pkcs11", c.gpgToken()}, {"oci.sign.pkcs11", c.OCI.Sign.PKCS11}} {
+		if t.tok != nil && t.tok.PINEnv != "" && envName(t.tok.PINEnv) == "" {
+			if t.tok.PIN = env.getenv(t.tok.PINEnv); t.tok.PIN == "" {
+				p.Add(t.field+".pin_env", "%s is not set or empty: export the token's PIN in it", t.tok.PINEnv)
+			}
 		}
 	}
 	g := c.GPG
@@ -492,4 +544,18 @@ func (c *Spec) resolveSecrets(p *Problems, env Env) {
 	}
 	// Whether the key opens with it is the release core's check (gpg),
 	// which loads the key with the OpenPGP encoder.
+}
+
+func (c *Spec) signToken() *PKCS11 {
+	if c.Windows.Sign == nil {
+		return nil
+	}
+	return c.Windows.Sign.PKCS11
+}
+
+func (c *Spec) gpgToken() *PKCS11 {
+	if c.GPG == nil {
+		return nil
+	}
+	return c.GPG.PKCS11
 }

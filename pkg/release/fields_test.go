@@ -47,9 +47,11 @@ import (
 	"unicode/utf16"
 
 	"go.yaml.in/yaml/v3"
+	"golang.org/x/crypto/openpgp/armor"
 
 	"github.com/svcpack/svcpack/internal/brewtest"
 	"github.com/svcpack/svcpack/internal/nupkgtest"
+	"github.com/svcpack/svcpack/internal/softhsm"
 	"github.com/svcpack/svcpack/internal/testgpg"
 	"github.com/svcpack/svcpack/internal/testtool"
 	"github.com/svcpack/svcpack/internal/textread"
@@ -96,6 +98,10 @@ type fieldsProject struct {
 	tsa               *testTSA
 	gpg, gpgAlt       *testgpg.Key
 	rows              []fieldRow
+	// t is the test the project was made for; token is the SoftHSM2
+	// token of the pkcs11 rows, made by the first of them (tokenOnce).
+	t     *testing.T
+	token *softhsm.Token
 }
 
 // fieldsProgram is the program: it prints what the fields shaping the build
@@ -176,7 +182,7 @@ func newFieldsProject(t *testing.T) *fieldsProject {
 	writeTestFile(t, filepath.Join(dir, "art/fields.png"), fieldsIcon(t, 0))
 	writeTestFile(t, filepath.Join(dir, "art/other.png"), fieldsIcon(t, 1))
 
-	p := &fieldsProject{dir: dir}
+	p := &fieldsProject{dir: dir, t: t}
 	keys := filepath.Join(dir, "keys")
 	ca := t.TempDir() // the time-stamping authority's key stays out of the project
 	if err := os.MkdirAll(keys, 0o755); err != nil {
@@ -222,6 +228,8 @@ func newFieldsProject(t *testing.T) *fieldsProject {
 		"FIELDS_SIGN_PASS_2": fieldsSignPass,
 		"FIELDS_GPG_PASS":    fieldsGPGPass,
 		"FIELDS_GPG_PASS_2":  fieldsGPGPass,
+		"FIELDS_TOKEN_PIN":   tokenPIN,
+		"FIELDS_TOKEN_PIN_2": tokenPIN,
 		"SVCPACK_VERSION":    "", // the version field decides
 	}
 	p.rows = fieldRows(p)
@@ -388,6 +396,24 @@ func fieldRows(p *fieldsProject) []fieldRow {
 					"windows.sign.program"}
 			},
 			checkAlt: func(t *testing.T, r *fieldsRelease) { r.checkSigned(t, p.signCert) }, late: true},
+		// The keys on a token (late, after windows.sign.command): each
+		// switch row moves one signer onto it, the next rows change its
+		// fields one by one (another module path to the same library,
+		// another object holding the same key, another variable with the
+		// same PIN, the certificate binary instead of armored).
+		{path: "windows.sign.pkcs11.module", unset: tokenUnset, edit: p.signOnToken,
+			checkAlt: func(t *testing.T, r *fieldsRelease) { r.checkSigned(t, p.signCert) }, late: true},
+		{path: "windows.sign.pkcs11.uri", unset: tokenUnset, alt: tokenURI("code2"),
+			checkAlt: func(t *testing.T, r *fieldsRelease) { r.checkSigned(t, p.signCert) }, late: true},
+		{path: "windows.sign.pkcs11.pin_env", unset: tokenUnset, alt: "FIELDS_TOKEN_PIN_2",
+			checkAlt: func(t *testing.T, r *fieldsRelease) { r.checkSigned(t, p.signCert) }, late: true},
+		{path: "gpg.pkcs11.module", unset: tokenUnset, edit: p.gpgOnToken, checkAlt: p.checkTokenGPG, late: true},
+		{path: "gpg.pkcs11.uri", unset: tokenUnset, alt: tokenURI("openpgp2"), checkAlt: p.checkTokenGPG, late: true},
+		{path: "gpg.pkcs11.pin_env", unset: tokenUnset, alt: "FIELDS_TOKEN_PIN_2", checkAlt: p.checkTokenGPG, late: true},
+		{path: "gpg.public_key", unset: tokenUnset, alt: "keys/release.pub", checkAlt: p.checkTokenGPG, late: true},
+		{path: "oci.sign.pkcs11.module", unset: tokenUnset, edit: p.imageOnToken, checkAlt: imageOnly, late: true},
+		{path: "oci.sign.pkcs11.uri", unset: tokenUnset, alt: tokenURI("image2"), checkAlt: imageOnly, late: true},
+		{path: "oci.sign.pkcs11.pin_env", unset: tokenUnset, alt: "FIELDS_TOKEN_PIN_2", checkAlt: imageOnly, late: true},
 		{path: "windows.sign.cert", base: "keys/cert.pem", alt: "keys/cert-alt.pem", check: checkSignCert},
 		{path: "windows.sign.key", base: "keys/key.pem", alt: "keys/key-alt.pem", check: checkSignKey},
 		{path: "windows.sign.password_env", base: "FIELDS_SIGN_PASS", alt: "FIELDS_SIGN_PASS_2", check: checkPasswordEnv},
@@ -1472,7 +1498,8 @@ func checkFormats(t *testing.T, r *fieldsRelease, want any) {
 	got := map[string]bool{}
 	for _, a := range r.manifestJSON(t).Artifacts {
 		switch a.Kind {
-		case packager.KindBinary, packager.KindWrapper, packager.KindChecksums, packager.KindSignature, packager.KindOCIIndex:
+		case packager.KindBinary, packager.KindWrapper, packager.KindChecksums, packager.KindSignature, packager.KindOCIIndex,
+			packager.KindProvenance:
 		default:
 			got[string(a.Kind)] = true
 		}
@@ -2378,6 +2405,101 @@ func installShValue(variable string) func(t *testing.T, r *fieldsRelease, want a
 			t.Errorf("install.sh sets %s to %q (%v), want %q", variable, out, err, want)
 		}
 	}
+}
+
+// The SoftHSM2 token of the pkcs11 rows.
+const (
+	tokenPIN   = "1234-user" // softhsm.New's
+	tokenUnset = "the base signs with key files; its pkcs11 rows move each signer onto a SoftHSM2 token"
+)
+
+// tokenModules are two paths of Debian's SoftHSM2 library (a link and its
+// target): the module field's base and alternative.
+var tokenModules = [2]string{"/usr/lib/softhsm/libsofthsm2.so", "/usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so"}
+
+func tokenURI(object string) string { return "pkcs11:token=svcpack-test;object=" + object }
+
+// tokenOnce makes the token and puts the project's keys on it, each under
+// two objects: the OpenPGP key's RSA primary, the Authenticode key, and an
+// image key.
+func (p *fieldsProject) tokenOnce() *softhsm.Token {
+	t := p.t
+	if p.token != nil {
+		return p.token
+	}
+	p.token = softhsm.New(t)
+	code, err := exec.Command("openssl", "pkey", "-in", filepath.Join(p.dir, "keys/key.pem"), "-passin",
+		"pass:"+fieldsSignPass).Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, suffix := range []string{"", "2"} {
+		id := fmt.Sprintf("%02x", 1+3*i)
+		p.token.ImportKey(t, "openpgp"+suffix, id, primaryRSA(t, p.gpg.SecretFile))
+		p.token.ImportPEM(t, "code"+suffix, fmt.Sprintf("%02x", 2+3*i), code)
+		p.token.GenEC(t, "image"+suffix, fmt.Sprintf("%02x", 3+3*i))
+	}
+	armored, err := os.ReadFile(p.gpg.PublicFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeTestFile(t, filepath.Join(p.dir, "keys/release.pub.asc"), armored)
+	block, err := armor.Decode(bytes.NewReader(armored))
+	if err != nil {
+		t.Fatal(err)
+	}
+	binary, _ := io.ReadAll(block.Body)
+	writeTestFile(t, filepath.Join(p.dir, "keys/release.pub"), binary)
+	return p.token
+}
+
+// tokenSection is a pkcs11 section on the token.
+func tokenSection(object string) map[string]any {
+	return map[string]any{"module": tokenModules[0], "uri": tokenURI(object), "pin_env": "FIELDS_TOKEN_PIN"}
+}
+
+// signOnToken moves Authenticode onto the token.
+func (p *fieldsProject) signOnToken(cfg map[string]any) []string {
+	p.tokenOnce()
+	sg := cfg["windows"].(map[string]any)["sign"].(map[string]any)
+	for _, k := range []string{"command", "pkcs12", "key", "password_env"} {
+		delete(sg, k)
+	}
+	sg["cert"], sg["pkcs11"] = "keys/cert.pem", tokenSection("code")
+	return []string{"windows.sign.command", "windows.sign.program", "windows.sign.pkcs12", "windows.sign.key",
+		"windows.sign.password_env", "windows.sign.cert", "windows.sign.pkcs11.uri", "windows.sign.pkcs11.pin_env"}
+}
+
+// gpgOnToken moves the OpenPGP key onto the token: the RSA primary of the
+// base key, whose certificate gpg exported.
+func (p *fieldsProject) gpgOnToken(cfg map[string]any) []string {
+	p.tokenOnce()
+	g := cfg["gpg"].(map[string]any)
+	delete(g, "key_file")
+	delete(g, "passphrase_env")
+	g["public_key"], g["pkcs11"] = "keys/release.pub.asc", tokenSection("openpgp")
+	return []string{"gpg.key_file", "gpg.passphrase_env", "gpg.public_key", "gpg.pkcs11.uri", "gpg.pkcs11.pin_env"}
+}
+
+// imageOnToken moves the image signatures' key onto the token.
+func (p *fieldsProject) imageOnToken(cfg map[string]any) []string {
+	p.tokenOnce()
+	o := cfg["oci"].(map[string]any)
+	o["sign"] = map[string]any{"pkcs11": tokenSection("image")}
+	return []string{"oci.sign.key", "oci.sign.pkcs11.uri", "oci.sign.pkcs11.pin_env"}
+}
+
+// checkTokenGPG: the release's OpenPGP signatures are the base key's, made
+// by the token.
+func (p *fieldsProject) checkTokenGPG(t *testing.T, r *fieldsRelease) {
+	sums := filepath.Join(r.res.Dist, packager.ChecksumsName)
+	p.gpg.Verify(t, sums+".asc", sums)
+}
+
+// imageOnly: the image signatures are made at publish (TestPublishSigned);
+// the release with the key on the token still makes the image index.
+func imageOnly(t *testing.T, r *fieldsRelease) {
+	r.art(t, packager.KindOCIIndex, "", ".oci.tar")
 }
 
 // publishOnly is why no artifact shows a tap's, bucket's or pages' settings.

@@ -14,6 +14,7 @@ import (
 	"github.com/svcpack/svcpack/pkg/config"
 	"github.com/svcpack/svcpack/pkg/oci"
 	"github.com/svcpack/svcpack/pkg/packager"
+	"github.com/svcpack/svcpack/pkg/pkcs11key"
 )
 
 // PublishOptions tunes Publish.
@@ -142,12 +143,11 @@ func pushImage(ctx context.Context, s *config.Spec, o PublishOptions, file, vers
 		return fmt.Errorf("publish: %w", err)
 	}
 	defer up.Close()
-	var signer crypto.Signer
-	if k := string(s.OCI.Sign.Key); k != "" {
-		if signer, err = oci.LoadSigningKey(k); err != nil {
-			return fmt.Errorf("publish: %w", err)
-		}
+	signer, closeKey, err := imageSigner(s.OCI.Sign)
+	if err != nil {
+		return fmt.Errorf("publish: %w", err)
 	}
+	defer closeKey()
 	for _, ref := range s.OCI.Push {
 		po := oci.PushOptions{Getenv: o.Getenv, Tag: tag}
 		d, err := up.Push(ctx, ref, po)
@@ -172,4 +172,21 @@ func logf(w io.Writer, format string, args ...any) {
 	if w != nil {
 		fmt.Fprintf(w, format, args...)
 	}
+}
+
+// imageSigner is the key of the image signatures: the PEM file's, the
+// token's, or none; close releases a token.
+func imageSigner(o config.OCISign) (signer crypto.Signer, close func(), err error) {
+	switch {
+	case o.PKCS11 != nil:
+		key, err := pkcs11key.Open(pkcs11key.Config{Module: o.PKCS11.Module, URI: o.PKCS11.URI, PIN: o.PKCS11.PIN})
+		if err != nil {
+			return nil, func() {}, err
+		}
+		return key, func() { key.Close() }, nil
+	case o.Key != "":
+		key, err := oci.LoadSigningKey(string(o.Key))
+		return key, func() {}, err
+	}
+	return nil, func() {}, nil
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/svcpack/svcpack/pkg/format"
 	"github.com/svcpack/svcpack/pkg/packager"
 	"github.com/svcpack/svcpack/pkg/pgpsign"
+	"github.com/svcpack/svcpack/pkg/pkcs11key"
 )
 
 // registry is the list of formats (pkg/format's), in pipeline order: the
@@ -42,6 +43,10 @@ func Formats() []config.Format {
 // keeps it in the spec for the release (newPlan).
 func checkOpenPGPKey(s *config.Spec, probs *config.Problems) {
 	g := s.GPG
+	if g != nil && g.PKCS11 != nil {
+		openTokenKey(s, probs)
+		return
+	}
 	if g == nil || g.KeyFile == "" || g.PassphraseEnv != "" && g.Passphrase == "" {
 		return // reported by the config's rules
 	}
@@ -128,4 +133,31 @@ func names(pks []*packager.Packager) []string {
 		out = append(out, pk.Name)
 	}
 	return slices.Clip(out)
+}
+
+// openTokenKey opens the OpenPGP key whose secret half is on a PKCS#11
+// token: the token's key must be the signing key of gpg.public_key's
+// certificate (an RSA key). A wrong PIN, a URI that names no key, another
+// key: each is a check error naming the token and the key.
+func openTokenKey(s *config.Spec, probs *config.Problems) {
+	g := s.GPG
+	if g.PublicKey == "" || g.PKCS11.PIN == "" {
+		return // reported by the config's rules
+	}
+	cert, err := os.ReadFile(string(g.PublicKey))
+	if err != nil {
+		return // likewise
+	}
+	key, err := pkcs11key.Open(pkcs11key.Config{Module: g.PKCS11.Module, URI: g.PKCS11.URI, PIN: g.PKCS11.PIN})
+	if err != nil {
+		probs.Add("gpg.pkcs11", "%v", err)
+		return
+	}
+	signer, err := pgpsign.FromSigner(cert, key, s.Date)
+	if err != nil {
+		key.Close()
+		probs.Add("gpg.pkcs11", "%s: %v", g.PKCS11.URI, err)
+		return
+	}
+	g.Key = signer // the token stays open for the release
 }

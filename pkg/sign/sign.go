@@ -16,6 +16,7 @@ package sign
 import (
 	"bytes"
 	"context"
+	"crypto/rsa"
 	"errors"
 	"fmt"
 	"os"
@@ -24,6 +25,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/svcpack/svcpack/pkg/pkcs11key"
 )
 
 // Authenticode holds the signing identity and options.
@@ -41,6 +44,10 @@ type Authenticode struct {
 	Time time.Time
 	// Tool is the osslsigncode command; default "osslsigncode".
 	Tool string
+	// PKCS11Module and PKCS11URI, when set, take the key from a PKCS#11
+	// token (osslsigncode's PKCS#11 engine; Cert is its certificate
+	// chain), unlocked by PIN.
+	PKCS11Module, PKCS11URI, PIN string
 	// Command, when set, signs instead of a key: a program and its
 	// arguments, rendered by Arg for each file, run in Dir; it writes the
 	// signed file where {{.Out}} says. Its output is shown when it fails.
@@ -67,6 +74,9 @@ func (a *Authenticode) Check(ctx context.Context) error {
 	}
 	if _, err := exec.LookPath(a.tool()); err != nil {
 		return fmt.Errorf("sign: %s not found: install it (Debian package osslsigncode) or remove windows.sign from svcpack.yaml", a.tool())
+	}
+	if a.PKCS11URI != "" {
+		return a.checkToken()
 	}
 	switch {
 	case a.PKCS12 != "" && (a.Cert != "" || a.Key != ""):
@@ -116,12 +126,17 @@ func (a *Authenticode) Sign(ctx context.Context, path string) error {
 	}
 	tmp := filepath.Join(filepath.Dir(path), ".tmp-sign-"+filepath.Base(path))
 	args := []string{"sign", "-h", "sha256"}
-	if a.Password != "" {
+	if a.Password != "" && a.PKCS11URI == "" {
 		args = append(args, "-readpass", "-") // from stdin, not argv
 	}
-	if a.PKCS12 != "" {
+	pass := a.Password
+	switch {
+	case a.PKCS11URI != "":
+		args = append(args, "-pkcs11module", a.PKCS11Module, "-certs", a.Cert, "-key", a.PKCS11URI, "-readpass", "-")
+		pass = a.PIN
+	case a.PKCS12 != "":
 		args = append(args, "-pkcs12", a.PKCS12)
-	} else {
+	default:
 		args = append(args, "-certs", a.Cert, "-key", a.Key)
 	}
 	if a.Description != "" {
@@ -138,7 +153,7 @@ func (a *Authenticode) Sign(ctx context.Context, path string) error {
 	}
 	args = append(args, "-in", path, "-out", tmp)
 	cmd := exec.CommandContext(ctx, a.tool(), args...)
-	cmd.Stdin = strings.NewReader(a.Password)
+	cmd.Stdin = strings.NewReader(pass)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Run(); err != nil {
@@ -214,4 +229,38 @@ func (a *Authenticode) signWithCommand(ctx context.Context, path string) error {
 		return fmt.Errorf("sign: %s: %w", path, err)
 	}
 	return nil
+}
+
+// checkToken opens the token's key before any build, so that a wrong PIN,
+// a URI that names no key or a key of another kind is a check error, and
+// checks that osslsigncode's PKCS#11 engine is installed.
+func (a *Authenticode) checkToken() error {
+	if _, err := os.Stat(a.Cert); err != nil {
+		return fmt.Errorf("sign: %w", err)
+	}
+	key, err := pkcs11key.Open(pkcs11key.Config{Module: a.PKCS11Module, URI: a.PKCS11URI, PIN: a.PIN})
+	if err != nil {
+		return fmt.Errorf("sign: %w", err)
+	}
+	defer key.Close()
+	if _, ok := key.Public().(*rsa.PublicKey); !ok {
+		return fmt.Errorf("sign: %s: a %T key: Authenticode signs with an RSA key here", a.PKCS11URI, key.Public())
+	}
+	if !pkcs11Engine() {
+		return errors.New("sign: osslsigncode's PKCS#11 engine is not installed: install it (Debian package " +
+			"libengine-pkcs11-openssl)")
+	}
+	return nil
+}
+
+// pkcs11Engine reports whether OpenSSL's PKCS#11 engine is installed where
+// osslsigncode looks for it.
+func pkcs11Engine() bool {
+	out, err := exec.Command("openssl", "version", "-e").Output()
+	if err != nil {
+		return false
+	}
+	dir := strings.Trim(strings.TrimSpace(strings.TrimPrefix(string(out), "ENGINESDIR:")), `"`)
+	_, err = os.Stat(filepath.Join(dir, "pkcs11.so"))
+	return err == nil
 }

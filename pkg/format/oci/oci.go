@@ -26,6 +26,7 @@ import (
 	"github.com/svcpack/svcpack/pkg/linuxpkg"
 	enc "github.com/svcpack/svcpack/pkg/oci"
 	"github.com/svcpack/svcpack/pkg/packager"
+	"github.com/svcpack/svcpack/pkg/pkcs11key"
 	"github.com/svcpack/svcpack/pkg/platform"
 )
 
@@ -106,6 +107,14 @@ func check(s *config.Spec, planned []platform.Target, probs *config.Problems) {
 			if _, err := enc.LoadSigningKey(k); err != nil {
 				probs.Add("oci.sign.key", "%v", err)
 			}
+		}
+	}
+	if t := o.Sign.PKCS11; t != nil && t.PIN != "" {
+		key, err := pkcs11key.Open(pkcs11key.Config{Module: t.Module, URI: t.URI, PIN: t.PIN})
+		if err != nil {
+			probs.Add("oci.sign.pkcs11", "%v", err)
+		} else {
+			key.Close()
 		}
 	}
 	targets := linuxTargets(s)

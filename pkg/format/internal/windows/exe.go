@@ -73,11 +73,15 @@ func Authenticode(s *config.Spec) *sign.Authenticode {
 	if sg.Program != "" {
 		command[0] = string(sg.Program) // a file of the project, by its absolute path
 	}
-	return &sign.Authenticode{
+	a := &sign.Authenticode{
 		PKCS12: string(sg.PKCS12), Cert: string(sg.Cert), Key: string(sg.Key), Password: sg.Password,
 		TimestampURL: sg.TimestampURL, Description: s.Windows.ProductName, URL: s.Homepage, Time: s.Date,
 		Command: command, Dir: filepath.Dir(s.Path), Arg: config.SignCommandArg,
 	}
+	if t := sg.PKCS11; t != nil {
+		a.PKCS11Module, a.PKCS11URI, a.PIN = t.Module, t.URI, t.PIN
+	}
+	return a
 }
 
 // MSIs are the Windows targets and their MSIs' names, refusing
