@@ -132,6 +132,12 @@ func secrets(s *config.Spec, w *workflow.Workflow, rel func(string) (string, err
 	for _, g := range []config.GitRepo{s.Pages, s.Homebrew.Tap, s.Scoop.Bucket} {
 		env(g.TokenEnv, g.TokenEnv)
 	}
+	for _, tok := range tokens(s) { // a token's PIN: the secret of the variable's name
+		env(tok.PINEnv, tok.PINEnv)
+	}
+	if s.OCI.Sign.Key != "" {
+		errs = append(errs, file("oci.sign.key", s.OCI.Sign.Key, "SVCPACK_IMAGE_KEY", false))
+	}
 	if s.Wants("oci") && len(s.OCI.Push) > 0 {
 		if slices.ContainsFunc(s.OCI.Push, func(r string) bool { return strings.HasPrefix(r, "ghcr.io/") }) {
 			w.Packages = true
@@ -201,4 +207,19 @@ func WorkflowDrift(top, running string) string {
 		}
 	}
 	return ""
+}
+
+// tokens are the PKCS#11 tokens the spec signs with.
+func tokens(s *config.Spec) []*config.PKCS11 {
+	var out []*config.PKCS11
+	if s.Windows.Sign != nil && s.Windows.Sign.PKCS11 != nil {
+		out = append(out, s.Windows.Sign.PKCS11)
+	}
+	if s.GPG != nil && s.GPG.PKCS11 != nil {
+		out = append(out, s.GPG.PKCS11)
+	}
+	if s.OCI.Sign.PKCS11 != nil {
+		out = append(out, s.OCI.Sign.PKCS11)
+	}
+	return out
 }
