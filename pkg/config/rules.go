@@ -61,6 +61,9 @@ func textRules() map[string]rule {
 		"service.env":                      both(envValue, placeText),
 		"service.env{}":                    envName,
 		"service.restart.policy":           oneOf("on-failure", "always"),
+		"service.depends_on.name":          dependencyName,
+		"service.wrapper.logs.rotate":      oneOf("daily", "hourly"),
+		"helm.push":                        match(`^oci://[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:[0-9]{1,5})?(/[a-z0-9]+([._-]+[a-z0-9]+)*)+$`, "is not an OCI chart repository: want oci://host[:port]/path in lower case, such as oci://ghcr.io/acme/charts"),
 		"service.linux.user":               notOption("-", "useradd, getent and chown", match(`^[a-z_][a-z0-9_-]{0,30}$`, "is not a valid system user name: want lowercase letters, digits, '_' or '-', starting with a letter or '_', at most 31 characters")),
 		"service.linux.memory_max":         match(`^([0-9]+[KMGT]?|[0-9]+%|infinity)$`, "is not valid: want bytes with an optional K, M, G or T suffix (512M), a percentage (50%) or infinity"),
 		"service.linux.cpu_quota":          match(`^[0-9]+%$`, "is not valid: want a percentage such as 80% (200% = two cores)"),
@@ -188,6 +191,12 @@ func pkcs11URI(v string) string {
 	}
 	return text(v)
 }
+
+// dependencyName is a service another one waits for: a systemd unit name
+// (with or without its type suffix) that is also a Windows service name,
+// never an option to sc or systemctl.
+var dependencyName = notOption("-/", nameCommands, match(`^[A-Za-z0-9_][A-Za-z0-9_.@:-]{0,127}$`,
+	"is not a service name: want letters, digits and _ . @ : -, such as postgresql or network-online.target"))
 
 // aptWordRE is what an apt suite, component and origin may be: one word,
 // safe as a path element and in Release.

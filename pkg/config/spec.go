@@ -100,6 +100,8 @@ type Spec struct {
 	Dnf Dnf `yaml:"dnf"`
 	// Apt sets the apt repository of the apt format.
 	Apt Apt `yaml:"apt"`
+	// Helm sets the Helm chart of the helm format.
+	Helm Helm `yaml:"helm"`
 	// Homebrew sets where `svcpack publish` commits the Homebrew formula.
 	Homebrew Homebrew `yaml:"homebrew"`
 	// Scoop sets where `svcpack publish` commits the Scoop manifest.
@@ -329,6 +331,16 @@ type Dnf struct {
 	Keep int `yaml:"keep"`
 }
 
+// Helm holds the Helm chart's settings (the helm format).
+type Helm struct {
+	// Replicas is the Deployment's replica count (default 1).
+	Replicas int `yaml:"replicas"`
+	// Push is where `svcpack publish` pushes the chart: an OCI registry
+	// repository (oci://host/path; default: the first oci.push's registry
+	// and path with /charts).
+	Push string `yaml:"push"`
+}
+
 // Homebrew holds the Homebrew settings of `svcpack publish`.
 type Homebrew struct {
 	// Tap is the git repository the formula is committed to (under
@@ -446,6 +458,10 @@ type Service struct {
 	Env map[string]string `yaml:"env"`
 	// Restart sets the restart-on-failure policy.
 	Restart Restart `yaml:"restart"`
+	// DependsOn lists the services that must run before this one: the
+	// MSI's and sc's dependencies on Windows, After= and Wants= (Requires=,
+	// or BindsTo= with bind) in the systemd unit; launchd has none.
+	DependsOn []Dependency `yaml:"depends_on"`
 	// Linux holds systemd-specific settings.
 	Linux Linux `yaml:"linux"`
 	// Darwin holds launchd-specific settings.
@@ -550,6 +566,31 @@ type WrapperLogs struct {
 	MaxSize string `yaml:"max_size"`
 	// Keep is the number of rotated files kept (default 5).
 	Keep int `yaml:"keep"`
+	// Split writes the program's standard output and standard error to
+	// two files (<name>.out.log, <name>.err.log) instead of one.
+	Split bool `yaml:"split"`
+	// Rotate also rotates by time: daily or hourly (default: by size
+	// only).
+	Rotate string `yaml:"rotate"`
+	// MaxAge removes rotated files older than this (default: kept by
+	// count only).
+	MaxAge Duration `yaml:"max_age"`
+	// Compress gzips rotated files, in the background.
+	Compress bool `yaml:"compress"`
+}
+
+// Dependency is a service that must run before this one.
+type Dependency struct {
+	// Name is the other service's name (systemd: the unit without
+	// .service, or a full unit name such as postgresql.service or
+	// network-online.target; Windows: the service's name).
+	Name string `yaml:"name"`
+	// Require makes it required: on Linux, Requires= (this one fails when
+	// it cannot start); without it, Wants= (started too, not required).
+	Require bool `yaml:"require"`
+	// Bind stops this service when it stops (BindsTo=). Windows always
+	// stops dependents first.
+	Bind bool `yaml:"bind"`
 }
 
 // WrapperHealth is an HTTP health check run by the wrapper.
@@ -580,6 +621,9 @@ type Restart struct {
 type Linux struct {
 	// User runs the service; created by the package scripts when set.
 	User string `yaml:"user"`
+	// WaitNetwork orders the service after network-online.target (and
+	// wants it); default true.
+	WaitNetwork *bool `yaml:"wait_network"`
 	// MemoryMax is the systemd MemoryMax= value, e.g. 512M.
 	MemoryMax string `yaml:"memory_max"`
 	// CPUQuota is the systemd CPUQuota= value, e.g. 80%.

@@ -13,6 +13,7 @@ import (
 	"sort"
 	"strings"
 	"text/template"
+	"time"
 
 	"github.com/svcpack/svcpack/pkg/platform"
 	"github.com/svcpack/svcpack/pkg/version"
@@ -129,6 +130,8 @@ func (c *Spec) validate(p *Problems, formats []Format, known func() (map[string]
 	c.checkSign(p)
 	c.checkGPG(p)
 	c.checkGrowth(p)
+	c.checkDependencies(p)
+	c.checkLogs(p)
 	c.checkOCISign(p)
 	c.checkGitRepos(p)
 }
@@ -167,6 +170,47 @@ func (c *Spec) checkGrowth(p *Problems) {
 				"such as a checkout of the branch that serves it, relative to %s (an empty folder starts one)",
 				r.previous, abs, r.format, filepath.Base(c.Path))
 		}
+	}
+}
+
+// checkDependencies refuses a service that depends on itself or names a
+// dependency twice, and warns about a systemd-only unit (a .target, a
+// .socket) that Windows cannot wait for.
+func (c *Spec) checkDependencies(p *Problems) {
+	seen := map[string]int{}
+	for i, d := range c.Service.DependsOn {
+		field := fmt.Sprintf("service.depends_on[%d].name", i)
+		name := strings.TrimSuffix(d.Name, ".service")
+		switch {
+		case d.Name == "":
+			p.Add(field, "is empty: name the service this one waits for")
+		case strings.EqualFold(name, c.Service.Name):
+			p.Add(field, "%q is this service itself: a service cannot wait for itself", d.Name)
+		}
+		if j, dup := seen[strings.ToLower(name)]; dup && d.Name != "" {
+			p.Add(field, "%q is also service.depends_on[%d]: name each dependency once", d.Name, j)
+		}
+		seen[strings.ToLower(name)] = i
+		if c.HasOS("windows") && strings.Contains(name, ".") && !strings.Contains(name, "@") {
+			p.Warn(field, "%q is a systemd unit, not a Windows service: the Windows installers leave it out", d.Name)
+		}
+	}
+}
+
+// checkLogs checks the wrapper's log rotation can be met: a size above
+// zero, an age no shorter than the time rotation's period.
+func (c *Spec) checkLogs(p *Problems) {
+	l := c.Service.Wrapper.Logs
+	if l.Keep < 0 {
+		p.Add("service.wrapper.logs.keep", "%d is below 0: want how many rotated files to keep, such as 5", l.Keep)
+	}
+	period := map[string]time.Duration{"hourly": time.Hour, "daily": 24 * time.Hour}[l.Rotate]
+	if age := l.MaxAge.Std(); age < 0 || age > 0 && age < period {
+		p.Add("service.wrapper.logs.max_age", "%s is shorter than the %s rotation: a file would expire before "+
+			"it is rotated; want at least %s", age, l.Rotate, period)
+	} else if age > 0 && age < time.Minute {
+		p.Add("service.wrapper.logs.max_age", "%s is below a minute: want the age of the oldest rotated file "+
+			"to keep, such as 168h", age)
 	}
 }
 
