@@ -19,6 +19,12 @@ import (
 type Service struct {
 	// Name is the unit name without .service.
 	Name string
+	// Dependencies are the units it starts after (After=), and wants,
+	// requires or is bound to.
+	Dependencies []Dependency
+	// NoNetworkWait leaves out After= and Wants= network-online.target,
+	// which a unit has by default.
+	NoNetworkWait bool
 	// Description is the unit's Description=.
 	Description string
 	// Args follow the binary in ExecStart=.
@@ -444,6 +450,10 @@ func Unit(o Options) ([]byte, error) {
 	if sandbox, hard, err = applyOverrides(sandbox, hard, s.Overrides); err != nil {
 		return nil, err
 	}
+	deps, err := s.dependencyLines()
+	if err != nil {
+		return nil, err
+	}
 	t, err := templates.Parse("systemd.service.tmpl", nil)
 	if err != nil {
 		return nil, err
@@ -455,9 +465,52 @@ func Unit(o Options) ([]byte, error) {
 		"Type": typ, "ExecStart": strings.Join(words, " "), "Restart": restart,
 		"RestartSec": seconds(s.RestartDelay), "User": s.User, "Env": env,
 		"MemoryMax": s.MemoryMax, "CPUQuota": s.CPUQuota, "Sandbox": sandbox, "Hardening": hard,
+		"Network": !s.NoNetworkWait, "Dependencies": deps,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("linuxpkg: unit: %w", err)
 	}
 	return b.Bytes(), nil
+}
+
+// Dependency is a unit the service starts after.
+type Dependency struct {
+	// Name is a unit name; one without a unit type gets .service.
+	Name string
+	// Require writes Requires= (the service fails when it cannot start)
+	// instead of Wants=; Bind writes BindsTo= (it also stops with it).
+	Require, Bind bool
+}
+
+// unitNameRE is a unit name systemd accepts, never an option.
+var unitNameRE = regexp.MustCompile(`^[A-Za-z0-9_:][A-Za-z0-9_.@:-]*$`)
+
+// unitTypes are the suffixes that make a name a full unit name.
+var unitTypes = []string{".service", ".socket", ".target", ".mount", ".device", ".path", ".timer", ".slice", ".scope",
+	".swap", ".automount"}
+
+// dependencyLines are the [Unit] lines of the dependencies.
+func (s Service) dependencyLines() ([]string, error) {
+	var out []string
+	for _, d := range s.Dependencies {
+		if !unitNameRE.MatchString(d.Name) || len(d.Name) > 255 {
+			return nil, fmt.Errorf("linuxpkg: dependency %q is not a unit name: want letters, digits and _ . @ : -", d.Name)
+		}
+		unit := d.Name
+		if !slices.ContainsFunc(unitTypes, func(t string) bool { return strings.HasSuffix(unit, t) }) {
+			unit += ".service"
+		}
+		if unit == s.Name+".service" {
+			return nil, fmt.Errorf("linuxpkg: dependency %q is the service itself", d.Name)
+		}
+		kind := "Wants"
+		switch {
+		case d.Bind:
+			kind = "BindsTo"
+		case d.Require:
+			kind = "Requires"
+		}
+		out = append(out, "After="+unit, kind+"="+unit)
+	}
+	return out, nil
 }

@@ -7,6 +7,7 @@ import (
 	"maps"
 	"os"
 	"path"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -252,9 +253,14 @@ func (b *builder) service(files []*fileInfo) {
 	if v, ok := effective[""]; ok {
 		arguments = v
 	}
+	deps, err := dependencies(s.Dependencies)
+	if err != nil && b.err == nil {
+		b.err = err
+	}
 	b.add(serviceInstallRow{
 		ID: "Svc", Name: name, DisplayName: literal(display), ServiceType: 0x10, StartType: startTypes[s.Start],
 		ErrorControl: 1, StartName: literal(account), Arguments: arguments, Component: comp, Description: literal(s.Description),
+		Dependencies: deps,
 	})
 	// Start on install (when it starts automatically), stop on install and
 	// uninstall, delete on uninstall.
@@ -554,4 +560,24 @@ func (b *builder) summary(files []*fileInfo) SummaryInfo {
 		Creator:        "svcpack",
 		Security:       2,
 	}
+}
+
+// dependencyRE is a Windows service name the installers may name.
+var dependencyRE = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]{0,255}$`)
+
+// dependencies is the ServiceInstall.Dependencies value: each name, then
+// [~] (a null) after each and one more at the end, as the list of
+// null-terminated names the service manager takes.
+func dependencies(names []string) (formatted, error) {
+	if len(names) == 0 {
+		return "", nil
+	}
+	var f formatted
+	for _, n := range names {
+		if !dependencyRE.MatchString(n) {
+			return "", fmt.Errorf("msi: dependency %q is not a service name: want letters, digits and _ . -", n)
+		}
+		f += literal(n) + "[~]"
+	}
+	return f + "[~]", nil
 }

@@ -83,6 +83,8 @@ type Service struct {
 	// RestartDelay, when positive, makes the service manager restart the
 	// service after each failure; ResetAfter resets the failure count.
 	RestartDelay, ResetAfter time.Duration
+	// Dependencies are the services that must run before this one.
+	Dependencies []string
 	// Settings name the public properties that set the service's
 	// environment variables and arguments at install time (msiexec /i
 	// x.msi PORT=9090). A given value is recorded under the service's

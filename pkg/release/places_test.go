@@ -30,6 +30,7 @@ service:
   args: [run, -addr, "127.0.0.1:%[1]d", -config, "{{.ConfigDir}}/conf/greeting.yaml"]
   account: LocalSystem
   wrap: false
+  depends_on: [{name: RpcSs}, {name: network-online.target}]
 files:
   - {src: greeting.yaml, dst: "{{.ConfigDir}}/conf/greeting.yaml", config: true}
 `
@@ -63,6 +64,8 @@ func placesProject(t *testing.T, yaml string, targets ...string) *config.Spec {
 // MSI (whose arguments name [INSTALLDIR], the folder chosen at install
 // time), each in a folder with a space: the program reads the file it was
 // given by {{.ConfigDir}} from there.
+//
+// The service depends on RpcSs: both installers register the dependency.
 func TestPlacesUnwrappedInWine(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs Wine")
@@ -79,6 +82,14 @@ func TestPlacesUnwrappedInWine(t *testing.T) {
 		p.WaitServiceState("hello", "RUNNING", time.Minute)
 		if got := strings.TrimSpace(winetest.WaitHTTP(t, "http://127.0.0.1:"+strconv.Itoa(port)+"/", 30*time.Second)); got != "Placed from hello 1.0.0" {
 			t.Errorf("%s: / answered %q, want the greeting of the installed file", how, got)
+		}
+		// The service waits for RpcSs (the systemd target is left out):
+		// DependOnService, which sc qc shows as DEPENDENCIES (Wine's sc has
+		// no qc).
+		deps := p.MustRun(time.Minute, "reg", "query", `HKLM\System\CurrentControlSet\Services\hello`, "/v",
+			"DependOnService")
+		if !strings.Contains(deps, "RpcSs") || strings.Contains(deps, "network") {
+			t.Errorf("%s: the service's dependencies:\n%s", how, deps)
 		}
 		img := p.MustRun(time.Minute, "reg", "query", `HKLM\System\CurrentControlSet\Services\hello`, "/v", "ImagePath")
 		if want := `-config "` + winDir + `\conf\greeting.yaml"`; !strings.Contains(img, want) {

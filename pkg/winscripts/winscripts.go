@@ -67,6 +67,9 @@ type Service struct {
 	StartTimeout time.Duration
 	// StopTimeout bounds the wait for STOPPED (default 60 s).
 	StopTimeout time.Duration
+	// Dependencies are the services that must run before this one (sc
+	// create depend=).
+	Dependencies []string
 	// Writable lists folders, relative to the install folder, that
 	// install-service.cmd makes and lets the service's account write (its
 	// data folder, say); the wrapper's log folder is made anyway.
@@ -150,6 +153,11 @@ func (s Service) Validate() error {
 	check("description", s.Description)
 	for i, a := range s.Args {
 		check(fmt.Sprintf("args[%d]", i), unmarked(a))
+	}
+	for _, d := range s.Dependencies {
+		if !nameRE.MatchString(d) || strings.HasPrefix(d, "-") || strings.HasPrefix(d, ".") {
+			bad("dependency", d, "want a service name of letters, digits, '.', '_' or '-'")
+		}
 	}
 	for _, w := range s.Writable {
 		check("writable folder", w)
@@ -392,6 +400,10 @@ func (s Service) data() (map[string]any, error) {
 	st, _ := startType(s.Start)
 	obj, pw, _ := account(s.Account, s.Name)
 	names, pairs := envList(s.Env)
+	depend := ""
+	if len(s.Dependencies) > 0 {
+		depend = " depend= " + strings.Join(s.Dependencies, "/") // names of [A-Za-z0-9_.-] (Validate)
+	}
 	type setting struct {
 		I                  int
 		Name, Env, Value   string
@@ -432,6 +444,7 @@ func (s Service) data() (map[string]any, error) {
 		"DisplayName":         Percent(s.DisplayName),
 		"Exe":                 s.Exe,
 		"BinPath":             binPath(s),
+		"Depend":              depend,
 		"StartType":           st,
 		"Start":               s.Start != "disabled" && s.Start != "manual",
 		"Obj":                 obj,

@@ -25,7 +25,7 @@ import (
 // Reads are the fields a Linux package is made from.
 func Reads() []string {
 	return []string{"name", "version", "maintainer", "vendor", "homepage", "license", "license_file", "description",
-		"files", "date", "service.name", "service.description", "service.args", "service.env", "service.restart", "service.start", "service.linux", config.NotifyField}
+		"files", "date", "service.name", "service.description", "service.args", "service.env", "service.restart", "service.start", "service.linux", "service.depends_on", config.NotifyField}
 }
 
 // Options maps the spec onto a Linux package for target t, whose
@@ -48,9 +48,18 @@ func Options(s *config.Spec, t platform.Target, bin string, format string) linux
 			MemoryMax: sv.Linux.MemoryMax, CPUQuota: sv.Linux.CPUQuota, Port: Port(s),
 			Hardening: sv.Linux.HardeningOn(), HardeningOff: sv.Linux.HardeningOff, Overrides: sv.Linux.Unit,
 			Writable: sv.Linux.Writable, Capabilities: sv.Linux.Capabilities, Groups: sv.Linux.Groups,
-			RunPrograms: sv.Linux.RunPrograms,
+			RunPrograms: sv.Linux.RunPrograms, Dependencies: dependencies(sv.DependsOn),
+			NoNetworkWait: sv.Linux.WaitNetwork != nil && !*sv.Linux.WaitNetwork,
 		},
 	}
+}
+
+func dependencies(deps []config.Dependency) []linuxpkg.Dependency {
+	var out []linuxpkg.Dependency
+	for _, d := range deps {
+		out = append(out, linuxpkg.Dependency{Name: d.Name, Require: d.Require, Bind: d.Bind})
+	}
+	return out
 }
 
 // Dir is where a Linux package puts each place: files in /etc/<name>,

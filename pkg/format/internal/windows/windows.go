@@ -28,7 +28,23 @@ import (
 // Reads are the fields the Windows service is made from.
 func Reads() []string {
 	return []string{"name", "service.name", "service.display_name", "service.description", "service.args", "service.start",
-		"service.account", "service.env", "service.restart", config.WrapField, "service.wrapper"}
+		"service.account", "service.env", "service.restart", config.WrapField, "service.wrapper", "service.depends_on"}
+}
+
+// Dependencies are the services the Windows service waits for: each of
+// service.depends_on without a .service suffix, leaving out systemd-only
+// units (names with another type suffix, or an @ or :), which check warns
+// about.
+func Dependencies(s *config.Spec) []string {
+	var out []string
+	for _, d := range s.Service.DependsOn {
+		n := strings.TrimSuffix(d.Name, ".service")
+		if strings.ContainsAny(n, ".@:") {
+			continue
+		}
+		out = append(out, n)
+	}
+	return out
 }
 
 // Service maps the spec onto the Windows service of the install
@@ -54,7 +70,7 @@ func Service(s *config.Spec) (winscripts.Service, error) {
 		Name: sv.Name, DisplayName: sv.DisplayName, Description: sv.Description,
 		Exe: matrix.BinaryName(s.Name, "windows"), Args: args, Start: sv.Start, Account: sv.Account,
 		Env: env, RestartDelay: sv.Restart.Delay.Std(), ResetAfter: sv.Restart.ResetAfter.Std(),
-		Writable: WritableFolders(s, wc),
+		Writable: WritableFolders(s, wc), Dependencies: Dependencies(s),
 	}
 	if err != nil {
 		return ws, err
