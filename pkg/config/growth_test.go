@@ -130,3 +130,20 @@ func TestGitRepos(t *testing.T) {
 		})
 	}
 }
+
+// TestAccountForms: the accounts check accepts, and the ones it refuses.
+func TestAccountForms(t *testing.T) {
+	for _, tc := range []struct {
+		account string
+		ok      bool
+	}{
+		{"LocalService", true}, {`NT SERVICE\hello`, true}, {`ACME\svc-hello$`, true}, {`ACME\svc_user`, true},
+		{`.\svcuser`, true}, {`ACME\a$b`, false}, {`ACME\"x"`, false}, {`ACME\x y`, false}, {`-x\y`, false},
+		{`ACME\averyveryverylongname$`, false}, {`\user`, false}, {`a\b\c`, false}, {"root", false},
+	} {
+		msg := account(tc.account)
+		if (msg == "") != tc.ok {
+			t.Errorf("account %q: %q, want accepted %v", tc.account, msg, tc.ok)
+		}
+	}
+}

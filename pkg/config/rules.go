@@ -393,9 +393,23 @@ func account(v string) string {
 		return ""
 	case strings.HasPrefix(v, `NT SERVICE\`) && nameRE.MatchString(strings.TrimPrefix(v, `NT SERVICE\`)):
 		return ""
+	case ManagedAccountRE.MatchString(v), UserAccountRE.MatchString(v):
+		return ""
 	}
-	return "is not an account svcpack can express: want LocalSystem, LocalService, NetworkService or NT SERVICE\\<service name>"
+	return "is not an account svcpack can express: want LocalSystem, LocalService, NetworkService, " +
+		"NT SERVICE\\<service name>, a group managed service account DOMAIN\\name$, or a user DOMAIN\\user or " +
+		".\\user (whose password is given at install)"
 }
+
+// The account forms that are not built in: a group managed service account
+// (DOMAIN\name$: no password, Windows manages it) and a domain or local
+// user (DOMAIN\user, .\user: its password given at install only). Names
+// are NetBIOS domains and sAMAccountNames of plain characters, which the
+// installers' command lines and tables carry without quoting rules.
+var (
+	ManagedAccountRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9-]{0,14}\\[A-Za-z0-9_][A-Za-z0-9_.-]{0,13}\$$`)
+	UserAccountRE    = regexp.MustCompile(`^(\.|[A-Za-z0-9][A-Za-z0-9-]{0,14})\\[A-Za-z0-9_][A-Za-z0-9_.-]{0,19}$`)
+)
 
 // nameEmail is "Name <email>", as deb, rpm and apk want a maintainer.
 var nameEmailRE = regexp.MustCompile(`^[^<>@,]*[^<>@,\s] <[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}>$`)

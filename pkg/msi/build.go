@@ -257,10 +257,20 @@ func (b *builder) service(files []*fileInfo) {
 	if err != nil && b.err == nil {
 		b.err = err
 	}
+	var password formatted
+	if userAccountRE.MatchString(account) {
+		// Given at install only, hidden from logs, required by a launch
+		// condition (InstallServices would fail without it, less clearly).
+		password = ref(PasswordProperty)
+		b.secure = append(b.secure, PasswordProperty)
+		b.add(propertyRow{Property: "MsiHiddenProperties", Value: PasswordProperty})
+		b.add(launchConditionRow{Condition: "Installed OR " + PasswordProperty, Description: literal(
+			"The service runs as " + account + ": give its password, msiexec /i <this package> " + PasswordProperty + "=...")})
+	}
 	b.add(serviceInstallRow{
 		ID: "Svc", Name: name, DisplayName: literal(display), ServiceType: 0x10, StartType: startTypes[s.Start],
-		ErrorControl: 1, StartName: literal(account), Arguments: arguments, Component: comp, Description: literal(s.Description),
-		Dependencies: deps,
+		ErrorControl: 1, StartName: literal(account), Password: password, Arguments: arguments, Component: comp,
+		Description: literal(s.Description), Dependencies: deps,
 	})
 	// Start on install (when it starts automatically), stop on install and
 	// uninstall, delete on uninstall.

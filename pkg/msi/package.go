@@ -362,8 +362,25 @@ func startName(account string) (string, error) {
 	if name, ok := strings.CutPrefix(account, `NT SERVICE\`); ok && name != "" && !strings.ContainsAny(name, `\/[]`) {
 		return account, nil
 	}
-	return "", fmt.Errorf("msi: service account %q cannot be expressed without a password: want LocalSystem, LocalService, NetworkService or NT SERVICE\\<name>", account)
+	if managedAccountRE.MatchString(account) || userAccountRE.MatchString(account) {
+		return account, nil
+	}
+	return "", fmt.Errorf("msi: service account %q: want LocalSystem, LocalService, NetworkService, NT SERVICE\\<name>, "+
+		"a group managed service account DOMAIN\\name$ or a user DOMAIN\\user", account)
 }
+
+// The accounts besides the built-in ones: a group managed service account
+// (no password) and a domain or local user, whose password the
+// administrator gives at install as PasswordProperty, which the package
+// marks hidden (MsiHiddenProperties: never written to a log).
+var (
+	managedAccountRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9-]{0,14}\\[A-Za-z0-9_][A-Za-z0-9_.-]{0,13}\$$`)
+	userAccountRE    = regexp.MustCompile(`^(\.|[A-Za-z0-9][A-Za-z0-9-]{0,14})\\[A-Za-z0-9_][A-Za-z0-9_.-]{0,19}$`)
+)
+
+// PasswordProperty is the public property that gives a user account's
+// password at install time (msiexec /i x.msi SERVICEPASSWORD=...).
+const PasswordProperty = "SERVICEPASSWORD"
 
 func serviceExe(p *Package) (string, error) {
 	s := p.Service

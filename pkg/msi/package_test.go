@@ -363,7 +363,7 @@ func TestValidate(t *testing.T) {
 		{"file name in subdir", func(p *Package) { p.Files[0].Name = `bin\a.exe` }, "cannot hold"},
 		{"file name not in code page", func(p *Package) { p.Files[1].Name = "日本.txt" }, "code page"},
 		{"duplicate file", func(p *Package) { p.Files[1].Name = "HELLO.EXE" }, "twice"},
-		{"account", func(p *Package) { p.Service.Account = `ACME\bob` }, "cannot be expressed"},
+		{"account", func(p *Package) { p.Service.Account = `ACME\bob smith` }, "service account"},
 		{"start", func(p *Package) { p.Service.Start = "sometimes" }, "want auto, delayed"},
 		{"arch", func(p *Package) { p.Product.Arch = "mips" }, "want 386, amd64 or arm64"},
 		{"no exe", func(p *Package) { p.Service.Executable = "nope.exe" }, "not among the files"},

@@ -209,6 +209,17 @@ func (s Service) Validate() error {
 
 var settingRE = regexp.MustCompile(`^[A-Z_][A-Z0-9_]*$`)
 
+// The accounts besides the built-in ones: a group managed service account
+// and a domain or local user, in names of plain characters.
+var (
+	managedAccountRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9-]{0,14}\\[A-Za-z0-9_][A-Za-z0-9_.-]{0,13}\$$`)
+	userAccountRE    = regexp.MustCompile(`^(\.|[A-Za-z0-9][A-Za-z0-9-]{0,14})\\[A-Za-z0-9_][A-Za-z0-9_.-]{0,19}$`)
+)
+
+// NeedsPassword reports whether the account is a user's, whose password
+// the installers take at install time (SERVICE_PASSWORD).
+func NeedsPassword(acct string) bool { return userAccountRE.MatchString(acct) }
+
 // startType maps config start values to sc's start= values.
 func startType(start string) (string, error) {
 	switch start {
@@ -236,7 +247,14 @@ func account(acct, name string) (obj, password string, err error) {
 	case `NT SERVICE\` + name:
 		return `"NT SERVICE\` + name + `"`, "", nil
 	}
-	return "", "", fmt.Errorf(`winscripts: account %q: want LocalSystem, LocalService, NetworkService or NT SERVICE\%s`, acct, name)
+	switch {
+	case managedAccountRE.MatchString(acct): // Windows manages its password
+		return `"` + acct + `"`, "", nil
+	case userAccountRE.MatchString(acct): // its password from SERVICE_PASSWORD, checked first
+		return `"` + acct + `"`, ` password= "!SVC_PASSWORD!"`, nil
+	}
+	return "", "", fmt.Errorf(`winscripts: account %q: want LocalSystem, LocalService, NetworkService, NT SERVICE\%s, `+
+		`DOMAIN\name$ or DOMAIN\user`, acct, name)
 }
 
 // Percent doubles % for a batch file.
@@ -448,6 +466,7 @@ func (s Service) data() (map[string]any, error) {
 		"StartType":           st,
 		"Start":               s.Start != "disabled" && s.Start != "manual",
 		"Obj":                 obj,
+		"PasswordAccount":     NeedsPassword(s.Account),
 		"Password":            pw,
 		"Sets":                setLines(s),
 		"RestartDelayMS":      s.RestartDelay.Milliseconds(),

@@ -133,7 +133,7 @@ func TestValidateRejects(t *testing.T) {
 		{"newline in description", func(s *Service) { s.Description = "a\nb" }, "control character"},
 		{"separator in env", func(s *Service) { s.Env = map[string]string{"A": `x\0y`} }, `\0`},
 		{"start", func(s *Service) { s.Start = "sometimes" }, "want auto, delayed, manual or disabled"},
-		{"account", func(s *Service) { s.Account = `DOMAIN\bob` }, `NT SERVICE\hello`},
+		{"account", func(s *Service) { s.Account = `DOMAIN\bob smith` }, `NT SERVICE\hello`},
 		{"other virtual account", func(s *Service) { s.Account = `NT SERVICE\other` }, "account"},
 		{"exe", func(s *Service) { s.Exe = `..\evil.exe` }, "exe"},
 		{"setting name", func(s *Service) { s.Settings[0].Name = "greeting" }, "upper-case"},
