@@ -6,8 +6,10 @@
 // RUNNING once the program is up (or its health check first passes),
 // restarts it with backoff when it exits or turns unhealthy, and on stop
 // sends it CTRL_BREAK_EVENT, waits up to stop_timeout and then ends its whole
-// process tree through a job object. The program's output and the wrapper's
-// own events go to size-rotated files in the log folder.
+// process tree through a job object. The program's output (one file, or
+// stdout and stderr apart with logs.split) and the wrapper's own events go to
+// files in the log folder, rotated by size and, with logs.rotate, hourly or
+// daily (see package svcwrap for the names, retention and compression).
 //
 // Started from a console (or on Linux and macOS, where it supervises the
 // program in the foreground until SIGINT or SIGTERM), it runs the same
@@ -50,14 +52,28 @@ func main() {
 
 // wrapper is a loaded configuration with its open logs.
 type wrapper struct {
-	sup    *svcwrap.Supervisor
-	out    *svcwrap.RotatingWriter
-	events *svcwrap.RotatingWriter
+	sup  *svcwrap.Supervisor
+	logs *svcwrap.LogSet
 }
 
-func (w *wrapper) close() {
-	w.out.Close()
-	w.events.Close()
+func (w *wrapper) close() { w.logs.Close() }
+
+// logTick is how often the logs check for the end of their period and for
+// files past their age, when nothing writes to them.
+const logTick = time.Minute
+
+// tickLogs ticks the logs until ctx ends.
+func (w *wrapper) tickLogs(ctx context.Context) {
+	t := time.NewTicker(logTick)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			w.logs.Tick()
+		}
+	}
 }
 
 // setup finds and loads the configuration and opens the log files.
@@ -96,20 +112,14 @@ func setup(args []string, stderr io.Writer) (*wrapper, error) {
 	if err != nil {
 		return nil, fmt.Errorf("svcwrap: the settings recorded for service %s: %w", cfg.Service, err)
 	}
-	outPath, eventsPath := cfg.LogFiles(dir)
-	events, err := svcwrap.OpenRotating(eventsPath, int64(cfg.Logs.MaxSize), cfg.Logs.Keep)
+	logs, err := cfg.OpenLogs(dir, nil)
 	if err != nil {
 		return nil, fmt.Errorf("svcwrap: %w (set logs.dir in %s to a folder the service account may write)", err, *cfgPath)
 	}
-	out, err := svcwrap.OpenRotating(outPath, int64(cfg.Logs.MaxSize), cfg.Logs.Keep)
-	if err != nil {
-		events.Close()
-		return nil, fmt.Errorf("svcwrap: %w (set logs.dir in %s to a folder the service account may write)", err, *cfgPath)
-	}
+	stdout, stderr := logs.Outputs()
 	w := &wrapper{
-		sup:    &svcwrap.Supervisor{Config: cfg, Dir: dir, Output: out, Events: events},
-		out:    out,
-		events: events,
+		sup:  &svcwrap.Supervisor{Config: cfg, Dir: dir, Output: stdout, Stderr: stderr, Events: logs.Events},
+		logs: logs,
 	}
 	if len(applied) > 0 {
 		w.sup.Logf("settings recorded at install time: %s", strings.Join(applied, ", "))
@@ -130,6 +140,9 @@ func run(args []string, stderr io.Writer) int {
 		return svcwrap.ExitConfig
 	}
 	defer w.close()
+	ctx, stopTicks := context.WithCancel(context.Background())
+	defer stopTicks()
+	go w.tickLogs(ctx)
 	handled, err := runService(w)
 	if !handled {
 		err = runForeground(w)

@@ -5,10 +5,13 @@
 package main
 
 import (
+	"compress/gzip"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -357,4 +360,138 @@ func TestWrapperInWine(t *testing.T) {
 	if _, code, out := p.ServiceExitCodes("plain"); code != strconv.Itoa(svcwrap.ExitConfig) {
 		t.Errorf("sc query after a bad configuration: want SERVICE_EXIT_CODE %d:\n%s", svcwrap.ExitConfig, out)
 	}
+}
+
+// TestWrapperSplitLogsInWine runs the plain test program under the wrapper
+// as a Wine service with logs.split and logs.compress: its stdout goes to
+// splitsvc.out.log and its stderr to splitsvc.err.log, each holding only its
+// stream's lines; the output log, rotated by size, leaves gzip files that
+// read back, and no line is lost or doubled across them.
+func TestWrapperSplitLogsInWine(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs Wine")
+	}
+	p := winetest.New(t)
+	const winDir = `C:\SplitSvc`
+	dir := p.HostPath(winDir)
+	logs := filepath.Join(dir, "logs")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	winetest.BuildExe(t, filepath.Join(dir, "svcwrap.exe"), "../../cmd/svcwrap")
+	winetest.BuildExe(t, filepath.Join(dir, "plainsvc.exe"), "../../internal/cmd/plainsvc")
+	port := testtool.FreePort(t)
+	base := fmt.Sprintf("http://127.0.0.1:%d", port)
+	cfg := &svcwrap.Config{
+		Service: "splitsvc", Program: "plainsvc.exe", Args: []string{"-addr", fmt.Sprintf("127.0.0.1:%d", port)},
+		StopTimeout: svcwrap.Duration(3 * time.Second),
+		Logs:        svcwrap.Logs{MaxSize: 64 << 10, Keep: 100, Split: true, Compress: true},
+	}
+	b, err := cfg.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "svcwrap.json"), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		if t.Failed() {
+			events, _ := os.ReadFile(filepath.Join(logs, "splitsvc-svcwrap.log"))
+			t.Logf("files %v; wrapper events:\n%s", listLogs(logs), events)
+		}
+	}()
+	p.MustRun(time.Minute, "sc", "create", "splitsvc", "binPath=", winDir+`\svcwrap.exe`)
+	p.MustRun(time.Minute, "sc", "start", "splitsvc")
+	p.WaitServiceState("splitsvc", "RUNNING", time.Minute)
+
+	const lines = 20000 // about 280 KB: four rotations of 64 KiB
+	batch := httpGet(t, fmt.Sprintf("%s/print?n=%d", base, lines))
+	for i := 1; i <= 3; i++ {
+		httpGet(t, fmt.Sprintf("%s/stderr?msg=to-stderr-%d", base, i))
+	}
+	// Compression runs in the background: wait for the first .gz before
+	// stopping (a stop abandons a compression under way).
+	deadline := time.Now().Add(time.Minute)
+	for !slices.ContainsFunc(listLogs(logs), func(n string) bool { return strings.HasSuffix(n, ".log.gz") }) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no compressed log within a minute: %v", listLogs(logs))
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	p.MustRun(time.Minute, "sc", "stop", "splitsvc")
+	p.WaitServiceState("splitsvc", "STOPPED", time.Minute)
+	waitNoProcess(t, p.Dir, "plainsvc.exe")
+
+	seen := map[int]int{}
+	var stderrLines []string
+	gz := 0
+	for _, name := range listLogs(logs) {
+		if strings.HasSuffix(name, ".gz.tmp") || name == "splitsvc.log" {
+			t.Errorf("%s in the log folder", name)
+		}
+		if strings.HasSuffix(name, ".gz") {
+			gz++
+		}
+		text := strings.ReplaceAll(string(readLogFile(t, filepath.Join(logs, name))), "\r\n", "\n")
+		switch {
+		case strings.HasPrefix(name, "splitsvc.out."):
+			if strings.Contains(text, "to-stderr") {
+				t.Errorf("%s holds stderr lines", name)
+			}
+			for _, l := range strings.Split(text, "\n") {
+				var bt, i int
+				if n, _ := fmt.Sscanf(l, "print %d %d", &bt, &i); n == 2 && strconv.Itoa(bt) == batch {
+					seen[i]++
+				}
+			}
+		case strings.HasPrefix(name, "splitsvc.err."):
+			stderrLines = append(stderrLines, strings.Fields(text)...)
+		}
+	}
+	if strings.Join(stderrLines, " ") != "to-stderr-1 to-stderr-2 to-stderr-3" {
+		t.Errorf("stderr log holds %q, want the three stderr lines alone", stderrLines)
+	}
+	for i := 0; i < lines; i++ {
+		if seen[i] != 1 {
+			t.Fatalf("print line %d appears %d times in the output logs", i, seen[i])
+		}
+	}
+	if gz == 0 {
+		t.Error("no compressed log")
+	}
+	t.Logf("log folder under Wine: %v", listLogs(logs))
+}
+
+// listLogs lists the log folder's files.
+func listLogs(dir string) []string {
+	ents, _ := os.ReadDir(dir)
+	var out []string
+	for _, e := range ents {
+		out = append(out, e.Name())
+	}
+	return out
+}
+
+// readLogFile reads a log file, through compress/gzip when it ends with
+// .gz.
+func readLogFile(t *testing.T, file string) []byte {
+	t.Helper()
+	f, err := os.Open(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var r io.Reader = f
+	if strings.HasSuffix(file, ".gz") {
+		zr, err := gzip.NewReader(f)
+		if err != nil {
+			t.Fatalf("%s: %v", file, err)
+		}
+		r = zr
+	}
+	b, err := io.ReadAll(r)
+	if err != nil {
+		t.Fatalf("%s: %v", file, err)
+	}
+	return b
 }

@@ -1,12 +1,33 @@
 // Package svcwrap is the portable core of svcpack's service wrapper
 // (cmd/svcwrap): the wrapper's JSON configuration with defaults and
-// validation, restart backoff and the restart limit, a size-rotating log
-// writer that never splits or loses a line, an HTTP health checker and the
+// validation, restart backoff and the restart limit, a rotating log writer
+// that never splits or loses a line, an HTTP health checker and the
 // Supervisor that runs the configured program as a child process, restarts
 // it when it exits or turns unhealthy, and stops it (gracefully, then by
 // force) when asked. The Windows parts (the SCM handler, the console, the job
 // object) live in _windows.go files and in cmd/svcwrap; elsewhere the child
 // runs in its own process group, so the supervisor also runs on Linux.
+//
+// Logs: the program's output goes to <service>.log, or with logs.split its
+// standard output to <service>.out.log and its standard error to
+// <service>.err.log, each through a pipe of its own; the wrapper's events go
+// to <service>-svcwrap.log. Each file is rotated before a line that would
+// take it past logs.max_size and, with logs.rotate, when a write (or the
+// wrapper's minute tick) falls in a later hour or day than the file's last
+// write; hours and days start at UTC boundaries, as the event lines' times
+// are UTC, so a daylight-saving change neither repeats nor skips a period. A
+// rotation closes the file, renames it to <base>.<yyyymmdd-hhmmss>.log,
+// stamped with the UTC time of its last write (a second rotation within the
+// same second adds _001, _002, ...), so names sort by time, and opens a new
+// file: one rename, whatever is kept. Removing rotated files past logs.keep
+// or older than logs.max_age (judged by the stamp: the age of the file's
+// newest line) and gzipping them with logs.compress (<name>.gz, written as
+// <name>.gz.tmp and renamed, so a crash leaves no half file under the final
+// name) happen in a goroutine of each log, on closed files, so the
+// program's pipes never wait for them; closing a log abandons a compression
+// under way, and the next start resumes it. Files numbered by older wrappers
+// (<service>.1.log ...) count as the oldest rotated files, their age taken
+// from their modification time.
 package svcwrap
 
 import (
@@ -76,6 +97,27 @@ type Logs struct {
 	MaxSize Size `json:"max_size"`
 	// Keep is the number of rotated files kept besides the current one.
 	Keep int `json:"keep"`
+	// Split writes the program's standard output and standard error to
+	// <service>.out.log and <service>.err.log instead of <service>.log.
+	Split bool `json:"split,omitempty"`
+	// Rotate also rotates each file when the hour or day (UTC) changes:
+	// RotateHourly or RotateDaily; empty rotates by size only.
+	Rotate string `json:"rotate,omitempty"`
+	// MaxAge, when set, removes rotated files whose last line is older.
+	MaxAge Duration `json:"max_age,omitempty"`
+	// Compress gzips rotated files, in the background.
+	Compress bool `json:"compress,omitempty"`
+}
+
+// The values of Logs.Rotate.
+const (
+	RotateHourly = "hourly"
+	RotateDaily  = "daily"
+)
+
+// Period is the time rotation's period: an hour, a day, or 0.
+func (l Logs) Period() time.Duration {
+	return map[string]time.Duration{RotateHourly: time.Hour, RotateDaily: 24 * time.Hour}[l.Rotate]
 }
 
 // Health is an HTTP health check.
@@ -111,8 +153,8 @@ const (
 	DefaultFailures     = 3
 )
 
-// Limits of the log settings: rotation renames every kept file, and a
-// partial line is held in memory up to the file size.
+// Limits of the log settings: a partial line is held in memory up to the
+// file size, and each rotation lists the rotated files.
 const (
 	MinMaxSize = 1 << 10
 	MaxMaxSize = 1 << 30
@@ -318,6 +360,7 @@ func (c *Config) Problems() []*FieldError {
 	case c.Logs.Keep > MaxKeep:
 		bad("logs.keep", "%d is above the limit of %d: want the number of rotated files to keep, such as 5", c.Logs.Keep, MaxKeep)
 	}
+	out = append(out, c.Logs.timeProblems()...)
 	if strings.ContainsAny(c.Logs.Dir, "\"<>|*?") {
 		bad("logs.dir", "%q holds one of \" < > | * ?, which no Windows path can", c.Logs.Dir)
 	}
@@ -343,6 +386,26 @@ func (c *Config) Problems() []*FieldError {
 		if h.Failures < 1 {
 			bad("health.failures", "%d is below 1: want the number of consecutive failures that restart the program, such as 3", h.Failures)
 		}
+	}
+	return out
+}
+
+// timeProblems checks rotate and max_age. The messages are svcpack.yaml's
+// own, word for word, so that `svcpack check` says each once.
+func (l Logs) timeProblems() []*FieldError {
+	var out []*FieldError
+	switch l.Rotate {
+	case "", RotateHourly, RotateDaily:
+	default:
+		out = append(out, &FieldError{"logs.rotate", fmt.Sprintf("%q is not valid: want daily or hourly", l.Rotate)})
+	}
+	switch age, period := l.MaxAge.Std(), l.Period(); {
+	case age < 0:
+		out = append(out, &FieldError{"logs.max_age", fmt.Sprintf("%s is negative: want the age of the oldest "+
+			"rotated file to keep, such as \"168h\", or 0 to keep by count only", age)})
+	case age > 0 && age < period:
+		out = append(out, &FieldError{"logs.max_age", fmt.Sprintf("%s is shorter than the %s rotation: a file "+
+			"would expire before it is rotated; want at least %s", age, l.Rotate, period)})
 	}
 	return out
 }
@@ -442,7 +505,7 @@ func decodeError(data []byte, name string, err error) error {
 	}
 	msg := strings.TrimPrefix(err.Error(), "json: ")
 	if f, ok := strings.CutPrefix(msg, "unknown field "); ok {
-		return fmt.Errorf("%s: unknown field %s: valid fields are service, program, args, env, restart {delay, factor, max_delay, max_restarts, window}, stop_timeout, logs {dir, max_size, keep}, health {url, interval, timeout, failures, allow_remote}", name, f)
+		return fmt.Errorf("%s: unknown field %s: valid fields are service, program, args, env, restart {delay, factor, max_delay, max_restarts, window}, stop_timeout, logs {dir, max_size, keep, split, rotate, max_age, compress}, health {url, interval, timeout, failures, allow_remote}", name, f)
 	}
 	return fmt.Errorf("%s: %s", name, msg)
 }
@@ -459,7 +522,7 @@ func badValueField(data []byte) string {
 	if json.Unmarshal(data, &m) != nil {
 		return "a duration or size field"
 	}
-	for _, f := range []string{"restart.delay", "restart.max_delay", "restart.window", "stop_timeout", "logs.max_size", "health.interval", "health.timeout"} {
+	for _, f := range []string{"restart.delay", "restart.max_delay", "restart.window", "stop_timeout", "logs.max_size", "logs.max_age", "health.interval", "health.timeout"} {
 		var v any = m
 		for _, k := range strings.Split(f, ".") {
 			if mm, ok := v.(map[string]any); ok {
@@ -499,11 +562,26 @@ func (c *Config) Marshal() ([]byte, error) {
 // for a wrapper whose install folder is dir: <logs.dir>/<service>.log and
 // <logs.dir>/<service>-svcwrap.log, logs.dir taken relative to dir.
 func (c *Config) LogFiles(dir string) (output, events string) {
-	logDir := c.Logs.Dir
-	if !filepath.IsAbs(logDir) {
-		logDir = filepath.Join(dir, logDir)
+	return filepath.Join(c.logDir(dir), c.Service+".log"), filepath.Join(c.logDir(dir), c.Service+"-svcwrap.log")
+}
+
+// OutputFiles returns the logs of the program's standard output and
+// standard error: <service>.out.log and <service>.err.log with logs.split,
+// else <service>.log for both.
+func (c *Config) OutputFiles(dir string) (stdout, stderr string) {
+	if !c.Logs.Split {
+		out, _ := c.LogFiles(dir)
+		return out, out
 	}
-	return filepath.Join(logDir, c.Service+".log"), filepath.Join(logDir, c.Service+"-svcwrap.log")
+	return filepath.Join(c.logDir(dir), c.Service+".out.log"), filepath.Join(c.logDir(dir), c.Service+".err.log")
+}
+
+// logDir is logs.dir, taken relative to the install folder dir.
+func (c *Config) logDir(dir string) string {
+	if filepath.IsAbs(c.Logs.Dir) {
+		return c.Logs.Dir
+	}
+	return filepath.Join(dir, c.Logs.Dir)
 }
 
 // checkFolders checks the ${name} references of v when Folders is set.

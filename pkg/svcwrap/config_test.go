@@ -210,3 +210,58 @@ func TestFolders(t *testing.T) {
 		t.Errorf("without folders: %q, %v", got.Args, err)
 	}
 }
+
+// TestLogsFields: split, rotate, max_age and compress are read and written
+// back, and left out of the JSON when unset.
+func TestLogsFields(t *testing.T) {
+	c, err := Parse([]byte(`{"service": "a", "program": "a.exe",
+		"logs": {"split": true, "rotate": "hourly", "max_age": "168h", "compress": true}}`), "svcwrap.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Logs{Dir: "logs", MaxSize: DefaultMaxSize, Keep: DefaultKeep, Split: true, Rotate: RotateHourly,
+		MaxAge: Duration(168 * time.Hour), Compress: true}
+	if c.Logs != want || c.Logs.Period() != time.Hour {
+		t.Errorf("logs %+v, want %+v", c.Logs, want)
+	}
+	b, _ := c.Marshal()
+	if !strings.Contains(string(b), `"split": true,
+    "rotate": "hourly",
+    "max_age": "168h0m0s",
+    "compress": true`) {
+		t.Errorf("marshalled:\n%s", b)
+	}
+	c.Logs = Logs{Dir: "logs", MaxSize: 1024, Keep: 1}
+	b, _ = c.Marshal()
+	for _, f := range []string{"split", "rotate", "max_age", "compress"} {
+		if strings.Contains(string(b), f) {
+			t.Errorf("unset %s written:\n%s", f, b)
+		}
+	}
+	stdout, stderr := (&Config{Service: "a", Logs: Logs{Dir: "logs", Split: true}}).OutputFiles("/srv")
+	if stdout != filepath.Join("/srv", "logs", "a.out.log") || stderr != filepath.Join("/srv", "logs", "a.err.log") {
+		t.Errorf("split output files %s, %s", stdout, stderr)
+	}
+	if stdout, stderr := (&Config{Service: "a", Logs: Logs{Dir: "/var/log/a"}}).OutputFiles("/srv"); stdout != "/var/log/a/a.log" || stderr != stdout {
+		t.Errorf("output files %s, %s", stdout, stderr)
+	}
+}
+
+func TestLogsFieldErrors(t *testing.T) {
+	for _, tc := range []struct{ logs, want string }{
+		{`{"rotate": "weekly"}`, `logs.rotate: "weekly" is not valid: want daily or hourly`},
+		{`{"rotate": "daily", "max_age": "1h"}`, "logs.max_age: 1h0m0s is shorter than the daily rotation: a file " +
+			"would expire before it is rotated; want at least 24h0m0s"},
+		{`{"max_age": "-1h"}`, "logs.max_age: -1h0m0s is negative"},
+		{`{"max_age": "soon"}`, `logs.max_age: "soon" is not a duration`},
+		{`{"spilt": true}`, "split, rotate, max_age, compress"},
+	} {
+		_, err := Parse([]byte(`{"service": "a", "program": "a.exe", "logs": `+tc.logs+`}`), "svcwrap.json")
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: %v, want %q", tc.logs, err, tc.want)
+		}
+	}
+	if _, err := Parse([]byte(`{"service": "a", "program": "a.exe", "logs": {"rotate": "hourly", "max_age": "1h"}}`), "x.json"); err != nil {
+		t.Errorf("max age of one period: %v", err)
+	}
+}

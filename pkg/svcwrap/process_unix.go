@@ -25,14 +25,14 @@ type unixProcess struct {
 }
 
 // startProcess starts the program in a new process group.
-func startProcess(program string, args, env []string, dir string, out io.Writer) (Process, error) {
+func startProcess(program string, args, env []string, dir string, stdout, stderr io.Writer) (Process, error) {
 	cmd := exec.Command(program, args...)
 	cmd.Env, cmd.Dir = env, dir
-	pipe, err := newOutputPipe(out)
+	pipe, err := newOutputPipe(stdout, stderr)
 	if err != nil {
 		return nil, err
 	}
-	cmd.Stdout, cmd.Stderr = pipe.w, pipe.w
+	cmd.Stdout, cmd.Stderr = pipe.stdout, pipe.stderr
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	err = cmd.Start()
 	pipe.started()

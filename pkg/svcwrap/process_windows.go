@@ -49,12 +49,12 @@ type winProcess struct {
 // single handler however often the program restarts.
 func NewStartFunc() StartFunc {
 	guard := &ctrlGuard{}
-	return func(program string, args, env []string, dir string, out io.Writer) (Process, error) {
-		return startProcess(program, args, env, dir, out, guard)
+	return func(program string, args, env []string, dir string, stdout, stderr io.Writer) (Process, error) {
+		return startProcess(program, args, env, dir, stdout, stderr, guard)
 	}
 }
 
-func startProcess(program string, args, env []string, dir string, out io.Writer, guard *ctrlGuard) (Process, error) {
+func startProcess(program string, args, env []string, dir string, stdout, stderr io.Writer, guard *ctrlGuard) (Process, error) {
 	job, err := windows.CreateJobObject(nil, nil)
 	if err != nil {
 		return nil, fmt.Errorf("CreateJobObject: %w", err)
@@ -68,11 +68,11 @@ func startProcess(program string, args, env []string, dir string, out io.Writer,
 	}
 	cmd := exec.Command(program, args...)
 	cmd.Env, cmd.Dir = env, dir
-	pipe, err := newOutputPipe(out)
+	pipe, err := newOutputPipe(stdout, stderr)
 	if err != nil {
 		return nil, err
 	}
-	cmd.Stdout, cmd.Stderr = pipe.w, pipe.w
+	cmd.Stdout, cmd.Stderr = pipe.stdout, pipe.stderr
 	cmd.SysProcAttr = &syscall.SysProcAttr{
 		// No CREATE_NEW_PROCESS_GROUP: it would turn Ctrl+C off in the
 		// child, and its own console already confines the events to it.

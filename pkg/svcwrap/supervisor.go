@@ -29,8 +29,10 @@ type Process interface {
 }
 
 // StartFunc starts a program with its arguments, environment (complete,
-// KEY=value) and working directory, with output to out.
-type StartFunc func(program string, args, env []string, dir string, out io.Writer) (Process, error)
+// KEY=value) and working directory, with its standard output to stdout and
+// its standard error to stderr (nil: to stdout, through the same pipe, so
+// that the lines of both keep their order).
+type StartFunc func(program string, args, env []string, dir string, stdout, stderr io.Writer) (Process, error)
 
 // TooManyRestartsError is returned by Supervisor.Run when the program
 // exited more often than the restart limit allows.
@@ -59,8 +61,11 @@ type Supervisor struct {
 	// Dir is the install folder: the program's working directory and the
 	// base of relative paths.
 	Dir string
-	// Output receives the program's stdout and stderr.
+	// Output receives the program's stdout, and its stderr unless Stderr is
+	// set.
 	Output io.Writer
+	// Stderr, when set, receives the program's stderr apart (logs.split).
+	Stderr io.Writer
 	// Events receives the wrapper's own event lines; nil discards them.
 	Events io.Writer
 	// Start starts a process; nil means NewStartFunc() (the platform's way,
@@ -81,7 +86,12 @@ func (s *Supervisor) Logf(format string, args ...any) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	fmt.Fprintf(s.Events, "%s %s\n", s.now().UTC().Format("2006-01-02T15:04:05.000Z"), fmt.Sprintf(format, args...))
+	writeEvent(s.Events, s.now(), fmt.Sprintf(format, args...))
+}
+
+// writeEvent writes one event line, stamped with t in UTC.
+func writeEvent(w io.Writer, t time.Time, msg string) {
+	fmt.Fprintf(w, "%s %s\n", t.UTC().Format("2006-01-02T15:04:05.000Z"), msg)
 }
 
 func (s *Supervisor) now() time.Time {
@@ -159,7 +169,7 @@ func (s *Supervisor) Run(ctx context.Context, ready func()) error {
 	s.Logf("start: service %s, program %s %q, folder %s", c.Service, program, c.Args, s.Dir)
 	for {
 		lastExit := -1
-		p, err := start(program, c.Args, s.environ(), s.Dir, s.Output)
+		p, err := start(program, c.Args, s.environ(), s.Dir, s.Output, s.Stderr)
 		if err != nil {
 			s.Logf("start failed: %v", err)
 		} else {

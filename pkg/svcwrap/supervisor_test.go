@@ -306,3 +306,38 @@ func TestEnvironMerge(t *testing.T) {
 		t.Errorf("environ = %q", got)
 	}
 }
+
+// TestStartSplitsStreams: a child's stdout and stderr reach the split logs
+// through a pipe each, every line in its stream's file; unsplit, they share
+// one pipe, so one file holds them in the order they were written.
+func TestStartSplitsStreams(t *testing.T) {
+	const script = `i=0; while [ $i -lt 500 ]; do echo "out $i"; echo "err $i" >&2; i=$((i+1)); done`
+	for _, split := range []bool{true, false} {
+		dir := t.TempDir()
+		l, err := logConfig(dir, Logs{Split: split, MaxSize: 4096, Keep: 1000}).OpenLogs(t.TempDir(), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		stdout, stderr := l.Outputs()
+		p, err := NewStartFunc()("/bin/sh", []string{"-c", script}, os.Environ(), dir, stdout, stderr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if code, err := p.Wait(); code != 0 || err != nil {
+			t.Fatalf("sh: exit code %d, %v", code, err)
+		}
+		p.Close() // lets the last lines through
+		l.Close()
+		if !split {
+			got := readLog(t, filepath.Join(dir, "app.log"), 0)
+			for i := 0; i < 1000; i++ {
+				if want := fmt.Sprintf("%s %d", []string{"out", "err"}[i%2], i/2); i >= len(got) || got[i] != want {
+					t.Fatalf("unsplit: line %d is not %q (%d lines)", i, want, len(got))
+				}
+			}
+			continue
+		}
+		streamLines(t, "app.out.log", readLog(t, filepath.Join(dir, "app.out.log"), 0), 500, "out")
+		streamLines(t, "app.err.log", readLog(t, filepath.Join(dir, "app.err.log"), 0), 500, "err")
+	}
+}

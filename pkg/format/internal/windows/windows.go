@@ -129,7 +129,12 @@ func CheckSettings(s *config.Spec, probs *config.Problems) {
 // rotated copies), which uninstalling with PURGE=1 removes.
 func logFileNames(wc *svcwrap.Config) []string {
 	var out []string
-	for _, name := range []string{wc.Service + ".log", wc.Service + "-svcwrap.log"} {
+	// Named for Wine, which ignores the MSI's wildcards (Windows removes
+	// every file of the folder): the live files, split or not, and the
+	// numbered names of older wrappers; stamped rotated files are only
+	// removed by the wildcard.
+	for _, name := range []string{wc.Service + ".log", wc.Service + ".out.log", wc.Service + ".err.log",
+		wc.Service + "-svcwrap.log"} {
 		out = append(out, name)
 		for n := 1; n <= wc.Logs.Keep; n++ {
 			out = append(out, svcwrap.RotatedName(name, n))

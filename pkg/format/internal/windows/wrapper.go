@@ -31,14 +31,10 @@ func wrapperConfig(c *config.Spec) (*svcwrap.Config, error) {
 			Window:      svcwrap.Duration(w.Restart.Window),
 		},
 		StopTimeout: svcwrap.Duration(w.StopTimeout),
-		Logs:        svcwrap.Logs{Dir: w.Logs.Dir, Keep: w.Logs.Keep},
 	}
-	if w.Logs.MaxSize != "" {
-		n, err := svcwrap.ParseSize(w.Logs.MaxSize)
-		if err != nil {
-			return nil, err
-		}
-		wc.Logs.MaxSize = svcwrap.Size(n)
+	var err error
+	if wc.Logs, err = wrapperLogs(w.Logs); err != nil {
+		return nil, err
 	}
 	if h := w.Health; h != nil {
 		wc.Health = &svcwrap.Health{URL: h.URL, Interval: svcwrap.Duration(h.Interval), Timeout: svcwrap.Duration(h.Timeout), Failures: h.Failures, AllowRemote: h.AllowRemote}
@@ -54,6 +50,20 @@ func wrapperConfig(c *config.Spec) (*svcwrap.Config, error) {
 		}
 	}
 	return wc, nil
+}
+
+// wrapperLogs maps service.wrapper.logs onto the wrapper's log settings.
+func wrapperLogs(l config.WrapperLogs) (svcwrap.Logs, error) {
+	out := svcwrap.Logs{Dir: l.Dir, Keep: l.Keep, Split: l.Split, Rotate: l.Rotate, MaxAge: svcwrap.Duration(l.MaxAge),
+		Compress: l.Compress}
+	if l.MaxSize != "" {
+		n, err := svcwrap.ParseSize(l.MaxSize)
+		if err != nil {
+			return out, err
+		}
+		out.MaxSize = svcwrap.Size(n)
+	}
+	return out, nil
 }
 
 // wrapperField maps a field of the wrapper configuration to the

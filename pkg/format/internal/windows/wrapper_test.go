@@ -1,6 +1,7 @@
 package windows
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -73,6 +74,46 @@ func TestRootedWithoutDrive(t *testing.T) {
 	} {
 		if got := rootedWithoutDrive(p); got != want {
 			t.Errorf("rootedWithoutDrive(%q) = %v, want %v", p, got, want)
+		}
+	}
+}
+
+// TestWrapperLogs: service.wrapper.logs' split, rotate, max_age and
+// compress reach svcwrap.json, and a bad value is refused at its
+// svcpack.yaml field with the words of svcpack.yaml's own check (so that
+// check says it once).
+func TestWrapperLogs(t *testing.T) {
+	s := &config.Spec{Name: "hello"}
+	s.Service.Name = "hello"
+	s.Service.Contract.Wrap.On = true
+	s.Service.Wrapper.Logs = config.WrapperLogs{Split: true, Rotate: "daily", MaxAge: config.Duration(30 * 24 * time.Hour), Compress: true}
+	got, err := WrapperJSON(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `  "logs": {
+    "dir": "logs",
+    "max_size": 10485760,
+    "keep": 5,
+    "split": true,
+    "rotate": "daily",
+    "max_age": "720h0m0s",
+    "compress": true
+  }`
+	if !strings.Contains(string(got), want) {
+		t.Errorf("wrapper config:\n%s\nwant:\n%s", got, want)
+	}
+	for _, tc := range []struct {
+		logs config.WrapperLogs
+		want string
+	}{
+		{config.WrapperLogs{Rotate: "weekly"}, `service.wrapper.logs.rotate: "weekly" is not valid: want daily or hourly`},
+		{config.WrapperLogs{Rotate: "hourly", MaxAge: config.Duration(30 * time.Minute)},
+			"service.wrapper.logs.max_age: 30m0s is shorter than the hourly rotation: a file would expire before it is rotated; want at least 1h0m0s"},
+	} {
+		s.Service.Wrapper.Logs = tc.logs
+		if _, err := Wrapper(s); err == nil || err.Error() != tc.want {
+			t.Errorf("%+v: %v, want %s", tc.logs, err, tc.want)
 		}
 	}
 }
