@@ -105,8 +105,8 @@ func warnDistName(s *config.Spec, probs *config.Problems) {
 	probs.Warn("name", "%q is also the name of a package of %s: where users add your apt repository, apt-get upgrade "+
 		"replaces your deb with Debian's whenever Debian's version is higher (an rpm distribution packaging %s may do the same). "+
 		"Choose another package name (the name field sets it, and the program's: %s-server or acme-%s, say), or have users prefer your "+
-		"repository with an apt preferences entry, /etc/apt/preferences.d/%s: \"Package: %s\", \"Pin: origin <your repository's host>\", "+
-		"\"Pin-Priority: 900\" (above the 500 Debian's packages have)",
+		"repository: install.sh (formats: install.sh) pins it, as an apt preferences entry does, /etc/apt/preferences.d/%s: "+
+		"\"Package: %s\", \"Pin: release o=<apt.origin>\", \"Pin-Priority: 990\" (above the 500 Debian's packages have)",
 		s.Name, release, s.Name, s.Name, s.Name, s.Name, s.Name)
 }
 

@@ -45,7 +45,7 @@ func TestDebianNameWarns(t *testing.T) {
 		`svcpack.yaml:1: name: warning: "nginx" is also the name of a package of Debian GNU/Linux 12 (bookworm)`,
 		"apt-get upgrade replaces your deb with Debian's",
 		"the name field sets it, and the program's: nginx-server or acme-nginx",
-		`/etc/apt/preferences.d/nginx: "Package: nginx", "Pin: origin <your repository's host>", "Pin-Priority: 900"`,
+		`/etc/apt/preferences.d/nginx: "Package: nginx", "Pin: release o=<apt.origin>", "Pin-Priority: 990"`,
 	} {
 		if !strings.Contains(s.Warnings[0], want) {
 			t.Errorf("the warning does not say %q:\n%s", want, s.Warnings[0])
