@@ -395,18 +395,7 @@ func TestReleaseWorkflowDryRun(t *testing.T) {
 	if err := os.MkdirAll(d.store, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	for _, m := range part.Strategy.Matrix.Include {
-		d.job("part "+m["part"], part.Steps, m)
-	}
-	d.job("merge", merge.Steps, nil)
-	merged := filepath.Join(base, "merged")
-	if err := os.Rename(filepath.Join(d.work, "dist"), merged); err != nil {
-		t.Fatal(err)
-	}
-	if want := []string{"merge: Attest the files' provenance (GitHub's artifact attestations)",
-		"merge: Publish the GitHub release"}; fmt.Sprint(d.skipped) != fmt.Sprint(want) {
-		t.Errorf("skipped steps %q, want %q", d.skipped, want)
-	}
+	merged := d.playRelease(part.Steps, part.Strategy.Matrix.Include, merge.Steps, filepath.Join(base, "merged"))
 
 	// One machine, the README's way, from the same checkout at the same path.
 	d.job("single", []step{{Name: "release", Run: "go run mage.go release"}}, nil)
@@ -479,4 +468,23 @@ func files(t *testing.T, dir string) map[string][]byte {
 		t.Fatal(err)
 	}
 	return out
+}
+
+// playRelease plays each part of the matrix, then the merge, moves the
+// merged dist/ to merged and returns it; GitHub's steps (gh release, the
+// attestation) must be the only ones skipped.
+func (d *dryRun) playRelease(part []step, matrix []map[string]string, merge []step, merged string) string {
+	t := d.t
+	for _, m := range matrix {
+		d.job("part "+m["part"], part, m)
+	}
+	d.job("merge", merge, nil)
+	if err := os.Rename(filepath.Join(d.work, "dist"), merged); err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"merge: Attest the files' provenance (GitHub's artifact attestations)",
+		"merge: Publish the GitHub release"}; fmt.Sprint(d.skipped) != fmt.Sprint(want) {
+		t.Errorf("skipped steps %q, want %q", d.skipped, want)
+	}
+	return merged
 }

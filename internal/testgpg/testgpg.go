@@ -6,6 +6,7 @@
 package testgpg
 
 import (
+	"crypto/rsa"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/svcpack/svcpack/internal/testtool"
+	"golang.org/x/crypto/openpgp"
 )
 
 // Key is a key pair made by gpg in a private keyring.
@@ -87,4 +89,25 @@ func (k *Key) Verify(t testing.TB, sigFile, dataFile string) string {
 		t.Fatalf("gpg --verify %s %s: %v\n%s", sigFile, dataFile, err, out)
 	}
 	return out
+}
+
+// RSAKeys returns the RSA secret keys of the OpenPGP secret key in file
+// (armored, unencrypted), the primary first, then its subkeys: to move
+// onto a token.
+func RSAKeys(t testing.TB, file string) []*rsa.PrivateKey {
+	t.Helper()
+	f, err := os.Open(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	es, err := openpgp.ReadArmoredKeyRing(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys := []*rsa.PrivateKey{es[0].PrivateKey.PrivateKey.(*rsa.PrivateKey)}
+	for _, sub := range es[0].Subkeys {
+		keys = append(keys, sub.PrivateKey.PrivateKey.(*rsa.PrivateKey))
+	}
+	return keys
 }

@@ -14,33 +14,12 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ProtonMail/go-crypto/openpgp"
 	"github.com/svcpack/svcpack/internal/softhsm"
 	"github.com/svcpack/svcpack/internal/testgpg"
 	"github.com/svcpack/svcpack/internal/testtool"
 	"github.com/svcpack/svcpack/pkg/pgpsign"
 	"github.com/svcpack/svcpack/pkg/pkcs11key"
 )
-
-// rsaKeys returns the RSA secret keys (primary first, then subkeys) of the
-// key gpg made, as Go keys, to move onto a token.
-func rsaKeys(t *testing.T, k *testgpg.Key) []*rsa.PrivateKey {
-	t.Helper()
-	f, err := os.Open(k.SecretFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	es, err := openpgp.ReadArmoredKeyRing(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	keys := []*rsa.PrivateKey{es[0].PrivateKey.PrivateKey.(*rsa.PrivateKey)}
-	for _, sub := range es[0].Subkeys {
-		keys = append(keys, sub.PrivateKey.PrivateKey.(*rsa.PrivateKey))
-	}
-	return keys
-}
 
 // verifier imports cert alone into a fresh GNUPGHOME and returns a function
 // that runs gpg --verify there, returning its status lines.
@@ -75,7 +54,7 @@ func verifier(t *testing.T, cert []byte) func(files ...string) (string, error) {
 func TestFromSignerToken(t *testing.T) {
 	tk := softhsm.New(t)
 	k := testgpg.New(t, "rsa2048", "")
-	tk.ImportKey(t, "openpgp", "01", rsaKeys(t, k)[0])
+	tk.ImportKey(t, "openpgp", "01", testgpg.RSAKeys(t, k.SecretFile)[0])
 	key, err := pkcs11key.Open(pkcs11key.Config{Module: tk.Module, URI: tk.URI("openpgp"), PIN: tk.PIN})
 	if err != nil {
 		t.Fatal(err)
@@ -164,7 +143,7 @@ func TestFromSignerSubkeys(t *testing.T) {
 	k.Run(t, "--passphrase", "", "--quick-add-key", fpr, "rsa2048", "encr", "never")
 	cert := []byte(k.Run(t, "--armor", "--export", fpr))
 	os.WriteFile(k.SecretFile, []byte(k.Run(t, "--armor", "--export-secret-keys", fpr)), 0o600)
-	keys := rsaKeys(t, k) // primary, signing subkey, encryption subkey
+	keys := testgpg.RSAKeys(t, k.SecretFile) // primary, signing subkey, encryption subkey
 
 	s, err := pgpsign.FromSigner(cert, keys[1], releaseDate)
 	if err != nil {

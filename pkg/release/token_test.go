@@ -2,15 +2,12 @@ package release
 
 import (
 	"context"
-	"crypto/rsa"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/ProtonMail/go-crypto/openpgp"
 
 	"github.com/svcpack/svcpack/internal/softhsm"
 	"github.com/svcpack/svcpack/internal/testgpg"
@@ -52,7 +49,7 @@ func TestTokenSignedRelease(t *testing.T) {
 		testtool.Missing(t, "OpenSSL's PKCS#11 engine (Debian package libengine-pkcs11-openssl)")
 	}
 	k := testgpg.New(t, "rsa2048", "")
-	tk.ImportKey(t, "openpgp", "01", primaryRSA(t, k.SecretFile))
+	tk.ImportKey(t, "openpgp", "01", testgpg.RSAKeys(t, k.SecretFile)[0])
 	_, cert := testKeys(t, "unused")
 	key, err := os.ReadFile(filepath.Join(filepath.Dir(cert), "key.pem"))
 	if err != nil {
@@ -108,22 +105,6 @@ func TestTokenSignedRelease(t *testing.T) {
 			t.Errorf("check with PIN %s and object %s: %v", tc.pin, tc.object, err)
 		}
 	}
-}
-
-// primaryRSA is the RSA secret key of the OpenPGP key in file, to move onto
-// a token.
-func primaryRSA(t *testing.T, file string) *rsa.PrivateKey {
-	t.Helper()
-	f, err := os.Open(file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	es, err := openpgp.ReadArmoredKeyRing(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return es[0].PrivateKey.PrivateKey.(*rsa.PrivateKey)
 }
 
 // verifyDebOrigin checks the deb's _gpgorigin member with gpg: the detached
