@@ -81,6 +81,15 @@ func (wf workflowInit) write(path string, stdout io.Writer) error {
 			fmt.Fprintf(stdout, "  set secret %s: given to svcpack as %s\n", e.Secret, e.Var)
 		}
 	}
+	if release.UsesToken(cfg) {
+		fmt.Fprintf(stdout, "note: a PKCS#11 token signs: GitHub's runners hold none, so run the jobs on a "+
+			"self-hosted runner that does (runs-on), with osslsigncode and libengine-pkcs11-openssl for "+
+			"Authenticode; see docs/github-actions.md\n")
+	}
+	if cfg.Windows.Sign != nil && len(cfg.Windows.Sign.Command) > 0 {
+		fmt.Fprintf(stdout, "note: windows.sign.command runs in the part that makes the Windows files: give its "+
+			"tool and secrets to that job (env:), see docs/github-actions.md\n")
+	}
 	return nil
 }
 

@@ -74,12 +74,14 @@ func (e Evidence) String() string {
 }
 
 // SCM reports whether the program speaks to the Windows SCM: some package
-// outside golang.org/x/sys imports SCMPackage. (x/sys's own service manager
+// outside golang.org/x/sys imports SCMPackage, or the program itself (the
+// graph's last package, as go list -deps orders it) does, wherever it
+// lives: x/sys's own example service is one. (x/sys's service manager
 // package, windows/svc/mgr, imports it too, but managing services is not
 // being one.)
 func (g Graph) SCM() Evidence {
-	for _, p := range g {
-		if strings.HasPrefix(p.ImportPath, "golang.org/x/sys/") {
+	for i, p := range g {
+		if strings.HasPrefix(p.ImportPath, "golang.org/x/sys/") && i < len(g)-1 {
 			continue
 		}
 		if slices.Contains(p.Imports, SCMPackage) {

@@ -53,6 +53,11 @@ func TestGraph(t *testing.T) {
 		{"svc directly", Graph{{SCMPackage, nil}, {"example.com/app", []string{SCMPackage}}}, "example.com/app imports " + SCMPackage, ""},
 		// Managing services (svc/mgr) is not being one.
 		{"mgr only", Graph{{SCMPackage, nil}, {"golang.org/x/sys/windows/svc/mgr", []string{SCMPackage}}, {"example.com/app", []string{"golang.org/x/sys/windows/svc/mgr"}}}, "", ""},
+		// A program of x/sys itself that runs as a service (found by the
+		// trial on golang.org/x/sys/windows/svc/example).
+		{"x/sys's example service", Graph{{SCMPackage, nil}, {"golang.org/x/sys/windows/svc/mgr", []string{SCMPackage}},
+			{"golang.org/x/sys/windows/svc/example", []string{SCMPackage, "golang.org/x/sys/windows/svc/mgr"}}},
+			"golang.org/x/sys/windows/svc/example imports " + SCMPackage, ""},
 		{"svcpack service", Graph{
 			{SCMPackage, nil},
 			{"github.com/svcpack/svcpack/service", []string{SCMPackage}},

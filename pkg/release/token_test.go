@@ -95,6 +95,14 @@ func TestTokenSignedRelease(t *testing.T) {
 		t.Errorf("two releases signed by the token differ: %v\n%s", err, FormatDifferences(diffs))
 	}
 
+	// A certificate of another key fails check, not the signing after
+	// the build.
+	_, otherCert := testKeys(t, "unused")
+	yaml, env = project(tk.PIN, "openpgp")
+	if _, err := helloLoad(t, strings.Replace(yaml, cert, otherCert, 1), env); err == nil ||
+		!strings.Contains(err.Error(), "is not the token key's") {
+		t.Errorf("check with a certificate of another key: %v", err)
+	}
 	for _, tc := range []struct{ pin, object, want string }{
 		{"0000", "openpgp", "wrong PIN"},
 		{tk.PIN, "nothing", "names no key"},

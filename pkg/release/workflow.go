@@ -125,9 +125,16 @@ func secrets(s *config.Spec, w *workflow.Workflow, rel func(string) (string, err
 	}
 	if sg := s.Windows.Sign; sg != nil {
 		errs = append(errs, file("windows.sign.pkcs12", sg.PKCS12, "SVCPACK_SIGN_PKCS12", true),
-			file("windows.sign.cert", sg.Cert, "SVCPACK_SIGN_CERT", false),
 			file("windows.sign.key", sg.Key, "SVCPACK_SIGN_KEY", false))
+		if sg.PKCS11 == nil { // with a token, the certificate is public: committed, not a secret
+			errs = append(errs, file("windows.sign.cert", sg.Cert, "SVCPACK_SIGN_CERT", false))
+		} else {
+			errs = append(errs, committed("windows.sign.cert", sg.Cert, rel))
+		}
 		env(sg.PasswordEnv, "SVCPACK_SIGN_PASSWORD")
+	}
+	if s.GPG != nil && s.GPG.PublicKey != "" {
+		errs = append(errs, committed("gpg.public_key", s.GPG.PublicKey, rel))
 	}
 	for _, g := range []config.GitRepo{s.Pages, s.Homebrew.Tap, s.Scoop.Bucket} {
 		env(g.TokenEnv, g.TokenEnv)
@@ -223,3 +230,16 @@ func tokens(s *config.Spec) []*config.PKCS11 {
 	}
 	return out
 }
+
+// committed checks that a public file the release reads (a certificate)
+// is in the repository, where the workflow's checkout has it.
+func committed(field string, p config.Path, rel func(string) (string, error)) error {
+	if _, err := rel(string(p)); err != nil {
+		return fmt.Errorf("workflow: %s %s is outside the repository: the workflow's checkout has only what is "+
+			"committed; put it in the repository (it is public) and name it there", field, p)
+	}
+	return nil
+}
+
+// UsesToken reports whether the spec signs with a PKCS#11 token.
+func UsesToken(s *config.Spec) bool { return len(tokens(s)) > 0 }

@@ -17,6 +17,8 @@ import (
 	"bytes"
 	"context"
 	"crypto/rsa"
+	"crypto/x509"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"os"
@@ -243,8 +245,12 @@ func (a *Authenticode) checkToken() error {
 		return fmt.Errorf("sign: %w", err)
 	}
 	defer key.Close()
-	if _, ok := key.Public().(*rsa.PublicKey); !ok {
-		return fmt.Errorf("sign: %s: a %T key: Authenticode signs with an RSA key here", a.PKCS11URI, key.Public())
+	pub, ok := key.Public().(*rsa.PublicKey)
+	if !ok {
+		return fmt.Errorf("sign: %s: not an RSA key: Authenticode signs with an RSA key here", a.PKCS11URI)
+	}
+	if err := certMatches(a.Cert, pub); err != nil {
+		return fmt.Errorf("sign: %s and %s: %w", a.Cert, a.PKCS11URI, err)
 	}
 	if !pkcs11Engine() {
 		return errors.New("sign: osslsigncode's PKCS#11 engine is not installed: install it (Debian package " +
@@ -263,4 +269,27 @@ func pkcs11Engine() bool {
 	dir := strings.Trim(strings.TrimSpace(strings.TrimPrefix(string(out), "ENGINESDIR:")), `"`)
 	_, err = os.Stat(filepath.Join(dir, "pkcs11.so"))
 	return err == nil
+}
+
+// certMatches checks that the first certificate of the PEM chain in file
+// is the key's: osslsigncode would find out only when it signs, after the
+// build.
+func certMatches(file string, pub *rsa.PublicKey) error {
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return err
+	}
+	block, _ := pem.Decode(b)
+	if block == nil || block.Type != "CERTIFICATE" {
+		return errors.New("the certificate file holds no PEM CERTIFICATE")
+	}
+	cert, err := x509.ParseCertificate(block.Bytes)
+	if err != nil {
+		return err
+	}
+	if certKey, ok := cert.PublicKey.(*rsa.PublicKey); !ok || !certKey.Equal(pub) {
+		return fmt.Errorf("the certificate (%s) is not the token key's: give the certificate issued for that key "+
+			"first in the chain", cert.Subject)
+	}
+	return nil
 }
