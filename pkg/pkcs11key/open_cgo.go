@@ -3,7 +3,9 @@
 package pkcs11key
 
 import (
+	"crypto/sha256"
 	"crypto/subtle"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
@@ -31,7 +33,18 @@ type module struct {
 var modules = struct {
 	sync.Mutex
 	m map[string]*module
-}{m: map[string]*module{}}
+	// refused records the PINs a token refused in this process (by module,
+	// token and the PIN's digest): one wrong PIN in a config that names the
+	// token several times is tried once, not once a section, so that a
+	// token which locks after a few tries is not locked by one check.
+	refused map[string]error
+}{m: map[string]*module{}, refused: map[string]error{}}
+
+// refusedKey is the refused map's key of a PIN for a module's token.
+func refusedKey(path string, token pkcs11.TokenInfo, pin string) string {
+	sum := sha256.Sum256([]byte(pin))
+	return path + "\x00" + token.Label + "\x00" + token.SerialNumber + "\x00" + hex.EncodeToString(sum[:])
+}
 
 func loadModule(path string) (*module, error) {
 	real, err := filepath.EvalSymlinks(path)
@@ -202,9 +215,20 @@ func (m *module) login(sh pkcs11.SessionHandle, slot uint, token pkcs11.TokenInf
 		}
 		return nil
 	}
+	key := refusedKey(m.path, token, pin)
+	modules.Lock()
+	refused := modules.refused[key]
+	modules.Unlock()
+	if refused != nil {
+		return fmt.Errorf("wrong PIN for token %q (refused before in this run: not tried again, so as not to "+
+			"use up the token's tries): %w", token.Label, refused)
+	}
 	err := m.ctx.Login(sh, pkcs11.CKU_USER, pin)
 	modules.Lock()
 	defer modules.Unlock()
+	if errors.Is(err, pkcs11.Error(pkcs11.CKR_PIN_INCORRECT)) {
+		modules.refused[key] = err
+	}
 	switch {
 	case err == nil:
 		m.pins[slot] = pin

@@ -252,3 +252,25 @@ func TestUnsupportedKeyType(t *testing.T) {
 	}
 	t.Log(err)
 }
+
+// TestWrongPINTriedOnce: a PIN the token refused is not tried again in the
+// same process (a config naming the token for three signers must not use up
+// three of its tries), and the right PIN still opens it.
+func TestWrongPINTriedOnce(t *testing.T) {
+	tk := softhsm.New(t)
+	tk.GenRSA(t, "once", "01")
+	c := pkcs11key.Config{Module: tk.Module, URI: "pkcs11:object=once", PIN: "0000-wrong-once"}
+	if _, err := pkcs11key.Open(c); err == nil || !strings.Contains(err.Error(), "wrong PIN") ||
+		strings.Contains(err.Error(), "refused before") {
+		t.Fatalf("first try: %v", err)
+	}
+	if _, err := pkcs11key.Open(c); err == nil || !strings.Contains(err.Error(), "refused before in this run") {
+		t.Errorf("second try: %v", err)
+	}
+	c.PIN = tk.PIN
+	k, err := pkcs11key.Open(c)
+	if err != nil {
+		t.Fatalf("the right PIN: %v", err)
+	}
+	k.Close()
+}
