@@ -9,7 +9,9 @@ import (
 	"github.com/svcpack/svcpack/pkg/format/apt"
 	"github.com/svcpack/svcpack/pkg/format/binary"
 	"github.com/svcpack/svcpack/pkg/format/chocolatey"
+	"github.com/svcpack/svcpack/pkg/format/compose"
 	"github.com/svcpack/svcpack/pkg/format/dnf"
+	"github.com/svcpack/svcpack/pkg/format/helm"
 	"github.com/svcpack/svcpack/pkg/format/homebrew"
 	"github.com/svcpack/svcpack/pkg/format/install"
 	"github.com/svcpack/svcpack/pkg/format/linuxpkg"
@@ -48,5 +50,7 @@ func All() []*packager.Packager {
 		homebrew.Packager(),
 		oci.Packager(),
 		oci.Index(),
+		helm.Packager(),
+		compose.Packager(),
 	}
 }

@@ -22,6 +22,8 @@ const (
 	KindHomebrew   Kind = "homebrew"   // the Homebrew formula of the tarballs
 	KindOCI        Kind = "oci"        // a Linux target's OCI image (layout archive)
 	KindOCIIndex   Kind = "oci-index"  // the multi-platform image index over them
+	KindHelm       Kind = "helm"       // the Helm chart running the image index
+	KindCompose    Kind = "compose"    // the Compose file running it, and its config files
 	KindApt        Kind = "apt"        // the apt repository of the debs
 	KindInstallSh  Kind = "install.sh" // the script that adds the repositories
 	KindProvenance Kind = "provenance" // the signed in-toto provenance of the release

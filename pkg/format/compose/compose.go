@@ -1,0 +1,149 @@
+// Package compose is the format of the Compose file:
+// compose/<name>/compose.yaml, which runs the image the oci format made,
+// pinned to the digest of the release's image index, as one service, and
+// beside it the configuration files (files: with config: true) under
+// config/, bind-mounted read-only where the image has them, for the user to
+// edit. One release-wide job makes them, after the image index (at merge,
+// for a split release).
+//
+// The restart policy follows service.restart.policy and service.start:
+// always is always; on-failure (the default) is unless-stopped for a
+// service that starts at boot (start auto or delayed), since Compose's
+// on-failure does not start the container again when Docker starts, and
+// on-failure for one started by hand. The service has no healthcheck:
+// Docker runs one inside the container, and the image holds the program
+// alone, without a shell or an HTTP client (the helm format's probes check
+// service.wrapper.health from outside); a comment in the file says so.
+package compose
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"path"
+	"strconv"
+	"strings"
+
+	"github.com/svcpack/svcpack/pkg/config"
+	"github.com/svcpack/svcpack/pkg/format/internal/container"
+	enc "github.com/svcpack/svcpack/pkg/manifests/compose"
+	"github.com/svcpack/svcpack/pkg/packager"
+	"github.com/svcpack/svcpack/pkg/platform"
+)
+
+// Packager writes the Compose file of the release and its config files.
+func Packager() *packager.Packager {
+	return &packager.Packager{
+		Name: "compose", Kind: packager.KindCompose, ReleaseWide: true,
+		Doc: "Docker Compose: `compose/<name>/compose.yaml` running the oci format's image by digest (read-only, no capabilities, " +
+			"limits, named volumes), with the config files beside it in `config/`, bind-mounted",
+		Applies: container.Applies,
+		Reads:   append(container.Reads(), "service.restart", "service.start"),
+		Uses:    []packager.Kind{packager.KindOCIIndex},
+		Check:   check,
+		Write:   write,
+		Paths:   paths,
+	}
+}
+
+func dir(s *config.Spec) string { return "compose/" + s.Name }
+
+func paths(s *config.Spec, _ platform.Target) ([]string, error) {
+	out := []string{dir(s) + "/compose.yaml"}
+	for _, f := range container.ConfigFiles(s) {
+		out = append(out, path.Join(dir(s), "config", f.Dst))
+	}
+	return out, nil
+}
+
+// restart is Compose's restart policy for the service (package doc).
+func restart(s *config.Spec) string {
+	switch {
+	case s.Service.Restart.Policy == "always":
+		return "always"
+	case s.Service.StartsByHand():
+		return "on-failure"
+	}
+	return "unless-stopped"
+}
+
+func check(s *config.Spec, _ []platform.Target, probs *config.Problems) {
+	before := probs.Len()
+	container.Check(s, "compose", probs)
+	if probs.Len() > before {
+		return
+	}
+	f, err := file(s, container.StandIn(s)) // what Write makes: the encoder's own rules
+	if err == nil {
+		_, err = f.YAML()
+	}
+	if err != nil {
+		probs.Add("compose", "%v", err)
+	}
+}
+
+// file maps the spec and the image onto the Compose file.
+func file(s *config.Spec, img container.Image) (*enc.File, error) {
+	limits, err := container.ParseLimits(s.Service.Linux)
+	if err != nil {
+		return nil, err
+	}
+	f := &enc.File{
+		Service: s.Service.Name, Image: img.Repository + "@" + img.Digest, Restart: restart(s), Port: s.OCI.Port, Env: img.Env,
+		User: strconv.Itoa(img.UID) + ":" + strconv.Itoa(img.GID),
+		Comment: fmt.Sprintf("%s %s, written by svcpack. From this folder: docker compose up -d\n"+
+			"(docker-compose 1.x applies deploy.resources.limits with --compatibility).", s.Name, s.Version),
+		NoHealthcheck: "No healthcheck: Docker runs one inside the container, and the image holds the program alone\n" +
+			"(no shell, no curl). If the program has a check mode, add one:\n" +
+			"healthcheck: {test: [CMD, " + cmp.Or(img.Program, "<program>") + ", <args>]}",
+	}
+	if limits.Memory > 0 {
+		n, unit := limits.Memory, limits.MemoryUnit
+		if unit == "T" { // Compose's units stop at g
+			n, unit = n*1024, "G"
+		}
+		f.Memory = strconv.FormatUint(n, 10) + unit
+	}
+	if c := limits.CPUPercent; c > 0 {
+		f.CPUs = strings.TrimSuffix(strings.TrimRight(fmt.Sprintf("%d.%02d", c/100, c%100), "0"), ".")
+	}
+	for _, cf := range container.ConfigFiles(s) {
+		f.Binds = append(f.Binds, enc.Bind{Source: path.Join("config", cf.Dst), Target: cf.Path})
+	}
+	for _, w := range container.Writable(s, img) {
+		switch w {
+		case "/tmp":
+			f.Tmpfs = append(f.Tmpfs, w)
+		case img.WorkDir:
+			f.Volumes = append(f.Volumes, enc.Volume{Name: "state", Target: w})
+		default:
+			f.Volumes = append(f.Volumes, enc.Volume{Name: "logs", Target: w})
+		}
+	}
+	return f, nil
+}
+
+func write(ctx context.Context, j *packager.Job) error {
+	s := j.Spec
+	img, ok, err := container.ReadImage(j)
+	if err != nil || !ok {
+		return err // no index: this run builds no Linux target
+	}
+	f, err := file(s, img)
+	if err != nil {
+		return err
+	}
+	data, err := f.YAML()
+	if err != nil {
+		return err
+	}
+	if err := j.Create(dir(s)+"/compose.yaml", packager.WriteBytes(data)); err != nil {
+		return err
+	}
+	for _, cf := range container.ConfigFiles(s) {
+		if err := j.Create(path.Join(dir(s), "config", cf.Dst), packager.WriteFrom(cf.Src)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
