@@ -167,9 +167,11 @@ func newFieldsProject(t *testing.T) *fieldsProject {
 		// An empty checkout of what will serve the apt tree.
 		"site/apt/README.md": "The apt repository.\n",
 		// windows.sign.command's program: osslsigncode over the PEM key,
-		// run in the project's folder, the password from the environment.
-		"sign/sign.sh": "#!/bin/sh\nset -eu\nprintf %s \"$FIELDS_SIGN_PASS\" | osslsigncode sign -h sha256 " +
-			"-certs keys/cert.pem -key keys/key.pem -readpass /dev/stdin -time 1700000000 -in \"$1\" -out \"$2\" >/dev/null\n",
+		// run in the project's folder (the password from a file: the
+		// project's environment is the config's, not the process's).
+		"sign/sign.sh": "#!/bin/sh\nset -eu\nexec osslsigncode sign -h sha256 -certs keys/cert.pem -key keys/key.pem " +
+			"-readpass sign/pass -time 1700000000 -in \"$1\" -out \"$2\" >/dev/null\n",
+		"sign/pass":          fieldsSignPass,
 		"site/dnf/README.md": "The dnf repository.\n",
 	}
 	for name, content := range files {
@@ -359,7 +361,7 @@ func fieldRows(p *fieldsProject) []fieldRow {
 		{path: "dist", base: "out/fieldsdist", alt: "out/otherdist", check: checkDist},
 		// Every format, in an order of our own (the default set, the package
 		// managers and oci; the order is what makes the value not the default).
-		{path: "formats", base: []string{"sbom", "tar.gz", "apk", "rpm", "deb", "msi", "zip", "winget", "scoop", "chocolatey", "homebrew", "oci", "dnf", "apt", "install.sh"}, alt: []string{"sbom", "tar.gz", "rpm", "deb", "msi", "zip", "winget", "scoop", "chocolatey", "homebrew", "oci", "dnf", "apt", "install.sh"}, check: checkFormats, late: true},
+		{path: "formats", base: []string{"sbom", "tar.gz", "apk", "rpm", "deb", "msi", "zip", "winget", "scoop", "chocolatey", "homebrew", "oci", "dnf", "apt", "install.sh", "helm", "compose"}, alt: []string{"sbom", "tar.gz", "rpm", "deb", "msi", "zip", "winget", "scoop", "chocolatey", "homebrew", "oci", "dnf", "apt", "install.sh", "helm", "compose"}, check: checkFormats, late: true},
 		{path: "vendor", base: "Fieldwork Vendor Ltd", alt: "Otherwork Vendor Ltd", check: checkVendor},
 		{path: "maintainer", base: "Fiona Field <fiona@fields.example.org>", alt: "Oscar Other <oscar@fields.example.org>", check: checkMaintainer},
 		{path: "homepage", base: fieldsHomepage, alt: "https://other.example.net/svc", check: checkHomepage},
@@ -439,6 +441,10 @@ func fieldRows(p *fieldsProject) []fieldRow {
 		{path: "service.linux.bin_dir", base: "/usr/lib/fieldsvc", alt: "/opt/fields/bin", check: checkBinDir},
 		{path: "service.linux.unit", base: map[string]string{"ProtectHome": "read-only", "CacheDirectory": "fields-cache"},
 			alt: map[string]string{"ProtectHome": "tmpfs"}, check: checkUnitOverrides},
+		{path: "service.depends_on.name", base: "fields-db", alt: "other-db", check: checkDependsOn},
+		{path: "service.depends_on.require", base: true, alt: false, check: checkDependsOnKind("Requires")},
+		{path: "service.depends_on.bind", base: false, alt: true, check: checkDependsOnKind("BindsTo")},
+		{path: "service.linux.wait_network", base: false, alt: true, check: checkWaitNetwork},
 		{path: "service.linux.writable", base: []string{"/srv/fields"}, alt: []string{"/srv/other", "/var/www"}, check: unitList("ReadWritePaths")},
 		{path: "service.linux.groups", base: []string{"adm"}, alt: []string{"adm", "www-data"}, check: unitList("SupplementaryGroups")},
 		// A capability drops PrivateUsers=, which the hardening rows read.
@@ -460,6 +466,10 @@ func fieldRows(p *fieldsProject) []fieldRow {
 		{path: "service.wrapper.logs.dir", base: "fieldlogs", alt: "otherlogs", check: checkLogsDir},
 		{path: "service.wrapper.logs.max_size", base: "3M", alt: "512K", check: wrapperJSONField("logs.max_size")},
 		{path: "service.wrapper.logs.keep", base: 4, alt: 8, check: wrapperJSONField("logs.keep")},
+		{path: "service.wrapper.logs.split", base: true, alt: false, check: wrapperJSONField("logs.split")},
+		{path: "service.wrapper.logs.rotate", base: "daily", alt: "hourly", check: wrapperJSONField("logs.rotate")},
+		{path: "service.wrapper.logs.max_age", base: "72h", alt: "48h", check: wrapperJSONField("logs.max_age")},
+		{path: "service.wrapper.logs.compress", base: true, alt: false, check: wrapperJSONField("logs.compress")},
 		{path: "service.wrapper.health.url", base: "http://127.0.0.1:18080/fieldz", alt: "http://127.0.0.1:18080/otherz", check: wrapperJSONField("health.url")},
 		{path: "service.wrapper.health.interval", base: "11s", alt: "13s", check: wrapperJSONField("health.interval")},
 		{path: "service.wrapper.health.timeout", base: "3s", alt: "2s", check: wrapperJSONField("health.timeout")},
@@ -520,6 +530,10 @@ func fieldRows(p *fieldsProject) []fieldRow {
 		{path: "oci.ca_certificates", base: true, alt: false, check: checkOCICACertificates,
 			checkAlt: ociLacks("etc/ssl/certs/ca-certificates.crt")},
 		{path: "oci.tzdata", base: true, alt: false, check: checkOCITZData, checkAlt: ociLacks("usr/share/zoneinfo/Europe/Paris")},
+		{path: "helm.replicas", base: 2, alt: 3, check: checkHelmReplicas},
+		{path: "helm.push", base: "oci://registry.fields.example.org:5000/fields/charts",
+			alt: "oci://registry.fields.example.org:5000/other/charts",
+			none: "svcpack publish pushes the chart there (TestHelmPush pushes to a registry server)"},
 		{path: "oci.sign.key", base: "keys/image.pem", alt: "keys/image-alt.pem",
 			none: "svcpack publish signs the pushed images with it (TestPublishSigned, verified by cosign)"},
 		{path: "oci.push", base: []string{"registry.fields.example.org:5000/fields/svc"}, alt: []string{"registry.fields.example.org:5000/other/svc:edge"},
@@ -555,11 +569,12 @@ func setConfig(cfg map[string]any, field string, v any) {
 	segs := strings.Split(field, ".")
 	m := cfg
 	for i, seg := range segs[:len(segs)-1] {
-		if seg == "files" && i == 0 {
-			if _, ok := m["files"]; !ok {
-				m["files"] = []any{map[string]any{}}
+		// Lists of mappings: the field is in their first item.
+		if seg == "files" && i == 0 || seg == "depends_on" && i == 1 {
+			if _, ok := m[seg]; !ok {
+				m[seg] = []any{map[string]any{}}
 			}
-			m = m["files"].([]any)[0].(map[string]any)
+			m = m[seg].([]any)[0].(map[string]any)
 			continue
 		}
 		next, ok := m[seg].(map[string]any)
@@ -2012,6 +2027,33 @@ func checkUnitOverrides(t *testing.T, r *fieldsRelease, want any) {
 
 // unitList checks a directive that carries a list field's values, joined
 // by spaces.
+// checkDependsOn: the unit starts after the dependency, and the MSI's
+// service waits for it (msiinfo's ServiceInstall).
+func checkDependsOn(t *testing.T, r *fieldsRelease, want any) {
+	if after := r.unitValues(t, "After"); !slices.Contains(after, str(want)+".service") {
+		t.Errorf("unit After= %v, want %s.service", after, want)
+	}
+	rows := runTool(t, "msitools", "msiinfo", "export", r.msi(t), "ServiceInstall")
+	if !strings.Contains(string(rows), str(want)+"[~][~]") {
+		t.Errorf("the MSI's ServiceInstall does not wait for %s:\n%s", want, rows)
+	}
+}
+
+// checkDependsOnKind: with want, the unit names the dependency in key=
+// (Requires= or BindsTo=), else not.
+func checkDependsOnKind(key string) func(t *testing.T, r *fieldsRelease, want any) {
+	return func(t *testing.T, r *fieldsRelease, want any) {
+		got := slices.Contains(r.unitValues(t, key), "fields-db.service")
+		eq(t, "unit "+key+"=fields-db.service", got, want == true)
+	}
+}
+
+// checkWaitNetwork: the unit waits for network-online.target as asked.
+func checkWaitNetwork(t *testing.T, r *fieldsRelease, want any) {
+	eq(t, "unit After=network-online.target", slices.Contains(r.unitValues(t, "After"), "network-online.target"),
+		want == true)
+}
+
 func unitList(key string) func(t *testing.T, r *fieldsRelease, want any) {
 	return func(t *testing.T, r *fieldsRelease, want any) {
 		eq(t, "unit "+key, r.unitValue(t, key), strings.Join(strs(want), " "))
@@ -2435,7 +2477,7 @@ func (p *fieldsProject) tokenOnce() *softhsm.Token {
 	}
 	for i, suffix := range []string{"", "2"} {
 		id := fmt.Sprintf("%02x", 1+3*i)
-		p.token.ImportKey(t, "openpgp"+suffix, id, primaryRSA(t, p.gpg.SecretFile))
+		p.token.ImportKey(t, "openpgp"+suffix, id, testgpg.RSAKeys(t, p.gpg.SecretFile)[0])
 		p.token.ImportPEM(t, "code"+suffix, fmt.Sprintf("%02x", 2+3*i), code)
 		p.token.GenEC(t, "image"+suffix, fmt.Sprintf("%02x", 3+3*i))
 	}
@@ -2500,6 +2542,32 @@ func (p *fieldsProject) checkTokenGPG(t *testing.T, r *fieldsRelease) {
 // the release with the key on the token still makes the image index.
 func imageOnly(t *testing.T, r *fieldsRelease) {
 	r.art(t, packager.KindOCIIndex, "", ".oci.tar")
+}
+
+// checkHelmReplicas reads values.yaml's replicaCount back from the chart.
+func checkHelmReplicas(t *testing.T, r *fieldsRelease, want any) {
+	f, err := os.Open(r.art(t, packager.KindHelm, "", ".tgz"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	zr, err := gzip.NewReader(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, b := range tarFiles(t, zr) {
+		if strings.HasSuffix(name, "/values.yaml") {
+			var v struct {
+				ReplicaCount int `yaml:"replicaCount"`
+			}
+			if err := yaml.Unmarshal(b, &v); err != nil {
+				t.Fatal(err)
+			}
+			eq(t, "values.yaml replicaCount", v.ReplicaCount, want)
+			return
+		}
+	}
+	t.Error("the chart has no values.yaml")
 }
 
 // publishOnly is why no artifact shows a tap's, bucket's or pages' settings.

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/svcpack/svcpack/pkg/config"
+	"github.com/svcpack/svcpack/pkg/manifests/helm"
 	"github.com/svcpack/svcpack/pkg/oci"
 	"github.com/svcpack/svcpack/pkg/packager"
 	"github.com/svcpack/svcpack/pkg/pkcs11key"
@@ -60,17 +61,21 @@ var ErrNothingToPublish = errors.New("nothing to publish")
 type Published struct {
 	Images  []Pushed
 	Commits []Committed
+	// Chart is where the Helm chart went (with helm in formats).
+	Chart *Pushed
 }
 
 // Publish delivers a release made from the same config: it pushes the
 // multi-platform image index to every oci.push reference, and commits the
-// Homebrew formula to homebrew.tap, the Scoop manifest to scoop.bucket, and
-// the apt and dnf trees (with install.sh) to pages. Every file is checked against the SHA-256 artifacts.json records, and
+// Helm chart to helm.push, the Homebrew formula to homebrew.tap, the Scoop
+// manifest to scoop.bucket, and the apt and dnf trees (with install.sh) to
+// pages. Every file is checked against the SHA-256 artifacts.json records, and
 // every destination's settings (a token named by token_env) before the
 // first push or commit.
 func Publish(ctx context.Context, s *config.Spec, o PublishOptions) (Published, error) {
 	var out Published
 	image := s.Wants("oci") && len(s.OCI.Push) > 0
+	chart := image && s.Wants("helm")
 	if !image && !slices.ContainsFunc(gitTargets(s), func(g gitTarget) bool { return g.repo.Repository != "" }) {
 		return out, fmt.Errorf("publish: %s: %w: set oci.push (with oci in formats), "+
 			"homebrew.tap.repository, scoop.bucket.repository or pages.repository", s.Path, ErrNothingToPublish)
@@ -90,6 +95,13 @@ func Publish(ctx context.Context, s *config.Spec, o PublishOptions) (Published, 
 			return out, err
 		}
 		steps = append(steps, func() error { return pushImage(ctx, s, o, file, m.Version, &out) })
+	}
+	if chart {
+		file, err := recorded(dist, m, packager.KindHelm, "helm")
+		if err != nil {
+			return out, err
+		}
+		steps = append(steps, func() error { return pushChart(ctx, s, o, file, &out) })
 	}
 	for _, g := range gitTargets(s) {
 		if g.repo.Repository == "" {
@@ -189,4 +201,17 @@ func imageSigner(o config.OCISign) (signer crypto.Signer, close func(), err erro
 		return key, func() {}, err
 	}
 	return nil, func() {}, nil
+}
+
+// pushChart pushes the Helm chart to helm.push (default: the charts folder
+// beside the first oci.push's repository), as helm push does.
+func pushChart(ctx context.Context, s *config.Spec, o PublishOptions, file string, out *Published) error {
+	repo := cmp.Or(s.Helm.Push, helm.DefaultRepository(s.OCI.Push[0]))
+	p, err := helm.Push(ctx, file, repo, helm.PushOptions{Getenv: o.Getenv})
+	if err != nil {
+		return fmt.Errorf("publish: %w", err)
+	}
+	out.Chart = &Pushed{Reference: p.Reference, Digest: p.Digest}
+	logf(o.Log, "svcpack publish: %s -> %s (%s)\n", filepath.Base(file), p.Reference, p.Digest)
+	return nil
 }
