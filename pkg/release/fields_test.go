@@ -532,7 +532,7 @@ func fieldRows(p *fieldsProject) []fieldRow {
 		{path: "oci.tzdata", base: true, alt: false, check: checkOCITZData, checkAlt: ociLacks("usr/share/zoneinfo/Europe/Paris")},
 		{path: "helm.replicas", base: 2, alt: 3, check: checkHelmReplicas},
 		{path: "helm.push", base: "oci://registry.fields.example.org:5000/fields/charts",
-			alt: "oci://registry.fields.example.org:5000/other/charts",
+			alt:  "oci://registry.fields.example.org:5000/other/charts",
 			none: "svcpack publish pushes the chart there (TestHelmPush pushes to a registry server)"},
 		{path: "oci.sign.key", base: "keys/image.pem", alt: "keys/image-alt.pem",
 			none: "svcpack publish signs the pushed images with it (TestPublishSigned, verified by cosign)"},
