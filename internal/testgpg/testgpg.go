@@ -15,6 +15,7 @@ import (
 
 	"github.com/svcpack/svcpack/internal/testtool"
 	"golang.org/x/crypto/openpgp"
+	"golang.org/x/crypto/openpgp/packet"
 )
 
 // Key is a key pair made by gpg in a private keyring.
@@ -92,9 +93,9 @@ func (k *Key) Verify(t testing.TB, sigFile, dataFile string) string {
 }
 
 // RSAKeys returns the RSA secret keys of the OpenPGP secret key in file
-// (armored, unencrypted), the primary first, then its subkeys: to move
-// onto a token.
-func RSAKeys(t testing.TB, file string) []*rsa.PrivateKey {
+// (armored; protected by passphrase, or "" for none), the primary first,
+// then its subkeys: to move onto a token.
+func RSAKeys(t testing.TB, file, passphrase string) []*rsa.PrivateKey {
 	t.Helper()
 	f, err := os.Open(file)
 	if err != nil {
@@ -105,9 +106,22 @@ func RSAKeys(t testing.TB, file string) []*rsa.PrivateKey {
 	if err != nil {
 		t.Fatal(err)
 	}
-	keys := []*rsa.PrivateKey{es[0].PrivateKey.PrivateKey.(*rsa.PrivateKey)}
-	for _, sub := range es[0].Subkeys {
-		keys = append(keys, sub.PrivateKey.PrivateKey.(*rsa.PrivateKey))
+	var keys []*rsa.PrivateKey
+	for _, k := range append([]*packet.PrivateKey{es[0].PrivateKey}, subkeys(es[0])...) {
+		if k.Encrypted {
+			if err := k.Decrypt([]byte(passphrase)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		keys = append(keys, k.PrivateKey.(*rsa.PrivateKey))
 	}
 	return keys
+}
+
+func subkeys(e *openpgp.Entity) []*packet.PrivateKey {
+	var out []*packet.PrivateKey
+	for _, sub := range e.Subkeys {
+		out = append(out, sub.PrivateKey)
+	}
+	return out
 }

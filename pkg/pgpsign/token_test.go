@@ -54,7 +54,7 @@ func verifier(t *testing.T, cert []byte) func(files ...string) (string, error) {
 func TestFromSignerToken(t *testing.T) {
 	tk := softhsm.New(t)
 	k := testgpg.New(t, "rsa2048", "")
-	tk.ImportKey(t, "openpgp", "01", testgpg.RSAKeys(t, k.SecretFile)[0])
+	tk.ImportKey(t, "openpgp", "01", testgpg.RSAKeys(t, k.SecretFile, "")[0])
 	key, err := pkcs11key.Open(pkcs11key.Config{Module: tk.Module, URI: tk.URI("openpgp"), PIN: tk.PIN})
 	if err != nil {
 		t.Fatal(err)
@@ -143,7 +143,7 @@ func TestFromSignerSubkeys(t *testing.T) {
 	k.Run(t, "--passphrase", "", "--quick-add-key", fpr, "rsa2048", "encr", "never")
 	cert := []byte(k.Run(t, "--armor", "--export", fpr))
 	os.WriteFile(k.SecretFile, []byte(k.Run(t, "--armor", "--export-secret-keys", fpr)), 0o600)
-	keys := testgpg.RSAKeys(t, k.SecretFile) // primary, signing subkey, encryption subkey
+	keys := testgpg.RSAKeys(t, k.SecretFile, "") // primary, signing subkey, encryption subkey
 
 	s, err := pgpsign.FromSigner(cert, keys[1], releaseDate)
 	if err != nil {

@@ -390,12 +390,9 @@ func fieldRows(p *fieldsProject) []fieldRow {
 		{path: "windows.sign.command", unset: "windows.sign takes a key or a command, and the base sets cert and key",
 			edit: func(cfg map[string]any) []string {
 				sg := cfg["windows"].(map[string]any)["sign"].(map[string]any)
-				for _, k := range []string{"cert", "key", "pkcs12", "timestamp_url"} {
-					delete(sg, k)
-				}
+				changed := deleteFields(sg, "windows.sign", "cert", "key", "pkcs12", "timestamp_url")
 				sg["command"] = []string{"sign/sign.sh", "{{.In}}", "{{.Out}}"}
-				return []string{"windows.sign.cert", "windows.sign.key", "windows.sign.pkcs12", "windows.sign.timestamp_url",
-					"windows.sign.program"}
+				return append(changed, "windows.sign.program")
 			},
 			checkAlt: func(t *testing.T, r *fieldsRelease) { r.checkSigned(t, p.signCert) }, late: true},
 		// The keys on a token (late, after windows.sign.command): each
@@ -455,8 +452,11 @@ func fieldRows(p *fieldsProject) []fieldRow {
 		{path: "service.wrap", base: true, edit: func(cfg map[string]any) []string {
 			sv := cfg["service"].(map[string]any)
 			sv["wrap"] = false
-			delete(sv, "wrapper") // service.wrapper needs service.wrap
-			return fieldsUnder("service.wrapper")
+			// service.wrapper needs service.wrap: its fields go back to
+			// their defaults (a false one was its default already).
+			changed := leafFields(sv["wrapper"], "service.wrapper")
+			delete(sv, "wrapper")
+			return changed
 		}, check: checkWrap, late: true},
 		{path: "service.wrapper.stop_timeout", base: "17s", alt: "21s", check: wrapperJSONField("stop_timeout")},
 		{path: "service.wrapper.restart.factor", base: 3.5, alt: 1.5, check: wrapperJSONField("restart.factor")},
@@ -541,16 +541,25 @@ func fieldRows(p *fieldsProject) []fieldRow {
 	}
 }
 
-// fieldsUnder lists the schema's field paths under prefix.
-func fieldsUnder(prefix string) []string {
-	var out []string
-	for _, f := range config.Fields() {
-		if strings.HasPrefix(f.Path, prefix+".") {
-			out = append(out, f.Path)
+// leafFields lists the field paths of a config section's values, leaving
+// out the false ones (a bool's default) except in service.wrapper.health,
+// a section that is absent (nil) or present as a whole.
+func leafFields(v any, path string) []string {
+	switch v := v.(type) {
+	case map[string]any:
+		var out []string
+		for _, k := range slices.Sorted(maps.Keys(v)) {
+			out = append(out, leafFields(v[k], path+"."+k)...)
+		}
+		return out
+	case bool:
+		if !v && !strings.HasPrefix(path, "service.wrapper.health.") {
+			return nil
 		}
 	}
-	return out
+	return []string{path}
 }
+
 
 // baseConfig is svcpack.yaml as a tree: every row's base value at its path
 // (list fields such as files.src in the first list item).
@@ -2477,7 +2486,7 @@ func (p *fieldsProject) tokenOnce() *softhsm.Token {
 	}
 	for i, suffix := range []string{"", "2"} {
 		id := fmt.Sprintf("%02x", 1+3*i)
-		p.token.ImportKey(t, "openpgp"+suffix, id, testgpg.RSAKeys(t, p.gpg.SecretFile)[0])
+		p.token.ImportKey(t, "openpgp"+suffix, id, testgpg.RSAKeys(t, p.gpg.SecretFile, fieldsGPGPass)[0])
 		p.token.ImportPEM(t, "code"+suffix, fmt.Sprintf("%02x", 2+3*i), code)
 		p.token.GenEC(t, "image"+suffix, fmt.Sprintf("%02x", 3+3*i))
 	}
@@ -2504,12 +2513,28 @@ func tokenSection(object string) map[string]any {
 func (p *fieldsProject) signOnToken(cfg map[string]any) []string {
 	p.tokenOnce()
 	sg := cfg["windows"].(map[string]any)["sign"].(map[string]any)
-	for _, k := range []string{"command", "pkcs12", "key", "password_env"} {
-		delete(sg, k)
+	changed := deleteFields(sg, "windows.sign", "command", "pkcs12", "key", "password_env")
+	if slices.Contains(changed, "windows.sign.command") {
+		changed = append(changed, "windows.sign.program")
+	}
+	if sg["cert"] != "keys/cert.pem" {
+		changed = append(changed, "windows.sign.cert")
 	}
 	sg["cert"], sg["pkcs11"] = "keys/cert.pem", tokenSection("code")
-	return []string{"windows.sign.command", "windows.sign.program", "windows.sign.pkcs12", "windows.sign.key",
-		"windows.sign.password_env", "windows.sign.cert", "windows.sign.pkcs11.uri", "windows.sign.pkcs11.pin_env"}
+	return append(changed, "windows.sign.pkcs11.uri", "windows.sign.pkcs11.pin_env")
+}
+
+// deleteFields deletes the keys of a config section at path that it has,
+// and returns their field paths.
+func deleteFields(section map[string]any, path string, keys ...string) []string {
+	var out []string
+	for _, k := range keys {
+		if _, ok := section[k]; ok {
+			delete(section, k)
+			out = append(out, path+"."+k)
+		}
+	}
+	return out
 }
 
 // gpgOnToken moves the OpenPGP key onto the token: the RSA primary of the
@@ -2702,8 +2727,11 @@ func resolvedFields() []string {
 // specUnit is the path Spec.Project can address for a field: a field of a
 // list item (files.src) is projected with its list.
 func specUnit(field string) string {
-	if strings.HasPrefix(field, "files.") {
-		return "files"
+	// A field of a list's items is projected as the whole list.
+	for _, list := range []string{"files", "service.depends_on"} {
+		if strings.HasPrefix(field, list+".") {
+			return list
+		}
 	}
 	return field
 }

@@ -49,7 +49,7 @@ func TestTokenSignedRelease(t *testing.T) {
 		testtool.Missing(t, "OpenSSL's PKCS#11 engine (Debian package libengine-pkcs11-openssl)")
 	}
 	k := testgpg.New(t, "rsa2048", "")
-	tk.ImportKey(t, "openpgp", "01", testgpg.RSAKeys(t, k.SecretFile)[0])
+	tk.ImportKey(t, "openpgp", "01", testgpg.RSAKeys(t, k.SecretFile, "")[0])
 	_, cert := testKeys(t, "unused")
 	key, err := os.ReadFile(filepath.Join(filepath.Dir(cert), "key.pem"))
 	if err != nil {

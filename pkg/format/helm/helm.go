@@ -41,7 +41,7 @@ func Packager() *packager.Packager {
 		Doc: "Kubernetes: a Helm chart (`helm/<name>-<version>.tgz`) running the oci format's image by digest as a Deployment " +
 			"(probes, limits, a restricted security context, the config files in a ConfigMap), which `svcpack publish` pushes to an OCI registry",
 		Applies: container.Applies,
-		Reads:   append(container.Reads(), "description", "homepage", "helm.replicas"),
+		Reads:   append(container.Reads(), container.HealthReads, "description", "homepage", "helm.replicas"),
 		Uses:    []packager.Kind{packager.KindOCIIndex},
 		Check:   check,
 		Write:   write,

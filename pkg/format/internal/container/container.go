@@ -25,11 +25,15 @@ import (
 	"github.com/svcpack/svcpack/pkg/platform"
 )
 
-// Reads are the spec fields the mapping reads.
+// Reads are the spec fields the mapping reads; the chart's probes also
+// read service.wrapper.health (HealthReads), the Compose file's none.
 func Reads() []string {
-	return []string{"name", "version", "date", "files", "service.name", "service.args", "service.env", "service.wrapper.health",
+	return []string{"name", "version", "date", "files", "service.name", "service.args", "service.env",
 		"service.linux.memory_max", "service.linux.cpu_quota", "oci.push", "oci.port"}
 }
+
+// HealthReads are the fields the probes read.
+const HealthReads = "service.wrapper.health"
 
 // Applies: made where the image index is, once for the release.
 func Applies(s *config.Spec, _ platform.Target) bool { return s.Wants("oci") && s.HasOS("linux") }
