@@ -560,7 +560,6 @@ func leafFields(v any, path string) []string {
 	return []string{path}
 }
 
-
 // baseConfig is svcpack.yaml as a tree: every row's base value at its path
 // (list fields such as files.src in the first list item).
 func (p *fieldsProject) baseConfig() map[string]any {
