@@ -128,6 +128,7 @@ func (c *Spec) applyDefaults(formats []Format) {
 	if c.Dnf.Keep == 0 && c.lines["dnf.keep"] == 0 {
 		c.Dnf.Keep = DefaultKeep
 	}
+	c.dropEmptyTokens()
 	c.Homebrew.Tap.defaults("Formula", c.Maintainer)
 	c.Scoop.Bucket.defaults("bucket", c.Maintainer)
 	if c.Pages.Repository != "" && c.Pages.Branch == "" {
@@ -207,4 +208,21 @@ func (g *GitRepo) defaults(folder, maintainer string) {
 	g.Branch = cmp.Or(g.Branch, "main")
 	g.Folder = cmp.Or(g.Folder, folder)
 	g.Author = cmp.Or(g.Author, maintainer)
+}
+
+// dropEmptyTokens makes a pkcs11 section with nothing in it (pkcs11: {},
+// or every field null) what leaving it out is: no token.
+func (c *Spec) dropEmptyTokens() {
+	var tokens []**PKCS11
+	if c.Windows.Sign != nil {
+		tokens = append(tokens, &c.Windows.Sign.PKCS11)
+	}
+	if c.GPG != nil {
+		tokens = append(tokens, &c.GPG.PKCS11)
+	}
+	for _, t := range append(tokens, &c.OCI.Sign.PKCS11) {
+		if *t != nil && **t == (PKCS11{}) {
+			*t = nil
+		}
+	}
 }

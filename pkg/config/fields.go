@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
@@ -253,6 +254,22 @@ func (s *Spec) PathsIn() []Path {
 	}
 	visit(reflect.ValueOf(s).Elem())
 	return out
+}
+
+// Published is Portable for a record others read (the provenance): a path
+// outside the project folder (a key kept beside it, say) is its base name
+// under "outside/", so that where the release machine keeps it is neither
+// told nor part of the digest.
+func (s *Spec) Published() *Spec {
+	c := s.Portable()
+	pathType := reflect.TypeOf(Path(""))
+	walkValues(reflect.ValueOf(c).Elem(), "", func(_ string, v reflect.Value, _ bool) {
+		if v.Type() != pathType || !v.CanSet() || !strings.HasPrefix(v.String(), "..") {
+			return
+		}
+		v.SetString("outside/" + filepath.Base(v.String()))
+	})
+	return c
 }
 
 // Portable returns a copy of s that does not depend on where the checkout

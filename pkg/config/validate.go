@@ -200,10 +200,7 @@ func (c *Spec) checkDependencies(p *Problems) {
 // checkLogs checks the wrapper's log rotation can be met: a size above
 // zero, an age no shorter than the time rotation's period.
 func (c *Spec) checkLogs(p *Problems) {
-	l := c.Service.Wrapper.Logs
-	if l.Keep < 0 {
-		p.Add("service.wrapper.logs.keep", "%d is below 0: want how many rotated files to keep, such as 5", l.Keep)
-	}
+	l := c.Service.Wrapper.Logs // keep and max_size are the wrapper's rules (checkWrapper)
 	period := map[string]time.Duration{"hourly": time.Hour, "daily": 24 * time.Hour}[l.Rotate]
 	if age := l.MaxAge.Std(); age < 0 || age > 0 && age < period {
 		p.Add("service.wrapper.logs.max_age", "%s is shorter than the %s rotation: a file would expire before "+
@@ -419,7 +416,7 @@ func (c *Spec) checkSign(p *Problems) {
 	}
 	switch {
 	case sg.PKCS11 != nil && (sg.PKCS12 != "" || sg.Key != "" || len(sg.Command) > 0):
-		p.Add("windows.sign.pkcs11", "is set, and so is pkcs12, key or command: sign with one of them")
+		p.Add("windows.sign.pkcs11.uri", "names a token key, and pkcs12, key or command is set too: sign with one of them")
 	case sg.PKCS11 != nil && sg.Cert == "":
 		p.Add("windows.sign.cert", "is empty, and a token's key signs with its certificate: give the PEM certificate "+
 			"chain of the key on the token")
@@ -521,7 +518,8 @@ func (c *Spec) checkOCISign(p *Problems) {
 	case k == "" && tok == nil:
 		return
 	case k != "" && tok != nil:
-		p.Add("oci.sign.pkcs11", "is set, and so is oci.sign.key: the key is on the token or in the file, not both")
+		p.Add("oci.sign.pkcs11.uri", "names a token key, and oci.sign.key is set too: the key is on the token or in "+
+			"the file, not both")
 	case tok != nil:
 		c.checkPKCS11(p, "oci.sign.pkcs11", tok)
 	default:
@@ -540,7 +538,8 @@ func (c *Spec) checkGPG(p *Problems) {
 	}
 	switch {
 	case g.PKCS11 != nil && g.KeyFile != "":
-		p.Add("gpg.pkcs11", "is set, and so is gpg.key_file: the key is on the token or in the file, not both")
+		p.Add("gpg.pkcs11.uri", "names a token key, and gpg.key_file is set too: the key is on the token or in the "+
+			"file, not both")
 	case g.PKCS11 != nil && g.PublicKey == "":
 		p.Add("gpg.public_key", "is empty, and the token holds only the secret key: give the key's certificate "+
 			"(gpg --export --armor KEYID > release.pub.asc)")

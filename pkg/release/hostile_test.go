@@ -232,6 +232,12 @@ func verifyUnit(t *testing.T, r *fieldsRelease) {
 	}
 	unit := filepath.Join(units, r.spec.Service.Name+".service")
 	writeTestFile(t, unit, []byte(r.unit(t)))
+	// The services it depends on exist on the host it is for.
+	for _, d := range r.spec.Service.DependsOn {
+		if !strings.Contains(d.Name, ".") {
+			writeTestFile(t, filepath.Join(units, d.Name+".service"), []byte("[Service]\nExecStart=/bin/true\n"))
+		}
+	}
 	bin := filepath.Join(root, r.binDir(), r.spec.Name)
 	writeTestFile(t, bin, r.debFiles(t)[strings.TrimPrefix(r.binDir(), "/")+"/"+r.spec.Name])
 	os.Chmod(bin, 0o755)

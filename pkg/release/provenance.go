@@ -1,6 +1,9 @@
 package release
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"os/exec"
 	"path/filepath"
@@ -29,10 +32,12 @@ func writeProvenance(p *Plan, listed []Artifact) error {
 	if err != nil {
 		return err
 	}
-	cfg, _, err := configDigests(s)
+	js, err := json.Marshal(s.Published())
 	if err != nil {
 		return err
 	}
+	sum := sha256.Sum256(js)
+	cfg := hex.EncodeToString(sum[:])
 	goVersion, err := p.goVersion()
 	if err != nil {
 		return err

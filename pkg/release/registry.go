@@ -148,16 +148,15 @@ func openTokenKey(s *config.Spec, probs *config.Problems) {
 	if err != nil {
 		return // likewise
 	}
-	key, err := pkcs11key.Open(pkcs11key.Config{Module: g.PKCS11.Module, URI: g.PKCS11.URI, PIN: g.PKCS11.PIN})
+	key, err := pkcs11key.Lazy(pkcs11key.Config{Module: g.PKCS11.Module, URI: g.PKCS11.URI, PIN: g.PKCS11.PIN})
 	if err != nil {
 		probs.Add("gpg.pkcs11", "%v", err)
 		return
 	}
 	signer, err := pgpsign.FromSigner(cert, key, s.Date)
 	if err != nil {
-		key.Close()
 		probs.Add("gpg.pkcs11", "%s: %v", g.PKCS11.URI, err)
 		return
 	}
-	g.Key = signer // the token stays open for the release
+	g.Key = signer // the token is opened for each signature (pkcs11key.Lazy)
 }
