@@ -27,6 +27,7 @@ import (
 	"time"
 
 	"github.com/svcpack/svcpack/internal/debroot"
+	"github.com/svcpack/svcpack/internal/softhsm"
 	"github.com/svcpack/svcpack/internal/testtool"
 	"github.com/svcpack/svcpack/pkg/config"
 	"github.com/svcpack/svcpack/pkg/oci"
@@ -733,5 +734,26 @@ func TestPublishSigned(t *testing.T) {
 		if out, err := verify(keys["other"], ref); err == nil {
 			t.Errorf("cosign verify with another key accepted %s:\n%s", ref, out)
 		}
+	}
+
+	// The same key on a PKCS#11 token (SoftHSM2) signs the same way.
+	tk := softhsm.New(t)
+	pemKey, err := os.ReadFile(filepath.Join(dir, "image.pem"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tk.ImportPEM(t, "image", "01", pemKey)
+	tokenRepo := host + "/svcpack/netsvc-token"
+	tc := *c // the same release, published with the key on the token
+	tc.OCI.Push = []string{tokenRepo}
+	tc.OCI.Sign = config.OCISign{PKCS11: &config.PKCS11{Module: tk.Module, URI: tk.URI("image"), PINEnv: "IMAGE_PIN",
+		PIN: tk.PIN}}
+	published, err = Publish(context.Background(), &tc, PublishOptions{Dist: res.Dist})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref := tokenRepo + "@" + published.Images[0].Digest
+	if out, err := verify(keys["image"], ref); err != nil || !strings.Contains(out, "docker-manifest-digest") {
+		t.Errorf("cosign verify of the token's signature %s: %v\n%s", ref, err, out)
 	}
 }
