@@ -26,10 +26,15 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/svcpack/svcpack/pkg/pkcs11key"
 )
+
+// tokenMu serializes the signatures made through a PKCS#11 token, a
+// resource of the machine, not of one release.
+var tokenMu sync.Mutex
 
 // Authenticode holds the signing identity and options.
 type Authenticode struct {
@@ -154,6 +159,13 @@ func (a *Authenticode) Sign(ctx context.Context, path string) error {
 		args = append(args, "-time", strconv.FormatInt(a.Time.Unix(), 10))
 	}
 	args = append(args, "-in", path, "-out", tmp)
+	if a.PKCS11URI != "" {
+		// One signature at a time through the token: tokens (SoftHSM2's
+		// file store among them) fail concurrent sessions of several
+		// processes, and a release signs its exes and MSIs in parallel.
+		tokenMu.Lock()
+		defer tokenMu.Unlock()
+	}
 	cmd := exec.CommandContext(ctx, a.tool(), args...)
 	cmd.Stdin = strings.NewReader(pass)
 	var out bytes.Buffer
