@@ -3,6 +3,7 @@ package pkcs11key
 import (
 	"crypto"
 	"io"
+	"sync"
 )
 
 // Lazy returns a signer for the key c names that holds the token only while
@@ -30,7 +31,14 @@ type lazy struct {
 
 func (l lazy) Public() crypto.PublicKey { return l.pub }
 
+// lazyMu makes the lazy signers sign one at a time: a release signs its
+// packages in parallel, and opening and closing a token from several
+// goroutines at once loads and unloads its module under each other.
+var lazyMu sync.Mutex
+
 func (l lazy) Sign(rand io.Reader, digest []byte, opts crypto.SignerOpts) ([]byte, error) {
+	lazyMu.Lock()
+	defer lazyMu.Unlock()
 	k, err := Open(l.c)
 	if err != nil {
 		return nil, err
