@@ -89,6 +89,36 @@ type File struct {
 	Data []byte
 	// Source is the host path of a deb the pool holds unchanged.
 	Source string
+	// SHA256 is the hex SHA-256 that Source had when Build read it, and
+	// that the indexes list: WriteTo refuses a Source that has changed
+	// since.
+	SHA256 string
+}
+
+// WriteTo writes the file's content to w: Data, or the bytes of Source,
+// which must still have the SHA-256 Build read (a deb swapped between
+// Build and the copy is refused, not published under the indexes that name
+// the one Build read).
+func (f File) WriteTo(w io.Writer) (int64, error) {
+	if f.Source == "" {
+		n, err := w.Write(f.Data)
+		return int64(n), err
+	}
+	src, err := os.Open(f.Source)
+	if err != nil {
+		return 0, fmt.Errorf("aptrepo: %w", err)
+	}
+	defer src.Close()
+	h := sha256.New()
+	n, err := io.Copy(io.MultiWriter(w, h), src)
+	if err != nil {
+		return n, fmt.Errorf("aptrepo: %s: %w", f.Source, err)
+	}
+	if got := hex.EncodeToString(h.Sum(nil)); f.SHA256 != "" && got != f.SHA256 {
+		return n, fmt.Errorf("aptrepo: %s changed while the repository was written (SHA-256 %s, was %s): "+
+			"nothing may write the debs or the previous tree during a release", f.Source, got, f.SHA256)
+	}
+	return n, nil
 }
 
 // word is what suites, components, origins and key names may be: one
@@ -169,7 +199,7 @@ func (r Repository) Build(debs []string, signer *pgpsign.Signer) ([]File, error)
 	}
 	var files []File
 	for _, d := range pkgs {
-		files = append(files, File{Path: d.pool, Source: d.source})
+		files = append(files, File{Path: d.pool, Source: d.source, SHA256: d.sha256})
 	}
 	indexes, err := r.indexes(pkgs)
 	if err != nil {
@@ -440,14 +470,11 @@ func WriteDir(dir string, files []File) error {
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 			return fmt.Errorf("aptrepo: %w", err)
 		}
-		data := f.Data
-		if f.Source != "" {
-			var err error
-			if data, err = os.ReadFile(f.Source); err != nil {
-				return fmt.Errorf("aptrepo: %w", err)
-			}
+		var data bytes.Buffer
+		if _, err := f.WriteTo(&data); err != nil {
+			return err
 		}
-		if err := os.WriteFile(p, data, 0o644); err != nil {
+		if err := os.WriteFile(p, data.Bytes(), 0o644); err != nil {
 			return fmt.Errorf("aptrepo: %w", err)
 		}
 	}

@@ -227,3 +227,41 @@ func TestBuildGrowsFromEmpty(t *testing.T) {
 		t.Errorf("the tree grown from an empty folder differs from a fresh one: %v", slices.Sorted(maps.Keys(a)))
 	}
 }
+
+// TestWriteRefusesSwappedDeb: a deb that changes between Build (which
+// hashes it for the indexes) and the copy into the tree is refused, both a
+// new deb and one of the previous tree, rather than published under
+// indexes that list other bytes.
+func TestWriteRefusesSwappedDeb(t *testing.T) {
+	src1, src2 := t.TempDir(), t.TempDir()
+	s := signer(t)
+	r := aptrepo.Repository{Origin: "hello", Date: date, KeyName: "hello"}
+	one := build(t, r, []string{makeDeb(t, src1, "hello", "1.2.0", "amd64", "")}, s)
+	newDeb := makeDeb(t, src2, "hello", "1.3.0", "amd64", "")
+	oldDeb := filepath.Join(one, "pool/main/h/hello/hello_1.2.0-1_amd64.deb")
+	for _, swapped := range []string{newDeb, oldDeb} {
+		t.Run(filepath.Base(swapped), func(t *testing.T) {
+			r := r
+			r.Previous = one
+			files, err := r.Build([]string{newDeb}, s)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := aptrepo.WriteDir(t.TempDir(), files); err != nil {
+				t.Fatalf("the unchanged tree is refused: %v", err)
+			}
+			orig, err := os.ReadFile(swapped)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer os.WriteFile(swapped, orig, 0o644)
+			if err := os.WriteFile(swapped, append(orig[:len(orig):len(orig)], '\n'), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			err = aptrepo.WriteDir(t.TempDir(), files)
+			if err == nil || !strings.Contains(err.Error(), "changed while the repository was written") {
+				t.Fatalf("WriteDir with %s swapped after Build: %v, want it refused", swapped, err)
+			}
+		})
+	}
+}

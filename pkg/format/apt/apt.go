@@ -10,6 +10,7 @@ package apt
 
 import (
 	"context"
+	"io"
 	"path"
 	"slices"
 	"strings"
@@ -83,9 +84,9 @@ func write(_ context.Context, j *packager.Job) error {
 		return err
 	}
 	for _, f := range files {
-		fill := packager.WriteBytes(f.Data)
-		if f.Source != "" {
-			fill = packager.WriteFrom(f.Source)
+		fill := func(w io.Writer) error {
+			_, err := f.WriteTo(w)
+			return err
 		}
 		if err := j.Create(Dir+"/"+f.Path, fill); err != nil {
 			return err
