@@ -2,7 +2,9 @@ package rpmrepo
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -108,7 +110,16 @@ func TestGrowReturns(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []RPM{v1[0], added} // the published one is the tree's, even when given again
+	// The published one is the tree's, even when given again; each with the
+	// SHA-256 of its file.
+	want := []RPM{v1[0], added}
+	for i := range want {
+		data, err := os.ReadFile(want[i].File)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want[i].SHA256 = fmt.Sprintf("%x", sha256.Sum256(data))
+	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("Grow = %+v, want %+v", got, want)
 	}
@@ -259,5 +270,85 @@ func TestGrowFromEmpty(t *testing.T) {
 	got, err := Grow(empty, pub, added, 0)
 	if err != nil || !reflect.DeepEqual(got, added) {
 		t.Errorf("Grow from an empty folder: %v, %v; want %v", got, err, added)
+	}
+}
+
+// TestRefusesSwappedRPM: an rpm that changes after Grow verified it (an
+// rpm of the previous tree) or after Metadata read it (a new one) is
+// refused, by Metadata and by the copy (RPM.WriteTo), rather than copied
+// into a tree whose metadata lists other bytes.
+func TestRefusesSwappedRPM(t *testing.T) {
+	_, s := signingKey(t)
+	first, old := released(t, s, "1.2.3")
+	key, err := s.PublicKeyBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	added := writeRPM(t, t.TempDir(), "1.3.0", s)
+	swap := func(t *testing.T, file string) {
+		orig, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { os.WriteFile(file, orig, 0o644) })
+		if err := os.WriteFile(file, append(orig[:len(orig):len(orig)], 0), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	grown := func(t *testing.T) []RPM {
+		rpms, err := Grow(first, key, []RPM{added}, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rpms
+	}
+	t.Run("previous rpm before Metadata", func(t *testing.T) {
+		rpms := grown(t)
+		swap(t, filepath.Join(first, filepath.FromSlash(old[0].Href)))
+		if _, err := Metadata(rpms, Options{Date: date, Signer: s}); err == nil ||
+			!strings.Contains(err.Error(), "changed while the repository was written") {
+			t.Fatalf("Metadata over a swapped previous rpm: %v, want it refused", err)
+		}
+	})
+	t.Run("rpm of a fresh repository before the copy", func(t *testing.T) {
+		rpms := []RPM{added}
+		if _, err := Metadata(rpms, Options{Date: date, Signer: s}); err != nil {
+			t.Fatal(err)
+		}
+		swap(t, added.File)
+		if _, err := rpms[0].WriteTo(io.Discard); err == nil ||
+			!strings.Contains(err.Error(), "changed while the repository was written") {
+			t.Fatalf("WriteTo over an rpm swapped after Metadata: %v, want it refused", err)
+		}
+	})
+	for _, which := range []string{"previous", "added"} {
+		t.Run(which+" rpm before the copy", func(t *testing.T) {
+			rpms := grown(t)
+			if _, err := Metadata(rpms, Options{Date: date, Signer: s}); err != nil {
+				t.Fatal(err)
+			}
+			for _, r := range rpms {
+				if _, err := r.WriteTo(io.Discard); err != nil {
+					t.Fatalf("the unchanged %s is refused: %v", r.Href, err)
+				}
+			}
+			file := added.File
+			if which == "previous" {
+				file = filepath.Join(first, filepath.FromSlash(old[0].Href))
+			}
+			swap(t, file)
+			var refused bool
+			for _, r := range rpms {
+				if _, err := r.WriteTo(io.Discard); err != nil {
+					if !strings.Contains(err.Error(), "changed while the repository was written") {
+						t.Fatalf("WriteTo %s: %v", r.File, err)
+					}
+					refused = true
+				}
+			}
+			if !refused {
+				t.Fatalf("the swapped %s rpm was copied", which)
+			}
+		})
 	}
 }

@@ -71,7 +71,7 @@ func Grow(dir string, publicKey []byte, added []RPM, keep int) ([]RPM, error) {
 	}
 	out := make([]RPM, len(kept))
 	for i, p := range kept {
-		out[i] = RPM{File: p.file, Href: p.href}
+		out[i] = RPM{File: p.file, Href: p.href, SHA256: p.checksum}
 	}
 	return out, nil
 }

@@ -40,6 +40,7 @@ import (
 	"fmt"
 	"io"
 	"net/url"
+	"os"
 	"regexp"
 	"slices"
 	"strings"
@@ -55,6 +56,36 @@ type RPM struct {
 	// Href is its path in the repository, relative to the repository's
 	// root (packages/hello-1.2.3-1.x86_64.rpm).
 	Href string
+	// SHA256 is the hex SHA-256 File must have, when set: Grow sets it to
+	// what it verified, Metadata sets it when empty to what it read, and
+	// both Metadata and WriteTo refuse a File that differs, so that the
+	// rpm copied into the tree is the one the metadata lists.
+	SHA256 string
+}
+
+// WriteTo copies File to w, refusing it (after the copy, which the caller
+// then discards) when its SHA-256 is not SHA256.
+func (r RPM) WriteTo(w io.Writer) (int64, error) {
+	f, err := os.Open(r.File)
+	if err != nil {
+		return 0, fmt.Errorf("rpmrepo: %w", err)
+	}
+	defer f.Close()
+	h := sha256.New()
+	n, err := io.Copy(io.MultiWriter(w, h), f)
+	if err != nil {
+		return n, fmt.Errorf("rpmrepo: %s: %w", r.File, err)
+	}
+	if got := hex.EncodeToString(h.Sum(nil)); r.SHA256 != "" && got != r.SHA256 {
+		return n, changed(r.File, got, r.SHA256)
+	}
+	return n, nil
+}
+
+// changed is the error for an rpm whose bytes changed during a release.
+func changed(file, got, want string) error {
+	return fmt.Errorf("rpmrepo: %s changed while the repository was written (SHA-256 %s, was %s): "+
+		"nothing may write the rpms or the previous tree during a release", file, got, want)
 }
 
 // Signer makes ASCII-armored detached OpenPGP signatures; pgpsign.Signer
@@ -99,7 +130,9 @@ func Paths(signed bool) []string {
 
 // Metadata reads rpms and returns the repository's metadata files, in the
 // order of Paths. Two rpms at one Href, or two of one name, version,
-// release and arch, are refused.
+// release and arch, are refused, as is one whose SHA256 is set and is not
+// its file's. Metadata sets each empty SHA256 to what it read, for the
+// copy (RPM.WriteTo) to check.
 func Metadata(rpms []RPM, o Options) ([]File, error) {
 	pkgs, err := readAll(rpms)
 	if err != nil {
@@ -146,13 +179,18 @@ func Metadata(rpms []RPM, o Options) ([]File, error) {
 func readAll(rpms []RPM) ([]*pkg, error) {
 	var pkgs []*pkg
 	seen := map[string]string{}
-	for _, r := range rpms {
+	for i, r := range rpms {
 		if err := checkHref(r.Href); err != nil {
 			return nil, err
 		}
 		p, err := readRPM(r.File, r.Href)
 		if err != nil {
 			return nil, fmt.Errorf("rpmrepo: %w", err)
+		}
+		if r.SHA256 == "" {
+			rpms[i].SHA256 = p.checksum
+		} else if p.checksum != r.SHA256 {
+			return nil, changed(r.File, p.checksum, r.SHA256)
 		}
 		for _, key := range []string{"href " + r.Href, p.nevra()} {
 			if prev, ok := seen[key]; ok {

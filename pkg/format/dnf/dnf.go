@@ -12,6 +12,7 @@ package dnf
 import (
 	"context"
 	"errors"
+	"io"
 	"path"
 	"slices"
 	"strings"
@@ -129,7 +130,11 @@ func write(_ context.Context, j *packager.Job) error {
 		return err
 	}
 	for _, r := range rpms {
-		if err := j.Create(Dir+"/"+r.Href, packager.WriteFrom(r.File)); err != nil {
+		fill := func(w io.Writer) error {
+			_, err := r.WriteTo(w)
+			return err
+		}
+		if err := j.Create(Dir+"/"+r.Href, fill); err != nil {
 			return err
 		}
 	}
