@@ -73,6 +73,9 @@ func (c *Spec) applyDefaults(formats []Format) {
 	if nt.BinaryDir == "" {
 		nt.BinaryDir = DefaultBinaryDir
 	}
+	if nt.Release == "" {
+		nt.Release = DefaultReleaseName
+	}
 	if c.Winget.PackageID == "" {
 		c.Winget.PackageID = defaultWingetID(c.Vendor, c.Name)
 	}

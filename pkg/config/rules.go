@@ -89,6 +89,7 @@ func textRules() map[string]rule {
 		"name_template.archive":            text, // a template: checkNameTemplates renders it
 		"name_template.package":            text,
 		"name_template.binary_dir":         text,
+		"name_template.release":            text,
 		"download_url":                     text, // a template: the manifests' checks render it
 		"chocolatey.id":                    notOption("-/", "choco install", match(nugetIDRE.String(), "is not a package id: want letters, digits and '_', in parts joined by '.' or '-', such as hello-server")),
 		"winget.package_id":                notOption("-/", "winget install", match(wingetIDRE.String(), "is not a winget package identifier: want Publisher.Package, 2 to 8 parts of 1 to 32 letters, digits, '-', '_' or '+' separated by dots, such as Acme.Hello")),

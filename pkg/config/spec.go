@@ -266,6 +266,11 @@ type NameTemplate struct {
 	// BinaryDir names the folder holding a target's binaries (default
 	// DefaultBinaryDir).
 	BinaryDir string `yaml:"binary_dir"`
+	// Release names the artifacts made once per release with no target:
+	// the Helm chart before .tgz and the Compose folder. It also sees
+	// {{.Format}} (helm, compose) and {{.Conventional}}, the format's own
+	// name (hello-1.2.3, hello) (default DefaultReleaseName).
+	Release string `yaml:"release"`
 }
 
 // Winget holds the winget manifests' settings.
@@ -287,6 +292,7 @@ const (
 	DefaultArchiveName = "{{.Name}}_{{.Version}}_{{.Os}}_{{.ArchName}}"
 	DefaultPackageName = "{{.Conventional}}"
 	DefaultBinaryDir   = "{{.Name}}_{{.Os}}_{{.ArchName}}"
+	DefaultReleaseName = "{{.Conventional}}"
 )
 
 // Apt holds the apt repository settings (the apt format): where the

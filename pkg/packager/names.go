@@ -128,3 +128,11 @@ func BinaryPaths(s *config.Spec, t platform.Target) ([]string, error) {
 	}
 	return []string{rel}, nil
 }
+
+// ReleaseName is name_template.release rendered for the release-wide
+// artifact of format, whose own name is conventional (the chart's
+// <name>-<version>, the Compose folder's <name>).
+func ReleaseName(s *config.Spec, format, conventional string) (string, error) {
+	d := naming.Data{TemplateData: TemplateData(s, platform.Target{}), Format: format, Conventional: conventional}
+	return naming.Name(s.NameTemplate.Release, d)
+}

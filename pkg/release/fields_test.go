@@ -522,6 +522,7 @@ func fieldRows(p *fieldsProject) []fieldRow {
 		{path: "name_template.archive", base: "fields_{{.Name}}_{{.Version}}_{{.Os}}_{{.ArchName}}", alt: "{{.Name}}-{{.Version}}-{{.Os}}-{{.ArchName}}", check: checkArchiveNames},
 		{path: "name_template.package", base: "{{.Conventional}}.fields", alt: "{{.Name}}_{{.Version}}_{{.Os}}_{{.ArchName}}", check: checkPackageNames},
 		{path: "name_template.binary_dir", base: "dir_{{.Name}}_{{.Os}}_{{.ArchName}}", alt: "bin-{{.Os}}-{{.ArchName}}", check: checkBinaryDirs},
+		{path: "name_template.release", base: "{{.Conventional}}.fields", alt: "{{.Name}}_{{.Format}}_{{.Version}}", check: checkReleaseNames},
 		{path: "oci.base", base: "images/base-fields.oci.tar", alt: "images/base-other.oci.tar", check: checkOCIBase},
 		{path: "oci.user", base: "4321:4322", alt: "4400", check: checkOCIUser},
 		{path: "oci.port", base: 18080, alt: 18081, check: checkOCIPort},
@@ -2347,6 +2348,49 @@ func checkPackageNames(t *testing.T, r *fieldsRelease, want any) {
 	}
 	checkNamed(t, r, []packager.Kind{packager.KindDeb, packager.KindRPM, packager.KindAPK}, func(a Artifact) []string {
 		return []string{render(t, r, str(want), a.Platform(), naming.Data{Format: string(a.Kind), Conventional: conv[a.Kind]}) + "." + string(a.Kind)}
+	})
+}
+
+// checkReleaseNames checks the chart's and the Compose file's names: their
+// own names are the chart's name and version, from its Chart.yaml, and the
+// project's name.
+func checkReleaseNames(t *testing.T, r *fieldsRelease, want any) {
+	var chart struct{ Name, Version string }
+	f, err := os.Open(r.art(t, packager.KindHelm, "", ".tgz"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	zr, err := gzip.NewReader(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, b := range tarFiles(t, zr) {
+		if strings.HasSuffix(name, "/Chart.yaml") {
+			if err := yaml.Unmarshal(b, &chart); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if chart.Name == "" || chart.Version == "" {
+		t.Fatal("the chart has no Chart.yaml naming it")
+	}
+	d := matrix.TemplateData{Name: fieldsName, Version: fieldsVersion, Commit: r.spec.Commit, Date: "2023-11-14T22:13:20Z"}
+	name := func(format, conv string) string {
+		n, err := naming.Name(str(want), naming.Data{TemplateData: d, Format: format, Conventional: conv})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	chartFile := "helm/" + name("helm", chart.Name+"-"+chart.Version) + ".tgz"
+	composeDir := "compose/" + name("compose", fieldsName) + "/"
+	checkNamed(t, r, []packager.Kind{packager.KindHelm, packager.KindCompose}, func(a Artifact) []string {
+		if a.Kind == packager.KindHelm {
+			return []string{chartFile}
+		}
+		parts := strings.SplitN(a.Path, "/", 3) // compose/<folder>/<file in it>
+		return []string{composeDir + parts[len(parts)-1]}
 	})
 }
 

@@ -171,6 +171,7 @@ name_template:
   archive: "{{.Name}}_v{{.Version}}_{{.Os}}_{{.ArchName}}"
   binary_dir: "bin_{{.Os}}_{{.Arch}}{{with .Variant}}v{{.}}{{end}}"
   package: "{{.Name}}_{{.Version}}_{{.Os}}_{{.ArchName}}"
+  release: "{{.Format}}/{{.Conventional}}"
 `
 
 // TestNameTemplates releases with name templates that put a v before the
@@ -254,6 +255,9 @@ func TestNameTemplateRules(t *testing.T) {
 			`svcpack.yaml:9: name_template.archive: "name_v1.2.3_linux_armv7.tar.gz" would be a file of tar.gz for linux/arm/7 and the folder of an artifact of binary for linux/arm/7`},
 		{"package names of two arm variants", `  package: "{{.Name}}_{{.Version}}_{{.Os}}_{{.ArchName}}"
 `, "", `svcpack.yaml:8: name_template.package: "name_1.2.3-1_armhf.deb" would be written by deb for linux/arm/7 and by deb for linux/arm/6`},
+		{"a release name with no target", `formats: [tar.gz, deb]`, "formats: [tar.gz, deb, oci, helm, compose]\n" +
+			"oci: {push: [registry.example.com/name]}\nhelm: {push: oci://registry.example.com/charts}",
+			`svcpack.yaml:14: name_template.release: template "{{.Format}}/{{.Conventional}}": "helm/name-1.2.3" holds a path separator`},
 		{"control character", `archive: "{{.Name}}_v`, `archive: "{{.Name}}\t_v`, `name_template.archive: "{{.Name}}\t_v{{.Version}}_{{.Os}}_{{.ArchName}}" holds the control character U+0009`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -38,7 +38,7 @@ func Packager() *packager.Packager {
 		Doc: "Docker Compose: `compose/<name>/compose.yaml` running the oci format's image by digest (read-only, no capabilities, " +
 			"limits, named volumes), with the config files beside it in `config/`, bind-mounted",
 		Applies: container.Applies,
-		Reads:   append(container.Reads(), "service.restart", "service.start"),
+		Reads:   append(container.Reads(), "service.restart", "service.start", "name_template.release"),
 		Uses:    []packager.Kind{packager.KindOCIIndex},
 		Check:   check,
 		Write:   write,
@@ -46,12 +46,23 @@ func Packager() *packager.Packager {
 	}
 }
 
-func dir(s *config.Spec) string { return "compose/" + s.Name }
+// dir is the Compose file's folder: compose/ and name_template.release.
+func dir(s *config.Spec) (string, error) {
+	name, err := packager.ReleaseName(s, "compose", s.Name)
+	if err != nil {
+		return "", err
+	}
+	return "compose/" + name, nil
+}
 
 func paths(s *config.Spec, _ platform.Target) ([]string, error) {
-	out := []string{dir(s) + "/compose.yaml"}
+	d, err := dir(s)
+	if err != nil {
+		return nil, err
+	}
+	out := []string{d + "/compose.yaml"}
 	for _, f := range container.ConfigFiles(s) {
-		out = append(out, path.Join(dir(s), "config", f.Dst))
+		out = append(out, path.Join(d, "config", f.Dst))
 	}
 	return out, nil
 }
@@ -137,11 +148,15 @@ func write(ctx context.Context, j *packager.Job) error {
 	if err != nil {
 		return err
 	}
-	if err := j.Create(dir(s)+"/compose.yaml", packager.WriteBytes(data)); err != nil {
+	d, err := dir(s)
+	if err != nil {
+		return err
+	}
+	if err := j.Create(d+"/compose.yaml", packager.WriteBytes(data)); err != nil {
 		return err
 	}
 	for _, cf := range container.ConfigFiles(s) {
-		if err := j.Create(path.Join(dir(s), "config", cf.Dst), packager.WriteFrom(cf.Src)); err != nil {
+		if err := j.Create(path.Join(d, "config", cf.Dst), packager.WriteFrom(cf.Src)); err != nil {
 			return err
 		}
 	}

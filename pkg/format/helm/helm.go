@@ -25,6 +25,7 @@ import (
 	"io/fs"
 	"os"
 	"strconv"
+	"strings"
 
 	"github.com/svcpack/svcpack/pkg/config"
 	"github.com/svcpack/svcpack/pkg/format/internal/container"
@@ -41,7 +42,7 @@ func Packager() *packager.Packager {
 		Doc: "Kubernetes: a Helm chart (`helm/<name>-<version>.tgz`) running the oci format's image by digest as a Deployment " +
 			"(probes, limits, a restricted security context, the config files in a ConfigMap), which `svcpack publish` pushes to an OCI registry",
 		Applies: container.Applies,
-		Reads:   append(container.Reads(), container.HealthReads, "description", "homepage", "helm.replicas"),
+		Reads:   append(container.Reads(), container.HealthReads, "description", "homepage", "helm.replicas", "name_template.release"),
 		Uses:    []packager.Kind{packager.KindOCIIndex},
 		Check:   check,
 		Write:   write,
@@ -86,7 +87,12 @@ func chartPath(s *config.Spec) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return "helm/" + (&enc.Chart{Name: s.Service.Name, Version: v}).FileName(), nil
+	conv := strings.TrimSuffix((&enc.Chart{Name: s.Service.Name, Version: v}).FileName(), ".tgz")
+	name, err := packager.ReleaseName(s, "helm", conv)
+	if err != nil {
+		return "", err
+	}
+	return "helm/" + name + ".tgz", nil
 }
 
 func paths(s *config.Spec, _ platform.Target) ([]string, error) {
