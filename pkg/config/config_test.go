@@ -92,6 +92,30 @@ func TestLoadGoodAndDefaults(t *testing.T) {
 	}
 }
 
+// TestDependencyWarnings: check says once which services the hosts must
+// provide, and that Windows cannot wait for a systemd target.
+func TestDependencyWarnings(t *testing.T) {
+	yaml := strings.Replace(good, "  restart: {delay: 3s}\n",
+		"  restart: {delay: 3s}\n  depends_on: [{name: postgresql, require: true}, {name: network-online.target}]\n", 1)
+	c, err := load(project(t, yaml), env())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		"svcpack.yaml:13: service.depends_on: warning: postgresql, network-online.target: this release does not make " +
+			"them, so the hosts must have them",
+		`service.depends_on[1].name: warning: "network-online.target" is a systemd unit, not a Windows service`,
+	}
+	if len(c.Warnings) != len(want) {
+		t.Fatalf("warnings %q, want %d", c.Warnings, len(want))
+	}
+	for i, w := range want {
+		if !strings.Contains(c.Warnings[i], w) {
+			t.Errorf("warning %q lacks %q", c.Warnings[i], w)
+		}
+	}
+}
+
 func TestVersionResolution(t *testing.T) {
 	withVersion := strings.Replace(good, "name: hello\n", "name: hello\nversion: v1.2.3\n", 1)
 	for _, tc := range []struct {
@@ -231,6 +255,16 @@ func TestBadConfigs(t *testing.T) {
 			[]string{"svcpack.yaml:14:", `unknown key "stop_timout" in service.wrapper`, "stop_timeout"}},
 		{"wrapper health url", "  restart: {delay: 3s}\n", "  restart: {delay: 3s}\n  wrap: true\n  wrapper:\n    health: {url: ftp://x}\n", nil,
 			[]string{`svcpack.yaml:15: service.wrapper.health.url: "ftp://x" is not an http(s) URL`}},
+		{"depends on itself", "  restart: {delay: 3s}\n", "  restart: {delay: 3s}\n  depends_on: [{name: HELLO}]\n", nil,
+			[]string{"svcpack.yaml:13:", `service.depends_on[0].name: "HELLO" is this service itself`}},
+		{"depends twice", "  restart: {delay: 3s}\n", "  restart: {delay: 3s}\n  depends_on: [{name: redis}, {name: redis.service}]\n", nil,
+			[]string{`service.depends_on[1].name: "redis.service" is also service.depends_on[0]: name each dependency once`}},
+		{"dependency option", "  restart: {delay: 3s}\n", "  restart: {delay: 3s}\n  depends_on: [{name: -x}]\n", nil,
+			[]string{"service.depends_on[0].name", `"-x" begins with "-"`}},
+		{"managed account form", "account: LocalService", `account: 'CONTOSO\web$$'`, nil,
+			[]string{"service.account", `"CONTOSO\\web$$"`, `a group managed service account DOMAIN\name$`}},
+		{"log age below the period", "  restart: {delay: 3s}\n", "  restart: {delay: 3s}\n  wrap: true\n  wrapper: {logs: {rotate: daily, max_age: 2h}}\n", nil,
+			[]string{"service.wrapper.logs.max_age: 2h0m0s is shorter than the daily rotation"}},
 		{"source date epoch", "", "", []string{"SOURCE_DATE_EPOCH", "yesterday"}, []string{"SOURCE_DATE_EPOCH", `"yesterday"`}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

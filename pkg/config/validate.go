@@ -174,9 +174,19 @@ func (c *Spec) checkGrowth(p *Problems) {
 }
 
 // checkDependencies refuses a service that depends on itself or names a
-// dependency twice, and warns about a systemd-only unit (a .target, a
-// .socket) that Windows cannot wait for.
+// dependency twice, warns about a systemd-only unit (a .target, a .socket)
+// that Windows cannot wait for, and says once which services the hosts must
+// provide: svcpack cannot see them.
 func (c *Spec) checkDependencies(p *Problems) {
+	if n := len(c.Service.DependsOn); n > 0 {
+		names := make([]string, n)
+		for i, d := range c.Service.DependsOn {
+			names[i] = d.Name
+		}
+		p.Warn("service.depends_on", "%s: this release does not make them, so the hosts must have them; "+
+			"Windows does not start the service without them, systemd only with require: true "+
+			"(start order: docs/configuration.md)", strings.Join(names, ", "))
+	}
 	seen := map[string]int{}
 	for i, d := range c.Service.DependsOn {
 		field := fmt.Sprintf("service.depends_on[%d].name", i)

@@ -61,6 +61,10 @@ func wrapperLogs(l config.WrapperLogs) (svcwrap.Logs, error) {
 		if err != nil {
 			return out, err
 		}
+		if n == 0 { // the wrapper's JSON reads 0 as its default
+			return out, fmt.Errorf("%q is zero: a log would rotate at every line; want a size of at least 1K "+
+				"such as 10M, or leave max_size out for the default", l.MaxSize)
+		}
 		out.MaxSize = svcwrap.Size(n)
 	}
 	return out, nil

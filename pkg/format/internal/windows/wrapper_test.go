@@ -107,6 +107,9 @@ func TestWrapperLogs(t *testing.T) {
 		logs config.WrapperLogs
 		want string
 	}{
+		{config.WrapperLogs{MaxSize: "0K"}, `"0K" is zero: a log would rotate at every line; ` +
+			`want a size of at least 1K such as 10M, or leave max_size out for the default`},
+		{config.WrapperLogs{MaxSize: "512"}, `service.wrapper.logs.max_size: 512 bytes is below 1K: want a size such as "10M"`},
 		{config.WrapperLogs{Rotate: "weekly"}, `service.wrapper.logs.rotate: "weekly" is not valid: want daily or hourly`},
 		{config.WrapperLogs{Rotate: "hourly", MaxAge: config.Duration(30 * time.Minute)},
 			"service.wrapper.logs.max_age: 30m0s is shorter than the hourly rotation: a file would expire before it is rotated; want at least 1h0m0s"},
