@@ -111,10 +111,13 @@ func TestComposeFile(t *testing.T) {
 	eq(t, "volumes", svc["volumes"], []any{
 		map[string]any{"type": "bind", "source": filepath.Join(filepath.Dir(file), "config", "rules.json"), "target": "/etc/netsvc/rules.json", "read_only": true},
 		map[string]any{"type": "volume", "source": "state", "target": "/var/lib/netsvc"},
+		map[string]any{"type": "volume", "source": "srv-netsvc", "target": "/srv/netsvc"},
 	})
 	eq(t, "limits", svc["deploy"], map[string]any{"resources": map[string]any{"limits": map[string]any{"cpus": 1.5, "memory": "256M"}}})
-	if _, ok := doc["volumes"].(map[string]any)["state"]; !ok {
-		t.Errorf("no volume state: %v", doc["volumes"])
+	for _, v := range []string{"state", "srv-netsvc"} {
+		if _, ok := doc["volumes"].(map[string]any)[v]; !ok {
+			t.Errorf("no volume %s: %v", v, doc["volumes"])
+		}
 	}
 
 	// The same file without its escapes: docker-compose interpolates (and

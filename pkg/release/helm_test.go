@@ -51,7 +51,7 @@ func containerLoad(t *testing.T, port int, formats, service, extra string) (*con
 // limits.
 const containerService = `  env: {PORT: "8095", PRICE: "costs $5 and ${HOME}", DATA: "{{.StateDir}}/db"}
   wrapper: {health: {url: "http://127.0.0.1:8095/healthz?full=1", interval: 15s, timeout: 3s, failures: 4}}
-  linux: {memory_max: 256M, cpu_quota: 150%}
+  linux: {memory_max: 256M, cpu_quota: 150%, writable: [/srv/netsvc]}
 `
 
 // containerProject is containerLoad that must load, with a configuration
@@ -268,20 +268,30 @@ func TestHelmChart(t *testing.T) {
 	for _, vm := range ct.VolumeMounts {
 		mounts[vm.MountPath] = vm.Name + " " + vm.SubPath
 	}
-	eq(t, "mounts", mounts, map[string]string{"/etc/netsvc/rules.json": "config rules.json", "/var/lib/netsvc": "writable-0 ", "/tmp": "writable-1 "})
+	eq(t, "mounts", mounts, map[string]string{"/etc/netsvc/rules.json": "config rules.json", "/var/lib/netsvc": "writable-0 ",
+		"/srv/netsvc": "writable-1 ", "/tmp": "writable-2 "})
 	for _, v := range pod.Volumes {
 		if v.Name == "config" && (v.ConfigMap == nil || v.ConfigMap.Name != cm.Name) || v.Name != "config" && v.EmptyDir == nil {
 			t.Errorf("volume %+v", v)
 		}
 	}
 
-	// Helm does not evaluate template text in values (only tpl would).
+	// Helm does not evaluate template text in values (only tpl would); a
+	// claim replaces the state folder's empty volume.
 	override := filepath.Join(t.TempDir(), "override.yaml")
-	writeTestFile(t, override, []byte("env: {INJECTED: '{{ .Release.Name }} {{ fail \"evaluated\" }}'}\n"))
+	writeTestFile(t, override, []byte("env: {INJECTED: '{{ .Release.Name }} {{ fail \"evaluated\" }}'}\n"+
+		"volumes: {/var/lib/netsvc: {persistentVolumeClaim: {claimName: netsvc-data}}}\n"))
 	docs = k8sDocs(t, helmCommand(t, "template", "rel", chart, "-f", override))
+	d = appsv1.Deployment{}
 	decodeStrict(t, docs["Deployment"], &d)
 	if e := d.Spec.Template.Spec.Containers[0].Env; !slices.Contains(e, corev1.EnvVar{Name: "INJECTED", Value: `{{ .Release.Name }} {{ fail "evaluated" }}`}) {
 		t.Errorf("a value with template text: env %v", e)
+	}
+	for _, v := range d.Spec.Template.Spec.Volumes {
+		claim := v.PersistentVolumeClaim
+		if (v.Name == "writable-0") != (claim != nil && claim.ClaimName == "netsvc-data" && v.EmptyDir == nil) {
+			t.Errorf("with a claim for /var/lib/netsvc: volume %+v", v)
+		}
 	}
 
 	again, err := Release(context.Background(), c, Options{Dist: filepath.Join(t.TempDir(), "dist"), Force: true})

@@ -21,6 +21,7 @@ import (
 	"context"
 	"fmt"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -127,11 +128,32 @@ func file(s *config.Spec, img container.Image) (*enc.File, error) {
 			f.Tmpfs = append(f.Tmpfs, w)
 		case img.WorkDir:
 			f.Volumes = append(f.Volumes, enc.Volume{Name: "state", Target: w})
-		default:
+		case "/var/log/" + s.Name:
 			f.Volumes = append(f.Volumes, enc.Volume{Name: "logs", Target: w})
+		default: // service.linux.writable: named after the folder
+			f.Volumes = append(f.Volumes, enc.Volume{Name: volumeName(w, f.Volumes), Target: w})
 		}
 	}
 	return f, nil
+}
+
+// volumeName names the volume of folder dir (/srv/www: srv-www), unlike
+// the volumes before it.
+func volumeName(dir string, before []enc.Volume) string {
+	base := strings.Map(func(r rune) rune {
+		if r == '/' || r == '@' || r == '+' {
+			return '-'
+		}
+		return r
+	}, strings.TrimPrefix(dir, "/"))
+	if c := base[0]; !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9') {
+		base = "data" + base // /.cache: data.cache
+	}
+	name := base
+	for i := 2; slices.ContainsFunc(before, func(v enc.Volume) bool { return v.Name == name }); i++ {
+		name = base + "-" + strconv.Itoa(i)
+	}
+	return name
 }
 
 func write(ctx context.Context, j *packager.Job) error {

@@ -284,6 +284,9 @@ type values struct {
 	Probes             probes            `yaml:"probes"`
 	ConfigFiles        []configFile      `yaml:"configFiles"`
 	Writable           []string          `yaml:"writable"`
+	// Volumes replaces the empty volume of a writable folder, by its path:
+	// {/var/lib/hello: {persistentVolumeClaim: {claimName: hello-data}}}.
+	Volumes map[string]any `yaml:"volumes"`
 }
 
 type imageValues struct {
@@ -369,6 +372,7 @@ func (c *Chart) values() values {
 			Capabilities: capabilities{Drop: []string{"ALL"}}, SeccompProfile: seccomp{Type: "RuntimeDefault"},
 		},
 		Writable:    c.Writable,
+		Volumes:     map[string]any{},
 		ConfigFiles: configFiles(c.Files),
 	}
 	if v.Env == nil {

@@ -29,7 +29,7 @@ import (
 // read service.wrapper.health (HealthReads), the Compose file's none.
 func Reads() []string {
 	return []string{"name", "version", "date", "files", "service.name", "service.args", "service.env",
-		"service.linux.memory_max", "service.linux.cpu_quota", "oci.push", "oci.port"}
+		"service.linux.memory_max", "service.linux.cpu_quota", "service.linux.writable", "oci.push", "oci.port"}
 }
 
 // HealthReads are the fields the probes read.
@@ -185,18 +185,25 @@ func ConfigFiles(s *config.Spec) []File {
 // Writable are the folders the program writes to, which a read-only root
 // file system must leave writable: the working directory (the state
 // place), /var/log/<name> when the service names the log place (the oci
-// format's layout), and /tmp.
+// format's layout), the folders service.linux.writable opens in the
+// systemd unit, and /tmp.
 func Writable(s *config.Spec, img Image) []string {
 	var out []string
+	add := func(dir string) {
+		if !slices.Contains(out, dir) {
+			out = append(out, dir)
+		}
+	}
 	if img.WorkDir != "" && img.WorkDir != "/" {
-		out = append(out, img.WorkDir)
+		add(img.WorkDir)
 	}
-	if logs := "/var/log/" + s.Name; s.UsesPlace(config.LogDir) && !slices.Contains(out, logs) {
-		out = append(out, logs)
+	if s.UsesPlace(config.LogDir) {
+		add("/var/log/" + s.Name)
 	}
-	if !slices.Contains(out, "/tmp") {
-		out = append(out, "/tmp")
+	for _, dir := range s.Service.Linux.Writable {
+		add(path.Clean(dir))
 	}
+	add("/tmp")
 	return out
 }
 
