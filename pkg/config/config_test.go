@@ -265,6 +265,10 @@ func TestBadConfigs(t *testing.T) {
 			[]string{"service.account", `"CONTOSO\\web$$"`, `a group managed service account DOMAIN\name$`}},
 		{"log age below the period", "  restart: {delay: 3s}\n", "  restart: {delay: 3s}\n  wrap: true\n  wrapper: {logs: {rotate: daily, max_age: 2h}}\n", nil,
 			[]string{"service.wrapper.logs.max_age: 2h0m0s is shorter than the daily rotation"}},
+		{"not a number", "  restart: {delay: 3s}\n", "  restart: {delay: 3s}\noci: {port: 8199/tcp}\n", nil,
+			[]string{"svcpack.yaml:13:", `oci.port: "8199/tcp" is not a whole number such as 8080`}},
+		{"not a switch", "  restart: {delay: 3s}\n", "  restart: {delay: 3s}\n  linux: {hardening: maybe}\n", nil,
+			[]string{"svcpack.yaml:13:", `service.linux.hardening: "maybe" is not true or false`}},
 		{"source date epoch", "", "", []string{"SOURCE_DATE_EPOCH", "yesterday"}, []string{"SOURCE_DATE_EPOCH", `"yesterday"`}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
