@@ -113,6 +113,7 @@ func cmdInit(args []string, stdout, stderr io.Writer) error {
 		"DownloadURL": downloadURLOf(homepageOf(mod.Path)),
 		"ImageRef":    imageRefOf(homepageOf(mod.Path), *name),
 		"Stamps":      stamps,
+		"Formats":     formatNames(),
 	}); err != nil {
 		return err
 	}
@@ -538,4 +539,23 @@ func yamlQuote(s string) string {
 	enc.SetEscapeHTML(false)
 	_ = enc.Encode(s)
 	return strings.TrimSuffix(b.String(), "\n")
+}
+
+// formatList is what the starter's comment lists: the default formats
+// and the others, from the packager registry.
+type formatList struct{ Default, Other string }
+
+// formatNames lists the formats a config may name, defaults first.
+func formatNames() formatList {
+	var defaults, others []string
+	for _, f := range release.Formats() {
+		switch {
+		case f.Internal:
+		case f.Default:
+			defaults = append(defaults, f.Name)
+		default:
+			others = append(others, f.Name)
+		}
+	}
+	return formatList{strings.Join(defaults, ", "), strings.Join(others, ", ")}
 }

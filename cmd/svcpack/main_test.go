@@ -562,6 +562,7 @@ func TestInitListsTheManifests(t *testing.T) {
 	yaml := string(b)
 	for _, want := range []string{
 		"# formats: [zip, msi, deb, rpm, apk, tar.gz, sbom, oci, universal, winget, scoop, chocolatey, homebrew]",
+		"#   universal, dnf, apt, install.sh, winget, scoop, chocolatey, homebrew, oci, helm, compose\n",
 		"# download_url: https://github.com/acme/demo/releases/download/v{{.Version}}/{{.File}}",
 		`#   archive: "{{.Name}}_{{.Version}}_{{.Os}}_{{.ArchName}}"`,
 	} {
