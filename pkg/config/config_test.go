@@ -249,6 +249,8 @@ func TestBadConfigs(t *testing.T) {
 			[]string{"gpg.passphrase_env", "GPG_PASS is not set"}},
 		{"wrapper without wrap", "  restart: {delay: 3s}\n", "  restart: {delay: 3s}\n  wrap: false\n  wrapper: {stop_timeout: 5s}\n", nil,
 			[]string{"svcpack.yaml:14:", "service.wrapper: is set, but the program is not wrapped (service.wrap: false in svcpack.yaml)", "wrap: true"}},
+		{"wrapper health without wrap", "  restart: {delay: 3s}\n", "  restart: {delay: 3s}\n  wrap: false\n  wrapper: {health: {url: 'http://127.0.0.1:8080/'}}\n", nil,
+			[]string{"service.wrapper: is set, but the program is not wrapped", "goes in service.health, wrapped or not"}},
 		{"wrap not a switch", "  restart: {delay: 3s}\n", "  restart: {delay: 3s}\n  wrap: yes\n", nil,
 			[]string{"svcpack.yaml:13:", `service.wrap: "yes" is not valid: want auto, true or false`}},
 		{"wrapper unknown key", "  restart: {delay: 3s}\n", "  restart: {delay: 3s}\n  wrap: true\n  wrapper: {stop_timout: 5s}\n", nil,

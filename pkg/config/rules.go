@@ -80,6 +80,7 @@ func textRules() map[string]rule {
 		"service.wrapper.logs.dir":         text, // the wrapper's own rules apply (checkWrapper)
 		"service.wrapper.logs.max_size":    text, // a size, read by the wrapper's rules
 		"service.wrapper.health.url":       httpURL(false, "http://127.0.0.1:8080/healthz"),
+		"service.health.url":               httpURL(false, "http://127.0.0.1:8080/healthz"),
 		"files.src":                        text,
 		"files.dst":                        fileDst,
 		"allow_outside":                    text, // host paths, resolved by checkProject

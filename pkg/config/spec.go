@@ -481,6 +481,10 @@ type Service struct {
 	Wrap Switch `yaml:"wrap"`
 	// Wrapper tunes the wrapper; it applies when the program is wrapped.
 	Wrapper Wrapper `yaml:"wrapper"`
+	// Health is the program's HTTP health check, wrapped or not: the
+	// containers' probes, and the wrapper's check unless Wrapper.Health
+	// sets one of its own.
+	Health *WrapperHealth `yaml:"health"`
 	// Contract is what Load decided from Wrap, Linux.Notify and the
 	// program's imports, with the reasons.
 	Contract Contract `yaml:"-" spec:"contract"`
@@ -599,7 +603,31 @@ type Dependency struct {
 	Bind bool `yaml:"bind"`
 }
 
-// WrapperHealth is an HTTP health check run by the wrapper.
+// HealthCheck is the health check of the program as the containers see
+// it: service.health, else service.wrapper.health; field names the one it
+// came from ("" when neither is set).
+func (s Service) HealthCheck() (h *WrapperHealth, field string) {
+	switch {
+	case s.Health != nil:
+		return s.Health, "service.health"
+	case s.Wrapper.Health != nil:
+		return s.Wrapper.Health, "service.wrapper.health"
+	}
+	return nil, ""
+}
+
+// WrapperHealthCheck is the health check the wrapper runs:
+// service.wrapper.health, else service.health; field names the one it came
+// from ("" when neither is set).
+func (s Service) WrapperHealthCheck() (h *WrapperHealth, field string) {
+	if s.Wrapper.Health != nil {
+		return s.Wrapper.Health, "service.wrapper.health"
+	}
+	return s.HealthCheck()
+}
+
+// WrapperHealth is an HTTP health check (service.health, or the wrapper's
+// own).
 type WrapperHealth struct {
 	// URL answers 2xx when the program is healthy.
 	URL string `yaml:"url"`

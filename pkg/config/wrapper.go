@@ -11,7 +11,12 @@ func (c *Spec) checkWrapper(p *Problems) {
 	s := c.Service
 	if !s.Contract.Wrap.On {
 		if w := s.Contract.Wrap; c.lines["service.wrapper"] > 0 && w.Why != "" {
-			p.Add("service.wrapper", "is set, but the program is not wrapped (%s): set `wrap: true` to run it under the service wrapper, or remove service.wrapper", w.Why)
+			hint := ""
+			if s.Wrapper.Health != nil {
+				hint = " (a health check for the containers' probes goes in service.health, wrapped or not)"
+			}
+			p.Add("service.wrapper", "is set, but the program is not wrapped (%s): set `wrap: true` to run it under "+
+				"the service wrapper, or remove service.wrapper%s", w.Why, hint)
 		}
 		return
 	}

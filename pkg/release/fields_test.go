@@ -33,6 +33,7 @@ import (
 	"math/big"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"os/exec"
 	"path"
@@ -475,6 +476,14 @@ func fieldRows(p *fieldsProject) []fieldRow {
 		{path: "service.wrapper.health.timeout", base: "3s", alt: "2s", check: wrapperJSONField("health.timeout")},
 		{path: "service.wrapper.health.failures", base: 6, alt: 7, check: wrapperJSONField("health.failures")},
 		{path: "service.wrapper.health.allow_remote", base: true, alt: false, check: wrapperJSONField("health.allow_remote")},
+		// The chart's probes read service.health before service.wrapper.health.
+		{path: "service.health.url", base: "http://127.0.0.1:18080/fields-health?deep=1", alt: "http://[::1]:18080/other-health",
+			check: checkProbe("url")},
+		{path: "service.health.interval", base: "17s", alt: "19s", check: checkProbe("interval")},
+		{path: "service.health.timeout", base: "4s", alt: "6s", check: checkProbe("timeout")},
+		{path: "service.health.failures", base: 5, alt: 8, check: checkProbe("failures")},
+		{path: "service.health.allow_remote", base: true, alt: false, none: "a probe checks the pod itself whatever " +
+			"the URL's host; the wrapper reads it when service.wrapper.health is unset (TestWrapperHealthFallsBack)"},
 		{path: "files.src", base: "conf/fields.conf", alt: "conf/other.conf", check: checkFileSrc},
 		{path: "files.dst", base: fieldsConfDst, alt: "settings/other.conf", check: checkFileDst},
 		{path: "files.config", base: true, alt: false, check: checkFileConfig},
@@ -543,7 +552,7 @@ func fieldRows(p *fieldsProject) []fieldRow {
 }
 
 // leafFields lists the field paths of a config section's values, leaving
-// out the false ones (a bool's default) except in service.wrapper.health,
+// out the false ones (a bool's default) except in the health checks,
 // a section that is absent (nil) or present as a whole.
 func leafFields(v any, path string) []string {
 	switch v := v.(type) {
@@ -554,7 +563,7 @@ func leafFields(v any, path string) []string {
 		}
 		return out
 	case bool:
-		if !v && !strings.HasPrefix(path, "service.wrapper.health.") {
+		if !v && !strings.HasPrefix(path, "service.wrapper.health.") && !strings.HasPrefix(path, "service.health.") {
 			return nil
 		}
 	}
@@ -2356,21 +2365,8 @@ func checkPackageNames(t *testing.T, r *fieldsRelease, want any) {
 // project's name.
 func checkReleaseNames(t *testing.T, r *fieldsRelease, want any) {
 	var chart struct{ Name, Version string }
-	f, err := os.Open(r.art(t, packager.KindHelm, "", ".tgz"))
-	if err != nil {
+	if err := yaml.Unmarshal(r.chartFile(t, "Chart.yaml"), &chart); err != nil {
 		t.Fatal(err)
-	}
-	defer f.Close()
-	zr, err := gzip.NewReader(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for name, b := range tarFiles(t, zr) {
-		if strings.HasSuffix(name, "/Chart.yaml") {
-			if err := yaml.Unmarshal(b, &chart); err != nil {
-				t.Fatal(err)
-			}
-		}
 	}
 	if chart.Name == "" || chart.Version == "" {
 		t.Fatal("the chart has no Chart.yaml naming it")
@@ -2614,6 +2610,58 @@ func imageOnly(t *testing.T, r *fieldsRelease) {
 
 // checkHelmReplicas reads values.yaml's replicaCount back from the chart.
 func checkHelmReplicas(t *testing.T, r *fieldsRelease, want any) {
+	var v struct {
+		ReplicaCount int `yaml:"replicaCount"`
+	}
+	if err := yaml.Unmarshal(r.chartFile(t, "values.yaml"), &v); err != nil {
+		t.Fatal(err)
+	}
+	eq(t, "values.yaml replicaCount", v.ReplicaCount, want)
+}
+
+// checkProbe checks one setting of the health check in the chart's
+// liveness probe, as values.yaml holds it.
+func checkProbe(key string) func(t *testing.T, r *fieldsRelease, want any) {
+	return func(t *testing.T, r *fieldsRelease, want any) {
+		var v struct {
+			Probes struct {
+				Liveness struct {
+					HTTPGet struct {
+						Path string
+						Port int
+					} `yaml:"httpGet"`
+					PeriodSeconds    int `yaml:"periodSeconds"`
+					TimeoutSeconds   int `yaml:"timeoutSeconds"`
+					FailureThreshold int `yaml:"failureThreshold"`
+				}
+			}
+		}
+		if err := yaml.Unmarshal(r.chartFile(t, "values.yaml"), &v); err != nil {
+			t.Fatal(err)
+		}
+		p := v.Probes.Liveness
+		switch key {
+		case "url":
+			u, err := url.Parse(str(want))
+			if err != nil {
+				t.Fatal(err)
+			}
+			eq(t, "liveness probe", fmt.Sprintf("%s on %d", p.HTTPGet.Path, p.HTTPGet.Port), u.RequestURI()+" on "+u.Port())
+		case "interval", "timeout":
+			d, err := time.ParseDuration(str(want))
+			if err != nil {
+				t.Fatal(err)
+			}
+			eq(t, "liveness probe "+key, map[string]int{"interval": p.PeriodSeconds, "timeout": p.TimeoutSeconds}[key], int(d.Seconds()))
+		case "failures":
+			eq(t, "liveness probe failureThreshold", p.FailureThreshold, want)
+		}
+	}
+}
+
+// chartFile is one file of the release's chart.
+func (r *fieldsRelease) chartFile(t *testing.T, name string) []byte {
+	t.Helper()
 	f, err := os.Open(r.art(t, packager.KindHelm, "", ".tgz"))
 	if err != nil {
 		t.Fatal(err)
@@ -2623,19 +2671,13 @@ func checkHelmReplicas(t *testing.T, r *fieldsRelease, want any) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for name, b := range tarFiles(t, zr) {
-		if strings.HasSuffix(name, "/values.yaml") {
-			var v struct {
-				ReplicaCount int `yaml:"replicaCount"`
-			}
-			if err := yaml.Unmarshal(b, &v); err != nil {
-				t.Fatal(err)
-			}
-			eq(t, "values.yaml replicaCount", v.ReplicaCount, want)
-			return
+	for n, b := range tarFiles(t, zr) {
+		if strings.HasSuffix(n, "/"+name) {
+			return b
 		}
 	}
-	t.Error("the chart has no values.yaml")
+	t.Fatalf("the chart has no %s", name)
+	return nil
 }
 
 // publishOnly is why no artifact shows a tap's, bucket's or pages' settings.

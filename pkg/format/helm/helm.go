@@ -42,11 +42,12 @@ func Packager() *packager.Packager {
 		Doc: "Kubernetes: a Helm chart (`helm/<name>-<version>.tgz`) running the oci format's image by digest as a Deployment " +
 			"(probes, limits, a restricted security context, the config files in a ConfigMap), which `svcpack publish` pushes to an OCI registry",
 		Applies: container.Applies,
-		Reads:   append(container.Reads(), container.HealthReads, "description", "homepage", "helm.replicas", "name_template.release"),
-		Uses:    []packager.Kind{packager.KindOCIIndex},
-		Check:   check,
-		Write:   write,
-		Paths:   paths,
+		Reads: append(append(container.Reads(), container.HealthReads...), "description", "homepage", "helm.replicas",
+			"name_template.release"),
+		Uses:  []packager.Kind{packager.KindOCIIndex},
+		Check: check,
+		Write: write,
+		Paths: paths,
 	}
 }
 

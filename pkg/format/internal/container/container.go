@@ -26,14 +26,14 @@ import (
 )
 
 // Reads are the spec fields the mapping reads; the chart's probes also
-// read service.wrapper.health (HealthReads), the Compose file's none.
+// read service.health (HealthReads), the Compose file's none.
 func Reads() []string {
 	return []string{"name", "version", "date", "files", "service.name", "service.args", "service.env",
 		"service.linux.memory_max", "service.linux.cpu_quota", "service.linux.writable", "oci.push", "oci.port"}
 }
 
 // HealthReads are the fields the probes read.
-const HealthReads = "service.wrapper.health"
+var HealthReads = []string{"service.health", "service.wrapper.health"}
 
 // Applies: made where the image index is, once for the release.
 func Applies(s *config.Spec, _ platform.Target) bool { return s.Wants("oci") && s.HasOS("linux") }
@@ -216,7 +216,7 @@ func fieldError(field, format string, args ...any) error {
 	return &FieldError{Field: field, Msg: fmt.Sprintf(format, args...)}
 }
 
-// Health is service.wrapper.health as a check of the container: an HTTP
+// Health is service.health as a check of the container: an HTTP
 // GET of Path (with its query) on Port.
 type Health struct {
 	Path              string
@@ -229,15 +229,16 @@ type Health struct {
 // maxSeconds bounds a check's timings: Kubernetes holds seconds in int32.
 const maxSeconds = math.MaxInt32
 
-// HealthCheck reads service.wrapper.health (nil when unset), with the
+// HealthCheck reads service.health, else service.wrapper.health (nil when
+// neither is set), with the
 // wrapper's defaults. Its URL must name the container itself (loopback or
 // any address): the check runs against the container, not a host.
 func HealthCheck(s *config.Spec) (*Health, error) {
-	h := s.Service.Wrapper.Health
+	h, from := s.Service.HealthCheck()
 	if h == nil {
 		return nil, nil
 	}
-	const field = "service.wrapper.health.url"
+	field := from + ".url"
 	u, err := url.Parse(h.URL)
 	if err != nil {
 		return nil, fieldError(field, "%q: %v", h.URL, err)
@@ -266,7 +267,7 @@ func HealthCheck(s *config.Spec) (*Health, error) {
 	}
 	if k.Interval < 0 || k.Timeout < 0 || k.Failures < 0 ||
 		k.Interval.Seconds()*float64(k.Failures) > maxSeconds || k.Timeout.Seconds() > maxSeconds {
-		return nil, fieldError("service.wrapper.health", "interval %s, timeout %s and %d failures are out of range: "+
+		return nil, fieldError(from, "interval %s, timeout %s and %d failures are out of range: "+
 			"want positive values, the interval times the failures under %d seconds",
 			k.Interval, k.Timeout, k.Failures, maxSeconds)
 	}

@@ -28,7 +28,7 @@ import (
 // Reads are the fields the Windows service is made from.
 func Reads() []string {
 	return []string{"name", "service.name", "service.display_name", "service.description", "service.args", "service.start",
-		"service.account", "service.env", "service.restart", config.WrapField, "service.wrapper", "service.depends_on"}
+		"service.account", "service.env", "service.restart", config.WrapField, "service.wrapper", "service.health", "service.depends_on"}
 }
 
 // Dependencies are the services the Windows service waits for: each of

@@ -36,7 +36,7 @@ func wrapperConfig(c *config.Spec) (*svcwrap.Config, error) {
 	if wc.Logs, err = wrapperLogs(w.Logs); err != nil {
 		return nil, err
 	}
-	if h := w.Health; h != nil {
+	if h, _ := s.WrapperHealthCheck(); h != nil {
 		wc.Health = &svcwrap.Health{URL: h.URL, Interval: svcwrap.Duration(h.Interval), Timeout: svcwrap.Duration(h.Timeout), Failures: h.Failures, AllowRemote: h.AllowRemote}
 	}
 	wc.ApplyDefaults()
@@ -72,8 +72,11 @@ func wrapperLogs(l config.WrapperLogs) (svcwrap.Logs, error) {
 
 // wrapperField maps a field of the wrapper configuration to the
 // svcpack.yaml field it comes from.
-func wrapperField(f string) string {
+func wrapperField(s *config.Spec, f string) string {
 	switch {
+	case strings.HasPrefix(f, "health"):
+		_, field := s.Service.WrapperHealthCheck()
+		return field + strings.TrimPrefix(f, "health")
 	case f == "service":
 		return "service.name"
 	case f == "program":
@@ -98,7 +101,7 @@ func CheckWrapper(s *config.Spec, probs *config.Problems) {
 		return
 	}
 	for _, fe := range wc.Problems() {
-		probs.Add(wrapperField(fe.Field), "%s", fe.Msg)
+		probs.Add(wrapperField(s, fe.Field), "%s", fe.Msg)
 	}
 	// On this (Linux or macOS) machine /logs is absolute; on Windows, where
 	// the wrapper runs, it is the root of whatever drive is current.
@@ -129,7 +132,7 @@ func Wrapper(s *config.Spec) (*svcwrap.Config, error) {
 		return nil, err
 	}
 	if ps := wc.Problems(); len(ps) > 0 {
-		return nil, fmt.Errorf("%s: %s", wrapperField(ps[0].Field), ps[0].Msg)
+		return nil, fmt.Errorf("%s: %s", wrapperField(s, ps[0].Field), ps[0].Msg)
 	}
 	return wc, nil
 }

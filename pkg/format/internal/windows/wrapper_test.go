@@ -120,3 +120,29 @@ func TestWrapperLogs(t *testing.T) {
 		}
 	}
 }
+
+// TestWrapperHealthFallsBack: the wrapper checks service.health unless
+// service.wrapper.health sets its own, and a bad value is reported at the
+// field it came from.
+func TestWrapperHealthFallsBack(t *testing.T) {
+	s := &config.Spec{Name: "hello"}
+	s.Service.Name = "hello"
+	s.Service.Contract.Wrap.On = true
+	s.Service.Health = &config.WrapperHealth{URL: "http://127.0.0.1:8080/healthz", Failures: 4}
+	wc, err := Wrapper(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if wc.Health == nil || wc.Health.URL != "http://127.0.0.1:8080/healthz" || wc.Health.Failures != 4 {
+		t.Errorf("from service.health: %+v", wc.Health)
+	}
+	s.Service.Wrapper.Health = &config.WrapperHealth{URL: "http://127.0.0.1:9090/ready"}
+	if wc, err = Wrapper(s); err != nil || wc.Health == nil || wc.Health.URL != "http://127.0.0.1:9090/ready" {
+		t.Errorf("with service.wrapper.health too: %+v, %v", wc, err)
+	}
+	s.Service.Wrapper.Health = nil
+	s.Service.Health.URL = "http://10.0.0.1:8080/healthz"
+	if _, err := Wrapper(s); err == nil || !strings.HasPrefix(err.Error(), "service.health.url: ") {
+		t.Errorf("a remote service.health URL: %v", err)
+	}
+}
