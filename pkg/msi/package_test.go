@@ -384,6 +384,13 @@ func TestValidate(t *testing.T) {
 		{"two argument settings", func(p *Package) { p.Service.Settings[0].Env = "" }, "two settings set the arguments"},
 		{"stop helper missing", func(p *Package) { p.Service.StopHelper = "nope.exe" }, "stop helper"},
 		{"config executable", func(p *Package) { p.Files[0].Config = true }, "cannot be a config file"},
+		{"failure program quote", func(p *Package) { p.Service.FailureCommand = []string{`C:\a"b.exe`} }, "without double quotes"},
+		{"failure command after", func(p *Package) {
+			p.Service.FailureCommand, p.Service.CommandAfter = []string{"cmd.exe"}, 101
+		}, "want 0 to 100"},
+		{"failure command long", func(p *Package) {
+			p.Service.FailureCommand = []string{"cmd.exe", strings.Repeat("x", 250)}
+		}, "longer than 255 characters"},
 	}
 	for _, tt := range tests {
 		p := base()

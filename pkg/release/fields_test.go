@@ -38,6 +38,7 @@ import (
 	"path"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -427,6 +428,9 @@ func fieldRows(p *fieldsProject) []fieldRow {
 		{path: "service.restart.policy", base: "always", alt: "on-failure", check: checkRestartPolicy},
 		{path: "service.restart.delay", base: "9s", alt: "4s", check: checkRestartDelay},
 		{path: "service.restart.reset_after", base: "36h", alt: "2h", check: checkResetAfter},
+		{path: "service.restart.command", base: []string{"{{.InstallDir}}/notify.exe", "--state", "{{.StateDir}}/last failure", `a "b" & 100%`},
+			alt: []string{"cmd.exe", "/c", "echo failed"}, check: checkFailureCommand},
+		{path: "service.restart.command_after", base: 1, alt: 3, check: checkCommandAfter},
 		{path: "service.linux.user", base: "fieldsuser", alt: "otheruser", check: checkUser},
 		{path: "service.linux.memory_max", base: "384M", alt: "1G", check: unitLine("MemoryMax")},
 		{path: "service.linux.cpu_quota", base: "55%", alt: "150%", check: unitLine("CPUQuota")},
@@ -1962,9 +1966,10 @@ func checkRestartDelay(t *testing.T, r *fieldsRelease, want any) {
 	d := dur(t, want)
 	eq(t, "unit RestartSec", r.unitValue(t, "RestartSec"), strconv.Itoa(int(d.Seconds())))
 	ms := strconv.FormatInt(d.Milliseconds(), 10)
-	eq(t, "MSI recovery delays", r.msiRow(t, "MsiServiceConfigFailureActions", "MsiServiceConfigFailureActions", "SvcRecovery")["DelayActions"], ms+"[~]"+ms+"[~]"+ms)
-	if !strings.Contains(r.installScript(t), " actions= restart/"+ms+"/restart/"+ms+"/restart/"+ms+" ") {
-		t.Errorf("install-service.cmd does not restart after %s ms:\n%s", ms, r.installScript(t))
+	_, delays, sc := failureActions(r, ms)
+	eq(t, "MSI recovery delays", r.msiRow(t, "MsiServiceConfigFailureActions", "MsiServiceConfigFailureActions", "SvcRecovery")["DelayActions"], delays)
+	if !strings.Contains(r.installScript(t), " actions= "+sc+" ") {
+		t.Errorf("install-service.cmd does not act after %s ms (%s):\n%s", ms, sc, r.installScript(t))
 	}
 	for where, cfg := range r.wrapperConfigs(t) {
 		eq(t, where+" svcwrap.json restart.delay", dur(t, jsonAt(cfg, "restart.delay")), d)
@@ -1978,6 +1983,63 @@ func checkResetAfter(t *testing.T, r *fieldsRelease, want any) {
 	eq(t, "MSI recovery reset period", r.msiRow(t, "MsiServiceConfigFailureActions", "MsiServiceConfigFailureActions", "SvcRecovery")["ResetPeriod"], s)
 	if !strings.Contains(r.installScript(t), " reset= "+s+" ") {
 		t.Errorf("install-service.cmd does not reset the failure count after %s s:\n%s", s, r.installScript(t))
+	}
+}
+
+// failureActions are the MSI's Actions and DelayActions and sc failure's
+// actions= that the release's service.restart asks for, with delay ms:
+// restarts, then the failure command for every later failure.
+func failureActions(r *fieldsRelease, ms string) (msiActions, msiDelays, sc string) {
+	rs := r.spec.Service.Restart
+	acts, scActs := []string{"1", "1", "1"}, []string{"restart", "restart", "restart"}
+	if len(rs.Command) > 0 {
+		acts = append(slices.Repeat([]string{"1"}, rs.CommandAfter), "3")
+		scActs = append(slices.Repeat([]string{"restart"}, rs.CommandAfter), "run")
+	}
+	return strings.Join(acts, "[~]"), strings.Repeat(ms+"[~]", len(acts)-1) + ms,
+		strings.Join(scActs, "/"+ms+"/") + "/" + ms
+}
+
+// checkFailureCommand reads the failure command back from the MSI's table
+// (formatted with the install folder C:\I\) and from install-service.cmd
+// (the pieces joined around the script's folder, C:\I\, as sc's command=
+// gets them): the program and the arguments, exactly, places rendered.
+func checkFailureCommand(t *testing.T, r *fieldsRelease, want any) {
+	cmd := strs(want)
+	const dir = `C:\I\`
+	var wantArgv []string
+	for _, a := range cmd {
+		a = strings.NewReplacer("{{.InstallDir}}/", dir, "{{.StateDir}}/", dir+`data\`).Replace(a)
+		wantArgv = append(wantArgv, a)
+	}
+	row := r.msiRow(t, "MsiServiceConfigFailureActions", "MsiServiceConfigFailureActions", "SvcRecovery")
+	line, err := textread.MSIFormat(row["Command"], map[string]string{"INSTALLDIR": dir})
+	if err != nil {
+		t.Fatalf("MSI failure command %q: %v", row["Command"], err)
+	}
+	eq(t, "MSI failure command", textread.Argv(line), wantArgv)
+	join := regexp.MustCompile(`!([A-Z_0-9]+)!`).ReplaceAllStringFunc(r.cmdSet(t, "SVC_FAILCMD"), func(v string) string {
+		if v == "!SVC_DIR!" {
+			return dir
+		}
+		return r.cmdSet(t, strings.Trim(v, "!"))
+	})
+	sc := textread.Argv(`sc failure x command= "` + join + `"`)
+	if len(sc) != 5 {
+		t.Fatalf("sc failure gets %q", sc)
+	}
+	eq(t, "install-service.cmd failure command", textread.Argv(sc[4]), wantArgv)
+}
+
+func checkCommandAfter(t *testing.T, r *fieldsRelease, want any) {
+	if r.spec.Service.Restart.CommandAfter != want.(int) || len(r.spec.Service.Restart.Command) == 0 {
+		t.Fatalf("the base sets command_after %v and a command; the spec has %+v", want, r.spec.Service.Restart)
+	}
+	ms := strconv.FormatInt(r.spec.Service.Restart.Delay.Std().Milliseconds(), 10)
+	acts, _, sc := failureActions(r, ms)
+	eq(t, "MSI recovery actions", r.msiRow(t, "MsiServiceConfigFailureActions", "MsiServiceConfigFailureActions", "SvcRecovery")["Actions"], acts)
+	if !strings.Contains(r.installScript(t), " actions= "+sc+" ") {
+		t.Errorf("install-service.cmd lacks actions= %s:\n%s", sc, r.installScript(t))
 	}
 }
 
