@@ -543,6 +543,12 @@ type Wrapper struct {
 	// StopTimeout bounds a graceful stop before the program's process tree
 	// is ended (default 10s).
 	StopTimeout Duration `yaml:"stop_timeout"`
+	// PreshutdownTimeout, when set, makes the wrapper accept the SCM's
+	// PRESHUTDOWN control and stop the program on it as on a stop, before
+	// Windows shuts other services down; the installers set the service's
+	// preshutdown timeout to it (the time the SCM waits for STOPPED).
+	// Default 0: off, the program is stopped at SHUTDOWN.
+	PreshutdownTimeout Duration `yaml:"preshutdown_timeout"`
 	// Restart sets the backoff and the restart limit.
 	Restart WrapperRestart `yaml:"restart"`
 	// Logs sets the log folder and rotation.

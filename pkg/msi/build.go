@@ -313,6 +313,13 @@ func (b *builder) service(files []*fileInfo) {
 		b.add(serviceConfigRow{ID: "SvcFailureFlag", Name: name, Event: 1 | 4, ConfigType: 4, Argument: "1", Component: comp})
 		configure = true
 	}
+	if s.PreshutdownTimeout > 0 {
+		// SERVICE_CONFIG_PRESHUTDOWN_INFO, in milliseconds, on install and
+		// reinstall.
+		ms := formatted(strconv.FormatInt(s.PreshutdownTimeout.Milliseconds(), 10))
+		b.add(serviceConfigRow{ID: "SvcPreshutdown", Name: name, Event: 1 | 4, ConfigType: 7, Argument: ms, Component: comp})
+		configure = true
+	}
 	if configure {
 		b.execute = append(b.execute, seq("MsiConfigureServices", `VersionMsi >= "5.00"`, 5850))
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"regexp"
 	"runtime"
@@ -92,6 +93,11 @@ type Service struct {
 	FailureCommand []string
 	// CommandAfter is the number of restarts before FailureCommand runs.
 	CommandAfter int
+	// PreshutdownTimeout, when positive, is the service's preshutdown
+	// timeout (SERVICE_CONFIG_PRESHUTDOWN_INFO): how long Windows waits for
+	// a service that accepts PRESHUTDOWN to stop before it shuts others
+	// down. Whole milliseconds.
+	PreshutdownTimeout time.Duration
 	// Dependencies are the services that must run before this one.
 	Dependencies []string
 	// Settings name the public properties that set the service's
@@ -266,6 +272,9 @@ func (p *Package) Validate() error {
 		}
 		if err := checkFailureCommand(s); err != nil {
 			return err
+		}
+		if s.PreshutdownTimeout < 0 || s.PreshutdownTimeout.Milliseconds() > math.MaxUint32 {
+			return fmt.Errorf("msi: service preshutdown timeout %s out of range", s.PreshutdownTimeout)
 		}
 		for k := range s.Env {
 			if k == "" || strings.ContainsAny(k, "=\x00") {

@@ -506,3 +506,25 @@ func TestPackageWrapped(t *testing.T) {
 		}
 	}
 }
+
+// TestPackagePreshutdown: the preshutdown timeout is a MsiServiceConfig row
+// of type 7 (SERVICE_CONFIG_PRESHUTDOWN_INFO) in milliseconds, applied by
+// MsiConfigureServices on install and reinstall; without it there is no
+// such row. Read back with msiinfo.
+func TestPackagePreshutdown(t *testing.T) {
+	msiinfo := testtool.Need(t, "msiinfo", "msitools")
+	p := samplePackage(t, "amd64")
+	p.Service.PreshutdownTimeout = 45 * time.Second
+	exp := run(t, msiinfo, "export", buildPackage(t, p), "MsiServiceConfig")
+	if !strings.Contains(exp, "SvcPreshutdown\thello\t5\t7\t45000\tC_hello.exe") {
+		t.Errorf("MsiServiceConfig lacks the preshutdown row:\n%s", exp)
+	}
+	p = samplePackage(t, "amd64")
+	if exp := run(t, msiinfo, "export", buildPackage(t, p), "MsiServiceConfig"); strings.Contains(exp, "SvcPreshutdown") {
+		t.Errorf("a preshutdown row without a timeout:\n%s", exp)
+	}
+	p.Service.PreshutdownTimeout = -time.Second
+	if err := p.Validate(); err == nil || !strings.Contains(err.Error(), "preshutdown timeout") {
+		t.Errorf("a negative timeout: %v", err)
+	}
+}

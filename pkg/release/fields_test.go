@@ -463,6 +463,7 @@ func fieldRows(p *fieldsProject) []fieldRow {
 			return changed
 		}, check: checkWrap, late: true},
 		{path: "service.wrapper.stop_timeout", base: "17s", alt: "21s", check: wrapperJSONField("stop_timeout")},
+		{path: "service.wrapper.preshutdown_timeout", base: "45s", alt: "20s", check: checkPreshutdown},
 		{path: "service.wrapper.restart.factor", base: 3.5, alt: 1.5, check: wrapperJSONField("restart.factor")},
 		{path: "service.wrapper.restart.max_delay", base: "2m30s", alt: "45s", check: wrapperJSONField("restart.max_delay")},
 		{path: "service.wrapper.restart.max_restarts", base: 9, alt: 2, check: wrapperJSONField("restart.max_restarts")},
@@ -2201,6 +2202,17 @@ func (r *fieldsRelease) msiFileKey(t *testing.T, name string) string {
 
 // wrapperJSONField checks a wrapper setting in svcwrap.json (zip and MSI),
 // where durations are Go duration strings and sizes numbers of bytes.
+// checkPreshutdown: the wrapper learns to accept PRESHUTDOWN from
+// svcwrap.json, and the MSI sets the service's preshutdown timeout
+// (MsiServiceConfig type 7, milliseconds).
+func checkPreshutdown(t *testing.T, r *fieldsRelease, want any) {
+	wrapperJSONField("preshutdown_timeout")(t, r, want)
+	ms := strconv.FormatInt(dur(t, want).Milliseconds(), 10)
+	row := r.msiRow(t, "MsiServiceConfig", "MsiServiceConfig", "SvcPreshutdown")
+	eq(t, "MSI preshutdown config type", row["ConfigType"], "7")
+	eq(t, "MSI preshutdown timeout", row["Argument"], ms)
+}
+
 func wrapperJSONField(key string) func(t *testing.T, r *fieldsRelease, want any) {
 	return func(t *testing.T, r *fieldsRelease, want any) {
 		for where, cfg := range r.wrapperConfigs(t) {

@@ -171,6 +171,7 @@ func msiPackage(s *config.Spec, t platform.Target, bin, wrapper string) (enc.Pac
 		// The wrapper reads the settings itself and, run by the
 		// uninstall, waits for the service and its program to end.
 		service.Wrapped, service.StopHelper = true, config.WrapperExe
+		service.PreshutdownTimeout = wc.PreshutdownTimeout.Std()
 		service.StopArgs = []string{"-stop-service", sv.Name, "-timeout", (wc.StopTimeout.Std() + 30*time.Second).String()}
 	}
 	return enc.Package{
