@@ -74,10 +74,12 @@ const tick = time.Second
 
 // Execute implements svc.Handler: START_PENDING until the program is up,
 // RUNNING, and on stop STOP_PENDING with an increasing checkpoint until the
-// program and its tree are gone.
+// program and its tree are gone. With a preshutdown timeout it also accepts
+// PRESHUTDOWN, which Windows sends before it shuts other services down, and
+// stops the program on it as on a stop.
 func (h *handler) Execute(_ []string, req <-chan svc.ChangeRequest, status chan<- svc.Status) (bool, uint32) {
-	const accepts = svc.AcceptStop | svc.AcceptShutdown
 	sup := h.w.sup
+	accepts := accepted(sup.Config)
 	var checkpoint uint32
 	pending := func(state svc.State, hint time.Duration) svc.Status {
 		checkpoint++
@@ -131,9 +133,9 @@ func (h *handler) Execute(_ []string, req <-chan svc.ChangeRequest, status chan<
 			switch c.Cmd {
 			case svc.Interrogate:
 				status <- current
-			case svc.Stop, svc.Shutdown:
+			case svc.Stop, svc.Shutdown, svc.PreShutdown:
 				if current.State != svc.StopPending {
-					sup.Logf("service stop requested")
+					sup.Logf("service stop requested (%s)", controlName(c.Cmd))
 					current = pending(svc.StopPending, stopHint)
 					status <- current
 					cancel()
@@ -143,6 +145,28 @@ func (h *handler) Execute(_ []string, req <-chan svc.ChangeRequest, status chan<
 			}
 		}
 	}
+}
+
+// accepted are the controls the service accepts once RUNNING: stop and
+// shutdown, and preshutdown when cfg has a preshutdown timeout (the SCM
+// sends PRESHUTDOWN only to services that accept it).
+func accepted(cfg *svcwrap.Config) svc.Accepted {
+	a := svc.AcceptStop | svc.AcceptShutdown
+	if cfg.PreshutdownTimeout > 0 {
+		a |= svc.AcceptPreShutdown
+	}
+	return a
+}
+
+// controlName names a stop control for the events log.
+func controlName(c svc.Cmd) string {
+	switch c {
+	case svc.Shutdown:
+		return "shutdown"
+	case svc.PreShutdown:
+		return "preshutdown"
+	}
+	return "stop"
 }
 
 // parametersKey is where installers record the settings given at install

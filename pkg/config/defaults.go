@@ -116,6 +116,9 @@ func (c *Spec) applyDefaults(formats []Format) {
 	if s.Restart.ResetAfter == 0 {
 		s.Restart.ResetAfter = Duration(24 * time.Hour)
 	}
+	if s.Restart.CommandAfter == 0 && c.lines["service.restart.command_after"] == 0 {
+		s.Restart.CommandAfter = DefaultCommandAfter
+	}
 	if c.Apt.Suite == "" {
 		c.Apt.Suite = "stable"
 	}

@@ -61,6 +61,7 @@ func textRules() map[string]rule {
 		"service.env":                      both(envValue, placeText),
 		"service.env{}":                    envName,
 		"service.restart.policy":           oneOf("on-failure", "always"),
+		"service.restart.command":          placeText, // the program's place: checkFailureCommand
 		"service.depends_on.name":          dependencyName,
 		"service.wrapper.logs.rotate":      oneOf("daily", "hourly"),
 		"helm.push":                        match(`^oci://[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:[0-9]{1,5})?(/[a-z0-9]+([._-]+[a-z0-9]+)*)+$`, "is not an OCI chart repository: want oci://host[:port]/path in lower case, such as oci://ghcr.io/acme/charts"),

@@ -547,6 +547,12 @@ type Wrapper struct {
 	// StopTimeout bounds a graceful stop before the program's process tree
 	// is ended (default 10s).
 	StopTimeout Duration `yaml:"stop_timeout"`
+	// PreshutdownTimeout, when set, makes the wrapper accept the SCM's
+	// PRESHUTDOWN control and stop the program on it as on a stop, before
+	// Windows shuts other services down; the installers set the service's
+	// preshutdown timeout to it (the time the SCM waits for STOPPED).
+	// Default 0: off, the program is stopped at SHUTDOWN.
+	PreshutdownTimeout Duration `yaml:"preshutdown_timeout"`
 	// Restart sets the backoff and the restart limit.
 	Restart WrapperRestart `yaml:"restart"`
 	// Logs sets the log folder and rotation.
@@ -649,6 +655,19 @@ type Restart struct {
 	Delay Duration `yaml:"delay"`
 	// ResetAfter is the period after which the failure count resets.
 	ResetAfter Duration `yaml:"reset_after"`
+	// Command is a program and its arguments that the Windows service
+	// manager runs, as the service's account, on a failure once
+	// CommandAfter restarts have been tried within ResetAfter: its
+	// failure actions are one per failure count and the last repeats, so
+	// the table is CommandAfter restarts, then the command for every later
+	// failure. The program is absolute, under {{.InstallDir}}, or a bare
+	// name Windows searches for (cmd.exe); arguments may name places.
+	// Not rendered on Linux and macOS.
+	Command []string `yaml:"command"`
+	// CommandAfter is the number of failures the service manager restarts
+	// the service for before Command runs instead (default 2; 0: the
+	// command on every failure, never a restart).
+	CommandAfter int `yaml:"command_after"`
 }
 
 // Linux holds systemd unit settings.

@@ -400,6 +400,7 @@ func (c *Spec) checkService(p *Problems) {
 	if s.Restart.ResetAfter < 0 {
 		p.Add("service.restart.reset_after", "%v is negative: want a duration such as 24h", s.Restart.ResetAfter.Std())
 	}
+	c.checkFailureCommand(p)
 }
 
 func (c *Spec) checkFiles(p *Problems) {

@@ -296,13 +296,28 @@ func (b *builder) service(files []*fileInfo) {
 		if s.ResetAfter > 0 {
 			reset = intp(int(s.ResetAfter / time.Second))
 		}
+		actions, command := []string{"1", "1", "1"}, formatted("") // SC_ACTION_RESTART three times
+		if len(s.FailureCommand) > 0 {
+			// SC_ACTION_RESTART CommandAfter times, then SC_ACTION_RUN_COMMAND,
+			// which the service manager repeats for every later failure.
+			actions = append(slices.Repeat([]string{"1"}, s.CommandAfter), "3")
+			command = literalMarked(failureCommandLine(s.FailureCommand))
+		}
 		b.add(serviceFailureActionsRow{ID: "SvcRecovery", Name: name, Event: 1 | 4, ResetPeriod: reset,
-			Actions: "1[~]1[~]1", DelayActions: formatted(ms + "[~]" + ms + "[~]" + ms), Component: comp}) // SC_ACTION_RESTART three times
+			Command: command, Actions: formatted(strings.Join(actions, "[~]")),
+			DelayActions: formatted(strings.Repeat(ms+"[~]", len(actions)-1) + ms), Component: comp})
 		// SERVICE_CONFIG_FAILURE_ACTIONS_FLAG: recovery also when the
 		// service stops with an error exit code (as svcpack's service
 		// wrapper does after too many restarts), not only on a crash; the
 		// zip's install-service.cmd does the same with sc failureflag.
 		b.add(serviceConfigRow{ID: "SvcFailureFlag", Name: name, Event: 1 | 4, ConfigType: 4, Argument: "1", Component: comp})
+		configure = true
+	}
+	if s.PreshutdownTimeout > 0 {
+		// SERVICE_CONFIG_PRESHUTDOWN_INFO, in milliseconds, on install and
+		// reinstall.
+		ms := formatted(strconv.FormatInt(s.PreshutdownTimeout.Milliseconds(), 10))
+		b.add(serviceConfigRow{ID: "SvcPreshutdown", Name: name, Event: 1 | 4, ConfigType: 7, Argument: ms, Component: comp})
 		configure = true
 	}
 	if configure {

@@ -64,6 +64,16 @@ func commandLine(args []string) string {
 	return strings.Join(quoted, " ")
 }
 
+// failureCommandLine is the command line of a failure command: the
+// program in quotes (winargv.QuoteProgram), then its arguments (quoteArg).
+func failureCommandLine(cmd []string) string {
+	line := winargv.QuoteProgram(cmd[0])
+	if len(cmd) > 1 {
+		line += " " + commandLine(cmd[1:])
+	}
+	return line
+}
+
 // quoteArgs is the command line of args as formatted text.
 func quoteArgs(args []string) formatted { return literalMarked(commandLine(args)) }
 

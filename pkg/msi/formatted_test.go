@@ -30,6 +30,9 @@ func TestFormattedColumns(t *testing.T) {
 	s.Env = map[string]string{"PORT": hostileFormatted, "MODE": InstallDirMark + hostileFormatted, "{X}[Y]": "z"}
 	s.StopHelper, s.StopArgs = "hello.exe", []string{hostileFormatted + `\`}
 	s.Account = `NT SERVICE\h{e}llo`
+	s.FailureCommand = []string{InstallDirMark + `tools\[n] {x} & 100%.exe`, hostileFormatted, `a "b" 100% & ^ c\`,
+		InstallDirMark, "", `trailing\`, "%TEMP% !x! ^&"}
+	s.CommandAfter = 2
 	path := buildPackage(t, p)
 
 	// The package's own references: properties, folders, settings.
@@ -94,6 +97,18 @@ func TestFormattedColumns(t *testing.T) {
 	stop := one("CustomAction", "Action", stopHelperAction)["Target"]
 	if got := winargv.Split(stop); !slices.Equal(got, s.StopArgs) {
 		t.Errorf("the stop helper's arguments read %q, want %q", got, s.StopArgs)
+	}
+	// The failure command: restart twice, then the command for every
+	// later failure; its command line reads back as the program (in
+	// quotes, the install folder filled in) and the arguments exactly.
+	fa := one("MsiServiceConfigFailureActions", "MsiServiceConfigFailureActions", "SvcRecovery")
+	eq(t, "the failure actions", fa["Actions"], "1\x001\x003")
+	eq(t, "the failure delays", fa["DelayActions"], "5000\x005000\x005000")
+	prog := `"` + dir + `tools\[n] {x} & 100%.exe" `
+	if cmd, ok := strings.CutPrefix(fa["Command"], prog); !ok {
+		t.Errorf("the failure command %q does not start with %q", fa["Command"], prog)
+	} else if got, want := winargv.Split(cmd), append(s.FailureCommand[1:3:3], dir, "", `trailing\`, "%TEMP% !x! ^&"); !slices.Equal(got, want) {
+		t.Errorf("the failure command's arguments read %q, want %q", got, want)
 	}
 	env := one("Registry", "Registry", "SvcEnvironment")["Value"]
 	wantEnv := "\x00MODE=" + dir + hostileFormatted + "\x00PORT=<SvcpackEnv_PORT>\x00{X}[Y]=z\x00"

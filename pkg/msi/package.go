@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"regexp"
 	"runtime"
@@ -83,6 +84,20 @@ type Service struct {
 	// RestartDelay, when positive, makes the service manager restart the
 	// service after each failure; ResetAfter resets the failure count.
 	RestartDelay, ResetAfter time.Duration
+	// FailureCommand, when set with RestartDelay, is a program and its
+	// arguments the service manager runs (as the service's account) on
+	// every failure after the first CommandAfter ones within ResetAfter,
+	// which restart the service: its failure actions are per failure count
+	// and the last repeats. The program may start with InstallDirMark, the
+	// arguments may hold it; the program may not hold a double quote.
+	FailureCommand []string
+	// CommandAfter is the number of restarts before FailureCommand runs.
+	CommandAfter int
+	// PreshutdownTimeout, when positive, is the service's preshutdown
+	// timeout (SERVICE_CONFIG_PRESHUTDOWN_INFO): how long Windows waits for
+	// a service that accepts PRESHUTDOWN to stop before it shuts others
+	// down. Whole milliseconds.
+	PreshutdownTimeout time.Duration
 	// Dependencies are the services that must run before this one.
 	Dependencies []string
 	// Settings name the public properties that set the service's
@@ -254,6 +269,12 @@ func (p *Package) Validate() error {
 		}
 		if s.RestartDelay < 0 || s.RestartDelay > 24*time.Hour || s.ResetAfter < 0 {
 			return fmt.Errorf("msi: service restart delay %s / reset %s out of range", s.RestartDelay, s.ResetAfter)
+		}
+		if err := checkFailureCommand(s); err != nil {
+			return err
+		}
+		if s.PreshutdownTimeout < 0 || s.PreshutdownTimeout.Milliseconds() > math.MaxUint32 {
+			return fmt.Errorf("msi: service preshutdown timeout %s out of range", s.PreshutdownTimeout)
 		}
 		for k := range s.Env {
 			if k == "" || strings.ContainsAny(k, "=\x00") {
@@ -576,4 +597,23 @@ func packageCode(p *Package, files []*fileInfo, ns [16]byte) string {
 		}
 	}
 	return guidString(uuidV5(ns, fmt.Sprintf("PackageCode\x00%x", h.Sum(nil))))
+}
+
+// maxCommandAfter bounds Service.CommandAfter: the failure actions table
+// holds a restart for each, then the command.
+const maxCommandAfter = 100
+
+// checkFailureCommand refuses a failure command the failure actions table
+// cannot carry as data.
+func checkFailureCommand(s *Service) error {
+	if len(s.FailureCommand) == 0 {
+		return nil
+	}
+	if prog := s.FailureCommand[0]; prog == "" || strings.ContainsAny(prog, "\"") {
+		return fmt.Errorf("msi: service failure command program %q: want a file name without double quotes", prog)
+	}
+	if s.CommandAfter < 0 || s.CommandAfter > maxCommandAfter {
+		return fmt.Errorf("msi: service failure command after %d restarts: want 0 to %d", s.CommandAfter, maxCommandAfter)
+	}
+	return nil
 }

@@ -384,6 +384,13 @@ func TestValidate(t *testing.T) {
 		{"two argument settings", func(p *Package) { p.Service.Settings[0].Env = "" }, "two settings set the arguments"},
 		{"stop helper missing", func(p *Package) { p.Service.StopHelper = "nope.exe" }, "stop helper"},
 		{"config executable", func(p *Package) { p.Files[0].Config = true }, "cannot be a config file"},
+		{"failure program quote", func(p *Package) { p.Service.FailureCommand = []string{`C:\a"b.exe`} }, "without double quotes"},
+		{"failure command after", func(p *Package) {
+			p.Service.FailureCommand, p.Service.CommandAfter = []string{"cmd.exe"}, 101
+		}, "want 0 to 100"},
+		{"failure command long", func(p *Package) {
+			p.Service.FailureCommand = []string{"cmd.exe", strings.Repeat("x", 250)}
+		}, "longer than 255 characters"},
 	}
 	for _, tt := range tests {
 		p := base()
@@ -497,5 +504,27 @@ func TestPackageWrapped(t *testing.T) {
 		if exp := run(t, msiinfo, "export", path, tbl); strings.Contains(exp, unwanted) {
 			t.Errorf("%s of a wrapped service holds %s:\n%s", tbl, unwanted, exp)
 		}
+	}
+}
+
+// TestPackagePreshutdown: the preshutdown timeout is a MsiServiceConfig row
+// of type 7 (SERVICE_CONFIG_PRESHUTDOWN_INFO) in milliseconds, applied by
+// MsiConfigureServices on install and reinstall; without it there is no
+// such row. Read back with msiinfo.
+func TestPackagePreshutdown(t *testing.T) {
+	msiinfo := testtool.Need(t, "msiinfo", "msitools")
+	p := samplePackage(t, "amd64")
+	p.Service.PreshutdownTimeout = 45 * time.Second
+	exp := run(t, msiinfo, "export", buildPackage(t, p), "MsiServiceConfig")
+	if !strings.Contains(exp, "SvcPreshutdown\thello\t5\t7\t45000\tC_hello.exe") {
+		t.Errorf("MsiServiceConfig lacks the preshutdown row:\n%s", exp)
+	}
+	p = samplePackage(t, "amd64")
+	if exp := run(t, msiinfo, "export", buildPackage(t, p), "MsiServiceConfig"); strings.Contains(exp, "SvcPreshutdown") {
+		t.Errorf("a preshutdown row without a timeout:\n%s", exp)
+	}
+	p.Service.PreshutdownTimeout = -time.Second
+	if err := p.Validate(); err == nil || !strings.Contains(err.Error(), "preshutdown timeout") {
+		t.Errorf("a negative timeout: %v", err)
 	}
 }

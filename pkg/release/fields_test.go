@@ -39,6 +39,7 @@ import (
 	"path"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -428,6 +429,9 @@ func fieldRows(p *fieldsProject) []fieldRow {
 		{path: "service.restart.policy", base: "always", alt: "on-failure", check: checkRestartPolicy},
 		{path: "service.restart.delay", base: "9s", alt: "4s", check: checkRestartDelay},
 		{path: "service.restart.reset_after", base: "36h", alt: "2h", check: checkResetAfter},
+		{path: "service.restart.command", base: []string{"{{.InstallDir}}/notify.exe", "--state", "{{.StateDir}}/last failure", `a "b" & 100%`},
+			alt: []string{"cmd.exe", "/c", "echo failed"}, check: checkFailureCommand},
+		{path: "service.restart.command_after", base: 1, alt: 3, check: checkCommandAfter},
 		{path: "service.linux.user", base: "fieldsuser", alt: "otheruser", check: checkUser},
 		{path: "service.linux.memory_max", base: "384M", alt: "1G", check: unitLine("MemoryMax")},
 		{path: "service.linux.cpu_quota", base: "55%", alt: "150%", check: unitLine("CPUQuota")},
@@ -460,6 +464,7 @@ func fieldRows(p *fieldsProject) []fieldRow {
 			return changed
 		}, check: checkWrap, late: true},
 		{path: "service.wrapper.stop_timeout", base: "17s", alt: "21s", check: wrapperJSONField("stop_timeout")},
+		{path: "service.wrapper.preshutdown_timeout", base: "45s", alt: "20s", check: checkPreshutdown},
 		{path: "service.wrapper.restart.factor", base: 3.5, alt: 1.5, check: wrapperJSONField("restart.factor")},
 		{path: "service.wrapper.restart.max_delay", base: "2m30s", alt: "45s", check: wrapperJSONField("restart.max_delay")},
 		{path: "service.wrapper.restart.max_restarts", base: 9, alt: 2, check: wrapperJSONField("restart.max_restarts")},
@@ -1971,9 +1976,10 @@ func checkRestartDelay(t *testing.T, r *fieldsRelease, want any) {
 	d := dur(t, want)
 	eq(t, "unit RestartSec", r.unitValue(t, "RestartSec"), strconv.Itoa(int(d.Seconds())))
 	ms := strconv.FormatInt(d.Milliseconds(), 10)
-	eq(t, "MSI recovery delays", r.msiRow(t, "MsiServiceConfigFailureActions", "MsiServiceConfigFailureActions", "SvcRecovery")["DelayActions"], ms+"[~]"+ms+"[~]"+ms)
-	if !strings.Contains(r.installScript(t), " actions= restart/"+ms+"/restart/"+ms+"/restart/"+ms+" ") {
-		t.Errorf("install-service.cmd does not restart after %s ms:\n%s", ms, r.installScript(t))
+	_, delays, sc := failureActions(r, ms)
+	eq(t, "MSI recovery delays", r.msiRow(t, "MsiServiceConfigFailureActions", "MsiServiceConfigFailureActions", "SvcRecovery")["DelayActions"], delays)
+	if !strings.Contains(r.installScript(t), " actions= "+sc+" ") {
+		t.Errorf("install-service.cmd does not act after %s ms (%s):\n%s", ms, sc, r.installScript(t))
 	}
 	for where, cfg := range r.wrapperConfigs(t) {
 		eq(t, where+" svcwrap.json restart.delay", dur(t, jsonAt(cfg, "restart.delay")), d)
@@ -1987,6 +1993,63 @@ func checkResetAfter(t *testing.T, r *fieldsRelease, want any) {
 	eq(t, "MSI recovery reset period", r.msiRow(t, "MsiServiceConfigFailureActions", "MsiServiceConfigFailureActions", "SvcRecovery")["ResetPeriod"], s)
 	if !strings.Contains(r.installScript(t), " reset= "+s+" ") {
 		t.Errorf("install-service.cmd does not reset the failure count after %s s:\n%s", s, r.installScript(t))
+	}
+}
+
+// failureActions are the MSI's Actions and DelayActions and sc failure's
+// actions= that the release's service.restart asks for, with delay ms:
+// restarts, then the failure command for every later failure.
+func failureActions(r *fieldsRelease, ms string) (msiActions, msiDelays, sc string) {
+	rs := r.spec.Service.Restart
+	acts, scActs := []string{"1", "1", "1"}, []string{"restart", "restart", "restart"}
+	if len(rs.Command) > 0 {
+		acts = append(slices.Repeat([]string{"1"}, rs.CommandAfter), "3")
+		scActs = append(slices.Repeat([]string{"restart"}, rs.CommandAfter), "run")
+	}
+	return strings.Join(acts, "[~]"), strings.Repeat(ms+"[~]", len(acts)-1) + ms,
+		strings.Join(scActs, "/"+ms+"/") + "/" + ms
+}
+
+// checkFailureCommand reads the failure command back from the MSI's table
+// (formatted with the install folder C:\I\) and from install-service.cmd
+// (the pieces joined around the script's folder, C:\I\, as sc's command=
+// gets them): the program and the arguments, exactly, places rendered.
+func checkFailureCommand(t *testing.T, r *fieldsRelease, want any) {
+	cmd := strs(want)
+	const dir = `C:\I\`
+	var wantArgv []string
+	for _, a := range cmd {
+		a = strings.NewReplacer("{{.InstallDir}}/", dir, "{{.StateDir}}/", dir+`data\`).Replace(a)
+		wantArgv = append(wantArgv, a)
+	}
+	row := r.msiRow(t, "MsiServiceConfigFailureActions", "MsiServiceConfigFailureActions", "SvcRecovery")
+	line, err := textread.MSIFormat(row["Command"], map[string]string{"INSTALLDIR": dir})
+	if err != nil {
+		t.Fatalf("MSI failure command %q: %v", row["Command"], err)
+	}
+	eq(t, "MSI failure command", textread.Argv(line), wantArgv)
+	join := regexp.MustCompile(`!([A-Z_0-9]+)!`).ReplaceAllStringFunc(r.cmdSet(t, "SVC_FAILCMD"), func(v string) string {
+		if v == "!SVC_DIR!" {
+			return dir
+		}
+		return r.cmdSet(t, strings.Trim(v, "!"))
+	})
+	sc := textread.Argv(`sc failure x command= "` + join + `"`)
+	if len(sc) != 5 {
+		t.Fatalf("sc failure gets %q", sc)
+	}
+	eq(t, "install-service.cmd failure command", textread.Argv(sc[4]), wantArgv)
+}
+
+func checkCommandAfter(t *testing.T, r *fieldsRelease, want any) {
+	if r.spec.Service.Restart.CommandAfter != want.(int) || len(r.spec.Service.Restart.Command) == 0 {
+		t.Fatalf("the base sets command_after %v and a command; the spec has %+v", want, r.spec.Service.Restart)
+	}
+	ms := strconv.FormatInt(r.spec.Service.Restart.Delay.Std().Milliseconds(), 10)
+	acts, _, sc := failureActions(r, ms)
+	eq(t, "MSI recovery actions", r.msiRow(t, "MsiServiceConfigFailureActions", "MsiServiceConfigFailureActions", "SvcRecovery")["Actions"], acts)
+	if !strings.Contains(r.installScript(t), " actions= "+sc+" ") {
+		t.Errorf("install-service.cmd lacks actions= %s:\n%s", sc, r.installScript(t))
 	}
 }
 
@@ -2148,6 +2211,17 @@ func (r *fieldsRelease) msiFileKey(t *testing.T, name string) string {
 
 // wrapperJSONField checks a wrapper setting in svcwrap.json (zip and MSI),
 // where durations are Go duration strings and sizes numbers of bytes.
+// checkPreshutdown: the wrapper learns to accept PRESHUTDOWN from
+// svcwrap.json, and the MSI sets the service's preshutdown timeout
+// (MsiServiceConfig type 7, milliseconds).
+func checkPreshutdown(t *testing.T, r *fieldsRelease, want any) {
+	wrapperJSONField("preshutdown_timeout")(t, r, want)
+	ms := strconv.FormatInt(dur(t, want).Milliseconds(), 10)
+	row := r.msiRow(t, "MsiServiceConfig", "MsiServiceConfig", "SvcPreshutdown")
+	eq(t, "MSI preshutdown config type", row["ConfigType"], "7")
+	eq(t, "MSI preshutdown timeout", row["Argument"], ms)
+}
+
 func wrapperJSONField(key string) func(t *testing.T, r *fieldsRelease, want any) {
 	return func(t *testing.T, r *fieldsRelease, want any) {
 		for where, cfg := range r.wrapperConfigs(t) {

@@ -65,6 +65,10 @@ type Config struct {
 	// StopTimeout is how long a graceful stop may take before the program
 	// and everything it started are ended.
 	StopTimeout Duration `json:"stop_timeout"`
+	// PreshutdownTimeout, when positive, makes the wrapper accept the
+	// SCM's PRESHUTDOWN control and treat it as a stop; the installers set
+	// the service's preshutdown timeout to it.
+	PreshutdownTimeout Duration `json:"preshutdown_timeout,omitempty"`
 	// Logs sets where output and wrapper events go.
 	Logs Logs `json:"logs"`
 	// Health, when set, is polled: the service reports RUNNING once it first
@@ -145,12 +149,15 @@ const (
 	DefaultMaxRestarts  = 5
 	DefaultWindow       = 5 * time.Minute
 	DefaultStopTimeout  = 10 * time.Second
-	DefaultLogDir       = "logs"
-	DefaultMaxSize      = 10 << 20
-	DefaultKeep         = 5
-	DefaultInterval     = 10 * time.Second
-	DefaultTimeout      = 5 * time.Second
-	DefaultFailures     = 3
+	// MaxPreshutdownTimeout bounds PreshutdownTimeout: Windows waits that
+	// long at every shutdown for a service that does not stop.
+	MaxPreshutdownTimeout = 10 * time.Minute
+	DefaultLogDir         = "logs"
+	DefaultMaxSize        = 10 << 20
+	DefaultKeep           = 5
+	DefaultInterval       = 10 * time.Second
+	DefaultTimeout        = 5 * time.Second
+	DefaultFailures       = 3
 )
 
 // Limits of the log settings: a partial line is held in memory up to the
@@ -347,6 +354,9 @@ func (c *Config) Problems() []*FieldError {
 	}
 	if c.StopTimeout <= 0 {
 		bad("stop_timeout", "%v is not positive: want a duration such as \"10s\"", c.StopTimeout.Std())
+	}
+	if p := c.PreshutdownTimeout.Std(); p != 0 && (p < time.Second || p > MaxPreshutdownTimeout) {
+		bad("preshutdown_timeout", "%v is out of range: want 0 (off) or 1s to %v, such as \"30s\"", p, MaxPreshutdownTimeout)
 	}
 	switch {
 	case c.Logs.MaxSize < MinMaxSize:

@@ -67,6 +67,8 @@ func TestParseErrors(t *testing.T) {
 		{"max_delay", `{"service": "a", "program": "a.exe", "restart": {"delay": "2m", "max_delay": "1m"}}`, []string{"restart.max_delay: 1m0s is shorter than restart.delay 2m0s"}},
 		{"negative", `{"service": "a", "program": "a.exe", "restart": {"max_restarts": -1, "window": "-1s"}, "stop_timeout": "-1s"}`,
 			[]string{"restart.max_restarts: -1 is below 1", "restart.window: -1s is not positive", "stop_timeout: -1s is not positive"}},
+		{"preshutdown", `{"service": "a", "program": "a.exe", "preshutdown_timeout": "500ms"}`,
+			[]string{`preshutdown_timeout: 500ms is out of range: want 0 (off) or 1s to 10m0s, such as "30s"`}},
 		{"logs", `{"service": "a", "program": "a.exe", "logs": {"max_size": 10, "keep": -2}}`, []string{"logs.max_size: 10 bytes is below 1K", "logs.keep: -2 is below 1"}},
 		{"log limits", `{"service": "a", "program": "a.exe", "logs": {"max_size": "2G", "keep": 100000000}}`, []string{"logs.max_size: 2147483648 bytes is above the limit of 1G", "logs.keep: 100000000 is above the limit of 1000"}},
 		{"log dir outside", `{"service": "a", "program": "a.exe", "logs": {"dir": "..\\..\\.."}}`, []string{`logs.dir: "..\\..\\.." leaves the install folder`}},

@@ -69,6 +69,12 @@ func QuoteMarked(arg, mark string) string {
 	return `"` + EscapeMarked(arg, mark) + `"`
 }
 
+// QuoteProgram returns program as the first word of a command line, the
+// program to run: always in double quotes, with nothing escaped, as
+// CreateProcess and CommandLineToArgvW read that word (up to the next
+// quote). program must hold no double quote, which no file name can.
+func QuoteProgram(program string) string { return `"` + program + `"` }
+
 // Join quotes each argument and joins them with spaces.
 func Join(args []string) string {
 	quoted := make([]string, len(args))

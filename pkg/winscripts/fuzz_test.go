@@ -1,6 +1,7 @@
 package winscripts
 
 import (
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -21,7 +22,8 @@ func FuzzInstallScript(f *testing.F) {
 		if !utf8.ValidString(arg) || !utf8.ValidString(display) {
 			return
 		}
-		s := Service{Name: "svc", Exe: "svc.exe", DisplayName: display, Args: []string{arg, "next"}, Env: map[string]string{"V": arg}}
+		s := Service{Name: "svc", Exe: "svc.exe", DisplayName: display, Args: []string{arg, "next"}, Env: map[string]string{"V": arg},
+			FailureCommand: []string{DirMark + "n.exe", arg, DirMark + arg}}
 		b, err := Install(s)
 		if err != nil {
 			return
@@ -39,7 +41,8 @@ func FuzzInstallScript(f *testing.F) {
 				}
 				continue
 			}
-			if strings.HasPrefix(l, `set "SVC_EXE=`) || strings.HasPrefix(l, `set "SVC_KEY=`) || strings.HasPrefix(l, `set "SVC_NAME=`) {
+			if strings.HasPrefix(l, `set "SVC_EXE=`) || strings.HasPrefix(l, `set "SVC_KEY=`) || strings.HasPrefix(l, `set "SVC_NAME=`) ||
+				strings.HasPrefix(l, `set "SVC_DIR=`) {
 				continue
 			}
 			name, value, err := textread.CmdSet(l)
@@ -62,6 +65,26 @@ func FuzzInstallScript(f *testing.F) {
 		}
 		if got := textread.Argv(`sc x DisplayName= "` + vars["SVC_DISPLAY"] + `"`); len(got) != 4 || got[3] != want {
 			t.Errorf("sc gets the display name %q, want %q", got, want)
+		}
+		// The failure command's pieces, joined around the folder once
+		// delayed expansion is on, as sc's command=; the service manager
+		// starts the program in the folder with the arguments.
+		join := regexp.MustCompile(`(?m)^set "SVC_FAILCMD=(.*)"\r$`).FindStringSubmatch(string(b))
+		if join == nil {
+			t.Fatal("no join of the failure command")
+		}
+		cmd := regexp.MustCompile(`!([A-Z_0-9]+)!`).ReplaceAllStringFunc(join[1], func(v string) string {
+			if v == "!SVC_DIR!" {
+				return `C:\x\`
+			}
+			return vars[strings.Trim(v, "!")]
+		})
+		fail := textread.Argv(`sc failure svc command= "` + cmd + `" actions= run/0`)
+		if len(fail) != 7 {
+			t.Fatalf("sc failure gets %q", fail)
+		}
+		if got := textread.Argv(fail[4]); !slices.Equal(got, []string{`C:\x\n.exe`, arg, `C:\x\` + arg}) {
+			t.Errorf("the failure command gets %q, want [C:\\x\\n.exe %q C:\\x\\%s]", got, arg, arg)
 		}
 		// The script joins the variables' pieces (one here) with \0.
 		env := vars["SVC_EP1"]

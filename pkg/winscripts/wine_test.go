@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -197,6 +198,11 @@ func TestScriptsCarryValuesExactly(t *testing.T) {
 		Description: `D: a & b | c < d > e ^ %PATH% "q" trailing\`,
 		Env:         map[string]string{"A": `a & "b" ^ %PATH% (z)`, "B": "é日本", "C": `ends in backslash\`},
 	}
+	// The failure command: the program in the folder, arguments hostile to
+	// cmd, sc and the command line (one %: Wine's cmd would pair two).
+	failArgs := []string{`a "b" & ^ (c) | <d>`, `trailing\`, `C:\path with space\`, "", `x"y`, `\\"`, DirMark, DirMark + `logs\x.log`}
+	s.FailureCommand = append([]string{DirMark + `notify (1) & ^.exe`}, failArgs...)
+	s.CommandAfter, s.RestartDelay, s.ResetAfter = 2, 7*time.Second, time.Hour
 	if p.Native() {
 		s.DisplayName += " !x!"
 		s.Description += " !PATH!"
@@ -211,11 +217,15 @@ func TestScriptsCarryValuesExactly(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// sc as the script calls it: a recorder that cmd finds first, in the
+	// folder, and that runs the system's sc.exe with what it got.
+	winetest.BuildExe(t, filepath.Join(hostDir, "sc.exe"), "../../internal/cmd/screcord")
 	out, err := p.RunIn(hostDir, 3*time.Minute, "cmd", "/c", "install-service.cmd")
 	if err != nil || !strings.Contains(out, "argvsvc is RUNNING") {
 		t.Fatalf("install-service.cmd: %v\n%s", err, out)
 	}
 	defer p.RunIn(hostDir, 3*time.Minute, "cmd", "/c", "uninstall-service.cmd")
+	checkFailureCall(t, filepath.Join(hostDir, "sc-calls.jsonl"), dir+`\`, s, failArgs)
 	data, err := os.ReadFile(filepath.Join(hostDir, "argv.json"))
 	if err != nil {
 		t.Fatal(err)
@@ -265,4 +275,44 @@ func quoted(args []string) []string {
 		out = append(out, winargv.Quote(a))
 	}
 	return out
+}
+
+// checkFailureCall reads the sc failure call the recorder saw: the reset
+// period, the actions (restarts, then the command for every later
+// failure) and the command line, whose program is the one in dir (which
+// ends in a backslash) and whose arguments read back exactly as args, with
+// DirMark as dir.
+func checkFailureCall(t *testing.T, calls, dir string, s Service, args []string) {
+	t.Helper()
+	data, err := os.ReadFile(calls)
+	if err != nil {
+		t.Fatalf("the recording sc ran not: %v", err)
+	}
+	var call []string
+	for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+		var c []string
+		if err := json.Unmarshal([]byte(line), &c); err != nil {
+			t.Fatalf("%s: %v", line, err)
+		}
+		if len(c) > 0 && c[0] == "failure" {
+			call = c
+		}
+	}
+	ms := "7000"
+	if len(call) != 8 || call[1] != s.Name || call[2] != "reset=" || call[3] != "3600" || call[4] != "command=" ||
+		call[6] != "actions=" || call[7] != "restart/"+ms+"/restart/"+ms+"/run/"+ms {
+		t.Fatalf("sc failure got %q", call)
+	}
+	prog := `"` + dir + `notify (1) & ^.exe" `
+	rest, ok := strings.CutPrefix(call[5], prog)
+	if !ok {
+		t.Fatalf("the failure command %q does not start with %q", call[5], prog)
+	}
+	var want []string
+	for _, a := range args {
+		want = append(want, strings.ReplaceAll(a, DirMark, dir))
+	}
+	if got := winargv.Split(rest); !slices.Equal(got, want) {
+		t.Errorf("the failure command's arguments read\n%q, want\n%q", got, want)
+	}
 }

@@ -63,6 +63,15 @@ type Service struct {
 	RestartDelay time.Duration
 	// ResetAfter resets the failure count.
 	ResetAfter time.Duration
+	// FailureCommand, when set, is a program and its arguments that the
+	// service manager runs (sc failure command=, as the service's account)
+	// on every failure after the first CommandAfter ones within
+	// ResetAfter, which restart the service: the actions are per failure
+	// count and the last repeats. The program may start with DirMark and
+	// may not hold a double quote; the arguments may hold DirMark.
+	FailureCommand []string
+	// CommandAfter is the number of restarts before FailureCommand runs.
+	CommandAfter int
 	// StartTimeout bounds the wait for RUNNING (default 60 s).
 	StartTimeout time.Duration
 	// StopTimeout bounds the wait for STOPPED (default 60 s).
@@ -154,6 +163,17 @@ func (s Service) Validate() error {
 	for i, a := range s.Args {
 		check(fmt.Sprintf("args[%d]", i), unmarked(a))
 	}
+	for i, a := range s.FailureCommand {
+		check(fmt.Sprintf("failure command[%d]", i), unmarked(a))
+	}
+	if len(s.FailureCommand) > 0 {
+		if prog := s.FailureCommand[0]; unmarked(prog) == "" || strings.ContainsAny(prog, `"`) {
+			bad("failure command program", prog, "want a file name without double quotes")
+		}
+		if s.CommandAfter < 0 || s.CommandAfter > maxCommandAfter {
+			bad("failure command after", fmt.Sprint(s.CommandAfter), fmt.Sprintf("want 0 to %d restarts", maxCommandAfter))
+		}
+	}
 	for _, d := range s.Dependencies {
 		if !nameRE.MatchString(d) || strings.HasPrefix(d, "-") || strings.HasPrefix(d, ".") {
 			bad("dependency", d, "want a service name of letters, digits, '.', '_' or '-'")
@@ -215,6 +235,22 @@ var (
 	managedAccountRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9-]{0,14}\\[A-Za-z0-9_][A-Za-z0-9_.-]{0,13}\$$`)
 	userAccountRE    = regexp.MustCompile(`^(\.|[A-Za-z0-9][A-Za-z0-9-]{0,14})\\[A-Za-z0-9_][A-Za-z0-9_.-]{0,19}$`)
 )
+
+// maxCommandAfter bounds Service.CommandAfter: sc failure takes a
+// restart for each, then the command.
+const maxCommandAfter = 100
+
+// failureActions is sc failure's actions= value: restarts, then the
+// failure command when there is one (the last action repeats), each after
+// the restart delay.
+func failureActions(s Service) string {
+	actions := []string{"restart", "restart", "restart"}
+	if len(s.FailureCommand) > 0 {
+		actions = append(slices.Repeat([]string{"restart"}, s.CommandAfter), "run")
+	}
+	ms := fmt.Sprint(s.RestartDelay.Milliseconds())
+	return strings.Join(actions, "/"+ms+"/") + "/" + ms
+}
 
 // NeedsPassword reports whether the account is a user's, whose password
 // the installers take at install time (SERVICE_PASSWORD).
@@ -323,6 +359,10 @@ func setLines(s Service) []string {
 		}
 		lines = append(lines, dirMarked(SetLine("SVC_ARGS", winargv.EscapeMarked(cmdline.String(), DirMark))))
 	}
+	if len(s.FailureCommand) > 0 {
+		sets, _ := markedSet("SVC_FAILCMD", failureCommand(s.FailureCommand))
+		lines = append(lines, sets...)
+	}
 	_, pairs := envList(s.Env)
 	for i, pair := range pairs {
 		// Joined with \0 at run time, when settings may have replaced
@@ -348,6 +388,52 @@ func setLines(s Service) []string {
 		lines = append(lines, fmt.Sprintf(`set "SVC_W%d=%%~dp0%s"`, i+1, setBody(dir)))
 	}
 	return lines
+}
+
+// failureCommand is the failure command's line for CreateProcess, escaped
+// for sc's command= (which takes it in double quotes).
+func failureCommand(cmd []string) string {
+	line := winargv.QuoteProgram(cmd[0])
+	for _, a := range cmd[1:] {
+		line += " " + winargv.QuoteMarked(a, DirMark)
+	}
+	return winargv.EscapeMarked(line, DirMark)
+}
+
+// markedSet sets name to value, in which DirMark stands for the script's
+// folder, without cmd ever parsing the folder outside quotes (where a & or
+// ^ in it would act): the pieces between the marks and the folder are set
+// each in a line of its own while delayed expansion is off, and join, run
+// once it is on, puts them together (!VAR! is expanded after cmd has parsed
+// the line). A value without DirMark is one plain line and no join.
+func markedSet(name, value string) (sets []string, join string) {
+	if !strings.Contains(value, DirMark) {
+		return []string{SetLine(name, value)}, ""
+	}
+	sets = []string{`set "SVC_DIR=%~dp0"`}
+	var b strings.Builder
+	for i, piece := range strings.Split(value, DirMark) {
+		if i > 0 {
+			b.WriteString("!SVC_DIR!")
+		}
+		if piece != "" { // an unset variable would not expand to nothing everywhere
+			part := fmt.Sprintf("%s_%d", name, i+1)
+			sets = append(sets, SetLine(part, piece))
+			b.WriteString("!" + part + "!")
+		}
+	}
+	return sets, `set "` + name + "=" + b.String() + `"`
+}
+
+// joins are markedSet's joins of the values setLines sets.
+func joins(s Service) []string {
+	if len(s.FailureCommand) == 0 {
+		return nil
+	}
+	if _, join := markedSet("SVC_FAILCMD", failureCommand(s.FailureCommand)); join != "" {
+		return []string{join}
+	}
+	return nil
 }
 
 // writableIndexes numbers the writable folders as setLines names them
@@ -469,7 +555,11 @@ func (s Service) data() (map[string]any, error) {
 		"PasswordAccount":     NeedsPassword(s.Account),
 		"Password":            pw,
 		"Sets":                setLines(s),
+		"Joins":               joins(s),
 		"RestartDelayMS":      s.RestartDelay.Milliseconds(),
+		"FailureActions":      failureActions(s),
+		"FailureCommand":      len(s.FailureCommand) > 0,
+		"CommandAfter":        s.CommandAfter,
 		"ResetSeconds":        int64(s.ResetAfter.Seconds()),
 		"Env":                 len(pairs) > 0,
 		"EnvNames":            strings.Join(names, " "),

@@ -158,7 +158,10 @@ func msiPackage(s *config.Spec, t platform.Target, bin, wrapper string) (enc.Pac
 	service := &enc.Service{
 		Name: sv.Name, DisplayName: sv.DisplayName, Description: sv.Description, Executable: sv.Exe, Args: args,
 		Start: sv.Start, Account: sv.Account, Env: env, RestartDelay: sv.RestartDelay, ResetAfter: sv.ResetAfter,
-		Dependencies: sv.Dependencies,
+		Dependencies: sv.Dependencies, CommandAfter: sv.CommandAfter,
+	}
+	for _, a := range sv.FailureCommand {
+		service.FailureCommand = append(service.FailureCommand, mark(a))
 	}
 	for _, st := range windows.EnvSettings(s) {
 		service.Settings = append(service.Settings, enc.Setting{Property: st[0], Env: st[1]})
@@ -168,6 +171,7 @@ func msiPackage(s *config.Spec, t platform.Target, bin, wrapper string) (enc.Pac
 		// The wrapper reads the settings itself and, run by the
 		// uninstall, waits for the service and its program to end.
 		service.Wrapped, service.StopHelper = true, config.WrapperExe
+		service.PreshutdownTimeout = wc.PreshutdownTimeout.Std()
 		service.StopArgs = []string{"-stop-service", sv.Name, "-timeout", (wc.StopTimeout.Std() + 30*time.Second).String()}
 	}
 	return enc.Package{

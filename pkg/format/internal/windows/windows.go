@@ -72,6 +72,14 @@ func Service(s *config.Spec) (winscripts.Service, error) {
 		Env: env, RestartDelay: sv.Restart.Delay.Std(), ResetAfter: sv.Restart.ResetAfter.Std(),
 		Writable: WritableFolders(s, wc), Dependencies: Dependencies(s),
 	}
+	if cmd := sv.Restart.Command; len(cmd) > 0 {
+		// Run by the service manager, never by the wrapper: places are
+		// the installed folders.
+		for _, a := range cmd {
+			ws.FailureCommand = append(ws.FailureCommand, installerText(a, winscripts.DirMark, wc))
+		}
+		ws.CommandAfter = sv.Restart.CommandAfter
+	}
 	if err != nil {
 		return ws, err
 	}

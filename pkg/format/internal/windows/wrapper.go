@@ -30,7 +30,8 @@ func wrapperConfig(c *config.Spec) (*svcwrap.Config, error) {
 			MaxRestarts: w.Restart.MaxRestarts,
 			Window:      svcwrap.Duration(w.Restart.Window),
 		},
-		StopTimeout: svcwrap.Duration(w.StopTimeout),
+		StopTimeout:        svcwrap.Duration(w.StopTimeout),
+		PreshutdownTimeout: svcwrap.Duration(w.PreshutdownTimeout),
 	}
 	var err error
 	if wc.Logs, err = wrapperLogs(w.Logs); err != nil {
