@@ -104,7 +104,8 @@ func TestReportTo(t *testing.T) {
 	report(svcwrap.Event{Severity: svcwrap.Info, ID: svcwrap.EventStarted, Message: "started"})
 	report(svcwrap.Event{Severity: svcwrap.Warning, ID: svcwrap.EventExited, Message: "exited"})
 	report(svcwrap.Event{Severity: svcwrap.Error, ID: svcwrap.EventGivingUp, Message: "gave up"})
-	if got, want := strings.Join(l.lines, "\n"), "Info 101: started\nWarning 102: exited\nError 105: gave up"; got != want {
+	got, want := strings.Join(l.lines, "\n"), "Info 101: started\nWarning 102: exited\nError 105: gave up"
+	if got != want {
 		t.Errorf("event log got\n%s\nwant\n%s", got, want)
 	}
 	l.err = errors.New("log full")

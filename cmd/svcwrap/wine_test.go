@@ -112,7 +112,8 @@ var pendingRE = regexp.MustCompile(`(?s)STOP_PENDING.*CHECK_?POINT\s*:\s*(0x[0-9
 // the eventlog channel (trace for information, warn, err), from the same
 // thread.
 var (
-	wineEventRE     = regexp.MustCompile(`^([0-9a-f]+):fixme:advapi:ReportEventW \([0-9A-Fa-f]+,0x([0-9a-f]{4}),0x[0-9a-f]{4},0x([0-9a-f]{8}),`)
+	wineEventRE = regexp.MustCompile(
+		`^([0-9a-f]+):fixme:advapi:ReportEventW \([0-9A-Fa-f]+,0x([0-9a-f]{4}),0x[0-9a-f]{4},0x([0-9a-f]{8}),`)
 	wineEventTextRE = regexp.MustCompile(`^([0-9a-f]+):(?:trace|warn|err):eventlog:ReportEventW L"(.*)"$`)
 )
 
