@@ -158,7 +158,7 @@ func msiPackage(s *config.Spec, t platform.Target, bin, wrapper string) (enc.Pac
 	service := &enc.Service{
 		Name: sv.Name, DisplayName: sv.DisplayName, Description: sv.Description, Executable: sv.Exe, Args: args,
 		Start: sv.Start, Account: sv.Account, Env: env, RestartDelay: sv.RestartDelay, ResetAfter: sv.ResetAfter,
-		Dependencies: sv.Dependencies,
+		Dependencies: sv.Dependencies, EventSource: sv.EventSource,
 	}
 	for _, st := range windows.EnvSettings(s) {
 		service.Settings = append(service.Settings, enc.Setting{Property: st[0], Env: st[1]})
