@@ -103,8 +103,12 @@ func buildPackage(t *testing.T, p Package) string {
 	return path
 }
 
-// eventKey is the sample service's event source key as msiinfo exports it.
-const eventKey = `SYSTEM\CurrentControlSet\Services\EventLog\Application\hello`
+// eventKey is the sample service's event source key, and eventMessageFile
+// its message file as a REG_EXPAND_SZ value, as msiinfo exports them.
+const (
+	eventKey         = `SYSTEM\CurrentControlSet\Services\EventLog\Application\hello`
+	eventMessageFile = `#%%SystemRoot%\System32\EventCreate.exe`
+)
 
 var packageTables = []string{
 	"AdminExecuteSequence", "AdminUISequence", "AdvtExecuteSequence", "AppSearch", "Component", "CustomAction", "Directory",
@@ -171,7 +175,7 @@ func TestPackageMsiinfo(t *testing.T) {
 		// removed with everything in it ("*" without a value),
 		// REG_EXPAND_SZ ("#%"), REG_DWORD ("#").
 		"SvcEventSource\t2\t" + eventKey + "\t*\t\tC_hello.exe",
-		"SvcEventMessageFile\t2\t" + eventKey + "\tEventMessageFile\t#%%SystemRoot%\\System32\\EventCreate.exe\tC_hello.exe",
+		"SvcEventMessageFile\t2\t" + eventKey + "\tEventMessageFile\t" + eventMessageFile + "\tC_hello.exe",
 		"SvcEventTypes\t2\t" + eventKey + "\tTypesSupported\t#7\tC_hello.exe",
 		"SvcEventCustom\t2\t" + eventKey + "\tCustomSource\t#1\tC_hello.exe",
 		"WriteRegistryValues\t\t5000", "RemoveRegistryValues\t\t2600",
@@ -486,7 +490,7 @@ func TestPackageWrapped(t *testing.T) {
 		"CustomAction":           {"SvcpackWaitStopped\t3154\tsvcwrap.exe\t-stop-service hello -timeout 40s\t"},
 		"InstallExecuteSequence": {"SvcpackWaitStopped\t$C_svcwrap.exe=2\t1950", "StopServices\tVersionNT\t1900", "DeleteServices\tVersionNT\t2000"},
 		"Registry": {"R_setting_PORT\t2\tSYSTEM\\CurrentControlSet\\Services\\hello\\Parameters\\Environment\tPort\t[PORT]\tC_setting_PORT",
-			"SvcEventMessageFile\t2\t" + eventKey + "\tEventMessageFile\t#%%SystemRoot%\\System32\\EventCreate.exe\tC_svcwrap.exe"},
+			"SvcEventMessageFile\t2\t" + eventKey + "\tEventMessageFile\t" + eventMessageFile + "\tC_svcwrap.exe"},
 		"RemoveFile": {
 			// Files first, every one of the install folder and the logs,
 			// then the folders from the deepest up, the vendor's last.
