@@ -10,6 +10,9 @@
 // stdout and stderr apart with logs.split) and the wrapper's own events go to
 // files in the log folder, rotated by size and, with logs.rotate, hourly or
 // daily (see package svcwrap for the names, retention and compression).
+// Under the SCM it also reports the program's start, exit (with its code),
+// restarts, health failures, giving up and the stop to the Application event
+// log, under the service's name as source (svcwrap.EventID lists the IDs).
 //
 // Started from a console (or on Linux and macOS, where it supervises the
 // program in the foreground until SIGINT or SIGTERM), it runs the same
@@ -185,6 +188,35 @@ func runStopService(args []string, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+// eventLog is where the wrapper writes its events when the SCM runs it:
+// the Windows Application event log (golang.org/x/sys/windows/svc/eventlog's
+// Log), under the service's name.
+type eventLog interface {
+	Info(eid uint32, msg string) error
+	Warning(eid uint32, msg string) error
+	Error(eid uint32, msg string) error
+}
+
+// reportTo returns a Supervisor.Report that writes each event to l with
+// its severity and ID; a failed write is noted in the wrapper's event lines
+// (logf), once, as the next would most likely fail alike.
+func reportTo(l eventLog, logf func(string, ...any)) func(svcwrap.Event) {
+	failed := false
+	return func(e svcwrap.Event) {
+		write := l.Info
+		switch e.Severity {
+		case svcwrap.Warning:
+			write = l.Warning
+		case svcwrap.Error:
+			write = l.Error
+		}
+		if err := write(uint32(e.ID), e.Message); err != nil && !failed {
+			failed = true
+			logf("event log: cannot write event %d: %v (events go on in this file only)", e.ID, err)
+		}
+	}
 }
 
 // runForeground supervises until one of stopSignals arrives.

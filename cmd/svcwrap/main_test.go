@@ -2,6 +2,8 @@ package main
 
 import (
 	"bytes"
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -75,5 +77,41 @@ func TestStopServiceUsage(t *testing.T) {
 		if code := run(tc.args, &stderr); code != tc.code || !strings.Contains(stderr.String(), tc.want) {
 			t.Errorf("%q: exit %d, want %d; stderr %q lacks %q", tc.args, code, tc.code, stderr.String(), tc.want)
 		}
+	}
+}
+
+// fakeEventLog records what reportTo writes, as "type id: message".
+type fakeEventLog struct {
+	lines []string
+	err   error
+}
+
+func (l *fakeEventLog) write(typ string, eid uint32, msg string) error {
+	l.lines = append(l.lines, fmt.Sprintf("%s %d: %s", typ, eid, msg))
+	return l.err
+}
+
+func (l *fakeEventLog) Info(eid uint32, msg string) error    { return l.write("Info", eid, msg) }
+func (l *fakeEventLog) Warning(eid uint32, msg string) error { return l.write("Warning", eid, msg) }
+func (l *fakeEventLog) Error(eid uint32, msg string) error   { return l.write("Error", eid, msg) }
+
+// TestReportTo: each severity goes to its event log type with the event's
+// ID; a failing log is noted once in the event lines.
+func TestReportTo(t *testing.T) {
+	l := &fakeEventLog{}
+	var notes []string
+	report := reportTo(l, func(f string, a ...any) { notes = append(notes, fmt.Sprintf(f, a...)) })
+	report(svcwrap.Event{Severity: svcwrap.Info, ID: svcwrap.EventStarted, Message: "started"})
+	report(svcwrap.Event{Severity: svcwrap.Warning, ID: svcwrap.EventExited, Message: "exited"})
+	report(svcwrap.Event{Severity: svcwrap.Error, ID: svcwrap.EventGivingUp, Message: "gave up"})
+	got, want := strings.Join(l.lines, "\n"), "Info 101: started\nWarning 102: exited\nError 105: gave up"
+	if got != want {
+		t.Errorf("event log got\n%s\nwant\n%s", got, want)
+	}
+	l.err = errors.New("log full")
+	report(svcwrap.Event{Severity: svcwrap.Info, ID: svcwrap.EventStopped, Message: "stopped"})
+	report(svcwrap.Event{Severity: svcwrap.Info, ID: svcwrap.EventStopped, Message: "stopped"})
+	if len(notes) != 1 || !strings.Contains(notes[0], "cannot write event 106: log full") {
+		t.Errorf("notes of the failing log: %q", notes)
 	}
 }

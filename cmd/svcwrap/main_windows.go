@@ -76,7 +76,9 @@ const tick = time.Second
 // RUNNING, and on stop STOP_PENDING with an increasing checkpoint until the
 // program and its tree are gone. With a preshutdown timeout it also accepts
 // PRESHUTDOWN, which Windows sends before it shuts other services down, and
-// stops the program on it as on a stop.
+// stops the program on it as on a stop. The supervisor's events go to the
+// Application event log under the service's name, the source the installers
+// register.
 func (h *handler) Execute(_ []string, req <-chan svc.ChangeRequest, status chan<- svc.Status) (bool, uint32) {
 	sup := h.w.sup
 	accepts := accepted(sup.Config)
@@ -86,6 +88,12 @@ func (h *handler) Execute(_ []string, req <-chan svc.ChangeRequest, status chan<
 		return svc.Status{State: state, CheckPoint: checkpoint, WaitHint: uint32(hint / time.Millisecond)}
 	}
 	status <- pending(svc.StartPending, 10*time.Second)
+	if el, err := eventlog.Open(sup.Config.Service); err != nil {
+		sup.Logf("event log: cannot open source %s: %v (events go on in this file only)", sup.Config.Service, err)
+	} else {
+		defer el.Close() // after Run has returned: Execute returns only then
+		sup.Report = reportTo(el, sup.Logf)
+	}
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()

@@ -107,19 +107,50 @@ func newPid(t *testing.T, base, old string) string {
 // from sc query.
 var pendingRE = regexp.MustCompile(`(?s)STOP_PENDING.*CHECK_?POINT\s*:\s*(0x[0-9a-fA-F]+|\d+).*WAIT_HINT\s*:\s*(0x[0-9a-fA-F]+|\d+)`)
 
+// wineEventRE and wineEventTextRE read what Wine 8.0's ReportEventW stub
+// prints: a fixme:advapi line with the event type and ID, then the string on
+// the eventlog channel (trace for information, warn, err), from the same
+// thread.
+var (
+	wineEventRE = regexp.MustCompile(
+		`^([0-9a-f]+):fixme:advapi:ReportEventW \([0-9A-Fa-f]+,0x([0-9a-f]{4}),0x[0-9a-f]{4},0x([0-9a-f]{8}),`)
+	wineEventTextRE = regexp.MustCompile(`^([0-9a-f]+):(?:trace|warn|err):eventlog:ReportEventW L"(.*)"$`)
+)
+
+// wineEvents returns the events a Wine trace holds, as svcwrap.Event
+// prints them: "severity id: message".
+func wineEvents(trace string) []string {
+	types := map[string]string{"0001": "error", "0002": "warning", "0004": "info"}
+	pending := map[string]string{} // by thread
+	var out []string
+	for _, l := range strings.Split(trace, "\n") {
+		if m := wineEventRE.FindStringSubmatch(l); m != nil {
+			id, _ := strconv.ParseUint(m[3], 16, 32)
+			pending[m[1]] = fmt.Sprintf("%s %d: ", types[m[2]], id)
+		} else if m := wineEventTextRE.FindStringSubmatch(l); m != nil && pending[m[1]] != "" {
+			out = append(out, pending[m[1]]+strings.NewReplacer(`\\`, `\`, `\"`, `"`).Replace(m[2]))
+			delete(pending, m[1])
+		}
+	}
+	return out
+}
+
 // TestWrapperInWine runs the plain test program under the wrapper as a Wine
 // service: RUNNING once healthy, working directory and environment, restart
 // after a crash, after the child is killed and after health failures, rotated output logs without a lost
 // line, a graceful stop with the marker, a forced stop at the timeout of a
 // program that ignores it (and of a grandchild it started), no process left
 // either way, and a failure exit
-// code after too many crashes.
+// code after too many crashes. The events reach the event log under the
+// service's name, with their types and IDs: read from Wine's trace of its
+// ReportEventW stub, which records nothing.
 // Processes are counted on the host: each Wine process is a Linux process.
 func TestWrapperInWine(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs Wine")
 	}
 	p := winetest.New(t)
+	trace := p.TraceServices("-all,+eventlog,fixme+advapi")
 	const winDir = `C:\PlainSvc`
 	dir := p.HostPath(winDir)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -347,6 +378,9 @@ func TestWrapperInWine(t *testing.T) {
 	if !strings.Contains(events(), "giving up") {
 		t.Error("wrapper log lacks the give-up event")
 	}
+	if !p.Native() {
+		checkWineEvents(t, trace(), `C:\PlainSvc\plainsvc.exe`, pid1, pid2, pid3)
+	}
 	waitNoProcess(t, p.Dir, "plainsvc.exe")
 	t.Logf("wrapper events:\n%s", events())
 
@@ -360,6 +394,34 @@ func TestWrapperInWine(t *testing.T) {
 	if _, code, out := p.ServiceExitCodes("plain"); code != strconv.Itoa(svcwrap.ExitConfig) {
 		t.Errorf("sc query after a bad configuration: want SERVICE_EXIT_CODE %d:\n%s", svcwrap.ExitConfig, out)
 	}
+}
+
+// checkWineEvents checks that the wrapper of TestWrapperInWine reported its
+// events to the event log, source plain: the start of pid1, a crash with
+// exit code 7 and the restart, the health failure of pid2, the stop of pid3
+// and the giving up.
+func checkWineEvents(t *testing.T, trace, program, pid1, pid2, pid3 string) {
+	t.Helper()
+	if !strings.Contains(trace, `RegisterEventSourceW ((null),L"plain")`) {
+		t.Error(`Wine's trace lacks RegisterEventSourceW of the source "plain"`)
+	}
+	got := wineEvents(trace)
+	for _, want := range []string{
+		"info 101: The program " + program + " was started (pid " + pid1 + ").",
+		"warning 102: The program (pid ", // ... exited with exit code 7.
+		"info 103: The program is restarted in 200ms (restart 1 within 1m0s, at most 3).",
+		"warning 104: The program (pid " + pid2 + ") failed 2 health checks in a row (last: ",
+		"info 106: The service was stopped; the program (pid " + pid3 + ") ended with exit code 0.",
+		"error 105: Giving up: the program exited 4 times within 1m0s (last exit code 9); the service stops with exit code 3",
+	} {
+		if !slices.ContainsFunc(got, func(e string) bool { return strings.HasPrefix(e, want) }) {
+			t.Errorf("no event %q reported; Wine's trace shows:\n%s", want, strings.Join(got, "\n"))
+		}
+	}
+	if !slices.ContainsFunc(got, func(e string) bool { return strings.HasSuffix(e, ") exited with exit code 7.") }) {
+		t.Errorf("no event of the exit code 7; Wine's trace shows:\n%s", strings.Join(got, "\n"))
+	}
+	t.Logf("events reported under Wine (%d):\n%s", len(got), strings.Join(got, "\n"))
 }
 
 // TestWrapperSplitLogsInWine runs the plain test program under the wrapper

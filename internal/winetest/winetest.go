@@ -119,6 +119,38 @@ func (p *Prefix) Restart() {
 	}
 }
 
+// TraceServices restarts the prefix's wineserver and starts its services.exe
+// with WINEDEBUG=channels and its standard error in a file of the test's:
+// services started from then on inherit both from services.exe (measured
+// with Wine 8.0), so what Wine's debug channels print in a service (its event
+// log stub, for one: -all,+eventlog,fixme+advapi) can be read back with the
+// returned function. On Windows the function returns "".
+func (p *Prefix) TraceServices(channels string) func() string {
+	p.t.Helper()
+	if p.native {
+		return func() string { return "" }
+	}
+	p.Restart()
+	path := filepath.Join(p.t.TempDir(), "services-trace.log")
+	f, err := os.Create(path)
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	defer f.Close()
+	// The first Wine process after the restart starts services.exe, which
+	// keeps this command's environment and standard error.
+	cmd := exec.Command("wine", "cmd", "/c", "exit")
+	cmd.Env = append(p.Env(), "WINEDEBUG="+channels)
+	cmd.Stdout, cmd.Stderr = f, f
+	if err := cmd.Run(); err != nil {
+		p.t.Fatalf("winetest: starting services.exe with WINEDEBUG=%s: %v", channels, err)
+	}
+	return func() string {
+		b, _ := os.ReadFile(path)
+		return strings.ReplaceAll(string(b), "\r\n", "\n")
+	}
+}
+
 // kill stops this prefix's wineserver (and with it every Wine process of the
 // prefix) and waits for it to go.
 func (p *Prefix) kill() {

@@ -336,6 +336,9 @@ func (b *builder) service(files []*fileInfo) {
 		key := literal(`SYSTEM\CurrentControlSet\Services\` + s.Name)
 		b.add(registryRow{Registry: "SvcEnvironment", Root: 2, Key: key, Name: "Environment", Value: v, Component: comp})
 	}
+	if s.EventSource {
+		b.eventSource(s.Name, comp)
+	}
 	if b.db.Table("Registry") != nil {
 		b.execute = append(b.execute, seq("RemoveRegistryValues", "", 2600), seq("WriteRegistryValues", "", 5000))
 	}
@@ -354,6 +357,28 @@ func (b *builder) service(files []*fileInfo) {
 		// to remove.
 		b.add(customActionRow{Action: stopHelperAction, Type: caExe | caSourceFile | caContinue | caInScript | caNoImpersonate, Source: helper.key, Target: quoteArgs(s.StopArgs)})
 		b.execute = append(b.execute, seq(stopHelperAction, "$"+helper.component+"=2", 1950))
+	}
+}
+
+// eventSource adds the Registry rows of the service's event source, in its
+// component: the key, created on install and removed with everything in it
+// on uninstall (Name "*", no value), the message file as REG_EXPAND_SZ
+// ("#%"), the supported types (error, warning, information) and
+// CustomSource as REG_DWORD ("#"), the values eventlog.InstallAsEventCreate
+// writes.
+func (b *builder) eventSource(name, comp string) {
+	key := literal(EventSourceKey(name))
+	for _, r := range []struct {
+		id    string
+		name  formatted
+		value formatted
+	}{
+		{"SvcEventSource", "*", ""},
+		{"SvcEventMessageFile", "EventMessageFile", literal("#%" + EventMessageFile)},
+		{"SvcEventTypes", "TypesSupported", "#7"},
+		{"SvcEventCustom", "CustomSource", "#1"},
+	} {
+		b.add(registryRow{Registry: r.id, Root: 2, Key: key, Name: r.name, Value: r.value, Component: comp})
 	}
 }
 

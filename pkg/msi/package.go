@@ -121,6 +121,13 @@ type Service struct {
 	StopHelper string
 	// StopArgs are the stop helper's arguments.
 	StopArgs []string
+	// EventSource registers an event source named after the service in the
+	// Application event log (EventSourceKey), with EventCreate.exe's
+	// message table, as x/sys's eventlog.InstallAsEventCreate does: the
+	// service (or svcpack's wrapper for it) may then write events with
+	// IDs 1 to 1000 under its name. The key belongs to the service's
+	// component, so uninstalling removes it.
+	EventSource bool
 }
 
 // Setting is one install-time setting of a service: a public property
@@ -140,6 +147,16 @@ type Setting struct {
 func RegistryKey(service string) string {
 	return `SYSTEM\CurrentControlSet\Services\` + service + `\Parameters`
 }
+
+// EventSourceKey is the key, under HKEY_LOCAL_MACHINE, of the event source
+// named after a service (Service.EventSource).
+func EventSourceKey(service string) string {
+	return `SYSTEM\CurrentControlSet\Services\EventLog\Application\` + service
+}
+
+// EventMessageFile is the event source's message file: EventCreate.exe,
+// whose message table has a message "%1" for each ID from 1 to 1000.
+const EventMessageFile = `%SystemRoot%\System32\EventCreate.exe`
 
 // Folder is an empty folder created under the install directory (a log
 // folder, for instance), left in place on uninstall while it holds files.

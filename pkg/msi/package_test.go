@@ -80,7 +80,8 @@ func samplePackage(t *testing.T, arch string) Package {
 			Args: []string{"run", "-addr", "127.0.0.1:8080", "with space"}, Start: "delayed", Account: "LocalService",
 			Env:          map[string]string{"PORT": "8080", "MODE": "[prod]"},
 			RestartDelay: 5 * time.Second, ResetAfter: 24 * time.Hour,
-			Settings: []Setting{{Property: "PORT", Env: "PORT"}, {Property: "SERVICE_ARGS"}},
+			Settings:    []Setting{{Property: "PORT", Env: "PORT"}, {Property: "SERVICE_ARGS"}},
+			EventSource: true,
 		},
 		Date: time.Unix(1700000000, 0).UTC(),
 	}
@@ -101,6 +102,13 @@ func buildPackage(t *testing.T, p Package) string {
 	}
 	return path
 }
+
+// eventKey is the sample service's event source key, and eventMessageFile
+// its message file as a REG_EXPAND_SZ value, as msiinfo exports them.
+const (
+	eventKey         = `SYSTEM\CurrentControlSet\Services\EventLog\Application\hello`
+	eventMessageFile = `#%%SystemRoot%\System32\EventCreate.exe`
+)
 
 var packageTables = []string{
 	"AdminExecuteSequence", "AdminUISequence", "AdvtExecuteSequence", "AppSearch", "Component", "CustomAction", "Directory",
@@ -163,6 +171,14 @@ func TestPackageMsiinfo(t *testing.T) {
 		"ARPPRODUCTICON\tproduct.ico",
 		"ARPNOMODIFY\t1",
 		"product.ico\tIcon.product.ico",
+		// The event source, in the service's component: the key made and
+		// removed with everything in it ("*" without a value),
+		// REG_EXPAND_SZ ("#%"), REG_DWORD ("#").
+		"SvcEventSource\t2\t" + eventKey + "\t*\t\tC_hello.exe",
+		"SvcEventMessageFile\t2\t" + eventKey + "\tEventMessageFile\t" + eventMessageFile + "\tC_hello.exe",
+		"SvcEventTypes\t2\t" + eventKey + "\tTypesSupported\t#7\tC_hello.exe",
+		"SvcEventCustom\t2\t" + eventKey + "\tCustomSource\t#1\tC_hello.exe",
+		"WriteRegistryValues\t\t5000", "RemoveRegistryValues\t\t2600",
 	} {
 		if !strings.Contains(exp, want) {
 			t.Errorf("export lacks %q", want)
@@ -480,7 +496,8 @@ func TestPackageWrapped(t *testing.T) {
 		"ServiceInstall":         {"\tNT AUTHORITY\\LocalService\t\t\tC_svcwrap.exe\t"},
 		"CustomAction":           {"SvcpackWaitStopped\t3154\tsvcwrap.exe\t-stop-service hello -timeout 40s\t"},
 		"InstallExecuteSequence": {"SvcpackWaitStopped\t$C_svcwrap.exe=2\t1950", "StopServices\tVersionNT\t1900", "DeleteServices\tVersionNT\t2000"},
-		"Registry":               {"R_setting_PORT\t2\tSYSTEM\\CurrentControlSet\\Services\\hello\\Parameters\\Environment\tPort\t[PORT]\tC_setting_PORT"},
+		"Registry": {"R_setting_PORT\t2\tSYSTEM\\CurrentControlSet\\Services\\hello\\Parameters\\Environment\tPort\t[PORT]\tC_setting_PORT",
+			"SvcEventMessageFile\t2\t" + eventKey + "\tEventMessageFile\t" + eventMessageFile + "\tC_svcwrap.exe"},
 		"RemoveFile": {
 			// Files first, every one of the install folder and the logs,
 			// then the folders from the deepest up, the vendor's last.

@@ -103,7 +103,8 @@ func helloPackage(t *testing.T, v string, port int) string {
 			Start: "auto", Account: "LocalSystem",
 			Env:          map[string]string{"PORT": strconv.Itoa(port), "GREETING_STYLE": "[plain]"},
 			RestartDelay: 5 * time.Second, ResetAfter: 24 * time.Hour,
-			Settings: []Setting{{Property: "PORT", Env: "PORT"}, {Property: "SERVICE_ARGS"}},
+			Settings:    []Setting{{Property: "PORT", Env: "PORT"}, {Property: "SERVICE_ARGS"}},
+			EventSource: true,
 		},
 		Date: time.Unix(1700000000, 0),
 	})
@@ -167,6 +168,30 @@ func installedEntries(t *testing.T, p *winetest.Prefix, versions ...string) []st
 	return out
 }
 
+// checkEventSource checks, with reg query, that hello's event source is
+// registered as eventlog.InstallAsEventCreate registers one, or with
+// registered false that its key is gone.
+func checkEventSource(t *testing.T, p *winetest.Prefix, when string, registered bool) {
+	t.Helper()
+	key := `HKLM\` + EventSourceKey("hello")
+	out, err := p.Run(time.Minute, "reg", "query", key)
+	if !registered {
+		if err == nil {
+			t.Errorf("%s: %s is still there:\n%s", when, key, out)
+		}
+		return
+	}
+	for _, want := range []string{
+		`EventMessageFile    REG_EXPAND_SZ    %SystemRoot%\System32\EventCreate.exe`,
+		`TypesSupported    REG_DWORD    0x7`,
+		`CustomSource    REG_DWORD    0x1`,
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("%s: reg query %s lacks %q: %v\n%s", when, key, want, err, out)
+		}
+	}
+}
+
 func regValue(t *testing.T, p *winetest.Prefix, key, name string) string {
 	t.Helper()
 	out, err := p.Run(time.Minute, "reg", "query", key, "/v", name)
@@ -214,6 +239,7 @@ func TestWineConfigAndSettingsSurvive(t *testing.T) {
 	if v := regValue(t, p, svcKey+`\Parameters\Environment`, "PORT"); v != "9090" {
 		t.Errorf("recorded PORT %q", v)
 	}
+	checkEventSource(t, p, "after the install", true)
 
 	if err := os.WriteFile(config, []byte("greeting: Edited\n"), 0o644); err != nil {
 		t.Fatal(err)
@@ -231,6 +257,7 @@ func TestWineConfigAndSettingsSurvive(t *testing.T) {
 	if got := installedEntries(t, p, "1.0.0", "1.0.1"); !slices.Equal(got, []string{"1.0.1"}) {
 		t.Errorf("uninstall entries after the upgrade: %v", got)
 	}
+	checkEventSource(t, p, "after the upgrade", true) // the old product's removal took it, the new one's install wrote it
 
 	// A repair restores a missing program file and keeps the edit. (Wine's
 	// msiexec /f cannot repair, so the repair is the command line Windows
@@ -259,6 +286,7 @@ func TestWineConfigAndSettingsSurvive(t *testing.T) {
 	if left := listDir(t, p.HostPath(wineInstallDir)); !slices.Equal(left, []string{"config.yaml"}) {
 		t.Errorf("after msiexec /x the install folder holds %v, want only config.yaml", left)
 	}
+	checkEventSource(t, p, "after msiexec /x", false)
 	// Installing again keeps it; PURGE=1 removes it, the folder, and the
 	// vendor's folder above it.
 	mustMsiexec(t, p, "/i", v101)

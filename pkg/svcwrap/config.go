@@ -28,6 +28,12 @@
 // under way, and the next start resumes it. Files numbered by older wrappers
 // (<service>.1.log ...) count as the oldest rotated files, their age taken
 // from their modification time.
+//
+// Events: besides its event lines, the Supervisor hands the events an event
+// log should hold (program started, exited, restarting, unhealthy, giving
+// up, stopped, start failed) to Supervisor.Report, each with a severity and
+// a stable EventID within 1..1000; cmd/svcwrap writes them to the Windows
+// Application event log under the service's name.
 package svcwrap
 
 import (

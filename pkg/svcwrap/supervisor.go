@@ -68,6 +68,11 @@ type Supervisor struct {
 	Stderr io.Writer
 	// Events receives the wrapper's own event lines; nil discards them.
 	Events io.Writer
+	// Report, when set, receives the events an event log should hold:
+	// program started, exited, restarting, unhealthy, giving up, stopped,
+	// start failed. Run calls it from its own goroutine, one event at a
+	// time.
+	Report func(Event)
 	// Start starts a process; nil means NewStartFunc() (the platform's way,
 	// with the process tree bound to the wrapper).
 	Start StartFunc
@@ -172,9 +177,11 @@ func (s *Supervisor) Run(ctx context.Context, ready func()) error {
 		p, err := start(program, c.Args, s.environ(), s.Dir, s.Output, s.Stderr)
 		if err != nil {
 			s.Logf("start failed: %v", err)
+			s.report(Error, EventStartFailed, "The program %s could not be started: %v", program, err)
 		} else {
 			began := s.now()
 			s.Logf("child started: pid %d", p.Pid())
+			s.report(Info, EventStarted, "The program %s was started (pid %d).", program, p.Pid())
 			exited := make(chan exitResult, 1)
 			go func() {
 				code, err := p.Wait()
@@ -190,15 +197,19 @@ func (s *Supervisor) Run(ctx context.Context, ready func()) error {
 			select {
 			case <-ctx.Done():
 				cancelHealth()
-				s.stop(p, exited, "service stop")
+				code := s.stop(p, exited, "service stop")
+				s.report(Info, EventStopped, "The service was stopped; the program (pid %d) ended with exit code %d.",
+					p.Pid(), code)
 				return nil
 			case r := <-exited:
 				cancelHealth()
 				lastExit = r.code
 				if r.err != nil {
 					s.Logf("child exited: pid %d: %v", p.Pid(), r.err)
+					s.report(Warning, EventExited, "The program (pid %d) ended; its exit code could not be read: %v", p.Pid(), r.err)
 				} else {
 					s.Logf("child exited: pid %d, exit code %d", p.Pid(), r.code)
+					s.report(Warning, EventExited, "The program (pid %d) exited with exit code %d.", p.Pid(), r.code)
 				}
 				if err := p.Close(); err != nil {
 					s.Logf("cleanup of pid %d: %v", p.Pid(), err)
@@ -206,6 +217,9 @@ func (s *Supervisor) Run(ctx context.Context, ready func()) error {
 			case herr := <-unhealthy:
 				cancelHealth()
 				s.Logf("health failure: pid %d: %d consecutive failed checks, last: %v; restarting it", p.Pid(), c.Health.Failures, herr)
+				s.report(Warning, EventUnhealthy,
+					"The program (pid %d) failed %d health checks in a row (last: %v); it is restarted.",
+					p.Pid(), c.Health.Failures, herr)
 				lastExit = s.stop(p, exited, "health failure")
 			}
 			if s.now().Sub(began) >= c.Restart.Window.Std() {
@@ -215,16 +229,22 @@ func (s *Supervisor) Run(ctx context.Context, ready func()) error {
 		if !limit.Allow(s.now()) {
 			err := &TooManyRestartsError{Restarts: len(limit.times), Window: limit.Window, LastExit: lastExit}
 			s.Logf("giving up: %v", err)
+			s.report(Error, EventGivingUp, "Giving up: the program exited %d times within %v (last exit code %d); "+
+				"the service stops with exit code %d so that its recovery actions apply.",
+				err.Restarts, err.Window, err.LastExit, ExitTooManyRestarts)
 			return err
 		}
 		d := c.Restart.DelayFor(attempt)
 		attempt++
 		s.Logf("restart in %v (restart %d within %v, at most %d)", d, len(limit.times), limit.Window, limit.Max)
+		s.report(Info, EventRestarting, "The program is restarted in %v (restart %d within %v, at most %d).",
+			d, len(limit.times), limit.Window, limit.Max)
 		t := time.NewTimer(d)
 		select {
 		case <-ctx.Done():
 			t.Stop()
 			s.Logf("stop: service stop while waiting to restart")
+			s.report(Info, EventStopped, "The service was stopped while the program was waiting to be restarted.")
 			return nil
 		case <-t.C:
 		}

@@ -79,6 +79,19 @@ func TestScriptsInWine(t *testing.T) {
 		}
 	}
 
+	// The event source, as eventlog.InstallAsEventCreate registers one.
+	eventKey := `HKLM\SYSTEM\CurrentControlSet\Services\EventLog\Application\hello`
+	events := p.MustRun(time.Minute, "reg", "query", eventKey)
+	for _, want := range []string{
+		`EventMessageFile    REG_EXPAND_SZ    %SystemRoot%\System32\EventCreate.exe`,
+		`TypesSupported    REG_DWORD    0x7`,
+		`CustomSource    REG_DWORD    0x1`,
+	} {
+		if !strings.Contains(events, want) {
+			t.Errorf("event source lacks %q:\n%s", want, events)
+		}
+	}
+
 	// Again: updates in place, one service, running.
 	out = install()
 	if !strings.Contains(out, "exists") || !strings.Contains(out, "RUNNING") {
@@ -137,6 +150,9 @@ func TestScriptsInWine(t *testing.T) {
 	}
 	if _, err := p.Run(time.Minute, "reg", "query", `HKLM\System\CurrentControlSet\Services\hello`); err == nil {
 		t.Error("service key still present after uninstall")
+	}
+	if out, err := p.Run(time.Minute, "reg", "query", eventKey); err == nil {
+		t.Errorf("event source still present after uninstall:\n%s", out)
 	}
 	out, err = p.RunIn(hostDir, 3*time.Minute, "cmd", "/c", "uninstall-service.cmd")
 	if err != nil || !strings.Contains(out, "not installed") {

@@ -1,8 +1,8 @@
 // Package winscripts renders the scripts that ride in the Windows zip:
 // install-service.cmd (sc create or update, description, recovery with
-// sc failure and sc failureflag, the service environment, start and wait for
-// RUNNING), uninstall-service.cmd (stop, wait, delete; a no-op when the
-// service is gone) and README.txt.
+// sc failure and sc failureflag, the service environment, the event source,
+// start and wait for RUNNING), uninstall-service.cmd (stop, wait, delete, the
+// event source too; a no-op when the service is gone) and README.txt.
 //
 // Quoting, from the inside out. A service's command line is parsed by the
 // program with CommandLineToArgvW's rules, so each argument is quoted by
@@ -99,6 +99,11 @@ type Service struct {
 	// cmd lacks the means): they may not hold a double quote or end in a
 	// backslash.
 	Settings []Setting
+	// EventSource registers an event source named after the service in the
+	// Application event log, with EventCreate.exe's message table (IDs 1 to
+	// 1000), as x/sys's eventlog.InstallAsEventCreate does;
+	// uninstall-service.cmd removes it.
+	EventSource bool
 }
 
 // Setting is one install-time setting.
@@ -573,6 +578,7 @@ func (s Service) data() (map[string]any, error) {
 		"EnvPieces":           pieces,
 		"EnvJoin":             strings.Join(join, `\0`),
 		"ArgsSetting":         argsSetting,
+		"EventSource":         s.EventSource,
 	}, nil
 }
 

@@ -21,7 +21,8 @@ func example() Service {
 		Start: "delayed", Account: "LocalService",
 		Env:          map[string]string{"PORT": "8080", "GREETING": "Hi & bye ^ 5%"},
 		RestartDelay: 5 * time.Second, ResetAfter: 24 * time.Hour,
-		Settings: []Setting{{Name: "GREETING", Env: "GREETING"}, {Name: "PORT", Env: "PORT"}, {Name: "SERVICE_ARGS"}},
+		Settings:    []Setting{{Name: "GREETING", Env: "GREETING"}, {Name: "PORT", Env: "PORT"}, {Name: "SERVICE_ARGS"}},
+		EventSource: true,
 	}
 }
 

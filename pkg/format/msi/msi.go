@@ -158,7 +158,7 @@ func msiPackage(s *config.Spec, t platform.Target, bin, wrapper string) (enc.Pac
 	service := &enc.Service{
 		Name: sv.Name, DisplayName: sv.DisplayName, Description: sv.Description, Executable: sv.Exe, Args: args,
 		Start: sv.Start, Account: sv.Account, Env: env, RestartDelay: sv.RestartDelay, ResetAfter: sv.ResetAfter,
-		Dependencies: sv.Dependencies, CommandAfter: sv.CommandAfter,
+		Dependencies: sv.Dependencies, CommandAfter: sv.CommandAfter, EventSource: sv.EventSource,
 	}
 	for _, a := range sv.FailureCommand {
 		service.FailureCommand = append(service.FailureCommand, mark(a))

@@ -71,6 +71,9 @@ func Service(s *config.Spec) (winscripts.Service, error) {
 		Exe: matrix.BinaryName(s.Name, "windows"), Args: args, Start: sv.Start, Account: sv.Account,
 		Env: env, RestartDelay: sv.Restart.Delay.Std(), ResetAfter: sv.Restart.ResetAfter.Std(),
 		Writable: WritableFolders(s, wc), Dependencies: Dependencies(s),
+		// Every service gets its event source: the wrapper writes to it,
+		// and a program may too (eventlog.Open(service.name)).
+		EventSource: true,
 	}
 	if cmd := sv.Restart.Command; len(cmd) > 0 {
 		// Run by the service manager, never by the wrapper: places are
