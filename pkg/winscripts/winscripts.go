@@ -351,22 +351,34 @@ func hasArgsSetting(s Service) bool {
 
 // setLines returns the `set "VAR=value"` lines that hold every configured
 // value, each escaped for where it is used: sc and reg take them inside
-// double quotes (winargv.Escape).
-func setLines(s Service) []string {
-	lines := []string{
+// double quotes (winargv.Escape); and the joins that put together, once
+// delayed expansion is on, the values that name the script's folder
+// (markedSet).
+func setLines(s Service) (lines, joins []string) {
+	lines = []string{
 		SetLine("SVC_DISPLAY", winargv.Escape(s.DisplayName)),
 		SetLine("SVC_DESCRIPTION", winargv.Escape(s.Description)),
+	}
+	marked := func(name, value string) {
+		sets, join := markedSet(name, value)
+		for _, l := range sets {
+			if !slices.Contains(lines, l) { // SVC_DIR, once
+				lines = append(lines, l)
+			}
+		}
+		if join != "" {
+			joins = append(joins, join)
+		}
 	}
 	if len(s.Args) > 0 {
 		var cmdline strings.Builder
 		for _, a := range s.Args { // %~dp0 may hold spaces and ends in a backslash
 			cmdline.WriteString(" " + winargv.QuoteMarked(a, DirMark))
 		}
-		lines = append(lines, dirMarked(SetLine("SVC_ARGS", winargv.EscapeMarked(cmdline.String(), DirMark))))
+		marked("SVC_ARGS", winargv.EscapeMarked(cmdline.String(), DirMark))
 	}
 	if len(s.FailureCommand) > 0 {
-		sets, _ := markedSet("SVC_FAILCMD", failureCommand(s.FailureCommand))
-		lines = append(lines, sets...)
+		marked("SVC_FAILCMD", failureCommand(s.FailureCommand))
 	}
 	_, pairs := envList(s.Env)
 	for i, pair := range pairs {
@@ -376,7 +388,7 @@ func setLines(s Service) []string {
 		if i == len(pairs)-1 {
 			body = winargv.EscapeMarked(pair, DirMark)
 		}
-		lines = append(lines, dirMarked(SetLine(fmt.Sprintf("SVC_EP%d", i+1), body)))
+		marked(fmt.Sprintf("SVC_EP%d", i+1), body)
 	}
 	if w := s.Wrapped; w != nil {
 		// %~dp0 (the script's folder, ending in \) is expanded inside the
@@ -392,7 +404,7 @@ func setLines(s Service) []string {
 		dir := strings.TrimRight(strings.ReplaceAll(w, "/", `\`), `\`)
 		lines = append(lines, fmt.Sprintf(`set "SVC_W%d=%%~dp0%s"`, i+1, setBody(dir)))
 	}
-	return lines
+	return lines, joins
 }
 
 // failureCommand is the failure command's line for CreateProcess, escaped
@@ -430,17 +442,6 @@ func markedSet(name, value string) (sets []string, join string) {
 	return sets, `set "` + name + "=" + b.String() + `"`
 }
 
-// joins are markedSet's joins of the values setLines sets.
-func joins(s Service) []string {
-	if len(s.FailureCommand) == 0 {
-		return nil
-	}
-	if _, join := markedSet("SVC_FAILCMD", failureCommand(s.FailureCommand)); join != "" {
-		return []string{join}
-	}
-	return nil
-}
-
 // writableIndexes numbers the writable folders as setLines names them
 // (SVC_W1, ...).
 func writableIndexes(ws []string) []int {
@@ -450,10 +451,6 @@ func writableIndexes(ws []string) []int {
 	}
 	return out
 }
-
-// dirMarked turns the DirMarks of a set line into %~dp0, which cmd expands
-// when it runs the line (delayed expansion is off there).
-func dirMarked(line string) string { return strings.ReplaceAll(line, DirMark, "%~dp0") }
 
 func envList(env map[string]string) (names []string, pairs []string) {
 	for k := range env {
@@ -542,6 +539,7 @@ func (s Service) data() (map[string]any, error) {
 		pieces = append(pieces, piece{I: i + 1, Setting: bySetting[k], Key: k})
 		join = append(join, fmt.Sprintf("!SVC_EP%d!", i+1))
 	}
+	sets, joinLines := setLines(s)
 	argsSetting := 0
 	for _, v := range settings {
 		if v.Args && v.ServiceValue {
@@ -559,8 +557,8 @@ func (s Service) data() (map[string]any, error) {
 		"Obj":                 obj,
 		"PasswordAccount":     NeedsPassword(s.Account),
 		"Password":            pw,
-		"Sets":                setLines(s),
-		"Joins":               joins(s),
+		"Sets":                sets,
+		"Joins":               joinLines,
 		"RestartDelayMS":      s.RestartDelay.Milliseconds(),
 		"FailureActions":      failureActions(s),
 		"FailureCommand":      len(s.FailureCommand) > 0,

@@ -167,8 +167,15 @@ func TestDirMark(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, want := range []string{
-		`set "SVC_ARGS= run -config \"%~dp0conf\app 100%%.yaml\""`,
-		`set "SVC_EP1=DATA=%~dp0data"`,
+		// The folder is never parsed outside quotes: set alone, joined
+		// once delayed expansion is on.
+		`set "SVC_DIR=%~dp0"`,
+		`set "SVC_ARGS_1= run -config \""`,
+		`set "SVC_ARGS_2=conf\app 100%%.yaml\""`,
+		`set "SVC_ARGS=!SVC_ARGS_1!!SVC_DIR!!SVC_ARGS_2!"`,
+		`set "SVC_EP1_1=DATA="`,
+		`set "SVC_EP1_2=data"`,
+		`set "SVC_EP1=!SVC_EP1_1!!SVC_DIR!!SVC_EP1_2!"`,
 		`set "SVC_W1=%~dp0data"`,
 		`if not exist "!SVC_W1!\" mkdir "!SVC_W1!"`,
 		`icacls "!SVC_W1!" /grant "NT AUTHORITY\LocalService:(OI)(CI)M"`,
