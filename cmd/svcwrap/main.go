@@ -136,6 +136,9 @@ func run(args []string, stderr io.Writer) int {
 	if len(args) > 0 && strings.TrimLeft(args[0], "-") == "stop-service" {
 		return runStopService(args, stderr)
 	}
+	if len(args) > 0 && strings.TrimLeft(args[0], "-") == "configure-service" {
+		return runConfigureService(args, stderr)
+	}
 	w, err := setup(args, stderr)
 	if err != nil {
 		fmt.Fprintln(stderr, err)
@@ -217,6 +220,44 @@ func reportTo(l eventLog, logf func(string, ...any)) func(svcwrap.Event) {
 			logf("event log: cannot write event %d: %v (events go on in this file only)", e.ID, err)
 		}
 	}
+}
+
+// runConfigureService parses -configure-service <name> [-config path] and
+// gives the service the settings of the wrapper's configuration that only
+// the SCM holds (the preshutdown timeout), which install-service.cmd cannot
+// set with sc; it prints what the SCM reports back.
+func runConfigureService(args []string, stderr io.Writer) int {
+	fs := flag.NewFlagSet("svcwrap", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	name := fs.String("configure-service", "", "apply the configuration's SCM settings to this service")
+	cfgPath := fs.String("config", "", "configuration file (default: the executable's name with .json, beside it)")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if *name == "" || fs.NArg() > 0 {
+		fmt.Fprintln(stderr, "svcwrap: usage: svcwrap -configure-service <name> [-config svcwrap.json]")
+		return 2
+	}
+	if *cfgPath == "" {
+		exe, err := os.Executable()
+		if err != nil {
+			fmt.Fprintln(stderr, "svcwrap: cannot find its own executable:", err)
+			return 1
+		}
+		*cfgPath = svcwrap.PathFor(exe)
+	}
+	cfg, err := svcwrap.Load(*cfgPath)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return svcwrap.ExitConfig
+	}
+	got, err := configureService(*name, cfg.PreshutdownTimeout.Std())
+	if err != nil {
+		fmt.Fprintf(stderr, "svcwrap: service %s: %v\n", *name, err)
+		return 1
+	}
+	fmt.Fprintf(stderr, "svcwrap: service %s: preshutdown timeout %v\n", *name, got)
+	return 0
 }
 
 // runForeground supervises until one of stopSignals arrives.

@@ -29,3 +29,8 @@ func applyServiceSettings(*svcwrap.Config) ([]string, error) { return nil, nil }
 func stopService(string, string, time.Duration) error {
 	return errors.New("-stop-service stops a Windows service: there is none here")
 }
+
+// configureService needs a service control manager.
+func configureService(string, time.Duration) (time.Duration, error) {
+	return 0, errors.New("-configure-service configures a Windows service: there is none here")
+}

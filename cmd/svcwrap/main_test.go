@@ -63,6 +63,7 @@ func TestRunLogFolderError(t *testing.T) {
 	}
 }
 
+// TestStopServiceUsage: the installers' modes refuse what they cannot use.
 func TestStopServiceUsage(t *testing.T) {
 	for _, tc := range []struct {
 		args []string
@@ -72,6 +73,9 @@ func TestStopServiceUsage(t *testing.T) {
 		{[]string{"-stop-service"}, 2, "flag needs an argument"},
 		{[]string{"-stop-service", "x", "extra"}, 2, "usage: svcwrap -stop-service <name>"},
 		{[]string{"-stop-service", "x", "-timeout", "soon"}, 2, "invalid value"},
+		{[]string{"-configure-service"}, 2, "flag needs an argument"},
+		{[]string{"-configure-service", "x", "extra"}, 2, "usage: svcwrap -configure-service <name>"},
+		{[]string{"-configure-service", "x", "-config", "/nonexistent/svcwrap.json"}, 2, "/nonexistent/svcwrap.json"},
 	} {
 		var stderr bytes.Buffer
 		if code := run(tc.args, &stderr); code != tc.code || !strings.Contains(stderr.String(), tc.want) {

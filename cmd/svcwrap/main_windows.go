@@ -177,6 +177,40 @@ func controlName(c svc.Cmd) string {
 	return "stop"
 }
 
+// preshutdownInfo is SERVICE_PRESHUTDOWN_INFO, which x/sys does not
+// define: the timeout in milliseconds.
+type preshutdownInfo struct{ Timeout uint32 }
+
+// configureService sets the service's preshutdown timeout (when timeout is
+// positive; 0 leaves Windows' default) and returns the timeout the SCM
+// reports back.
+func configureService(name string, timeout time.Duration) (time.Duration, error) {
+	m, err := mgr.Connect()
+	if err != nil {
+		return 0, fmt.Errorf("connecting to the service control manager: %w", err)
+	}
+	defer m.Disconnect()
+	s, err := m.OpenService(name)
+	if err != nil {
+		return 0, err
+	}
+	defer s.Close()
+	if timeout > 0 {
+		info := preshutdownInfo{uint32(timeout.Milliseconds())}
+		if err := windows.ChangeServiceConfig2(s.Handle, windows.SERVICE_CONFIG_PRESHUTDOWN_INFO,
+			(*byte)(unsafe.Pointer(&info))); err != nil {
+			return 0, fmt.Errorf("setting the preshutdown timeout: %w", err)
+		}
+	}
+	var got preshutdownInfo
+	var needed uint32
+	if err := windows.QueryServiceConfig2(s.Handle, windows.SERVICE_CONFIG_PRESHUTDOWN_INFO,
+		(*byte)(unsafe.Pointer(&got)), uint32(unsafe.Sizeof(got)), &needed); err != nil {
+		return 0, fmt.Errorf("reading the preshutdown timeout back: %w", err)
+	}
+	return time.Duration(got.Timeout) * time.Millisecond, nil
+}
+
 // parametersKey is where installers record the settings given at install
 // time (msi.RegistryKey, winscripts): Arguments, and Environment\<name>.
 func parametersKey(service string) string {

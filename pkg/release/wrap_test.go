@@ -43,6 +43,7 @@ service:
   wrap: true
   wrapper:
     stop_timeout: 3s
+    preshutdown_timeout: 45s
     restart: {max_restarts: 3, window: 1m}
     logs: {max_size: 64K, keep: 3}
     health: {url: "http://127.0.0.1:%[1]d/healthz", interval: 500ms, failures: 2}
@@ -341,7 +342,8 @@ func TestWrapperSourceErrors(t *testing.T) {
 // service.wrap, from the zip (install-service.cmd, under Program Files) and
 // from the MSI, and checks each time that the service reaches RUNNING, the
 // program answers on its port from the install folder, and uninstalling
-// leaves no program running.
+// leaves no program running; the zip's script sets the preshutdown timeout
+// (the MSI's MsiServiceConfig row is one Wine ignores).
 func TestWrapInstallsInWine(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs Wine")
@@ -378,6 +380,12 @@ func TestWrapInstallsInWine(t *testing.T) {
 	const zipDir = `C:\Program Files\Plain & Co`
 	dir := installFromZip(t, p, filepath.Join(res.Dist, "plain_2.0.1_windows_amd64.zip"), zipDir)
 	check(zipDir)
+	// sc cannot set the preshutdown timeout: the script had the wrapper set
+	// it through the SCM (ChangeServiceConfig2), which Wine records.
+	if out := p.MustRun(time.Minute, "reg", "query", `HKLM\System\CurrentControlSet\Services\plain`, "/v",
+		"PreshutdownTimeout"); !strings.Contains(out, "0xafc8") { // 45 s
+		t.Errorf("the preshutdown timeout is not 45s:\n%s", out)
+	}
 	out := uninstallFromZip(t, p, dir)
 	if _, err := winetest.PollHTTP(base+"/healthz", 2*time.Second); err == nil {
 		log, _ := os.ReadFile(filepath.Join(dir, "logs", "plain-svcwrap.log"))

@@ -126,6 +126,10 @@ type Wrapped struct {
 	Config string
 	// LogDir is the log folder, relative to the folder or absolute.
 	LogDir string
+	// Preshutdown says the wrapper's configuration has a preshutdown
+	// timeout, which sc cannot set: the script has the wrapper set it
+	// (svcwrap -configure-service).
+	Preshutdown bool
 }
 
 // ReadmeInfo is what README.txt says besides the service.
@@ -569,6 +573,7 @@ func (s Service) data() (map[string]any, error) {
 		"StartTimeoutSeconds": int64(s.StartTimeout.Seconds()),
 		"StopTimeoutSeconds":  int64(s.StopTimeout.Seconds()),
 		"Wrapped":             s.Wrapped != nil,
+		"Preshutdown":         s.Wrapped != nil && s.Wrapped.Preshutdown,
 		"Writable":            writableIndexes(s.Writable),
 		"LogAccount":          logAccount(s.Account, s.Name),
 		"Settings":            settings,

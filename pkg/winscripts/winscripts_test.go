@@ -266,3 +266,22 @@ func TestOptionNames(t *testing.T) {
 		}
 	}
 }
+
+// TestPreshutdown: sc cannot set a preshutdown timeout, so a wrapped
+// service's script has the wrapper set it, and only when configured.
+func TestPreshutdown(t *testing.T) {
+	s := example()
+	s.Exe, s.Args, s.Env, s.Settings = "svcwrap.exe", nil, nil, nil
+	s.Wrapped = &Wrapped{Program: "hello.exe", Config: "svcwrap.json", LogDir: "logs"}
+	const line = `"!SVC_EXE!" -configure-service "%SVC_NAME%"`
+	for _, on := range []bool{false, true} {
+		s.Wrapped.Preshutdown = on
+		b, err := Install(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if bytes.Contains(b, []byte(line)) != on {
+			t.Errorf("preshutdown %v: the script runs %s: %v", on, line, !on)
+		}
+	}
+}

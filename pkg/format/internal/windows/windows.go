@@ -87,7 +87,8 @@ func Service(s *config.Spec) (winscripts.Service, error) {
 		return ws, err
 	}
 	if wc != nil {
-		ws.Wrapped = &winscripts.Wrapped{Program: ws.Exe, Args: args, Env: env, Config: config.WrapperConfigName, LogDir: wc.Logs.Dir}
+		ws.Wrapped = &winscripts.Wrapped{Program: ws.Exe, Args: args, Env: env, Config: config.WrapperConfigName, LogDir: wc.Logs.Dir,
+			Preshutdown: wc.PreshutdownTimeout > 0}
 		ws.Exe, ws.Args, ws.Env = config.WrapperExe, nil, nil
 	}
 	for _, st := range EnvSettings(s) {
