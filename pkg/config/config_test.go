@@ -96,13 +96,14 @@ func TestLoadGoodAndDefaults(t *testing.T) {
 // provide, and that Windows cannot wait for a systemd target.
 func TestDependencyWarnings(t *testing.T) {
 	yaml := strings.Replace(good, "  restart: {delay: 3s}\n",
-		"  restart: {delay: 3s}\n  depends_on: [{name: postgresql, require: true}, {name: network-online.target}]\n", 1)
+		"  restart: {delay: 3s}\n  depends_on: [{name: postgresql, require: true}, {name: network-online.target}, "+
+			"{name: rpcss}, {name: redis}]\n", 1)
 	c, err := load(project(t, yaml), env())
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := []string{
-		"svcpack.yaml:13: service.depends_on: warning: postgresql, network-online.target: this release does not make " +
+		"svcpack.yaml:13: service.depends_on: warning: postgresql, redis: this release does not make " +
 			"them, so the hosts must have them",
 		`service.depends_on[1].name: warning: "network-online.target" is a systemd unit, not a Windows service`,
 	}

@@ -178,14 +178,16 @@ func (c *Spec) checkGrowth(p *Problems) {
 // that Windows cannot wait for, and says once which services the hosts must
 // provide: svcpack cannot see them.
 func (c *Spec) checkDependencies(p *Problems) {
-	if n := len(c.Service.DependsOn); n > 0 {
-		names := make([]string, n)
-		for i, d := range c.Service.DependsOn {
-			names[i] = d.Name
+	var unknown []string
+	for _, d := range c.Service.DependsOn {
+		if !systemService(d.Name) {
+			unknown = append(unknown, d.Name)
 		}
+	}
+	if len(unknown) > 0 {
 		p.Warn("service.depends_on", "%s: this release does not make them, so the hosts must have them; "+
 			"Windows does not start the service without them, systemd only with require: true "+
-			"(start order: docs/configuration.md)", strings.Join(names, ", "))
+			"(start order: docs/configuration.md)", strings.Join(unknown, ", "))
 	}
 	seen := map[string]int{}
 	for i, d := range c.Service.DependsOn {
@@ -205,6 +207,20 @@ func (c *Spec) checkDependencies(p *Problems) {
 			p.Warn(field, "%q is a systemd unit, not a Windows service: the Windows installers leave it out", d.Name)
 		}
 	}
+}
+
+// systemService reports whether name is a part of the operating system
+// that every host has: a systemd target or one of systemd's own units, or
+// a service Windows itself runs.
+func systemService(name string) bool {
+	unit := strings.TrimSuffix(name, ".service")
+	switch {
+	case strings.HasSuffix(name, ".target"), strings.HasPrefix(unit, "systemd-"), unit == "dbus":
+		return true
+	}
+	return slices.ContainsFunc([]string{"RpcSs", "RpcEptMapper", "Tcpip", "Dnscache", "nsi", "Dhcp", "NlaSvc",
+		"LanmanServer", "LanmanWorkstation", "EventLog", "W32Time", "Winmgmt", "CryptSvc", "HTTP", "Netman"},
+		func(s string) bool { return strings.EqualFold(s, name) })
 }
 
 // checkLogs checks the wrapper's log rotation can be met: a size above

@@ -3,6 +3,8 @@
 // serves HTTP on -addr (default 127.0.0.1:$PORT, else 127.0.0.1:8080),
 // prints a line to stdout every -tick, and on os.Interrupt (SIGINT, or
 // CTRL_BREAK_EVENT on Windows) or SIGTERM writes the -marker file and exits 0.
+// With -note FILE it only appends a line to FILE and exits: a failure
+// command for the service manager to run.
 //
 // Endpoints:
 //
@@ -161,8 +163,17 @@ func run(args []string, stdout, stderr io.Writer) error {
 	marker := fs.String("marker", "plainsvc-stopped.txt", "file written on a graceful stop")
 	tick := fs.Duration("tick", 0, "print a line this often (0: never)")
 	ignore := fs.Bool("ignore-stop", false, "ignore stop requests")
+	note := fs.String("note", "", "append a line saying the service failed to this file, and exit (a failure command)")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *note != "" {
+		f, err := os.OpenFile(*note, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(f, "failed %s\n", time.Now().UTC().Format(time.RFC3339))
+		return f.Close()
 	}
 	s := &server{out: stdout, errOut: stderr, exit: os.Exit}
 	s.ignoreStop.Store(*ignore)
