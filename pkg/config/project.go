@@ -55,11 +55,34 @@ func (c *Spec) checkProject(p *Problems, distOutside bool) {
 			path  Path
 		}{fmt.Sprintf("files[%d].src", i), f.Src})
 	}
+	inGit := git(c.Dir, "rev-parse", "--is-inside-work-tree") == "true"
 	for _, f := range shipped {
 		if f.path != "" {
 			c.checkShipped(p, root, allowed, f.field, string(f.path))
+			if inGit {
+				c.checkTracked(p, f.field, string(f.path))
+			}
 		}
 	}
+}
+
+// checkTracked warns about a shipped file inside the project that git does
+// not track: the release ships it, but a clone of the commit has none, and
+// its changes leave the version as it was (git describe's -dirty sees
+// tracked files only).
+func (c *Spec) checkTracked(p *Problems, field, rel string) {
+	if filepath.IsAbs(rel) || !filepath.IsLocal(filepath.FromSlash(rel)) {
+		return // outside the project: allow_outside's, not git's
+	}
+	if _, err := os.Stat(c.Abs(rel)); err != nil || git(c.Dir, "ls-files", "--", rel) != "" {
+		return
+	}
+	why, fix := "not tracked by git", "git add it"
+	if git(c.Dir, "check-ignore", "--", rel) != "" {
+		why, fix = "ignored by git (.gitignore)", "git add -f it, or change .gitignore"
+	}
+	p.Warn(field, "%q is %s: the release ships it, but a clone of this commit has none, and a change to it does "+
+		"not mark the version -dirty: %s", rel, why, fix)
 }
 
 // checkDist refuses a dist that is the project folder or lies outside it,

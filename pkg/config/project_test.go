@@ -2,9 +2,12 @@ package config
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/svcpack/svcpack/internal/testtool"
 )
 
 // outsideFile writes a file in a folder of its own, outside any project.
@@ -177,4 +180,42 @@ func listDir(t *testing.T, dir string) string {
 		t.Fatal(err)
 	}
 	return b.String()
+}
+
+// TestShippedFilesTracked: in a git work tree, check warns about a shipped
+// file git does not track, and says when .gitignore is why.
+func TestShippedFilesTracked(t *testing.T) {
+	if _, err := exec.LookPath("git"); err != nil {
+		testtool.Missing(t, "git")
+	}
+	dir := filepath.Dir(project(t, good))
+	run := func(args ...string) {
+		t.Helper()
+		cmd := exec.Command("git", append([]string{"-C", dir}, args...)...)
+		cmd.Env = append(os.Environ(), "GIT_CONFIG_GLOBAL=/dev/null", "GIT_CONFIG_SYSTEM=/dev/null")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("git %v: %v\n%s", args, err, out)
+		}
+	}
+	run("init", "-q")
+	if err := os.WriteFile(filepath.Join(dir, ".gitignore"), []byte("*.yaml\n!svcpack.yaml\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	run("add", "svcpack.yaml", "icon.png", "cmd", ".gitignore")
+	warnings := func() string {
+		t.Helper()
+		c, err := load(filepath.Join(dir, FileName), env())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return strings.Join(c.Warnings, "\n")
+	}
+	if w := warnings(); !strings.Contains(w, `files[0].src: warning: "conf.yaml" is ignored by git (.gitignore)`) ||
+		!strings.Contains(w, "git add -f it") {
+		t.Errorf("an ignored shipped file: warnings\n%s", w)
+	}
+	run("add", "-f", "conf.yaml")
+	if w := warnings(); strings.Contains(w, "conf.yaml") {
+		t.Errorf("a tracked shipped file: warnings\n%s", w)
+	}
 }
