@@ -382,3 +382,28 @@ func TestHelmCheck(t *testing.T) {
 		t.Fatalf("the config without faults: %v", err)
 	}
 }
+
+// TestLoopbackWarning: check warns about an argument or environment value
+// that listens on loopback, where a container is not reached (netsvc's
+// tests run its image on the host's network), naming oci.port, else 8080.
+func TestLoopbackWarning(t *testing.T) {
+	const msg = `warning: "127.0.0.1:8095" is on loopback: in the image the program is reached ` +
+		`(docker run -p, a Service, Compose's ports) only when it listens on every interface, such as `
+	for _, tc := range []struct{ service, want string }{
+		{containerService, "service.args[1]: " + msg + ":8095 or 0.0.0.0:8095"},
+		{"  env: {LISTEN: \"127.0.0.1:8095\"}\n", "service.env.LISTEN: " + msg + ":8080 or 0.0.0.0:8080"},
+	} {
+		c, err := containerLoad(t, 8095, "oci, helm", tc.service, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.ContainsFunc(c.Warnings, func(w string) bool { return strings.Contains(w, tc.want) }) {
+			t.Errorf("warnings %q\nlack %s", c.Warnings, tc.want)
+		}
+		for _, w := range c.Warnings {
+			if strings.Contains(w, "health") && strings.Contains(w, "loopback") {
+				t.Errorf("the health URL's loopback is the container's own: %s", w)
+			}
+		}
+	}
+}

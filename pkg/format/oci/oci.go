@@ -17,6 +17,7 @@ import (
 	"os/exec"
 	"path"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -137,6 +138,7 @@ func check(s *config.Spec, planned []platform.Target, probs *config.Problems) {
 	if _, _, err := ociUser(o.User); err != nil {
 		probs.Add("oci.user", "%q: %v", o.User, err)
 	}
+	warnLoopback(s, probs)
 	// The working directory is the user's: it must not hold any of the
 	// image's root-owned files (the program, its configuration, the TLS
 	// roots...), which the user could then replace.
@@ -412,4 +414,27 @@ func writeIndex(ctx context.Context, j *packager.Job) error {
 	}
 	d.Annotations = map[string]string{enc.AnnotationRefName: enc.Tag(s.Version.String())}
 	return j.Create(ociIndexName(s), func(w io.Writer) error { return l.WriteArchive(w, []enc.Descriptor{d}, s.Date) })
+}
+
+// loopbackRE finds a listen address on loopback in an argument or value
+// (127.0.0.1:8080, localhost:8080, [::1]:8080).
+var loopbackRE = regexp.MustCompile(`(^|[^0-9A-Za-z.])(127\.0\.0\.1|localhost|\[::1\]):[0-9]+`)
+
+// warnLoopback warns about an argument or environment value that listens
+// on loopback: in a container it is reached from outside only on every
+// interface. (A health URL on loopback is right: it names the container.)
+func warnLoopback(s *config.Spec, probs *config.Problems) {
+	warn := func(field, v string) {
+		if loopbackRE.MatchString(v) {
+			probs.Warn(field, "%q is on loopback: in the image the program is reached (docker run -p, a Service, "+
+				"Compose's ports) only when it listens on every interface, such as :%d or 0.0.0.0:%[2]d",
+				v, cmp.Or(s.OCI.Port, 8080))
+		}
+	}
+	for i, a := range s.Service.Args {
+		warn(fmt.Sprintf("service.args[%d]", i), a)
+	}
+	for _, k := range slices.Sorted(maps.Keys(s.Service.Env)) {
+		warn("service.env."+k, s.Service.Env[k])
+	}
 }
