@@ -36,6 +36,7 @@ type Signer struct {
 	entity *openpgp.Entity
 	key    *packet.PrivateKey // the signing (sub)key, decrypted
 	config *packet.Config
+	token  *tokenSigner // FromSigner's key, nil for a key in memory
 }
 
 // Load reads an OpenPGP secret key (ASCII-armored or binary, as written by
@@ -160,7 +161,7 @@ func (s *Signer) RSA() bool {
 func (s *Signer) Sign(r io.Reader) ([]byte, error) {
 	var b bytes.Buffer
 	if err := openpgp.DetachSign(&b, s.entity, r, s.config); err != nil {
-		return nil, fmt.Errorf("pgpsign: %w", err)
+		return nil, fmt.Errorf("pgpsign: %w", s.token.cause(err))
 	}
 	return b.Bytes(), nil
 }
@@ -217,7 +218,7 @@ func (s *Signer) SignCleartext(data []byte) ([]byte, error) {
 		return nil, fmt.Errorf("pgpsign: clear-signing: %w", err)
 	}
 	if err := w.Close(); err != nil {
-		return nil, fmt.Errorf("pgpsign: clear-signing: %w", err)
+		return nil, fmt.Errorf("pgpsign: clear-signing: %w", s.token.cause(err))
 	}
 	b.WriteByte('\n')
 	return b.Bytes(), nil

@@ -7,6 +7,8 @@ import (
 	"crypto/rsa"
 	"errors"
 	"fmt"
+	"io"
+	"sync"
 	"time"
 
 	"github.com/ProtonMail/go-crypto/openpgp"
@@ -49,7 +51,8 @@ func fromSigner(publicKey []byte, signer crypto.Signer, date time.Time) (*Signer
 		return nil, fmt.Errorf("the token's key is not the signing key of this certificate (fingerprint %X): "+
 			"it is its key %016X, which may not sign (no sign flag, expired or revoked)", e.PrimaryKey.Fingerprint, pub.KeyId)
 	}
-	priv := &packet.PrivateKey{PublicKey: *pub, PrivateKey: signer}
+	rec := &tokenSigner{Signer: signer}
+	priv := &packet.PrivateKey{PublicKey: *pub, PrivateKey: rec}
 	if pub == e.PrimaryKey {
 		e.PrivateKey = priv
 	}
@@ -59,7 +62,47 @@ func fromSigner(publicKey []byte, signer crypto.Signer, date time.Time) (*Signer
 		}
 	}
 	sk.PrivateKey = priv
-	return newSigner(e, sk, date)
+	out, err := newSigner(e, sk, date)
+	if err != nil {
+		return nil, err
+	}
+	out.token = rec
+	return out, nil
+}
+
+// tokenSigner keeps the error of the token's last failed signature: the
+// OpenPGP library replaces it with one of its own ("need to call Sign()
+// before Serialize()"), which says nothing of the token.
+type tokenSigner struct {
+	crypto.Signer
+	mu  sync.Mutex
+	err error
+}
+
+// Sign implements crypto.Signer.
+func (t *tokenSigner) Sign(rand io.Reader, digest []byte, opts crypto.SignerOpts) ([]byte, error) {
+	sig, err := t.Signer.Sign(rand, digest, opts)
+	if err != nil {
+		t.mu.Lock()
+		t.err = err
+		t.mu.Unlock()
+	}
+	return sig, err
+}
+
+// cause is the token's error behind err, when the token failed.
+func (t *tokenSigner) cause(err error) error {
+	if t == nil {
+		return err
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.err == nil {
+		return err
+	}
+	cause := t.err
+	t.err = nil
+	return fmt.Errorf("the token did not sign: %w", cause)
 }
 
 // tokenKeyType accepts RSA keys only: go-crypto (v1.4.0) signs EdDSA only

@@ -8,6 +8,8 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
+	"errors"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -197,6 +199,32 @@ func TestFromSignerRejects(t *testing.T) {
 		_, err := pgpsign.FromSigner(tc.cert, tc.signer, releaseDate)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: FromSigner: %v, want an error containing %q", tc.name, err, tc.want)
+		}
+	}
+}
+
+// failingSigner is a token that refuses to sign.
+type failingSigner struct{ *rsa.PrivateKey }
+
+func (failingSigner) Sign(io.Reader, []byte, crypto.SignerOpts) ([]byte, error) {
+	return nil, errors.New("CKR_DEVICE_REMOVED")
+}
+
+// TestTokenErrorSurfaces: when the token fails, the error says so, in its
+// own words, rather than the OpenPGP library's.
+func TestTokenErrorSurfaces(t *testing.T) {
+	k := testgpg.New(t, "rsa2048", "")
+	cert, _ := os.ReadFile(k.PublicFile)
+	s, err := pgpsign.FromSigner(cert, failingSigner{testgpg.RSAKeys(t, k.SecretFile, "")[0]}, releaseDate)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, sign := range map[string]func() error{
+		"detached": func() error { _, err := s.Sign(strings.NewReader("data")); return err },
+		"clear":    func() error { _, err := s.SignCleartext([]byte("data\n")); return err },
+	} {
+		if err := sign(); err == nil || !strings.Contains(err.Error(), "the token did not sign: CKR_DEVICE_REMOVED") {
+			t.Errorf("%s signature: %v", name, err)
 		}
 	}
 }
