@@ -253,15 +253,19 @@ func checkKeys(n *yaml.Node, t reflect.Type, prefix, file string, lines map[stri
 	case n.Kind == yaml.ScalarNode && n.Tag != "!!null" && scalarWant[t.Kind()] != "":
 		// Here the field is known; the decoder's message would not name it.
 		if err := n.Decode(reflect.New(t).Interface()); err != nil {
-			*errs = append(*errs, fmt.Errorf("%s:%d: %s: %q is not %s", file, n.Line, prefix, n.Value, scalarWant[t.Kind()]))
+			want := scalarWant[t.Kind()]
+			if strings.HasSuffix(prefix, "port") && want == "a whole number" {
+				want += " such as 8080"
+			}
+			*errs = append(*errs, fmt.Errorf("%s:%d: %s: %q is not %s", file, n.Line, prefix, n.Value, want))
 		}
 	}
 }
 
 // scalarWant says what a field of a kind other than string takes.
 var scalarWant = map[reflect.Kind]string{
-	reflect.Bool: "true or false", reflect.Int: "a whole number such as 8080", reflect.Int64: "a whole number",
-	reflect.Uint: "a whole number such as 8080", reflect.Uint64: "a whole number", reflect.Float64: "a number such as 1.5",
+	reflect.Bool: "true or false", reflect.Int: "a whole number", reflect.Int64: "a whole number",
+	reflect.Uint: "a whole number", reflect.Uint64: "a whole number", reflect.Float64: "a number such as 1.5",
 }
 
 // expectedKind is the YAML node kind a Go type decodes from.

@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"net"
 	"net/url"
 	"path"
 	"reflect"
@@ -428,6 +429,20 @@ func nameEmail(v string) string {
 // @ + , =, and none of the characters shells and scripts give a meaning to.
 var pagePathRE = regexp.MustCompile(`^[A-Za-z0-9._~/%:@+,=-]*$`)
 
+// ipv6Literal reports whether host (with its port, if any) is an IPv6
+// address in brackets, such as [::1]:8080, without a zone.
+func ipv6Literal(host string) bool {
+	h, _, err := net.SplitHostPort(host)
+	if err != nil {
+		h = strings.TrimSuffix(strings.TrimPrefix(host, "["), "]")
+		if "["+h+"]" != host {
+			return false
+		}
+	}
+	ip := net.ParseIP(h)
+	return ip != nil && ip.To4() == nil && !strings.Contains(h, "%")
+}
+
 // hostRE is a plain DNS host name (or an IPv4 address).
 var hostRE = regexp.MustCompile(`^([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$`)
 
@@ -448,7 +463,7 @@ func httpURL(page bool, example string) rule {
 			return "is not an http(s) URL: " + want
 		case u.User != nil:
 			return "holds credentials: " + want
-		case !hostRE.MatchString(u.Hostname()):
+		case !hostRE.MatchString(u.Hostname()) && (page || !ipv6Literal(u.Host)): // a check may be on [::1]
 			return "does not name a plain host: " + want
 		case u.Port() != "":
 			if n, err := strconv.Atoi(u.Port()); err != nil || n < 1 || n > 65535 {

@@ -365,7 +365,10 @@ func TestHelmCheck(t *testing.T) {
 		{name: "no oci", formats: "helm", field: "formats", want: "add oci to formats"},
 		{name: "replicas", formats: "oci, helm", extra: "helm: {replicas: 0}\n", field: "helm.replicas", want: "want 1 or more"},
 		{name: "negative replicas", formats: "oci, helm", extra: "helm: {replicas: -2}\n", field: "helm.replicas", want: "want 1 or more"},
-		{name: "port", formats: "oci, helm", extra: "", service: "", field: "oci.port", want: "not a TCP port"},
+		{name: "port", formats: "oci, helm, compose", extra: "", service: "", field: "oci.port", want: "not a TCP port"},
+		{name: "a count of the wrong form", formats: "oci, helm",
+			service: "  health: {url: \"http://127.0.0.1:8095/\", failures: 0x}\n", field: "service.health.failures",
+			want: `"0x" is not a whole number`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			extra := tc.extra
@@ -375,11 +378,16 @@ func TestHelmCheck(t *testing.T) {
 			_, err := containerLoad(t, 0, tc.formats, tc.service, extra)
 			if err == nil || !strings.Contains(err.Error(), ": "+tc.field+": ") || !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("error %v, want one naming %s with %q", err, tc.field, tc.want)
+			} else if n := strings.Count(err.Error(), "\n") + 1; n != 1 {
+				t.Errorf("%d errors, want the one naming %s:\n%v", n, tc.field, err)
 			}
 		})
 	}
 	if _, err := containerLoad(t, 0, "oci, helm", "", ""); err != nil {
 		t.Fatalf("the config without faults: %v", err)
+	}
+	if _, err := containerLoad(t, 0, "oci, helm", "  health: {url: \"http://[::1]:8095/healthz\"}\n", ""); err != nil {
+		t.Errorf("a health URL on [::1], the container's own: %v", err)
 	}
 }
 

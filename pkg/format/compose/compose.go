@@ -82,7 +82,7 @@ func restart(s *config.Spec) string {
 func check(s *config.Spec, _ []platform.Target, probs *config.Problems) {
 	before := probs.Len()
 	container.Check(s, "compose", probs)
-	if probs.Len() > before {
+	if probs.Len() > before || !container.Renderable(s) {
 		return
 	}
 	f, err := file(s, container.StandIn(s)) // what Write makes: the encoder's own rules

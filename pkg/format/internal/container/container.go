@@ -71,6 +71,10 @@ func Check(s *config.Spec, format string, probs *config.Problems) {
 	}
 }
 
+// Renderable reports whether the encoders may be tried on the spec: not
+// with a port the config's own rule refuses (it says why, once).
+func Renderable(s *config.Spec) bool { return s.OCI.Port >= 0 && s.OCI.Port <= 65535 }
+
 // Image is the container image and how it runs.
 type Image struct {
 	// Repository is oci.push[0] without tag or digest; Tag its tag, else
