@@ -141,6 +141,7 @@ func umociUnpack(t *testing.T, layout, tag, bundle string) map[string]any {
 // gives the same bytes, so the same digests.
 func TestOCIImagesReadByTools(t *testing.T) {
 	c := ociProject(t, 8093, "linux/amd64, linux/arm64, linux/arm/7", "")
+	c.Service.Linux.Writable = []string{"/srv/netsvc"}
 	res, err := Release(context.Background(), c, Options{Dist: filepath.Join(t.TempDir(), "dist")})
 	if err != nil {
 		t.Fatal(err)
@@ -220,10 +221,12 @@ func TestOCIImagesReadByTools(t *testing.T) {
 			if _, err := os.Stat(filepath.Join(rootfs, "usr/share/zoneinfo")); err == nil {
 				t.Error("time zone data although oci.tzdata is off")
 			}
-			if st, err := os.Stat(filepath.Join(rootfs, "var/lib/netsvc")); err != nil || !st.IsDir() {
-				t.Errorf("working directory: %v", err)
-			} else if os.Geteuid() == 0 && st.Sys().(*syscall.Stat_t).Uid != 65532 {
-				t.Errorf("working directory owned by %d, want 65532", st.Sys().(*syscall.Stat_t).Uid)
+			for _, dir := range []string{"var/lib/netsvc", "srv/netsvc"} { // the working directory, a writable folder
+				if st, err := os.Stat(filepath.Join(rootfs, dir)); err != nil || !st.IsDir() {
+					t.Errorf("/%s: %v", dir, err)
+				} else if os.Geteuid() == 0 && st.Sys().(*syscall.Stat_t).Uid != 65532 {
+					t.Errorf("/%s owned by %d, want 65532", dir, st.Sys().(*syscall.Stat_t).Uid)
+				}
 			}
 		})
 	}

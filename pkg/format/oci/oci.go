@@ -39,7 +39,7 @@ func Packager() *packager.Packager {
 		Doc:     "Linux: an OCI image per target (`*.oci.tar`: the binary, `files:`, TLS roots, optionally time zone data, on scratch or `oci.base`) and one multi-platform image index over them (`<name>_<version>.oci.tar`), which `svcpack publish` pushes",
 		Applies: packager.OnOS("linux"),
 		Reads: []string{"name", "version", "homepage", "license", "license_file", "description", "commit", "date", "files",
-			"service.args", "service.env", "service.linux.bin_dir", "oci.base", "oci.user", "oci.port", "oci.workdir", "oci.ca_certificates", "oci.tzdata", "name_template.archive"},
+			"service.args", "service.env", "service.linux.bin_dir", "oci.base", "oci.user", "oci.port", "oci.workdir", "oci.ca_certificates", "oci.tzdata", "name_template.archive", "service.linux.writable"},
 		Uses:  []packager.Kind{packager.KindBinary},
 		Check: check,
 		Write: writeImage,
@@ -316,8 +316,18 @@ func ociImage(ctx context.Context, s *config.Spec, t platform.Target, bin, goToo
 		app = append(app, enc.File{Name: wd, Mode: fs.ModeDir | 0o755, UID: uid, GID: gid})
 	}
 	dir := placeDir(s)
+	owned := []string{o.WorkDir}
 	if logs := dir(config.LogDir); s.UsesPlace(config.LogDir) && logs != o.WorkDir {
 		app = append(app, enc.File{Name: strings.TrimPrefix(logs, "/"), Mode: fs.ModeDir | 0o755, UID: uid, GID: gid})
+		owned = append(owned, logs)
+	}
+	// The folders the unit opens are the image user's too: a volume mounted
+	// there starts as the image's folder (Docker copies its owner).
+	for _, w := range s.Service.Linux.Writable {
+		if w = path.Clean(w); !slices.Contains(owned, w) {
+			app = append(app, enc.File{Name: strings.TrimPrefix(w, "/"), Mode: fs.ModeDir | 0o755, UID: uid, GID: gid})
+			owned = append(owned, w)
+		}
 	}
 	layers = append(layers, enc.Layer{CreatedBy: "svcpack: " + s.Name + " " + s.Version.String(), Files: app})
 
