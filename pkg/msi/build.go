@@ -154,6 +154,13 @@ func (b *builder) files(files []*fileInfo) {
 	b.add(mediaRow{DiskID: 1, LastSequence: len(files), Cabinet: "#" + cabinetName})
 }
 
+// Access masks of LockPermissions rows: GENERIC_ALL, and modify (read,
+// write, execute and delete: FILE_GENERIC_READ|WRITE|EXECUTE and DELETE).
+const (
+	genericAll = 0x10000000
+	modify     = 0x1301bf
+)
+
 // folders adds, for each empty folder, a component with a CreateFolder row
 // and, with an SDDL, an MsiLockPermissionsEx row; and one for each vendor
 // folder above the install folder.
@@ -167,6 +174,18 @@ func (b *builder) folders() {
 		b.add(createFolderRow{Directory: dir, Component: comp})
 		if f.SDDL != "" {
 			b.add(lockPermissionsRow{ID: identifier("L_", rel, b.keys), LockObject: dir, Table: "CreateFolder", SDDL: literal(f.SDDL)})
+		}
+		if g := f.Grant; g != nil {
+			// LocalSystem gets full control in every descriptor these rows
+			// make; Administrators is a name Windows Installer maps to its
+			// SID whatever the system's language. A local account's domain
+			// is the computer's name.
+			domain := literal(g.Domain)
+			if g.Domain == "" {
+				domain = ref("ComputerName")
+			}
+			b.add(grantRow{LockObject: dir, Table: "CreateFolder", User: literal("Administrators"), Permission: intp(genericAll)})
+			b.add(grantRow{LockObject: dir, Table: "CreateFolder", Domain: domain, User: literal(g.User), Permission: intp(modify)})
 		}
 	}
 	// The vendor's folders above the install folder, each a component of

@@ -158,6 +158,12 @@ func EventSourceKey(service string) string {
 // whose message table has a message "%1" for each ID from 1 to 1000.
 const EventMessageFile = `%SystemRoot%\System32\EventCreate.exe`
 
+// Account names a Windows account: Domain is a domain or, for a local
+// account, empty (the computer's own).
+type Account struct {
+	Domain, User string
+}
+
 // Folder is an empty folder created under the install directory (a log
 // folder, for instance), left in place on uninstall while it holds files.
 type Folder struct {
@@ -167,6 +173,12 @@ type Folder struct {
 	// MsiLockPermissionsEx table (Windows Installer 5.0), e.g. to let a
 	// service account write there: "D:PAI(A;OICI;FA;;;SY)...".
 	SDDL string
+	// Grant, when set, lets the named account modify the folder, with the
+	// LockPermissions table, which names accounts where an SDDL needs a SID
+	// (a user or group managed service account): the account, LocalSystem
+	// and Administrators get access. A package holds either SDDLs or
+	// grants: Windows Installer 5 refuses one with both tables (1941).
+	Grant *Account
 	// Uninstalling with PURGE=1 removes every file in the folder (a
 	// wildcard, which Windows Installer honours and Wine 8 does not), the
 	// files Purge names (the service's logs: by name, for every
@@ -254,6 +266,7 @@ func (p *Package) Validate() error {
 			return err
 		}
 	}
+	grants, sddls := false, false
 	for _, f := range p.Folders {
 		segs := folderSegments(f.Path)
 		if len(segs) == 0 {
@@ -270,6 +283,17 @@ func (p *Package) Validate() error {
 		if f.SDDL != "" && (!strings.HasPrefix(f.SDDL, "D:") || strings.ContainsAny(f.SDDL, "[]{}")) {
 			return fmt.Errorf("msi: folder %q: SDDL %q: want a DACL such as D:PAI(A;OICI;FA;;;SY), without [ ] { }", f.Path, f.SDDL)
 		}
+		if g := f.Grant; g != nil {
+			if !accountPartRE.MatchString(g.User) || g.Domain != "" && !accountPartRE.MatchString(g.Domain) {
+				return fmt.Errorf("msi: folder %q: account %q\\%q: want plain names (letters, digits, . _ - $)", f.Path, g.Domain, g.User)
+			}
+			grants = true
+		}
+		sddls = sddls || f.SDDL != ""
+	}
+	if grants && sddls {
+		return errors.New("msi: folders with an SDDL and folders with a grant: Windows Installer 5 refuses a package " +
+			"with both MsiLockPermissionsEx and LockPermissions (error 1941); use one kind")
 	}
 	if s := p.Service; s != nil {
 		if s.Name == "" || len(s.Name) > 256 || strings.ContainsAny(s.Name, `/\[]`) {
@@ -603,6 +627,9 @@ func packageCode(p *Package, files []*fileInfo, ns [16]byte) string {
 	}
 	for _, f := range q.Folders {
 		fmt.Fprintf(h, "folder %q %q %q\n", f.Path, f.SDDL, f.Purge)
+		if g := f.Grant; g != nil {
+			fmt.Fprintf(h, "grant %q %q\n", g.Domain, g.User)
+		}
 	}
 	fmt.Fprintf(h, "%d\n", q.Date.Unix())
 	for _, f := range files {
@@ -634,3 +661,7 @@ func checkFailureCommand(s *Service) error {
 	}
 	return nil
 }
+
+// accountPartRE is a domain or account name a LockPermissions row may carry
+// as it is: no formatting brackets, no separators.
+var accountPartRE = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.$-]{0,63}$`)

@@ -221,6 +221,48 @@ func TestPackageTemplatePerArch(t *testing.T) {
 	}
 }
 
+// TestPackageGrants: a folder a named account may modify gets
+// LockPermissions rows (the account, its domain or the computer's name, and
+// Administrators), as msiinfo reads them, and no MsiLockPermissionsEx table,
+// which Windows Installer 5 refuses beside it.
+func TestPackageGrants(t *testing.T) {
+	msiinfo := testtool.Need(t, "msiinfo", "msitools")
+	p := samplePackage(t, "amd64")
+	p.Folders = []Folder{{Path: "logs", Grant: &Account{User: "svcuser"}}, {Path: "data", Grant: &Account{Domain: "CORP", User: "web$"}}}
+	path := buildPackage(t, p)
+	exp := run(t, msiinfo, "export", path, "LockPermissions")
+	for _, w := range []string{
+		"D_logs	CreateFolder		Administrators	268435456", "D_logs	CreateFolder	[ComputerName]	svcuser	1245631",
+		"D_data	CreateFolder		Administrators	268435456", "D_data	CreateFolder	CORP	web$	1245631",
+	} {
+		if !strings.Contains(exp, w) {
+			t.Errorf("LockPermissions lacks %q:\n%s", w, exp)
+		}
+	}
+	if tables := run(t, msiinfo, "tables", path); strings.Contains(tables, "MsiLockPermissionsEx") {
+		t.Errorf("both permission tables:\n%s", tables)
+	}
+	q := p
+	q.Folders = []Folder{{Path: "logs", Grant: &Account{User: "other"}}, p.Folders[1]}
+	if packageCode(&p, nil, [16]byte{}) == packageCode(&q, nil, [16]byte{}) {
+		t.Error("the granted account does not change the package code")
+	}
+	for _, bad := range []Package{
+		withFolders(p, Folder{Path: "logs", SDDL: "D:PAI(A;OICI;FA;;;SY)"}, Folder{Path: "data", Grant: &Account{User: "u"}}),
+		withFolders(p, Folder{Path: "logs", Grant: &Account{User: "[ProgramFilesFolder]"}}),
+	} {
+		if err := bad.Validate(); err == nil {
+			t.Errorf("folders %+v: no error", bad.Folders)
+		}
+	}
+}
+
+// withFolders is p with its folders replaced.
+func withFolders(p Package, fs ...Folder) Package {
+	p.Folders = fs
+	return p
+}
+
 // TestPackageFolders checks the tables of empty folders under the install
 // directory: a Directory chain, a component without key path holding a
 // CreateFolder row, and an MsiLockPermissionsEx row when an SDDL is given.

@@ -21,7 +21,7 @@ func allRows() []row {
 	return []row{
 		sequenceRow{tbl: "InstallExecuteSequence"}, appSearchRow{}, componentRow{}, createFolderRow{}, customActionRow{},
 		directoryRow{}, featureRow{}, featureComponentsRow{}, fileRow{}, iconRow{}, launchConditionRow{}, mediaRow{},
-		msiFileHashRow{}, lockPermissionsRow{}, serviceConfigRow{}, serviceFailureActionsRow{}, propertyRow{},
+		msiFileHashRow{}, lockPermissionsRow{}, grantRow{}, serviceConfigRow{}, serviceFailureActionsRow{}, propertyRow{},
 		registryRow{}, regLocatorRow{}, removeFileRow{}, serviceControlRow{}, serviceInstallRow{}, upgradeRow{},
 	}
 }
@@ -158,6 +158,18 @@ type lockPermissionsRow struct {
 }
 
 func (lockPermissionsRow) table() string { return "MsiLockPermissionsEx" }
+
+// grantRow is a row of the legacy LockPermissions table, which names the
+// account (MsiLockPermissionsEx's SDDL takes SIDs only).
+type grantRow struct {
+	LockObject string    `msi:"LockObject,s72*,Identifier"`
+	Table      string    `msi:"Table,s32*,Text"`
+	Domain     formatted `msi:"Domain,S255*,Formatted"`
+	User       formatted `msi:"User,s255*,Formatted"`
+	Permission *int      `msi:"Permission,I4"`
+}
+
+func (grantRow) table() string { return "LockPermissions" }
 
 type serviceConfigRow struct {
 	ID         string    `msi:"MsiServiceConfig,s72*,Identifier"`

@@ -170,7 +170,10 @@ func TestPlacesInEveryFormat(t *testing.T) {
 	// made for the account.
 	// (cmd expands %~dp0 as it runs the line; TestPlacesUnwrappedInWine
 	// runs it.)
-	for _, w := range []string{`set "SVC_ARGS= run -config \"%~dp0conf\greeting.yaml\" \"-data=%~dp0data\.\" -logs \"%~dp0logs\.\" -bin \"%~dp0.\""`,
+	// The folder is set alone and joined in, never parsed outside quotes.
+	for _, w := range []string{`set "SVC_DIR=%~dp0"`, `set "SVC_ARGS_1= run -config \""`,
+		`set "SVC_ARGS_2=conf\greeting.yaml\" \"-data="`, `set "SVC_ARGS_3=data\.\" -logs \""`, `set "SVC_ARGS_4=logs\.\" -bin \""`,
+		`set "SVC_ARGS_5=.\""`, `set "SVC_ARGS=!SVC_ARGS_1!!SVC_DIR!!SVC_ARGS_2!!SVC_DIR!!SVC_ARGS_3!!SVC_DIR!!SVC_ARGS_4!!SVC_DIR!!SVC_ARGS_5!"`,
 		`mkdir "!SVC_W1!"`, `mkdir "!SVC_W2!"`, `set "SVC_W1=%~dp0data"`, `set "SVC_W2=%~dp0logs"`} {
 		if !strings.Contains(r.installScript(t), w) {
 			t.Errorf("install-service.cmd lacks %s", w)

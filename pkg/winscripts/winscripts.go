@@ -486,6 +486,11 @@ func logAccount(acct, name string) string {
 	case `NT SERVICE\` + name:
 		return acct
 	}
+	if managedAccountRE.MatchString(acct) || userAccountRE.MatchString(acct) {
+		// icacls looks a name up as LookupAccountName does, which knows no
+		// "." domain: a local account goes by its name alone.
+		return strings.TrimPrefix(acct, `.\`)
+	}
 	return ""
 }
 

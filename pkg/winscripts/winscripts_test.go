@@ -285,3 +285,24 @@ func TestPreshutdown(t *testing.T) {
 		}
 	}
 }
+
+// TestAccountFolders: the folders install-service.cmd makes are granted to
+// the service's account whatever its form; a local account goes by its name,
+// which icacls looks up.
+func TestAccountFolders(t *testing.T) {
+	for acct, want := range map[string]string{
+		"LocalService": `NT AUTHORITY\LocalService`, `NT SERVICE\hello`: `NT SERVICE\hello`,
+		`.\svcuser`: "svcuser", `CORP\svc-web`: `CORP\svc-web`, `CORP\web$`: `CORP\web$`, "LocalSystem": "",
+	} {
+		s := example()
+		s.Account, s.Writable, s.Settings = acct, []string{"data"}, nil
+		b, err := Install(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		line := `icacls "!SVC_W1!" /grant "` + want + `:(OI)(CI)M"`
+		if got := bytes.Contains(b, []byte(line)); got != (want != "") {
+			t.Errorf("%s: the script grants %q: %v", acct, want, got)
+		}
+	}
+}

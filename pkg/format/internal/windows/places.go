@@ -144,7 +144,7 @@ func WritableFolders(s *config.Spec, wc *svcwrap.Config) []string {
 func writableMSIFolders(s *config.Spec, wc *svcwrap.Config) []msi.Folder {
 	var out []msi.Folder
 	for _, f := range WritableFolders(s, wc) {
-		out = append(out, msi.Folder{Path: path.Clean(f), SDDL: LogFolderSDDL(s.Service.Account, s.Service.Name)})
+		out = append(out, WritableFolder(path.Clean(f), s.Service.Account, s.Service.Name))
 	}
 	return out
 }

@@ -6,6 +6,9 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf16"
+
+	"github.com/svcpack/svcpack/pkg/config"
+	"github.com/svcpack/svcpack/pkg/msi"
 )
 
 // LogFolderSDDL is the security descriptor of the wrapper's log folder in
@@ -26,6 +29,19 @@ func LogFolderSDDL(account, service string) string {
 		return ""
 	}
 	return "D:PAI(A;OICI;FA;;;SY)(A;OICI;FA;;;BA)(A;OICI;0x1200a9;;;BU)(A;OICI;0x1301bf;;;" + sid + ")"
+}
+
+// WritableFolder is an MSI folder at path that the service's account may
+// modify: by an SDDL for the built-in and virtual accounts, by a grant
+// naming the account for a user or a group managed service account (whose
+// SID only the host knows); none for LocalSystem.
+func WritableFolder(path, account, service string) msi.Folder {
+	f := msi.Folder{Path: path, SDDL: LogFolderSDDL(account, service)}
+	if config.ManagedAccountRE.MatchString(account) || config.UserAccountRE.MatchString(account) {
+		domain, user, _ := strings.Cut(account, `\`)
+		f.Grant = &msi.Account{Domain: strings.TrimPrefix(domain, "."), User: user}
+	}
+	return f
 }
 
 // serviceSID is the SID of the virtual account NT SERVICE\<name>:

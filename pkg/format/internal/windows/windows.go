@@ -183,7 +183,9 @@ func WrapperFolders(s *config.Spec, wc *svcwrap.Config) []msi.Folder {
 	if path.IsAbs(dir) || strings.Contains(dir, ":") || dir == "." {
 		return nil // absolute: the administrator's to prepare
 	}
-	return []msi.Folder{{Path: dir, SDDL: LogFolderSDDL(s.Service.Account, s.Service.Name), Purge: logFileNames(wc)}}
+	f := WritableFolder(dir, s.Service.Account, s.Service.Name)
+	f.Purge = logFileNames(wc)
+	return []msi.Folder{f}
 }
 
 // InstallerMSI is what a package manager's manifest says of one MSI
