@@ -97,7 +97,7 @@ func TestLoadGoodAndDefaults(t *testing.T) {
 func TestDependencyWarnings(t *testing.T) {
 	yaml := strings.Replace(good, "  restart: {delay: 3s}\n",
 		"  restart: {delay: 3s}\n  depends_on: [{name: postgresql, require: true}, {name: network-online.target}, "+
-			"{name: rpcss}, {name: redis}]\n", 1)
+			"{name: rpcss}, {name: redis}, {name: Tcpip, os: windows}]\n", 1)
 	c, err := load(project(t, yaml), env())
 	if err != nil {
 		t.Fatal(err)
@@ -106,6 +106,8 @@ func TestDependencyWarnings(t *testing.T) {
 		"svcpack.yaml:13: service.depends_on: warning: postgresql, redis: this release does not make " +
 			"them, so the hosts must have them",
 		`service.depends_on[1].name: warning: "network-online.target" is a systemd unit, not a Windows service`,
+		`service.depends_on[2].name: warning: "rpcss" is a Windows service: the systemd unit would wait for ` +
+			`rpcss.service, which Linux hosts do not have; add os: windows`,
 	}
 	if len(c.Warnings) != len(want) {
 		t.Fatalf("warnings %q, want %d", c.Warnings, len(want))
@@ -264,6 +266,8 @@ func TestBadConfigs(t *testing.T) {
 			[]string{`service.depends_on[1].name: "redis.service" is also service.depends_on[0]: name each dependency once`}},
 		{"dependency option", "  restart: {delay: 3s}\n", "  restart: {delay: 3s}\n  depends_on: [{name: -x}]\n", nil,
 			[]string{"service.depends_on[0].name", `"-x" begins with "-"`}},
+		{"dependency os", "  restart: {delay: 3s}\n", "  restart: {delay: 3s}\n  depends_on: [{name: chronyd, os: darwin}]\n", nil,
+			[]string{"svcpack.yaml:13:", `service.depends_on[0].os: "darwin" is not valid: want windows or linux`}},
 		{"managed account form", "account: LocalService", `account: 'CONTOSO\web$$'`, nil,
 			[]string{"service.account", `"CONTOSO\\web$$"`, `a group managed service account DOMAIN\name$`}},
 		{"log age below the period", "  restart: {delay: 3s}\n", "  restart: {delay: 3s}\n  wrap: true\n  wrapper: {logs: {rotate: daily, max_age: 2h}}\n", nil,

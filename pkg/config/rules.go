@@ -64,6 +64,7 @@ func textRules() map[string]rule {
 		"service.restart.policy":           oneOf("on-failure", "always"),
 		"service.restart.command":          placeText, // the program's place: checkFailureCommand
 		"service.depends_on.name":          dependencyName,
+		"service.depends_on.os":            oneOf("windows", "linux"),
 		"service.wrapper.logs.rotate":      oneOf("daily", "hourly"),
 		"helm.push":                        match(`^oci://[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:[0-9]{1,5})?(/[a-z0-9]+([._-]+[a-z0-9]+)*)+$`, "is not an OCI chart repository: want oci://host[:port]/path in lower case, such as oci://ghcr.io/acme/charts"),
 		"service.linux.user":               notOption("-", "useradd, getent and chown", match(`^[a-z_][a-z0-9_-]{0,30}$`, "is not a valid system user name: want lowercase letters, digits, '_' or '-', starting with a letter or '_', at most 31 characters")),

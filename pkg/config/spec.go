@@ -607,7 +607,13 @@ type Dependency struct {
 	// Bind stops this service when it stops (BindsTo=). Windows always
 	// stops dependents first.
 	Bind bool `yaml:"bind"`
+	// OS limits it to one platform's installers: windows or linux (default:
+	// both; launchd has no start order).
+	OS string `yaml:"os"`
 }
+
+// For reports whether the dependency applies to operating system goos.
+func (d Dependency) For(goos string) bool { return d.OS == "" || d.OS == goos }
 
 // HealthCheck is the health check of the program as the containers see
 // it: service.health, else service.wrapper.health; field names the one it

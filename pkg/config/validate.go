@@ -203,8 +203,16 @@ func (c *Spec) checkDependencies(p *Problems) {
 			p.Add(field, "%q is also service.depends_on[%d]: name each dependency once", d.Name, j)
 		}
 		seen[strings.ToLower(name)] = i
-		if c.HasOS("windows") && strings.Contains(name, ".") && !strings.Contains(name, "@") {
-			p.Warn(field, "%q is a systemd unit, not a Windows service: the Windows installers leave it out", d.Name)
+		switch {
+		case d.OS == "" && c.HasOS("windows") && strings.Contains(name, ".") && !strings.Contains(name, "@"):
+			p.Warn(field, "%q is a systemd unit, not a Windows service: the Windows installers leave it out "+
+				"(os: linux says so)", d.Name)
+		case d.OS == "" && c.HasOS("linux") && windowsService(name):
+			p.Warn(field, "%q is a Windows service: the systemd unit would wait for %s.service, which Linux hosts "+
+				"do not have; add os: windows", d.Name, name)
+		case d.OS != "" && !c.HasOS(d.OS):
+			p.Warn(fmt.Sprintf("service.depends_on[%d].os", i), "%s: no %[1]s target is planned, so nothing waits "+
+				"for %q", d.OS, d.Name)
 		}
 	}
 }
@@ -218,6 +226,12 @@ func systemService(name string) bool {
 	case strings.HasSuffix(name, ".target"), strings.HasPrefix(unit, "systemd-"), unit == "dbus":
 		return true
 	}
+	return windowsService(name)
+}
+
+// windowsService reports whether name is one of the services Windows
+// itself runs that another service commonly waits for.
+func windowsService(name string) bool {
 	return slices.ContainsFunc([]string{"RpcSs", "RpcEptMapper", "Tcpip", "Dnscache", "nsi", "Dhcp", "NlaSvc",
 		"LanmanServer", "LanmanWorkstation", "EventLog", "W32Time", "Winmgmt", "CryptSvc", "HTTP", "Netman"},
 		func(s string) bool { return strings.EqualFold(s, name) })

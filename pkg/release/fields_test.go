@@ -446,6 +446,8 @@ func fieldRows(p *fieldsProject) []fieldRow {
 		{path: "service.depends_on.name", base: "fields-db", alt: "other-db", check: checkDependsOn},
 		{path: "service.depends_on.require", base: true, alt: false, check: checkDependsOnKind("Requires")},
 		{path: "service.depends_on.bind", base: false, alt: true, check: checkDependsOnKind("BindsTo")},
+		{path: "service.depends_on.os", unset: "the base waits for fields-db on every platform (the name's row)",
+			alt: "windows", checkAlt: dependsOnWindowsOnly},
 		{path: "service.linux.wait_network", base: false, alt: true, check: checkWaitNetwork},
 		{path: "service.linux.writable", base: []string{"/srv/fields"}, alt: []string{"/srv/other", "/var/www"}, check: unitList("ReadWritePaths")},
 		{path: "service.linux.groups", base: []string{"adm"}, alt: []string{"adm", "www-data"}, check: unitList("SupplementaryGroups")},
@@ -2117,6 +2119,18 @@ func checkDependsOn(t *testing.T, r *fieldsRelease, want any) {
 	rows := runTool(t, "msitools", "msiinfo", "export", r.msi(t), "ServiceInstall")
 	if !strings.Contains(string(rows), str(want)+"[~][~]") {
 		t.Errorf("the MSI's ServiceInstall does not wait for %s:\n%s", want, rows)
+	}
+}
+
+// dependsOnWindowsOnly: a dependency for Windows alone reaches the MSI and
+// not the unit.
+func dependsOnWindowsOnly(t *testing.T, r *fieldsRelease) {
+	if after := r.unitValues(t, "After"); slices.Contains(after, "fields-db.service") {
+		t.Errorf("unit After= %v: fields-db is for Windows alone", after)
+	}
+	rows := runTool(t, "msitools", "msiinfo", "export", r.msi(t), "ServiceInstall")
+	if !strings.Contains(string(rows), "fields-db[~][~]") {
+		t.Errorf("the MSI's ServiceInstall does not wait for fields-db:\n%s", rows)
 	}
 }
 

@@ -57,7 +57,9 @@ func Options(s *config.Spec, t platform.Target, bin string, format string) linux
 func dependencies(deps []config.Dependency) []linuxpkg.Dependency {
 	var out []linuxpkg.Dependency
 	for _, d := range deps {
-		out = append(out, linuxpkg.Dependency{Name: d.Name, Require: d.Require, Bind: d.Bind})
+		if d.For("linux") {
+			out = append(out, linuxpkg.Dependency{Name: d.Name, Require: d.Require, Bind: d.Bind})
+		}
 	}
 	return out
 }

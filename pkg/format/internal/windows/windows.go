@@ -39,7 +39,7 @@ func Dependencies(s *config.Spec) []string {
 	var out []string
 	for _, d := range s.Service.DependsOn {
 		n := strings.TrimSuffix(d.Name, ".service")
-		if strings.ContainsAny(n, ".@:") {
+		if strings.ContainsAny(n, ".@:") || !d.For("windows") {
 			continue
 		}
 		out = append(out, n)
