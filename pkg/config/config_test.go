@@ -119,6 +119,20 @@ func TestDependencyWarnings(t *testing.T) {
 	}
 }
 
+// TestHealthNobodyReads: a health check neither the wrapper nor a chart
+// reads is a warning.
+func TestHealthNobodyReads(t *testing.T) {
+	yaml := strings.Replace(good, "  restart: {delay: 3s}\n",
+		"  restart: {delay: 3s}\n  wrap: false\n  health: {url: 'http://127.0.0.1:8080/healthz'}\n", 1)
+	c, err := load(project(t, yaml), env())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w := strings.Join(c.Warnings, "\n"); !strings.Contains(w, "service.health: warning: nothing here reads it") {
+		t.Errorf("warnings:\n%s", w)
+	}
+}
+
 func TestVersionResolution(t *testing.T) {
 	withVersion := strings.Replace(good, "name: hello\n", "name: hello\nversion: v1.2.3\n", 1)
 	for _, tc := range []struct {

@@ -6,9 +6,14 @@ import (
 
 // checkWrapper checks what service.wrapper means beside the other fields:
 // set for a program that is not wrapped, or a name that collides with the
-// wrapper's.
+// wrapper's; and warns about a health check nothing reads.
 func (c *Spec) checkWrapper(p *Problems) {
 	s := c.Service
+	if s.Health != nil && !s.Contract.Wrap.On && !c.Wants("helm") {
+		p.Warn("service.health", "nothing here reads it: the Windows service wrapper checks it when the program "+
+			"is wrapped (it is not), and the helm format's probes (helm is not in formats); systemd and the "+
+			"Windows SCM have no HTTP check of their own")
+	}
 	if !s.Contract.Wrap.On {
 		if w := s.Contract.Wrap; c.lines["service.wrapper"] > 0 && w.Why != "" {
 			hint := ""

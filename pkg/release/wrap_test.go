@@ -562,3 +562,20 @@ func listDir(t *testing.T, dir string) []string {
 	})
 	return out
 }
+
+// TestWrapperLogNameWarning: check warns about an argument naming the
+// wrapper's own log file in {{.LogDir}}, split or not.
+func TestWrapperLogNameWarning(t *testing.T) {
+	for _, tc := range []struct{ logs, arg, file string }{
+		{"{max_size: 64K}", `{{.LogDir}}/plain.log`, "plain.log"},
+		{"{split: true}", `{{.LogDir}}\plain.err.log`, "plain.err.log"},
+	} {
+		y := strings.Replace(fmt.Sprintf(plainYAML, 8090), "-marker, stopped.txt]", "-marker, '"+tc.arg+"']", 1)
+		y = strings.Replace(y, "logs: {max_size: 64K, keep: 3}", "logs: "+tc.logs, 1)
+		c := plainProject(t, y, "windows/amd64")
+		want := fmt.Sprintf("service.args[3]: warning: %q names %s, a file of the wrapper's own", tc.arg, tc.file)
+		if !slices.ContainsFunc(c.Warnings, func(w string) bool { return strings.Contains(w, want) }) {
+			t.Errorf("warnings %q\nlack %s", c.Warnings, want)
+		}
+	}
+}

@@ -104,6 +104,7 @@ func CheckWrapper(s *config.Spec, probs *config.Problems) {
 	for _, fe := range wc.Problems() {
 		probs.Add(wrapperField(s, fe.Field), "%s", fe.Msg)
 	}
+	warnLogNames(s, wc, probs)
 	// On this (Linux or macOS) machine /logs is absolute; on Windows, where
 	// the wrapper runs, it is the root of whatever drive is current.
 	if d := s.Service.Wrapper.Logs.Dir; rootedWithoutDrive(d) {
@@ -142,4 +143,33 @@ func Wrapper(s *config.Spec) (*svcwrap.Config, error) {
 // a place.
 func usesPlaces(s *config.Spec) bool {
 	return slices.ContainsFunc(config.Places(), s.UsesPlace)
+}
+
+// warnLogNames warns about an argument or environment value that names one
+// of the wrapper's own log files in {{.LogDir}}: the program and the wrapper
+// would both write (and rotate) it.
+func warnLogNames(s *config.Spec, wc *svcwrap.Config, probs *config.Problems) {
+	names := []string{wc.Service + "-svcwrap.log"}
+	if wc.Logs.Split {
+		names = append(names, wc.Service+".out.log", wc.Service+".err.log")
+	} else {
+		names = append(names, wc.Service+".log")
+	}
+	check := func(field, v string) {
+		for _, n := range names {
+			for _, sep := range []string{"/", `\`} {
+				if strings.Contains(strings.ToLower(v), strings.ToLower(config.LogDir.String()+sep+n)) {
+					probs.Warn(field, "%q names %s, a file of the wrapper's own in the log folder: the program and "+
+						"the wrapper would both write and rotate it; name another file", v, n)
+					return
+				}
+			}
+		}
+	}
+	for i, a := range s.Service.Args {
+		check(fmt.Sprintf("service.args[%d]", i), a)
+	}
+	for _, k := range slices.Sorted(maps.Keys(s.Service.Env)) {
+		check("service.env."+k, s.Service.Env[k])
+	}
 }
