@@ -254,3 +254,34 @@ func TestMinimalChart(t *testing.T) {
 		t.Errorf("helm template:\n%s", out)
 	}
 }
+
+// TestVolumesNameWritableFolders: a volume for a folder the program does not
+// write (a typo, a trailing slash) fails helm template, rather than leaving
+// the state on an empty volume.
+func TestVolumesNameWritableFolders(t *testing.T) {
+	bin, err := exec.LookPath("helm")
+	if err != nil {
+		testtool.Missing(t, "helm (go install helm.sh/helm/v4/cmd/helm@v4.3.2)")
+	}
+	c := sample()
+	var b bytes.Buffer
+	if err := c.Write(&b); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	chart := filepath.Join(dir, c.FileName())
+	if err := os.WriteFile(chart, b.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for set, want := range map[string]string{
+		"volumes./var/lib/hello/.persistentVolumeClaim.claimName=data": "volumes: /var/lib/hello/ is none of the folders the program writes",
+		"volumes./var/lib/hello.persistentVolumeClaim.claimName=data":  "",
+	} {
+		cmd := exec.Command(bin, "template", "rel", chart, "--set", set)
+		cmd.Env = append(os.Environ(), "HELM_CACHE_HOME="+dir, "HELM_CONFIG_HOME="+dir, "HELM_DATA_HOME="+dir)
+		out, err := cmd.CombinedOutput()
+		if (err != nil) != (want != "") || !strings.Contains(string(out), want) {
+			t.Errorf("--set %s: %v\n%s", set, err, out)
+		}
+	}
+}
