@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -229,4 +230,22 @@ func TestContainerFormatsAtMerge(t *testing.T) {
 		t.Fatal(err)
 	}
 	sameTree(t, "merged", merged, single)
+}
+
+// TestComposeProjectName: a release template that names the Compose folder
+// after the version is a warning (Compose's project would change); one that
+// keeps the version to the chart is not.
+func TestComposeProjectName(t *testing.T) {
+	for tmpl, warn := range map[string]bool{
+		`"{{.Name}}-{{.Version}}"`: true,
+		`"{{if eq .Format \"helm\"}}{{.Conventional}}{{else}}{{.Name}}-app{{end}}"`: false,
+	} {
+		c := containerProject(t, "oci, compose", "name_template: {release: "+tmpl+"}\n")
+		got := slices.ContainsFunc(c.Warnings, func(w string) bool {
+			return strings.Contains(w, "name_template.release: warning:") && strings.Contains(w, "new project")
+		})
+		if got != warn {
+			t.Errorf("release: %s: warned %v, want %v (%q)", tmpl, got, warn, c.Warnings)
+		}
+	}
 }

@@ -28,6 +28,8 @@ import (
 	"github.com/svcpack/svcpack/pkg/config"
 	"github.com/svcpack/svcpack/pkg/format/internal/container"
 	enc "github.com/svcpack/svcpack/pkg/manifests/compose"
+	"github.com/svcpack/svcpack/pkg/matrix"
+	"github.com/svcpack/svcpack/pkg/naming"
 	"github.com/svcpack/svcpack/pkg/packager"
 	"github.com/svcpack/svcpack/pkg/platform"
 )
@@ -85,6 +87,7 @@ func check(s *config.Spec, _ []platform.Target, probs *config.Problems) {
 	if probs.Len() > before || !container.Renderable(s) {
 		return
 	}
+	warnProjectName(s, probs)
 	f, err := file(s, container.StandIn(s)) // what Write makes: the encoder's own rules
 	if err == nil {
 		_, err = f.YAML()
@@ -183,4 +186,22 @@ func write(ctx context.Context, j *packager.Job) error {
 		}
 	}
 	return nil
+}
+
+// warnProjectName warns when the Compose folder's name changes from release
+// to release: Compose names the project after the folder, so each release
+// would be a new project, with new volumes, beside the old one.
+func warnProjectName(s *config.Spec, probs *config.Problems) {
+	name := func(version, commit, date string) string {
+		d := naming.Data{TemplateData: matrix.TemplateData{Name: s.Name, Version: version, Commit: commit, Date: date},
+			Format: "compose", Conventional: s.Name}
+		n, _ := naming.Name(s.NameTemplate.Release, d) // a template that does not render is reported as such
+		return n
+	}
+	if name("1.0.0", "aaaaaaa", "2024-01-01T00:00:00Z") != name("2.0.0", "bbbbbbb", "2025-01-01T00:00:00Z") {
+		probs.Warn("name_template.release", "%q names the Compose folder after the release, and Compose names the "+
+			"project after its folder: each release would be a new project with new volumes; keep {{.Version}}, "+
+			"{{.Commit}} and {{.Date}} out of it (use {{if eq .Format \"helm\"}}...{{end}} for the chart's name)",
+			s.NameTemplate.Release)
+	}
 }
