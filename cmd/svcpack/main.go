@@ -123,7 +123,7 @@ type common struct {
 func (c *common) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.config, "config", config.FileName, "config file")
 	fs.BoolVar(&c.verbose, "v", false, "print every command run")
-	fs.BoolVar(&c.quiet, "q", false, "print errors only")
+	fs.BoolVar(&c.quiet, "q", false, "print only errors and warnings, no progress")
 	fs.IntVar(&c.par, "p", 0, "parallel jobs (default GOMAXPROCS)")
 	fs.StringVar(&c.dist, "dist", "", "output directory (default: the config's dist)")
 	registerOutside(fs, &c.outside)

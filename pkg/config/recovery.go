@@ -44,7 +44,8 @@ func (c *Spec) checkFailureCommand(p *Problems) {
 // path, a path under {{.InstallDir}}, or a bare name Windows searches for.
 func (c *Spec) failureProgram(v string) string {
 	const want = "want an absolute path (C:\\Tools\\notify.exe), a path under the install folder " +
-		"({{.InstallDir}}/notify.exe) or a program Windows finds by name (cmd.exe)"
+		"({{.InstallDir}}/notify.exe, or a script itself: {{.InstallDir}}/on-failure.cmd) or a program Windows " +
+		"finds by name (powershell.exe -File for a .ps1)"
 	if v == "" {
 		return "is empty: " + want
 	}

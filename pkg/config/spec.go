@@ -667,7 +667,9 @@ type Restart struct {
 	// failure actions are one per failure count and the last repeats, so
 	// the table is CommandAfter restarts, then the command for every later
 	// failure. The program is absolute, under {{.InstallDir}}, or a bare
-	// name Windows searches for (cmd.exe); arguments may name places.
+	// name Windows searches for (powershell.exe); a script is named as the
+	// program itself, not through cmd.exe /c, which strips the first and
+	// last quote of its line. Arguments may name places.
 	// Not rendered on Linux and macOS.
 	Command []string `yaml:"command"`
 	// CommandAfter is the number of failures the service manager restarts

@@ -1,11 +1,14 @@
 package linuxpkg
 
 import (
+	"bytes"
+	"os/exec"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/svcpack/svcpack/internal/debroot"
+	"github.com/svcpack/svcpack/internal/testtool"
 )
 
 // TestDependenciesInBoot: a package whose unit depends on another
@@ -65,5 +68,43 @@ func TestDependencyLines(t *testing.T) {
 		if _, err := Unit(o); err == nil {
 			t.Errorf("dependency %q was accepted", bad)
 		}
+	}
+}
+
+// TestDependencyLinesOnce: a dependency the network wait already gives, or
+// a unit named twice, gives one After= and one relation, the strongest
+// asked for, in the place first named; systemd-analyze verify reads the unit.
+func TestDependencyLinesOnce(t *testing.T) {
+	o := options(t)
+	o.Service.Dependencies = []Dependency{{Name: "network-online.target"}, {Name: "systemd-journald"},
+		{Name: "systemd-journald.service", Require: true}, {Name: "systemd-journald.socket", Bind: true},
+		{Name: "systemd-journald.socket"}}
+	unit, err := Unit(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var deps []string
+	for _, l := range strings.Split(string(unit), "\n") {
+		if strings.HasPrefix(l, "After=") || strings.HasPrefix(l, "Wants=") || strings.HasPrefix(l, "Requires=") ||
+			strings.HasPrefix(l, "BindsTo=") {
+			deps = append(deps, l)
+		}
+	}
+	want := []string{"After=network-online.target", "Wants=network-online.target",
+		"After=systemd-journald.service", "Requires=systemd-journald.service",
+		"After=systemd-journald.socket", "BindsTo=systemd-journald.socket"}
+	if strings.Join(deps, "\n") != strings.Join(want, "\n") {
+		t.Errorf("dependency lines:\n%s\nwant:\n%s", strings.Join(deps, "\n"), strings.Join(want, "\n"))
+	}
+	o.Service.Dependencies = []Dependency{{Name: "network-online.target", Require: true}}
+	if unit, err = Unit(o); err != nil || !strings.Contains(string(unit), "After=network-online.target\nRequires=network-online.target\n") ||
+		strings.Contains(string(unit), "Wants=") {
+		t.Errorf("a required network-online.target: %v\n%s", err, unit)
+	}
+	sa := testtool.Need(t, "systemd-analyze", "systemd")
+	root, path := unitRoot(t, o)
+	if out, err := exec.Command(sa, "verify", "--root="+root, "--man=no", path).CombinedOutput(); err != nil ||
+		len(bytes.TrimSpace(out)) > 0 {
+		t.Errorf("systemd-analyze verify: %v\n%s", err, out)
 	}
 }

@@ -465,7 +465,7 @@ func Unit(o Options) ([]byte, error) {
 		"Type": typ, "ExecStart": strings.Join(words, " "), "Restart": restart,
 		"RestartSec": seconds(s.RestartDelay), "User": s.User, "Env": env,
 		"MemoryMax": s.MemoryMax, "CPUQuota": s.CPUQuota, "Sandbox": sandbox, "Hardening": hard,
-		"Network": !s.NoNetworkWait, "Dependencies": deps,
+		"Dependencies": deps,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("linuxpkg: unit: %w", err)
@@ -489,9 +489,25 @@ var unitNameRE = regexp.MustCompile(`^[A-Za-z0-9_:][A-Za-z0-9_.@:-]*$`)
 var unitTypes = []string{".service", ".socket", ".target", ".mount", ".device", ".path", ".timer", ".slice", ".scope",
 	".swap", ".automount"}
 
-// dependencyLines are the [Unit] lines of the dependencies.
+// relations are the [Unit] settings a dependency may take, weakest first.
+var relations = []string{"Wants", "Requires", "BindsTo"}
+
+// dependencyLines are the [Unit] lines of the network wait and the
+// dependencies: for each unit, in the order first named, one After= and one
+// relation, the strongest asked for (a dependency on network-online.target
+// or a unit named twice gives no second pair of lines).
 func (s Service) dependencyLines() ([]string, error) {
-	var out []string
+	var units []string
+	strength := map[string]int{}
+	add := func(unit string, rel int) {
+		if _, seen := strength[unit]; !seen {
+			units = append(units, unit)
+		}
+		strength[unit] = max(strength[unit], rel)
+	}
+	if !s.NoNetworkWait {
+		add("network-online.target", 0)
+	}
 	for _, d := range s.Dependencies {
 		if !unitNameRE.MatchString(d.Name) || len(d.Name) > 255 {
 			return nil, fmt.Errorf("linuxpkg: dependency %q is not a unit name: want letters, digits and _ . @ : -", d.Name)
@@ -503,14 +519,18 @@ func (s Service) dependencyLines() ([]string, error) {
 		if unit == s.Name+".service" {
 			return nil, fmt.Errorf("linuxpkg: dependency %q is the service itself", d.Name)
 		}
-		kind := "Wants"
 		switch {
 		case d.Bind:
-			kind = "BindsTo"
+			add(unit, 2)
 		case d.Require:
-			kind = "Requires"
+			add(unit, 1)
+		default:
+			add(unit, 0)
 		}
-		out = append(out, "After="+unit, kind+"="+unit)
+	}
+	var out []string
+	for _, unit := range units {
+		out = append(out, "After="+unit, relations[strength[unit]]+"="+unit)
 	}
 	return out, nil
 }

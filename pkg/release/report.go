@@ -15,7 +15,8 @@ type Verbosity int
 
 // Verbosity levels.
 const (
-	// Quiet prints errors only (the caller prints them).
+	// Quiet prints no progress: warnings only (the caller prints the
+	// errors).
 	Quiet Verbosity = iota - 1
 	// Normal prints a line per step and target, and the artifact table.
 	Normal

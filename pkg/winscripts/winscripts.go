@@ -130,6 +130,14 @@ type Wrapped struct {
 	// timeout, which sc cannot set: the script has the wrapper set it
 	// (svcwrap -configure-service).
 	Preshutdown bool
+	// SplitLogs says the program's standard output and standard error go
+	// to <name>.out.log and <name>.err.log instead of <name>.log.
+	SplitLogs bool
+	// Rotate is "hourly" or "daily" when the logs are also rotated when the
+	// hour or day (UTC) changes; "" rotates them by size only.
+	Rotate string
+	// Compress says rotated logs are gzipped.
+	Compress bool
 }
 
 // ReadmeInfo is what README.txt says besides the service.
@@ -208,6 +216,9 @@ func (s Service) Validate() error {
 		check("log folder", w.LogDir)
 		if strings.Contains(w.LogDir, `"`) {
 			bad("log folder", w.LogDir, "holds a double quote, which no Windows path can")
+		}
+		if w.Rotate != "" && w.Rotate != "hourly" && w.Rotate != "daily" {
+			bad("log rotation", w.Rotate, `want "hourly", "daily" or "" (by size only)`)
 		}
 		if len(s.Args) > 0 || len(s.Env) > 0 {
 			errs = append(errs, errors.New("winscripts: a wrapped service takes its args and env from the wrapper's configuration, not the service's command line"))
@@ -626,6 +637,17 @@ func Uninstall(s Service) ([]byte, error) {
 	return render("uninstall-service.cmd.tmpl", d)
 }
 
+// rotation says in README.txt when the wrapper rotates a log.
+func rotation(rotate string) string {
+	switch rotate {
+	case "hourly":
+		return "at its maximum size and when the hour (UTC) changes"
+	case "daily":
+		return "at its maximum size and when the day (UTC) changes"
+	}
+	return "at its maximum size"
+}
+
 // Readme renders README.txt.
 func Readme(s Service, info ReadmeInfo) ([]byte, error) {
 	if err := s.Validate(); err != nil {
@@ -657,12 +679,13 @@ func Readme(s Service, info ReadmeInfo) ([]byte, error) {
 	if w := s.Wrapped; w != nil {
 		_, wpairs := envList(w.Env)
 		pairs = wpairs
-		wrapped = map[string]any{"Program": w.Program, "Args": shownAll(w.Args), "Config": w.Config, "LogDir": w.LogDir}
+		wrapped = map[string]any{"Program": w.Program, "Args": shownAll(w.Args), "Config": w.Config, "LogDir": w.LogDir,
+			"Split": w.SplitLogs, "Rotation": rotation(w.Rotate), "Compress": w.Compress}
 	}
 	pairs = shownAll(pairs)
 	return render("windows-readme.txt.tmpl", map[string]any{
-		"Wrapped": wrapped,
-		"Name":    s.Name, "DisplayName": s.DisplayName, "Description": s.Description, "Exe": s.Exe,
+		"Wrapped": wrapped, "Password": NeedsPassword(s.Account), "EventSource": s.EventSource,
+		"Name": s.Name, "DisplayName": s.DisplayName, "Description": s.Description, "Exe": s.Exe,
 		"Args": shownAll(s.Args), "Account": acct, "StartType": st,
 		"RestartDelay": s.RestartDelay.String(), "ResetAfter": s.ResetAfter.String(),
 		"Version": info.Version, "Arch": info.Arch, "Files": info.Files, "Env": pairs,

@@ -306,3 +306,57 @@ func TestAccountFolders(t *testing.T) {
 		}
 	}
 }
+
+// TestReadmeLogs checks that README.txt names the log files the wrapper
+// writes, when it rotates and compresses them, the event source, and where a
+// user account's password comes from.
+func TestReadmeLogs(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		edit      func(*Service)
+		want, not []string
+	}{
+		{"default", func(*Service) {},
+			[]string{`logs\hello.log`, `logs\hello-svcwrap.log`, "rotated at its maximum size: it is renamed",
+				`Windows Logs > Application, source "hello"`, "the event source install-service.cmd registers"},
+			[]string{".out.log", ".err.log", "gzipped", "SERVICE_PASSWORD", "(UTC) changes"}},
+		{"split", func(s *Service) { s.Wrapped.SplitLogs = true },
+			[]string{`standard output goes to logs\hello.out.log`, `standard error to` + "\r\n" + `logs\hello.err.log`},
+			[]string{`logs\hello.log`}},
+		{"hourly", func(s *Service) { s.Wrapped.Rotate = "hourly" },
+			[]string{"maximum size and when the hour (UTC) changes"}, []string{"gzipped"}},
+		{"daily compressed", func(s *Service) { s.Wrapped.Rotate, s.Wrapped.Compress = "daily", true },
+			[]string{"maximum size and when the day (UTC) changes", ", then gzipped\r\n(hello-svcwrap.20240102-130501.log.gz);"},
+			nil},
+		{"local user", func(s *Service) { s.Account = `.\svc` },
+			[]string{"SERVICE_PASSWORD", "when install-service.cmd runs", "SERVICEPASSWORD="}, nil},
+		{"domain user", func(s *Service) { s.Account = `ACME\svc` }, []string{"SERVICE_PASSWORD"}, nil},
+		{"managed account", func(s *Service) { s.Account = `ACME\svc$` }, nil, []string{"SERVICE_PASSWORD"}},
+	} {
+		s := wrapped()
+		tc.edit(&s)
+		b, err := Readme(s, ReadmeInfo{Version: "1", Arch: "amd64"})
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		for _, w := range tc.want {
+			if !bytes.Contains(b, []byte(w)) {
+				t.Errorf("%s: README.txt lacks %q:\n%s", tc.name, w, b)
+			}
+		}
+		for _, w := range tc.not {
+			if bytes.Contains(b, []byte(w)) {
+				t.Errorf("%s: README.txt says %q:\n%s", tc.name, w, b)
+			}
+		}
+	}
+	s := example()
+	if b, err := Readme(s, ReadmeInfo{}); err != nil || !bytes.Contains(b, []byte(`registers the event source "hello"`)) {
+		t.Errorf("README.txt of an unwrapped service does not name its event source: %v\n%s", err, b)
+	}
+	s = wrapped()
+	s.Wrapped.Rotate = "weekly"
+	if _, err := Readme(s, ReadmeInfo{}); err == nil || !strings.Contains(err.Error(), "weekly") {
+		t.Errorf("a rotation of weekly was accepted: %v", err)
+	}
+}

@@ -88,7 +88,8 @@ func Service(s *config.Spec) (winscripts.Service, error) {
 	}
 	if wc != nil {
 		ws.Wrapped = &winscripts.Wrapped{Program: ws.Exe, Args: args, Env: env, Config: config.WrapperConfigName, LogDir: wc.Logs.Dir,
-			Preshutdown: wc.PreshutdownTimeout > 0}
+			Preshutdown: wc.PreshutdownTimeout > 0,
+			SplitLogs:   wc.Logs.Split, Rotate: wc.Logs.Rotate, Compress: wc.Logs.Compress}
 		ws.Exe, ws.Args, ws.Env = config.WrapperExe, nil, nil
 	}
 	for _, st := range EnvSettings(s) {

@@ -103,6 +103,11 @@ func TestWrapperLogs(t *testing.T) {
 	if !strings.Contains(string(got), want) {
 		t.Errorf("wrapper config:\n%s\nwant:\n%s", got, want)
 	}
+	// The zip's README.txt tells of the same logs.
+	ws, err := Service(s)
+	if w := ws.Wrapped; err != nil || w == nil || !w.SplitLogs || w.Rotate != "daily" || !w.Compress {
+		t.Errorf("the scripts' service does not carry the log settings: %+v, %v", w, err)
+	}
 	for _, tc := range []struct {
 		logs config.WrapperLogs
 		want string
