@@ -31,14 +31,24 @@ type lazy struct {
 
 func (l lazy) Public() crypto.PublicKey { return l.pub }
 
-// lazyMu makes the lazy signers sign one at a time: a release signs its
-// packages in parallel, and opening and closing a token from several
-// goroutines at once loads and unloads its module under each other.
-var lazyMu sync.Mutex
+// tokenMu makes this process use its tokens one signature at a time: a
+// release signs its packages in parallel; opening and closing a token from
+// several goroutines at once loads and unloads its module under each other,
+// and a token (SoftHSM2's file store among them) fails a session of another
+// process (osslsigncode's) opened meanwhile.
+var tokenMu sync.Mutex
+
+// Exclusive runs f while no other signature of this process uses a token:
+// for a program that opens the token itself, such as osslsigncode.
+func Exclusive(f func() error) error {
+	tokenMu.Lock()
+	defer tokenMu.Unlock()
+	return f()
+}
 
 func (l lazy) Sign(rand io.Reader, digest []byte, opts crypto.SignerOpts) ([]byte, error) {
-	lazyMu.Lock()
-	defer lazyMu.Unlock()
+	tokenMu.Lock()
+	defer tokenMu.Unlock()
 	k, err := Open(l.c)
 	if err != nil {
 		return nil, err

@@ -2125,12 +2125,13 @@ func checkDependsOn(t *testing.T, r *fieldsRelease, want any) {
 // dependsOnWindowsOnly: a dependency for Windows alone reaches the MSI and
 // not the unit.
 func dependsOnWindowsOnly(t *testing.T, r *fieldsRelease) {
-	if after := r.unitValues(t, "After"); slices.Contains(after, "fields-db.service") {
-		t.Errorf("unit After= %v: fields-db is for Windows alone", after)
+	name := r.spec.Service.DependsOn[0].Name // the name row's, base or alternative
+	if after := r.unitValues(t, "After"); slices.Contains(after, name+".service") {
+		t.Errorf("unit After= %v: %s is for Windows alone", after, name)
 	}
 	rows := runTool(t, "msitools", "msiinfo", "export", r.msi(t), "ServiceInstall")
-	if !strings.Contains(string(rows), "fields-db[~][~]") {
-		t.Errorf("the MSI's ServiceInstall does not wait for fields-db:\n%s", rows)
+	if !strings.Contains(string(rows), name+"[~][~]") {
+		t.Errorf("the MSI's ServiceInstall does not wait for %s:\n%s", name, rows)
 	}
 }
 

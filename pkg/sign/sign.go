@@ -26,15 +26,10 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/svcpack/svcpack/pkg/pkcs11key"
 )
-
-// tokenMu serializes the signatures made through a PKCS#11 token, a
-// resource of the machine, not of one release.
-var tokenMu sync.Mutex
 
 // Authenticode holds the signing identity and options.
 type Authenticode struct {
@@ -159,18 +154,19 @@ func (a *Authenticode) Sign(ctx context.Context, path string) error {
 		args = append(args, "-time", strconv.FormatInt(a.Time.Unix(), 10))
 	}
 	args = append(args, "-in", path, "-out", tmp)
-	if a.PKCS11URI != "" {
-		// One signature at a time through the token: tokens (SoftHSM2's
-		// file store among them) fail concurrent sessions of several
-		// processes, and a release signs its exes and MSIs in parallel.
-		tokenMu.Lock()
-		defer tokenMu.Unlock()
-	}
 	cmd := exec.CommandContext(ctx, a.tool(), args...)
 	cmd.Stdin = strings.NewReader(pass)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Run(); err != nil {
+	run := cmd.Run
+	if a.PKCS11URI != "" {
+		// One signature at a time through the token, this program's own
+		// (OpenPGP) included: tokens (SoftHSM2's file store among them)
+		// fail concurrent sessions of several processes, and a release
+		// signs its exes, MSIs and packages in parallel.
+		run = func() error { return pkcs11key.Exclusive(cmd.Run) }
+	}
+	if err := run(); err != nil {
 		os.Remove(tmp)
 		return fmt.Errorf("sign: %s: %v\n%s", path, err, strings.TrimSpace(out.String()))
 	}
