@@ -152,12 +152,7 @@ func TestWrapperInWine(t *testing.T) {
 	p := winetest.New(t)
 	trace := p.TraceServices("-all,+eventlog,fixme+advapi")
 	const winDir = `C:\PlainSvc`
-	dir := p.HostPath(winDir)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	winetest.BuildExe(t, filepath.Join(dir, "svcwrap.exe"), "../../cmd/svcwrap")
-	winetest.BuildExe(t, filepath.Join(dir, "plainsvc.exe"), "../../internal/cmd/plainsvc")
+	dir := buildWrapped(t, p, winDir)
 	port := testtool.FreePort(t)
 	base := fmt.Sprintf("http://127.0.0.1:%d", port)
 	cfg := &svcwrap.Config{
@@ -435,93 +430,35 @@ func TestWrapperSplitLogsInWine(t *testing.T) {
 	}
 	p := winetest.New(t)
 	const winDir = `C:\SplitSvc`
-	dir := p.HostPath(winDir)
-	logs := filepath.Join(dir, "logs")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	winetest.BuildExe(t, filepath.Join(dir, "svcwrap.exe"), "../../cmd/svcwrap")
-	winetest.BuildExe(t, filepath.Join(dir, "plainsvc.exe"), "../../internal/cmd/plainsvc")
-	port := testtool.FreePort(t)
-	base := fmt.Sprintf("http://127.0.0.1:%d", port)
-	cfg := &svcwrap.Config{
-		Service: "splitsvc", Program: "plainsvc.exe", Args: []string{"-addr", fmt.Sprintf("127.0.0.1:%d", port)},
-		StopTimeout: svcwrap.Duration(3 * time.Second),
-		Logs:        svcwrap.Logs{MaxSize: 64 << 10, Keep: 100, Split: true, Compress: true},
-	}
-	b, err := cfg.Marshal()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "svcwrap.json"), b, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	dir := buildWrapped(t, p, winDir)
+	sc := newSplitScenario(t, dir, "plainsvc.exe")
 	defer func() {
 		if t.Failed() {
-			events, _ := os.ReadFile(filepath.Join(logs, "splitsvc-svcwrap.log"))
-			t.Logf("files %v; wrapper events:\n%s", listLogs(logs), events)
+			events, _ := os.ReadFile(filepath.Join(sc.logs, "splitsvc-svcwrap.log"))
+			t.Logf("files %v; wrapper events:\n%s", listLogs(sc.logs), events)
 		}
 	}()
 	p.MustRun(time.Minute, "sc", "create", "splitsvc", "binPath=", winDir+`\svcwrap.exe`)
 	p.MustRun(time.Minute, "sc", "start", "splitsvc")
 	p.WaitServiceState("splitsvc", "RUNNING", time.Minute)
-
-	const lines = 20000 // about 280 KB: four rotations of 64 KiB
-	batch := httpGet(t, fmt.Sprintf("%s/print?n=%d", base, lines))
-	for i := 1; i <= 3; i++ {
-		httpGet(t, fmt.Sprintf("%s/stderr?msg=to-stderr-%d", base, i))
-	}
-	// Compression runs in the background: wait for the first .gz before
-	// stopping (a stop abandons a compression under way).
-	deadline := time.Now().Add(time.Minute)
-	for !slices.ContainsFunc(listLogs(logs), func(n string) bool { return strings.HasSuffix(n, ".log.gz") }) {
-		if time.Now().After(deadline) {
-			t.Fatalf("no compressed log within a minute: %v", listLogs(logs))
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
+	sc.write(t)
 	p.MustRun(time.Minute, "sc", "stop", "splitsvc")
 	p.WaitServiceState("splitsvc", "STOPPED", time.Minute)
 	waitNoProcess(t, p.Dir, "plainsvc.exe")
+	sc.check(t)
+}
 
-	seen := map[int]int{}
-	var stderrLines []string
-	gz := 0
-	for _, name := range listLogs(logs) {
-		if strings.HasSuffix(name, ".gz.tmp") || name == "splitsvc.log" {
-			t.Errorf("%s in the log folder", name)
-		}
-		if strings.HasSuffix(name, ".gz") {
-			gz++
-		}
-		text := strings.ReplaceAll(string(readLogFile(t, filepath.Join(logs, name))), "\r\n", "\n")
-		switch {
-		case strings.HasPrefix(name, "splitsvc.out."):
-			if strings.Contains(text, "to-stderr") {
-				t.Errorf("%s holds stderr lines", name)
-			}
-			for _, l := range strings.Split(text, "\n") {
-				var bt, i int
-				if n, _ := fmt.Sscanf(l, "print %d %d", &bt, &i); n == 2 && strconv.Itoa(bt) == batch {
-					seen[i]++
-				}
-			}
-		case strings.HasPrefix(name, "splitsvc.err."):
-			stderrLines = append(stderrLines, strings.Fields(text)...)
-		}
+// buildWrapped builds svcwrap.exe and the plain test program into the
+// prefix's folder winDir and returns the folder on the host.
+func buildWrapped(t *testing.T, p *winetest.Prefix, winDir string) string {
+	t.Helper()
+	dir := p.HostPath(winDir)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
 	}
-	if strings.Join(stderrLines, " ") != "to-stderr-1 to-stderr-2 to-stderr-3" {
-		t.Errorf("stderr log holds %q, want the three stderr lines alone", stderrLines)
-	}
-	for i := 0; i < lines; i++ {
-		if seen[i] != 1 {
-			t.Fatalf("print line %d appears %d times in the output logs", i, seen[i])
-		}
-	}
-	if gz == 0 {
-		t.Error("no compressed log")
-	}
-	t.Logf("log folder under Wine: %v", listLogs(logs))
+	winetest.BuildExe(t, filepath.Join(dir, "svcwrap.exe"), "../../cmd/svcwrap")
+	winetest.BuildExe(t, filepath.Join(dir, "plainsvc.exe"), "../../internal/cmd/plainsvc")
+	return dir
 }
 
 // listLogs lists the log folder's files.
