@@ -84,7 +84,7 @@ func restart(s *config.Spec) string {
 func check(s *config.Spec, _ []platform.Target, probs *config.Problems) {
 	before := probs.Len()
 	container.Check(s, "compose", probs)
-	if probs.Len() > before || !container.Renderable(s) {
+	if probs.Len() > before {
 		return
 	}
 	warnProjectName(s, probs)

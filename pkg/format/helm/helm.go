@@ -124,7 +124,7 @@ func check(s *config.Spec, _ []platform.Target, probs *config.Problems) {
 				"set helm.push (oci://host/path, such as oci://ghcr.io/acme/charts)", repo)
 		}
 	}
-	if probs.Len() > before || !container.Renderable(s) {
+	if probs.Len() > before {
 		return
 	}
 	// What Write makes, with a stand-in image: the encoder's own rules.

@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/svcpack/svcpack/pkg/config"
+	"github.com/svcpack/svcpack/pkg/format/internal/container"
 	"github.com/svcpack/svcpack/pkg/linuxpkg"
 	enc "github.com/svcpack/svcpack/pkg/oci"
 	"github.com/svcpack/svcpack/pkg/packager"
@@ -150,9 +151,7 @@ func check(s *config.Spec, planned []platform.Target, probs *config.Problems) {
 			}
 		}
 	}
-	if o.Port < 0 || o.Port > 65535 {
-		probs.Add("oci.port", "%d is not a TCP port: want 1 to 65535, or leave it out", o.Port)
-	}
+	container.CheckPort(s, probs)
 	if o.Base != "" && len(targets) > 0 {
 		rel := o.Base
 		if r, err := filepath.Rel(s.Dir, string(o.Base)); err == nil && filepath.IsLocal(r) {

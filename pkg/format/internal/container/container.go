@@ -58,6 +58,7 @@ func Check(s *config.Spec, format string, probs *config.Problems) {
 		probs.AddAt("oci.push", []string{"oci", "formats"}, "is empty, and %s runs the image from oci.push[0]'s repository: "+
 			"name it (oci.push: [ghcr.io/acme/%s])", format, s.Name)
 	}
+	CheckPort(s, probs)
 	var fe *FieldError
 	if _, err := HealthCheck(s); errors.As(err, &fe) {
 		probs.Add(fe.Field, "%s", fe.Msg)
@@ -71,9 +72,14 @@ func Check(s *config.Spec, format string, probs *config.Problems) {
 	}
 }
 
-// Renderable reports whether the encoders may be tried on the spec: not
-// with a port the config's own rule refuses (it says why, once).
-func Renderable(s *config.Spec) bool { return s.OCI.Port >= 0 && s.OCI.Port <= 65535 }
+// CheckPort is the rule of oci.port, which the oci format and the formats
+// running its image each apply: said once, and counted by each check, which
+// then tries no encoder with it.
+func CheckPort(s *config.Spec, probs *config.Problems) {
+	if p := s.OCI.Port; p < 0 || p > 65535 {
+		probs.Add("oci.port", "%d is not a TCP port: want 1 to 65535, or leave it out", p)
+	}
+}
 
 // Image is the container image and how it runs.
 type Image struct {
