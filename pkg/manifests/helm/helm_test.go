@@ -151,10 +151,6 @@ func TestDefaultRepository(t *testing.T) {
 // TestValuesAreData renders a chart whose values hold YAML and template
 // syntax with the real helm: each arrives in the Deployment as written.
 func TestValuesAreData(t *testing.T) {
-	bin, err := exec.LookPath("helm")
-	if err != nil {
-		testtool.Missing(t, "helm (go install helm.sh/helm/v4/cmd/helm@v4.3.2)")
-	}
 	hostile := []string{
 		"{{ .Release.Name }}", `{{ fail "evaluated" }}`, "yes", "no", "on", "~", "null", "0755", "1e3", "0x1F", "1_000", "1:20",
 		"- a", "a: b", "#c", "&anchor", "*alias", "!!binary", "|", ">", "'", `"`, "\\", "%TAG", "@", "`", "a\nb", "tab\there",
@@ -167,23 +163,13 @@ func TestValuesAreData(t *testing.T) {
 	}
 	c.Description = "{{ fail \"evaluated\" }}"
 	c.Files[0].Data = []byte("{{ fail \"evaluated\" }}\n")
-	var b bytes.Buffer
-	if err := c.Write(&b); err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	chart := filepath.Join(dir, c.FileName())
-	if err := os.WriteFile(chart, b.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(bin, "template", "rel", chart)
-	cmd.Env = append(os.Environ(), "HELM_CACHE_HOME="+dir, "HELM_CONFIG_HOME="+dir, "HELM_DATA_HOME="+dir)
-	out, err := cmd.CombinedOutput()
+	chart, helm := helmRunner(t, c)
+	out, err := helm("template", "rel", chart)
 	if err != nil {
 		t.Fatalf("helm template: %v\n%s", err, out)
 	}
 	var env map[string]string
-	for _, doc := range strings.Split(string(out), "\n---\n") {
+	for _, doc := range strings.Split(out, "\n---\n") {
 		var d struct {
 			Kind string
 			Spec struct {
@@ -225,28 +211,14 @@ func TestValuesAreData(t *testing.T) {
 // TestMinimalChart: a chart without port, check, limits, files or
 // environment passes helm lint --strict and renders the Deployment alone.
 func TestMinimalChart(t *testing.T) {
-	bin, err := exec.LookPath("helm")
-	if err != nil {
-		testtool.Missing(t, "helm (go install helm.sh/helm/v4/cmd/helm@v4.3.2)")
-	}
 	c := &Chart{Name: "min", Version: "0.1.0", Replicas: 1, Image: Image{Repository: "localhost:5000/min", Tag: "0.1.0"}, UID: 0, GID: 0}
-	var b bytes.Buffer
-	if err := c.Write(&b); err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	chart := filepath.Join(dir, c.FileName())
-	if err := os.WriteFile(chart, b.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	chart, helm := helmRunner(t, c)
 	run := func(args ...string) string {
-		cmd := exec.Command(bin, args...)
-		cmd.Env = append(os.Environ(), "HELM_CACHE_HOME="+dir, "HELM_CONFIG_HOME="+dir, "HELM_DATA_HOME="+dir)
-		out, err := cmd.CombinedOutput()
+		out, err := helm(args...)
 		if err != nil {
 			t.Fatalf("helm %v: %v\n%s", args, err, out)
 		}
-		return string(out)
+		return out
 	}
 	run("lint", "--strict", chart)
 	out := run("template", "rel", chart)
@@ -259,11 +231,27 @@ func TestMinimalChart(t *testing.T) {
 // write (a typo, a trailing slash) fails helm template, rather than leaving
 // the state on an empty volume.
 func TestVolumesNameWritableFolders(t *testing.T) {
+	chart, helm := helmRunner(t, sample())
+	for set, want := range map[string]string{
+		"volumes./var/lib/hello/.persistentVolumeClaim.claimName=data": "volumes: /var/lib/hello/ is none of the folders the program writes",
+		"volumes./var/lib/hello.persistentVolumeClaim.claimName=data":  "",
+	} {
+		out, err := helm("template", "rel", chart, "--set", set)
+		if (err != nil) != (want != "") || !strings.Contains(out, want) {
+			t.Errorf("--set %s: %v\n%s", set, err, out)
+		}
+	}
+}
+
+// helmRunner writes c's archive to a temporary folder and returns the chart
+// file and a function running the helm on PATH (with its folders there)
+// that returns helm's output and error; a missing helm skips the test.
+func helmRunner(t *testing.T, c *Chart) (string, func(args ...string) (string, error)) {
+	t.Helper()
 	bin, err := exec.LookPath("helm")
 	if err != nil {
 		testtool.Missing(t, "helm (go install helm.sh/helm/v4/cmd/helm@v4.3.2)")
 	}
-	c := sample()
 	var b bytes.Buffer
 	if err := c.Write(&b); err != nil {
 		t.Fatal(err)
@@ -273,15 +261,10 @@ func TestVolumesNameWritableFolders(t *testing.T) {
 	if err := os.WriteFile(chart, b.Bytes(), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	for set, want := range map[string]string{
-		"volumes./var/lib/hello/.persistentVolumeClaim.claimName=data": "volumes: /var/lib/hello/ is none of the folders the program writes",
-		"volumes./var/lib/hello.persistentVolumeClaim.claimName=data":  "",
-	} {
-		cmd := exec.Command(bin, "template", "rel", chart, "--set", set)
+	return chart, func(args ...string) (string, error) {
+		cmd := exec.Command(bin, args...)
 		cmd.Env = append(os.Environ(), "HELM_CACHE_HOME="+dir, "HELM_CONFIG_HOME="+dir, "HELM_DATA_HOME="+dir)
 		out, err := cmd.CombinedOutput()
-		if (err != nil) != (want != "") || !strings.Contains(string(out), want) {
-			t.Errorf("--set %s: %v\n%s", set, err, out)
-		}
+		return string(out), err
 	}
 }
