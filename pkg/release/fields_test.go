@@ -884,17 +884,23 @@ func tarFiles(t *testing.T, rd io.Reader) map[string][]byte {
 // tarGzFiles is the tar.gz of a target.
 func (r *fieldsRelease) tarGzFiles(t *testing.T, target string) map[string][]byte {
 	return cached(r, "tar.gz "+target, func() map[string][]byte {
-		f, err := os.Open(r.art(t, packager.KindTarGz, target, ".tar.gz"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer f.Close()
-		zr, err := gzip.NewReader(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return tarFiles(t, zr)
+		return gzTarFiles(t, r.art(t, packager.KindTarGz, target, ".tar.gz"))
 	})
+}
+
+// gzTarFiles is the files of a gzip-compressed tar archive, by name.
+func gzTarFiles(t *testing.T, file string) map[string][]byte {
+	t.Helper()
+	f, err := os.Open(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	zr, err := gzip.NewReader(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tarFiles(t, zr)
 }
 
 // zipFiles is the Windows zip.
@@ -2751,16 +2757,8 @@ func checkProbe(key string) func(t *testing.T, r *fieldsRelease, want any) {
 // chartFile is one file of the release's chart.
 func (r *fieldsRelease) chartFile(t *testing.T, name string) []byte {
 	t.Helper()
-	f, err := os.Open(r.art(t, packager.KindHelm, "", ".tgz"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	zr, err := gzip.NewReader(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for n, b := range tarFiles(t, zr) {
+	files := cached(r, "chart", func() map[string][]byte { return gzTarFiles(t, r.art(t, packager.KindHelm, "", ".tgz")) })
+	for n, b := range files {
 		if strings.HasSuffix(n, "/"+name) {
 			return b
 		}
