@@ -74,11 +74,12 @@ func (c *Spec) checkTracked(p *Problems, field, rel string) {
 	if filepath.IsAbs(rel) || !filepath.IsLocal(filepath.FromSlash(rel)) {
 		return // outside the project: allow_outside's, not git's
 	}
-	if _, err := os.Stat(c.Abs(rel)); err != nil || git(c.Dir, "ls-files", "--", rel) != "" {
+	// A name is a name: ls-files would read [c]onf.yaml or :(glob)* as patterns.
+	if _, err := os.Stat(c.Abs(rel)); err != nil || git(c.Dir, "--literal-pathspecs", "ls-files", "--", rel) != "" {
 		return
 	}
 	why, fix := "not tracked by git", "git add it"
-	if git(c.Dir, "check-ignore", "--", rel) != "" {
+	if git(c.Dir, "check-ignore", "--", rel) != "" { // names, not patterns
 		why, fix = "ignored by git (.gitignore)", "git add -f it, or change .gitignore"
 	}
 	p.Warn(field, "%q is %s: the release ships it, but a clone of this commit has none, and a change to it does "+

@@ -218,4 +218,20 @@ func TestShippedFilesTracked(t *testing.T) {
 	if w := warnings(); strings.Contains(w, "conf.yaml") {
 		t.Errorf("a tracked shipped file: warnings\n%s", w)
 	}
+	// A name git would read as a pattern matching the tracked conf.yaml.
+	if err := os.WriteFile(filepath.Join(dir, "[c]onf.txt"), []byte("x\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(filepath.Join(dir, "conf.yaml"), filepath.Join(dir, "conf.txt")); err != nil {
+		t.Fatal(err)
+	}
+	run("add", "-A")
+	run("rm", "-q", "--cached", "--", "[c]onf.txt")
+	yaml := strings.Replace(good, "{src: conf.yaml, config: true}", "{src: '[c]onf.txt', config: true}", 1)
+	if err := os.WriteFile(filepath.Join(dir, FileName), []byte(yaml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if w := warnings(); !strings.Contains(w, `files[0].src: warning: "[c]onf.txt" is not tracked by git`) {
+		t.Errorf("an untracked file whose name is a pattern of a tracked one: warnings\n%s", w)
+	}
 }
