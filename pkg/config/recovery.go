@@ -36,6 +36,25 @@ func (c *Spec) checkFailureCommand(p *Problems) {
 	if msg := c.failureProgram(r.Command[0]); msg != "" {
 		p.Add("service.restart.command[0]", "%q %s", r.Command[0], msg)
 	}
+	if i := cmdSwitch(r.Command); i > 0 && len(r.Command) > i+2 {
+		p.Warn("service.restart.command", "runs cmd %s with %d arguments: cmd reads the rest of its line its own "+
+			"way and strips the first and last quote of it, which breaks quoted arguments; name the script "+
+			"itself as the program ({{.InstallDir}}/on-failure.cmd)", r.Command[i], len(r.Command)-i-1)
+	}
+}
+
+// cmdSwitch is the index of cmd.exe's /c or /k in a command run by cmd,
+// or 0.
+func cmdSwitch(cmd []string) int {
+	if base := strings.ToLower(path.Base(strings.ReplaceAll(cmd[0], `\`, "/"))); base != "cmd" && base != "cmd.exe" {
+		return 0
+	}
+	for i, a := range cmd[1:] {
+		if strings.EqualFold(a, "/c") || strings.EqualFold(a, "/k") {
+			return i + 1
+		}
+	}
+	return 0
 }
 
 // failureProgram is what is wrong with the failure command's program, or

@@ -39,6 +39,8 @@ func TestFailureCommand(t *testing.T) {
 			[]string{"service.restart.command_after", "11 is out of range", "0 to 10"}, ""},
 		{"after negative", `{command: [cmd.exe], command_after: -1}`, []string{"-1 is out of range"}, ""},
 		{"after alone", `{command_after: 1}`, nil, "service.restart.command_after: warning: is set, but service.restart.command is not"},
+		{"cmd with a script and arguments", `{command: ['C:\Windows\System32\CMD.EXE', /C, "{{.InstallDir}}/x.cmd", "{{.LogDir}}"]}`,
+			nil, "service.restart.command: warning: runs cmd /C with 2 arguments: cmd reads the rest of its line"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			yaml := strings.Replace(good, from, "  restart: "+tc.restart+"\n", 1)
@@ -47,8 +49,11 @@ func TestFailureCommand(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if w := strings.Join(s.Warnings, "\n"); tc.warn != "" && !strings.Contains(w, tc.warn) {
+				w := strings.Join(s.Warnings, "\n")
+				if tc.warn != "" && !strings.Contains(w, tc.warn) {
 					t.Errorf("warnings %q lack %q", w, tc.warn)
+				} else if tc.warn == "" && strings.Contains(w, "service.restart.command") {
+					t.Errorf("warnings %q, want none of service.restart.command", w)
 				}
 				return
 			}
