@@ -150,4 +150,8 @@ func TestWrapperHealthFallsBack(t *testing.T) {
 	if _, err := Wrapper(s); err == nil || !strings.HasPrefix(err.Error(), "service.health.url: ") {
 		t.Errorf("a remote service.health URL: %v", err)
 	}
+	s.Service.Health.AllowRemote = true
+	if wc, err = Wrapper(s); err != nil || wc.Health == nil || !wc.Health.AllowRemote {
+		t.Errorf("a remote service.health URL with allow_remote: %+v, %v", wc, err)
+	}
 }
