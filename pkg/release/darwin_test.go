@@ -1,7 +1,6 @@
 package release
 
 import (
-	"compress/gzip"
 	"context"
 	"encoding/json"
 	"os"
@@ -16,16 +15,7 @@ import (
 // tarEntry returns the content of the named member of a .tar.gz.
 func tarEntry(t *testing.T, path, name string) []byte {
 	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	zr, err := gzip.NewReader(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, ok := tarFiles(t, zr)[name]
+	b, ok := gzTarFiles(t, path)[name]
 	if !ok {
 		t.Fatalf("%s has no %s", path, name)
 	}
